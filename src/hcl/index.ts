@@ -1,0 +1,320 @@
+// The resource index: every resource, data source and module call in a tree of Terraform files,
+// with its address(es), file, lines, offsets, statically known attributes, tags and references.
+// Pure: it takes file contents and returns the index; reading the disk lives in load.ts.
+
+import { posix } from "node:path";
+import { type Attribute, attribute, type Block, blocksOf, type Expr, type HclFile, traversals } from "./ast.ts";
+import { HclSyntaxError } from "./errors.ts";
+import { evaluate, known, type Resolved, type Scope, unknown, type Value } from "./evaluate.ts";
+import { parseHcl } from "./parser.ts";
+import { byteOffset } from "./positions.ts";
+
+export interface SourceFile {
+  /** Path relative to the index root, with forward slashes. */
+  path: string;
+  text: string;
+}
+
+export interface Resource {
+  /** Address within its own module: `aws_s3_bucket.logs`, `data.aws_iam_policy_document.x`. */
+  address: string;
+  /** Full addresses from every root module that reaches this one: `module.cdn.aws_s3_bucket.this`. */
+  addresses: string[];
+  mode: "managed" | "data";
+  type: string;
+  name: string;
+  file: string;
+  /** Directory (module) the resource belongs to, relative to the root ("." for the root). */
+  module: string;
+  line: number;
+  endLine: number;
+  span: { start: number; end: number };
+  byteRange: { start: number; end: number };
+  block: Block;
+  /** Other resources this one refers to, as local addresses (`aws_s3_bucket.y`). */
+  references: string[];
+  /** `count`/`for_each` present: the address stands for several instances. */
+  repeated: boolean;
+}
+
+export interface ModuleCall {
+  name: string;
+  address: string; // module.<name>
+  source: string | undefined;
+  /** Directory of a local source (`./modules/x`), relative to the root; undefined for registry/git sources. */
+  sourceDir: string | undefined;
+  file: string;
+  module: string;
+  line: number;
+  block: Block;
+}
+
+export interface ModuleDir {
+  dir: string;
+  files: HclFile[];
+  variables: Map<string, { block: Block; file: string }>;
+  locals: Map<string, { attr: Attribute; file: string }>;
+  /** Values from terraform.tfvars / *.auto.tfvars in this directory. */
+  tfvars: Map<string, { value: Resolved; file: string }>;
+  resources: Resource[];
+  calls: ModuleCall[];
+  /** `default_tags { tags = … }` of the aws providers declared here. */
+  defaultTags: Expr[];
+  /** Called by a local module call elsewhere in the tree (so not a root module). */
+  calledBy: ModuleCall[];
+}
+
+export interface TerraformIndex {
+  files: Map<string, HclFile>;
+  modules: Map<string, ModuleDir>;
+  resources: Resource[];
+  calls: ModuleCall[];
+  errors: HclSyntaxError[];
+}
+
+const NON_RESOURCE_ROOTS = new Set(["var", "local", "module", "data", "each", "count", "path", "terraform", "self"]);
+
+export function buildIndex(sources: SourceFile[]): TerraformIndex {
+  const files = new Map<string, HclFile>();
+  const errors: HclSyntaxError[] = [];
+  const modules = new Map<string, ModuleDir>();
+  const moduleFor = (dir: string): ModuleDir => {
+    let m = modules.get(dir);
+    if (!m) {
+      m = {
+        dir,
+        files: [],
+        variables: new Map(),
+        locals: new Map(),
+        tfvars: new Map(),
+        resources: [],
+        calls: [],
+        defaultTags: [],
+        calledBy: [],
+      };
+      modules.set(dir, m);
+    }
+    return m;
+  };
+
+  for (const src of [...sources].sort((a, b) => a.path.localeCompare(b.path))) {
+    const dir = posix.dirname(src.path);
+    const isVars = src.path.endsWith(".tfvars");
+    let hcl: HclFile;
+    try {
+      hcl = parseHcl(src.path, src.text);
+    } catch (e) {
+      if (e instanceof HclSyntaxError) {
+        errors.push(e);
+        continue;
+      }
+      throw e;
+    }
+    const mod = moduleFor(dir);
+    if (isVars) {
+      const base = posix.basename(src.path);
+      if (base === "terraform.tfvars" || base.endsWith(".auto.tfvars")) {
+        for (const item of hcl.body) {
+          if (item.kind !== "attribute") continue;
+          mod.tfvars.set(item.name, { value: evaluate(item.expr, EMPTY_SCOPE), file: src.path });
+        }
+      }
+      continue;
+    }
+    files.set(src.path, hcl);
+    mod.files.push(hcl);
+    collectFile(hcl, mod);
+  }
+
+  const calls = [...modules.values()].flatMap((m) => m.calls);
+  for (const call of calls) {
+    if (call.sourceDir) modules.get(call.sourceDir)?.calledBy.push(call);
+  }
+  for (const m of modules.values()) {
+    const prefixes = modulePrefixes(m, modules, new Set());
+    for (const r of m.resources) r.addresses = prefixes.map((p) => p + r.address);
+  }
+  const resources = [...modules.values()].flatMap((m) => m.resources);
+  return { files, modules, resources, calls, errors };
+}
+
+function collectFile(hcl: HclFile, mod: ModuleDir): void {
+  for (const block of blocksOf(hcl.body)) {
+    switch (block.type) {
+      case "resource":
+      case "data":
+        if (block.labels.length === 2) mod.resources.push(toResource(hcl, block, mod.dir));
+        break;
+      case "module":
+        if (block.labels.length === 1) mod.calls.push(toCall(hcl, block, mod.dir));
+        break;
+      case "variable":
+        if (block.labels[0]) mod.variables.set(block.labels[0], { block, file: hcl.path });
+        break;
+      case "locals":
+        for (const item of block.body) {
+          if (item.kind === "attribute") mod.locals.set(item.name, { attr: item, file: hcl.path });
+        }
+        break;
+      case "provider":
+        if (block.labels[0] === "aws") {
+          for (const dt of blocksOf(block.body, "default_tags")) {
+            const tags = attribute(dt.body, "tags");
+            if (tags) mod.defaultTags.push(tags.expr);
+          }
+        }
+        break;
+    }
+  }
+}
+
+function toResource(hcl: HclFile, block: Block, dir: string): Resource {
+  const [type, name] = block.labels as [string, string];
+  const mode = block.type === "data" ? "data" : "managed";
+  const address = mode === "data" ? `data.${type}.${name}` : `${type}.${name}`;
+  const references = new Set<string>();
+  collectReferences(block, references);
+  references.delete(address);
+  return {
+    address,
+    addresses: [address],
+    mode,
+    type,
+    name,
+    file: hcl.path,
+    module: dir,
+    line: block.line,
+    endLine: block.endLine,
+    span: { start: block.start, end: block.end },
+    byteRange: { start: byteOffset(hcl.text, block.start), end: byteOffset(hcl.text, block.end) },
+    block,
+    references: [...references].sort(),
+    repeated: Boolean(attribute(block.body, "count") || attribute(block.body, "for_each")),
+  };
+}
+
+function collectReferences(block: Block, out: Set<string>): void {
+  for (const item of block.body) {
+    if (item.kind === "block") {
+      collectReferences(item, out);
+      continue;
+    }
+    for (const t of traversals(item.expr)) {
+      const first = t.steps[0];
+      if (!first || first.kind !== "attr") continue;
+      if (t.root === "data") {
+        const second = t.steps[1];
+        if (second?.kind === "attr") out.add(`data.${first.name}.${second.name}`);
+      } else if (t.root === "module") out.add(`module.${first.name}`);
+      else if (!NON_RESOURCE_ROOTS.has(t.root)) out.add(`${t.root}.${first.name}`);
+    }
+  }
+}
+
+function toCall(hcl: HclFile, block: Block, dir: string): ModuleCall {
+  const name = block.labels[0]!;
+  const sourceAttr = attribute(block.body, "source");
+  const source = sourceAttr?.expr.kind === "literal" ? String(sourceAttr.expr.value) : undefined;
+  const isLocal = source !== undefined && (source.startsWith("./") || source.startsWith("../"));
+  const sourceDir = isLocal ? posix.normalize(posix.join(dir, source.replace(/\/+$/, ""))) : undefined;
+  return { name, address: `module.${name}`, source, sourceDir, file: hcl.path, module: dir, line: block.line, block };
+}
+
+/** Address prefixes for a module dir: "" for a root, `module.a.module.b.` for nested calls. */
+function modulePrefixes(m: ModuleDir, modules: Map<string, ModuleDir>, seen: Set<string>): string[] {
+  if (m.calledBy.length === 0 || seen.has(m.dir)) return [""];
+  seen.add(m.dir);
+  const out: string[] = [];
+  for (const call of m.calledBy) {
+    const caller = modules.get(call.module);
+    const callerPrefixes = caller ? modulePrefixes(caller, modules, new Set(seen)) : [""];
+    for (const p of callerPrefixes) out.push(`${p}module.${call.name}.`);
+  }
+  return out;
+}
+
+const EMPTY_SCOPE: Scope = { variable: () => undefined, local: () => undefined };
+
+/**
+ * Evaluation scope of a module: var.* from the given inputs (a module call), else tfvars, else the
+ * variable's default; local.* evaluated lazily with cycle detection.
+ */
+export function moduleScope(mod: ModuleDir, inputs?: Map<string, Resolved>): Scope {
+  const localCache = new Map<string, Resolved>();
+  const inProgress = new Set<string>();
+  const scope: Scope = {
+    variable(name) {
+      const decl = mod.variables.get(name);
+      if (!decl) return undefined;
+      const input = inputs?.get(name);
+      if (input) return input;
+      const tfvar = inputs ? undefined : mod.tfvars.get(name);
+      if (tfvar) return tfvar.value;
+      const def = attribute(decl.block.body, "default");
+      if (def) return evaluate(def.expr, EMPTY_SCOPE);
+      return unknown(
+        inputs
+          ? `var.${name} is not set by the module call and has no default`
+          : `var.${name} has no default and no value in terraform.tfvars or *.auto.tfvars`,
+      );
+    },
+    local(name) {
+      const decl = mod.locals.get(name);
+      if (!decl) return undefined;
+      const cached = localCache.get(name);
+      if (cached) return cached;
+      if (inProgress.has(name)) return unknown(`local.${name} refers to itself`);
+      inProgress.add(name);
+      const v = evaluate(decl.attr.expr, scope);
+      inProgress.delete(name);
+      localCache.set(name, v);
+      return v;
+    },
+  };
+  return scope;
+}
+
+/** The scope a module call's inputs are evaluated in gives the scope inside the called module. */
+export function callScope(index: TerraformIndex, call: ModuleCall, callerScope: Scope): Scope | undefined {
+  const target = call.sourceDir ? index.modules.get(call.sourceDir) : undefined;
+  if (!target) return undefined;
+  const inputs = new Map<string, Resolved>();
+  for (const item of call.block.body) {
+    if (item.kind === "attribute") inputs.set(item.name, evaluate(item.expr, callerScope));
+  }
+  return moduleScope(target, inputs);
+}
+
+/** Statically known value of a resource's top-level attribute, in the resource's own module scope. */
+export function resolveAttribute(index: TerraformIndex, resource: Resource, name: string): Resolved | undefined {
+  const attr = attribute(resource.block.body, name);
+  if (!attr) return undefined;
+  const mod = index.modules.get(resource.module);
+  return evaluate(attr.expr, mod ? moduleScope(mod) : EMPTY_SCOPE);
+}
+
+/** Tags of a resource: provider `default_tags` merged under the resource's own `tags`, where known. */
+export function resolveTags(index: TerraformIndex, resource: Resource): Record<string, Value> {
+  const mod = index.modules.get(resource.module);
+  const scope = mod ? moduleScope(mod) : EMPTY_SCOPE;
+  const out: Record<string, Value> = {};
+  for (const expr of mod?.defaultTags ?? []) Object.assign(out, objectValue(evaluate(expr, scope)));
+  const tags = attribute(resource.block.body, "tags");
+  if (tags) Object.assign(out, objectValue(evaluate(tags.expr, scope)));
+  return out;
+}
+
+function objectValue(r: Resolved): Record<string, Value> {
+  return r.known && r.value && typeof r.value === "object" && !Array.isArray(r.value) ? r.value : {};
+}
+
+export function findResource(index: TerraformIndex, address: string): Resource[] {
+  return index.resources.filter((r) => r.address === address || r.addresses.includes(address));
+}
+
+/** Resources in the same module whose body refers to `target` (e.g. a public access block → bucket). */
+export function referrers(index: TerraformIndex, target: Resource): Resource[] {
+  return index.resources.filter((r) => r.module === target.module && r.references.includes(target.address));
+}
+
+export { known, unknown };

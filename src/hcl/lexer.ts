@@ -1,0 +1,311 @@
+// Tokenizer for HCL native syntax (the Terraform language) that keeps exact source offsets.
+// Strings and heredocs are scanned as whole template tokens; their `${…}` / `%{…}` sequences
+// are tokenized recursively so the parser can treat interpolations as ordinary expressions.
+
+import { HclSyntaxError } from "./errors.ts";
+import type { LineIndex } from "./positions.ts";
+
+export type TokenKind =
+  | "ident"
+  | "number"
+  | "string" // quoted template, see `parts`
+  | "heredoc" // heredoc template, see `parts`
+  | "punct"
+  | "newline"
+  | "comment"
+  | "eof";
+
+export interface TemplateText {
+  kind: "text";
+  value: string;
+  start: number;
+  end: number;
+}
+export interface TemplateInterp {
+  kind: "interp" | "directive";
+  tokens: Token[]; // tokens between `${` and `}` (exclusive), ending with an eof token
+  start: number; // offset of `$` / `%`
+  end: number; // offset after the closing `}`
+}
+export type TemplatePart = TemplateText | TemplateInterp;
+
+export interface Token {
+  kind: TokenKind;
+  text: string; // raw source text for ident/number/punct; the whole literal for strings
+  start: number;
+  end: number;
+  parts?: TemplatePart[];
+  heredoc?: { marker: string; indented: boolean; contentStart: number; contentEnd: number };
+}
+
+const PUNCT3 = ["..."];
+const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||", "=>"];
+const PUNCT1 = "{}[]()=<>+-*/%!?:,.~";
+
+function isIdentStart(c: string): boolean {
+  return /[A-Za-z_]/.test(c) || c.charCodeAt(0) > 127;
+}
+function isIdentPart(c: string): boolean {
+  return /[A-Za-z0-9_-]/.test(c) || c.charCodeAt(0) > 127;
+}
+
+export class Lexer {
+  private pos: number;
+  constructor(
+    private readonly src: string,
+    private readonly lines: LineIndex,
+    private readonly file: string,
+    start = 0,
+    private readonly end = src.length,
+  ) {
+    this.pos = start;
+  }
+
+  private fail(message: string, at = this.pos): never {
+    const { line, column } = this.lines.position(at);
+    throw new HclSyntaxError(this.file, line, column, message);
+  }
+
+  /** Tokenizes until `end`, or (inside an interpolation) until the `}` that closes it. */
+  tokenize(stopAtUnbalancedBrace = false): Token[] {
+    const out: Token[] = [];
+    let depth = 0;
+    const src = this.src;
+    while (this.pos < this.end) {
+      const c = src[this.pos]!;
+      const start = this.pos;
+      if (c === " " || c === "\t") {
+        this.pos++;
+        continue;
+      }
+      if (c === "\r" && src[this.pos + 1] === "\n") {
+        this.pos += 2;
+        out.push({ kind: "newline", text: "\r\n", start, end: this.pos });
+        continue;
+      }
+      if (c === "\n") {
+        this.pos++;
+        out.push({ kind: "newline", text: "\n", start, end: this.pos });
+        continue;
+      }
+      if (c === "\r") {
+        this.pos++;
+        continue;
+      }
+      if (c === "#" || (c === "/" && src[this.pos + 1] === "/")) {
+        while (this.pos < this.end && src[this.pos] !== "\n" && src[this.pos] !== "\r") this.pos++;
+        out.push({ kind: "comment", text: src.slice(start, this.pos), start, end: this.pos });
+        continue;
+      }
+      if (c === "/" && src[this.pos + 1] === "*") {
+        const close = src.indexOf("*/", this.pos + 2);
+        if (close < 0 || close + 2 > this.end) this.fail("unterminated /* comment");
+        this.pos = close + 2;
+        out.push({ kind: "comment", text: src.slice(start, this.pos), start, end: this.pos });
+        continue;
+      }
+      if (isIdentStart(c)) {
+        this.pos++;
+        while (this.pos < this.end && isIdentPart(src[this.pos]!)) this.pos++;
+        out.push({ kind: "ident", text: src.slice(start, this.pos), start, end: this.pos });
+        continue;
+      }
+      if (c >= "0" && c <= "9") {
+        out.push(this.number());
+        continue;
+      }
+      if (c === '"') {
+        out.push(this.quoted());
+        continue;
+      }
+      if (c === "<" && src[this.pos + 1] === "<" && /[-A-Za-z_]/.test(src[this.pos + 2] ?? "")) {
+        const heredoc = this.tryHeredoc();
+        if (heredoc) {
+          out.push(heredoc);
+          continue;
+        }
+      }
+      if (stopAtUnbalancedBrace) {
+        if (c === "{") depth++;
+        if (c === "}") {
+          if (depth === 0) {
+            out.push({ kind: "eof", text: "", start, end: start });
+            return out;
+          }
+          depth--;
+        }
+      }
+      const p3 = src.slice(this.pos, this.pos + 3);
+      const p2 = src.slice(this.pos, this.pos + 2);
+      if (PUNCT3.includes(p3)) {
+        this.pos += 3;
+        out.push({ kind: "punct", text: p3, start, end: this.pos });
+        continue;
+      }
+      if (PUNCT2.includes(p2)) {
+        this.pos += 2;
+        out.push({ kind: "punct", text: p2, start, end: this.pos });
+        continue;
+      }
+      if (PUNCT1.includes(c)) {
+        this.pos++;
+        out.push({ kind: "punct", text: c, start, end: this.pos });
+        continue;
+      }
+      this.fail(`unexpected character ${JSON.stringify(c)}`);
+    }
+    if (stopAtUnbalancedBrace) this.fail("unterminated template interpolation: missing }");
+    out.push({ kind: "eof", text: "", start: this.pos, end: this.pos });
+    return out;
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  private number(): Token {
+    const src = this.src;
+    const start = this.pos;
+    while (/[0-9]/.test(src[this.pos] ?? "")) this.pos++;
+    if (src[this.pos] === "." && /[0-9]/.test(src[this.pos + 1] ?? "")) {
+      this.pos++;
+      while (/[0-9]/.test(src[this.pos] ?? "")) this.pos++;
+    }
+    if (/[eE]/.test(src[this.pos] ?? "") && /[-+0-9]/.test(src[this.pos + 1] ?? "")) {
+      this.pos += 2;
+      while (/[0-9]/.test(src[this.pos] ?? "")) this.pos++;
+    }
+    return { kind: "number", text: src.slice(start, this.pos), start, end: this.pos };
+  }
+
+  /** `${` or `%{` at `pos`: tokenizes the interpolation body and returns its part. */
+  private interpolation(kind: "interp" | "directive"): TemplateInterp {
+    const start = this.pos;
+    let inner = start + 2;
+    // `${~` / `~}` strip markers are whitespace-control only; skip them.
+    if (this.src[inner] === "~") inner++;
+    const sub = new Lexer(this.src, this.lines, this.file, inner, this.end);
+    const tokens = sub.tokenize(true);
+    const closeAt = sub.position; // offset of the closing `}`
+    const last = tokens[tokens.length - 2];
+    if (last && last.kind === "punct" && last.text === "~" && last.end === closeAt) tokens.splice(-2, 1);
+    this.pos = closeAt + 1;
+    return { kind, tokens, start, end: this.pos };
+  }
+
+  private quoted(): Token {
+    const src = this.src;
+    const start = this.pos;
+    this.pos++;
+    const parts: TemplatePart[] = [];
+    let text = "";
+    let textStart = this.pos;
+    const flush = () => {
+      if (text) parts.push({ kind: "text", value: text, start: textStart, end: this.pos });
+      text = "";
+    };
+    while (true) {
+      if (this.pos >= this.end) this.fail("unterminated string: missing closing quote", start);
+      const c = src[this.pos]!;
+      if (c === "\n" || c === "\r") this.fail("unterminated string: newline before closing quote", start);
+      if (c === '"') {
+        flush();
+        this.pos++;
+        break;
+      }
+      if (c === "\\") {
+        const n = src[this.pos + 1];
+        const simple: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
+        if (n !== undefined && n in simple) {
+          text += simple[n];
+          this.pos += 2;
+        } else if (n === "u" || n === "U") {
+          const len = n === "u" ? 4 : 8;
+          const hex = src.slice(this.pos + 2, this.pos + 2 + len);
+          if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) this.fail("invalid unicode escape");
+          text += String.fromCodePoint(Number.parseInt(hex, 16));
+          this.pos += 2 + len;
+        } else {
+          this.fail(`invalid escape sequence \\${n ?? ""}`);
+        }
+        continue;
+      }
+      if ((c === "$" || c === "%") && src[this.pos + 1] === c && src[this.pos + 2] === "{") {
+        text += `${c}{`; // `$${` and `%%{` are escapes for a literal `${` / `%{`
+        this.pos += 3;
+        continue;
+      }
+      if ((c === "$" || c === "%") && src[this.pos + 1] === "{") {
+        flush();
+        parts.push(this.interpolation(c === "$" ? "interp" : "directive"));
+        textStart = this.pos;
+        continue;
+      }
+      text += c;
+      this.pos++;
+    }
+    return { kind: "string", text: src.slice(start, this.pos), start, end: this.pos, parts };
+  }
+
+  private tryHeredoc(): Token | undefined {
+    const src = this.src;
+    const start = this.pos;
+    const m = /^<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\r?\n/.exec(src.slice(this.pos, this.pos + 200));
+    if (!m) return undefined;
+    const indented = m[1] === "-";
+    const marker = m[2]!;
+    const contentStart = this.pos + m[0].length;
+    // The closing marker is a line holding only the marker (leading whitespace allowed).
+    let lineStart = contentStart;
+    while (lineStart <= this.end) {
+      let lineEnd = src.indexOf("\n", lineStart);
+      if (lineEnd < 0 || lineEnd > this.end) lineEnd = this.end;
+      const line = src.slice(lineStart, lineEnd).replace(/\r$/, "");
+      if (line.trim() === marker) {
+        const markerEnd = lineStart + line.length;
+        this.pos = markerEnd;
+        const parts = this.heredocParts(contentStart, lineStart);
+        return {
+          kind: "heredoc",
+          text: src.slice(start, markerEnd),
+          start,
+          end: markerEnd,
+          parts,
+          heredoc: { marker, indented, contentStart, contentEnd: lineStart },
+        };
+      }
+      if (lineEnd >= this.end) break;
+      lineStart = lineEnd + 1;
+    }
+    this.fail(`unterminated heredoc: no line with closing marker ${marker}`, start);
+  }
+
+  private heredocParts(from: number, to: number): TemplatePart[] {
+    const src = this.src;
+    const parts: TemplatePart[] = [];
+    const saved = this.pos;
+    this.pos = from;
+    let text = "";
+    let textStart = from;
+    while (this.pos < to) {
+      const c = src[this.pos]!;
+      if ((c === "$" || c === "%") && src[this.pos + 1] === c && src[this.pos + 2] === "{") {
+        text += `${c}{`;
+        this.pos += 3;
+        continue;
+      }
+      if ((c === "$" || c === "%") && src[this.pos + 1] === "{") {
+        if (text) parts.push({ kind: "text", value: text, start: textStart, end: this.pos });
+        text = "";
+        parts.push(this.interpolation(c === "$" ? "interp" : "directive"));
+        textStart = this.pos;
+        continue;
+      }
+      text += c;
+      this.pos++;
+    }
+    if (text) parts.push({ kind: "text", value: text, start: textStart, end: to });
+    this.pos = saved;
+    return parts;
+  }
+}

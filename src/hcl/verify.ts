@@ -1,0 +1,163 @@
+// Every patch is checked before anyone sees it: the patched file must parse with HashiCorp's own
+// parser (@cdktf/hcl2json), its JSON must equal the original's plus exactly the intended change,
+// and a file that was `terraform fmt`-clean must stay clean (@cdktf/hcl-tools is hclwrite's formatter).
+
+import { format } from "@cdktf/hcl-tools";
+import { parse } from "@cdktf/hcl2json";
+import type { Block, BodyItem, HclFile } from "./ast.ts";
+import { applySplices, type EditOp, planSplices } from "./edit.ts";
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export type PatchResult =
+  | { ok: true; path: string; before: string; after: string; formatted: boolean }
+  | { ok: false; path: string; reason: string };
+
+async function hclToJson(path: string, text: string): Promise<Json> {
+  return (await parse(path, text)) as Json;
+}
+
+/** Whether `text` is already in the layout `terraform fmt` produces. */
+export async function isFmtClean(text: string): Promise<boolean> {
+  const normalized = text.replace(/\r\n/g, "\n");
+  try {
+    return (await format(normalized)) === normalized;
+  } catch {
+    return false;
+  }
+}
+
+/** hcl2json path of a block: `resource.aws_s3_bucket.logs.0.versioning.0`. */
+function jsonPathOf(body: BodyItem[], target: Block): Array<string | number> | undefined {
+  for (const item of body) {
+    if (item.kind !== "block") continue;
+    const siblings = body.filter(
+      (b): b is Block => b.kind === "block" && b.type === item.type && b.labels.join("\0") === item.labels.join("\0"),
+    );
+    const here = [item.type, ...item.labels, siblings.indexOf(item)];
+    if (item === target) return here;
+    const inner = jsonPathOf(item.body, target);
+    if (inner) return [...here, ...inner];
+  }
+  return undefined;
+}
+
+function at(root: Json, path: Array<string | number>): Json | undefined {
+  let cur: Json | undefined = root;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, Json>)[key as string];
+  }
+  return cur;
+}
+
+/** Merges a snippet's JSON into `target`, appending to block arrays (how hcl2json lists blocks). */
+function mergeBlocks(target: Record<string, Json>, snippet: Record<string, Json>): void {
+  for (const [k, v] of Object.entries(snippet)) {
+    const existing = target[k];
+    if (Array.isArray(v) && (existing === undefined || Array.isArray(existing))) target[k] = [...(existing ?? []), ...v];
+    else if (v && typeof v === "object" && !Array.isArray(v)) {
+      const obj = existing && typeof existing === "object" && !Array.isArray(existing) ? existing : {};
+      target[k] = obj;
+      mergeBlocks(obj, v);
+    } else target[k] = v;
+  }
+}
+
+async function expectedJson(file: HclFile, before: Json, ops: EditOp[]): Promise<Json> {
+  const expected = structuredClone(before) as Record<string, Json>;
+  for (const op of ops) {
+    const parentPath = op.kind === "addBlock" ? (op.parent ? jsonPathOf(file.body, op.parent) : []) : jsonPathOf(file.body, op.block);
+    if (!parentPath) throw new Error("the block to edit is not part of this file");
+    const target = at(expected, parentPath) as Record<string, Json> | undefined;
+    if (!target || typeof target !== "object") throw new Error(`block ${parentPath.join(".")} not found in parsed file`);
+    if (op.kind === "set") {
+      const parsed = (await hclToJson("value.tf", `${op.name} = ${op.value}\n`)) as Record<string, Json>;
+      target[op.name] = parsed[op.name] ?? null;
+    } else if (op.kind === "remove") {
+      delete target[op.name];
+    } else {
+      mergeBlocks(target, (await hclToJson("block.tf", `${op.text}\n`)) as Record<string, Json>);
+    }
+  }
+  return expected;
+}
+
+/** First path where two JSON values differ, for the refusal message. */
+function firstDifference(a: Json | undefined, b: Json | undefined, path = ""): string | undefined {
+  if (JSON.stringify(a) === JSON.stringify(b)) return undefined;
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) === !Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, Json>)[k], (b as Record<string, Json>)[k], `${path}.${k}`);
+      if (d) return d;
+    }
+  }
+  return path || "(root)";
+}
+
+/** Key order is not meaningful in hcl2json output; compare canonical forms. */
+function canonical(v: Json): Json {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical(v[k]!)]),
+    );
+  }
+  return v;
+}
+
+/** Applies the operations to one file and verifies the result; never returns an unverified patch. */
+export async function patchFile(file: HclFile, ops: EditOp[]): Promise<PatchResult> {
+  const path = file.path;
+  let after: string;
+  try {
+    after = applySplices(file.text, planSplices(file, ops));
+  } catch (e) {
+    return { ok: false, path, reason: `edits could not be combined: ${(e as Error).message}` };
+  }
+  const wasClean = file.text.trim() === "" || (await isFmtClean(file.text));
+  let formatted = false;
+  if (wasClean) {
+    const eol = file.text.includes("\r\n") ? "\r\n" : "\n";
+    try {
+      const fmt = (await format(after.replace(/\r\n/g, "\n"))).replace(/\n/g, eol);
+      formatted = fmt !== after;
+      after = fmt;
+    } catch (e) {
+      return { ok: false, path, reason: `the patched file does not format: ${String(e)}` };
+    }
+  }
+  let beforeJson: Json;
+  let afterJson: Json;
+  try {
+    beforeJson = await hclToJson(path, file.text);
+  } catch (e) {
+    return { ok: false, path, reason: `the original file does not parse with HashiCorp's parser: ${firstLine(e)}` };
+  }
+  try {
+    afterJson = await hclToJson(path, after);
+  } catch (e) {
+    return { ok: false, path, reason: `the patched file would not parse: ${firstLine(e)}` };
+  }
+  let expected: Json;
+  try {
+    expected = await expectedJson(file, beforeJson, ops);
+  } catch (e) {
+    return { ok: false, path, reason: `the intended change is not valid HCL: ${firstLine(e)}` };
+  }
+  const diff = firstDifference(canonical(expected), canonical(afterJson));
+  if (diff) {
+    return { ok: false, path, reason: `the patch changes more than intended (at ${diff.slice(1) || "the top level"})` };
+  }
+  if (wasClean && !(await isFmtClean(after))) {
+    return { ok: false, path, reason: "the file was terraform fmt-clean and the patch would break that" };
+  }
+  return { ok: true, path, before: file.text, after, formatted };
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split("\n")[0] ?? "";
+}
