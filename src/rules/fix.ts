@@ -1,0 +1,118 @@
+// The fix engine: applies each detection's fix to the files of its module, verifies every patched
+// file (hcl/verify.ts), then re-scans the module and keeps the fix only if the finding is gone and
+// no new finding appeared (as KICS re-runs its query on remediated files). Fixes are applied one
+// at a time so later fixes see earlier ones (e.g. a variable another fix already declared).
+
+import { posix } from "node:path";
+import type { HclFile } from "../hcl/ast.ts";
+import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
+import { patchFile } from "../hcl/verify.ts";
+import { scanIndex } from "./scan.ts";
+import { type Detection, detectionId, type Rule } from "./types.ts";
+
+export type FixStatus = "fixed" | "skipped" | "refused";
+
+export interface FixOutcome {
+  detection: Detection;
+  status: FixStatus;
+  /** Why it was skipped or refused; for fixed, what was changed. */
+  reason: string;
+  /** Files this fix changed: path → text before and after this fix alone. */
+  changes: Array<{ file: string; before: string; after: string }>;
+}
+
+export interface FixRun {
+  outcomes: FixOutcome[];
+  /** Every file changed by the run: its original and final text (`before` is "" for a new file). */
+  files: Map<string, { before: string; after: string }>;
+}
+
+export async function fixDetections(
+  sources: SourceFile[],
+  detections: Detection[],
+  rules: readonly Rule[],
+): Promise<FixRun> {
+  const current = new Map(sources.map((s) => [s.path, s.text]));
+  const original = new Map(current);
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const outcomes: FixOutcome[] = [];
+
+  const moduleIndex = (dir: string): TerraformIndex =>
+    buildIndex([...current].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text })));
+
+  for (const detection of detections) {
+    const rule = byId.get(detection.ruleId);
+    const outcome = (status: FixStatus, reason: string, changes: FixOutcome["changes"] = []) =>
+      outcomes.push({ detection, status, reason, changes });
+    if (!rule) {
+      outcome("refused", `rule ${detection.ruleId} is not in the catalog`);
+      continue;
+    }
+    if (rule.fixable !== true || !rule.fix) {
+      outcome("skipped", rule.fixable === true ? "this rule has no automatic fix" : rule.fixable.reason);
+      continue;
+    }
+    const dir = detection.resource.module;
+    const index = moduleIndex(dir);
+    const id = detectionId(detection);
+    const before = scanIndex(index, rules);
+    const live = before.find((d) => detectionId(d) === id);
+    if (!live) {
+      outcome("skipped", "already fixed by an earlier change in this run");
+      continue;
+    }
+    const plan = rule.fix(live, { index });
+    if (plan.kind === "unfixable") {
+      outcome("skipped", plan.reason);
+      continue;
+    }
+    const changes: FixOutcome["changes"] = [];
+    let refusal: string | undefined;
+    for (const { file, ops } of plan.files) {
+      const existing = current.get(file);
+      let hcl: HclFile | undefined = index.files.get(file);
+      if (!hcl && existing === undefined) hcl = { path: file, text: "", body: [] };
+      if (!hcl) {
+        refusal = `${file} cannot be edited: it does not parse`;
+        break;
+      }
+      const result = await patchFile(hcl, ops);
+      if (!result.ok) {
+        refusal = `${file}: ${result.reason}`;
+        break;
+      }
+      changes.push({ file, before: existing ?? "", after: result.after });
+    }
+    if (refusal) {
+      outcome("refused", refusal);
+      continue;
+    }
+    // Re-scan the module with the patch applied.
+    const trial = new Map(current);
+    for (const c of changes) trial.set(c.file, c.after);
+    const after = scanIndex(
+      buildIndex([...trial].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text }))),
+      rules,
+    );
+    const afterIds = new Set(after.map(detectionId));
+    const beforeIds = new Set(before.map(detectionId));
+    if (afterIds.has(id)) {
+      outcome("refused", "the re-scan still reports the finding after the patch");
+      continue;
+    }
+    const introduced = [...afterIds].filter((x) => !beforeIds.has(x));
+    if (introduced.length > 0) {
+      outcome("refused", `the patch would introduce a new finding: ${introduced.join(", ")}`);
+      continue;
+    }
+    for (const c of changes) current.set(c.file, c.after);
+    outcome("fixed", plan.summary, changes);
+  }
+
+  const files = new Map<string, { before: string; after: string }>();
+  for (const [path, text] of current) {
+    const was = original.get(path);
+    if (was !== text) files.set(path, { before: was ?? "", after: text });
+  }
+  return { outcomes, files };
+}

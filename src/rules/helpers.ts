@@ -1,0 +1,151 @@
+// Building blocks shared by rules: reading values from a resource, and `attributeRule`, the
+// factory for the common shape "this (possibly nested) attribute must have a safe value".
+
+import { attribute, type Attribute, type Block, blocksOf } from "../hcl/ast.ts";
+import { evaluate, type Resolved, type Value } from "../hcl/evaluate.ts";
+import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
+import type { Detection, FixPlan, Rule, RuleAliases, RuleContext, Severity } from "./types.ts";
+
+export function managedResources(index: TerraformIndex, types: readonly string[]): Resource[] {
+  return index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
+}
+
+/** Resolves an attribute of a block in the resource's module scope. */
+export function resolveIn(index: TerraformIndex, resource: Resource, attr: Attribute | undefined): Resolved | undefined {
+  if (!attr) return undefined;
+  const mod = index.modules.get(resource.module);
+  return mod ? evaluate(attr.expr, moduleScope(mod)) : evaluate(attr.expr, { variable: () => undefined, local: () => undefined });
+}
+
+/** Text of an attribute's expression as written, e.g. `var.encrypted`. */
+export function exprText(index: TerraformIndex, resource: Resource, attr: Attribute): string {
+  const text = index.files.get(resource.file)?.text ?? "";
+  return text.slice(attr.expr.start, attr.expr.end);
+}
+
+export function isLiteral(attr: Attribute): boolean {
+  return attr.expr.kind === "literal";
+}
+
+/** Blocks of `type` inside `block`, and whether a `dynamic "type"` block generates more of them. */
+export function nestedBlocks(block: Block, type: string): { blocks: Block[]; dynamic: boolean } {
+  const dynamic = blocksOf(block.body, "dynamic").some((d) => d.labels[0] === type);
+  return { blocks: blocksOf(block.body, type), dynamic };
+}
+
+export interface AttributeRuleSpec {
+  id: string;
+  title: string;
+  severity: Severity;
+  provider: Rule["provider"];
+  resourceTypes: string[];
+  aliases: RuleAliases;
+  rationale: string;
+  impact: string[];
+  /** Nested block names leading to the attribute, e.g. ["metadata_options"]; [] for top level. */
+  blockPath: string[];
+  /** Attribute names, preferred first; later ones are older provider spellings still accepted. */
+  names: string[];
+  /** Whether a statically known value is safe; `undefined` means the attribute is absent. */
+  compliant(value: Value | undefined): boolean;
+  /** HCL expression written by the fix, e.g. `true` or `"required"`. */
+  fixValue: string;
+  /** Finding message; `value` is undefined when the attribute is absent. */
+  message(resource: Resource, value: Value | undefined): string;
+}
+
+/**
+ * A rule for one attribute that must hold a safe value. Unknown values (from variables without a
+ * default, resource outputs…) are not reported: fixloop does not guess. A value that comes from an
+ * expression is reported but fixed only where it is written literally.
+ */
+export function attributeRule(spec: AttributeRuleSpec): Rule {
+  const find = (resource: Resource) => {
+    let block: Block = resource.block;
+    for (const step of spec.blockPath) {
+      const { blocks, dynamic } = nestedBlocks(block, step);
+      if (dynamic) return { state: "dynamic" as const };
+      const next = blocks[0];
+      if (!next) return { state: "missing-block" as const, parent: block, depth: spec.blockPath.indexOf(step) };
+      block = next;
+    }
+    for (const name of spec.names) {
+      const attr = attribute(block.body, name);
+      if (attr) return { state: "present" as const, block, attr };
+    }
+    return { state: "missing-attr" as const, block };
+  };
+
+  return {
+    id: spec.id,
+    title: spec.title,
+    severity: spec.severity,
+    provider: spec.provider,
+    resourceTypes: spec.resourceTypes,
+    aliases: spec.aliases,
+    rationale: spec.rationale,
+    impact: spec.impact,
+    fixable: true,
+    detect({ index }: RuleContext): Detection[] {
+      const out: Detection[] = [];
+      for (const resource of managedResources(index, spec.resourceTypes)) {
+        const found = find(resource);
+        if (found.state === "dynamic") continue;
+        let value: Value | undefined;
+        let line = resource.line;
+        if (found.state === "present") {
+          const r = resolveIn(index, resource, found.attr)!;
+          if (!r.known) continue;
+          value = r.value;
+          line = found.attr.line;
+        }
+        if (spec.compliant(value)) continue;
+        out.push({ ruleId: spec.id, resource, key: "", line, message: spec.message(resource, value) });
+      }
+      return out;
+    },
+    fix(detection: Detection, { index }: RuleContext): FixPlan {
+      const { resource } = detection;
+      const found = find(resource);
+      const name = spec.names[0]!;
+      switch (found.state) {
+        case "dynamic":
+          return { kind: "unfixable", reason: `${spec.blockPath.join(".")} is generated by a dynamic block` };
+        case "present": {
+          if (!isLiteral(found.attr)) {
+            return {
+              kind: "unfixable",
+              reason: `${found.attr.name} is set from \`${exprText(index, resource, found.attr)}\`; change the value where it is defined`,
+            };
+          }
+          // Replace in place, keeping the spelling the code already uses.
+          const ops = [{ kind: "set" as const, block: found.block, name: found.attr.name, value: spec.fixValue }];
+          return { kind: "edits", files: [{ file: resource.file, ops }], summary: `set ${path(spec, found.attr.name)} = ${spec.fixValue}` };
+        }
+        case "missing-attr": {
+          const ops = [{ kind: "set" as const, block: found.block, name, value: spec.fixValue }];
+          return { kind: "edits", files: [{ file: resource.file, ops }], summary: `set ${path(spec, name)} = ${spec.fixValue}` };
+        }
+        case "missing-block": {
+          const remaining = spec.blockPath.slice(found.depth);
+          const text = nestedText(remaining, `${name} = ${spec.fixValue}`);
+          const ops = [{ kind: "addBlock" as const, parent: found.parent, text }];
+          return { kind: "edits", files: [{ file: resource.file, ops }], summary: `add ${path(spec, name)} = ${spec.fixValue}` };
+        }
+      }
+    },
+  };
+}
+
+function path(spec: AttributeRuleSpec, name: string): string {
+  return [...spec.blockPath, name].join(".");
+}
+
+/** `a { b { x = 1 } }` laid out one item per line with two-space indentation. */
+export function nestedText(blocks: string[], line: string): string {
+  const lines: string[] = [];
+  blocks.forEach((b, i) => lines.push(`${"  ".repeat(i)}${b} {`));
+  lines.push(`${"  ".repeat(blocks.length)}${line}`);
+  for (let i = blocks.length - 1; i >= 0; i--) lines.push(`${"  ".repeat(i)}}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,24 @@
+// The rule catalog: one table, keyed by id. Adding a rule = one file + one line here.
+
+import { awsKmsRotation } from "./aws-kms-rotation.ts";
+import { ALIAS_TOOLS, type Rule } from "./types.ts";
+
+export const RULES: readonly Rule[] = [awsKmsRotation];
+
+const BY_ID = new Map(RULES.map((r) => [r.id, r]));
+
+export function ruleById(id: string): Rule | undefined {
+  return BY_ID.get(id);
+}
+
+/** Finds a rule by its catalog id or by any alias (CKV_AWS_7, AVD-AWS-0065, KMS.4 …), case-insensitively. */
+export function resolveRuleId(id: string): Rule | undefined {
+  const wanted = id.trim().toLowerCase();
+  for (const rule of RULES) {
+    if (rule.id === wanted) return rule;
+    for (const tool of ALIAS_TOOLS) {
+      if (rule.aliases[tool].some((a) => a.toLowerCase() === wanted)) return rule;
+    }
+  }
+  return undefined;
+}

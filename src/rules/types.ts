@@ -1,0 +1,68 @@
+// What a rule is. Rules are pure: `detect` reads the index, `fix` returns edit operations;
+// the fix engine (engine.ts) applies, verifies and re-scans them.
+
+import type { EditOp } from "../hcl/edit.ts";
+import type { Resource, TerraformIndex } from "../hcl/index.ts";
+
+export type Severity = "critical" | "high" | "medium" | "low";
+
+export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/** Ids the same check carries in other tools, from their own sources (docs/research/rule-aliases.md). */
+export interface RuleAliases {
+  checkov: string[];
+  trivy: string[];
+  tfsec: string[];
+  kics: string[];
+  securityhub: string[];
+  prowler: string[];
+}
+
+export const ALIAS_TOOLS = ["checkov", "trivy", "tfsec", "kics", "securityhub", "prowler"] as const;
+
+export interface RuleContext {
+  index: TerraformIndex;
+}
+
+export interface Detection {
+  ruleId: string;
+  /** The resource the finding is reported on (and whose block the fix starts from). */
+  resource: Resource;
+  /** Distinguishes several findings of one rule on one resource (e.g. `ingress[1]`); "" when unique. */
+  key: string;
+  /** Line to report: the offending attribute when there is one, else the resource's first line. */
+  line: number;
+  message: string;
+}
+
+export interface FileOps {
+  /** Path relative to the index root. A path not in the index is created. */
+  file: string;
+  ops: EditOp[];
+}
+
+export type FixPlan =
+  | { kind: "edits"; files: FileOps[]; summary: string }
+  | { kind: "unfixable"; reason: string };
+
+export interface Rule {
+  id: string;
+  title: string;
+  severity: Severity;
+  provider: "aws" | "azure" | "gcp";
+  resourceTypes: string[];
+  aliases: RuleAliases;
+  /** Why it matters, one or two sentences (shown in `fixloop rules`, SARIF help and PR bodies). */
+  rationale: string;
+  /** What applying the fix does beyond the obvious — a reviewer must read these. */
+  impact: string[];
+  /** False with the reason when the rule only detects. */
+  fixable: true | { reason: string };
+  detect(ctx: RuleContext): Detection[];
+  /** Edits that make this detection go away; only called when `fixable` is true. */
+  fix?(detection: Detection, ctx: RuleContext): FixPlan;
+}
+
+export function detectionId(d: Detection): string {
+  return `${d.ruleId}:${d.resource.module}/${d.resource.address}${d.key ? `:${d.key}` : ""}`;
+}
