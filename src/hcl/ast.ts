@@ -25,10 +25,7 @@ export type TemplatePartExpr =
   | { kind: "interp"; expr: Expr }
   | { kind: "directive"; exprs: Expr[] };
 
-export type TraversalStep =
-  | { kind: "attr"; name: string }
-  | { kind: "index"; key: Expr }
-  | { kind: "splat" };
+export type TraversalStep = { kind: "attr"; name: string } | { kind: "index"; key: Expr } | { kind: "splat" };
 
 export interface ObjectItem {
   key: Expr;

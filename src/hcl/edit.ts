@@ -40,7 +40,8 @@ function indentAt(text: string, offset: number): string {
 /** Indentation of the items inside a block: that of an existing item, else the block's plus two spaces. */
 function bodyIndent(text: string, block: Block): string {
   const first = block.body[0];
-  if (first && lineStartOf(text, first.start) !== lineStartOf(text, block.openBrace)) return indentAt(text, first.start);
+  if (first && lineStartOf(text, first.start) !== lineStartOf(text, block.openBrace))
+    return indentAt(text, first.start);
   return `${indentAt(text, block.start)}  `;
 }
 
@@ -87,11 +88,15 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
 
   for (const op of ops) {
     if (op.kind === "set") {
-      const existing = op.block.body.find((i): i is Attribute => i.kind === "attribute" && i.name === op.name);
+      const existing = op.block.body.find(
+        (i): i is Attribute => i.kind === "attribute" && i.name === op.name,
+      );
       if (existing) splices.push({ start: existing.expr.start, end: existing.expr.end, text: op.value });
       else additions.set(op.block, [...(additions.get(op.block) ?? []), { name: op.name, value: op.value }]);
     } else if (op.kind === "remove") {
-      const existing = op.block.body.find((i): i is Attribute => i.kind === "attribute" && i.name === op.name);
+      const existing = op.block.body.find(
+        (i): i is Attribute => i.kind === "attribute" && i.name === op.name,
+      );
       if (!existing) continue;
       const start = lineStartOf(text, existing.start);
       const onlyOnLine = text.slice(start, existing.start).trim() === "";
@@ -105,7 +110,11 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
       const oneLine = closeLine <= parent.openBrace;
       if (oneLine) {
         const outer = indentAt(text, parent.start);
-        splices.push({ start: parent.closeBrace, end: parent.closeBrace, text: `${eol}${body}${eol}${outer}` });
+        splices.push({
+          start: parent.closeBrace,
+          end: parent.closeBrace,
+          text: `${eol}${body}${eol}${outer}`,
+        });
       } else {
         const sep = parent.body.length > 0 ? eol : "";
         splices.push({ start: closeLine, end: closeLine, text: `${sep}${body}${eol}` });
@@ -152,7 +161,11 @@ function attributeInsertion(
   }
   const closeLine = lineStartOf(text, block.closeBrace);
   if (closeLine <= block.openBrace) {
-    return { start: block.closeBrace, end: block.closeBrace, text: `${eol}${lines}${eol}${indentAt(text, block.start)}` };
+    return {
+      start: block.closeBrace,
+      end: block.closeBrace,
+      text: `${eol}${lines}${eol}${indentAt(text, block.start)}`,
+    };
   }
   const afterOpen = lineEndOf(text, block.openBrace);
   const blankAfter = block.body.length > 0 ? eol : "";

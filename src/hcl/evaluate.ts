@@ -59,7 +59,10 @@ export function evaluate(expr: Expr, scope: Scope): Resolved {
     case "object": {
       const obj: Record<string, Value> = {};
       for (const item of expr.items) {
-        const k = item.key.kind === "traversal" && item.key.steps.length === 0 ? known(item.key.root) : evaluate(item.key, scope);
+        const k =
+          item.key.kind === "traversal" && item.key.steps.length === 0
+            ? known(item.key.root)
+            : evaluate(item.key, scope);
         if (!k.known) return k;
         const v = evaluate(item.value, scope);
         if (!v.known) return v;
@@ -157,8 +160,10 @@ function evaluateBinary(op: string, l: Resolved, r: Resolved): Resolved {
 }
 
 type Fn = (args: Value[]) => Value | undefined;
-const str = (v: Value | undefined) => (typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
-const isObject = (v: Value | undefined): v is { [k: string]: Value } => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: Value | undefined) =>
+  typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+const isObject = (v: Value | undefined): v is { [k: string]: Value } =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Terraform functions that are pure and common in resource names; others make a value unknown. */
 const FUNCTIONS: Record<string, Fn> = {
@@ -167,8 +172,10 @@ const FUNCTIONS: Record<string, Fn> = {
   trimspace: ([s]) => str(s)?.trim(),
   tostring: ([s]) => str(s),
   tolist: ([l]) => (Array.isArray(l) ? l : undefined),
-  toset: ([l]) => (Array.isArray(l) ? [...new Map(l.map((x) => [JSON.stringify(x), x])).values()] : undefined),
-  join: ([sep, list]) => (typeof sep === "string" && Array.isArray(list) ? list.map((x) => str(x) ?? "").join(sep) : undefined),
+  toset: ([l]) =>
+    Array.isArray(l) ? [...new Map(l.map((x) => [JSON.stringify(x), x])).values()] : undefined,
+  join: ([sep, list]) =>
+    typeof sep === "string" && Array.isArray(list) ? list.map((x) => str(x) ?? "").join(sep) : undefined,
   concat: (lists) => (lists.every(Array.isArray) ? (lists as Value[][]).flat() : undefined),
   merge: (objs) => (objs.every((o) => o === null || isObject(o)) ? Object.assign({}, ...objs) : undefined),
   coalesce: (vals) => vals.find((v) => v !== null && v !== ""),

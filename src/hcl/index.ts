@@ -3,7 +3,15 @@
 // Pure: it takes file contents and returns the index; reading the disk lives in load.ts.
 
 import { posix } from "node:path";
-import { type Attribute, attribute, type Block, blocksOf, type Expr, type HclFile, traversals } from "./ast.ts";
+import {
+  type Attribute,
+  attribute,
+  type Block,
+  blocksOf,
+  type Expr,
+  type HclFile,
+  traversals,
+} from "./ast.ts";
 import { HclSyntaxError } from "./errors.ts";
 import { evaluate, known, type Resolved, type Scope, unknown, type Value } from "./evaluate.ts";
 import { parseHcl } from "./parser.ts";
@@ -72,7 +80,17 @@ export interface TerraformIndex {
   errors: HclSyntaxError[];
 }
 
-const NON_RESOURCE_ROOTS = new Set(["var", "local", "module", "data", "each", "count", "path", "terraform", "self"]);
+const NON_RESOURCE_ROOTS = new Set([
+  "var",
+  "local",
+  "module",
+  "data",
+  "each",
+  "count",
+  "path",
+  "terraform",
+  "self",
+]);
 
 export function buildIndex(sources: SourceFile[]): TerraformIndex {
   const files = new Map<string, HclFile>();
@@ -201,7 +219,7 @@ function collectReferences(block: Block, out: Set<string>): void {
     }
     for (const t of traversals(item.expr)) {
       const first = t.steps[0];
-      if (!first || first.kind !== "attr") continue;
+      if (first?.kind !== "attr") continue;
       if (t.root === "data") {
         const second = t.steps[1];
         if (second?.kind === "attr") out.add(`data.${first.name}.${second.name}`);
@@ -217,7 +235,16 @@ function toCall(hcl: HclFile, block: Block, dir: string): ModuleCall {
   const source = sourceAttr?.expr.kind === "literal" ? String(sourceAttr.expr.value) : undefined;
   const isLocal = source !== undefined && (source.startsWith("./") || source.startsWith("../"));
   const sourceDir = isLocal ? posix.normalize(posix.join(dir, source.replace(/\/+$/, ""))) : undefined;
-  return { name, address: `module.${name}`, source, sourceDir, file: hcl.path, module: dir, line: block.line, block };
+  return {
+    name,
+    address: `module.${name}`,
+    source,
+    sourceDir,
+    file: hcl.path,
+    module: dir,
+    line: block.line,
+    block,
+  };
 }
 
 /** Address prefixes for a module dir: "" for a root, `module.a.module.b.` for nested calls. */
@@ -286,7 +313,11 @@ export function callScope(index: TerraformIndex, call: ModuleCall, callerScope: 
 }
 
 /** Statically known value of a resource's top-level attribute, in the resource's own module scope. */
-export function resolveAttribute(index: TerraformIndex, resource: Resource, name: string): Resolved | undefined {
+export function resolveAttribute(
+  index: TerraformIndex,
+  resource: Resource,
+  name: string,
+): Resolved | undefined {
   const attr = attribute(resource.block.body, name);
   if (!attr) return undefined;
   const mod = index.modules.get(resource.module);

@@ -14,7 +14,8 @@ export class TreeError extends Error {
 export async function readTerraformTree(root: string): Promise<SourceFile[]> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new TreeError(`${root}: no such directory — pass the folder that holds your .tf files`);
-  if (!info.isDirectory()) throw new TreeError(`${root}: not a directory — pass the folder that holds your .tf files`);
+  if (!info.isDirectory())
+    throw new TreeError(`${root}: not a directory — pass the folder that holds your .tf files`);
   const out: SourceFile[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {

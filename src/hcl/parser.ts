@@ -1,7 +1,16 @@
 // Recursive-descent parser for HCL native syntax: bodies, blocks and a full expression grammar
 // (templates, traversals, splats, calls, operators, conditionals, for-expressions), with offsets.
 
-import type { Attribute, BodyItem, Block, Expr, HclFile, ObjectItem, TemplatePartExpr, TraversalStep } from "./ast.ts";
+import type {
+  Attribute,
+  Block,
+  BodyItem,
+  Expr,
+  HclFile,
+  ObjectItem,
+  TemplatePartExpr,
+  TraversalStep,
+} from "./ast.ts";
 import { HclSyntaxError } from "./errors.ts";
 import { Lexer, type Token } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
@@ -135,7 +144,7 @@ class Parser {
     if (this.isPunct(after, "=")) {
       this.next();
       const expr = this.parseExpression();
-      this.expectItemEnd("after the value of attribute " + nameTok.text);
+      this.expectItemEnd(`after the value of attribute ${nameTok.text}`);
       const attr: Attribute = {
         kind: "attribute",
         name: nameTok.text,
@@ -387,7 +396,8 @@ class Parser {
         const t = this.peekRaw();
         if (this.isPunct(t, ",")) this.next();
         else if (t.kind === "newline" || t.kind === "comment") this.skipNewlinesAndComments();
-        else if (!this.isPunct(t, "}")) this.fail(`expected a comma or newline between object items, found ${describe(t)}`, t);
+        else if (!this.isPunct(t, "}"))
+          this.fail(`expected a comma or newline between object items, found ${describe(t)}`, t);
       }
       const close = this.expectPunct("}", "to close the object");
       return { kind: "object", items, start: open.start, end: close.end } as Expr;
@@ -403,7 +413,8 @@ class Parser {
       if (v.kind !== "ident") this.fail("expected a value variable name in for expression", v);
     }
     const inTok = this.next();
-    if (inTok.kind !== "ident" || inTok.text !== "in") this.fail(`expected "in" in for expression, found ${describe(inTok)}`, inTok);
+    if (inTok.kind !== "ident" || inTok.text !== "in")
+      this.fail(`expected "in" in for expression, found ${describe(inTok)}`, inTok);
     const collection = this.parseExpression();
     this.expectPunct(":", "in for expression");
     const body: Expr[] = [this.parseExpression()];
@@ -429,7 +440,10 @@ class Parser {
         const sub = new Parser(p.tokens, this.lines, this.file);
         parts.push({ kind: "interp", expr: sub.parseStandaloneExpression() });
       } else {
-        parts.push({ kind: "directive", exprs: new Parser(p.tokens, this.lines, this.file).parseDirective() });
+        parts.push({
+          kind: "directive",
+          exprs: new Parser(p.tokens, this.lines, this.file).parseDirective(),
+        });
       }
     }
     const heredoc = t.heredoc ? { marker: t.heredoc.marker, indented: t.heredoc.indented } : undefined;
@@ -452,7 +466,8 @@ class Parser {
           this.next();
         }
         const inTok = this.next();
-        if (inTok.text !== "in") this.fail(`expected "in" in template for directive, found ${describe(inTok)}`, inTok);
+        if (inTok.text !== "in")
+          this.fail(`expected "in" in template for directive, found ${describe(inTok)}`, inTok);
         return [this.parseExpression()];
       }
       if (["else", "endif", "endfor"].includes(kw.text)) return [];

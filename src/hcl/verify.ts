@@ -32,7 +32,8 @@ function jsonPathOf(body: BodyItem[], target: Block): Array<string | number> | u
   for (const item of body) {
     if (item.kind !== "block") continue;
     const siblings = body.filter(
-      (b): b is Block => b.kind === "block" && b.type === item.type && b.labels.join("\0") === item.labels.join("\0"),
+      (b): b is Block =>
+        b.kind === "block" && b.type === item.type && b.labels.join("\0") === item.labels.join("\0"),
     );
     const here = [item.type, ...item.labels, siblings.indexOf(item)];
     if (item === target) return here;
@@ -55,7 +56,8 @@ function at(root: Json, path: Array<string | number>): Json | undefined {
 function mergeBlocks(target: Record<string, Json>, snippet: Record<string, Json>): void {
   for (const [k, v] of Object.entries(snippet)) {
     const existing = target[k];
-    if (Array.isArray(v) && (existing === undefined || Array.isArray(existing))) target[k] = [...(existing ?? []), ...v];
+    if (Array.isArray(v) && (existing === undefined || Array.isArray(existing)))
+      target[k] = [...(existing ?? []), ...v];
     else if (v && typeof v === "object" && !Array.isArray(v)) {
       const obj = existing && typeof existing === "object" && !Array.isArray(existing) ? existing : {};
       target[k] = obj;
@@ -67,10 +69,16 @@ function mergeBlocks(target: Record<string, Json>, snippet: Record<string, Json>
 async function expectedJson(file: HclFile, before: Json, ops: EditOp[]): Promise<Json> {
   const expected = structuredClone(before) as Record<string, Json>;
   for (const op of ops) {
-    const parentPath = op.kind === "addBlock" ? (op.parent ? jsonPathOf(file.body, op.parent) : []) : jsonPathOf(file.body, op.block);
+    const parentPath =
+      op.kind === "addBlock"
+        ? op.parent
+          ? jsonPathOf(file.body, op.parent)
+          : []
+        : jsonPathOf(file.body, op.block);
     if (!parentPath) throw new Error("the block to edit is not part of this file");
     const target = at(expected, parentPath) as Record<string, Json> | undefined;
-    if (!target || typeof target !== "object") throw new Error(`block ${parentPath.join(".")} not found in parsed file`);
+    if (!target || typeof target !== "object")
+      throw new Error(`block ${parentPath.join(".")} not found in parsed file`);
     if (op.kind === "set") {
       const parsed = (await hclToJson("value.tf", `${op.name} = ${op.value}\n`)) as Record<string, Json>;
       target[op.name] = parsed[op.name] ?? null;
@@ -89,7 +97,11 @@ function firstDifference(a: Json | undefined, b: Json | undefined, path = ""): s
   if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) === !Array.isArray(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
-      const d = firstDifference((a as Record<string, Json>)[k], (b as Record<string, Json>)[k], `${path}.${k}`);
+      const d = firstDifference(
+        (a as Record<string, Json>)[k],
+        (b as Record<string, Json>)[k],
+        `${path}.${k}`,
+      );
       if (d) return d;
     }
   }
@@ -135,7 +147,11 @@ export async function patchFile(file: HclFile, ops: EditOp[]): Promise<PatchResu
   try {
     beforeJson = await hclToJson(path, file.text);
   } catch (e) {
-    return { ok: false, path, reason: `the original file does not parse with HashiCorp's parser: ${firstLine(e)}` };
+    return {
+      ok: false,
+      path,
+      reason: `the original file does not parse with HashiCorp's parser: ${firstLine(e)}`,
+    };
   }
   try {
     afterJson = await hclToJson(path, after);
@@ -150,7 +166,11 @@ export async function patchFile(file: HclFile, ops: EditOp[]): Promise<PatchResu
   }
   const diff = firstDifference(canonical(expected), canonical(afterJson));
   if (diff) {
-    return { ok: false, path, reason: `the patch changes more than intended (at ${diff.slice(1) || "the top level"})` };
+    return {
+      ok: false,
+      path,
+      reason: `the patch changes more than intended (at ${diff.slice(1) || "the top level"})`,
+    };
   }
   if (wasClean && !(await isFmtClean(after))) {
     return { ok: false, path, reason: "the file was terraform fmt-clean and the patch would break that" };

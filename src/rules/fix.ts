@@ -38,7 +38,9 @@ export async function fixDetections(
   const outcomes: FixOutcome[] = [];
 
   const moduleIndex = (dir: string): TerraformIndex =>
-    buildIndex([...current].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text })));
+    buildIndex(
+      [...current].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text })),
+    );
 
   for (const detection of detections) {
     const rule = byId.get(detection.ruleId);
@@ -91,7 +93,9 @@ export async function fixDetections(
     const trial = new Map(current);
     for (const c of changes) trial.set(c.file, c.after);
     const after = scanIndex(
-      buildIndex([...trial].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text }))),
+      buildIndex(
+        [...trial].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text })),
+      ),
       rules,
     );
     const afterIds = new Set(after.map(detectionId));

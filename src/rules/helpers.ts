@@ -1,7 +1,7 @@
 // Building blocks shared by rules: reading values from a resource, and `attributeRule`, the
 // factory for the common shape "this (possibly nested) attribute must have a safe value".
 
-import { attribute, type Attribute, type Block, blocksOf } from "../hcl/ast.ts";
+import { type Attribute, attribute, type Block, blocksOf } from "../hcl/ast.ts";
 import { evaluate, type Resolved, type Value } from "../hcl/evaluate.ts";
 import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
 import type { Detection, FixPlan, Rule, RuleAliases, RuleContext, Severity } from "./types.ts";
@@ -11,10 +11,16 @@ export function managedResources(index: TerraformIndex, types: readonly string[]
 }
 
 /** Resolves an attribute of a block in the resource's module scope. */
-export function resolveIn(index: TerraformIndex, resource: Resource, attr: Attribute | undefined): Resolved | undefined {
+export function resolveIn(
+  index: TerraformIndex,
+  resource: Resource,
+  attr: Attribute | undefined,
+): Resolved | undefined {
   if (!attr) return undefined;
   const mod = index.modules.get(resource.module);
-  return mod ? evaluate(attr.expr, moduleScope(mod)) : evaluate(attr.expr, { variable: () => undefined, local: () => undefined });
+  return mod
+    ? evaluate(attr.expr, moduleScope(mod))
+    : evaluate(attr.expr, { variable: () => undefined, local: () => undefined });
 }
 
 /** Text of an attribute's expression as written, e.g. `var.encrypted`. */
@@ -66,7 +72,8 @@ export function attributeRule(spec: AttributeRuleSpec): Rule {
       const { blocks, dynamic } = nestedBlocks(block, step);
       if (dynamic) return { state: "dynamic" as const };
       const next = blocks[0];
-      if (!next) return { state: "missing-block" as const, parent: block, depth: spec.blockPath.indexOf(step) };
+      if (!next)
+        return { state: "missing-block" as const, parent: block, depth: spec.blockPath.indexOf(step) };
       block = next;
     }
     for (const name of spec.names) {
@@ -119,18 +126,32 @@ export function attributeRule(spec: AttributeRuleSpec): Rule {
             };
           }
           // Replace in place, keeping the spelling the code already uses.
-          const ops = [{ kind: "set" as const, block: found.block, name: found.attr.name, value: spec.fixValue }];
-          return { kind: "edits", files: [{ file: resource.file, ops }], summary: `set ${path(spec, found.attr.name)} = ${spec.fixValue}` };
+          const ops = [
+            { kind: "set" as const, block: found.block, name: found.attr.name, value: spec.fixValue },
+          ];
+          return {
+            kind: "edits",
+            files: [{ file: resource.file, ops }],
+            summary: `set ${path(spec, found.attr.name)} = ${spec.fixValue}`,
+          };
         }
         case "missing-attr": {
           const ops = [{ kind: "set" as const, block: found.block, name, value: spec.fixValue }];
-          return { kind: "edits", files: [{ file: resource.file, ops }], summary: `set ${path(spec, name)} = ${spec.fixValue}` };
+          return {
+            kind: "edits",
+            files: [{ file: resource.file, ops }],
+            summary: `set ${path(spec, name)} = ${spec.fixValue}`,
+          };
         }
         case "missing-block": {
           const remaining = spec.blockPath.slice(found.depth);
           const text = nestedText(remaining, `${name} = ${spec.fixValue}`);
           const ops = [{ kind: "addBlock" as const, parent: found.parent, text }];
-          return { kind: "edits", files: [{ file: resource.file, ops }], summary: `add ${path(spec, name)} = ${spec.fixValue}` };
+          return {
+            kind: "edits",
+            files: [{ file: resource.file, ops }],
+            summary: `add ${path(spec, name)} = ${spec.fixValue}`,
+          };
         }
       }
     },
@@ -144,7 +165,7 @@ function path(spec: AttributeRuleSpec, name: string): string {
 /** `a { b { x = 1 } }` laid out one item per line with two-space indentation. */
 export function nestedText(blocks: string[], line: string): string {
   const lines: string[] = [];
-  blocks.forEach((b, i) => lines.push(`${"  ".repeat(i)}${b} {`));
+  for (const [i, b] of blocks.entries()) lines.push(`${"  ".repeat(i)}${b} {`);
   lines.push(`${"  ".repeat(blocks.length)}${line}`);
   for (let i = blocks.length - 1; i >= 0; i--) lines.push(`${"  ".repeat(i)}}`);
   return lines.join("\n");

@@ -11,13 +11,18 @@ export function ruleById(id: string): Rule | undefined {
   return BY_ID.get(id);
 }
 
+/** Newer Trivy reports `AWS-0086` where older ones said `AVD-AWS-0086`; both name one check. */
+function normalizeAlias(id: string): string {
+  return id.trim().toLowerCase().replace(/^avd-/, "");
+}
+
 /** Finds a rule by its catalog id or by any alias (CKV_AWS_7, AVD-AWS-0065, KMS.4 …), case-insensitively. */
 export function resolveRuleId(id: string): Rule | undefined {
-  const wanted = id.trim().toLowerCase();
+  const wanted = normalizeAlias(id);
   for (const rule of RULES) {
     if (rule.id === wanted) return rule;
     for (const tool of ALIAS_TOOLS) {
-      if (rule.aliases[tool].some((a) => a.toLowerCase() === wanted)) return rule;
+      if (rule.aliases[tool].some((a) => normalizeAlias(a) === wanted)) return rule;
     }
   }
   return undefined;

@@ -75,7 +75,9 @@ export function ruleFixtureSuite(rule: Rule): void {
       const after = buildIndex(patched);
       expect(after.errors).toEqual([]);
       // Lines move when a patch adds lines, so what remains is compared by finding id.
-      const declined = detections.filter((d) => unfixable.has(`${d.resource.file}:${d.line}`)).map(detectionId);
+      const declined = detections
+        .filter((d) => unfixable.has(`${d.resource.file}:${d.line}`))
+        .map(detectionId);
       const remaining = scanIndex(after, [rule]).map(detectionId);
       expect(remaining.sort()).toEqual(declined.sort());
 

@@ -1,0 +1,38 @@
+import { parseArgs } from "node:util";
+import { RULES } from "../../rules/registry.ts";
+import { ALIAS_TOOLS } from "../../rules/types.ts";
+import type { CliIo } from "../io.ts";
+import { oneOf } from "../options.ts";
+
+export async function rulesCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { format: { type: "string" } } });
+  const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
+  if (format === "json") {
+    const rules = RULES.map((r) => ({
+      id: r.id,
+      title: r.title,
+      severity: r.severity,
+      provider: r.provider,
+      resourceTypes: r.resourceTypes,
+      fixable: r.fixable === true,
+      ...(r.fixable === true ? {} : { notFixableBecause: r.fixable.reason }),
+      impact: r.impact,
+      aliases: r.aliases,
+    }));
+    io.stdout.write(`${JSON.stringify({ rules }, null, 2)}\n`);
+    return 0;
+  }
+  const out: string[] = [];
+  for (const r of RULES) {
+    out.push(`${r.id}  [${r.severity}]${r.fixable === true ? "" : "  (detect only)"}`);
+    out.push(`    ${r.title}`);
+    out.push(`    resources: ${r.resourceTypes.join(", ")}`);
+    for (const tool of ALIAS_TOOLS)
+      if (r.aliases[tool].length) out.push(`    ${tool}: ${r.aliases[tool].join(", ")}`);
+    if (r.fixable !== true) out.push(`    not auto-fixed: ${r.fixable.reason}`);
+    for (const i of r.impact) out.push(`    impact: ${i}`);
+    out.push("");
+  }
+  io.stdout.write(`${out.join("\n")}${RULES.length} rules.\n`);
+  return 0;
+}

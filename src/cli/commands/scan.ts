@@ -1,0 +1,30 @@
+import { parseArgs } from "node:util";
+import { errorJson, findingJson, scanText } from "../../report/findings.ts";
+import { toSarif } from "../../report/sarif.ts";
+import { scanIndex } from "../../rules/scan.ts";
+import { VERSION } from "../../version.ts";
+import type { CliIo } from "../io.ts";
+import { oneOf, selectRules } from "../options.ts";
+import { loadTree } from "../tree.ts";
+
+export async function scanCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { format: { type: "string" }, rule: { type: "string", multiple: true } },
+  });
+  const format = oneOf(values.format, ["text", "json", "sarif"] as const, "--format", "text");
+  const rules = selectRules(values.rule);
+  const { index } = await loadTree(positionals[0], io, "scan");
+  const detections = scanIndex(index, rules);
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  if (format === "json") {
+    const findings = detections.map((d) => findingJson(d, byId.get(d.ruleId)!));
+    io.stdout.write(`${JSON.stringify({ findings, errors: index.errors.map(errorJson) }, null, 2)}\n`);
+  } else if (format === "sarif") {
+    io.stdout.write(`${JSON.stringify(toSarif(detections, rules, VERSION), null, 2)}\n`);
+  } else {
+    io.stdout.write(scanText(detections, byId, index.files.size));
+  }
+  return detections.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,38 @@
+// Committing a fix in the user's checkout (`fixloop fix --branch`), with simple-git.
+
+import { relative, resolve } from "node:path";
+import { simpleGit } from "simple-git";
+import { CliError } from "./io.ts";
+
+export interface PreparedBranch {
+  commit(files: string[], message: string): Promise<string>;
+}
+
+/** Checks the checkout can take the branch (a repo, branch name free, files clean), then switches to it. */
+export async function prepareBranch(root: string, branch: string, files: string[]): Promise<PreparedBranch> {
+  const git = simpleGit(root);
+  if (!(await git.checkIsRepo()))
+    throw new CliError(`${root}: --branch needs a git checkout, and this is not one`);
+  const top = (await git.revparse(["--show-toplevel"])).trim();
+  const check = await git.raw(["check-ref-format", "--branch", branch]).catch(() => undefined);
+  if (!check) throw new CliError(`--branch "${branch}" is not a valid branch name`);
+  const branches = await git.branchLocal();
+  if (branches.all.includes(branch))
+    throw new CliError(`branch "${branch}" already exists; pick another name or delete it`);
+  const repoPaths = files.map((f) => relative(top, resolve(root, f)));
+  const status = await git.status();
+  const dirty = repoPaths.filter((p) => status.files.some((s) => s.path === p));
+  if (dirty.length) {
+    throw new CliError(
+      `${dirty.join(", ")} ha${dirty.length === 1 ? "s" : "ve"} uncommitted changes; commit or stash them first`,
+    );
+  }
+  await git.checkoutLocalBranch(branch);
+  return {
+    async commit(changed, message) {
+      await git.add(changed.map((f) => relative(top, resolve(root, f))).map((p) => `:(top)${p}`));
+      const result = await git.commit(message);
+      return result.commit;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// The `fixloop` command: one table of sub-commands, errors handled in one place.
+
+import { HclSyntaxError } from "../hcl/errors.ts";
+import { TreeError } from "../hcl/load.ts";
+import { fixCommand } from "./commands/fix.ts";
+import { rulesCommand } from "./commands/rules.ts";
+import { scanCommand } from "./commands/scan.ts";
+import { CliError, type CliIo, type Command } from "./io.ts";
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  scan: {
+    run: scanCommand,
+    summary: "scan <dir> [--format text|json|sarif] [--rule ID]...   report misconfigurations",
+  },
+  fix: {
+    run: fixCommand,
+    summary: "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them",
+  },
+  rules: { run: rulesCommand, summary: "rules [--format text|json]   list the rule catalog with aliases" },
+};
+
+export const USAGE = `Usage: fixloop <command> [options]
+
+Commands:
+${Object.values(COMMANDS)
+  .map((c) => `  fixloop ${c.summary}`)
+  .join("\n")}
+
+Exit codes: 0 clean / everything fixed, 1 findings remain, 2 error.
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`fixloop: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof CliError || e instanceof TreeError || e instanceof HclSyntaxError) {
+      io.stderr.write(`fixloop ${name}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS")) {
+      io.stderr.write(`fixloop ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

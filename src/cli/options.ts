@@ -1,0 +1,29 @@
+// Option handling shared by the commands: rule selection and output format.
+
+import { RULES, resolveRuleId } from "../rules/registry.ts";
+import type { Rule } from "../rules/types.ts";
+import { CliError } from "./io.ts";
+
+/** The rules named by --rule (catalog ids or any alias), or the whole catalog. */
+export function selectRules(ids: string[] | undefined): Rule[] {
+  if (!ids || ids.length === 0) return [...RULES];
+  const out = new Set<Rule>();
+  for (const id of ids) {
+    const rule = resolveRuleId(id);
+    if (!rule)
+      throw new CliError(`unknown rule "${id}": use a catalog id or an alias from \`fixloop rules\``);
+    out.add(rule);
+  }
+  return [...out];
+}
+
+export function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new CliError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+}

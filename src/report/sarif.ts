@@ -1,0 +1,76 @@
+// SARIF 2.1.0 as GitHub code scanning ingests it: rules with help and a numeric
+// `security-severity`, results with a %SRCROOT%-relative location and a stable fingerprint.
+
+import { createHash } from "node:crypto";
+import { type Detection, detectionId, type Rule } from "../rules/types.ts";
+
+/** GitHub maps security-severity to levels: >9 critical, 7–8.9 high, 4–6.9 medium, <4 low. */
+const SECURITY_SEVERITY: Record<Rule["severity"], string> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "3.0",
+};
+const LEVEL: Record<Rule["severity"], "error" | "warning" | "note"> = {
+  critical: "error",
+  high: "error",
+  medium: "warning",
+  low: "note",
+};
+
+export function toSarif(detections: Detection[], rules: readonly Rule[], version: string): object {
+  const used = rules.filter((r) => detections.some((d) => d.ruleId === r.id));
+  const ruleIndex = new Map(used.map((r, i) => [r.id, i]));
+  return {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "fixloop",
+            version,
+            informationUri: "https://github.com/fixloop/fixloop",
+            rules: used.map((r) => ({
+              id: r.id,
+              name: r.id.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
+              shortDescription: { text: r.title },
+              fullDescription: { text: r.rationale },
+              help: {
+                text: `${r.rationale}\n\nImpact of the fix: ${r.impact.join(" ")}`,
+                markdown: `${r.rationale}\n\n**Impact of the fix:**\n${r.impact.map((i) => `- ${i}`).join("\n")}`,
+              },
+              defaultConfiguration: { level: LEVEL[r.severity] },
+              properties: {
+                tags: ["security", "terraform", r.provider],
+                precision: "high",
+                "security-severity": SECURITY_SEVERITY[r.severity],
+              },
+            })),
+          },
+        },
+        results: detections.map((d) => {
+          const rule = used[ruleIndex.get(d.ruleId)!]!;
+          return {
+            ruleId: d.ruleId,
+            ruleIndex: ruleIndex.get(d.ruleId),
+            level: LEVEL[rule.severity],
+            message: { text: d.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: d.resource.file, uriBaseId: "%SRCROOT%" },
+                  region: { startLine: d.line },
+                },
+                logicalLocations: [{ name: d.resource.address, kind: "resource" }],
+              },
+            ],
+            partialFingerprints: {
+              "fixloopFindingId/v1": createHash("sha256").update(detectionId(d)).digest("hex").slice(0, 32),
+            },
+          };
+        }),
+      },
+    ],
+  };
+}
