@@ -115,7 +115,7 @@ export function buildIndex(sources: SourceFile[]): TerraformIndex {
     return m;
   };
 
-  for (const src of [...sources].sort((a, b) => a.path.localeCompare(b.path))) {
+  for (const src of [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const dir = posix.dirname(src.path);
     const isVars = src.path.endsWith(".tfvars");
     let hcl: HclFile;
@@ -157,11 +157,12 @@ export function buildIndex(sources: SourceFile[]): TerraformIndex {
 }
 
 function collectFile(hcl: HclFile, mod: ModuleDir): void {
+  const bytes = byteOffsets(hcl.text);
   for (const block of blocksOf(hcl.body)) {
     switch (block.type) {
       case "resource":
       case "data":
-        if (block.labels.length === 2) mod.resources.push(toResource(hcl, block, mod.dir));
+        if (block.labels.length === 2) mod.resources.push(toResource(hcl, block, mod.dir, bytes));
         break;
       case "module":
         if (block.labels.length === 1) mod.calls.push(toCall(hcl, block, mod.dir));
@@ -186,7 +187,20 @@ function collectFile(hcl: HclFile, mod: ModuleDir): void {
   }
 }
 
-function toResource(hcl: HclFile, block: Block, dir: string): Resource {
+/** String offset → UTF-8 byte offset, computed incrementally for offsets asked in increasing order. */
+function byteOffsets(text: string): (offset: number) => number {
+  if (!/[^\x00-\x7f]/.test(text)) return (offset) => offset; // ASCII: bytes and offsets agree
+  let lastOffset = 0;
+  let lastBytes = 0;
+  return (offset) => {
+    if (offset < lastOffset) return byteOffset(text, offset);
+    lastBytes += Buffer.byteLength(text.slice(lastOffset, offset), "utf8");
+    lastOffset = offset;
+    return lastBytes;
+  };
+}
+
+function toResource(hcl: HclFile, block: Block, dir: string, bytes: (offset: number) => number): Resource {
   const [type, name] = block.labels as [string, string];
   const mode = block.type === "data" ? "data" : "managed";
   const address = mode === "data" ? `data.${type}.${name}` : `${type}.${name}`;
@@ -204,7 +218,7 @@ function toResource(hcl: HclFile, block: Block, dir: string): Resource {
     line: block.line,
     endLine: block.endLine,
     span: { start: block.start, end: block.end },
-    byteRange: { start: byteOffset(hcl.text, block.start), end: byteOffset(hcl.text, block.end) },
+    byteRange: { start: bytes(block.start), end: bytes(block.end) },
     block,
     references: [...references].sort(),
     repeated: Boolean(attribute(block.body, "count") || attribute(block.body, "for_each")),

@@ -38,16 +38,23 @@ export interface Token {
   heredoc?: { marker: string; indented: boolean; contentStart: number; contentEnd: number };
 }
 
-const PUNCT3 = ["..."];
 const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||", "=>"];
+const PUNCT2_FIRST = "=!<>&|";
 const PUNCT1 = "{}[]()=<>+-*/%!?:,.~";
 
-function isIdentStart(c: string): boolean {
-  return /[A-Za-z_]/.test(c) || c.charCodeAt(0) > 127;
+// Character classes by code unit, looked up instead of tested with regular expressions (hot path).
+const IDENT_START = new Uint8Array(128);
+const IDENT_PART = new Uint8Array(128);
+const DIGIT = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  IDENT_START[c] = /[A-Za-z_]/.test(ch) ? 1 : 0;
+  IDENT_PART[c] = /[A-Za-z0-9_-]/.test(ch) ? 1 : 0;
+  DIGIT[c] = /[0-9]/.test(ch) ? 1 : 0;
 }
-function isIdentPart(c: string): boolean {
-  return /[A-Za-z0-9_-]/.test(c) || c.charCodeAt(0) > 127;
-}
+const isIdentStart = (code: number) => (code < 128 ? IDENT_START[code] === 1 : true);
+const isIdentPart = (code: number) => (code < 128 ? IDENT_PART[code] === 1 : true);
+const isDigit = (code: number | undefined) => code !== undefined && code < 128 && DIGIT[code] === 1;
 
 export class Lexer {
   private pos: number;
@@ -72,12 +79,13 @@ export class Lexer {
     let depth = 0;
     const src = this.src;
     while (this.pos < this.end) {
-      const c = src[this.pos]!;
+      const code = src.charCodeAt(this.pos);
       const start = this.pos;
-      if (c === " " || c === "\t") {
+      if (code === 32 || code === 9) {
         this.pos++;
         continue;
       }
+      const c = src[this.pos]!;
       if (c === "\r" && src[this.pos + 1] === "\n") {
         this.pos += 2;
         out.push({ kind: "newline", text: "\r\n", start, end: this.pos });
@@ -104,13 +112,13 @@ export class Lexer {
         out.push({ kind: "comment", text: src.slice(start, this.pos), start, end: this.pos });
         continue;
       }
-      if (isIdentStart(c)) {
+      if (isIdentStart(code)) {
         this.pos++;
-        while (this.pos < this.end && isIdentPart(src[this.pos]!)) this.pos++;
+        while (this.pos < this.end && isIdentPart(src.charCodeAt(this.pos))) this.pos++;
         out.push({ kind: "ident", text: src.slice(start, this.pos), start, end: this.pos });
         continue;
       }
-      if (c >= "0" && c <= "9") {
+      if (isDigit(code)) {
         out.push(this.number());
         continue;
       }
@@ -135,17 +143,19 @@ export class Lexer {
           depth--;
         }
       }
-      const p3 = src.slice(this.pos, this.pos + 3);
-      const p2 = src.slice(this.pos, this.pos + 2);
-      if (PUNCT3.includes(p3)) {
+      if (c === "." && src[this.pos + 1] === "." && src[this.pos + 2] === ".") {
         this.pos += 3;
-        out.push({ kind: "punct", text: p3, start, end: this.pos });
+        out.push({ kind: "punct", text: "...", start, end: this.pos });
         continue;
       }
-      if (PUNCT2.includes(p2)) {
-        this.pos += 2;
-        out.push({ kind: "punct", text: p2, start, end: this.pos });
-        continue;
+      const next = src[this.pos + 1];
+      if (next !== undefined && PUNCT2_FIRST.includes(c)) {
+        const p2 = c + next;
+        if (PUNCT2.includes(p2)) {
+          this.pos += 2;
+          out.push({ kind: "punct", text: p2, start, end: this.pos });
+          continue;
+        }
       }
       if (PUNCT1.includes(c)) {
         this.pos++;
@@ -166,14 +176,14 @@ export class Lexer {
   private number(): Token {
     const src = this.src;
     const start = this.pos;
-    while (/[0-9]/.test(src[this.pos] ?? "")) this.pos++;
-    if (src[this.pos] === "." && /[0-9]/.test(src[this.pos + 1] ?? "")) {
+    while (isDigit(src.charCodeAt(this.pos))) this.pos++;
+    if (src[this.pos] === "." && isDigit(src.charCodeAt(this.pos + 1))) {
       this.pos++;
-      while (/[0-9]/.test(src[this.pos] ?? "")) this.pos++;
+      while (isDigit(src.charCodeAt(this.pos))) this.pos++;
     }
-    if (/[eE]/.test(src[this.pos] ?? "") && /[-+0-9]/.test(src[this.pos + 1] ?? "")) {
+    if ((src[this.pos] === "e" || src[this.pos] === "E") && /[-+0-9]/.test(src[this.pos + 1] ?? "")) {
       this.pos += 2;
-      while (/[0-9]/.test(src[this.pos] ?? "")) this.pos++;
+      while (isDigit(src.charCodeAt(this.pos))) this.pos++;
     }
     return { kind: "number", text: src.slice(start, this.pos), start, end: this.pos };
   }
@@ -200,16 +210,12 @@ export class Lexer {
     const parts: TemplatePart[] = [];
     let text = "";
     let textStart = this.pos;
-    const flush = () => {
-      if (text) parts.push({ kind: "text", value: text, start: textStart, end: this.pos });
-      text = "";
-    };
     while (true) {
       if (this.pos >= this.end) this.fail("unterminated string: missing closing quote", start);
       const c = src[this.pos]!;
       if (c === "\n" || c === "\r") this.fail("unterminated string: newline before closing quote", start);
       if (c === '"') {
-        flush();
+        if (text) parts.push({ kind: "text", value: text, start: textStart, end: this.pos });
         this.pos++;
         break;
       }
@@ -236,13 +242,21 @@ export class Lexer {
         continue;
       }
       if ((c === "$" || c === "%") && src[this.pos + 1] === "{") {
-        flush();
+        if (text) parts.push({ kind: "text", value: text, start: textStart, end: this.pos });
+        text = "";
         parts.push(this.interpolation(c === "$" ? "interp" : "directive"));
         textStart = this.pos;
         continue;
       }
-      text += c;
-      this.pos++;
+      // Copy the run of plain characters up to the next special one in one slice.
+      let j = this.pos + 1;
+      while (j < this.end) {
+        const k = src.charCodeAt(j);
+        if (k === 34 || k === 92 || k === 36 || k === 37 || k === 10 || k === 13) break; // " \ $ % \n \r
+        j++;
+      }
+      text += src.slice(this.pos, j);
+      this.pos = j;
     }
     return { kind: "string", text: src.slice(start, this.pos), start, end: this.pos, parts };
   }

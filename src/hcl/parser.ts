@@ -248,6 +248,9 @@ class Parser {
     if (this.isPunct(t, "!") || this.isPunct(t, "-")) {
       this.next();
       const operand = this.parseUnary();
+      if (t.text === "-" && operand.kind === "literal" && typeof operand.value === "number") {
+        return { kind: "literal", value: -operand.value, start: t.start, end: operand.end }; // as HCL folds it
+      }
       return { kind: "unary", op: t.text, operand, start: t.start, end: operand.end };
     }
     return this.parsePostfix(this.parsePrimary());
