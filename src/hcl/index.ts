@@ -189,7 +189,8 @@ function collectFile(hcl: HclFile, mod: ModuleDir): void {
 
 /** String offset → UTF-8 byte offset, computed incrementally for offsets asked in increasing order. */
 function byteOffsets(text: string): (offset: number) => number {
-  if (!/[^\x00-\x7f]/.test(text)) return (offset) => offset; // ASCII: bytes and offsets agree
+  // ASCII only: bytes and offsets agree.
+  if (Buffer.byteLength(text, "utf8") === text.length) return (offset) => offset;
   let lastOffset = 0;
   let lastBytes = 0;
   return (offset) => {

@@ -9,14 +9,16 @@ export const awsKmsRotation = attributeRule({
   aliases: {
     checkov: ["CKV_AWS_7"],
     trivy: ["AVD-AWS-0065"],
-    tfsec: ["aws-kms-auto-rotate-keys"],
-    kics: [],
+    tfsec: ["aws-kms-auto-rotate-keys", "AWS019"],
+    kics: ["22fbfeac-7b5a-421a-8a27-7a2178bb910b"],
     securityhub: ["KMS.4"],
     prowler: ["kms_cmk_rotation_enabled"],
   },
   rationale:
     "Without automatic rotation a customer managed key keeps the same key material forever, so a leaked key stays useful.",
-  impact: ["AWS rotates the key material yearly; existing ciphertext stays decryptable, nothing is re-encrypted."],
+  impact: [
+    "AWS rotates the key material yearly; existing ciphertext stays decryptable, nothing is re-encrypted.",
+  ],
   blockPath: [],
   names: ["enable_key_rotation"],
   compliant: (v) => v === true,
