@@ -132,11 +132,38 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
   }
 
   // New attributes come first at a shared offset: they belong before a nested block added there.
-  const inserted = [...additions].map(([block, attrs]) => attributeInsertion(text, block, attrs, eol));
+  const inserted = [...additions].flatMap(([block, attrs]) => attributeInsertion(text, block, attrs, eol));
   return [...inserted, ...splices];
 }
 
+/** Meta-arguments Terraform style puts first in a resource block, followed by a blank line. */
+const LEADING_META_ARGUMENTS = new Set(["count", "for_each", "provider"]);
+
 function attributeInsertion(
+  text: string,
+  block: Block,
+  attrs: Array<{ name: string; value: string }>,
+  eol: string,
+): Splice[] {
+  const meta = attrs.filter((a) => LEADING_META_ARGUMENTS.has(a.name));
+  const rest = attrs.filter((a) => !LEADING_META_ARGUMENTS.has(a.name));
+  const out: Splice[] = [];
+  if (meta.length) {
+    const indent = bodyIndent(text, block);
+    const width = Math.max(...meta.map((a) => a.name.length));
+    const lines = meta.map((a) => `${indent}${a.name.padEnd(width)} = ${a.value}`).join(eol);
+    const oneLine = lineStartOf(text, block.closeBrace) <= block.openBrace;
+    if (oneLine || block.body.length === 0) out.push(attributeRun(text, block, meta, eol));
+    else {
+      const afterOpen = lineEndOf(text, block.openBrace);
+      out.push({ start: afterOpen, end: afterOpen, text: `${lines}${eol}${eol}` });
+    }
+  }
+  if (rest.length) out.push(attributeRun(text, block, rest, eol));
+  return out;
+}
+
+function attributeRun(
   text: string,
   block: Block,
   attrs: Array<{ name: string; value: string }>,

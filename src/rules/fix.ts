@@ -37,10 +37,18 @@ export async function fixDetections(
   const byId = new Map(rules.map((r) => [r.id, r]));
   const outcomes: FixOutcome[] = [];
 
-  const moduleIndex = (dir: string): TerraformIndex =>
-    buildIndex(
-      [...current].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text })),
-    );
+  // A fix re-indexes only the module it touches plus the modules that call it (their provider
+  // version pins and inputs matter to rules), not the whole tree.
+  const fullIndex = buildIndex(sources);
+  const scopeOf = (dir: string): Set<string> => {
+    const dirs = new Set([dir]);
+    for (const d of dirs) {
+      for (const call of fullIndex.modules.get(d)?.calledBy ?? []) dirs.add(call.module);
+    }
+    return dirs;
+  };
+  const indexOf = (files: Map<string, string>, dirs: Set<string>): TerraformIndex =>
+    buildIndex([...files].filter(([p]) => dirs.has(posix.dirname(p))).map(([path, text]) => ({ path, text })));
 
   for (const detection of detections) {
     const rule = byId.get(detection.ruleId);
@@ -54,8 +62,8 @@ export async function fixDetections(
       outcome("skipped", rule.fixable === true ? "this rule has no automatic fix" : rule.fixable.reason);
       continue;
     }
-    const dir = detection.resource.module;
-    const index = moduleIndex(dir);
+    const dirs = scopeOf(detection.resource.module);
+    const index = indexOf(current, dirs);
     const id = detectionId(detection);
     const before = scanIndex(index, rules);
     const live = before.find((d) => detectionId(d) === id);
@@ -92,12 +100,7 @@ export async function fixDetections(
     // Re-scan the module with the patch applied.
     const trial = new Map(current);
     for (const c of changes) trial.set(c.file, c.after);
-    const after = scanIndex(
-      buildIndex(
-        [...trial].filter(([p]) => posix.dirname(p) === dir).map(([path, text]) => ({ path, text })),
-      ),
-      rules,
-    );
+    const after = scanIndex(indexOf(trial, dirs), rules);
     const afterIds = new Set(after.map(detectionId));
     const beforeIds = new Set(before.map(detectionId));
     if (afterIds.has(id)) {

@@ -1,9 +1,53 @@
 // The rule catalog: one table, keyed by id. Adding a rule = one file + one line here.
 
+import { awsAlbDropInvalidHeaders } from "./aws-alb-drop-invalid-headers.ts";
+import { awsCloudtrailLogValidation } from "./aws-cloudtrail-log-validation.ts";
+import { awsDynamodbPitr } from "./aws-dynamodb-pitr.ts";
+import { awsEbsEncryptionByDefault } from "./aws-ebs-encryption-by-default.ts";
+import { awsEbsVolumeEncryption } from "./aws-ebs-volume-encryption.ts";
+import { awsEc2Imdsv2 } from "./aws-ec2-imdsv2.ts";
+import { awsIamWildcardPolicy } from "./aws-iam-wildcard-policy.ts";
 import { awsKmsRotation } from "./aws-kms-rotation.ts";
+import { awsRdsEncryption } from "./aws-rds-encryption.ts";
+import { awsRdsPublic } from "./aws-rds-public.ts";
+import { awsS3Encryption } from "./aws-s3-encryption.ts";
+import { awsS3PublicAccessBlock } from "./aws-s3-public-access-block.ts";
+import { awsS3PublicAcl } from "./aws-s3-public-acl.ts";
+import { awsS3Versioning } from "./aws-s3-versioning.ts";
+import { awsSgOpenAdminPorts } from "./aws-sg-open-admin-ports.ts";
+import { azureNsgOpenAdminPorts } from "./azure-nsg-open-admin-ports.ts";
+import { azureStorageHttpsOnly } from "./azure-storage-https-only.ts";
+import { azureStorageMinTls } from "./azure-storage-min-tls.ts";
+import { azureStoragePublicNestedItems } from "./azure-storage-public-nested-items.ts";
+import { gcpFirewallOpenAdminPorts } from "./gcp-firewall-open-admin-ports.ts";
+import { gcpStoragePublicAccessPrevention } from "./gcp-storage-public-access-prevention.ts";
+import { gcpStorageUniformAccess } from "./gcp-storage-uniform-access.ts";
 import { ALIAS_TOOLS, type Rule } from "./types.ts";
 
-export const RULES: readonly Rule[] = [awsKmsRotation];
+export const RULES: readonly Rule[] = [
+  awsAlbDropInvalidHeaders,
+  awsCloudtrailLogValidation,
+  awsDynamodbPitr,
+  awsEbsEncryptionByDefault,
+  awsEbsVolumeEncryption,
+  awsEc2Imdsv2,
+  awsIamWildcardPolicy,
+  awsKmsRotation,
+  awsRdsEncryption,
+  awsRdsPublic,
+  awsS3Encryption,
+  awsS3PublicAccessBlock,
+  awsS3PublicAcl,
+  awsS3Versioning,
+  awsSgOpenAdminPorts,
+  azureNsgOpenAdminPorts,
+  azureStorageHttpsOnly,
+  azureStorageMinTls,
+  azureStoragePublicNestedItems,
+  gcpFirewallOpenAdminPorts,
+  gcpStoragePublicAccessPrevention,
+  gcpStorageUniformAccess,
+];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));
 

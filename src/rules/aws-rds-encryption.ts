@@ -1,0 +1,93 @@
+import { type Attribute, attribute } from "../hcl/ast.ts";
+import type { Resource, TerraformIndex } from "../hcl/index.ts";
+import { contextAttributeRule, valueIn } from "./attribute-shared.ts";
+import { exprText } from "./helpers.ts";
+
+/** The aws_db_instance in the same module a `replicate_source_db` expression points at, if any. */
+function replicaSource(index: TerraformIndex, resource: Resource, attr: Attribute): Resource | undefined {
+  const e = attr.expr;
+  if (e.kind !== "traversal" || e.root !== "aws_db_instance") return undefined;
+  const name = e.steps[0]?.kind === "attr" ? e.steps[0].name : undefined;
+  return index.resources.find(
+    (r) =>
+      r.module === resource.module && r.mode === "managed" && r.type === "aws_db_instance" && r.name === name,
+  );
+}
+
+/** true/false when the instance's own settings say whether it is encrypted, undefined when they cannot. */
+function encrypted(index: TerraformIndex, resource: Resource, seen: Set<Resource>): boolean | undefined {
+  const own = valueIn(index, resource, resource.block, "storage_encrypted");
+  if (own === true) return true;
+  if (own === "unknown") return undefined;
+  const replicate = attribute(resource.block.body, "replicate_source_db");
+  if (replicate) {
+    // A replica is encrypted exactly when its source is (same-region replicas use the source's key;
+    // a cross-region replica of an encrypted source must name kms_key_id).
+    if (seen.has(resource)) return undefined;
+    seen.add(resource);
+    const source = replicaSource(index, resource, replicate);
+    return source ? encrypted(index, source, seen) : undefined;
+  }
+  // A restore takes the snapshot's encryption; only an explicit false says the author wants it clear.
+  if (attribute(resource.block.body, "snapshot_identifier")) return own === false ? false : undefined;
+  return false; // storage_encrypted unset or false: the provider default is false
+}
+
+export const awsRdsEncryption = contextAttributeRule({
+  id: "aws-rds-encryption",
+  title: "RDS DB instance storage is not encrypted",
+  severity: "high",
+  provider: "aws",
+  resourceTypes: ["aws_db_instance"],
+  aliases: {
+    checkov: ["CKV_AWS_16"],
+    trivy: ["AVD-AWS-0080"],
+    tfsec: ["aws-rds-encrypt-instance-storage-data", "AWS052"],
+    kics: ["08bd0760-8752-44e1-9779-7bb369b2b4e4"],
+    securityhub: ["RDS.3"],
+    prowler: ["rds_instance_storage_encrypted"],
+  },
+  rationale:
+    "An unencrypted DB instance keeps its storage, automated backups, snapshots and read replicas in clear text; encryption at rest can only be chosen when the instance is created.",
+  impact: [
+    "FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one. Before applying, take a snapshot, copy it with a KMS key (aws_db_snapshot_copy with kms_key_id), and restore the new instance from the encrypted copy (snapshot_identifier), then cut the application over; expect downtime or use replication/DMS for a cut-over.",
+    "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.",
+    "Read replicas of this instance are encrypted only once they are recreated from the encrypted primary.",
+    "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.",
+  ],
+  blockPath: [],
+  names: ["storage_encrypted"],
+  compliant: (v) => v === true,
+  judge(value, index, resource) {
+    if (value === true) return true;
+    const verdict = encrypted(index, resource, new Set());
+    return verdict === undefined ? undefined : verdict;
+  },
+  fixOverride(detection, { index }) {
+    const { resource } = detection;
+    const replicate = attribute(resource.block.body, "replicate_source_db");
+    if (replicate) {
+      const source = exprText(index, resource, replicate);
+      return {
+        kind: "unfixable",
+        reason: `${resource.address} is a read replica of ${source} and inherits its encryption: AWS cannot create an encrypted replica of an unencrypted source. Encrypt the source instance first (snapshot, encrypted copy, restore), then recreate this replica from it.`,
+      };
+    }
+    if (attribute(resource.block.body, "snapshot_identifier")) {
+      return {
+        kind: "unfixable",
+        reason: `${resource.address} is restored from snapshot_identifier, and a restore keeps the snapshot's encryption (setting storage_encrypted = true does not encrypt it). Copy the snapshot with a KMS key (aws_db_snapshot_copy with kms_key_id), point snapshot_identifier at the encrypted copy, then set storage_encrypted = true.`,
+      };
+    }
+    return undefined;
+  },
+  fixValue: "true",
+  message: (r, v) => {
+    if (attribute(r.block.body, "replicate_source_db")) {
+      return `${r.address} is a read replica of an unencrypted DB instance (encryption is inherited from the source)`;
+    }
+    return v === undefined
+      ? `${r.address} is not encrypted at rest (storage_encrypted is unset, default false)`
+      : `${r.address} sets storage_encrypted = ${JSON.stringify(v)}`;
+  },
+});

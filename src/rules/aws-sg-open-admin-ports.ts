@@ -1,0 +1,303 @@
+import type { Attribute, Block } from "../hcl/ast.ts";
+import type { EditOp } from "../hcl/edit.ts";
+import { evaluate } from "../hcl/evaluate.ts";
+import type { Resource, TerraformIndex } from "../hcl/index.ts";
+import { managedResources, nestedBlocks } from "./helpers.ts";
+import {
+  ALL_PORTS,
+  accessImpact,
+  adminPortsIn,
+  attrValue,
+  declareVariable,
+  describeAdminPorts,
+  describeRanges,
+  isWorldCidr,
+  mergeFileOps,
+  notLiteralReason,
+  opensMoreThanAdmin,
+  type PortRange,
+  scopeOf,
+  sourceText,
+  splitTuple,
+  stringList,
+  tcpProtocol,
+  variableName,
+  withVariable,
+} from "./network-shared.ts";
+import type { Detection, FixPlan, Rule, RuleContext } from "./types.ts";
+
+const ID = "aws-sg-open-admin-ports";
+const TYPES = ["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"];
+
+interface Finding {
+  key: string;
+  block: Block;
+  /** inline `ingress {}` / aws_security_group_rule (CIDR lists) or aws_vpc_security_group_ingress_rule. */
+  form: "list" | "single";
+  ports: number[];
+  ranges: PortRange[];
+  /** The world-open source attributes, IPv4 first. */
+  world: Attribute[];
+  /** The world values found, for the message. */
+  worldValues: string[];
+}
+
+function portNumber(v: unknown): number | undefined {
+  if (typeof v === "number" && Number.isInteger(v)) return v;
+  if (typeof v === "string" && /^-?\d+$/.test(v.trim())) return Number(v);
+  return undefined;
+}
+
+/** Port ranges a rule allows, or undefined when the protocol is not TCP/all or a value is unknown. */
+function rangesOf(
+  index: TerraformIndex,
+  resource: Resource,
+  block: Block,
+  protocolName: string,
+): { ranges: PortRange[]; protocol: string } | undefined {
+  const proto = attrValue(index, resource, block, protocolName);
+  if (!proto?.value.known) return undefined;
+  const kind = tcpProtocol(proto.value.value);
+  if (!kind) return undefined;
+  if (kind === "all") return { ranges: [ALL_PORTS], protocol: "all protocols" };
+  const from = attrValue(index, resource, block, "from_port");
+  const to = attrValue(index, resource, block, "to_port");
+  if (!from?.value.known || !to?.value.known) return undefined;
+  const f = portNumber(from.value.value);
+  const t = portNumber(to.value.value);
+  if (f === undefined || t === undefined) return undefined;
+  // AWS treats -1 as "all ports" for TCP only together with protocol -1; a tcp -1..-1 range is invalid.
+  return { ranges: [{ from: Math.max(f, 0), to: t }], protocol: "tcp" };
+}
+
+/** Values of `each.value` / `each.key` when for_each is a statically known list or set. */
+function eachValues(index: TerraformIndex, resource: Resource): unknown[] | undefined {
+  const fe = attrValue(index, resource, resource.block, "for_each");
+  if (!fe?.value.known || !Array.isArray(fe.value.value)) return undefined;
+  return fe.value.value;
+}
+
+function singleCidr(
+  index: TerraformIndex,
+  resource: Resource,
+  attr: Attribute | undefined,
+): unknown[] | undefined {
+  if (!attr) return [];
+  const e = attr.expr;
+  if (e.kind === "traversal" && e.root === "each") {
+    const step = e.steps[0];
+    if (step?.kind === "attr" && (step.name === "value" || step.name === "key") && e.steps.length === 1) {
+      return eachValues(index, resource);
+    }
+  }
+  const v = evaluate(e, scopeOf(index, resource));
+  return v.known ? [v.value] : undefined;
+}
+
+function analyze(index: TerraformIndex, resource: Resource): Finding[] {
+  const out: Finding[] = [];
+  const listForm = (block: Block, key: string) => {
+    const r = rangesOf(index, resource, block, "protocol");
+    if (!r) return;
+    const ports = adminPortsIn(r.ranges);
+    if (ports.length === 0) return;
+    const world: Attribute[] = [];
+    const worldValues: string[] = [];
+    for (const name of ["cidr_blocks", "ipv6_cidr_blocks"]) {
+      const v = attrValue(index, resource, block, name);
+      const list = stringList(v?.value);
+      const hits = (list ?? []).filter(isWorldCidr).map(String);
+      if (v && hits.length > 0) {
+        world.push(v.attr);
+        worldValues.push(...hits);
+      }
+    }
+    if (world.length > 0) out.push({ key, block, form: "list", ports, ranges: r.ranges, world, worldValues });
+  };
+
+  if (resource.type === "aws_security_group") {
+    const { blocks } = nestedBlocks(resource.block, "ingress");
+    // A `dynamic "ingress"` block's items are not known statically: only literal blocks are checked.
+    blocks.forEach((b, i) => {
+      listForm(b, `ingress[${i}]`);
+    });
+  } else if (resource.type === "aws_security_group_rule") {
+    const type = attrValue(index, resource, resource.block, "type");
+    if (type?.value.known && type.value.value === "ingress") listForm(resource.block, "");
+  } else {
+    const block = resource.block;
+    const r = rangesOf(index, resource, block, "ip_protocol");
+    if (!r) return out;
+    const ports = adminPortsIn(r.ranges);
+    if (ports.length === 0) return out;
+    const world: Attribute[] = [];
+    const worldValues: string[] = [];
+    for (const name of ["cidr_ipv4", "cidr_ipv6"]) {
+      const attr = block.body.find((i): i is Attribute => i.kind === "attribute" && i.name === name);
+      const hits = (singleCidr(index, resource, attr) ?? [])
+        .filter((v) => isWorldCidr(v as string))
+        .map(String);
+      if (attr && hits.length > 0) {
+        world.push(attr);
+        worldValues.push(...hits);
+      }
+    }
+    if (world.length > 0)
+      out.push({ key: "", block, form: "single", ports, ranges: r.ranges, world, worldValues });
+  }
+  return out;
+}
+
+/** Variables named after the resource (both admin ports) describe the whole range they open. */
+function reach(resource: Resource, f: Finding): { reach?: string } {
+  if (f.ports.length < 2) return {};
+  const where = f.key ? `${resource.address} ${f.key}` : resource.address;
+  const ranges = describeRanges(f.ranges);
+  return { reach: `${ranges === "all ports" ? "all ports" : `TCP ${ranges}`} of ${where}` };
+}
+
+function detect({ index }: RuleContext): Detection[] {
+  const out: Detection[] = [];
+  for (const resource of managedResources(index, TYPES)) {
+    for (const f of analyze(index, resource)) {
+      const where = f.key ? `${resource.address} ${f.key}` : resource.address;
+      const extra = opensMoreThanAdmin(f.ranges) ? ` (the rule opens ${describeRanges(f.ranges)})` : "";
+      out.push({
+        ruleId: ID,
+        resource,
+        key: f.key,
+        line: f.world[0]!.line,
+        message: `${where} allows ${describeAdminPorts(f.ports)} from ${[...new Set(f.worldValues)].join(", ")}${extra}`,
+      });
+    }
+  }
+  return out;
+}
+
+function fix(detection: Detection, { index }: RuleContext): FixPlan {
+  const { resource } = detection;
+  const f = analyze(index, resource).find((x) => x.key === detection.key);
+  if (!f) return { kind: "unfixable", reason: "the finding is no longer present" };
+  const where = f.key ? `${f.key}.` : "";
+  const ops: EditOp[] = [];
+  const changes: string[] = [];
+
+  if (f.form === "single") {
+    if (resource.repeated) {
+      return {
+        kind: "unfixable",
+        reason: `${resource.address} already uses count/for_each; restrict its cidr_ipv4/cidr_ipv6 values by hand`,
+      };
+    }
+    const v6 = f.world[0]!.name === "cidr_ipv6";
+    const name = variableName(f.ports, resource.name, v6 ? "ipv6_cidrs" : "cidrs");
+    const decl = declareVariable(index, resource, name, f.ports, isWorldCidr, {
+      what: v6 ? "IPv6 CIDR ranges" : "CIDR ranges",
+      ...reach(resource, f),
+    });
+    if (!decl.ok) return { kind: "unfixable", reason: decl.reason };
+    const attr = f.world[0]!;
+    ops.push({ kind: "set", block: f.block, name: "for_each", value: `toset(var.${name})` });
+    ops.push({ kind: "set", block: f.block, name: attr.name, value: "each.value" });
+    const files = mergeFileOps([{ file: resource.file, ops }], decl.files);
+    return {
+      kind: "edits",
+      files,
+      summary:
+        `replace ${attr.name} = ${sourceText(index, resource, attr.expr)} with one rule per CIDR in var.${name} ` +
+        `(for_each = toset(var.${name}))${decl.reused ? "" : `; declare var.${name} (default [])`}. ` +
+        `${accessImpact(name, f.ports)}. The address changes to ${resource.address}["<cidr>"]: the open rule is ` +
+        "destroyed and one rule per CIDR is created (a state move is only needed to keep the existing rule)",
+    };
+  }
+
+  const v4 = f.world.find((a) => a.name === "cidr_blocks");
+  const v6 = f.world.find((a) => a.name === "ipv6_cidr_blocks");
+  const name = variableName(f.ports, resource.name);
+  let needVar = false;
+  if (v4) {
+    const split = splitTuple(index, resource, v4, isWorldCidr);
+    if (!split) return { kind: "unfixable", reason: notLiteralReason(index, resource, v4, "0.0.0.0/0") };
+    ops.push({ kind: "set", block: f.block, name: "cidr_blocks", value: withVariable(split.kept, name) });
+    changes.push(`replace ${split.dropped.join(", ")} in ${where}cidr_blocks with var.${name}`);
+    needVar = true;
+  }
+  if (v6) {
+    const split = splitTuple(index, resource, v6, isWorldCidr);
+    if (!split) return { kind: "unfixable", reason: notLiteralReason(index, resource, v6, "::/0") };
+    if (split.kept.length === 0) {
+      ops.push({ kind: "remove", block: f.block, name: "ipv6_cidr_blocks" });
+      changes.push(`remove ${where}ipv6_cidr_blocks`);
+    } else {
+      ops.push({
+        kind: "set",
+        block: f.block,
+        name: "ipv6_cidr_blocks",
+        value: `[${split.kept.join(", ")}]`,
+      });
+      changes.push(`remove ${split.dropped.join(", ")} from ${where}ipv6_cidr_blocks`);
+    }
+    if (!v4 && !f.block.body.some((i) => i.kind === "attribute" && i.name === "cidr_blocks")) {
+      ops.push({ kind: "set", block: f.block, name: "cidr_blocks", value: `var.${name}` });
+      changes.push(`set ${where}cidr_blocks = var.${name}`);
+      needVar = true;
+    }
+  }
+  let files = [{ file: resource.file, ops }];
+  if (needVar) {
+    const decl = declareVariable(index, resource, name, f.ports, isWorldCidr, reach(resource, f));
+    if (!decl.ok) return { kind: "unfixable", reason: decl.reason };
+    files = mergeFileOps(files, decl.files);
+    if (!decl.reused) changes.push(`declare var.${name} (default [])`);
+  }
+  const more = opensMoreThanAdmin(f.ranges)
+    ? ` (this also closes the rest of ${describeRanges(f.ranges)})`
+    : "";
+  const impact = needVar
+    ? `${accessImpact(name, f.ports)}${more}`
+    : `closes ${describeAdminPorts(f.ports)} from the IPv6 internet${more}`;
+  return { kind: "edits", files, summary: `${changes.join("; ")}. ${impact}` };
+}
+
+export const awsSgOpenAdminPorts: Rule = {
+  id: ID,
+  title: "Security group allows SSH or RDP from the internet",
+  severity: "high",
+  provider: "aws",
+  resourceTypes: TYPES,
+  aliases: {
+    checkov: ["CKV_AWS_24", "CKV_AWS_25"],
+    trivy: ["AVD-AWS-0107"],
+    tfsec: [
+      "aws-ec2-no-public-ingress-sgr",
+      "aws-vpc-no-public-ingress-sgr",
+      "aws-vpc-no-public-ingress-sg",
+      "AWS006",
+      "AWS008",
+    ],
+    kics: ["65905cec-d691-4320-b320-2000436cb696", "151187cb-0efc-481c-babd-ad24e3c9bc22"],
+    securityhub: ["EC2.13", "EC2.14"],
+    prowler: [
+      "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
+      "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389",
+    ],
+  },
+  rationale:
+    "SSH (22) and RDP (3389) open to 0.0.0.0/0 or ::/0 expose remote administration to every scanner and " +
+    "password-guessing bot on the internet; admin access should come only from known ranges (VPN, bastion).",
+  impact: [
+    "Closes SSH/RDP from the internet: the world CIDR is replaced by var.ssh_allowed_cidrs, var.rdp_allowed_cidrs " +
+      "or var.<name>_admin_allowed_cidrs (type list(string), default [] = no access); set it to the CIDRs that need " +
+      "access (e.g. a VPN/bastion range). Other CIDRs in the list are kept.",
+    "::/0 is removed from ipv6_cidr_blocks (the attribute is dropped when nothing else is left).",
+    "A rule with a port range or protocol -1 closes every port it covers to the internet, not only 22/3389.",
+    "An aws_security_group_rule with no source left (empty variable and no other CIDR, prefix list or security " +
+      "group) is rejected by the AWS provider at apply (`One of ['cidr_blocks', …] must be set`): set the " +
+      "variable before applying, or delete the rule.",
+    "aws_vpc_security_group_ingress_rule gets `for_each = toset(var.<name>)` and `cidr_ipv4 = each.value`: its " +
+      'address changes to <address>["<cidr>"], so the open rule is destroyed and one rule per CIDR is created.',
+  ],
+  fixable: true,
+  detect,
+  fix,
+};

@@ -1,0 +1,294 @@
+// Shared logic of the "admin ports open to the internet" rules (AWS security groups, Azure NSGs,
+// GCP firewalls): port ranges, protocols, world CIDRs, and the variable that replaces world access.
+
+import { posix } from "node:path";
+import { type Attribute, attribute, type Block, blocksOf, type Expr } from "../hcl/ast.ts";
+import type { EditOp } from "../hcl/edit.ts";
+import { evaluate, known, type Resolved, type Scope, unknown, type Value } from "../hcl/evaluate.ts";
+import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
+import type { FileOps } from "./types.ts";
+
+/** The administrative ports these rules protect, with their service names. */
+export const ADMIN_PORTS: ReadonlyArray<{ port: number; service: string }> = [
+  { port: 22, service: "SSH" },
+  { port: 3389, service: "RDP" },
+];
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+export const ALL_PORTS: PortRange = { from: 0, to: 65535 };
+
+/** `22`, `"22"`, `"20-25"`, `"*"` → a port range; anything else → undefined. */
+export function parsePortSpec(v: Value | undefined): PortRange | undefined {
+  if (typeof v === "number" && Number.isInteger(v)) return { from: v, to: v };
+  if (typeof v !== "string") return undefined;
+  const s = v.trim();
+  if (s === "*") return ALL_PORTS;
+  const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(s);
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return { from, to };
+}
+
+/** Admin ports (22, 3389) inside any of the ranges, ascending. */
+export function adminPortsIn(ranges: PortRange[]): number[] {
+  return ADMIN_PORTS.map((a) => a.port).filter((p) => ranges.some((r) => r.from <= p && p <= r.to));
+}
+
+/** `SSH (22)`, `SSH (22) and RDP (3389)`. */
+export function describeAdminPorts(ports: number[]): string {
+  return ports.map((p) => `${ADMIN_PORTS.find((a) => a.port === p)?.service ?? "port"} (${p})`).join(" and ");
+}
+
+/** `22`, `20-30`, `all ports`. */
+export function describeRanges(ranges: PortRange[]): string {
+  if (ranges.some((r) => r.from <= 0 && r.to >= 65535)) return "all ports";
+  return ranges.map((r) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`)).join(", ");
+}
+
+/** Whether the ranges open more than the admin ports themselves (e.g. 20-30, 0-65535). */
+export function opensMoreThanAdmin(ranges: PortRange[]): boolean {
+  const admin = new Set(ADMIN_PORTS.map((a) => a.port));
+  return ranges.some((r) => r.from !== r.to || !admin.has(r.from));
+}
+
+/**
+ * Protocol that carries TCP: `tcp`, `6`, or every protocol (`-1`, `all`, `*`); case-insensitive.
+ * Returns "all" when every protocol (and so every port) is allowed, "tcp" for TCP, undefined otherwise.
+ */
+export function tcpProtocol(v: Value | undefined): "tcp" | "all" | undefined {
+  if (typeof v === "number") return v === 6 ? "tcp" : v === -1 ? "all" : undefined;
+  if (typeof v !== "string") return undefined;
+  const s = v.trim().toLowerCase();
+  if (s === "tcp" || s === "6") return "tcp";
+  if (s === "-1" || s === "all" || s === "*") return "all";
+  return undefined;
+}
+
+export const WORLD_V4 = "0.0.0.0/0";
+export const WORLD_V6 = "::/0";
+
+/** An IPv4 or IPv6 CIDR that covers the whole internet. */
+export function isWorldCidr(v: Value | undefined): boolean {
+  if (typeof v !== "string") return false;
+  const s = v.trim().toLowerCase();
+  return s === WORLD_V4 || s === WORLD_V6 || s === "0::/0" || s === "::0/0";
+}
+
+export function isWorldV6(v: Value | undefined): boolean {
+  return isWorldCidr(v) && typeof v === "string" && v.includes(":");
+}
+
+/** Azure source prefixes meaning "anywhere": `*`, `Internet`, `Any`, `0.0.0.0/0`, `::/0`. */
+export function isAzureWorldPrefix(v: Value | undefined): boolean {
+  if (typeof v !== "string") return false;
+  const s = v.trim().toLowerCase();
+  return s === "*" || s === "internet" || s === "any" || s === "0.0.0.0" || isWorldCidr(s);
+}
+
+export function scopeOf(index: TerraformIndex, resource: Resource): Scope {
+  const mod = index.modules.get(resource.module);
+  return mod ? moduleScope(mod) : { variable: () => undefined, local: () => undefined };
+}
+
+/** Static value of an attribute of `block`, in the resource's module scope; undefined when absent. */
+export function attrValue(
+  index: TerraformIndex,
+  resource: Resource,
+  block: Block,
+  name: string,
+): { attr: Attribute; value: Resolved } | undefined {
+  const attr = attribute(block.body, name);
+  if (!attr) return undefined;
+  return { attr, value: evaluateExt(attr.expr, scopeOf(index, resource)) };
+}
+
+/**
+ * `evaluate` plus `length(x)` and comparisons on it — enough to read back the
+ * `disabled = length(var.x) == 0` guard the GCP fix writes. Everything else is `evaluate`'s.
+ */
+export function evaluateExt(expr: Expr, scope: Scope): Resolved {
+  if (expr.kind === "paren") return evaluateExt(expr.inner, scope);
+  if (expr.kind === "call" && expr.name === "length" && expr.args.length === 1 && !expr.expandFinal) {
+    const v = evaluateExt(expr.args[0]!, scope);
+    if (!v.known) return v;
+    if (Array.isArray(v.value) || typeof v.value === "string") return known(v.value.length);
+    if (v.value && typeof v.value === "object") return known(Object.keys(v.value).length);
+    return unknown("length() of a value that is not a collection");
+  }
+  if (expr.kind === "binary" && ["==", "!=", "<", ">", "<=", ">="].includes(expr.op)) {
+    const l = evaluateExt(expr.left, scope);
+    const r = evaluateExt(expr.right, scope);
+    if (!l.known) return l;
+    if (!r.known) return r;
+    const a = l.value;
+    const b = r.value;
+    if (expr.op === "==") return known(JSON.stringify(a) === JSON.stringify(b));
+    if (expr.op === "!=") return known(JSON.stringify(a) !== JSON.stringify(b));
+    if (typeof a !== "number" || typeof b !== "number") return unknown(`applies ${expr.op} to non-numbers`);
+    if (expr.op === "<") return known(a < b);
+    if (expr.op === ">") return known(a > b);
+    if (expr.op === "<=") return known(a <= b);
+    return known(a >= b);
+  }
+  return evaluate(expr, scope);
+}
+
+/** A resolved list of strings (a single string counts as a one-item list); undefined when unknown. */
+export function stringList(r: Resolved | undefined): Value[] | undefined {
+  if (!r?.known) return undefined;
+  if (Array.isArray(r.value)) return r.value;
+  if (r.value === null) return [];
+  return [r.value];
+}
+
+export function sourceText(
+  index: TerraformIndex,
+  resource: Resource,
+  node: { start: number; end: number },
+): string {
+  return (index.files.get(resource.file)?.text ?? "").slice(node.start, node.end);
+}
+
+/**
+ * Splits a list attribute written as a tuple into the items to keep and the world items to drop.
+ * Items that cannot be evaluated are kept as written. Undefined when the attribute is not a tuple
+ * (e.g. `var.cidrs`, `concat(…)`), so its world entries are not in this resource's text.
+ */
+export function splitTuple(
+  index: TerraformIndex,
+  resource: Resource,
+  attr: Attribute,
+  isWorld: (v: Value) => boolean,
+): { kept: string[]; dropped: string[] } | undefined {
+  if (attr.expr.kind !== "tuple") return undefined;
+  const scope = scopeOf(index, resource);
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (const item of attr.expr.items) {
+    const v = evaluate(item, scope);
+    const text = sourceText(index, resource, item);
+    if (v.known && isWorld(v.value)) dropped.push(text);
+    else kept.push(text);
+  }
+  return { kept, dropped };
+}
+
+/** `var.x`, or `concat(["10.0.0.0/8"], var.x)` when other entries stay. */
+export function withVariable(kept: string[], variable: string): string {
+  return kept.length === 0 ? `var.${variable}` : `concat([${kept.join(", ")}], var.${variable})`;
+}
+
+/** Why an attribute's world value cannot be edited here, for an unfixable reason. */
+export function notLiteralReason(
+  index: TerraformIndex,
+  resource: Resource,
+  attr: Attribute,
+  world: string,
+): string {
+  return `${attr.name} is set from \`${sourceText(index, resource, attr.expr)}\`, so ${world} is not written in ${resource.address}; change the value where it is defined`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The allowed-CIDRs variable
+
+/** `ssh_allowed_cidrs`, `rdp_allowed_cidrs`, or `<resource name>_admin_allowed_cidrs` for both. */
+export function variableName(ports: number[], resourceName: string, suffix = "cidrs"): string {
+  if (ports.length === 1 && ports[0] === 22) return `ssh_allowed_${suffix}`;
+  if (ports.length === 1 && ports[0] === 3389) return `rdp_allowed_${suffix}`;
+  return `${resourceName.replace(/[^A-Za-z0-9_]/g, "_").toLowerCase()}_admin_allowed_${suffix}`;
+}
+
+export interface VariableWording {
+  /** What the list holds: "CIDR ranges" unless told. */
+  what?: string;
+  /** What the ranges may reach, when more than the admin ports: "all ports of aws_security_group_rule.x". */
+  reach?: string;
+}
+
+export function variableText(name: string, ports: number[], wording: VariableWording = {}): string {
+  const what = wording.what ?? "CIDR ranges";
+  const reach = wording.reach
+    ? `${wording.reach} (including ${describeAdminPorts(ports)})`
+    : describeAdminPorts(ports);
+  const description = `${what} allowed to reach ${reach}, e.g. a VPN or bastion range. Empty means no access.`;
+  return [
+    `variable "${name}" {`,
+    `  description = ${JSON.stringify(description)}`,
+    "  type        = list(string)",
+    "  default     = []",
+    "}",
+  ].join("\n");
+}
+
+const LIST_TYPES = /^(list|set)\s*\(\s*(string|any)\s*\)$|^(list|set)$/;
+
+/**
+ * Declares `var.<name>` where the module keeps its variables (variables.tf of the directory, else
+ * the file that already has variable blocks, else a new variables.tf), or reuses an existing
+ * declaration of a list type whose value is not world-open.
+ */
+export function declareVariable(
+  index: TerraformIndex,
+  resource: Resource,
+  name: string,
+  ports: number[],
+  isWorld: (v: Value) => boolean,
+  wording: VariableWording = {},
+): { ok: true; files: FileOps[]; reused: boolean } | { ok: false; reason: string } {
+  const mod = index.modules.get(resource.module);
+  const existing = mod?.variables.get(name);
+  if (existing) {
+    const type = attribute(existing.block.body, "type");
+    const typeText = type
+      ? (index.files.get(existing.file)?.text ?? "").slice(type.expr.start, type.expr.end)
+      : "";
+    if (type && !LIST_TYPES.test(typeText.trim())) {
+      return { ok: false, reason: `var.${name} already exists with type ${typeText}, not a list of CIDRs` };
+    }
+    const current = mod ? moduleScope(mod).variable(name) : undefined;
+    if (current?.known && (!Array.isArray(current.value) || current.value.some(isWorld))) {
+      return {
+        ok: false,
+        reason: `var.${name} already exists and its value ${JSON.stringify(current.value)} is not a list of restricted CIDRs`,
+      };
+    }
+    return { ok: true, files: [], reused: true };
+  }
+  const dir = resource.module;
+  const files = mod?.files ?? [];
+  const conventional = posix.join(dir, "variables.tf");
+  const target =
+    files.find((f) => f.path === conventional) ?? files.find((f) => blocksOf(f.body, "variable").length > 0);
+  const path = target?.path ?? conventional;
+  const last = target ? blocksOf(target.body, "variable").at(-1) : undefined;
+  const op: EditOp = {
+    kind: "addBlock",
+    parent: null,
+    text: variableText(name, ports, wording),
+    ...(last ? { after: last } : {}),
+  };
+  return { ok: true, files: [{ file: path, ops: [op] }], reused: false };
+}
+
+/** Joins operations per file, keeping their order. */
+export function mergeFileOps(...groups: FileOps[][]): FileOps[] {
+  const out: FileOps[] = [];
+  for (const group of groups) {
+    for (const f of group) {
+      const same = out.find((o) => o.file === f.file);
+      if (same) same.ops.push(...f.ops);
+      else out.push({ file: f.file, ops: [...f.ops] });
+    }
+  }
+  return out;
+}
+
+/** The impact note every fix of these rules carries. */
+export function accessImpact(name: string, ports: number[]): string {
+  return `closes ${describeAdminPorts(ports)} from the internet; set var.${name} to the CIDRs that need access (e.g. a VPN/bastion range)`;
+}

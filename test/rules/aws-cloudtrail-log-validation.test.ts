@@ -1,0 +1,4 @@
+import { awsCloudtrailLogValidation } from "../../src/rules/aws-cloudtrail-log-validation.ts";
+import { ruleFixtureSuite } from "./harness.ts";
+
+ruleFixtureSuite(awsCloudtrailLogValidation);

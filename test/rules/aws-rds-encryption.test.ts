@@ -1,0 +1,33 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildIndex } from "../../src/hcl/index.ts";
+import { readTerraformTree } from "../../src/hcl/load.ts";
+import { awsRdsEncryption } from "../../src/rules/aws-rds-encryption.ts";
+import { fixDetections } from "../../src/rules/fix.ts";
+import { scanIndex } from "../../src/rules/scan.ts";
+import { ruleFixtureSuite } from "./harness.ts";
+
+ruleFixtureSuite(awsRdsEncryption);
+
+describe("aws-rds-encryption special cases", () => {
+  it("explains why replicas and snapshot restores are not fixed by setting the flag", async () => {
+    const sources = await readTerraformTree(
+      join(import.meta.dirname, "../../fixtures/rules/aws-rds-encryption/positive"),
+    );
+    const detections = scanIndex(buildIndex(sources), [awsRdsEncryption]);
+    const run = await fixDetections(sources, detections, [awsRdsEncryption]);
+    const reason = (address: string) =>
+      run.outcomes.find((o) => o.detection.resource.address === address)?.reason;
+    expect(reason("aws_db_instance.replica")).toMatch(
+      /read replica of aws_db_instance\.primary\.identifier.*Encrypt the source/,
+    );
+    expect(reason("aws_db_instance.restored")).toMatch(
+      /keeps the snapshot's encryption.*aws_db_snapshot_copy/,
+    );
+    expect(reason("aws_db_instance.primary")).toMatch(/var\.primary_encrypted/);
+  });
+
+  it("says the fix forces replacement", () => {
+    expect(awsRdsEncryption.impact[0]).toMatch(/^FORCES REPLACEMENT/);
+  });
+});

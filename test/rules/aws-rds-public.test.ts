@@ -1,0 +1,4 @@
+import { awsRdsPublic } from "../../src/rules/aws-rds-public.ts";
+import { ruleFixtureSuite } from "./harness.ts";
+
+ruleFixtureSuite(awsRdsPublic);

@@ -1,0 +1,119 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildIndex } from "../../src/hcl/index.ts";
+import { readTerraformTree } from "../../src/hcl/load.ts";
+import { awsSgOpenAdminPorts } from "../../src/rules/aws-sg-open-admin-ports.ts";
+import { fixDetections } from "../../src/rules/fix.ts";
+import { scanIndex } from "../../src/rules/scan.ts";
+import { ruleFixtureSuite } from "./harness.ts";
+
+ruleFixtureSuite(awsSgOpenAdminPorts);
+
+const POSITIVE = join(import.meta.dirname, "../../fixtures/rules/aws-sg-open-admin-ports/positive");
+
+async function fixPositives() {
+  const sources = await readTerraformTree(POSITIVE);
+  const detections = scanIndex(buildIndex(sources), [awsSgOpenAdminPorts]);
+  return { detections, run: await fixDetections(sources, detections, [awsSgOpenAdminPorts]) };
+}
+
+describe("aws-sg-open-admin-ports details", () => {
+  it("creates variables.tf in a module that declares no variables, with exactly this text", async () => {
+    const { run } = await fixPositives();
+    const created = run.files.get("vpc-rules/variables.tf");
+    expect(created?.before).toBe("");
+    expect(created?.after).toBe(
+      [
+        'variable "ssh_allowed_cidrs" {',
+        '  description = "CIDR ranges allowed to reach SSH (22), e.g. a VPN or bastion range. Empty means no access."',
+        "  type        = list(string)",
+        "  default     = []",
+        "}",
+        "",
+        'variable "ssh_allowed_ipv6_cidrs" {',
+        '  description = "IPv6 CIDR ranges allowed to reach SSH (22), e.g. a VPN or bastion range. Empty means no access."',
+        "  type        = list(string)",
+        "  default     = []",
+        "}",
+        "",
+        'variable "everything_admin_allowed_cidrs" {',
+        '  description = "CIDR ranges allowed to reach all ports of aws_vpc_security_group_ingress_rule.everything (including SSH (22) and RDP (3389)), e.g. a VPN or bastion range. Empty means no access."',
+        "  type        = list(string)",
+        "  default     = []",
+        "}",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("declares a variable once per module and reuses it for the next fix", async () => {
+    const { run } = await fixPositives();
+    const vars = run.files.get("sg-module/variables.tf")?.after ?? "";
+    expect(vars.match(/variable "ssh_allowed_cidrs"/g)).toHaveLength(1);
+    const main = run.files.get("sg-module/main.tf")?.after ?? "";
+    expect(main.match(/var\.ssh_allowed_cidrs/g)).toHaveLength(2);
+    // inline-vars keeps its variables in main.tf: the new ones go after the last variable block there.
+    expect(run.files.has("inline-vars/variables.tf")).toBe(false);
+    expect(run.files.get("inline-vars/main.tf")?.after).toMatch(
+      /variable "bastion_cidr"[\s\S]*variable "ssh_allowed_cidrs"[\s\S]*locals \{/,
+    );
+  });
+
+  it("reports one finding per ingress block with a clear message", async () => {
+    const { detections } = await fixPositives();
+    const messages = detections.map((d) => `${d.resource.file}:${d.key}: ${d.message}`);
+    expect(messages).toContain(
+      "inline-vars/main.tf:ingress[0]: aws_security_group.bastion ingress[0] allows SSH (22) from 0.0.0.0/0",
+    );
+    expect(messages).toContain(
+      "sg-module/main.tf:: aws_security_group_rule.ftp_to_ssh allows SSH (22) from 0.0.0.0/0 (the rule opens 20-30)",
+    );
+    expect(messages).toContain(
+      "sg-module/main.tf:: aws_security_group_rule.all_all allows SSH (22) and RDP (3389) from ::/0 (the rule opens all ports)",
+    );
+  });
+
+  it("declines what it cannot fix in place, with the reason", async () => {
+    const { run } = await fixPositives();
+    const skipped = Object.fromEntries(
+      run.outcomes.filter((o) => o.status === "skipped").map((o) => [o.detection.resource.address, o.reason]),
+    );
+    expect(skipped).toEqual({
+      "aws_security_group_rule.from_default":
+        "cidr_blocks is set from `var.ingress_cidr_blocks`, so 0.0.0.0/0 is not written in aws_security_group_rule.from_default; change the value where it is defined",
+      "aws_vpc_security_group_ingress_rule.rdp_per_az":
+        "aws_vpc_security_group_ingress_rule.rdp_per_az already uses count/for_each; restrict its cidr_ipv4/cidr_ipv6 values by hand",
+    });
+  });
+
+  it("warns that the for_each conversion changes the resource address", async () => {
+    const { run } = await fixPositives();
+    const ssh = run.outcomes.find(
+      (o) => o.detection.resource.address === "aws_vpc_security_group_ingress_rule.ssh",
+    );
+    expect(ssh?.status).toBe("fixed");
+    expect(ssh?.reason).toContain('The address changes to aws_vpc_security_group_ingress_rule.ssh["<cidr>"]');
+    expect(ssh?.reason).toContain("closes SSH (22) from the internet; set var.ssh_allowed_cidrs");
+  });
+
+  it("still reports a for_each rule whose CIDR set includes the world", () => {
+    const text = [
+      'variable "cidrs" {',
+      "  type    = list(string)",
+      '  default = ["0.0.0.0/0"]',
+      "}",
+      "",
+      'resource "aws_vpc_security_group_ingress_rule" "ssh" {',
+      "  for_each          = toset(var.cidrs)",
+      '  security_group_id = "sg-1"',
+      "  cidr_ipv4         = each.value",
+      "  from_port         = 22",
+      '  ip_protocol       = "tcp"',
+      "  to_port           = 22",
+      "}",
+      "",
+    ].join("\n");
+    const found = scanIndex(buildIndex([{ path: "main.tf", text }]), [awsSgOpenAdminPorts]);
+    expect(found.map((d) => d.line)).toEqual([9]);
+  });
+});

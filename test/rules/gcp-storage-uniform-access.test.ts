@@ -1,0 +1,4 @@
+import { gcpStorageUniformAccess } from "../../src/rules/gcp-storage-uniform-access.ts";
+import { ruleFixtureSuite } from "./harness.ts";
+
+ruleFixtureSuite(gcpStorageUniformAccess);
