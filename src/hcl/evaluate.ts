@@ -168,7 +168,13 @@ const isObject = (v: Value | undefined): v is { [k: string]: Value } =>
 /** Terraform functions that are pure and common in resource names; others make a value unknown. */
 const FUNCTIONS: Record<string, Fn> = {
   length: ([v]) =>
-    typeof v === "string" ? [...v].length : Array.isArray(v) ? v.length : isObject(v) ? Object.keys(v).length : undefined,
+    typeof v === "string"
+      ? [...v].length
+      : Array.isArray(v)
+        ? v.length
+        : isObject(v)
+          ? Object.keys(v).length
+          : undefined,
   lower: ([s]) => str(s)?.toLowerCase(),
   upper: ([s]) => str(s)?.toUpperCase(),
   trimspace: ([s]) => str(s)?.trim(),

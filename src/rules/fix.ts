@@ -48,7 +48,9 @@ export async function fixDetections(
     return dirs;
   };
   const indexOf = (files: Map<string, string>, dirs: Set<string>): TerraformIndex =>
-    buildIndex([...files].filter(([p]) => dirs.has(posix.dirname(p))).map(([path, text]) => ({ path, text })));
+    buildIndex(
+      [...files].filter(([p]) => dirs.has(posix.dirname(p))).map(([path, text]) => ({ path, text })),
+    );
 
   for (const detection of detections) {
     const rule = byId.get(detection.ruleId);

@@ -33,12 +33,17 @@ describe("format-preserving edits, verified", () => {
   it("adds an attribute after the others, aligned like terraform fmt", async () => {
     const r = await patch(BUCKET, ([, i]) => [{ kind: "set", block: i!, name: "monitoring", value: "true" }]);
     expect(r.ok && r.after).toBe(
-      BUCKET.replace('  instance_type = "t3.micro"\n', '  instance_type = "t3.micro"\n  monitoring    = true\n'),
+      BUCKET.replace(
+        '  instance_type = "t3.micro"\n',
+        '  instance_type = "t3.micro"\n  monitoring    = true\n',
+      ),
     );
   });
 
   it("re-aligns the group when the new name is the longest (as terraform fmt would)", async () => {
-    const r = await patch(BUCKET, ([b]) => [{ kind: "set", block: b!, name: "force_destroy", value: "false" }]);
+    const r = await patch(BUCKET, ([b]) => [
+      { kind: "set", block: b!, name: "force_destroy", value: "false" },
+    ]);
     expect(r.ok && r.after).toContain(
       '  bucket        = "acme-logs"\n  acl           = "public-read"\n  force_destroy = false\n}',
     );
@@ -82,13 +87,18 @@ describe("format-preserving edits, verified", () => {
     const crlf = BUCKET.replace(/\n/g, "\r\n");
     const r = await patch(crlf, ([, i]) => [{ kind: "set", block: i!, name: "monitoring", value: "true" }]);
     expect(r.ok && r.after).toBe(
-      crlf.replace('  instance_type = "t3.micro"\r\n', '  instance_type = "t3.micro"\r\n  monitoring    = true\r\n'),
+      crlf.replace(
+        '  instance_type = "t3.micro"\r\n',
+        '  instance_type = "t3.micro"\r\n  monitoring    = true\r\n',
+      ),
     );
   });
 
   it("does not reformat a file that was not terraform fmt-clean", async () => {
     const messy = 'resource "aws_kms_key" "k" {\n    description = "odd indent"\n  is_enabled=true\n}\n';
-    const r = await patch(messy, ([k]) => [{ kind: "set", block: k!, name: "enable_key_rotation", value: "true" }]);
+    const r = await patch(messy, ([k]) => [
+      { kind: "set", block: k!, name: "enable_key_rotation", value: "true" },
+    ]);
     expect(r.ok && r.after).toBe(
       'resource "aws_kms_key" "k" {\n    description = "odd indent"\n  is_enabled=true\n    enable_key_rotation = true\n}\n',
     );
@@ -102,7 +112,9 @@ describe("format-preserving edits, verified", () => {
 
   it("refuses an edit that changes more than intended", async () => {
     // Writing an attribute named like a nested block would change the parsed structure elsewhere.
-    const r = await patch(BUCKET, ([, i]) => [{ kind: "set", block: i!, name: "ami", value: 'var.ami\n  instance_type = "x"' }]);
+    const r = await patch(BUCKET, ([, i]) => [
+      { kind: "set", block: i!, name: "ami", value: 'var.ami\n  instance_type = "x"' },
+    ]);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(/the patch changes more than intended|would not parse|not valid HCL/);
   });

@@ -66,7 +66,9 @@ describe("buildIndex", () => {
   });
 
   it("reports a file with a syntax error and still indexes the rest of the tree", () => {
-    expect(index.errors.map((e) => e.message)).toEqual(["broken/main.tf:2:12: expected an expression, found a newline"]);
+    expect(index.errors.map((e) => e.message)).toEqual([
+      "broken/main.tf:2:12: expected an expression, found a newline",
+    ]);
     expect(findResource(index, "aws_s3_bucket.fine")).toHaveLength(1);
   });
 
@@ -79,12 +81,17 @@ describe("buildIndex", () => {
 
   it("records references between resources", () => {
     const [bucket] = findResource(index, "aws_s3_bucket.backups");
-    expect(referrers(index, bucket!).map((r) => r.address)).toEqual(["aws_s3_bucket_public_access_block.backups"]);
+    expect(referrers(index, bucket!).map((r) => r.address)).toEqual([
+      "aws_s3_bucket_public_access_block.backups",
+    ]);
   });
 
   it("resolves names through locals, variable defaults and terraform.tfvars", () => {
     const [bucket] = findResource(index, "aws_s3_bucket.backups");
-    expect(resolveAttribute(index, bucket!, "bucket")).toEqual({ known: true, value: "acme-prod-customer-data-backups" });
+    expect(resolveAttribute(index, bucket!, "bucket")).toEqual({
+      known: true,
+      value: "acme-prod-customer-data-backups",
+    });
   });
 
   it("merges provider default_tags under the resource's own tags", () => {

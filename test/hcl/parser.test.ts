@@ -52,12 +52,9 @@ describe("parseHcl", () => {
       marker: "EOT",
       indented: true,
     });
-    expect(name?.kind === "attribute" && name.expr.kind === "template" && name.expr.parts.map((p) => p.kind)).toEqual([
-      "interp",
-      "text",
-      "interp",
-      "text",
-    ]);
+    expect(
+      name?.kind === "attribute" && name.expr.kind === "template" && name.expr.parts.map((p) => p.kind),
+    ).toEqual(["interp", "text", "interp", "text"]);
     expect(slice(text, script!)).toBe("script = <<-EOT\n    echo ${var.name}\n  EOT");
   });
 
@@ -70,7 +67,7 @@ describe("parseHcl", () => {
       "    for_each = { for r in var.rules : r.name => r if r.enabled }",
       "    content { from_port = ingress.value.port }",
       "  }",
-      "  tags = merge(var.tags, { Name = \"web-${count.index}\" })",
+      '  tags = merge(var.tags, { Name = "web-${count.index}" })',
       "  ids = aws_subnet.private[*].id",
       "}",
     ].join("\n");
@@ -78,7 +75,9 @@ describe("parseHcl", () => {
     expect(variable.labels).toEqual(["region"]);
     const dyn = blocksOf(sg.body, "dynamic")[0]!;
     expect(dyn.labels).toEqual(["ingress"]);
-    expect(blocksOf(dyn.body, "content")[0]!.body.map((i) => i.kind === "attribute" && i.name)).toEqual(["from_port"]);
+    expect(blocksOf(dyn.body, "content")[0]!.body.map((i) => i.kind === "attribute" && i.name)).toEqual([
+      "from_port",
+    ]);
   });
 
   it("keeps offsets right with CRLF line endings", () => {
@@ -91,13 +90,19 @@ describe("parseHcl", () => {
   });
 
   it.each([
-    ['resource "aws_s3_bucket" "b" {\n  bucket = \n}\n', "main.tf:2:12: expected an expression, found a newline"],
+    [
+      'resource "aws_s3_bucket" "b" {\n  bucket = \n}\n',
+      "main.tf:2:12: expected an expression, found a newline",
+    ],
     [
       'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n',
       'main.tf:3:1: unexpected end of file: block resource "aws_s3_bucket" "b" opened on line 1 has no closing "}"',
     ],
     ['locals {\n  a = "unterminated\n}\n', "main.tf:2:7: unterminated string: newline before closing quote"],
-    ["locals {\n  a = <<EOF\nnever closed\n}\n", "main.tf:2:7: unterminated heredoc: no line with closing marker EOF"],
+    [
+      "locals {\n  a = <<EOF\nnever closed\n}\n",
+      "main.tf:2:7: unterminated heredoc: no line with closing marker EOF",
+    ],
     ["a = 1 b\n", 'main.tf:1:7: expected a newline after the value of attribute a, found "b"'],
   ])("reports a syntax error with file, line and column: %j", (text, message) => {
     expect(() => parseHcl("main.tf", text)).toThrow(HclSyntaxError);
