@@ -170,11 +170,19 @@ function attributeRun(
   eol: string,
 ): Splice {
   const indent = bodyIndent(text, block);
-  // Attributes go after the last attribute that precedes the first nested block (Terraform style).
+  // Attributes go after the last attribute that precedes the first nested block (Terraform style),
+  // but before a trailing multi-line value such as a `tags = { … }` map, which by convention ends the
+  // run — unless joining that group would re-align its lines: a smaller diff wins over placement.
   let anchor: Attribute | undefined;
+  let lastSingleLine: Attribute | undefined;
   for (const item of block.body) {
     if (item.kind === "block") break;
     anchor = item;
+    if (isSingleLine(text, item)) lastSingleLine = item;
+  }
+  if (anchor && !isSingleLine(text, anchor) && lastSingleLine) {
+    const groupWidth = alignmentWidth(text, block.body, lastSingleLine);
+    if (attrs.every((a) => a.name.length <= groupWidth)) anchor = lastSingleLine;
   }
   const width = Math.max(
     anchor && isSingleLine(text, anchor) ? alignmentWidth(text, block.body, anchor) : 0,
