@@ -30,9 +30,16 @@ export async function prepareBranch(root: string, branch: string, files: string[
   await git.checkoutLocalBranch(branch);
   return {
     async commit(changed, message) {
-      await git.add(changed.map((f) => relative(top, resolve(root, f))).map((p) => `:(top)${p}`));
-      const result = await git.commit(message);
-      return result.commit;
+      try {
+        await git.add(changed.map((f) => relative(top, resolve(root, f))).map((p) => `:(top)${p}`));
+        const result = await git.commit(message);
+        return result.commit;
+      } catch (e) {
+        const first = String((e as Error).message)
+          .trim()
+          .split("\n")[0];
+        throw new CliError(`the files are written on branch ${branch}, but git commit failed: ${first}`);
+      }
     },
   };
 }

@@ -110,7 +110,15 @@ export interface BucketLinks {
 /** The managed split resources of `type` that belong (or may belong) to `bucket`. */
 export function linkedResources(index: TerraformIndex, bucket: Resource, type: string): BucketLinks {
   const out: BucketLinks = { bound: [], uncertain: [] };
-  for (const r of managedResources(index, [type])) {
+  // Only the bucket's own module and the modules that call it can configure it (see bindingOf);
+  // looking nowhere else keeps a scan linear in the size of the tree.
+  const dirs = new Set([
+    bucket.module,
+    ...(index.modules.get(bucket.module)?.calledBy ?? []).map((c) => c.module),
+  ]);
+  const candidates = [...dirs].flatMap((d) => index.modules.get(d)?.resources ?? []);
+  for (const r of candidates) {
+    if (r.mode !== "managed" || r.type !== type) continue;
     const b = bindingOf(index, r, bucket);
     if (b === "bound") out.bound.push(r);
     else if (b === "maybe") out.uncertain.push(r);

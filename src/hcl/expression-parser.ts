@@ -1,0 +1,304 @@
+// Expressions of HCL native syntax: templates, traversals, splats, calls, operators, conditionals,
+// tuples, objects and for-expressions, each with its source span.
+
+import type { Expr, ObjectItem, TemplatePartExpr, TraversalStep } from "./ast.ts";
+import { Lexer, type Token } from "./lexer.ts";
+import { LineIndex } from "./positions.ts";
+import { describe, TokenCursor } from "./token-cursor.ts";
+
+const BINARY_PRECEDENCE: Record<string, number> = {
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  "<": 4,
+  ">": 4,
+  "<=": 4,
+  ">=": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+  "%": 6,
+};
+
+/** Parses one Terraform file. Throws HclSyntaxError with file, line and column on invalid input. */
+
+/** Parses a standalone expression (used to check values that rules write). */
+export function parseExpression(text: string, path = "<expression>"): Expr {
+  const lines = new LineIndex(text);
+  const tokens = new Lexer(text, lines, path).tokenize();
+  return new ExpressionParser(tokens, lines, path).parseStandaloneExpression();
+}
+
+export class ExpressionParser extends TokenCursor {
+  parseStandaloneExpression(): Expr {
+    const e = this.withNewlines(true, () => this.parseExpression());
+    const t = this.peek();
+    if (t.kind !== "eof" && t.kind !== "newline") this.fail(`unexpected ${describe(t)} after expression`, t);
+    return e;
+  }
+
+  parseExpression(): Expr {
+    const condition = this.parseBinary(0);
+    if (this.isPunct(this.peek(), "?")) {
+      this.next();
+      const then = this.parseExpression();
+      this.expectPunct(":", "in conditional expression");
+      const otherwise = this.parseExpression();
+      return { kind: "conditional", condition, then, otherwise, start: condition.start, end: otherwise.end };
+    }
+    return condition;
+  }
+
+  protected parseBinary(minPrec: number): Expr {
+    let left = this.parseUnary();
+    while (true) {
+      const t = this.peek();
+      const prec = t.kind === "punct" ? BINARY_PRECEDENCE[t.text] : undefined;
+      if (prec === undefined || prec <= minPrec) return left;
+      this.next();
+      const right = this.parseBinary(prec);
+      left = { kind: "binary", op: t.text, left, right, start: left.start, end: right.end };
+    }
+  }
+
+  protected parseUnary(): Expr {
+    const t = this.peek();
+    if (this.isPunct(t, "!") || this.isPunct(t, "-")) {
+      this.next();
+      const operand = this.parseUnary();
+      if (t.text === "-" && operand.kind === "literal" && typeof operand.value === "number") {
+        return { kind: "literal", value: -operand.value, start: t.start, end: operand.end }; // as HCL folds it
+      }
+      return { kind: "unary", op: t.text, operand, start: t.start, end: operand.end };
+    }
+    return this.parsePostfix(this.parsePrimary());
+  }
+
+  protected parsePostfix(base: Expr): Expr {
+    const steps: TraversalStep[] = [];
+    let end = base.end;
+    while (true) {
+      const t = this.peekRaw(); // traversal steps must follow without a newline in between
+      if (this.isPunct(t, ".")) {
+        this.i++;
+        const n = this.peekRaw();
+        if (n.kind === "ident") steps.push({ kind: "attr", name: n.text });
+        else if (n.kind === "number") {
+          // Legacy index syntax `foo.0.bar`; a number token may have swallowed ".bar"-less decimals.
+          for (const part of n.text.split(".")) steps.push({ kind: "index", key: literal(Number(part), n) });
+        } else if (this.isPunct(n, "*")) steps.push({ kind: "splat" });
+        else this.fail(`expected an attribute name after ".", found ${describe(n)}`, n);
+        this.i++;
+        end = n.end;
+        continue;
+      }
+      if (this.isPunct(t, "[")) {
+        this.i++;
+        const close = this.withNewlines(true, () => {
+          if (this.isPunct(this.peek(), "*")) {
+            this.next();
+            steps.push({ kind: "splat" });
+          } else {
+            steps.push({ kind: "index", key: this.parseExpression() });
+          }
+          return this.expectPunct("]", "to close the index");
+        });
+        end = close.end;
+        continue;
+      }
+      break;
+    }
+    if (steps.length === 0) return base;
+    if (base.kind === "traversal") return { ...base, steps: [...base.steps, ...steps], end };
+    return { kind: "relative", source: base, steps, start: base.start, end };
+  }
+
+  protected parsePrimary(): Expr {
+    const t = this.peek();
+    switch (t.kind) {
+      case "number":
+        this.next();
+        return literal(Number(t.text), t);
+      case "string":
+      case "heredoc":
+        this.next();
+        return this.template(t);
+      case "ident": {
+        this.next();
+        if (t.text === "true" || t.text === "false") return literal(t.text === "true", t);
+        if (t.text === "null") return literal(null, t);
+        if (this.isPunct(this.peekRaw(), "(")) return this.parseCall(t);
+        return { kind: "traversal", root: t.text, steps: [], start: t.start, end: t.end };
+      }
+      case "punct":
+        if (t.text === "[") return this.parseTuple();
+        if (t.text === "{") return this.parseObject();
+        if (t.text === "(") {
+          this.next();
+          return this.withNewlines(true, () => {
+            const inner = this.parseExpression();
+            const close = this.expectPunct(")", "to close the parenthesis");
+            return { kind: "paren", inner, start: t.start, end: close.end } as Expr;
+          });
+        }
+        break;
+      default:
+        break;
+    }
+    this.fail(`expected an expression, found ${describe(t)}`, t);
+  }
+
+  protected parseCall(name: Token): Expr {
+    this.next(); // (
+    return this.withNewlines(true, () => {
+      const args: Expr[] = [];
+      let expandFinal = false;
+      while (!this.isPunct(this.peek(), ")")) {
+        args.push(this.parseExpression());
+        if (this.isPunct(this.peek(), "...")) {
+          this.next();
+          expandFinal = true;
+        }
+        if (this.isPunct(this.peek(), ",")) this.next();
+        else break;
+      }
+      const close = this.expectPunct(")", `to close the call to ${name.text}()`);
+      return { kind: "call", name: name.text, args, expandFinal, start: name.start, end: close.end } as Expr;
+    });
+  }
+
+  protected isForStart(): boolean {
+    const f = this.peek();
+    const v = this.peek(1);
+    return f.kind === "ident" && f.text === "for" && v.kind === "ident";
+  }
+
+  protected parseTuple(): Expr {
+    const open = this.next();
+    return this.withNewlines(true, () => {
+      if (this.isForStart()) return this.parseFor(open, "]");
+      const items: Expr[] = [];
+      while (!this.isPunct(this.peek(), "]")) {
+        items.push(this.parseExpression());
+        if (this.isPunct(this.peek(), ",")) this.next();
+        else break;
+      }
+      const close = this.expectPunct("]", "to close the list");
+      return { kind: "tuple", items, start: open.start, end: close.end } as Expr;
+    });
+  }
+
+  protected parseObject(): Expr {
+    const open = this.next();
+    if (this.withNewlines(true, () => this.isForStart())) {
+      return this.withNewlines(true, () => this.parseFor(open, "}"));
+    }
+    return this.withNewlines(false, () => {
+      const items: ObjectItem[] = [];
+      while (true) {
+        this.skipNewlinesAndComments();
+        if (this.isPunct(this.peek(), "}")) break;
+        const k = this.peek();
+        const afterKey = this.peek(1);
+        let key: Expr;
+        if (k.kind === "ident" && (this.isPunct(afterKey, "=") || this.isPunct(afterKey, ":"))) {
+          this.next();
+          key = literal(k.text, k);
+        } else {
+          key = this.parseExpression();
+        }
+        const sep = this.peek();
+        if (!this.isPunct(sep, "=") && !this.isPunct(sep, ":")) {
+          this.fail(`expected "=" or ":" after an object key, found ${describe(sep)}`, sep);
+        }
+        this.next();
+        const value = this.withNewlines(false, () => this.parseExpression());
+        items.push({ key, value });
+        const t = this.peekRaw();
+        if (this.isPunct(t, ",")) this.next();
+        else if (t.kind === "newline" || t.kind === "comment") this.skipNewlinesAndComments();
+        else if (!this.isPunct(t, "}"))
+          this.fail(`expected a comma or newline between object items, found ${describe(t)}`, t);
+      }
+      const close = this.expectPunct("}", "to close the object");
+      return { kind: "object", items, start: open.start, end: close.end } as Expr;
+    });
+  }
+
+  protected parseFor(open: Token, closing: "]" | "}"): Expr {
+    this.next(); // for
+    this.next(); // first variable
+    if (this.isPunct(this.peek(), ",")) {
+      this.next();
+      const v = this.next();
+      if (v.kind !== "ident") this.fail("expected a value variable name in for expression", v);
+    }
+    const inTok = this.next();
+    if (inTok.kind !== "ident" || inTok.text !== "in")
+      this.fail(`expected "in" in for expression, found ${describe(inTok)}`, inTok);
+    const collection = this.parseExpression();
+    this.expectPunct(":", "in for expression");
+    const body: Expr[] = [this.parseExpression()];
+    if (closing === "}") {
+      this.expectPunct("=>", "in object for expression");
+      body.push(this.parseExpression());
+      if (this.isPunct(this.peek(), "...")) this.next();
+    }
+    const maybeIf = this.peek();
+    if (maybeIf.kind === "ident" && maybeIf.text === "if") {
+      this.next();
+      body.push(this.parseExpression());
+    }
+    const close = this.expectPunct(closing, "to close the for expression");
+    return { kind: "for", collection, body, start: open.start, end: close.end };
+  }
+
+  protected template(t: Token): Expr {
+    const parts: TemplatePartExpr[] = [];
+    for (const p of t.parts ?? []) {
+      if (p.kind === "text") parts.push({ kind: "text", value: p.value });
+      else if (p.kind === "interp") {
+        const sub = new ExpressionParser(p.tokens, this.lines, this.file);
+        parts.push({ kind: "interp", expr: sub.parseStandaloneExpression() });
+      } else {
+        parts.push({
+          kind: "directive",
+          exprs: new ExpressionParser(p.tokens, this.lines, this.file).parseDirective(),
+        });
+      }
+    }
+    const heredoc = t.heredoc ? { marker: t.heredoc.marker, indented: t.heredoc.indented } : undefined;
+    if (!heredoc && parts.every((p) => p.kind === "text")) {
+      return literal(parts.map((p) => (p as { value: string }).value).join(""), t);
+    }
+    return { kind: "template", parts, ...(heredoc ? { heredoc } : {}), start: t.start, end: t.end };
+  }
+
+  /** `%{ if cond }`, `%{ for x in xs }`, `%{ else }`, `%{ endif }`, `%{ endfor }`. */
+  protected parseDirective(): Expr[] {
+    return this.withNewlines(true, () => {
+      const kw = this.next();
+      if (kw.kind !== "ident") this.fail(`expected a template directive keyword, found ${describe(kw)}`, kw);
+      if (kw.text === "if") return [this.parseExpression()];
+      if (kw.text === "for") {
+        this.next();
+        if (this.isPunct(this.peek(), ",")) {
+          this.next();
+          this.next();
+        }
+        const inTok = this.next();
+        if (inTok.text !== "in")
+          this.fail(`expected "in" in template for directive, found ${describe(inTok)}`, inTok);
+        return [this.parseExpression()];
+      }
+      if (["else", "endif", "endfor"].includes(kw.text)) return [];
+      this.fail(`unknown template directive ${JSON.stringify(kw.text)}`, kw);
+    });
+  }
+}
+
+function literal(value: string | number | boolean | null, t: Token): Expr {
+  return { kind: "literal", value, start: t.start, end: t.end };
+}
