@@ -1,20 +1,24 @@
-// Builds the synthetic Terraform monorepo the benchmark runs on: real files from fixtures/ and
-// examples/ copied round-robin into service folders until the tree holds at least `minFiles`
-// files and `minBytes` bytes. Deterministic: same inputs, same tree, byte for byte.
+// Builds the synthetic Terraform monorepo the benchmark runs on: every real Terraform folder from
+// fixtures/ and examples/ (rule fixtures, terraform-aws-modules, TerraGoat…) copied round-robin as
+// one service module each, until the tree holds at least `minFiles` files and `minBytes` bytes.
+// Each service is a copy of one real folder, so it is a valid module on its own (no duplicate
+// addresses). Deterministic: same inputs, same tree, byte for byte.
 
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 
 const SOURCES = ["fixtures/rules", "fixtures/corpus", "examples"];
 
-function tfFiles(dir: string): string[] {
-  let out: string[] = [];
+/** Folders that directly hold .tf files, each with its files (name → text). */
+function tfFolders(dir: string): Array<Array<{ name: string; text: string }>> {
+  const out: Array<Array<{ name: string; text: string }>> = [];
+  const here: Array<{ name: string; text: string }> = [];
   for (const name of readdirSync(dir).sort()) {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) out = out.concat(tfFiles(full));
-    else if (name.endsWith(".tf")) out.push(full);
+    if (statSync(full).isDirectory()) out.push(...tfFolders(full));
+    else if (name.endsWith(".tf")) here.push({ name, text: readFileSync(full, "utf8") });
   }
-  return out;
+  return here.length ? [here, ...out] : out;
 }
 
 export interface Monorepo {
@@ -29,25 +33,19 @@ export function buildMonorepo(
   minFiles = 10_000,
   minBytes = 20 * 1024 * 1024,
 ): Monorepo {
-  const seeds = SOURCES.flatMap((s) => tfFiles(join(repoRoot, s))).map((p) => ({
-    name: basename(p),
-    text: readFileSync(p, "utf8"),
-  }));
+  const seeds = SOURCES.flatMap((s) => tfFolders(join(repoRoot, s)));
   if (seeds.length === 0) throw new Error("no seed .tf files found");
   rmSync(target, { recursive: true, force: true });
   let files = 0;
   let bytes = 0;
-  const perService = 12;
   for (let i = 0; files < minFiles || bytes < minBytes; i++) {
-    const seed = seeds[i % seeds.length]!;
-    const service = `services/svc-${String(Math.floor(files / perService)).padStart(5, "0")}`;
-    if (files % perService === 0) mkdirSync(join(target, service), { recursive: true });
-    writeFileSync(
-      join(target, service, `${String(files % perService).padStart(2, "0")}-${seed.name}`),
-      seed.text,
-    );
-    files++;
-    bytes += Buffer.byteLength(seed.text);
+    const service = join(target, "services", `svc-${String(i).padStart(5, "0")}`);
+    mkdirSync(service, { recursive: true });
+    for (const { name, text } of seeds[i % seeds.length]!) {
+      writeFileSync(join(service, name), text);
+      files++;
+      bytes += Buffer.byteLength(text);
+    }
   }
   return { root: target, files, bytes };
 }

@@ -13,19 +13,46 @@ export type PatchResult =
   | { ok: true; path: string; before: string; after: string; formatted: boolean }
   | { ok: false; path: string; reason: string };
 
+/**
+ * A small memo of recent parser results, keyed by the text: when several fixes land in one file,
+ * the patched text of one fix is the original of the next, and the WASM parsers cost ~2.5 ms/KB.
+ */
+function memo<T>(fn: (text: string) => Promise<T>, size = 32): (text: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (text) => {
+    let hit = cache.get(text);
+    if (hit) {
+      cache.delete(text); // re-insert: most recently used last
+    } else {
+      hit = fn(text);
+      if (cache.size >= size) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(text, hit);
+    return hit;
+  };
+}
+
+const parseMemo = memo(async (text) => (await parse("file.tf", text)) as Json);
+
 async function hclToJson(path: string, text: string): Promise<Json> {
-  return (await parse(path, text)) as Json;
+  try {
+    return await parseMemo(text);
+  } catch (e) {
+    // Re-parse under the real name so the error message names the file.
+    await parse(path, text);
+    throw e;
+  }
 }
 
 /** Whether `text` is already in the layout `terraform fmt` produces. */
-export async function isFmtClean(text: string): Promise<boolean> {
+export const isFmtClean = memo(async (text: string): Promise<boolean> => {
   const normalized = text.replace(/\r\n/g, "\n");
   try {
     return (await format(normalized)) === normalized;
   } catch {
     return false;
   }
-}
+});
 
 /** hcl2json path of a block: `resource.aws_s3_bucket.logs.0.versioning.0`. */
 function jsonPathOf(body: BodyItem[], target: Block): Array<string | number> | undefined {

@@ -47,10 +47,24 @@ export async function fixDetections(
     }
     return dirs;
   };
-  const indexOf = (files: Map<string, string>, dirs: Set<string>): TerraformIndex =>
-    buildIndex(
-      [...files].filter(([p]) => dirs.has(posix.dirname(p))).map(([path, text]) => ({ path, text })),
-    );
+  const pathsByDir = new Map<string, Set<string>>();
+  const track = (path: string) => {
+    const dir = posix.dirname(path);
+    if (!pathsByDir.has(dir)) pathsByDir.set(dir, new Set());
+    pathsByDir.get(dir)!.add(path);
+  };
+  for (const s of sources) track(s.path);
+  /** Index of the files in `dirs`, as they are now, with `overlay` (path → text) applied. */
+  const indexOf = (dirs: Set<string>, overlay = new Map<string, string>()): TerraformIndex => {
+    const files: SourceFile[] = [];
+    for (const dir of dirs) {
+      for (const path of pathsByDir.get(dir) ?? [])
+        files.push({ path, text: overlay.get(path) ?? current.get(path)! });
+    }
+    for (const [path, text] of overlay)
+      if (!current.has(path) && dirs.has(posix.dirname(path))) files.push({ path, text });
+    return buildIndex(files);
+  };
 
   for (const detection of detections) {
     const rule = byId.get(detection.ruleId);
@@ -65,7 +79,7 @@ export async function fixDetections(
       continue;
     }
     const dirs = scopeOf(detection.resource.module);
-    const index = indexOf(current, dirs);
+    const index = indexOf(dirs);
     const id = detectionId(detection);
     const before = scanIndex(index, rules);
     const live = before.find((d) => detectionId(d) === id);
@@ -100,9 +114,8 @@ export async function fixDetections(
       continue;
     }
     // Re-scan the module with the patch applied.
-    const trial = new Map(current);
-    for (const c of changes) trial.set(c.file, c.after);
-    const after = scanIndex(indexOf(trial, dirs), rules);
+    const patch = new Map(changes.map((c) => [c.file, c.after]));
+    const after = scanIndex(indexOf(dirs, patch), rules);
     const afterIds = new Set(after.map(detectionId));
     const beforeIds = new Set(before.map(detectionId));
     if (afterIds.has(id)) {
@@ -114,7 +127,10 @@ export async function fixDetections(
       outcome("refused", `the patch would introduce a new finding: ${introduced.join(", ")}`);
       continue;
     }
-    for (const c of changes) current.set(c.file, c.after);
+    for (const c of changes) {
+      current.set(c.file, c.after);
+      track(c.file);
+    }
     outcome("fixed", plan.summary, changes);
   }
 
