@@ -6,6 +6,7 @@
 import { posix } from "node:path";
 import type { HclFile } from "../hcl/ast.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
+import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { scanIndex } from "./scan.ts";
 import { type Detection, detectionId, type Rule } from "./types.ts";
@@ -17,8 +18,9 @@ export interface FixOutcome {
   status: FixStatus;
   /** Why it was skipped or refused; for fixed, what was changed. */
   reason: string;
-  /** Files this fix changed: path → text before and after this fix alone. */
-  changes: Array<{ file: string; before: string; after: string }>;
+  /** Files this fix changed, each with the unified diff of this fix alone (texts are not kept:
+   *  a run over a large tree would hold every intermediate version of every file). */
+  changes: Array<{ file: string; diff: string }>;
 }
 
 export interface FixRun {
@@ -92,7 +94,7 @@ export async function fixDetections(
       outcome("skipped", plan.reason);
       continue;
     }
-    const changes: FixOutcome["changes"] = [];
+    const changes: Array<{ file: string; before: string; after: string }> = [];
     let refusal: string | undefined;
     for (const { file, ops } of plan.files) {
       const existing = current.get(file);
@@ -131,7 +133,11 @@ export async function fixDetections(
       current.set(c.file, c.after);
       track(c.file);
     }
-    outcome("fixed", plan.summary, changes);
+    outcome(
+      "fixed",
+      plan.summary,
+      changes.map((c) => ({ file: c.file, diff: unifiedDiff(c.file, c.before, c.after) })),
+    );
   }
 
   const files = new Map<string, { before: string; after: string }>();

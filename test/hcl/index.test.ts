@@ -111,3 +111,21 @@ describe("buildIndex", () => {
     );
   });
 });
+
+describe("buildIndex on large files", () => {
+  it("indexes a file with a thousand resources, each at its own line", () => {
+    const blocks = Array.from(
+      { length: 1000 },
+      (_, i) =>
+        `resource "aws_s3_bucket" "b${i}" {\n  bucket = "acme-${i}"\n  tags   = { Index = "${i}" }\n}\n`,
+    );
+    const index = buildIndex([{ path: "big.tf", text: blocks.join("\n") }]);
+    expect(index.errors).toEqual([]);
+    expect(index.resources).toHaveLength(1000);
+    expect(index.resources[999]).toMatchObject({ address: "aws_s3_bucket.b999", line: 999 * 5 + 1 });
+    expect(resolveAttribute(index, index.resources[500]!, "bucket")).toEqual({
+      known: true,
+      value: "acme-500",
+    });
+  });
+});

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildIndex } from "../../src/hcl/index.ts";
 import { readTerraformTree } from "../../src/hcl/load.ts";
-import { unifiedDiff } from "../../src/report/unified-diff.ts";
+import { unifiedDiff } from "../../src/hcl/unified-diff.ts";
 import { fixDetections } from "../../src/rules/fix.ts";
 import { scanIndex } from "../../src/rules/scan.ts";
 import { detectionId, type Rule } from "../../src/rules/types.ts";

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { unifiedDiff } from "../../hcl/unified-diff.ts";
 import { renderTemplate } from "../../report/template.ts";
-import { unifiedDiff } from "../../report/unified-diff.ts";
 import { type FixOutcome, fixDetections } from "../../rules/fix.ts";
 import { RULES } from "../../rules/registry.ts";
 import { scanIndex } from "../../rules/scan.ts";
@@ -50,7 +50,7 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
       line: o.detection.line,
       status: o.status,
       reason: o.reason,
-      diff: o.changes.map((c) => unifiedDiff(c.file, c.before, c.after)).join(""),
+      diff: o.changes.map((c) => c.diff).join(""),
     }));
     const summary = {
       dryRun,
