@@ -18,13 +18,15 @@ export function parseHcl(path: string, text: string): HclFile {
 }
 
 class BodyParser extends ExpressionParser {
-  parseBody(closing: boolean, opener?: string): BodyItem[] {
+  /** `opener` describes the enclosing block for the missing-brace error; built only when needed. */
+  parseBody(closing: boolean, opener?: () => string): BodyItem[] {
     const items: BodyItem[] = [];
     while (true) {
       this.skipNewlinesAndComments();
       const t = this.peekRaw();
       if (t.kind === "eof") {
-        if (closing) this.fail(`unexpected end of file: ${opener ?? "a block"} has no closing "}"`, t);
+        if (closing)
+          this.fail(`unexpected end of file: ${opener ? opener() : "a block"} has no closing "}"`, t);
         return items;
       }
       if (this.isPunct(t, "}")) {
@@ -79,7 +81,8 @@ class BodyParser extends ExpressionParser {
       );
     }
     this.next();
-    const opener = `block ${[nameTok.text, ...labels.map((l) => JSON.stringify(l))].join(" ")} opened on line ${line}`;
+    const opener = () =>
+      `block ${[nameTok.text, ...labels.map((l) => JSON.stringify(l))].join(" ")} opened on line ${line}`;
     const body = this.parseBody(true, opener);
     const close = this.next(); // the "}" parseBody stopped at
     this.expectItemEnd(`after the block ${nameTok.text}`);

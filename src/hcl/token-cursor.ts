@@ -27,6 +27,11 @@ export class TokenCursor {
 
   /** Next significant token: comments are always skipped, newlines only where insignificant. */
   protected peek(offset = 0): Token {
+    return this.tokens[this.peekIndex(offset)]!;
+  }
+
+  /** Index of the significant token `offset` places ahead (the eof token when there is none). */
+  private peekIndex(offset = 0): number {
     let j = this.i;
     let seen = 0;
     const skipNl = this.ignoreNewlines[this.ignoreNewlines.length - 1];
@@ -36,17 +41,17 @@ export class TokenCursor {
         j++;
         continue;
       }
-      if (seen === offset) return t;
+      if (seen === offset) return j;
       seen++;
       j++;
     }
-    return this.tokens[this.tokens.length - 1]!;
+    return this.tokens.length - 1;
   }
 
   protected next(): Token {
-    const t = this.peek();
-    this.i = this.tokens.indexOf(t, this.i) + 1;
-    return t;
+    const j = this.peekIndex();
+    this.i = j + 1;
+    return this.tokens[j]!;
   }
 
   protected isPunct(t: Token, text: string): boolean {
