@@ -34,8 +34,9 @@ switch (task) {
     break;
   }
   case "fix": {
-    const detections = scanIndex(buildIndex(sources), RULES);
-    const run = await fixDetections(sources, detections, RULES);
+    const index = buildIndex(sources);
+    const detections = scanIndex(index, RULES);
+    const run = await fixDetections(sources, detections, RULES, index);
     const count = (s: string) => run.outcomes.filter((o) => o.status === s).length;
     extra = {
       findings: detections.length,

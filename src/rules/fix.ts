@@ -33,6 +33,8 @@ export async function fixDetections(
   sources: SourceFile[],
   detections: Detection[],
   rules: readonly Rule[],
+  /** The index the detections came from, when the caller has it (saves indexing the tree twice). */
+  fullIndex: TerraformIndex = buildIndex(sources),
 ): Promise<FixRun> {
   const current = new Map(sources.map((s) => [s.path, s.text]));
   const original = new Map(current);
@@ -41,7 +43,6 @@ export async function fixDetections(
 
   // A fix re-indexes only the module it touches plus the modules that call it (their provider
   // version pins and inputs matter to rules), not the whole tree.
-  const fullIndex = buildIndex(sources);
   const scopeOf = (dir: string): Set<string> => {
     const dirs = new Set([dir]);
     for (const d of dirs) {

@@ -28,7 +28,7 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
   const { root, sources, index } = await loadTree(positionals[0], io, "fix");
 
   const detections = scanIndex(index, selected);
-  const run = await fixDetections(sources, detections, RULES);
+  const run = await fixDetections(sources, detections, RULES, index);
   const changed = [...run.files.keys()].sort();
 
   let commit: string | undefined;
