@@ -4,7 +4,7 @@
 import type { Expr, ObjectItem, TemplatePartExpr, TraversalStep } from "./ast.ts";
 import { Lexer, type Token } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
-import { describe, TokenCursor } from "./token-cursor.ts";
+import { describe, listSource, TokenCursor } from "./token-cursor.ts";
 
 const BINARY_PRECEDENCE: Record<string, number> = {
   "||": 1,
@@ -27,8 +27,8 @@ const BINARY_PRECEDENCE: Record<string, number> = {
 /** Parses a standalone expression (used to check values that rules write). */
 export function parseExpression(text: string, path = "<expression>"): Expr {
   const lines = new LineIndex(text);
-  const tokens = new Lexer(text, lines, path).tokenize();
-  return new ExpressionParser(tokens, lines, path).parseStandaloneExpression();
+  const lexer = new Lexer(text, lines, path);
+  return new ExpressionParser({ next: () => lexer.nextToken() }, lines, path).parseStandaloneExpression();
 }
 
 export class ExpressionParser extends TokenCursor {
@@ -82,7 +82,7 @@ export class ExpressionParser extends TokenCursor {
     while (true) {
       const t = this.peekRaw(); // traversal steps must follow without a newline in between
       if (this.isPunct(t, ".")) {
-        this.i++;
+        this.advanceRaw();
         const n = this.peekRaw();
         if (n.kind === "ident") steps.push({ kind: "attr", name: n.text });
         else if (n.kind === "number") {
@@ -90,12 +90,12 @@ export class ExpressionParser extends TokenCursor {
           for (const part of n.text.split(".")) steps.push({ kind: "index", key: literal(Number(part), n) });
         } else if (this.isPunct(n, "*")) steps.push({ kind: "splat" });
         else this.fail(`expected an attribute name after ".", found ${describe(n)}`, n);
-        this.i++;
+        this.advanceRaw();
         end = n.end;
         continue;
       }
       if (this.isPunct(t, "[")) {
-        this.i++;
+        this.advanceRaw();
         const close = this.withNewlines(true, () => {
           if (this.isPunct(this.peek(), "*")) {
             this.next();
@@ -260,12 +260,12 @@ export class ExpressionParser extends TokenCursor {
     for (const p of t.parts ?? []) {
       if (p.kind === "text") parts.push({ kind: "text", value: p.value });
       else if (p.kind === "interp") {
-        const sub = new ExpressionParser(p.tokens, this.lines, this.file);
+        const sub = new ExpressionParser(listSource(p.tokens), this.lines, this.file);
         parts.push({ kind: "interp", expr: sub.parseStandaloneExpression() });
       } else {
         parts.push({
           kind: "directive",
-          exprs: new ExpressionParser(p.tokens, this.lines, this.file).parseDirective(),
+          exprs: new ExpressionParser(listSource(p.tokens), this.lines, this.file).parseDirective(),
         });
       }
     }

@@ -76,7 +76,21 @@ export class Lexer {
   /** Tokenizes until `end`, or (inside an interpolation) until the `}` that closes it. */
   tokenize(stopAtUnbalancedBrace = false): Token[] {
     const out: Token[] = [];
-    let depth = 0;
+    while (true) {
+      const t = this.nextToken(stopAtUnbalancedBrace);
+      out.push(t);
+      if (t.kind === "eof") return out;
+    }
+  }
+
+  /** Brace depth inside an interpolation, to find the `}` that closes it. */
+  private depth = 0;
+
+  /**
+   * The next token; an eof token at the end (and for ever after). The parser pulls tokens one by
+   * one, so a large file never holds all its tokens at once (they were most of the GC work).
+   */
+  nextToken(stopAtUnbalancedBrace = false): Token {
     const src = this.src;
     while (this.pos < this.end) {
       const code = src.charCodeAt(this.pos);
@@ -88,13 +102,11 @@ export class Lexer {
       const c = src[this.pos]!;
       if (c === "\r" && src[this.pos + 1] === "\n") {
         this.pos += 2;
-        out.push({ kind: "newline", text: "\r\n", start, end: this.pos });
-        continue;
+        return { kind: "newline", text: "\r\n", start, end: this.pos };
       }
       if (c === "\n") {
         this.pos++;
-        out.push({ kind: "newline", text: "\n", start, end: this.pos });
-        continue;
+        return { kind: "newline", text: "\n", start, end: this.pos };
       }
       if (c === "\r") {
         this.pos++;
@@ -102,71 +114,56 @@ export class Lexer {
       }
       if (c === "#" || (c === "/" && src[this.pos + 1] === "/")) {
         while (this.pos < this.end && src[this.pos] !== "\n" && src[this.pos] !== "\r") this.pos++;
-        out.push({ kind: "comment", text: src.slice(start, this.pos), start, end: this.pos });
-        continue;
+        return { kind: "comment", text: src.slice(start, this.pos), start, end: this.pos };
       }
       if (c === "/" && src[this.pos + 1] === "*") {
         const close = src.indexOf("*/", this.pos + 2);
         if (close < 0 || close + 2 > this.end) this.fail("unterminated /* comment");
         this.pos = close + 2;
-        out.push({ kind: "comment", text: src.slice(start, this.pos), start, end: this.pos });
-        continue;
+        return { kind: "comment", text: src.slice(start, this.pos), start, end: this.pos };
       }
       if (isIdentStart(code)) {
         this.pos++;
         while (this.pos < this.end && isIdentPart(src.charCodeAt(this.pos))) this.pos++;
-        out.push({ kind: "ident", text: src.slice(start, this.pos), start, end: this.pos });
-        continue;
+        return { kind: "ident", text: src.slice(start, this.pos), start, end: this.pos };
       }
       if (isDigit(code)) {
-        out.push(this.number());
-        continue;
+        return this.number();
       }
       if (c === '"') {
-        out.push(this.quoted());
-        continue;
+        return this.quoted();
       }
       if (c === "<" && src[this.pos + 1] === "<" && /[-A-Za-z_]/.test(src[this.pos + 2] ?? "")) {
         const heredoc = this.tryHeredoc();
-        if (heredoc) {
-          out.push(heredoc);
-          continue;
-        }
+        if (heredoc) return heredoc;
       }
       if (stopAtUnbalancedBrace) {
-        if (c === "{") depth++;
+        if (c === "{") this.depth++;
         if (c === "}") {
-          if (depth === 0) {
-            out.push({ kind: "eof", text: "", start, end: start });
-            return out;
-          }
-          depth--;
+          if (this.depth === 0) return { kind: "eof", text: "", start, end: start };
+          this.depth--;
         }
       }
       if (c === "." && src[this.pos + 1] === "." && src[this.pos + 2] === ".") {
         this.pos += 3;
-        out.push({ kind: "punct", text: "...", start, end: this.pos });
-        continue;
+        return { kind: "punct", text: "...", start, end: this.pos };
       }
       const next = src[this.pos + 1];
       if (next !== undefined && PUNCT2_FIRST.includes(c)) {
         const p2 = c + next;
         if (PUNCT2.includes(p2)) {
           this.pos += 2;
-          out.push({ kind: "punct", text: p2, start, end: this.pos });
-          continue;
+          return { kind: "punct", text: p2, start, end: this.pos };
         }
       }
       if (PUNCT1.includes(c)) {
         this.pos++;
-        out.push({ kind: "punct", text: c, start, end: this.pos });
-        continue;
+        return { kind: "punct", text: c, start, end: this.pos };
       }
       this.fail(`unexpected character ${JSON.stringify(c)}`);
     }
     if (stopAtUnbalancedBrace) this.fail("unterminated template interpolation: missing }");
-    out.push({ kind: "eof", text: "", start: this.pos, end: this.pos });
-    return out;
+    return { kind: "eof", text: "", start: this.pos, end: this.pos };
   }
 
   get position(): number {

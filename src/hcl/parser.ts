@@ -12,8 +12,8 @@ export { parseExpression } from "./expression-parser.ts";
 /** Parses one Terraform file. Throws HclSyntaxError with file, line and column on invalid input. */
 export function parseHcl(path: string, text: string): HclFile {
   const lines = new LineIndex(text);
-  const tokens = new Lexer(text, lines, path).tokenize();
-  const body = new BodyParser(tokens, lines, path).parseBody(false);
+  const lexer = new Lexer(text, lines, path);
+  const body = new BodyParser({ next: () => lexer.nextToken() }, lines, path).parseBody(false);
   return { path, text, body };
 }
 
@@ -107,7 +107,7 @@ class BodyParser extends ExpressionParser {
     const t = this.peekRaw();
     if (t.kind === "newline" || t.kind === "eof" || this.isPunct(t, "}")) return;
     if (t.kind === "comment") {
-      this.i++;
+      this.advanceRaw();
       const n = this.peekRaw();
       if (n.kind === "newline" || n.kind === "eof" || this.isPunct(n, "}") || t.text.startsWith("/*")) return;
     }

@@ -5,13 +5,27 @@ import { HclSyntaxError } from "./errors.ts";
 import type { Token } from "./lexer.ts";
 import type { LineIndex } from "./positions.ts";
 
+/** Where tokens come from: a lexer pulled one token at a time, or a list (interpolations). */
+export interface TokenSource {
+  /** The next token; an eof token at the end. */
+  next(): Token;
+}
+
+export function listSource(tokens: Token[]): TokenSource {
+  let i = 0;
+  return { next: () => tokens[Math.min(i++, tokens.length - 1)]! };
+}
+
 export class TokenCursor {
-  protected i = 0;
+  /** Tokens pulled from the source and not yet dropped; `at` is the current position in it. */
+  private buffer: Token[] = [];
+  private at = 0;
+  private eof: Token | undefined;
   /** Top of stack true → newlines are insignificant (inside parentheses, brackets, for-expressions). */
   protected readonly ignoreNewlines: boolean[] = [false];
 
   constructor(
-    protected readonly tokens: Token[],
+    private readonly source: TokenSource,
     protected readonly lines: LineIndex,
     protected readonly file: string,
   ) {}
@@ -21,37 +35,58 @@ export class TokenCursor {
     throw new HclSyntaxError(this.file, line, column, message);
   }
 
+  /** The raw token `k` places ahead (comments and newlines included). */
+  private raw(k: number): Token {
+    while (this.buffer.length <= this.at + k) {
+      if (this.eof) return this.eof;
+      const t = this.source.next();
+      this.buffer.push(t);
+      if (t.kind === "eof") this.eof = t;
+    }
+    return this.buffer[this.at + k]!;
+  }
+
+  /** Moves past `n` raw tokens, dropping consumed ones now and then so the buffer stays small. */
+  protected advanceRaw(n = 1): void {
+    this.at += n;
+    if (this.at > 256) {
+      this.buffer = this.buffer.slice(Math.min(this.at, this.buffer.length));
+      this.at = 0;
+    }
+  }
+
   protected peekRaw(): Token {
-    return this.tokens[this.i] ?? this.tokens[this.tokens.length - 1]!;
+    return this.raw(0);
   }
 
   /** Next significant token: comments are always skipped, newlines only where insignificant. */
   protected peek(offset = 0): Token {
-    return this.tokens[this.peekIndex(offset)]!;
+    return this.raw(this.peekIndex(offset));
   }
 
-  /** Index of the significant token `offset` places ahead (the eof token when there is none). */
+  /** Raw distance to the significant token `offset` places ahead (an eof token when there is none). */
   private peekIndex(offset = 0): number {
-    let j = this.i;
+    let k = 0;
     let seen = 0;
     const skipNl = this.ignoreNewlines[this.ignoreNewlines.length - 1];
-    while (j < this.tokens.length) {
-      const t = this.tokens[j]!;
+    while (true) {
+      const t = this.raw(k);
+      if (t.kind === "eof") return k;
       if (t.kind === "comment" || (skipNl && t.kind === "newline")) {
-        j++;
+        k++;
         continue;
       }
-      if (seen === offset) return j;
+      if (seen === offset) return k;
       seen++;
-      j++;
+      k++;
     }
-    return this.tokens.length - 1;
   }
 
   protected next(): Token {
-    const j = this.peekIndex();
-    this.i = j + 1;
-    return this.tokens[j]!;
+    const k = this.peekIndex();
+    const t = this.raw(k);
+    this.advanceRaw(k + 1);
+    return t;
   }
 
   protected isPunct(t: Token, text: string): boolean {
@@ -65,9 +100,9 @@ export class TokenCursor {
   }
 
   protected skipNewlinesAndComments(): void {
-    while (this.i < this.tokens.length) {
-      const k = this.tokens[this.i]!.kind;
-      if (k === "newline" || k === "comment") this.i++;
+    while (true) {
+      const k = this.raw(0).kind;
+      if (k === "newline" || k === "comment") this.advanceRaw();
       else break;
     }
   }
