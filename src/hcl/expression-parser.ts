@@ -77,10 +77,12 @@ export class ExpressionParser extends TokenCursor {
   }
 
   protected parsePostfix(base: Expr): Expr {
+    const first = this.peekRaw(); // traversal steps must follow without a newline in between
+    if (first.kind !== "punct" || (first.text !== "." && first.text !== "[")) return base; // the common case
     const steps: TraversalStep[] = [];
     let end = base.end;
     while (true) {
-      const t = this.peekRaw(); // traversal steps must follow without a newline in between
+      const t = this.peekRaw();
       if (this.isPunct(t, ".")) {
         this.advanceRaw();
         const n = this.peekRaw();
@@ -111,7 +113,14 @@ export class ExpressionParser extends TokenCursor {
       break;
     }
     if (steps.length === 0) return base;
-    if (base.kind === "traversal") return { ...base, steps: [...base.steps, ...steps], end };
+    if (base.kind === "traversal") {
+      if (base.steps.length === 0) {
+        base.steps = steps; // a fresh root traversal: take the steps instead of copying
+        base.end = end;
+        return base;
+      }
+      return { ...base, steps: [...base.steps, ...steps], end };
+    }
     return { kind: "relative", source: base, steps, start: base.start, end };
   }
 
@@ -256,6 +265,11 @@ export class ExpressionParser extends TokenCursor {
   }
 
   protected template(t: Token): Expr {
+    const raw = t.parts ?? [];
+    // Fast path for the common case, a plain quoted string.
+    if (!t.heredoc && raw.length <= 1 && (raw[0] === undefined || raw[0].kind === "text")) {
+      return literal(raw[0]?.kind === "text" ? raw[0].value : "", t);
+    }
     const parts: TemplatePartExpr[] = [];
     for (const p of t.parts ?? []) {
       if (p.kind === "text") parts.push({ kind: "text", value: p.value });

@@ -40,7 +40,8 @@ export interface Token {
 
 const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||", "=>"];
 const PUNCT2_FIRST = "=!<>&|";
-const PUNCT1 = "{}[]()=<>+-*/%!?:,.~";
+const PUNCT1_CODE = new Uint8Array(128);
+for (const ch of "{}[]()=<>+-*/%!?:,.~") PUNCT1_CODE[ch.charCodeAt(0)] = 1;
 
 // Character classes by code unit, looked up instead of tested with regular expressions (hot path).
 const IDENT_START = new Uint8Array(128);
@@ -156,7 +157,7 @@ export class Lexer {
           return { kind: "punct", text: p2, start, end: this.pos };
         }
       }
-      if (PUNCT1.includes(c)) {
+      if (code < 128 && PUNCT1_CODE[code] === 1) {
         this.pos++;
         return { kind: "punct", text: c, start, end: this.pos };
       }

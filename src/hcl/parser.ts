@@ -18,15 +18,18 @@ export function parseHcl(path: string, text: string): HclFile {
 }
 
 class BodyParser extends ExpressionParser {
-  /** `opener` describes the enclosing block for the missing-brace error; built only when needed. */
-  parseBody(closing: boolean, opener?: () => string): BodyItem[] {
+  /** `opener` is the enclosing block, named in the missing-brace error. */
+  parseBody(closing: boolean, opener?: { type: string; labels: string[]; line: number }): BodyItem[] {
     const items: BodyItem[] = [];
     while (true) {
       this.skipNewlinesAndComments();
       const t = this.peekRaw();
       if (t.kind === "eof") {
         if (closing)
-          this.fail(`unexpected end of file: ${opener ? opener() : "a block"} has no closing "}"`, t);
+          this.fail(
+            `unexpected end of file: ${opener ? describeBlock(opener) : "a block"} has no closing "}"`,
+            t,
+          );
         return items;
       }
       if (this.isPunct(t, "}")) {
@@ -64,9 +67,12 @@ class BodyParser extends ExpressionParser {
       if (l.kind === "ident") {
         labels.push(l.text);
       } else if (l.kind === "string") {
-        const parts = l.parts ?? [];
-        if (parts.some((p) => p.kind !== "text")) this.fail("block labels cannot contain interpolations", l);
-        labels.push(parts.map((p) => (p.kind === "text" ? p.value : "")).join(""));
+        let label = "";
+        for (const p of l.parts ?? []) {
+          if (p.kind !== "text") this.fail("block labels cannot contain interpolations", l);
+          label += p.value;
+        }
+        labels.push(label);
       } else break;
       labelSpans.push({ start: l.start, end: l.end });
       this.next();
@@ -81,9 +87,7 @@ class BodyParser extends ExpressionParser {
       );
     }
     this.next();
-    const opener = () =>
-      `block ${[nameTok.text, ...labels.map((l) => JSON.stringify(l))].join(" ")} opened on line ${line}`;
-    const body = this.parseBody(true, opener);
+    const body = this.parseBody(true, { type: nameTok.text, labels, line });
     const close = this.next(); // the "}" parseBody stopped at
     this.expectItemEnd(`after the block ${nameTok.text}`);
     const block: Block = {
@@ -113,4 +117,8 @@ class BodyParser extends ExpressionParser {
     }
     this.fail(`expected a newline ${context}, found ${describe(t)}`, t);
   }
+}
+
+function describeBlock(b: { type: string; labels: string[]; line: number }): string {
+  return `block ${[b.type, ...b.labels.map((l) => JSON.stringify(l))].join(" ")} opened on line ${b.line}`;
 }
