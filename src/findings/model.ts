@@ -1,0 +1,122 @@
+// The normalized Finding: what every source format is turned into. Everything in it that came from
+// a finding is untrusted text: it is validated here, and rendered escaped wherever it is shown.
+
+import { z } from "zod";
+
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export const Severity = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof Severity>;
+
+export const DataSensitivity = z.enum(["PII", "PCI", "PHI"]);
+
+export const FindingSchema = z.object({
+  source: z.object({
+    /** The tool that produced it: checkov, trivy, tfsec, kics, securityhub, prowler, wiz, prisma, generic… */
+    tool: z.string().min(1),
+    /** The parser (format) that read it: sarif, checkov-json, asff… */
+    format: z.string().min(1),
+    /** The finding's own id in the source (stable across re-scans where the source provides one). */
+    findingId: z.string().min(1),
+  }),
+  rule: z.object({
+    /** The check id as the source names it: CKV_AWS_20, AVD-AWS-0086, S3.8, a Wiz control id… */
+    nativeId: z.string().min(1),
+    /** The fixloop catalog rule it maps to through the aliases, or null when none does. */
+    catalogId: z.string().nullable(),
+  }),
+  title: z.string(),
+  severity: z.object({ native: z.string(), normalized: Severity }),
+  resource: z.object({
+    arn: z.string().optional(),
+    /** Cloud resource id (Azure resource id, GCP self link, Wiz providerId…). */
+    id: z.string().optional(),
+    name: z.string().optional(),
+    /** Native resource type: AwsS3Bucket, aws_s3_bucket, bucket… */
+    type: z.string().optional(),
+    cloud: z.enum(["aws", "azure", "gcp"]).optional(),
+    /** AWS account, Azure subscription or GCP project. */
+    account: z.string().optional(),
+    region: z.string().optional(),
+    terraformAddress: z.string().optional(),
+    /** For IaC scanners: the file relative to the scanned root, and the line. */
+    file: z.string().optional(),
+    line: z.number().int().positive().optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+  }),
+  status: z.enum(["failed", "passed", "resolved"]),
+  firstSeen: z.iso.datetime({ offset: true }).optional(),
+  lastSeen: z.iso.datetime({ offset: true }).optional(),
+  context: z.object({
+    internetReachable: z.boolean().optional(),
+    dataSensitivity: z.array(DataSensitivity),
+    attackPath: z.boolean().optional(),
+    ownerTeam: z.string().optional(),
+    environment: z.string().optional(),
+    remediationUrl: z.string().optional(),
+    remediationText: z.string().optional(),
+    ticketProject: z.string().optional(),
+  }),
+  /** The source record exactly as received, for the audit trail. */
+  raw: z.unknown(),
+});
+
+export type Finding = z.infer<typeof FindingSchema>;
+
+/** A record inside a document that could not be read, and why; valid records go through anyway. */
+export interface Rejection {
+  /** Position of the record in the document's list of records (0-based). */
+  index: number;
+  /** JSON path of the offending value, e.g. `$.findings[3].Compliance.Status`. */
+  path: string;
+  reason: string;
+}
+
+export interface ParseResult {
+  findings: Finding[];
+  rejected: Rejection[];
+}
+
+/** What a parser needs from outside: mapping a native check id to a catalog rule (kept out of
+ *  findings/ so that this layer does not depend on the rule catalog). */
+export interface ParseContext {
+  catalogIdFor(nativeId: string): string | null;
+}
+
+/** One source format. `detect` is cheap and must not throw; `parse` validates record by record. */
+export interface FindingParser {
+  /** Format id used by `--format`: generic, sarif, checkov, trivy, tfsec, kics, asff, ocsf, wiz, prisma. */
+  id: string;
+  title: string;
+  detect(document: unknown): boolean;
+  parse(document: unknown, ctx: ParseContext): ParseResult;
+}
+
+/** Normalizes the many ways sources spell severity. Unknown spellings are an error, not a guess. */
+export function normalizeSeverity(native: string | number | undefined | null): Severity | undefined {
+  if (native === undefined || native === null) return undefined;
+  if (typeof native === "number") {
+    // CVSS-like 0–10 scores (SARIF security-severity, ASFF Severity.Normalized is 0–100: callers scale).
+    if (native >= 9) return "critical";
+    if (native >= 7) return "high";
+    if (native >= 4) return "medium";
+    if (native > 0) return "low";
+    return "info";
+  }
+  const s = native.trim().toLowerCase();
+  const table: Record<string, Severity> = {
+    critical: "critical",
+    high: "high",
+    error: "high",
+    medium: "medium",
+    moderate: "medium",
+    warning: "medium",
+    low: "low",
+    note: "low",
+    info: "info",
+    informational: "info",
+    information: "info",
+    none: "info",
+    unknown: "info",
+  };
+  return table[s];
+}

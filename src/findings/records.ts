@@ -1,0 +1,80 @@
+// Record-by-record validation shared by the parsers: a bad record is rejected with its index, the
+// JSON path of the offending value and the reason; the good ones go through.
+
+import type { z } from "zod";
+import { type Finding, FindingSchema, type ParseResult, type Rejection } from "./model.ts";
+
+/** `$.findings[3].Compliance.Status` from a base path, an index and a zod issue path. */
+export function jsonPath(base: string, index: number | undefined, path: ReadonlyArray<PropertyKey>): string {
+  let out = index === undefined ? base : `${base}[${index}]`;
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+/**
+ * Validates each record with `schema`, turns it into findings with `convert`, and checks every
+ * finding against the Finding schema. `convert` may throw a RecordError to reject with a path.
+ */
+export function parseRecords<T>(
+  records: readonly unknown[],
+  basePath: string,
+  schema: z.ZodType<T>,
+  convert: (record: T, index: number, original: unknown) => Finding | Finding[],
+  /** False when the document is a single record (paths then have no `[index]`). */
+  indexed = true,
+): ParseResult {
+  const findings: Finding[] = [];
+  const rejected: Rejection[] = [];
+  records.forEach((record, index) => {
+    const parsed = schema.safeParse(record);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      rejected.push({
+        index,
+        path: jsonPath(basePath, indexed ? index : undefined, issue.path),
+        reason: issue.message,
+      });
+      return;
+    }
+    try {
+      const out = convert(parsed.data, index, record);
+      for (const finding of Array.isArray(out) ? out : [out]) {
+        const checked = FindingSchema.safeParse(finding);
+        if (!checked.success) {
+          const issue = checked.error.issues[0]!;
+          throw new RecordError(
+            `normalized finding is invalid at ${issue.path.join(".")}: ${issue.message}`,
+            [],
+          );
+        }
+        findings.push(checked.data);
+      }
+    } catch (e) {
+      if (!(e instanceof RecordError)) throw e;
+      rejected.push({
+        index,
+        path: jsonPath(basePath, indexed ? index : undefined, e.path),
+        reason: e.message,
+      });
+    }
+  });
+  return { findings, rejected };
+}
+
+/** Thrown by a converter for a record that passed the schema but cannot be normalized. */
+export class RecordError extends Error {
+  constructor(
+    message: string,
+    readonly path: ReadonlyArray<PropertyKey>,
+  ) {
+    super(message);
+  }
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
