@@ -1,0 +1,43 @@
+// What fixloop may do with a finding: record it only, open a fix PR, or open one that waits for a
+// human approval (critical risk with a disruptive fix, or low confidence). Always with the reason.
+
+import type { Confidence } from "./confidence.ts";
+import type { TriageConfig } from "./config.ts";
+import type { Risk } from "./risk.ts";
+
+export type Gate = "record_only" | "pr" | "pr_after_approval";
+
+export interface GateDecision {
+  gate: Gate;
+  reason: string;
+}
+
+export interface FixTraits {
+  /** A fix exists for this finding. */
+  fixable: boolean;
+  /** The fix replaces a resource or closes network access (from the rule's impact notes). */
+  disruptive: boolean;
+}
+
+export function decideGate(risk: Risk, conf: Confidence, fix: FixTraits, config: TriageConfig): GateDecision {
+  if (!fix.fixable) return { gate: "record_only", reason: "no automatic fix applies" };
+  if (risk.score < config.gates.prThreshold) {
+    return {
+      gate: "record_only",
+      reason: `risk ${risk.score} is below the PR threshold ${config.gates.prThreshold}`,
+    };
+  }
+  if (conf.value < config.gates.minConfidence) {
+    return {
+      gate: "pr_after_approval",
+      reason: `confidence ${conf.value} is below ${config.gates.minConfidence}: a human approves before the PR opens`,
+    };
+  }
+  if (risk.tier === "critical" && fix.disruptive) {
+    return {
+      gate: "pr_after_approval",
+      reason: "critical risk and the fix is disruptive: a human approves first",
+    };
+  }
+  return { gate: "pr", reason: `risk ${risk.score} (${risk.tier}) with confidence ${conf.value}` };
+}
