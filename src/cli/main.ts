@@ -3,6 +3,7 @@
 import { HclSyntaxError } from "../hcl/errors.ts";
 import { TreeError } from "../hcl/load.ts";
 import { fixCommand } from "./commands/fix.ts";
+import { ingestCommand } from "./commands/ingest.ts";
 import { rulesCommand } from "./commands/rules.ts";
 import { scanCommand } from "./commands/scan.ts";
 import { CliError, type CliIo, type Command } from "./io.ts";
@@ -15,6 +16,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   fix: {
     run: fixCommand,
     summary: "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them",
+  },
+  ingest: {
+    run: ingestCommand,
+    summary:
+      "ingest <file>... [--format auto|<name>] [--json]   read scanner/CSPM findings, score and triage them",
   },
   rules: { run: rulesCommand, summary: "rules [--format text|json]   list the rule catalog with aliases" },
 };

@@ -62,6 +62,9 @@ export const FindingSchema = z.object({
 
 export type Finding = z.infer<typeof FindingSchema>;
 
+/** rule.nativeId of a finding whose source names no check (the generic payload without rule_id). */
+export const UNSPECIFIED_RULE = "unspecified";
+
 /** A record inside a document that could not be read, and why; valid records go through anyway. */
 export interface Rejection {
   /** Position of the record in the document's list of records (0-based). */

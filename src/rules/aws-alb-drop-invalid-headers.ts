@@ -6,6 +6,7 @@ export const awsAlbDropInvalidHeaders = contextAttributeRule({
   id: "aws-alb-drop-invalid-headers",
   title: "Application load balancer forwards invalid HTTP headers",
   severity: "medium",
+  disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_lb", "aws_alb"],
   aliases: {

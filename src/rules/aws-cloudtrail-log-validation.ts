@@ -4,6 +4,7 @@ export const awsCloudtrailLogValidation = attributeRule({
   id: "aws-cloudtrail-log-validation",
   title: "CloudTrail log file integrity validation is disabled",
   severity: "medium",
+  disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_cloudtrail"],
   aliases: {

@@ -4,6 +4,7 @@ export const awsDynamodbPitr = attributeRule({
   id: "aws-dynamodb-pitr",
   title: "DynamoDB point-in-time recovery is disabled",
   severity: "medium",
+  disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_dynamodb_table"],
   aliases: {

@@ -4,6 +4,7 @@ export const awsEbsEncryptionByDefault = attributeRule({
   id: "aws-ebs-encryption-by-default",
   title: "EBS encryption by default is turned off",
   severity: "medium",
+  disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_ebs_encryption_by_default"],
   aliases: {

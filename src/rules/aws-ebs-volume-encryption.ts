@@ -4,6 +4,7 @@ export const awsEbsVolumeEncryption = attributeRule({
   id: "aws-ebs-volume-encryption",
   title: "EBS volume is not encrypted",
   severity: "high",
+  disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_ebs_volume"],
   aliases: {

@@ -15,6 +15,7 @@ export const awsEc2Imdsv2 = contextAttributeRule({
   id: "aws-ec2-imdsv2",
   title: "EC2 instance metadata service accepts IMDSv1",
   severity: "high",
+  disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_instance", "aws_launch_template"],
   aliases: {

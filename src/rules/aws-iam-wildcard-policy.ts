@@ -276,6 +276,7 @@ export const awsIamWildcardPolicy: Rule = {
   id: ID,
   title: "IAM policy allows every action on every resource",
   severity: "high",
+  disruptive: false,
   provider: "aws",
   resourceTypes: [...POLICY_RESOURCES, "aws_iam_role", "aws_iam_policy_document"],
   aliases: {

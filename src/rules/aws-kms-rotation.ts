@@ -4,6 +4,7 @@ export const awsKmsRotation = attributeRule({
   id: "aws-kms-rotation",
   title: "KMS key rotation is disabled",
   severity: "medium",
+  disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_kms_key"],
   aliases: {

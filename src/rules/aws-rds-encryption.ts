@@ -37,6 +37,7 @@ export const awsRdsEncryption = contextAttributeRule({
   id: "aws-rds-encryption",
   title: "RDS DB instance storage is not encrypted",
   severity: "high",
+  disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_db_instance"],
   aliases: {

@@ -4,6 +4,7 @@ export const awsRdsPublic = attributeRule({
   id: "aws-rds-public",
   title: "RDS DB instance is publicly accessible",
   severity: "high",
+  disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_db_instance", "aws_rds_cluster_instance"],
   aliases: {

@@ -23,6 +23,7 @@ export const awsS3Encryption: Rule = {
   id: ID,
   title: "S3 bucket has no default server-side encryption configured",
   severity: "medium",
+  disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_s3_bucket", S3_ENCRYPTION],
   aliases: {

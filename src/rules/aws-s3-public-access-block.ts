@@ -42,6 +42,7 @@ export const awsS3PublicAccessBlock: Rule = {
   id: ID,
   title: "S3 bucket does not block public access",
   severity: "high",
+  disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_s3_bucket", S3_PUBLIC_ACCESS_BLOCK],
   aliases: {

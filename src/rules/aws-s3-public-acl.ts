@@ -58,6 +58,7 @@ export const awsS3PublicAcl: Rule = {
   id: ID,
   title: "S3 bucket ACL grants public access",
   severity: "high",
+  disruptive: true,
   provider: "aws",
   resourceTypes: [S3_BUCKET, S3_ACL],
   aliases: {

@@ -55,6 +55,7 @@ export const awsS3Versioning: Rule = {
   id: ID,
   title: "S3 bucket versioning is not enabled",
   severity: "medium",
+  disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_s3_bucket", S3_VERSIONING],
   aliases: {

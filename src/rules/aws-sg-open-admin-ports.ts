@@ -263,6 +263,7 @@ export const awsSgOpenAdminPorts: Rule = {
   id: ID,
   title: "Security group allows SSH or RDP from the internet",
   severity: "high",
+  disruptive: true,
   provider: "aws",
   resourceTypes: TYPES,
   aliases: {

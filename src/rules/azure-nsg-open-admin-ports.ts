@@ -152,6 +152,7 @@ export const azureNsgOpenAdminPorts: Rule = {
   id: ID,
   title: "Network security group allows SSH or RDP from the internet",
   severity: "high",
+  disruptive: true,
   provider: "azure",
   resourceTypes: TYPES,
   aliases: {

@@ -4,6 +4,7 @@ export const azureStorageHttpsOnly = attributeRule({
   id: "azure-storage-https-only",
   title: "Storage account accepts plain HTTP",
   severity: "high",
+  disruptive: true,
   provider: "azure",
   resourceTypes: ["azurerm_storage_account"],
   aliases: {

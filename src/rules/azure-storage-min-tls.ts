@@ -6,6 +6,7 @@ export const azureStorageMinTls = contextAttributeRule({
   id: "azure-storage-min-tls",
   title: "Storage account accepts TLS versions older than 1.2",
   severity: "medium",
+  disruptive: true,
   provider: "azure",
   resourceTypes: ["azurerm_storage_account"],
   aliases: {

@@ -4,6 +4,7 @@ export const azureStoragePublicNestedItems = contextAttributeRule({
   id: "azure-storage-public-nested-items",
   title: "Storage account allows public access to containers and blobs",
   severity: "high",
+  disruptive: true,
   provider: "azure",
   resourceTypes: ["azurerm_storage_account"],
   aliases: {

@@ -161,6 +161,7 @@ export const gcpFirewallOpenAdminPorts: Rule = {
   id: ID,
   title: "Firewall rule allows SSH or RDP from the internet",
   severity: "high",
+  disruptive: true,
   provider: "gcp",
   resourceTypes: TYPES,
   aliases: {

@@ -4,6 +4,7 @@ export const gcpStoragePublicAccessPrevention = attributeRule({
   id: "gcp-storage-public-access-prevention",
   title: "Cloud Storage bucket does not enforce public access prevention",
   severity: "high",
+  disruptive: true,
   provider: "gcp",
   resourceTypes: ["google_storage_bucket"],
   aliases: { checkov: ["CKV_GCP_114"], trivy: [], tfsec: [], kics: [], securityhub: [], prowler: [] },

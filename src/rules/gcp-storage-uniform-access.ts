@@ -4,6 +4,7 @@ export const gcpStorageUniformAccess = attributeRule({
   id: "gcp-storage-uniform-access",
   title: "Cloud Storage bucket does not use uniform bucket-level access",
   severity: "medium",
+  disruptive: true,
   provider: "gcp",
   resourceTypes: ["google_storage_bucket"],
   aliases: {

@@ -48,6 +48,8 @@ export interface AttributeRuleSpec {
   aliases: RuleAliases;
   rationale: string;
   impact: string[];
+  /** See Rule.disruptive. */
+  disruptive: boolean;
   /** Nested block names leading to the attribute, e.g. ["metadata_options"]; [] for top level. */
   blockPath: string[];
   /** Attribute names, preferred first; later ones are older provider spellings still accepted. */
@@ -92,6 +94,7 @@ export function attributeRule(spec: AttributeRuleSpec): Rule {
     aliases: spec.aliases,
     rationale: spec.rationale,
     impact: spec.impact,
+    disruptive: spec.disruptive,
     fixable: true,
     detect({ index }: RuleContext): Detection[] {
       const out: Detection[] = [];

@@ -56,6 +56,9 @@ export interface Rule {
   rationale: string;
   /** What applying the fix does beyond the obvious — a reviewer must read these. */
   impact: string[];
+  /** The fix replaces a resource or closes access someone may rely on: critical findings then wait
+   *  for a human approval before a PR opens (triage gates). */
+  disruptive: boolean;
   /** False with the reason when the rule only detects. */
   fixable: true | { reason: string };
   detect(ctx: RuleContext): Detection[];

@@ -1,15 +1,13 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { unifiedDiff } from "../../hcl/unified-diff.ts";
-import { renderTemplate } from "../../report/template.ts";
-import { type FixOutcome, fixDetections } from "../../rules/fix.ts";
+import { fixFindings } from "../../ingest/fix-findings.ts";
+import { fixDetections } from "../../rules/fix.ts";
 import { RULES } from "../../rules/registry.ts";
 import { scanIndex } from "../../rules/scan.ts";
-import { prepareBranch } from "../git.ts";
-import type { CliIo } from "../io.ts";
+import { readFindings } from "../findings-input.ts";
+import { CliError, type CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
 import { loadTree } from "../tree.ts";
+import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
 
 export async function fixCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -20,6 +18,8 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
       rule: { type: "string", multiple: true },
       "dry-run": { type: "boolean" },
       branch: { type: "string" },
+      findings: { type: "string", multiple: true },
+      "findings-format": { type: "string" },
     },
   });
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
@@ -27,20 +27,31 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
   const selected = selectRules(values.rule);
   const { root, sources, index } = await loadTree(positionals[0], io, "fix");
 
+  if (values.findings) {
+    if (values.rule)
+      throw new CliError("--rule and --findings do not combine: the findings name their rules");
+    const input = await readFindings(values.findings, values["findings-format"], io);
+    if (input.unreadable.length === values.findings.length) return 2;
+    for (const r of input.rejected)
+      io.stderr.write(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}\n`);
+    const { results, files } = await fixFindings(sources, index, input.triaged);
+    const outcomes = results.flatMap((r) => r.outcomes);
+    const written = await writeAndCommit(root, files, outcomes, dryRun, values.branch);
+    if (format === "json") {
+      io.stdout.write(
+        `${JSON.stringify({ results: results.map(findingResultJson), rejected: input.rejected, dryRun, filesChanged: [...files.keys()].sort(), ...written }, null, 2)}\n`,
+      );
+    } else {
+      io.stdout.write(findingsFixText(results, files, dryRun, values.branch, written.commit));
+    }
+    return results.every((r) => r.status === "fixed") && input.rejected.length === 0 ? 0 : 1;
+  }
+
   const detections = scanIndex(index, selected);
   const run = await fixDetections(sources, detections, RULES, index);
   const changed = [...run.files.keys()].sort();
 
-  let commit: string | undefined;
-  if (!dryRun && changed.length > 0) {
-    const branch = values.branch ? await prepareBranch(root, values.branch, changed) : undefined;
-    for (const path of changed) {
-      const target = join(root, path);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, run.files.get(path)!.after);
-    }
-    if (branch) commit = await branch.commit(changed, commitMessage(run.outcomes));
-  }
+  const { commit } = await writeAndCommit(root, run.files, run.outcomes, dryRun, values.branch);
 
   if (format === "json") {
     const results = run.outcomes.map((o) => ({
@@ -62,53 +73,4 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(fixText(run.outcomes, run.files, dryRun, values.branch, commit));
   }
   return run.outcomes.every((o) => o.status === "fixed") ? 0 : 1;
-}
-
-function fixText(
-  outcomes: FixOutcome[],
-  files: Map<string, { before: string; after: string }>,
-  dryRun: boolean,
-  branch: string | undefined,
-  commit: string | undefined,
-): string {
-  if (outcomes.length === 0) return "Nothing to fix: the scan found no findings.\n";
-  const lines: string[] = [];
-  for (const o of outcomes) {
-    const d = o.detection;
-    lines.push(
-      `${o.status.padEnd(7)} ${d.ruleId}  ${d.resource.address} (${d.resource.file}:${d.line}): ${o.reason}`,
-    );
-  }
-  const diffs = [...files]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([p, f]) => unifiedDiff(p, f.before, f.after));
-  if (diffs.length) lines.push("", diffs.join("").trimEnd());
-  const count = (s: string) => outcomes.filter((o) => o.status === s).length;
-  const tally = `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused.`;
-  const written =
-    files.size === 0
-      ? "No file changed."
-      : dryRun
-        ? "Dry run: nothing written."
-        : `Wrote ${files.size} file${files.size === 1 ? "" : "s"}.`;
-  const committed = branch && commit ? ` Committed ${commit} on branch ${branch}.` : "";
-  lines.push("", `${tally} ${written}${committed}`);
-  return `${lines.join("\n")}\n`;
-}
-
-/** Conventional commit: `fix(security): …` with one line per fixed finding (templates/commit-message.md). */
-export function commitMessage(outcomes: FixOutcome[]): string {
-  const fixed = outcomes.filter((o) => o.status === "fixed");
-  const ruleIds = [...new Set(fixed.map((o) => o.detection.ruleId))];
-  const subject =
-    ruleIds.length === 1
-      ? `fix(security): ${ruleIds[0]} on ${fixed.length} resource${fixed.length === 1 ? "" : "s"}`
-      : `fix(security): remediate ${fixed.length} findings (${ruleIds.length} rules)`;
-  const fixes = fixed.map((o) => ({
-    ruleId: o.detection.ruleId,
-    address: o.detection.resource.address,
-    file: o.detection.resource.file,
-    summary: o.reason,
-  }));
-  return renderTemplate("commit-message.md", { subject, fixes });
 }

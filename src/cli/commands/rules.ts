@@ -15,6 +15,7 @@ export async function rulesCommand(args: string[], io: CliIo): Promise<number> {
       provider: r.provider,
       resourceTypes: r.resourceTypes,
       fixable: r.fixable === true,
+      disruptive: r.disruptive,
       ...(r.fixable === true ? {} : { notFixableBecause: r.fixable.reason }),
       impact: r.impact,
       aliases: r.aliases,

@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import { parseArn } from "../arn.ts";
-import { type FindingParser, normalizeSeverity, type ParseContext } from "../model.ts";
+import { type FindingParser, normalizeSeverity, type ParseContext, UNSPECIFIED_RULE } from "../model.ts";
 import { isObject, parseRecords, RecordError } from "../records.ts";
 
 const Record = z.object({
@@ -59,11 +59,11 @@ export const genericParser: FindingParser = {
           );
         const arn = parseArn(r.resource_arn);
         if (!arn) throw new RecordError(`resource_arn is not an ARN: "${r.resource_arn}"`, ["resource_arn"]);
-        const nativeId = r.rule_id ?? r.control_id ?? "unspecified";
+        const nativeId = r.rule_id ?? r.control_id ?? UNSPECIFIED_RULE;
         const status = r.status?.toLowerCase();
         return {
           source: { tool: "generic", format: "generic", findingId: r.finding_id },
-          rule: { nativeId, catalogId: nativeId === "unspecified" ? null : ctx.catalogIdFor(nativeId) },
+          rule: { nativeId, catalogId: nativeId === UNSPECIFIED_RULE ? null : ctx.catalogIdFor(nativeId) },
           title: r.title ?? r.context.remediation_steps ?? `${arn.service} finding ${r.finding_id}`,
           severity: { native: r.severity, normalized: severity },
           resource: {

@@ -1,0 +1,112 @@
+// `fixloop fix --findings`: a CSPM finding that names only an ARN becomes a verified patch on the
+// block that defines the bucket, even though the bucket's name is built from a local, a variable
+// and terraform.tfvars — and the bucket of the same name pattern in another environment is untouched.
+
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+async function run(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd: ROOT,
+  });
+  return { code, stdout, stderr };
+}
+
+describe("fixloop fix --findings", () => {
+  it("turns the generic CSPM payload into a patch on the right block", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fixloop-cspm-"));
+    cpSync(join(ROOT, "fixtures/repos/cspm-demo"), dir, { recursive: true });
+    const r = await run([
+      "fix",
+      dir,
+      "--findings",
+      "fixtures/findings/generic/cspm-batch.json",
+      "--format",
+      "json",
+    ]);
+    const json = JSON.parse(r.stdout);
+    const [bucket, sg] = json.results;
+    expect(bucket).toMatchObject({
+      findingId: "f-7f3a9c21",
+      source: "generic",
+      status: "fixed",
+      resource: { address: "aws_s3_bucket.backups" },
+      file: "envs/prod/main.tf",
+      located: {
+        kind: "located",
+        candidates: [
+          {
+            address: "aws_s3_bucket.backups",
+            file: "envs/prod/main.tf",
+            by: "identity",
+            evidence:
+              'aws_s3_bucket.backups.bucket resolves to "prod-customer-data-backups" (envs/prod/main.tf:14)',
+            confidence: 0.85,
+          },
+        ],
+      },
+      risk: { score: 100, tier: "critical" },
+      gate: { gate: "pr_after_approval" },
+    });
+    expect(bucket.reason).toBe(
+      "aws-s3-public-access-block: block all public access (aws_s3_bucket_public_access_block.backups)",
+    );
+    expect(bucket.diff).toContain('+resource "aws_s3_bucket_public_access_block" "backups" {');
+    expect(sg).toMatchObject({
+      status: "skipped",
+      reason:
+        "no Terraform block in this checkout defines arn:aws:ec2:us-east-1:123456789012:security-group/sg-0a1b2c3d4e5f67890",
+    });
+    expect(json.rejected.map((x: { path: string }) => x.path)).toEqual([
+      "$[2].severity",
+      "$[3].resource_arn",
+    ]);
+    expect(json.filesChanged).toEqual(["envs/prod/main.tf"]);
+    expect(readFileSync(join(dir, "envs/prod/main.tf"), "utf8")).toContain(
+      'resource "aws_s3_bucket_public_access_block" "backups"',
+    );
+    expect(readFileSync(join(dir, "envs/staging/main.tf"), "utf8")).toBe(
+      readFileSync(join(ROOT, "fixtures/repos/cspm-demo/envs/staging/main.tf"), "utf8"),
+    );
+    expect(r.code).toBe(1); // one finding skipped, two records rejected
+  });
+
+  it("fixloop ingest scores, gates and dedupes the same payload", async () => {
+    const r = await run(["ingest", "fixtures/findings/generic/cspm-batch.json", "--json"]);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.findings).toHaveLength(2);
+    expect(json.findings[0]).toMatchObject({
+      source: { tool: "generic", findingId: "f-7f3a9c21" },
+      risk: {
+        score: 100,
+        tier: "critical",
+        explanation:
+          "Critical risk (100/100): critical severity × internet reachable × PII × on an attack path.",
+      },
+      slaDue: "2026-11-04T08:15:00.000Z",
+      actionable: true,
+      dedupeKey: expect.stringMatching(/^[0-9a-f]{24}$/),
+    });
+    expect(json.findings[0].raw).toBeUndefined();
+    expect(json.rejected).toHaveLength(2);
+  });
+
+  it("exits 2 with one line per file when nothing can be read", async () => {
+    const r = await run(["ingest", "package.json", "nope.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "fixloop: package.json: the document matches no supported format; expected one of:",
+    );
+    expect(r.stderr).toContain("fixloop: nope.json: cannot read it (ENOENT)");
+  });
+});
