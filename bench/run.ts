@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { asffDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo } from "./monorepo.ts";
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -26,10 +27,10 @@ interface Result {
   maxRssMb: number;
   [k: string]: number | string;
 }
-function measure(task: string): Result {
+function measure(task: string, target = repo.root): Result {
   const stdout = execFileSync(
     process.execPath,
-    ["--import", "tsx", join(repoRoot, "bench/measure.ts"), task, repo.root],
+    ["--import", "tsx", join(repoRoot, "bench/measure.ts"), task, target],
     {
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
@@ -41,6 +42,20 @@ function measure(task: string): Result {
   );
   return r;
 }
+
+// Findings in: 5,000 findings in one SARIF document and in one ASFF batch.
+const FINDINGS = 5_000;
+const sarifPath = join(out, "findings.sarif");
+const asffPath = join(out, "findings.asff.json");
+writeFileSync(sarifPath, sarifDocument(repoRoot, FINDINGS));
+writeFileSync(asffPath, asffDocument(repoRoot, FINDINGS));
+const ingest = {
+  sarif: measure("ingest-sarif", sarifPath),
+  sarifJson: measure("jsonparse-sarif", sarifPath),
+  asff: measure("ingest-asff", asffPath),
+  asffJson: measure("jsonparse-asff", asffPath),
+};
+const locateResult = measure("locate");
 
 const tasks = process.argv.includes("--no-fix")
   ? ["read", "index", "hcl2json", "scan"]
@@ -61,6 +76,12 @@ const lines = [
   `| index peak memory (RSS) | ${index.maxRssMb.toFixed(0)} MB (reading the tree alone: ${baseRss.toFixed(0)} MB) | < 1024 MB |`,
   `| scan (index + all ${"rules"}) | ${(results.scan!.ms / 1000).toFixed(2)} s, ${results.scan!.findings} findings, peak ${results.scan!.maxRssMb.toFixed(0)} MB | |`,
 ];
+const perSecond = (r: Result) => Math.round((Number(r.findings) / r.ms) * 1000);
+lines.push(
+  `| ingest SARIF: parse + normalize + score + dedupe ${FINDINGS} findings | ${ingest.sarif.ms.toFixed(0)} ms = ${perSecond(ingest.sarif).toLocaleString("en")} findings/s (JSON.parse alone: ${ingest.sarifJson.ms.toFixed(0)} ms, ${(ingest.sarif.ms / ingest.sarifJson.ms).toFixed(1)}×); peak ${ingest.sarif.maxRssMb.toFixed(0)} MB | ≥ 20,000/s |`,
+  `| ingest ASFF: same, ${FINDINGS} findings | ${ingest.asff.ms.toFixed(0)} ms = ${perSecond(ingest.asff).toLocaleString("en")} findings/s (JSON.parse alone: ${ingest.asffJson.ms.toFixed(0)} ms, ${(ingest.asff.ms / ingest.asffJson.ms).toFixed(1)}×); peak ${ingest.asff.maxRssMb.toFixed(0)} MB | ≥ 20,000/s |`,
+  `| locate ${locateResult.findings} findings in the monorepo, after indexing | ${(locateResult.ms / 1000).toFixed(2)} s, ${locateResult.located} located | < 5 s |`,
+);
 if (results.fix) {
   const f = results.fix;
   lines.push(

@@ -1,9 +1,30 @@
 // The source formats fixloop reads: one table, and the one place a document's format is decided.
 
 import type { FindingParser, ParseContext, ParseResult } from "./model.ts";
+import { asffParser } from "./parsers/asff.ts";
+import { checkovParser } from "./parsers/checkov.ts";
 import { genericParser } from "./parsers/generic.ts";
+import { kicsParser } from "./parsers/kics.ts";
+import { ocsfParser } from "./parsers/ocsf.ts";
+import { prismaParser } from "./parsers/prisma.ts";
+import { sarifParser } from "./parsers/sarif.ts";
+import { tfsecParser } from "./parsers/tfsec.ts";
+import { trivyParser } from "./parsers/trivy.ts";
+import { wizParser } from "./parsers/wiz.ts";
 
-export const PARSERS: readonly FindingParser[] = [genericParser];
+/** Every detector recognizes its format's distinctive top-level shape; the order is only a tie-break. */
+export const PARSERS: readonly FindingParser[] = [
+  sarifParser,
+  asffParser,
+  ocsfParser,
+  checkovParser,
+  trivyParser,
+  tfsecParser,
+  kicsParser,
+  wizParser,
+  prismaParser,
+  genericParser,
+];
 
 export class UnknownFormatError extends Error {
   readonly code = "FINDINGS_UNKNOWN_FORMAT";
@@ -30,6 +51,10 @@ export function parseFindings(
   ctx: ParseContext,
   format = "auto",
 ): ParseResult & { format: string } {
+  // An empty list is a valid report from several tools (Prowler OCSF, batches): nothing to read.
+  if (format === "auto" && Array.isArray(document) && document.length === 0) {
+    return { format: "empty", findings: [], rejected: [] };
+  }
   const parser = format === "auto" ? detectFormat(document) : parserById(format);
   if (!parser) {
     if (format !== "auto") {

@@ -5,7 +5,7 @@ import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
 import { type FixOutcome, fixDetections } from "../rules/fix.ts";
-import { ruleById, RULES } from "../rules/registry.ts";
+import { RULES, ruleById } from "../rules/registry.ts";
 import { scanIndex } from "../rules/scan.ts";
 import { type Detection, detectionId } from "../rules/types.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
@@ -50,7 +50,9 @@ export async function fixFindings(
         ...plan,
         detections,
         ...(detections.length === 0
-          ? { skip: `fixloop's ${rule ? `rule ${rule.id}` : "catalog"} finds nothing to fix on ${target.address}; the source may be stale or see something the code does not show` }
+          ? {
+              skip: `fixloop's ${rule ? `rule ${rule.id}` : "catalog"} finds nothing to fix on ${target.address}; the source may be stale or see something the code does not show`,
+            }
           : {}),
       });
     }
@@ -61,9 +63,14 @@ export async function fixFindings(
   const run = await fixDetections(sources, [...unique.values()], RULES, index);
   const byId = new Map(run.outcomes.map((o) => [detectionId(o.detection), o]));
   const results = plans.map((p): FindingFixResult => {
-    if (p.skip) return { triaged: p.t, location: p.location, outcomes: [], status: "skipped", reason: p.skip };
+    if (p.skip)
+      return { triaged: p.t, location: p.location, outcomes: [], status: "skipped", reason: p.skip };
     const outcomes = p.detections.map((d) => byId.get(detectionId(d))!).filter(Boolean);
-    const status = outcomes.every((o) => o.status === "fixed") ? "fixed" : outcomes.some((o) => o.status === "refused") ? "refused" : "skipped";
+    const status = outcomes.every((o) => o.status === "fixed")
+      ? "fixed"
+      : outcomes.some((o) => o.status === "refused")
+        ? "refused"
+        : "skipped";
     const reason = outcomes.map((o) => `${o.detection.ruleId}: ${o.reason}`).join("; ");
     return { triaged: p.t, location: p.location, outcomes, status, reason };
   });

@@ -4,7 +4,7 @@
 
 import { type Finding, UNSPECIFIED_RULE } from "../findings/model.ts";
 import { ruleById } from "../rules/registry.ts";
-import { confidence, type Confidence, type LocatedBy } from "../triage/confidence.ts";
+import { type Confidence, confidence, type LocatedBy } from "../triage/confidence.ts";
 import type { TriageConfig } from "../triage/config.ts";
 import { dedupeKey } from "../triage/dedupe.ts";
 import { decideGate, type GateDecision } from "../triage/gate.ts";
@@ -36,7 +36,10 @@ export function triageFinding(finding: Finding, config: TriageConfig, now: Date)
   // A source that names no check (the generic payload without rule_id) is checked against the
   // whole catalog on the located block; until then its fix is unknown, so treat it as disruptive.
   const unspecified = finding.rule.nativeId === UNSPECIFIED_RULE;
-  const risk = trueRisk(finding, config, { privilegedIdentity: rule?.id === "aws-iam-wildcard-policy" });
+  const risk = trueRisk(finding, config, {
+    privilegedIdentity: rule?.id === "aws-iam-wildcard-policy",
+    ...(rule ? { catalogSeverity: rule.severity } : {}),
+  });
   const fixable = rule?.fixable === true || unspecified;
   const conf = confidence(finding, expectedLocation(finding), rule?.fixable === true);
   const gate = decideGate(risk, conf, { fixable, disruptive: rule?.disruptive ?? unspecified }, config);

@@ -27,16 +27,22 @@ export interface RiskInputs {
   environment?: string;
   /** The resource grants or holds broad privileges (e.g. an IAM wildcard policy, an admin role). */
   privilegedIdentity?: boolean;
+  /** Severity from the catalog rule, used when the source rated none (open-source Checkov). */
+  catalogSeverity?: Finding["severity"]["normalized"];
 }
 
 export function trueRisk(finding: Finding, config: TriageConfig, inputs: RiskInputs = {}): Risk {
   const w = config.weights;
   const ctx = finding.context;
+  const unrated = finding.severity.native === "" && inputs.catalogSeverity !== undefined;
+  const severity = unrated ? inputs.catalogSeverity! : finding.severity.normalized;
   const factors: RiskFactor[] = [
     {
       name: "severity",
-      value: `${finding.severity.normalized} severity`,
-      weight: config.severityPoints[finding.severity.normalized],
+      value: unrated
+        ? `${severity} severity (from the fixloop catalog; the source rated none)`
+        : `${severity} severity`,
+      weight: config.severityPoints[severity],
     },
   ];
   if (ctx.internetReachable !== undefined) {

@@ -68,10 +68,10 @@ describe("generic CSPM payload", () => {
   it("names what was expected when a document matches no format", () => {
     expect(() => parseFindings({ hello: "world" }, ctx)).toThrow(UnknownFormatError);
     expect(() => parseFindings({ hello: "world" }, ctx)).toThrow(
-      /matches no supported format; expected one of: Generic CSPM payload/,
+      /matches no supported format; expected one of: SARIF 2.1.0 .*; Generic CSPM payload/,
     );
     expect(() => parseFindings(batch, ctx, "nope")).toThrow(
-      'unknown format "nope"; expected one of: auto, generic',
+      'unknown format "nope"; expected one of: auto, sarif, asff, ocsf, checkov, trivy, tfsec, kics, wiz, prisma, generic',
     );
   });
 });
