@@ -27,7 +27,7 @@ export function asffDocument(repoRoot: string, count: number): string {
   const sample = JSON.parse(
     readFileSync(join(repoRoot, "fixtures/findings/asff/afsbp-s3.8.json"), "utf8"),
   ) as Json;
-  const list = (sample.Findings ?? sample.findings) as Json[];
+  const list = (sample.Findings ?? sample.findings ?? [sample]) as Json[];
   const template = list[0]!;
   const findings = Array.from({ length: count }, (_, i) => {
     const f = structuredClone(template) as Json;

@@ -2,13 +2,11 @@
 // Usage: node --import tsx bench/measure.ts <task> <tree>; prints {"ms":…, "maxRssMb":…, …} as JSON.
 
 import { readFileSync } from "node:fs";
-import { parse } from "@cdktf/hcl2json";
 import { parseFindings } from "../src/findings/registry.ts";
-import { buildIndex } from "../src/hcl/index.ts";
+import { buildIndex, resolveAttribute } from "../src/hcl/index.ts";
 import { readTerraformTree } from "../src/hcl/load.ts";
 import { triageFinding } from "../src/ingest/triage-finding.ts";
 import { locate } from "../src/locate/locate.ts";
-import { fixDetections } from "../src/rules/fix.ts";
 import { RULES, resolveRuleId } from "../src/rules/registry.ts";
 import { scanIndex } from "../src/rules/scan.ts";
 import { DEFAULT_TRIAGE_CONFIG } from "../src/triage/config.ts";
@@ -30,6 +28,9 @@ switch (task) {
   }
   case "hcl2json": {
     let failed = 0;
+    // Imported here: loading the WASM parsers starts work in the background that must not overlap
+    // other tasks' timed sections.
+    const { parse } = await import("@cdktf/hcl2json");
     for (const s of tfSources) await parse(s.path, s.text).catch(() => failed++);
     extra = { failed };
     break;
@@ -42,6 +43,7 @@ switch (task) {
   case "fix": {
     const index = buildIndex(sources);
     const detections = scanIndex(index, RULES);
+    const { fixDetections } = await import("../src/rules/fix.ts");
     const run = await fixDetections(sources, detections, RULES, index);
     const count = (s: string) => run.outcomes.filter((o) => o.status === s).length;
     extra = {
@@ -58,46 +60,89 @@ switch (task) {
   case "ingest-asff": {
     // `tree` is the document's path here. The baseline is JSON.parse of the same bytes.
     const text = readFileSync(tree, "utf8");
-    const t0 = performance.now();
-    if (task.startsWith("jsonparse")) {
-      JSON.parse(text);
-      extra = { bytes: text.length };
-    } else {
+    // First pass: a fresh process (the CLI). Then warm passes: the long-running app ingesting
+    // document after document. Both are reported; `ms` is the cold one.
+    const once = () => {
+      const t0 = performance.now();
+      if (task.startsWith("jsonparse")) {
+        JSON.parse(text);
+        return { ms: performance.now() - t0, findings: 0, rejected: 0, unique: 0 };
+      }
       const ctx = { catalogIdFor: (id: string) => resolveRuleId(id)?.id ?? null };
       const result = parseFindings(JSON.parse(text), ctx);
       const now = new Date("2026-11-22T00:00:00Z");
       const keys = new Set(
         result.findings.map((f) => triageFinding(f, DEFAULT_TRIAGE_CONFIG, now).dedupeKey),
       );
-      extra = { findings: result.findings.length, rejected: result.rejected.length, unique: keys.size };
-    }
-    extra.ms = performance.now() - t0;
+      return {
+        ms: performance.now() - t0,
+        findings: result.findings.length,
+        rejected: result.rejected.length,
+        unique: keys.size,
+      };
+    };
+    const cold = once();
+    const warm = Math.min(...[1, 2, 3, 4, 5].map(() => once().ms));
+    extra = {
+      findings: cold.findings,
+      rejected: cold.rejected,
+      unique: cold.unique,
+      bytes: text.length,
+      warmMs: warm,
+    };
+    extra.ms = cold.ms;
     break;
   }
   case "locate": {
-    // 1,000 findings naming resources of the tree by Terraform address, file+line or bucket name.
     const index = buildIndex(sources);
-    const picked = index.resources
-      .filter((r) => r.mode === "managed")
-      .filter((_, i) => i % 37 === 0)
-      .slice(0, 1000);
-    const findings = picked.map((r, i) => ({
-      source: { tool: "bench", format: "bench", findingId: `b${i}` },
+    // Two thirds by Terraform address or absolute path + line (IaC scanners), a third by bucket ARN
+    // (CSPMs), matched through resolved names.
+    const managed = index.resources.filter((r) => r.mode === "managed");
+    const step = Math.floor(managed.length / 667);
+    const picked = managed.filter((_, i) => i % step === 0).slice(0, 667);
+    const bucketNames = managed
+      .filter((r) => r.type === "aws_s3_bucket")
+      .map((r) => resolveAttribute(index, r, "bucket"))
+      .flatMap((v) => (v?.known && typeof v.value === "string" ? [v.value] : []));
+    const names = bucketNames
+      .filter((_, i) => i % Math.max(1, Math.floor(bucketNames.length / 333)) === 0)
+      .slice(0, 333);
+    const base = {
       rule: { nativeId: "x", catalogId: null },
       title: "bench",
       severity: { native: "high", normalized: "high" as const },
-      resource:
-        i % 2 === 0
-          ? { terraformAddress: r.address, file: r.file }
-          : { file: `/ci/checkout/${r.file}`, line: r.line },
       status: "failed" as const,
       context: { dataSensitivity: [] },
       raw: {},
-    }));
+    };
+    const findings = [
+      ...picked.map((r, i) => ({
+        ...base,
+        source: { tool: "bench", format: "bench", findingId: `b${i}` },
+        resource:
+          i % 2 === 0
+            ? { terraformAddress: r.address, file: r.file }
+            : { file: `/ci/checkout/${r.file}`, line: r.line },
+      })),
+      ...names.map((name, i) => ({
+        ...base,
+        source: { tool: "bench", format: "bench", findingId: `a${i}` },
+        resource: { arn: `arn:aws:s3:::${name}` },
+      })),
+    ];
     const t0 = performance.now();
-    let located = 0;
-    for (const f of findings) if (locate(f, index).kind === "located") located++;
-    extra = { findings: findings.length, located, locateMs: performance.now() - t0 };
+    const kinds: Record<string, number> = {};
+    for (const f of findings) {
+      const k = locate(f, index, "arn" in f.resource ? { resourceTypes: ["aws_s3_bucket"] } : {}).kind;
+      kinds[k] = (kinds[k] ?? 0) + 1;
+    }
+    extra = {
+      findings: findings.length,
+      located: kinds.located ?? 0,
+      ambiguous: kinds.ambiguous ?? 0,
+      notFound: kinds["not-found"] ?? 0,
+      locateMs: performance.now() - t0,
+    };
     break;
   }
   default:

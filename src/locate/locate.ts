@@ -55,6 +55,35 @@ export interface LocateOptions {
   mappings?: Array<{ resource: string; address: string; file?: string }>;
 }
 
+/** Per-index lookup tables, built once: locating many findings must not rescan the tree each time. */
+interface Lookup {
+  byFile: Map<string, Resource[]>;
+  byAddress: Map<string, Resource[]>;
+  byType: Map<string, Resource[]>;
+  /** File paths by their last segment, for suffix matching of absolute scanner paths. */
+  byBasename: Map<string, string[]>;
+}
+const LOOKUPS = new WeakMap<TerraformIndex, Lookup>();
+
+function lookup(index: TerraformIndex): Lookup {
+  let l = LOOKUPS.get(index);
+  if (l) return l;
+  l = { byFile: new Map(), byAddress: new Map(), byType: new Map(), byBasename: new Map() };
+  const add = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  for (const r of index.resources) {
+    add(l.byFile, r.file, r);
+    if (r.mode === "managed") add(l.byType, r.type, r);
+    for (const a of new Set([r.address, ...r.addresses])) add(l.byAddress, a, r);
+  }
+  for (const f of index.files.keys()) add(l.byBasename, f.slice(f.lastIndexOf("/") + 1), f);
+  LOOKUPS.set(index, l);
+  return l;
+}
+
 const CONFIDENCE = {
   "file-line": 1,
   address: 0.98,
@@ -121,7 +150,8 @@ function normalizePath(p: string): string {
 /** Index files the finding's path ends with, longest match first (an absolute path matches its tail). */
 function matchingFiles(index: TerraformIndex, path: string): string[] {
   const wanted = normalizePath(path).replace(/^\/+/, "");
-  const out = [...index.files.keys()].filter(
+  const base = wanted.slice(wanted.lastIndexOf("/") + 1);
+  const out = (lookup(index).byBasename.get(base) ?? []).filter(
     (f) => wanted === f || wanted.endsWith(`/${f}`) || f.endsWith(`/${wanted}`),
   );
   return out.sort((a, b) => b.length - a.length);
@@ -133,7 +163,7 @@ function byFileLine(finding: Finding, index: TerraformIndex): Candidate[] {
   const files = matchingFiles(index, file);
   const out: Candidate[] = [];
   for (const f of files) {
-    const enclosing = index.resources.filter((r) => r.file === f && r.line <= line && line <= r.endLine);
+    const enclosing = (lookup(index).byFile.get(f) ?? []).filter((r) => r.line <= line && line <= r.endLine);
     for (const r of enclosing) {
       out.push({
         resource: r,
@@ -150,11 +180,12 @@ function byAddress(finding: Finding, index: TerraformIndex): Candidate[] {
   const address = finding.resource.terraformAddress;
   if (!address) return [];
   const bare = address.replace(/\[[^\]]*\]/g, ""); // aws_s3_bucket.b["x"] → aws_s3_bucket.b
-  let found = findResource(index, bare);
+  const byAddress = (a: string) => lookup(index).byAddress.get(a) ?? [];
+  let found = byAddress(bare);
   if (found.length === 0) {
     // A module-qualified address (module.x.aws_s3_bucket.y) from a scanner run elsewhere: try the tail.
     const tail = bare.replace(/^(module\.[^.]+\.)+/, "");
-    found = findResource(index, tail);
+    found = byAddress(tail);
   }
   const { file } = finding.resource;
   if (file && found.length > 1) {
@@ -227,48 +258,67 @@ function scopesFor(index: TerraformIndex, dir: string): Array<{ scope: Scope; vi
   return out;
 }
 
+interface IdentityEntry {
+  resource: Resource;
+  attribute: string;
+  via?: ModuleCall;
+}
+
+const IDENTITIES = new WeakMap<TerraformIndex, Map<string, IdentityEntry[]>>();
+
+/**
+ * Every statically known cloud name in the tree (bucket names, identifiers, Name tags…), evaluated
+ * once per index in each scope the code runs in (its own, and each local module call's inputs).
+ */
+function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
+  let map = IDENTITIES.get(index);
+  if (map) return map;
+  map = new Map();
+  const add = (value: string, e: IdentityEntry) => {
+    const list = map!.get(value);
+    if (list) list.push(e);
+    else map!.set(value, [e]);
+  };
+  const scopes = new Map<string, Array<{ scope: Scope; via?: ModuleCall }>>();
+  for (const type of Object.keys(IDENTITY_ATTRIBUTES)) {
+    for (const r of lookup(index).byType.get(type) ?? []) {
+      if (!scopes.has(r.module)) scopes.set(r.module, scopesFor(index, r.module));
+      for (const { scope, via } of scopes.get(r.module)!) {
+        for (const name of IDENTITY_ATTRIBUTES[type]!) {
+          const attr = attribute(r.block.body, name);
+          const v: Resolved | undefined = attr ? evaluate(attr.expr, scope) : undefined;
+          if (v?.known && typeof v.value === "string") add(v.value, { resource: r, attribute: name, via });
+        }
+      }
+      // The Name tag identifies instances, volumes, keys… in every console.
+      const tagName = resolveTags(index, r).Name;
+      if (typeof tagName === "string") add(tagName, { resource: r, attribute: "tags.Name" });
+    }
+  }
+  IDENTITIES.set(index, map);
+  return map;
+}
+
 function byIdentity(finding: Finding, index: TerraformIndex, options: LocateOptions): Candidate[] {
   const names = identityStrings(finding);
   if (names.length === 0) return [];
-  const types =
-    options.resourceTypes?.filter((t) => t in IDENTITY_ATTRIBUTES) ?? Object.keys(IDENTITY_ATTRIBUTES);
+  const types = options.resourceTypes?.filter((t) => t in IDENTITY_ATTRIBUTES);
   const out: Candidate[] = [];
-  for (const r of index.resources) {
-    if (r.mode !== "managed" || !types.includes(r.type)) continue;
-    for (const { scope, via } of scopesFor(index, r.module)) {
-      const match = matchIdentity(r, scope, names, index);
-      if (!match) continue;
-      const where = via ? ` when called as ${via.address} from ${via.file}:${via.line}` : "";
+  const table = identities(index);
+  for (const value of names) {
+    for (const e of table.get(value) ?? []) {
+      if (types && !types.includes(e.resource.type)) continue;
+      const r = e.resource;
+      const where = e.via ? ` when called as ${e.via.address} from ${e.via.file}:${e.via.line}` : "";
       out.push({
         resource: r,
         by: "identity",
-        evidence: `${r.address}.${match.attribute} resolves to ${JSON.stringify(match.value)}${where} (${r.file}:${r.line})`,
+        evidence: `${r.address}.${e.attribute} resolves to ${JSON.stringify(value)}${where} (${r.file}:${r.line})`,
         confidence: CONFIDENCE.identity,
       });
     }
   }
   return out;
-}
-
-function matchIdentity(
-  r: Resource,
-  scope: Scope,
-  names: string[],
-  index: TerraformIndex,
-): { attribute: string; value: string } | undefined {
-  for (const name of IDENTITY_ATTRIBUTES[r.type] ?? []) {
-    const attr = attribute(r.block.body, name);
-    if (!attr) continue;
-    const v: Resolved = evaluate(attr.expr, scope);
-    if (v.known && typeof v.value === "string" && names.includes(v.value))
-      return { attribute: name, value: v.value };
-  }
-  // The Name tag identifies instances, volumes, keys… in every console.
-  const tags = resolveTags(index, r);
-  const tagName = tags.Name;
-  if (typeof tagName === "string" && names.includes(tagName))
-    return { attribute: "tags.Name", value: tagName };
-  return undefined;
 }
 
 function byModuleInput(finding: Finding, index: TerraformIndex, options: LocateOptions): Candidate[] {

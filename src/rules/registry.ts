@@ -60,14 +60,18 @@ function normalizeAlias(id: string): string {
   return id.trim().toLowerCase().replace(/^avd-/, "");
 }
 
+/** Every id and alias, normalized, → its rule; built once (ingest resolves thousands of ids). */
+const BY_ALIAS = (() => {
+  const map = new Map<string, Rule>();
+  for (const rule of RULES) {
+    map.set(rule.id, rule);
+    for (const tool of ALIAS_TOOLS)
+      for (const alias of rule.aliases[tool]) map.set(normalizeAlias(alias), rule);
+  }
+  return map;
+})();
+
 /** Finds a rule by its catalog id or by any alias (CKV_AWS_7, AVD-AWS-0065, KMS.4 …), case-insensitively. */
 export function resolveRuleId(id: string): Rule | undefined {
-  const wanted = normalizeAlias(id);
-  for (const rule of RULES) {
-    if (rule.id === wanted) return rule;
-    for (const tool of ALIAS_TOOLS) {
-      if (rule.aliases[tool].some((a) => normalizeAlias(a) === wanted)) return rule;
-    }
-  }
-  return undefined;
+  return BY_ALIAS.get(normalizeAlias(id));
 }

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FindingSchema } from "../../src/findings/model.ts";
 import { detectFormat, parseFindings } from "../../src/findings/registry.ts";
 import { resolveRuleId } from "../../src/rules/registry.ts";
 
@@ -33,5 +34,7 @@ describe("format auto-detection on real samples", () => {
       return;
     }
     expect(detectFormat(s.doc)?.id).toBe(s.format);
+    // Everything a parser builds from a real sample is a valid Finding.
+    for (const f of parseFindings(s.doc, ctx).findings) FindingSchema.parse(f);
   });
 });
