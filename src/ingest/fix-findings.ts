@@ -1,10 +1,15 @@
 // `fixloop fix --findings`: each triaged finding is located in the checkout, the catalog rules that
 // apply are run on the located block only, and their fixes go through the usual verified engine.
 
-import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
+import type { Block } from "../hcl/ast.ts";
+import type { ModuleCall, SourceFile, TerraformIndex } from "../hcl/index.ts";
+import { parseHcl } from "../hcl/parser.ts";
+import { unifiedDiff } from "../hcl/unified-diff.ts";
+import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
 import { type FixOutcome, fixDetections } from "../rules/fix.ts";
+import { moduleInputFix } from "../rules/module-inputs.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanIndex } from "../rules/scan.ts";
 import { type Detection, detectionId } from "../rules/types.ts";
@@ -17,6 +22,8 @@ export interface FindingFixResult {
   outcomes: FixOutcome[];
   status: "fixed" | "skipped" | "refused";
   reason: string;
+  /** For a fix at a module call site: its diff (there is no rule outcome to carry it). */
+  moduleDiff?: string;
 }
 
 export async function fixFindings(
@@ -24,7 +31,13 @@ export async function fixFindings(
   index: TerraformIndex,
   triaged: TriagedFinding[],
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
-  const plans: Array<{ t: TriagedFinding; location: Location; detections: Detection[]; skip?: string }> = [];
+  const plans: Array<{
+    t: TriagedFinding;
+    location: Location;
+    detections: Detection[];
+    skip?: string;
+    moduleFix?: { call: ModuleCall; inputs: Record<string, string> };
+  }> = [];
   const all = scanIndex(index, RULES);
   for (const t of triaged) {
     const rule = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId) : undefined;
@@ -34,10 +47,17 @@ export async function fixFindings(
     else if (t.gate.gate === "record_only") plans.push({ ...plan, skip: `record only: ${t.gate.reason}` });
     else if (location.kind !== "located") plans.push({ ...plan, skip: location.reason });
     else if (!location.candidate.resource) {
-      plans.push({
-        ...plan,
-        skip: `located at ${location.candidate.moduleCall!.address}, a registry module: fixing a module's inputs is not supported yet (${location.candidate.evidence})`,
-      });
+      const call = location.candidate.moduleCall!;
+      const inputs = moduleInputFix(call.source, rule?.id ?? null);
+      if (inputs) plans.push({ ...plan, moduleFix: { call, inputs } });
+      else {
+        plans.push({
+          ...plan,
+          skip: rule
+            ? `located at ${call.address} (${call.source}), but fixloop knows no input of that module that fixes ${rule.id} (${location.candidate.evidence})`
+            : `located at ${call.address} (${call.source}); the finding names no check, so fixloop cannot tell which of the module's inputs to set`,
+        });
+      }
     } else {
       const target = location.candidate.resource;
       const detections = all.filter(
@@ -62,9 +82,20 @@ export async function fixFindings(
   for (const p of plans) for (const d of p.detections) unique.set(detectionId(d), d);
   const run = await fixDetections(sources, [...unique.values()], RULES, index);
   const byId = new Map(run.outcomes.map((o) => [detectionId(o.detection), o]));
+  const files = run.files;
+  const moduleResults = new Map<(typeof plans)[number], FindingFixResult>();
+  for (const p of plans) {
+    if (!p.moduleFix) continue;
+    moduleResults.set(
+      p,
+      await fixModuleCall(p.t, p.location, p.moduleFix.call, p.moduleFix.inputs, sources, files),
+    );
+  }
   const results = plans.map((p): FindingFixResult => {
     if (p.skip)
       return { triaged: p.t, location: p.location, outcomes: [], status: "skipped", reason: p.skip };
+    const moduleResult = moduleResults.get(p);
+    if (moduleResult) return moduleResult;
     const outcomes = p.detections.map((d) => byId.get(detectionId(d))!).filter(Boolean);
     const status = outcomes.every((o) => o.status === "fixed")
       ? "fixed"
@@ -74,7 +105,59 @@ export async function fixFindings(
     const reason = outcomes.map((o) => `${o.detection.ruleId}: ${o.reason}`).join("; ");
     return { triaged: p.t, location: p.location, outcomes, status, reason };
   });
-  return { results, files: run.files };
+  return { results, files };
+}
+
+/**
+ * Sets the inputs of a registry module call that fix the finding. The module's own code is not in
+ * the checkout, so no re-scan is possible: the patch is verified (hcl2json, fmt) and says so.
+ */
+async function fixModuleCall(
+  t: TriagedFinding,
+  location: Location,
+  call: ModuleCall,
+  inputs: Record<string, string>,
+  sources: SourceFile[],
+  files: Map<string, { before: string; after: string }>,
+): Promise<FindingFixResult> {
+  const original = sources.find((s) => s.path === call.file)?.text ?? "";
+  const current = files.get(call.file)?.after ?? original;
+  const hcl = parseHcl(call.file, current);
+  const block = hcl.body.find(
+    (b): b is Block => b.kind === "block" && b.type === "module" && b.labels[0] === call.name,
+  );
+  const base = { triaged: t, location };
+  if (!block)
+    return {
+      ...base,
+      outcomes: [],
+      status: "refused",
+      reason: `${call.address} is no longer in ${call.file}`,
+    };
+  const ops = Object.entries(inputs).map(([name, value]) => ({ kind: "set" as const, block, name, value }));
+  const result = await patchFile(hcl, ops);
+  if (!result.ok) return { ...base, outcomes: [], status: "refused", reason: result.reason };
+  if (result.after === current) {
+    return {
+      ...base,
+      outcomes: [],
+      status: "skipped",
+      reason: `${call.address} already sets ${Object.keys(inputs).join(", ")}`,
+    };
+  }
+  files.set(call.file, { before: files.get(call.file)?.before ?? original, after: result.after });
+  const summary = `set ${Object.entries(inputs)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join(
+      ", ",
+    )} on ${call.address} (${call.source}); the module's code is not in this checkout, so the patch is verified but not re-scanned`;
+  return {
+    ...base,
+    outcomes: [],
+    status: "fixed",
+    reason: summary,
+    moduleDiff: unifiedDiff(call.file, current, result.after),
+  };
 }
 
 export function candidateJson(c: Candidate) {

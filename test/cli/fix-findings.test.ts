@@ -80,6 +80,49 @@ describe("fixloop fix --findings", () => {
     expect(r.code).toBe(1); // one finding skipped, two records rejected
   });
 
+  it("fixes a bucket created by terraform-aws-modules/s3-bucket at the module call, by setting its inputs", async () => {
+    const r = await run([
+      "fix",
+      "fixtures/repos/cspm-demo",
+      "--findings",
+      "fixtures/findings/generic/hub-module-bucket.json",
+      "--dry-run",
+      "--format",
+      "json",
+    ]);
+    const [result] = JSON.parse(r.stdout).results;
+    expect(result).toMatchObject({
+      ruleId: "aws-s3-public-access-block",
+      status: "fixed",
+      resource: { address: "module.logs" },
+      located: { kind: "located", candidates: [{ by: "module-input", confidence: 0.8 }] },
+    });
+    expect(result.reason).toContain(
+      "the module's code is not in this checkout, so the patch is verified but not re-scanned",
+    );
+    expect(result.diff).toBe(
+      [
+        "--- a/envs/prod/main.tf",
+        "+++ b/envs/prod/main.tf",
+        "@@ -40,6 +40,10 @@",
+        '   source  = "terraform-aws-modules/s3-bucket/aws"',
+        '   version = "~> 4.0"',
+        " ",
+        '-  bucket = "${var.environment}-access-logs"',
+        '-  acl    = "log-delivery-write"',
+        '+  bucket                  = "${var.environment}-access-logs"',
+        '+  acl                     = "log-delivery-write"',
+        "+  block_public_acls       = true",
+        "+  block_public_policy     = true",
+        "+  ignore_public_acls      = true",
+        "+  restrict_public_buckets = true",
+        " }",
+        "",
+      ].join("\n"),
+    );
+    expect(r.code).toBe(0);
+  });
+
   it("fixloop ingest scores, gates and dedupes the same payload", async () => {
     const r = await run(["ingest", "fixtures/findings/generic/cspm-batch.json", "--json"]);
     expect(r.code).toBe(1);

@@ -40,7 +40,7 @@ export function findingResultJson(r: FindingFixResult) {
     file: loc.kind === "located" ? candidateJson(loc.candidate).file : undefined,
     status: r.status,
     reason: r.reason,
-    diff: r.outcomes.flatMap((o) => o.changes.map((c) => c.diff)).join(""),
+    diff: r.moduleDiff ?? r.outcomes.flatMap((o) => o.changes.map((c) => c.diff)).join(""),
     located:
       loc.kind === "located"
         ? { kind: loc.kind, candidates: [loc.candidate, ...loc.alternatives].map(candidateJson) }
