@@ -3,10 +3,10 @@
 
 import { z } from "zod";
 
-export const TriageConfigSchema = z.object({
+export const TriageConfigSchema = z.strictObject({
   /** Points a finding starts from, by normalized severity (before context multipliers). */
   severityPoints: z
-    .object({
+    .strictObject({
       critical: z.number().min(0).max(100).default(60),
       high: z.number().min(0).max(100).default(45),
       medium: z.number().min(0).max(100).default(30),
@@ -16,7 +16,7 @@ export const TriageConfigSchema = z.object({
     .default({ critical: 60, high: 45, medium: 30, low: 15, info: 5 }),
   /** Multipliers for what the context says; an unknown factor multiplies by 1. */
   weights: z
-    .object({
+    .strictObject({
       internetReachable: z.number().min(0).default(1.5),
       notInternetReachable: z.number().min(0).default(0.7),
       sensitiveData: z.number().min(0).default(1.4),
@@ -39,14 +39,14 @@ export const TriageConfigSchema = z.object({
     }),
   /** Lowest score of each tier. */
   tiers: z
-    .object({
+    .strictObject({
       critical: z.number().default(80),
       high: z.number().default(60),
       medium: z.number().default(35),
     })
     .default({ critical: 80, high: 60, medium: 35 }),
   gates: z
-    .object({
+    .strictObject({
       /** Below this score a finding is recorded only, no PR. */
       prThreshold: z.number().min(0).max(100).default(35),
       /** Below this confidence a PR waits for a human approval. */
@@ -55,7 +55,7 @@ export const TriageConfigSchema = z.object({
     .default({ prThreshold: 35, minConfidence: 0.6 }),
   /** Hours from detection to the SLA due date, per tier. */
   slaHours: z
-    .object({
+    .strictObject({
       critical: z.number().positive().default(48),
       high: z
         .number()

@@ -153,3 +153,33 @@ describe("fixloop fix --findings", () => {
     expect(r.stderr).toContain("fixloop: nope.json: cannot read it (ENOENT)");
   });
 });
+
+describe("--triage-config", () => {
+  it("applies weights and thresholds from a JSON file", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const file = join(mkdtempSync(join(tmpdir(), "fixloop-tc-")), "triage.json");
+    writeFileSync(file, JSON.stringify({ gates: { prThreshold: 90 } }));
+    const r = await run([
+      "ingest",
+      "fixtures/findings/generic/cspm-batch.json",
+      "--json",
+      "--triage-config",
+      file,
+    ]);
+    expect(JSON.parse(r.stdout).findings[1].gate).toEqual({
+      gate: "record_only",
+      reason: "risk 68 is below the PR threshold 90",
+    });
+  });
+
+  it("names the wrong key and applies nothing", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const file = join(mkdtempSync(join(tmpdir(), "fixloop-tc-")), "triage.json");
+    writeFileSync(file, JSON.stringify({ weights: { internetReachble: 2 } }));
+    const r = await run(["ingest", "fixtures/findings/generic/cspm-batch.json", "--triage-config", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `fixloop ingest: ${file}: weights.internetReachble: Unrecognized key: "internetReachble"; nothing from this file was applied\n`,
+    );
+  });
+});

@@ -3,7 +3,7 @@ import { fixFindings } from "../../ingest/fix-findings.ts";
 import { fixDetections } from "../../rules/fix.ts";
 import { RULES } from "../../rules/registry.ts";
 import { scanIndex } from "../../rules/scan.ts";
-import { readFindings } from "../findings-input.ts";
+import { loadTriageConfig, readFindings } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
 import { loadTree } from "../tree.ts";
@@ -20,6 +20,7 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
       branch: { type: "string" },
       findings: { type: "string", multiple: true },
       "findings-format": { type: "string" },
+      "triage-config": { type: "string" },
     },
   });
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
@@ -30,7 +31,8 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
   if (values.findings) {
     if (values.rule)
       throw new CliError("--rule and --findings do not combine: the findings name their rules");
-    const input = await readFindings(values.findings, values["findings-format"], io);
+    const config = await loadTriageConfig(values["triage-config"], io);
+    const input = await readFindings(values.findings, values["findings-format"], io, config);
     if (input.unreadable.length === values.findings.length) return 2;
     for (const r of input.rejected)
       io.stderr.write(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}\n`);

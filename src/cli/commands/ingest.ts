@@ -1,17 +1,18 @@
 import { parseArgs } from "node:util";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
-import { type FileRejection, readFindings } from "../findings-input.ts";
+import { type FileRejection, loadTriageConfig, readFindings } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
 
 export async function ingestCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { format: { type: "string" }, json: { type: "boolean" } },
+    options: { format: { type: "string" }, json: { type: "boolean" }, "triage-config": { type: "string" } },
   });
   if (positionals.length === 0)
     throw new CliError("missing file: fixloop ingest <file>… [--format auto|<name>] [--json]");
-  const { triaged, rejected, unreadable } = await readFindings(positionals, values.format, io);
+  const config = await loadTriageConfig(values["triage-config"], io);
+  const { triaged, rejected, unreadable } = await readFindings(positionals, values.format, io, config);
 
   if (values.json) {
     const findings = triaged.map((t) => {
