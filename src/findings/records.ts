@@ -36,7 +36,8 @@ export function parseRecords<T>(
       rejected.push({
         index,
         path: jsonPath(basePath, indexed ? index : undefined, issue.path),
-        reason: issue.message,
+        // zod says "Invalid input: expected string, received undefined" for a missing field.
+        reason: missingOrMessage(issue.message),
       });
       return;
     }
@@ -71,4 +72,10 @@ export class RecordError extends Error {
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** zod words a missing field "Invalid input: expected string, received undefined"; say it plainly. */
+function missingOrMessage(message: string): string {
+  const m = /^Invalid input: (expected [^,]+), received undefined$/.exec(message);
+  return m ? `required field is missing (${m[1]})` : message;
 }
