@@ -94,6 +94,24 @@ export interface FindingParser {
   parse(document: unknown, ctx: ParseContext): ParseResult;
 }
 
+/** How sources spell severities, lower-cased (SARIF levels included). */
+// A Map, not an object literal: a source sending "constructor" must not reach Object.prototype.
+const SEVERITY_WORDS = new Map<string, Severity>([
+  ["critical", "critical"],
+  ["high", "high"],
+  ["error", "high"],
+  ["medium", "medium"],
+  ["moderate", "medium"],
+  ["warning", "medium"],
+  ["low", "low"],
+  ["note", "low"],
+  ["info", "info"],
+  ["informational", "info"],
+  ["information", "info"],
+  ["none", "info"],
+  ["unknown", "info"],
+]);
+
 /** Normalizes the many ways sources spell severity. Unknown spellings are an error, not a guess. */
 export function normalizeSeverity(native: string | number | undefined | null): Severity | undefined {
   if (native === undefined || native === null) return undefined;
@@ -105,21 +123,5 @@ export function normalizeSeverity(native: string | number | undefined | null): S
     if (native > 0) return "low";
     return "info";
   }
-  const s = native.trim().toLowerCase();
-  const table: Record<string, Severity> = {
-    critical: "critical",
-    high: "high",
-    error: "high",
-    medium: "medium",
-    moderate: "medium",
-    warning: "medium",
-    low: "low",
-    note: "low",
-    info: "info",
-    informational: "info",
-    information: "info",
-    none: "info",
-    unknown: "info",
-  };
-  return table[s];
+  return SEVERITY_WORDS.get(native.trim().toLowerCase());
 }

@@ -79,3 +79,11 @@ function missingOrMessage(message: string): string {
   const m = /^Invalid input: (expected [^,]+), received undefined$/.exec(message);
   return m ? `required field is missing (${m[1]})` : message;
 }
+
+/**
+ * `table[key]` for a key taken from a finding: only the table's own entries, never
+ * Object.prototype's (a source sending "constructor" or "__proto__" gets undefined).
+ */
+export function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -2,6 +2,7 @@
 // how the Terraform was located, and whether the fix is deterministic.
 
 import type { Finding } from "../findings/model.ts";
+import { own } from "../findings/records.ts";
 
 /** How the defining Terraform was found (the locate step reports one of these). */
 export type LocatedBy = "file-line" | "address" | "tags" | "mapping" | "identity" | "module-input" | "none";
@@ -37,7 +38,7 @@ export interface Confidence {
 }
 
 export function confidence(finding: Finding, located: LocatedBy, fixDeterministic: boolean): Confidence {
-  const source = SOURCE_RELIABILITY[finding.source.tool] ?? 0.7;
+  const source = own(SOURCE_RELIABILITY, finding.source.tool) ?? 0.7;
   const where = LOCATION[located];
   const fix = fixDeterministic ? 1 : 0.7;
   const value = Math.round(source * where.factor * fix * 100) / 100;

@@ -2,8 +2,8 @@
 // it and however often. Rule part: the catalog rule (tools share it through aliases), else the
 // tool's own check id. Resource part: the most canonical identity the finding carries.
 
-import { createHash } from "node:crypto";
 import { parseArn } from "../findings/arn.ts";
+import { stableId } from "../findings/hash.ts";
 import type { Finding } from "../findings/model.ts";
 
 /** A canonical resource identity: ARNs without partition noise, else cloud ids, else Terraform location. */
@@ -24,8 +24,5 @@ export function resourceKey(finding: Finding): string {
 
 export function dedupeKey(finding: Finding): string {
   const rule = finding.rule.catalogId ?? `${finding.source.tool}:${finding.rule.nativeId}`;
-  return createHash("sha256")
-    .update(`${rule}\n${resourceKey(finding)}`)
-    .digest("hex")
-    .slice(0, 24);
+  return stableId(`${rule}\n${resourceKey(finding)}`, 24);
 }

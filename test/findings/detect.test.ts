@@ -38,3 +38,14 @@ describe("format auto-detection on real samples", () => {
     for (const f of parseFindings(s.doc, ctx).findings) FindingSchema.parse(f);
   });
 });
+
+describe("untrusted keys", () => {
+  it("never resolves a severity, status or cloud through Object.prototype", () => {
+    const asff = JSON.parse(readFileSync(join(ROOT, "asff/afsbp-s3.8.json"), "utf8"));
+    for (const word of ["constructor", "__proto__", "toString"]) {
+      const r = parseFindings({ ...asff, Severity: { Label: word } }, ctx);
+      expect(r.findings).toEqual([]);
+      expect(r.rejected[0]?.path).toMatch(/Severity/);
+    }
+  });
+});

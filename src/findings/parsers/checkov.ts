@@ -23,8 +23,8 @@
 // Checkov has no finding id: source.findingId is a hash of check type, check id, file, resource
 // and line range (with #2, #3… appended when a document repeats the same record).
 
-import { createHash } from "node:crypto";
 import { z } from "zod";
+import { stableId } from "../hash.ts";
 import {
   type Finding,
   type FindingParser,
@@ -77,7 +77,7 @@ export function stripModulePrefix(address: string): string {
 }
 
 function hash(parts: readonly unknown[]): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+  return stableId(parts);
 }
 
 function severityOf(native: string | null | undefined): { native: string; normalized: Severity } {

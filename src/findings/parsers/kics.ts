@@ -27,7 +27,7 @@ import {
   type ParseResult,
   type Rejection,
 } from "../model.ts";
-import { isObject, jsonPath, parseRecords } from "../records.ts";
+import { isObject, jsonPath, own, parseRecords } from "../records.ts";
 
 const Query = z.object({
   query_name: z.string().min(1),
@@ -109,7 +109,7 @@ function toFinding(
     resource: {
       name: f.resource_name || undefined,
       type: f.resource_type || terraform?.type,
-      cloud: q.cloud_provider ? CLOUDS[q.cloud_provider.toLowerCase()] : undefined,
+      cloud: q.cloud_provider ? own(CLOUDS, q.cloud_provider.toLowerCase()) : undefined,
       terraformAddress: terraform?.address,
       file,
       line,

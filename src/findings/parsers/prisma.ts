@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { parseArn } from "../arn.ts";
 import { type Finding, type FindingParser, normalizeSeverity, type ParseContext } from "../model.ts";
-import { isObject, parseRecords, RecordError } from "../records.ts";
+import { isObject, own, parseRecords, RecordError } from "../records.ts";
 
 const ApiAlert = z.object({
   id: z.string().min(1),
@@ -179,7 +179,7 @@ function convert(record: unknown, original: unknown, ctx: ParseContext): Finding
       c.severityPath,
     );
   }
-  const status = STATUS[c.status.toLowerCase()];
+  const status = own(STATUS, c.status.toLowerCase());
   if (!status) {
     throw new RecordError(
       `unknown alert status "${c.status}" (expected open, resolved, dismissed, snoozed or pending_resolution)`,
@@ -197,7 +197,7 @@ function convert(record: unknown, original: unknown, ctx: ParseContext): Finding
       id: arn ? undefined : c.resource.id || undefined,
       name: c.resource.name || arn?.resourceId,
       type: c.resource.type || undefined,
-      cloud: c.resource.cloudType ? CLOUDS[c.resource.cloudType.toLowerCase()] : undefined,
+      cloud: c.resource.cloudType ? own(CLOUDS, c.resource.cloudType.toLowerCase()) : undefined,
       account: c.resource.account || arn?.account || undefined,
       region: c.resource.region || arn?.region || undefined,
     },

@@ -42,8 +42,8 @@
 // else result.guid, else a hash of tool, rule, file, line and message (with #2, #3… appended when a
 // document repeats an identical result, which Checkov and KICS do).
 
-import { createHash } from "node:crypto";
 import { z } from "zod";
+import { stableId } from "../hash.ts";
 import {
   type Finding,
   type FindingParser,
@@ -120,7 +120,7 @@ export function normalizeToolName(name: string): string {
 }
 
 function hash(parts: readonly unknown[]): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+  return stableId(parts);
 }
 
 function decode(s: string): string {

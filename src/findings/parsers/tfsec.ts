@@ -21,7 +21,7 @@
 
 import { z } from "zod";
 import { type FindingParser, normalizeSeverity, type ParseContext, type ParseResult } from "../model.ts";
-import { isObject, parseRecords, RecordError } from "../records.ts";
+import { isObject, own, parseRecords, RecordError } from "../records.ts";
 
 const Record = z.object({
   rule_id: z.string().min(1),
@@ -152,7 +152,7 @@ export const tfsecParser: FindingParser = {
         severity: { native: r.severity, normalized: severity },
         resource: {
           type: address ? resourceType(address) : undefined,
-          cloud: r.rule_provider ? CLOUDS[r.rule_provider.toLowerCase()] : undefined,
+          cloud: r.rule_provider ? own(CLOUDS, r.rule_provider.toLowerCase()) : undefined,
           terraformAddress: address,
           file,
           line: start,

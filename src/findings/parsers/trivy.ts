@@ -23,7 +23,7 @@ import {
   type ParseResult,
   type Rejection,
 } from "../model.ts";
-import { isObject, jsonPath, parseRecords, RecordError } from "../records.ts";
+import { isObject, jsonPath, own, parseRecords, RecordError } from "../records.ts";
 
 const Misconfiguration = z.object({
   ID: z.string().min(1),
@@ -95,7 +95,7 @@ function toFinding(
       `unknown severity "${m.Severity}" (expected CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN)`,
       ["Severity"],
     );
-  const status = STATUS[m.Status];
+  const status = own(STATUS, m.Status);
   if (!status)
     throw new RecordError(
       m.Status === "EXCEPTION"
@@ -126,7 +126,7 @@ function toFinding(
     resource: {
       arn,
       type: address ? terraformResourceType(address) : undefined,
-      cloud: cause.Provider ? CLOUDS[cause.Provider.toLowerCase()] : undefined,
+      cloud: cause.Provider ? own(CLOUDS, cause.Provider.toLowerCase()) : undefined,
       terraformAddress: address,
       file,
       line: start,

@@ -20,7 +20,7 @@
 import { z } from "zod";
 import { parseArn } from "../arn.ts";
 import { type Finding, type FindingParser, normalizeSeverity, type ParseContext } from "../model.ts";
-import { isObject, parseRecords, RecordError } from "../records.ts";
+import { isObject, own, parseRecords, RecordError } from "../records.ts";
 
 const WizIssue = z.object({
   trigger: z.object({ type: z.string().optional(), ruleName: z.string().optional() }).optional(),
@@ -82,7 +82,7 @@ function convert(w: WizIssue, original: unknown, ctx: ParseContext): Finding {
       w.issue.severity ? ["issue", "severity"] : ["control", "severity"],
     );
   }
-  const status = STATUS[w.issue.status.toUpperCase()];
+  const status = own(STATUS, w.issue.status.toUpperCase());
   if (!status) {
     throw new RecordError(
       `unknown issue.status "${w.issue.status}" (expected OPEN, IN_PROGRESS, RESOLVED or REJECTED)`,
@@ -106,7 +106,7 @@ function convert(w: WizIssue, original: unknown, ctx: ParseContext): Finding {
       id: arn ? undefined : cloudId,
       name: r.name || arn?.resourceId,
       type: r.nativeType || r.type || undefined,
-      cloud: r.cloudPlatform ? CLOUDS[r.cloudPlatform.toUpperCase()] : arn ? "aws" : undefined,
+      cloud: r.cloudPlatform ? own(CLOUDS, r.cloudPlatform.toUpperCase()) : arn ? "aws" : undefined,
       account: r.subscriptionId || arn?.account || undefined,
       region: r.region || arn?.region || undefined,
       tags: r.tags && Object.keys(r.tags).length > 0 ? r.tags : undefined,
