@@ -43,7 +43,9 @@ export const FindingSchema = z.object({
     line: z.number().int().positive().optional(),
     tags: z.record(z.string(), z.string()).optional(),
   }),
-  status: z.enum(["failed", "passed", "resolved"]),
+  /** failed: open in the source; passed: the check passes; resolved: fixed or gone; suppressed: the
+   *  owners accepted or waived it there (suppression, exception, dismissal) — not open work, not a pass. */
+  status: z.enum(["failed", "passed", "resolved", "suppressed"]),
   firstSeen: z.iso.datetime({ offset: true }).optional(),
   lastSeen: z.iso.datetime({ offset: true }).optional(),
   context: z.object({

@@ -53,7 +53,7 @@ describe("checkov JSON", () => {
       expect(r.rejected, f).toEqual([]);
       expect(count(r.findings, "passed"), f).toBe(s.passed);
       expect(count(r.findings, "failed"), f).toBe(s.failed);
-      expect(count(r.findings, "resolved"), f).toBe(s.skipped);
+      expect(count(r.findings, "suppressed"), f).toBe(s.skipped);
     }
     // List of reports: terraform 14 passed + 11 failed, dockerfile 1 passed + 2 failed.
     const multi = checkovParser.parse(load("checkov-report-multiple-check_type.json"), ctx);
@@ -113,7 +113,7 @@ describe("checkov JSON", () => {
     expect(docker.resource).toEqual({ file: "aws/resources/Dockerfile" });
   });
 
-  it("reads skipped checks as resolved and module resources as the address inside the module (inline: no real sample found)", () => {
+  it("reads skipped checks as suppressed and module resources as the address inside the module (inline: no real sample found)", () => {
     // Shape of a Checkov skipped check / module resource (checkov/common/output/record.py).
     const doc = {
       check_type: "terraform",
@@ -156,7 +156,7 @@ describe("checkov JSON", () => {
     });
     expect(r.findings[1]).toMatchObject({
       rule: { nativeId: "CKV_AWS_20", catalogId: "aws-s3-public-acl" },
-      status: "resolved",
+      status: "suppressed",
       context: { remediationUrl: "https://docs.bridgecrew.io/docs/s3_1-acl-read-permissions-everyone" },
     });
     expect(r.findings[1]!.context.remediationText).toBeUndefined();

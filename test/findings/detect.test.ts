@@ -49,3 +49,19 @@ describe("untrusted keys", () => {
     }
   });
 });
+
+describe("accepted risk", () => {
+  it("arrives as suppressed and is recorded, not fixed", async () => {
+    const { triageFinding } = await import("../../src/ingest/triage-finding.ts");
+    const { DEFAULT_TRIAGE_CONFIG } = await import("../../src/triage/config.ts");
+    const asff = JSON.parse(readFileSync(join(ROOT, "asff/afsbp-s3.8.json"), "utf8"));
+    const [finding] = parseFindings({ ...asff, Workflow: { Status: "SUPPRESSED" } }, ctx).findings;
+    expect(finding?.status).toBe("suppressed");
+    const t = triageFinding(finding!, DEFAULT_TRIAGE_CONFIG, new Date("2026-11-22T00:00:00Z"));
+    expect(t).toMatchObject({
+      actionable: false,
+      reason: "the source reports it suppressed",
+      gate: { gate: "record_only" },
+    });
+  });
+});

@@ -184,7 +184,7 @@ describe("prisma parser", () => {
     ]);
     expect(r.findings.map((f) => [f.source.findingId, f.status, f.resource.cloud])).toEqual([
       ["P-900001", "failed", "aws"],
-      ["P-900002", "failed", "aws"],
+      ["P-900002", "suppressed", "aws"],
       ["P-900003", "resolved", undefined],
     ]);
     expect(r.findings[0]).toMatchObject({

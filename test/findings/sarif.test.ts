@@ -116,18 +116,18 @@ describe("SARIF 2.1.0", () => {
     expect(r.findings[1]!.source.findingId).toBe(`${r.findings[0]!.source.findingId}#2`);
   });
 
-  it("reads Checkov's skipped checks (suppressions) as resolved, without inventing a severity", () => {
+  it("reads Checkov's skipped checks (suppressions) as suppressed, without inventing a severity", () => {
     const doc = load("checkov-suppressed.sarif");
     const r = sarifParser.parse(doc, ctx);
     expect(r.findings).toHaveLength(6);
-    expect(r.findings.every((f) => f.status === "resolved")).toBe(true);
+    expect(r.findings.every((f) => f.status === "suppressed")).toBe(true);
     expect(r.findings[0]).toEqual({
       source: { tool: "checkov", format: "sarif", findingId: expect.any(String) },
       rule: { nativeId: "CKV_AWS_56", catalogId: "aws-s3-public-access-block" },
       title: "Ensure S3 bucket has 'restrict_public_bucket' enabled",
       severity: { native: "", normalized: "info" },
       resource: { file: "buckets.tf", line: 54 },
-      status: "resolved",
+      status: "suppressed",
       context: { dataSensitivity: [] },
       raw: doc.runs[0].results[0],
     });
@@ -216,7 +216,7 @@ describe("SARIF 2.1.0", () => {
       withResult({ suppressions: [{ kind: "external", status: "underReview" }] }).findings[0]!.status,
     ).toBe("failed");
     expect(withResult({ suppressions: [{ kind: "inSource", status: "accepted" }] }).findings[0]!.status).toBe(
-      "resolved",
+      "suppressed",
     );
     expect(withResult({ kind: "notApplicable" }).rejected[0]).toMatchObject({
       path: "$.runs[0].results[0].kind",

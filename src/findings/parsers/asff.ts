@@ -23,7 +23,7 @@
 //     Workflow.Status RESOLVED        → resolved (set by a person or by Security Hub when the check passes)
 //     Compliance.Status WARNING / NOT_AVAILABLE → rejected: the check could not be evaluated, nothing to fix
 //     anything else (FAILED, no Compliance: GuardDuty, Inspector…) → failed
-//   Workflow.Status SUPPRESSED stays "failed": the model has no "suppressed" status (see the report).
+//   Workflow.Status SUPPRESSED      → suppressed (someone accepted the risk in Security Hub)
 // - severity: Severity.Label; when a (pre-2020) finding has no Label, Severity.Normalized (0–100) mapped with
 //   the AWS table (0 informational, 1–39 low, 40–69 medium, 70–89 high, 90–100 critical).
 
@@ -138,6 +138,7 @@ function statusOf(f: AsffFinding): Finding["status"] {
   const compliance = f.Compliance?.Status;
   if (compliance === "PASSED") return "passed";
   if (f.Workflow?.Status === "RESOLVED") return "resolved";
+  if (f.Workflow?.Status === "SUPPRESSED") return "suppressed";
   if (compliance === "WARNING" || compliance === "NOT_AVAILABLE") {
     throw new RecordError(
       `Compliance.Status ${compliance}: Security Hub could not evaluate the check, so there is nothing to fix`,

@@ -4,7 +4,7 @@
 // scanned — a summary-only document {"passed":0,"failed":0,"skipped":0,…,"checkov_version"}.
 //
 // Mapping (checkov/common/output/record.py, report.py):
-// - every passed/failed/skipped check is one finding: status passed / failed / resolved.
+// - every passed/failed/skipped check is one finding: status passed / failed / suppressed.
 //   Skipped = suppressed by the user (`#checkov:skip=ID:reason` or --skip-check): the check did
 //   fail, and a person decided not to fix it, so it is neither an open failure (fixloop must not
 //   open a PR against that decision) nor a pass. Its suppress_comment stays in `raw`; it is NOT put
@@ -55,7 +55,7 @@ type CheckRecord = z.infer<typeof CheckRecord>;
 const LISTS = [
   ["passed_checks", "passed"],
   ["failed_checks", "failed"],
-  ["skipped_checks", "resolved"],
+  ["skipped_checks", "suppressed"],
 ] as const;
 
 const TERRAFORM_TYPES = new Set(["terraform", "terraform_plan", "terraform_json"]);

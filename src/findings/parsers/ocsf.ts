@@ -10,7 +10,7 @@
 //   OCSF allows several resources: one Finding per resource, `${uid}#${resource.uid}` when there are several.
 // - status: status "Resolved" → resolved; status_code PASS → passed, FAIL → failed; MANUAL is rejected (Prowler
 //   could not decide, nothing to fix); without status_code, compliance.status Pass/Fail (Warning rejected).
-//   A muted Prowler finding (status "Suppressed") stays failed: the model has no "suppressed" status.
+//   A muted Prowler finding (status "Suppressed") → suppressed.
 // - severity: `severity` (Informational, Low, Medium, High, Critical; Fatal → critical), else severity_id 1–6.
 // - timestamps: Prowler writes created_time as epoch SECONDS (int(datetime.timestamp())) and created_time_dt as a
 //   naive local datetime without an offset. Epoch numbers are used (> 1e11 read as milliseconds, the OCSF unit);
@@ -149,6 +149,7 @@ function severityOf(f: OcsfFinding): { native: string; normalized: Severity } {
 
 function statusOf(f: OcsfFinding): Finding["status"] {
   if (f.status?.toLowerCase() === "resolved") return "resolved";
+  if (f.status?.toLowerCase() === "suppressed") return "suppressed";
   const code = f.status_code?.toUpperCase();
   if (code === "PASS") return "passed";
   if (code === "FAIL") return "failed";

@@ -11,7 +11,7 @@
 // Mapping: findingId = alert id (P-…); nativeId = policyId (Prisma has no short check id; catalog lookup by
 // policyId); severity = policy.severity / severity, REQUIRED (an alert fetched without policy details has
 // none and is rejected rather than guessed); status open / pending_resolution → failed, resolved → resolved,
-// dismissed / snoozed → failed (the model has no "suppressed"); a webhook alert without a status field is an
+// dismissed / snoozed → suppressed; a webhook alert without a status field is an
 // open alert (Prisma notifies on open alerts; resolved/dismissed notifications carry their status).
 // Timestamps are epoch milliseconds.
 
@@ -87,8 +87,8 @@ function locate(doc: unknown): { records: unknown[]; base: string; indexed: bool
 const STATUS: Record<string, Finding["status"]> = {
   open: "failed",
   pending_resolution: "failed",
-  dismissed: "failed",
-  snoozed: "failed",
+  dismissed: "suppressed",
+  snoozed: "suppressed",
   resolved: "resolved",
 };
 const CLOUDS: Record<string, "aws" | "azure" | "gcp"> = { aws: "aws", azure: "azure", gcp: "gcp" };

@@ -264,7 +264,7 @@ function statusOf(result: Result): Finding["status"] {
     );
   const s = result.suppressions ?? [];
   const suppressed = s.length > 0 && s.every((x) => x.status === undefined || x.status === "accepted");
-  return suppressed ? "resolved" : "failed";
+  return suppressed ? "suppressed" : "failed";
 }
 
 function idOf(result: Result, tool: string, ruleId: string, file?: string, line?: number): string {

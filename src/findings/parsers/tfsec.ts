@@ -72,27 +72,21 @@ function addressFromDescription(description: string): string | undefined {
   return ADDRESS.test(address) ? address : undefined;
 }
 
-function status(r: Record): "failed" | "passed" {
+function status(r: Record): "failed" | "passed" | "suppressed" {
   if (typeof r.status === "number") {
     if (r.status === 0) return "failed";
     if (r.status === 1) return "passed";
-    throw new RecordError(
-      r.status === 2
-        ? "status 2 (ignored by a tfsec:ignore comment or --exclude) has no equivalent finding status"
-        : `unknown status ${r.status} (expected 0 failed or 1 passed)`,
-      ["status"],
-    );
+    if (r.status === 2) return "suppressed"; // ignored by a tfsec:ignore comment or --exclude
+    throw new RecordError(`unknown status ${r.status} (expected 0 failed, 1 passed or 2 ignored)`, [
+      "status",
+    ]);
   }
   if (typeof r.status === "string") {
     const s = r.status.toLowerCase();
     if (s === "failed") return "failed";
     if (s === "passed") return "passed";
-    throw new RecordError(
-      s === "ignored"
-        ? 'status "ignored" (by a tfsec:ignore comment or --exclude) has no equivalent finding status'
-        : `unknown status "${r.status}" (expected failed or passed)`,
-      ["status"],
-    );
+    if (s === "ignored") return "suppressed";
+    throw new RecordError(`unknown status "${r.status}" (expected failed, passed or ignored)`, ["status"]);
   }
   return r.passed === true ? "passed" : "failed";
 }

@@ -53,7 +53,12 @@ const Result = z.object({
 
 /** Trivy statuses: a check that failed, passed (listed with --include-non-failures), or was
  *  waived by an exception. The Finding model has no "waived" status: those are rejected with why. */
-const STATUS: Record<string, "failed" | "passed"> = { FAIL: "failed", PASS: "passed" };
+// EXCEPTION: the check was waived by a Trivy exception (policy or .trivyignore).
+const STATUS: Record<string, "failed" | "passed" | "suppressed"> = {
+  FAIL: "failed",
+  PASS: "passed",
+  EXCEPTION: "suppressed",
+};
 
 const CLOUDS: Record<string, "aws" | "azure" | "gcp"> = {
   aws: "aws",
@@ -97,12 +102,7 @@ function toFinding(
     );
   const status = own(STATUS, m.Status);
   if (!status)
-    throw new RecordError(
-      m.Status === "EXCEPTION"
-        ? "status EXCEPTION (the check was waived by a Trivy exception) has no equivalent finding status"
-        : `unknown status "${m.Status}" (expected FAIL or PASS)`,
-      ["Status"],
-    );
+    throw new RecordError(`unknown status "${m.Status}" (expected FAIL, PASS or EXCEPTION)`, ["Status"]);
   const cause = m.CauseMetadata;
   // `trivy aws` (cloud scans) names the resource by ARN, config scans by Terraform address.
   const arn = cause.Resource?.startsWith("arn:") ? cause.Resource : undefined;

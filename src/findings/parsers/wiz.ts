@@ -13,7 +13,7 @@
 //
 // Mapping: findingId = issue.id; nativeId = control.id (catalog: sourceCloudConfigurationRuleId first, then
 // control.id); severity = issue.severity, else control.severity; status OPEN / IN_PROGRESS → failed,
-// RESOLVED → resolved, REJECTED → failed (the model has no "suppressed"); the resource's cloud id is
+// RESOLVED → resolved, REJECTED → suppressed; the resource's cloud id is
 // providerId, else `resource.id` (the default template puts providerId there): an ARN goes to resource.arn.
 // An unrendered template value ("{{issue.severity}}") fails validation like any other bad value.
 
@@ -65,7 +65,7 @@ const timestamp = (...c: (string | undefined)[]) =>
 const STATUS: Record<string, Finding["status"]> = {
   OPEN: "failed",
   IN_PROGRESS: "failed",
-  REJECTED: "failed",
+  REJECTED: "suppressed",
   RESOLVED: "resolved",
 };
 
