@@ -46,9 +46,13 @@ export function triageFinding(finding: Finding, config: TriageConfig, now: Date)
   const detected = finding.firstSeen ?? now.toISOString();
   let actionable = true;
   let reason = gate.reason;
+  const file = finding.resource.file;
   if (finding.status !== "failed") {
     actionable = false;
     reason = `the source reports it ${finding.status}`;
+  } else if (file && !/\.tf(\.json)?$/.test(file)) {
+    actionable = false;
+    reason = `not a Terraform resource (${file}): recorded only`;
   } else if (!rule && unspecified) {
     reason = `${gate.reason}; the source names no check, so fixloop runs its catalog on the located block`;
   } else if (!rule) {

@@ -65,3 +65,17 @@ describe("accepted risk", () => {
     });
   });
 });
+
+describe("findings fixloop cannot act on", () => {
+  it("are reported with the reason, not dropped", async () => {
+    const { triageFinding } = await import("../../src/ingest/triage-finding.ts");
+    const { DEFAULT_TRIAGE_CONFIG } = await import("../../src/triage/config.ts");
+    const doc = JSON.parse(readFileSync(join(ROOT, "trivy/misconfigurations_and_secrets.json"), "utf8"));
+    const now = new Date("2026-11-22T00:00:00Z");
+    const docker = parseFindings(doc, ctx).findings.find((f) => f.resource.file === "Dockerfile")!;
+    expect(triageFinding(docker, DEFAULT_TRIAGE_CONFIG, now)).toMatchObject({
+      actionable: false,
+      reason: "not a Terraform resource (Dockerfile): recorded only",
+    });
+  });
+});
