@@ -3,6 +3,8 @@
 // line endings and `=` alignment (the layout `terraform fmt` gives).
 
 import type { Attribute, Block, BodyItem, HclFile } from "./ast.ts";
+import { Lexer } from "./lexer.ts";
+import { LineIndex } from "./positions.ts";
 
 export type EditOp =
   /** Set attribute `name` of `block` to the HCL expression `value` (replaces or adds it). */
@@ -11,6 +13,13 @@ export type EditOp =
   | { kind: "remove"; block: Block; name: string }
   /** Add a block (HCL text, unindented) inside `parent`, or at top level (after `after`, else at the end). */
   | { kind: "addBlock"; parent: Block | null; text: string; after?: Block };
+
+/** Comment texts inside [start, end) of `text`, found by the lexer (a `#` in a string is not one). */
+function commentsWithin(text: string, start: number, end: number): string[] {
+  if (!/#|\/\/|\/\*/.test(text.slice(start, end))) return [];
+  const tokens = new Lexer(text, new LineIndex(text), "<edit>", start, end).tokenize();
+  return tokens.filter((t) => t.kind === "comment").map((t) => t.text.trim());
+}
 
 export interface Splice {
   start: number;
@@ -91,8 +100,22 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
       const existing = op.block.body.find(
         (i): i is Attribute => i.kind === "attribute" && i.name === op.name,
       );
-      if (existing) splices.push({ start: existing.expr.start, end: existing.expr.end, text: op.value });
-      else additions.set(op.block, [...(additions.get(op.block) ?? []), { name: op.name, value: op.value }]);
+      if (existing) {
+        splices.push({ start: existing.expr.start, end: existing.expr.end, text: op.value });
+        // Comments inside the value being replaced (`[ # why`, `"10.0.0.0/8", # office`) are kept,
+        // moved to their own lines above the attribute, so no reviewer's note is lost.
+        const comments = commentsWithin(text, existing.expr.start, existing.expr.end);
+        if (comments.length > 0) {
+          const lineStart = lineStartOf(text, existing.start);
+          const indent = indentAt(text, existing.start);
+          splices.push({
+            start: lineStart,
+            end: lineStart,
+            text: comments.map((c) => `${indent}${c}${eol}`).join(""),
+          });
+        }
+      } else
+        additions.set(op.block, [...(additions.get(op.block) ?? []), { name: op.name, value: op.value }]);
     } else if (op.kind === "remove") {
       const existing = op.block.body.find(
         (i): i is Attribute => i.kind === "attribute" && i.name === op.name,

@@ -119,3 +119,31 @@ describe("format-preserving edits, verified", () => {
     expect(!r.ok && r.reason).toMatch(/the patch changes more than intended|would not parse|not valid HCL/);
   });
 });
+
+describe("comments in a replaced value", () => {
+  it("are kept on their own lines above the attribute", async () => {
+    const text = [
+      'resource "aws_security_group_rule" "ssh" {',
+      '  type = "ingress"',
+      "  cidr_blocks = [ # requested in OPS-123",
+      '    "0.0.0.0/0", # temporary',
+      "  ]",
+      "}",
+      "",
+    ].join("\n");
+    const r = await patch(text, ([b]) => [
+      { kind: "set", block: b!, name: "cidr_blocks", value: "var.ssh_allowed_cidrs" },
+    ]);
+    expect(r.ok && r.after).toBe(
+      [
+        'resource "aws_security_group_rule" "ssh" {',
+        '  type = "ingress"',
+        "  # requested in OPS-123",
+        "  # temporary",
+        "  cidr_blocks = var.ssh_allowed_cidrs",
+        "}",
+        "",
+      ].join("\n"),
+    );
+  });
+});
