@@ -71,6 +71,10 @@ export const TriageConfigSchema = z.strictObject({
         .default(90 * 24),
     })
     .default({ critical: 48, high: 168, medium: 720, low: 2160 }),
+  /** Cloud account / subscription / project → environment, for findings that do not say. */
+  accountEnvironments: z.record(z.string(), z.string()).default({}),
+  /** Resource tag keys that name the environment, tried in order (matched case-insensitively). */
+  environmentTags: z.array(z.string()).default(["environment", "env", "stage"]),
   /** Environment names that count as production (matched case-insensitively). */
   productionEnvironments: z.array(z.string()).default(["prod", "production", "prd", "live"]),
 });

@@ -60,7 +60,7 @@ export function trueRisk(finding: Finding, config: TriageConfig, inputs: RiskInp
     });
   }
   if (ctx.attackPath) factors.push({ name: "attackPath", value: "on an attack path", weight: w.attackPath });
-  const environment = ctx.environment ?? inputs.environment;
+  const environment = ctx.environment ?? inputs.environment ?? environmentOf(finding, config);
   if (environment) {
     const prod = config.productionEnvironments.some((e) => e.toLowerCase() === environment.toLowerCase());
     factors.push({ name: "environment", value: environment, weight: prod ? w.production : w.nonProduction });
@@ -81,4 +81,18 @@ export function trueRisk(finding: Finding, config: TriageConfig, inputs: RiskInp
   const words = factors.map((f) => f.value).join(" × ");
   const explanation = `${tier[0]!.toUpperCase()}${tier.slice(1)} risk (${score}/100): ${words}.`;
   return { score, tier, factors, explanation };
+}
+
+/** The environment from the resource's tags, else from the account mapping in the configuration. */
+export function environmentOf(finding: Finding, config: TriageConfig): string | undefined {
+  const tags = finding.resource.tags ?? {};
+  const byKey = new Map(Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const key of config.environmentTags) {
+    const v = byKey.get(key.toLowerCase());
+    if (v) return v;
+  }
+  const account = finding.resource.account;
+  return account && Object.hasOwn(config.accountEnvironments, account)
+    ? config.accountEnvironments[account]
+    : undefined;
 }

@@ -129,3 +129,28 @@ describe("SLA and dedupe", () => {
     expect(dedupeKey(hub)).toMatch(/^[0-9a-f]{24}$/);
   });
 });
+
+describe("environment", () => {
+  it("comes from the finding, else a resource tag, else the account mapping", () => {
+    const cfg = TriageConfigSchema.parse({
+      accountEnvironments: { "123456789012": "prod", "210987654321": "dev" },
+    });
+    const byTag = trueRisk(
+      finding({ resource: { arn: "arn:aws:s3:::b", tags: { Env: "staging" }, account: "123456789012" } }),
+      cfg,
+    );
+    expect(byTag.factors.find((f) => f.name === "environment")).toEqual({
+      name: "environment",
+      value: "staging",
+      weight: 0.6,
+    });
+    const byAccount = trueRisk(finding(), cfg);
+    expect(byAccount.factors.find((f) => f.name === "environment")).toEqual({
+      name: "environment",
+      value: "prod",
+      weight: 1.25,
+    });
+    expect(byAccount.score).toBe(56); // 45 × 1.25
+    expect(trueRisk(finding(), config).factors.map((f) => f.name)).toEqual(["severity"]);
+  });
+});
