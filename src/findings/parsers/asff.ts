@@ -68,7 +68,8 @@ const AsffFinding = z.object({
       Recommendation: z.object({ Text: z.string().optional(), Url: z.string().optional() }).optional(),
     })
     .optional(),
-  ProductFields: z.record(z.string(), z.unknown()).optional(),
+  // Only ControlId is read from it; a custom check avoids zod walking every vendor key.
+  ProductFields: z.custom<Record<string, unknown>>(isObject, "expected an object").optional(),
   Resources: z.array(Resource).min(1),
   Compliance: z
     .object({ Status: z.string().optional(), SecurityControlId: z.string().optional() })
