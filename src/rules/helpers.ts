@@ -1,7 +1,7 @@
 // Building blocks shared by rules: reading values from a resource, and `attributeRule`, the
 // factory for the common shape "this (possibly nested) attribute must have a safe value".
 
-import { type Attribute, attribute, type Block, blocksOf } from "../hcl/ast.ts";
+import { type Attribute, attribute, type Block, blocksOf, type Expr } from "../hcl/ast.ts";
 import { evaluate, type Resolved, type Value } from "../hcl/evaluate.ts";
 import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
 import type { Detection, FixPlan, Rule, RuleAliases, RuleContext, Severity } from "./types.ts";
@@ -10,23 +10,33 @@ export function managedResources(index: TerraformIndex, types: readonly string[]
   return index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
 }
 
+/** Static value of an expression of `resource`, in its module's scope (var defaults, tfvars, locals). */
+export function resolveExpr(index: TerraformIndex, resource: Resource, expr: Expr): Resolved {
+  const mod = index.modules.get(resource.module);
+  return evaluate(expr, mod ? moduleScope(mod) : { variable: () => undefined, local: () => undefined });
+}
+
 /** Resolves an attribute of a block in the resource's module scope. */
 export function resolveIn(
   index: TerraformIndex,
   resource: Resource,
   attr: Attribute | undefined,
 ): Resolved | undefined {
-  if (!attr) return undefined;
-  const mod = index.modules.get(resource.module);
-  return mod
-    ? evaluate(attr.expr, moduleScope(mod))
-    : evaluate(attr.expr, { variable: () => undefined, local: () => undefined });
+  return attr ? resolveExpr(index, resource, attr.expr) : undefined;
+}
+
+/** Source text of a node of `resource`'s file, as written. */
+export function sourceText(
+  index: TerraformIndex,
+  resource: Resource,
+  node: { start: number; end: number },
+): string {
+  return (index.files.get(resource.file)?.text ?? "").slice(node.start, node.end);
 }
 
 /** Text of an attribute's expression as written, e.g. `var.encrypted`. */
 export function exprText(index: TerraformIndex, resource: Resource, attr: Attribute): string {
-  const text = index.files.get(resource.file)?.text ?? "";
-  return text.slice(attr.expr.start, attr.expr.end);
+  return sourceText(index, resource, attr.expr);
 }
 
 export function isLiteral(attr: Attribute): boolean {

@@ -146,13 +146,9 @@ export function stringList(r: Resolved | undefined): Value[] | undefined {
   return [r.value];
 }
 
-export function sourceText(
-  index: TerraformIndex,
-  resource: Resource,
-  node: { start: number; end: number },
-): string {
-  return (index.files.get(resource.file)?.text ?? "").slice(node.start, node.end);
-}
+import { sourceText } from "./helpers.ts";
+
+export { sourceText };
 
 /**
  * Splits a list attribute written as a tuple into the items to keep and the world items to drop.

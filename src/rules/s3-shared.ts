@@ -7,7 +7,7 @@ import { attribute, type Block, blocksOf, type Expr, traversals } from "../hcl/a
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate, type Resolved } from "../hcl/evaluate.ts";
 import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
-import { managedResources } from "./helpers.ts";
+import { managedResources, resolveExpr, sourceText } from "./helpers.ts";
 import type { FixPlan } from "./types.ts";
 
 export const S3_BUCKET = "aws_s3_bucket";
@@ -15,17 +15,6 @@ export const S3_VERSIONING = "aws_s3_bucket_versioning";
 export const S3_ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration";
 export const S3_ACL = "aws_s3_bucket_acl";
 export const S3_PUBLIC_ACCESS_BLOCK = "aws_s3_bucket_public_access_block";
-
-const EMPTY_SCOPE = { variable: () => undefined, local: () => undefined };
-
-function resolveExpr(index: TerraformIndex, resource: Resource, expr: Expr): Resolved {
-  const mod = index.modules.get(resource.module);
-  return evaluate(expr, mod ? moduleScope(mod) : EMPTY_SCOPE);
-}
-
-function sourceText(index: TerraformIndex, resource: Resource, node: { start: number; end: number }): string {
-  return (index.files.get(resource.file)?.text ?? "").slice(node.start, node.end);
-}
 
 /**
  * How a split resource relates to a bucket:
