@@ -2,6 +2,7 @@
 // `security-severity`, results with a %SRCROOT%-relative location and a stable fingerprint.
 
 import { createHash } from "node:crypto";
+import type { Log } from "sarif";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
 
 /** GitHub maps security-severity to levels: >9 critical, 7–8.9 high, 4–6.9 medium, <4 low. */
@@ -18,7 +19,8 @@ const LEVEL: Record<Rule["severity"], "error" | "warning" | "note"> = {
   low: "note",
 };
 
-export function toSarif(detections: Detection[], rules: readonly Rule[], version: string): object {
+/** Typed against @types/sarif, so the log's structure is checked against the 2.1.0 spec at compile time. */
+export function toSarif(detections: Detection[], rules: readonly Rule[], version: string): Log {
   const used = rules.filter((r) => detections.some((d) => d.ruleId === r.id));
   const ruleIndex = new Map(used.map((r, i) => [r.id, i]));
   return {
