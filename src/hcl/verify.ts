@@ -34,6 +34,10 @@ function memo<T>(fn: (text: string) => Promise<T>, size = 32): (text: string) =>
 
 const parseMemo = memo(async (text) => (await parse("file.tf", text)) as Json);
 
+/** The few distinct values and blocks rules write recur in every fix: a memo of their own, so
+ *  that large files passing through parseMemo do not evict them. */
+const snippetJson = memo(async (text) => (await parse("snippet.tf", text)) as Json, 256);
+
 async function hclToJson(path: string, text: string): Promise<Json> {
   try {
     return await parseMemo(text);
@@ -107,12 +111,12 @@ async function expectedJson(file: HclFile, before: Json, ops: EditOp[]): Promise
     if (!target || typeof target !== "object")
       throw new Error(`block ${parentPath.join(".")} not found in parsed file`);
     if (op.kind === "set") {
-      const parsed = (await hclToJson("value.tf", `${op.name} = ${op.value}\n`)) as Record<string, Json>;
+      const parsed = (await snippetJson(`${op.name} = ${op.value}\n`)) as Record<string, Json>;
       target[op.name] = parsed[op.name] ?? null;
     } else if (op.kind === "remove") {
       delete target[op.name];
     } else {
-      mergeBlocks(target, (await hclToJson("block.tf", `${op.text}\n`)) as Record<string, Json>);
+      mergeBlocks(target, (await snippetJson(`${op.text}\n`)) as Record<string, Json>);
     }
   }
   return expected;
