@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Starts a throw-away PostgreSQL server on loopback for the store tests and the benchmark, from
+# the distribution's packages (installed here if missing), and prints the export line to use:
+#
+#   eval "$(scripts/postgres-test-server.sh start)"   # sets FIXLOOP_TEST_DATABASE_URL
+#   scripts/postgres-test-server.sh stop
+#
+# The cluster lives in a temporary directory (PGTEST_DIR, default /tmp/fixloop-pgtest), trusts
+# loopback connections only, and is deleted by `stop`.
+set -euo pipefail
+
+dir="${PGTEST_DIR:-/tmp/fixloop-pgtest}"
+port="${PGTEST_PORT:-54329}"
+# fsync off by default: a test server that is thrown away needs no crash durability. The
+# benchmark's PostgreSQL figures are measured with PGTEST_FSYNC=on (see docs/benchmarks.md).
+fsync="${PGTEST_FSYNC:-off}"
+
+find_bin() {
+  local b
+  b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  if [[ -n "$b" && -x "$b/initdb" ]]; then echo "$b"; return; fi
+  return 1
+}
+
+install_postgres() {
+  echo "installing PostgreSQL from the distribution's packages" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get install -y --no-install-recommends postgresql >&2 ||
+    { $sudo apt-get update >&2 && $sudo apt-get install -y --no-install-recommends postgresql >&2; }
+}
+
+# PostgreSQL refuses to run as root: as root, run the server as the distribution's postgres user.
+as_owner() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "${1:-}" in
+start)
+  bin=$(find_bin) || { install_postgres; bin=$(find_bin); }
+  if [[ -f "$dir/data/postmaster.pid" ]] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    echo "export FIXLOOP_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
+    exit 0
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  [[ $(id -u) -eq 0 ]] && chown postgres "$dir"
+  as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+    { cat "$dir/initdb.log" >&2; exit 1; }
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=$fsync -c max_connections=200" start >&2 ||
+    { cat "$dir/server.log" >&2; exit 1; }
+  echo "export FIXLOOP_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
+  ;;
+stop)
+  bin=$(find_bin) || exit 0
+  [[ -d "$dir/data" ]] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
+  rm -rf "$dir"
+  ;;
+*)
+  echo "usage: $0 start|stop" >&2
+  exit 2
+  ;;
+esac

@@ -1,0 +1,219 @@
+// Persisting triaged findings: new ones are admitted (their audit trail and their first job
+// written in the same transaction), known ones are refreshed (last seen, source status), and a
+// source's pass or fail for a finding fixloop is working on is kept as runtime re-scan evidence.
+// One transaction per call: either the whole document is stored or nothing is.
+
+import { admissionPath, OPEN_STATES, reingestTransition } from "../lifecycle/admission.ts";
+import { changeStateIn } from "../lifecycle/change-state.ts";
+import type { AuditEvent, FindingState } from "../lifecycle/machine.ts";
+import { appendAuditEvents } from "../store/audit.ts";
+import { chunks, insertChunked } from "../store/chunks.ts";
+import { enqueueJobs, type NewJob } from "../store/jobs.ts";
+import type { NewFindingRow } from "../store/schema.ts";
+import type { Db, Store } from "../store/store.ts";
+import { type NewVerification, recordVerifications } from "../store/verifications.ts";
+import type { TriagedFinding } from "./triage-finding.ts";
+
+/** The job that locates, patches and opens the PR for a finding (run by the GitHub App). */
+export const REMEDIATE_JOB = "remediate";
+
+export type PersistOutcome =
+  /** First time seen: admitted with its audit trail. */
+  | "created"
+  /** Already known: last seen and source status refreshed. */
+  | "updated"
+  /** Not stored: a passing check for something never seen failing is not a finding. */
+  | "skipped";
+
+export interface PersistResult {
+  id: string;
+  /** The state after this ingest; null when skipped. */
+  state: FindingState | null;
+  outcome: PersistOutcome;
+  reason?: string;
+}
+
+interface KnownFinding {
+  state: FindingState;
+}
+
+const ms = (iso: string | undefined, fallback: number) => (iso ? Date.parse(iso) : fallback);
+
+function findingRow(t: TriagedFinding, state: FindingState, version: number, now: number): NewFindingRow {
+  const f = t.finding;
+  return {
+    id: t.dedupeKey,
+    state,
+    version,
+    rule_native_id: f.rule.nativeId,
+    rule_catalog_id: f.rule.catalogId,
+    title: f.title,
+    severity: f.severity.normalized,
+    risk_score: t.risk.score,
+    risk_tier: t.risk.tier,
+    risk: JSON.stringify(t.risk),
+    confidence: JSON.stringify(t.confidence),
+    gate: JSON.stringify(t.gate),
+    actionable: t.actionable ? 1 : 0,
+    resource: JSON.stringify(f.resource),
+    context: JSON.stringify(f.context),
+    owner_team: f.context.ownerTeam ?? null,
+    first_seen: ms(f.firstSeen, now),
+    last_seen: ms(f.lastSeen, now),
+    sla_due: Date.parse(t.slaDue),
+    sla_breached_at: null,
+    verification_deadline: null,
+    verification_overdue_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+async function loadKnown(tx: Db, ids: string[]): Promise<Map<string, KnownFinding>> {
+  const known = new Map<string, KnownFinding>();
+  for (const part of chunks(ids)) {
+    const rows = await tx.selectFrom("findings").select(["id", "state"]).where("id", "in", part).execute();
+    for (const r of rows) known.set(r.id, { state: r.state as FindingState });
+  }
+  return known;
+}
+
+/** The source rows to upsert, one per (finding, tool, source id); a later record in the document wins. */
+function sourceRows(triaged: readonly TriagedFinding[], now: number) {
+  const rows = new Map<string, ReturnType<typeof sourceRow>>();
+  for (const t of triaged) {
+    const row = sourceRow(t, now);
+    rows.set(`${row.finding_id}\n${row.tool}\n${row.source_finding_id}`, row);
+  }
+  return [...rows.values()];
+}
+
+function sourceRow(t: TriagedFinding, now: number) {
+  const f = t.finding;
+  const lastSeen = ms(f.lastSeen, now);
+  return {
+    finding_id: t.dedupeKey,
+    tool: f.source.tool,
+    format: f.source.format,
+    source_finding_id: f.source.findingId,
+    status: f.status,
+    first_seen: ms(f.firstSeen, lastSeen),
+    last_seen: lastSeen,
+    raw: JSON.stringify(f.raw ?? null),
+  };
+}
+
+/** Runtime re-scan evidence: the source's own view of a resource fixloop is working on. */
+function runtimeEvidence(t: TriagedFinding, state: FindingState, now: number): NewVerification | undefined {
+  const f = t.finding;
+  const passed = f.status === "passed" || f.status === "resolved";
+  const failedAfterMerge = f.status === "failed" && (state === "merged" || state === "verifying");
+  if (!(passed && OPEN_STATES.has(state)) && !failedAfterMerge) return undefined;
+  return {
+    findingId: t.dedupeKey,
+    kind: "runtime",
+    result: passed ? "passed" : "failed",
+    checkedBy: f.source.tool,
+    observedAt: ms(f.lastSeen, now),
+    detail: `${f.source.tool} reports ${f.rule.nativeId} ${f.status} for ${f.resource.arn ?? f.resource.id ?? f.resource.name ?? f.resource.terraformAddress ?? "the resource"} (${f.source.findingId})`,
+    links: {},
+  };
+}
+
+export async function persistFindings(
+  store: Store,
+  triaged: readonly TriagedFinding[],
+): Promise<PersistResult[]> {
+  const now = store.now();
+  return store.transaction((tx) => persistIn(tx, triaged, now));
+}
+
+async function persistIn(tx: Db, triaged: readonly TriagedFinding[], now: number): Promise<PersistResult[]> {
+  const ids = [...new Set(triaged.map((t) => t.dedupeKey))];
+  const known = await loadKnown(tx, ids);
+
+  const newRows: NewFindingRow[] = [];
+  const events: AuditEvent[] = [];
+  const jobs: NewJob[] = [];
+  const evidence: NewVerification[] = [];
+  const stored: TriagedFinding[] = [];
+  const results: PersistResult[] = [];
+  // Several records of one document can share a dedupe key (two sources, or one source twice):
+  // the first failing one admits the finding, the others are its sources.
+  const admitted = new Map<string, FindingState>();
+  const lastSeenByValue = new Map<number, string[]>();
+
+  for (const t of triaged) {
+    const id = t.dedupeKey;
+    const prior =
+      known.get(id) ?? (admitted.has(id) ? { state: admitted.get(id) as FindingState } : undefined);
+    if (!prior) {
+      if (t.finding.status === "passed" || t.finding.status === "resolved") {
+        results.push({
+          id,
+          state: null,
+          outcome: "skipped",
+          reason: `the source reports it ${t.finding.status} and it was never seen failing`,
+        });
+        continue;
+      }
+      const path = admissionPath(t, new Date(now));
+      const state = path[path.length - 1]?.to as FindingState;
+      newRows.push(findingRow(t, state, path.length, now));
+      events.push(...path);
+      if (state === "fixing")
+        jobs.push({ kind: REMEDIATE_JOB, payload: { findingId: id }, uniqueKey: `${REMEDIATE_JOB}:${id}` });
+      admitted.set(id, state);
+      stored.push(t);
+      results.push({ id, state, outcome: "created" });
+      continue;
+    }
+    stored.push(t);
+    let state = prior.state;
+    if (known.has(id)) {
+      const change = reingestTransition(state, t);
+      if (change) {
+        await changeStateIn(tx, { findingId: id, ...change }, now);
+        state = change.to;
+        known.set(id, { state });
+      }
+      const seen = ms(t.finding.lastSeen, now);
+      lastSeenByValue.set(seen, [...(lastSeenByValue.get(seen) ?? []), id]);
+    }
+    const proof = runtimeEvidence(t, state, now);
+    if (proof) evidence.push(proof);
+    results.push({ id, state, outcome: known.has(id) ? "updated" : "created" });
+  }
+
+  await insertChunked(newRows, (rows) => tx.insertInto("findings").values(rows).execute());
+  await appendAuditEvents(tx, events);
+  await upsertSources(tx, sourceRows(stored, now));
+  // Findings of one scan share their last-seen time, so this is one UPDATE per scan time.
+  for (const [seen, seenIds] of lastSeenByValue)
+    for (const part of chunks(seenIds))
+      await tx
+        .updateTable("findings")
+        .set({ last_seen: seen, updated_at: now })
+        .where("id", "in", part)
+        .where("last_seen", "<", seen)
+        .execute();
+  await recordVerifications(tx, evidence);
+  await enqueueJobs(tx, jobs, now);
+  return results;
+}
+
+async function upsertSources(tx: Db, rows: ReturnType<typeof sourceRow>[]): Promise<void> {
+  await insertChunked(rows, (part) =>
+    tx
+      .insertInto("finding_sources")
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(["finding_id", "tool", "source_finding_id"]).doUpdateSet((eb) => ({
+          status: eb.ref("excluded.status"),
+          last_seen: eb.ref("excluded.last_seen"),
+          raw: eb.ref("excluded.raw"),
+        })),
+      )
+      .execute(),
+  );
+}

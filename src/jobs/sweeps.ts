@@ -1,0 +1,75 @@
+// Scheduled sweeps: the periodic checks that make sure nothing waits forever, whatever events
+// were missed. Each is a recurring job (unique key, rescheduled when it completes), so however
+// many replicas run, one sweep of each kind is queued at a time.
+
+import { expireExceptions } from "../lifecycle/exceptions.ts";
+import { enqueueJobs } from "../store/jobs.ts";
+import type { Store } from "../store/store.ts";
+import type { JobHandler } from "./worker.ts";
+
+/** States in which an SLA no longer runs: the finding is fixed, accepted or waived. */
+const SLA_STOPPED = ["resolved", "suppressed", "excepted"] as const;
+
+/** Marks findings whose SLA due date has passed (once each); the GitHub layer tells the owners. */
+export async function sweepSlaBreaches(store: Store): Promise<number> {
+  const now = store.now();
+  const r = await store.db
+    .updateTable("findings")
+    .set({ sla_breached_at: now, updated_at: now })
+    .where("sla_due", "<", now)
+    .where("sla_breached_at", "is", null)
+    .where("state", "not in", SLA_STOPPED)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Marks merged fixes whose verification did not conclude within the configured window. */
+export async function sweepVerificationTimeouts(store: Store): Promise<number> {
+  const now = store.now();
+  const r = await store.db
+    .updateTable("findings")
+    .set({ verification_overdue_at: now, updated_at: now })
+    .where("state", "in", ["merged", "verifying"])
+    .where("verification_deadline", "<", now)
+    .where("verification_overdue_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function sweepExpiredExceptions(store: Store): Promise<number> {
+  return (await store.transaction((tx) => expireExceptions(tx, store.now()))).length;
+}
+
+interface Sweep {
+  every: number;
+  run: (store: Store) => Promise<number>;
+}
+
+const MINUTE = 60_000;
+
+/** The recurring jobs, by kind. */
+export const SWEEPS: Readonly<Record<string, Sweep>> = {
+  "sweep:sla": { every: 15 * MINUTE, run: sweepSlaBreaches },
+  "sweep:verification-timeout": { every: 15 * MINUTE, run: sweepVerificationTimeouts },
+  "sweep:exception-expiry": { every: 60 * MINUTE, run: sweepExpiredExceptions },
+};
+
+export const SWEEP_HANDLERS: Readonly<Record<string, JobHandler>> = Object.fromEntries(
+  Object.entries(SWEEPS).map(([kind, sweep]) => [
+    kind,
+    async (_payload, ctx) => {
+      await sweep.run(ctx.store);
+      return { rescheduleAt: ctx.store.now() + sweep.every };
+    },
+  ]),
+);
+
+/** Queues each sweep unless one is already queued or running (safe to call from every replica at start). */
+export async function scheduleSweeps(store: Store): Promise<number> {
+  const now = store.now();
+  return enqueueJobs(
+    store.db,
+    Object.keys(SWEEPS).map((kind) => ({ kind, payload: null, uniqueKey: kind, runAt: now })),
+    now,
+  );
+}

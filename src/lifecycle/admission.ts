@@ -1,0 +1,78 @@
+// Where a newly seen finding goes, decided from its triage alone (pure): every step is a checked
+// transition with its own audit event, so the trail reads new → triaged → fixing with the reason
+// for each step. Also what a re-ingest means for a finding that is already known.
+
+import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import { type Actor, type AuditEvent, type FindingState, transition } from "./machine.ts";
+
+const APP: Actor = { kind: "app" };
+
+export function ingestActor(t: TriagedFinding): Actor {
+  return { kind: "ingest", source: t.finding.source.tool };
+}
+
+/** The audit events that take a new finding from nothing to its first resting state. */
+export function admissionPath(t: TriagedFinding, at: Date): AuditEvent[] {
+  const f = t.finding;
+  const findingId = t.dedupeKey;
+  const events: AuditEvent[] = [];
+  let from: FindingState | null = null;
+  const step = (to: FindingState, actor: Actor, reason: string) => {
+    events.push(transition({ findingId, from, to, actor, reason, at }));
+    from = to;
+  };
+  step("new", ingestActor(t), `first seen in ${f.source.tool} (${f.source.format}) as ${f.source.findingId}`);
+  if (f.status === "suppressed") {
+    step(
+      "suppressed",
+      ingestActor(t),
+      `suppressed in ${f.source.tool}: the owners accepted or waived it there`,
+    );
+    return events;
+  }
+  step("triaged", APP, t.risk.explanation);
+  if (!t.actionable || t.gate.gate === "record_only") step("recorded_only", APP, t.reason);
+  else if (t.gate.gate === "pr_after_approval") step("awaiting_approval", APP, t.gate.reason);
+  else step("fixing", APP, t.gate.reason);
+  return events;
+}
+
+/** States in which a finding is still open work (a passing re-scan there is evidence of a fix). */
+export const OPEN_STATES: ReadonlySet<FindingState> = new Set<FindingState>([
+  "triaged",
+  "recorded_only",
+  "awaiting_approval",
+  "fixing",
+  "pr_open",
+  "merged",
+  "verifying",
+  "reopened",
+  "unlocatable",
+  "unfixable",
+  "false_positive_pending",
+  "closed_unmerged",
+]);
+
+/** A known finding seen again: the transition its new source status calls for, if any. */
+export function reingestTransition(
+  state: FindingState,
+  t: TriagedFinding,
+): { to: FindingState; actor: Actor; reason: string } | undefined {
+  const f = t.finding;
+  if (f.status === "failed" && state === "resolved")
+    return {
+      to: "reopened",
+      actor: ingestActor(t),
+      reason: `regression: ${f.source.tool} reports it failing again (${f.source.findingId}) after it was resolved`,
+    };
+  if (
+    f.status === "suppressed" &&
+    (state === "triaged" || state === "recorded_only" || state === "awaiting_approval")
+  )
+    return {
+      to: "suppressed",
+      actor: ingestActor(t),
+      reason: `suppressed in ${f.source.tool}: the owners accepted or waived it there`,
+    };
+  return undefined;
+}

@@ -1,0 +1,108 @@
+// Opens the database: a SQLite file under the data directory by default (zero set-up), or
+// PostgreSQL when a postgres:// URL is given (several app replicas on one database). Both come
+// back as the same typed Kysely handle; migrations run before it is returned.
+
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrate } from "./migrations.ts";
+import type { Database } from "./schema.ts";
+
+export type Engine = "sqlite" | "postgres";
+
+export interface StoreLocation {
+  /** postgres://… selects PostgreSQL; anything else is an error rather than a silent SQLite. */
+  databaseUrl?: string | undefined;
+  /** Where the SQLite file lives when no database URL is given. */
+  dataDir?: string | undefined;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Where it is, without credentials: the SQLite path or postgres://host:port/db. */
+  describe: string;
+}
+
+export const SQLITE_FILE = "fixloop.sqlite";
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+  } catch {
+    return "(unparseable database URL)";
+  }
+}
+
+// SQLite's plain BEGIN takes the write lock only at the first write, and a second process that
+// also read first then gets SQLITE_BUSY without waiting. BEGIN IMMEDIATE takes it up front, so
+// concurrent writers queue on busy_timeout instead of failing.
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver() {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    };
+    return driver;
+  }
+}
+
+function openSqlite(dataDir: string): OpenDatabase {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, SQLITE_FILE);
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma("journal_mode = WAL");
+  // WAL with NORMAL sync is durable against process crashes (the case the job lease covers);
+  // only an OS crash can lose the last transactions.
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 10000");
+  sqlite.pragma("foreign_keys = ON");
+  return {
+    db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }),
+    engine: "sqlite",
+    describe: file,
+  };
+}
+
+function openPostgres(url: string): OpenDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Timestamps are bigint epoch milliseconds; they fit a JS number exactly (< 2^53).
+    types: {
+      getTypeParser: (oid: number, format?: "text" | "binary") =>
+        oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as "text"),
+    } as pg.CustomTypesConfig,
+  });
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    engine: "postgres",
+    describe: redactUrl(url),
+  };
+}
+
+/** Opens and migrates. `databaseUrl` wins over `dataDir`; an unsupported URL is an error. */
+export async function openDatabase(location: StoreLocation): Promise<OpenDatabase> {
+  const { databaseUrl } = location;
+  let opened: OpenDatabase;
+  if (databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl))
+      throw new Error(
+        `DATABASE_URL must be a postgres:// URL (got ${redactUrl(databaseUrl)}); leave it unset for the SQLite store`,
+      );
+    opened = openPostgres(databaseUrl);
+  } else {
+    opened = openSqlite(location.dataDir ?? ".fixloop");
+  }
+  try {
+    await migrate(opened.db, opened.engine);
+  } catch (e) {
+    await opened.db.destroy();
+    throw e;
+  }
+  return opened;
+}

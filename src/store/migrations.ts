@@ -1,0 +1,217 @@
+// Schema migrations, in code, run on start by Kysely's Migrator (which takes a lock, so replicas
+// starting together migrate once). Each migration is written once for both engines; the only
+// differences are the auto-increment id type and how an append-only table is enforced.
+
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import type { Engine } from "./connect.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations see the database as it was then, untyped
+type AnyDb = Kysely<any>;
+
+function migrations(engine: Engine): Record<string, Migration> {
+  const serial = engine === "postgres" ? "bigserial" : "integer";
+  const millis = engine === "postgres" ? "bigint" : "integer";
+
+  return {
+    "0001_initial": {
+      async up(db: AnyDb) {
+        const id = (c: { primaryKey: () => { autoIncrement: () => unknown } }) =>
+          engine === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement();
+
+        await db.schema
+          .createTable("findings")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("rule_native_id", "text", (c) => c.notNull())
+          .addColumn("rule_catalog_id", "text")
+          .addColumn("title", "text", (c) => c.notNull())
+          .addColumn("severity", "text", (c) => c.notNull())
+          .addColumn("risk_score", "integer", (c) => c.notNull())
+          .addColumn("risk_tier", "text", (c) => c.notNull())
+          .addColumn("risk", "text", (c) => c.notNull())
+          .addColumn("confidence", "text", (c) => c.notNull())
+          .addColumn("gate", "text", (c) => c.notNull())
+          .addColumn("actionable", "integer", (c) => c.notNull())
+          .addColumn("resource", "text", (c) => c.notNull())
+          .addColumn("context", "text", (c) => c.notNull())
+          .addColumn("owner_team", "text")
+          .addColumn("first_seen", millis, (c) => c.notNull())
+          .addColumn("last_seen", millis, (c) => c.notNull())
+          .addColumn("sla_due", millis, (c) => c.notNull())
+          .addColumn("sla_breached_at", millis)
+          .addColumn("verification_deadline", millis)
+          .addColumn("verification_overdue_at", millis)
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("findings_state")
+          .on("findings")
+          .columns(["state", "risk_score"])
+          .execute();
+
+        await db.schema
+          .createTable("finding_sources")
+          .addColumn("finding_id", "text", (c) => c.notNull().references("findings.id"))
+          .addColumn("tool", "text", (c) => c.notNull())
+          .addColumn("format", "text", (c) => c.notNull())
+          .addColumn("source_finding_id", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("first_seen", millis, (c) => c.notNull())
+          .addColumn("last_seen", millis, (c) => c.notNull())
+          .addColumn("raw", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("finding_sources_pk", ["finding_id", "tool", "source_finding_id"])
+          .execute();
+
+        await db.schema
+          .createTable("audit_events")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("finding_id", "text", (c) => c.notNull().references("findings.id"))
+          .addColumn("from_state", "text")
+          .addColumn("to_state", "text", (c) => c.notNull())
+          .addColumn("at", millis, (c) => c.notNull())
+          .addColumn("actor_kind", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("links", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("audit_events_finding")
+          .on("audit_events")
+          .columns(["finding_id", "id"])
+          .execute();
+        await appendOnly(db, engine, "audit_events");
+
+        await db.schema
+          .createTable("remediations")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("finding_id", "text", (c) => c.notNull().references("findings.id"))
+          .addColumn("repository", "text")
+          .addColumn("branch", "text")
+          .addColumn("pr_number", "integer")
+          .addColumn("pr_url", "text")
+          .addColumn("commit_sha", "text")
+          .addColumn("merge_commit_sha", "text")
+          .addColumn("files", "text", (c) => c.notNull())
+          .addColumn("diff", "text", (c) => c.notNull())
+          .addColumn("assignment", "text", (c) => c.notNull())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("remediations_finding").on("remediations").column("finding_id").execute();
+
+        await db.schema
+          .createTable("verifications")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("finding_id", "text", (c) => c.notNull().references("findings.id"))
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("result", "text", (c) => c.notNull())
+          .addColumn("checked_by", "text", (c) => c.notNull())
+          .addColumn("observed_at", millis, (c) => c.notNull())
+          .addColumn("detail", "text", (c) => c.notNull())
+          .addColumn("links", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("verifications_finding")
+          .on("verifications")
+          .column("finding_id")
+          .execute();
+
+        await db.schema
+          .createTable("exceptions")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("finding_id", "text", (c) => c.notNull().references("findings.id"))
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("approved_by", "text", (c) => c.notNull())
+          .addColumn("expires_at", millis)
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("revoked_at", millis)
+          .execute();
+        await db.schema.createIndex("exceptions_finding").on("exceptions").column("finding_id").execute();
+
+        await db.schema
+          .createTable("jobs")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("payload", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("unique_key", "text")
+          .addColumn("run_at", millis, (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("max_attempts", "integer", (c) => c.notNull())
+          .addColumn("lease_owner", "text")
+          .addColumn("lease_expires_at", millis)
+          .addColumn("last_error", "text")
+          .addColumn("progress", "text")
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .addColumn("finished_at", millis)
+          .execute();
+        // Claiming looks for runnable work in these two orders: queued by due time, running by lease.
+        await db.schema.createIndex("jobs_runnable").on("jobs").columns(["state", "run_at", "id"]).execute();
+        await db.schema.createIndex("jobs_lease").on("jobs").columns(["state", "lease_expires_at"]).execute();
+        await db.schema
+          .createIndex("jobs_active_unique_key")
+          .on("jobs")
+          .column("unique_key")
+          .unique()
+          .where(sql.ref("state"), "in", sql`('queued', 'running')`)
+          .execute();
+
+        await db.schema
+          .createTable("deliveries")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("event", "text", (c) => c.notNull())
+          .addColumn("received_at", millis, (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+/** Makes a table append-only in the database itself, so no code path — ours or a console — can
+ *  rewrite history: UPDATE and DELETE (and TRUNCATE on PostgreSQL) raise an error. */
+async function appendOnly(db: AnyDb, engine: Engine, table: string): Promise<void> {
+  const message = `${table} is append-only`;
+  if (engine === "sqlite") {
+    for (const op of ["UPDATE", "DELETE"]) {
+      await sql
+        .raw(`CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
+              BEGIN SELECT RAISE(ABORT, '${message}'); END`)
+        .execute(db);
+    }
+    return;
+  }
+  await sql
+    .raw(`CREATE FUNCTION ${table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION '${message}'; END $$`)
+    .execute(db);
+  await sql
+    .raw(`CREATE TRIGGER ${table}_no_change BEFORE UPDATE OR DELETE ON ${table}
+          FOR EACH ROW EXECUTE FUNCTION ${table}_append_only()`)
+    .execute(db);
+  await sql
+    .raw(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
+          FOR EACH STATEMENT EXECUTE FUNCTION ${table}_append_only()`)
+    .execute(db);
+}
+
+/** Brings the schema up to date; throws with the failing migration's name and error. */
+export async function migrate(db: AnyDb, engine: Engine): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: "fixloop_migrations",
+    migrationLockTableName: "fixloop_migrations_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(
+      `store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}

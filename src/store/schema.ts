@@ -1,0 +1,165 @@
+// The tables, as Kysely sees them. One description for SQLite and PostgreSQL: timestamps are epoch
+// milliseconds (integers sort and compare the same on both, with no time-zone or collation
+// surprises), structured values are JSON text, ids are text except the append-only sequences.
+
+import type { Generated, Insertable, Selectable } from "kysely";
+
+/** An integer column PostgreSQL stores as bigint; the pg driver is told to return it as a number. */
+type Millis = number;
+
+export interface FindingsTable {
+  /** The dedupe key: the same resource and control from any source is one finding. */
+  id: string;
+  state: string;
+  /** Bumped on every transition: an update that names an old version lost a race and is refused. */
+  version: number;
+  rule_native_id: string;
+  rule_catalog_id: string | null;
+  title: string;
+  severity: string;
+  risk_score: number;
+  risk_tier: string;
+  /** JSON: the Risk (factors and explanation), the Confidence, the GateDecision. */
+  risk: string;
+  confidence: string;
+  gate: string;
+  actionable: number;
+  /** JSON: the normalized resource (arn, id, name, type, account, file, line, tags…). */
+  resource: string;
+  /** JSON: the finding's context (reachability, data sensitivity, owner team…). */
+  context: string;
+  owner_team: string | null;
+  first_seen: Millis;
+  last_seen: Millis;
+  sla_due: Millis;
+  sla_breached_at: Millis | null;
+  verification_deadline: Millis | null;
+  verification_overdue_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** One row per (finding, source record): a finding seen by Wiz and by Security Hub has two. */
+export interface FindingSourcesTable {
+  finding_id: string;
+  tool: string;
+  format: string;
+  source_finding_id: string;
+  status: string;
+  first_seen: Millis;
+  last_seen: Millis;
+  /** The source record as received (JSON), for the audit trail. */
+  raw: string;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  finding_id: string;
+  from_state: string | null;
+  to_state: string;
+  at: Millis;
+  /** app | github-user | ingest */
+  actor_kind: string;
+  /** JSON of the whole actor: login and id for a GitHub user, source for an ingest. */
+  actor: string;
+  reason: string;
+  /** JSON: pr, commit, checkRun, scan. */
+  links: string;
+}
+
+export interface RemediationsTable {
+  id: Generated<number>;
+  finding_id: string;
+  repository: string | null;
+  branch: string | null;
+  pr_number: number | null;
+  pr_url: string | null;
+  commit_sha: string | null;
+  merge_commit_sha: string | null;
+  /** JSON array of repository-relative paths. */
+  files: string;
+  diff: string;
+  /** JSON: { team, reviewers[], decidedBy } */
+  assignment: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** What was checked to decide a finding is fixed (or not): CI, code re-scan, runtime re-scan. */
+export interface VerificationsTable {
+  id: Generated<number>;
+  finding_id: string;
+  /** ci | code | runtime */
+  kind: string;
+  /** passed | failed | pending */
+  result: string;
+  /** Who looked: a scanner (securityhub, wiz…), fixloop's catalog, a CI system. */
+  checked_by: string;
+  observed_at: Millis;
+  detail: string;
+  /** JSON: links to the scan, check run, alert. */
+  links: string;
+}
+
+/** A human decision to accept or waive a finding: who approved it, why, and until when. */
+export interface ExceptionsTable {
+  id: Generated<number>;
+  finding_id: string;
+  /** exception (time-bound accepted risk) | suppression (false positive / source-side waiver) */
+  kind: string;
+  reason: string;
+  /** JSON actor of the approver. */
+  approved_by: string;
+  expires_at: Millis | null;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON arguments of the job. */
+  payload: string;
+  /** queued | running | done | dead */
+  state: string;
+  /** At most one queued or running job per key (a partial unique index): enqueueing is idempotent. */
+  unique_key: string | null;
+  run_at: Millis;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: Millis | null;
+  last_error: string | null;
+  /** JSON the handler saved on the way (a branch it created…), so a re-run adopts instead of repeating. */
+  progress: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  finished_at: Millis | null;
+}
+
+/** GitHub webhook deliveries (and other idempotency keys) already handled. */
+export interface DeliveriesTable {
+  id: string;
+  event: string;
+  received_at: Millis;
+}
+
+export interface Database {
+  findings: FindingsTable;
+  finding_sources: FindingSourcesTable;
+  audit_events: AuditEventsTable;
+  remediations: RemediationsTable;
+  verifications: VerificationsTable;
+  exceptions: ExceptionsTable;
+  jobs: JobsTable;
+  deliveries: DeliveriesTable;
+}
+
+export type FindingRow = Selectable<FindingsTable>;
+export type NewFindingRow = Insertable<FindingsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type JobRow = Selectable<JobsTable>;
+export type RemediationRow = Selectable<RemediationsTable>;
+export type VerificationRow = Selectable<VerificationsTable>;
+export type ExceptionRow = Selectable<ExceptionsTable>;
+export type SourceRow = Selectable<FindingSourcesTable>;

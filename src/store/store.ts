@@ -1,0 +1,48 @@
+// The store handle: the database, its engine, and the clock every timestamp comes from. Query
+// modules (findings, audit, jobs…) are plain functions over a `Db`, which is either this handle's
+// database or an open transaction, so callers compose them inside one transaction.
+
+import type { Kysely } from "kysely";
+import { type Engine, openDatabase, type StoreLocation } from "./connect.ts";
+import type { Database } from "./schema.ts";
+
+export type Db = Kysely<Database>;
+
+/** Milliseconds since the epoch; injectable so tests can move time (leases, backoff, SLAs). */
+export type Clock = () => number;
+
+export interface StoreOptions {
+  clock?: Clock;
+}
+
+export class Store {
+  private constructor(
+    readonly db: Db,
+    readonly engine: Engine,
+    /** Where the data lives, without credentials (for logs and the CLI). */
+    readonly location: string,
+    readonly now: Clock,
+  ) {}
+
+  static async open(location: StoreLocation, options: StoreOptions = {}): Promise<Store> {
+    const opened = await openDatabase(location);
+    return new Store(opened.db, opened.engine, opened.describe, options.clock ?? Date.now);
+  }
+
+  /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite): all of it is written or none. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}
+
+/** Where the CLI and the app find the store: DATABASE_URL, else the data directory. */
+export function storeLocationFromEnv(env: NodeJS.ProcessEnv, dataDirFlag?: string): StoreLocation {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: dataDirFlag ?? (env.FIXLOOP_DATA_DIR || ".fixloop"),
+  };
+}
