@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { persistFindings } from "../../src/ingest/persist.ts";
+import { auditTrail } from "../../src/store/audit.ts";
+import type { Store } from "../../src/store/store.ts";
+import { describeEachEngine, freshLocation, type TestLocation } from "./engines.ts";
+import { asffS38, triage } from "./helpers.ts";
+
+describeEachEngine("the audit trail is append-only in the database", (engine) => {
+  let where: TestLocation;
+  let store: Store;
+  let id: string;
+
+  beforeEach(async () => {
+    where = await freshLocation(engine);
+    store = await where.open();
+    id = (await persistFindings(store, triage(asffS38("FAILED"))))[0]?.id as string;
+  });
+  afterEach(async () => {
+    await store.close();
+    await where.dispose();
+  });
+
+  it("refuses UPDATE of an event, even as raw SQL", async () => {
+    await expect(sql`UPDATE audit_events SET reason = 'nothing happened'`.execute(store.db)).rejects.toThrow(
+      "audit_events is append-only",
+    );
+    await expect(
+      store.db
+        .updateTable("audit_events")
+        .set({ actor: '{"kind":"app"}' })
+        .where("finding_id", "=", id)
+        .execute(),
+    ).rejects.toThrow("audit_events is append-only");
+    expect((await auditTrail(store.db, id)).map((e) => e.reason)[0]).toMatch(/^first seen in securityhub/);
+  });
+
+  it("refuses DELETE of an event", async () => {
+    await expect(store.db.deleteFrom("audit_events").where("finding_id", "=", id).execute()).rejects.toThrow(
+      "audit_events is append-only",
+    );
+    expect(await auditTrail(store.db, id)).toHaveLength(3);
+  });
+
+  if (engine === "postgres") {
+    it("refuses TRUNCATE", async () => {
+      await expect(sql`TRUNCATE audit_events`.execute(store.db)).rejects.toThrow(
+        "audit_events is append-only",
+      );
+    });
+  }
+});
+
+describe("the code has no path that rewrites the audit trail", () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    );
+  const src = files(new URL("../../src", import.meta.url).pathname);
+
+  it("never updates, deletes or truncates audit_events (query builder or SQL)", () => {
+    const rewriting =
+      /(updateTable|deleteFrom|replaceInto|mergeInto)\(\s*["'`]audit_events|\b(UPDATE|DELETE\s+FROM|TRUNCATE(\s+TABLE)?|REPLACE\s+INTO)\s+["`]?audit_events\b/i;
+    const offenders = src.filter((f) => rewriting.test(readFileSync(f, "utf8")));
+    expect(offenders).toEqual([]);
+  });
+
+  it("writes audit events in exactly one module, and it only inserts", () => {
+    const writers = src.filter((f) => /insertInto\(\s*["'`]audit_events/.test(readFileSync(f, "utf8")));
+    expect(writers.map((f) => f.slice(f.indexOf("src/")))).toEqual(["src/store/audit.ts"]);
+  });
+
+  it("changes a finding's state in exactly one module, the lifecycle's", () => {
+    // Every `updateTable("findings")…execute` statement that sets `state`.
+    const setsState = src.filter((f) =>
+      readFileSync(f, "utf8")
+        .split(/updateTable\(/)
+        .slice(1)
+        .some(
+          (stmt) =>
+            /^\s*["'`]findings["'`]/.test(stmt) && /\bstate\s*:/.test(stmt.split(".execute")[0] ?? ""),
+        ),
+    );
+    expect(setsState.map((f) => f.slice(f.indexOf("src/")))).toEqual(["src/lifecycle/change-state.ts"]);
+  });
+});
