@@ -112,8 +112,9 @@ export async function resolveFindingId(db: Db, query: string): Promise<string> {
   const rows = await db
     .selectFrom("findings")
     .select("id")
-    .where("id", ">=", q)
-    .where("id", "<", `${q}g`) // ids are lower-case hex: every id starting with q sorts before q+"g"
+    // q is hex only (checked above), so it carries no LIKE wildcard; LIKE, unlike a range on
+    // text, means the same under every PostgreSQL collation.
+    .where("id", "like", `${q}%`)
     .orderBy("id")
     .limit(6)
     .execute();
