@@ -29,7 +29,8 @@ export class Store {
     return new Store(opened.db, opened.engine, opened.describe, options.clock ?? Date.now);
   }
 
-  /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite): all of it is written or none. */
+  /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite): all of it is written or none.
+   *  Inside `fn` use only `tx`: SQLite has one connection, which the transaction holds. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);
   }
