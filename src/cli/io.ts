@@ -8,6 +8,9 @@ export interface CliIo {
   stdout: Output;
   stderr: Output;
   cwd: string;
+  /** The environment (DATABASE_URL, FIXLOOP_DATA_DIR); process.env when absent. Tests pass their own
+   *  so a developer's DATABASE_URL never points a test run at a real database. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** An error the user can act on: printed as one line, exit code 2. */

@@ -2,6 +2,9 @@
 
 import { HclSyntaxError } from "../hcl/errors.ts";
 import { TreeError } from "../hcl/load.ts";
+import { FindingNotFoundError } from "../store/findings.ts";
+import { evidenceCommand } from "./commands/evidence.ts";
+import { findingCommand, findingsCommand } from "./commands/findings.ts";
 import { fixCommand } from "./commands/fix.ts";
 import { ingestCommand } from "./commands/ingest.ts";
 import { rulesCommand } from "./commands/rules.ts";
@@ -20,7 +23,19 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   ingest: {
     run: ingestCommand,
     summary:
-      "ingest <file>... [--format auto|<name>] [--json]   read scanner/CSPM findings, score and triage them",
+      "ingest <file>... [--format auto|<name>] [--json] [--store [--data-dir DIR]]   read scanner/CSPM findings, score and triage them (--store: keep them)",
+  },
+  findings: {
+    run: findingsCommand,
+    summary: "findings [--state STATE] [--json] [--data-dir DIR]   list stored findings, highest risk first",
+  },
+  finding: {
+    run: findingCommand,
+    summary: "finding <id> [--json] [--data-dir DIR]   show one stored finding with its audit trail",
+  },
+  evidence: {
+    run: evidenceCommand,
+    summary: "evidence <id> [--format json|csv|md] [--data-dir DIR]   print a finding's evidence record",
   },
   rules: { run: rulesCommand, summary: "rules [--format text|json]   list the rule catalog with aliases" },
 };
@@ -49,7 +64,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (e) {
-    if (e instanceof CliError || e instanceof TreeError || e instanceof HclSyntaxError) {
+    if (
+      e instanceof CliError ||
+      e instanceof TreeError ||
+      e instanceof HclSyntaxError ||
+      e instanceof FindingNotFoundError
+    ) {
       io.stderr.write(`fixloop ${name}: ${e.message}\n`);
       return 2;
     }

@@ -209,9 +209,9 @@ export async function migrate(db: AnyDb, engine: Engine): Promise<void> {
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new Error(
-      `store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    // No failed migration means it never got that far: the database could not be reached or locked.
+    throw new Error(failed ? `store migration ${failed} failed: ${message}` : `cannot migrate the store: ${message}`);
   }
 }

@@ -1,21 +1,45 @@
 import { parseArgs } from "node:util";
+import { resourceLabel } from "../../evidence/labels.ts";
+import { type PersistResult, persistFindings } from "../../ingest/persist.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { type FileRejection, loadTriageConfig, readFindings } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
+import { withStore } from "../store-access.ts";
+import { terminalSafe } from "../text.ts";
+
+/** What `--store` did: one result per triaged finding (same order), and where it went. */
+interface Stored {
+  results: PersistResult[];
+  location: string;
+}
 
 export async function ingestCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { format: { type: "string" }, json: { type: "boolean" }, "triage-config": { type: "string" } },
+    options: {
+      format: { type: "string" },
+      json: { type: "boolean" },
+      "triage-config": { type: "string" },
+      store: { type: "boolean" },
+      "data-dir": { type: "string" },
+    },
   });
   if (positionals.length === 0)
     throw new CliError("missing file: fixloop ingest <file>… [--format auto|<name>] [--json]");
+  if (values["data-dir"] !== undefined && !values.store)
+    throw new CliError("--data-dir only applies with --store (nothing is stored without it)");
   const config = await loadTriageConfig(values["triage-config"], io);
   const { triaged, rejected, unreadable } = await readFindings(positionals, values.format, io, config);
+  const stored: Stored | undefined = values.store
+    ? await withStore(io, values["data-dir"], async (store) => ({
+        results: await persistFindings(store, triaged),
+        location: store.location,
+      }))
+    : undefined;
 
   if (values.json) {
-    const findings = triaged.map((t) => {
+    const findings = triaged.map((t, i) => {
       const { raw: _raw, ...finding } = t.finding;
       return {
         ...finding,
@@ -26,39 +50,58 @@ export async function ingestCommand(args: string[], io: CliIo): Promise<number> 
         slaDue: t.slaDue,
         actionable: t.actionable,
         reason: t.reason,
+        ...(stored ? storedJson(stored.results[i]!) : {}),
       };
     });
-    io.stdout.write(`${JSON.stringify({ findings, rejected, unreadable }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ findings, rejected, unreadable, ...(stored ? { store: stored.location } : {}) }, null, 2)}\n`,
+    );
   } else {
-    io.stdout.write(ingestText(triaged, rejected, unreadable));
+    io.stdout.write(ingestText(triaged, rejected, unreadable, stored));
   }
   if (unreadable.length === positionals.length || (triaged.length === 0 && rejected.length > 0)) return 2;
   return rejected.length > 0 || unreadable.length > 0 ? 1 : 0;
 }
 
-function ingestText(triaged: TriagedFinding[], rejected: FileRejection[], unreadable: unknown[]): string {
+/** The stored id, state and outcome; `reason` is already the triage reason, so a skip's is `outcomeReason`. */
+function storedJson(r: PersistResult) {
+  return {
+    id: r.id,
+    state: r.state,
+    outcome: r.outcome,
+    ...(r.reason !== undefined ? { outcomeReason: r.reason } : {}),
+  };
+}
+
+function storedText(r: PersistResult): string {
+  if (r.outcome === "skipped") return `    not stored: ${r.reason ?? "skipped"}`;
+  return `    stored as ${r.id.slice(0, 12)}: ${r.state} (${r.outcome})`;
+}
+
+function ingestText(
+  triaged: TriagedFinding[],
+  rejected: FileRejection[],
+  unreadable: unknown[],
+  stored: Stored | undefined,
+): string {
   const lines: string[] = [];
-  for (const t of triaged) {
+  triaged.forEach((t, i) => {
     const f = t.finding;
-    const where =
-      f.resource.terraformAddress ??
-      f.resource.arn ??
-      f.resource.id ??
-      f.resource.file ??
-      f.resource.name ??
-      "?";
     const rule = f.rule.catalogId ? `${f.rule.nativeId} → ${f.rule.catalogId}` : f.rule.nativeId;
     lines.push(
-      `${t.risk.tier.padEnd(8)} ${String(t.risk.score).padStart(3)}  ${f.source.tool}  ${rule}  ${where}`,
+      `${t.risk.tier.padEnd(8)} ${String(t.risk.score).padStart(3)}  ${f.source.tool}  ${rule}  ${resourceLabel(f.resource)}`,
     );
     lines.push(`    ${t.actionable ? t.gate.gate : "not actionable"}: ${t.reason}`);
     lines.push(`    ${t.risk.explanation} SLA due ${t.slaDue.slice(0, 10)}. dedupe ${t.dedupeKey}`);
-  }
+    if (stored) lines.push(terminalSafe(storedText(stored.results[i]!)));
+  });
   for (const r of rejected) lines.push(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`);
   const actionable = triaged.filter((t) => t.actionable).length;
-  lines.push(
-    "",
-    `${triaged.length} finding${triaged.length === 1 ? "" : "s"} (${actionable} actionable), ${rejected.length} rejected, ${unreadable.length} file${unreadable.length === 1 ? "" : "s"} unreadable.`,
-  );
+  let summary = `${triaged.length} finding${triaged.length === 1 ? "" : "s"} (${actionable} actionable), ${rejected.length} rejected, ${unreadable.length} file${unreadable.length === 1 ? "" : "s"} unreadable.`;
+  if (stored) {
+    const count = (o: PersistResult["outcome"]) => stored.results.filter((r) => r.outcome === o).length;
+    summary += ` Stored in ${terminalSafe(stored.location)}: ${count("created")} created, ${count("updated")} updated, ${count("skipped")} skipped.`;
+  }
+  lines.push("", summary);
   return `${lines.join("\n")}\n`;
 }

@@ -1,0 +1,168 @@
+// `fixloop findings` (the stored findings, highest risk first) and `fixloop finding <id>` (one
+// finding with its sources and whole audit trail). Read-only: nothing here changes the store.
+
+import { parseArgs } from "node:util";
+import {
+  actorLabel,
+  linksLabel,
+  resourceDescription,
+  resourceLabel,
+  ruleLabel,
+} from "../../evidence/labels.ts";
+import { type FindingState, STATES } from "../../lifecycle/machine.ts";
+import { auditTrail, type StoredAuditEvent } from "../../store/audit.ts";
+import {
+  type FindingSource,
+  findingSources,
+  getFinding,
+  listFindings,
+  resolveFindingId,
+  type StoredFinding,
+} from "../../store/findings.ts";
+import { CliError, type CliIo } from "../io.ts";
+import { oneOf } from "../options.ts";
+import { withStore } from "../store-access.ts";
+import { columns, terminalSafe } from "../text.ts";
+
+/** Ids are long hex; 12 characters stay unique in practice and `finding` accepts any unique prefix. */
+const SHORT_ID = 12;
+
+/** An ISO time without its milliseconds, for tables. */
+const toSecond = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
+
+export async function findingsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { state: { type: "string" }, json: { type: "boolean" }, "data-dir": { type: "string" } },
+  });
+  // Checked before the store is opened: a typo must not read as "no findings".
+  const state =
+    values.state === undefined ? undefined : oneOf<FindingState>(values.state, STATES, "--state", "new");
+  return withStore(io, values["data-dir"], async (store) => {
+    const findings = await listFindings(store.db, { state });
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify({ findings, store: store.location }, null, 2)}\n`);
+      return 0;
+    }
+    const where = terminalSafe(store.location);
+    if (findings.length === 0) {
+      io.stdout.write(
+        state
+          ? `No findings in state ${state} in ${where}.\n`
+          : `No findings stored in ${where}. Store some with \`fixloop ingest <file>… --store\`.\n`,
+      );
+      return 0;
+    }
+    const rows = findings.map((f) =>
+      [
+        f.id.slice(0, SHORT_ID),
+        f.state,
+        `${f.risk.tier} ${f.risk.score}`,
+        ruleLabel(f.rule),
+        resourceLabel(f.resource),
+        f.ownerTeam ?? "-",
+        toSecond(f.lastSeen),
+      ].map(terminalSafe),
+    );
+    const lines = columns([["ID", "STATE", "RISK", "RULE", "RESOURCE", "TEAM", "LAST SEEN"], ...rows]);
+    const n = `${findings.length} finding${findings.length === 1 ? "" : "s"}`;
+    lines.push(
+      "",
+      state ? `${n} in state ${state} in ${where}.` : `${n} (${byState(findings)}) in ${where}.`,
+    );
+    io.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  });
+}
+
+/** "1 awaiting_approval, 2 fixing", in the lifecycle's order. */
+function byState(findings: StoredFinding[]): string {
+  return STATES.map((s) => [s, findings.filter((f) => f.state === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+}
+
+export async function findingCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: "boolean" }, "data-dir": { type: "string" } },
+  });
+  if (positionals.length !== 1)
+    throw new CliError("give one finding id (or a unique prefix of one): fixloop finding <id> [--json]");
+  return withStore(io, values["data-dir"], async (store) => {
+    const id = await resolveFindingId(store.db, positionals[0]!);
+    const finding = (await getFinding(store.db, id))!;
+    const sources = await findingSources(store.db, id);
+    const trail = await auditTrail(store.db, id);
+    if (values.json) {
+      const auditJson = trail.map((e) => ({ ...e, actorLabel: actorLabel(e.actor) }));
+      io.stdout.write(`${JSON.stringify({ finding, sources, auditTrail: auditJson }, null, 2)}\n`);
+    } else {
+      io.stdout.write(findingText(finding, sources, trail));
+    }
+    return 0;
+  });
+}
+
+function findingText(f: StoredFinding, sources: FindingSource[], trail: StoredAuditEvent[]): string {
+  const sla = f.slaBreachedAt ? `${f.slaDue} (breached, recorded ${f.slaBreachedAt})` : f.slaDue;
+  const facts = columns(
+    [
+      ["rule", ruleLabel(f.rule)],
+      ["severity", f.severity],
+      ["resource", resourceDescription(f.resource)],
+      ["owner team", f.ownerTeam ?? "-"],
+      ["gate", `${f.actionable ? f.gate.gate : "not actionable"}: ${f.gate.reason}`],
+      ["confidence", `${f.confidence.value} (${f.confidence.reasons.join("; ")})`],
+      ["first seen", f.firstSeen],
+      ["last seen", f.lastSeen],
+      ["SLA due", sla],
+    ].map((row) => row.map(terminalSafe)),
+  );
+  const factors = columns(
+    f.risk.factors.map((x) =>
+      [x.name, x.value, x.name === "severity" ? `${x.weight} points` : `×${x.weight}`].map(terminalSafe),
+    ),
+  );
+  const sourceRows = columns(
+    sources.map((s) =>
+      [
+        `${s.tool} (${s.format})`,
+        s.status,
+        `first seen ${s.firstSeen}`,
+        `last seen ${s.lastSeen}`,
+        s.sourceFindingId,
+      ].map(terminalSafe),
+    ),
+  );
+  const events = columns(
+    trail.map((e) => {
+      const links = linksLabel(e.links);
+      return [
+        e.at,
+        `${e.from ?? "—"} → ${e.to}`,
+        actorLabel(e.actor),
+        `${e.reason}${links ? ` [${links}]` : ""}`,
+      ].map(terminalSafe);
+    }),
+  );
+  const lines = [
+    `Finding ${f.id} (${f.state})`,
+    terminalSafe(f.title),
+    "",
+    ...facts.map((l) => `  ${l}`),
+    "",
+    "Risk",
+    `  ${terminalSafe(f.risk.explanation)}`,
+    ...factors.map((l) => `  ${l}`),
+    "",
+    "Sources",
+    ...sourceRows.map((l) => `  ${l}`),
+    "",
+    "Audit trail",
+    ...events.map((l) => `  ${l}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,177 @@
+// The evidence record of one finding: everything an auditor asks about it in one value — when
+// and where it was detected, how risky it was and why, who owned the fix, what changed, how the
+// fix was verified, whether the SLA held, and every state change with who made it. Read-only and
+// deterministic (nothing in it depends on when it is built), so it can be rendered and compared.
+
+import type { Actor, FindingState, Links } from "../lifecycle/machine.ts";
+import { auditTrail } from "../store/audit.ts";
+import { FindingNotFoundError, findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
+import { remediationsOf } from "../store/remediations.ts";
+import type { Db } from "../store/store.ts";
+import { type VerificationKind, type VerificationResult, verificationsOf } from "../store/verifications.ts";
+import type { Risk } from "../triage/risk.ts";
+import { actorLabel } from "./labels.ts";
+
+export interface EvidenceSource {
+  tool: string;
+  format: string;
+  sourceFindingId: string;
+  status: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface EvidenceRemediation {
+  repository: string | null;
+  branch: string | null;
+  prNumber: number | null;
+  prUrl: string | null;
+  commitSha: string | null;
+  mergeCommitSha: string | null;
+  files: string[];
+  diff: string;
+  createdAt: string;
+}
+
+export interface EvidenceCheck {
+  kind: VerificationKind;
+  result: VerificationResult;
+  checkedBy: string;
+  observedAt: string;
+  detail: string;
+  links: Links;
+}
+
+/** verified: the finding is resolved; pending: nothing checked yet; else the latest check's result. */
+export type OverallVerification = "verified" | "pending" | VerificationResult;
+
+export interface EvidenceEvent {
+  at: string;
+  from: FindingState | null;
+  to: FindingState;
+  actor: Actor;
+  /** The actor in words: "fixloop", "GitHub user octocat (id 1)", "ingest from securityhub". */
+  actorLabel: string;
+  reason: string;
+  links: Links;
+}
+
+export interface EvidenceRecord {
+  finding: {
+    id: string;
+    title: string;
+    state: FindingState;
+    rule: StoredFinding["rule"];
+    severity: string;
+    resource: StoredFinding["resource"];
+  };
+  detection: {
+    /** When the source first saw it (or when fixloop did, if the source does not say). */
+    detectedAt: string;
+    lastSeen: string;
+    /** When fixloop stored it. */
+    recordedAt: string;
+    sources: EvidenceSource[];
+  };
+  risk: Risk;
+  assignment: {
+    team: string | null;
+    reviewers: string[];
+    /** Which source decided the owner; "finding" when only the finding named one. */
+    decidedBy: string | null;
+  };
+  /** Every fix attempt, oldest first (a PR closed unmerged and a second one make two). */
+  remediations: EvidenceRemediation[];
+  verification: { result: OverallVerification; checks: EvidenceCheck[] };
+  sla: {
+    due: string;
+    /** Recorded by the SLA sweep, or resolved after the due date. Nothing here depends on "now":
+     *  an open finding past its due date the sweep has not marked yet reads as not breached. */
+    breached: boolean;
+    /** When the SLA sweep recorded the breach. */
+    breachedAt: string | null;
+    /** When the finding (now resolved) was last resolved; null while it is not resolved. */
+    resolvedAt: string | null;
+  };
+  audit: EvidenceEvent[];
+}
+
+/** Gathers the evidence of one finding by its full id; FindingNotFoundError when there is none. */
+export async function buildEvidenceRecord(db: Db, id: string): Promise<EvidenceRecord> {
+  const finding = await getFinding(db, id);
+  if (!finding) throw new FindingNotFoundError(id);
+  const [sources, remediations, checks, events] = await Promise.all([
+    findingSources(db, id),
+    remediationsOf(db, id),
+    verificationsOf(db, id),
+    auditTrail(db, id),
+  ]);
+  const latestFix = remediations[remediations.length - 1];
+  const latestCheck = checks[checks.length - 1];
+  const resolvedAt =
+    finding.state === "resolved" ? (events.findLast((e) => e.to === "resolved")?.at ?? null) : null;
+  return {
+    finding: {
+      id: finding.id,
+      title: finding.title,
+      state: finding.state,
+      rule: finding.rule,
+      severity: finding.severity,
+      resource: finding.resource,
+    },
+    detection: {
+      detectedAt: finding.firstSeen,
+      lastSeen: finding.lastSeen,
+      recordedAt: finding.createdAt,
+      // The raw source record stays out: it is in the store for the audit, but it is large and
+      // evidence is meant to be read.
+      sources: sources.map(({ raw: _raw, ...s }) => s),
+    },
+    risk: finding.risk,
+    assignment: latestFix
+      ? {
+          team: latestFix.assignment.team ?? finding.ownerTeam,
+          reviewers: latestFix.assignment.reviewers,
+          decidedBy: latestFix.assignment.decidedBy,
+        }
+      : { team: finding.ownerTeam, reviewers: [], decidedBy: finding.ownerTeam ? "finding" : null },
+    remediations: remediations.map((r) => ({
+      repository: r.repository ?? null,
+      branch: r.branch ?? null,
+      prNumber: r.prNumber ?? null,
+      prUrl: r.prUrl ?? null,
+      commitSha: r.commitSha ?? null,
+      mergeCommitSha: r.mergeCommitSha ?? null,
+      files: r.files,
+      diff: r.diff,
+      createdAt: r.createdAt,
+    })),
+    verification: {
+      result: finding.state === "resolved" ? "verified" : (latestCheck?.result ?? "pending"),
+      checks: checks.map((c) => ({
+        kind: c.kind,
+        result: c.result,
+        checkedBy: c.checkedBy,
+        observedAt: c.observedAt,
+        detail: c.detail,
+        links: c.links,
+      })),
+    },
+    sla: {
+      due: finding.slaDue,
+      // ISO strings in UTC with milliseconds compare in time order.
+      breached: finding.slaBreachedAt !== null || (resolvedAt !== null && resolvedAt > finding.slaDue),
+      breachedAt: finding.slaBreachedAt,
+      resolvedAt,
+    },
+    audit: events.map((e) => ({
+      at: e.at,
+      from: e.from,
+      to: e.to,
+      actor: e.actor,
+      actorLabel: actorLabel(e.actor),
+      reason: e.reason,
+      links: e.links,
+    })),
+  };
+}
