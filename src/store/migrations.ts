@@ -212,6 +212,8 @@ export async function migrate(db: AnyDb, engine: Engine): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     // No failed migration means it never got that far: the database could not be reached or locked.
-    throw new Error(failed ? `store migration ${failed} failed: ${message}` : `cannot migrate the store: ${message}`);
+    throw new Error(
+      failed ? `store migration ${failed} failed: ${message}` : `cannot migrate the store: ${message}`,
+    );
   }
 }
