@@ -1,0 +1,262 @@
+// The repository configuration, `.github/fixloop.yml`, as Probot's `context.config` returns it
+// (YAML already parsed, `_extends` and the organization's `.github` repository already merged).
+// Strict: an unknown key, a wrong type or an unknown rule is an error naming its key, and any error
+// means no configuration at all — never half-applied. Risk, gates and SLA are the triage
+// configuration's own schemas (src/triage/config.ts), so their bounds and defaults live in one place.
+// Every key, type and default is documented in docs/configuration.md (tested against this schema).
+
+import { z } from "zod";
+import { resolveRuleId } from "../rules/registry.ts";
+import { type TriageConfig, TriageConfigSchema } from "../triage/config.ts";
+import type { Tier } from "../triage/risk.ts";
+import { type ConfigError, configErrors, unwrap } from "./config-errors.ts";
+
+export type { ConfigError } from "./config-errors.ts";
+
+const triage = TriageConfigSchema.shape;
+const TIERS = ["critical", "high", "medium", "low"] as const satisfies readonly Tier[];
+
+/** A GitHub login (organization or user): letters, digits and single hyphens, at most 39. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const TEAM_SLUG = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,98}[A-Za-z0-9_])?$/;
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const REPO_GLOB = /^[A-Za-z0-9._*?-]{1,100}$/;
+
+/** `org/team-slug` as GitHub names a team (a leading `@`, as in CODEOWNERS, is accepted and dropped). */
+const TeamSlug = z.string().transform((value, ctx) => {
+  const slug = value.trim().replace(/^@/, "");
+  const [org, team, ...rest] = slug.split("/");
+  if (rest.length === 0 && org && team && LOGIN.test(org) && TEAM_SLUG.test(team)) return slug;
+  ctx.addIssue({
+    code: "custom",
+    message: `${JSON.stringify(value)} is not a team: write it as org/team-slug, e.g. acme/platform-security`,
+  });
+  return z.NEVER;
+});
+
+const Login = z.string().refine((v) => LOGIN.test(v), {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a GitHub user name`,
+});
+
+/** GitHub's label name limit is 50 characters. */
+const Label = z.string().trim().min(1).max(50);
+
+/** A catalog rule id or any scanner alias of one (CKV_AWS_20, AVD-AWS-0086, S3.8…) → the catalog id. */
+const RuleRef = z.string().transform((value, ctx) => {
+  const rule = resolveRuleId(value);
+  if (rule) return rule.id;
+  ctx.addIssue({
+    code: "custom",
+    message: `unknown rule ${JSON.stringify(value)}: not a fixloop rule id or an alias of one (\`fixloop rules\` lists them)`,
+  });
+  return z.NEVER;
+});
+const RuleList = z.array(RuleRef).transform((ids) => [...new Set(ids)]);
+
+const RepoGlob = z.string().refine((v) => REPO_GLOB.test(v), {
+  error: (iss) =>
+    `${JSON.stringify(iss.input)} is not a repository name pattern: a repository name (no owner), where * matches any run of characters and ? one character`,
+});
+
+/** Why `prefix` cannot start a branch name (`<prefix>/<rule>/<hash>`), or undefined when it can. */
+export function branchPrefixProblem(prefix: string): string | undefined {
+  if (prefix.length === 0) return "must not be empty";
+  if (prefix.length > 40) return "must be at most 40 characters";
+  if (prefix.includes("/")) return 'must be a single name without "/" (fixloop adds /<rule>/<hash>)';
+  const bad = prefix.match(/[^A-Za-z0-9._-]/);
+  if (bad) return `may contain only letters, digits, ".", "_" and "-" (found ${JSON.stringify(bad[0])})`;
+  if (/^[.-]/.test(prefix)) return 'must not start with "." or "-"';
+  if (prefix.includes("..")) return 'must not contain ".."';
+  if (prefix.endsWith(".") || prefix.endsWith(".lock")) return 'must not end with "." or ".lock"';
+  return undefined;
+}
+
+const BranchPrefix = z.string().superRefine((value, ctx) => {
+  const problem = branchPrefixProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)}: ${problem}` });
+});
+
+const OwnerTeams = z.record(z.string().trim().min(1), TeamSlug).superRefine((teams, ctx) => {
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(teams)) {
+    const other = seen.get(key.toLowerCase());
+    if (other !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `same tag value as ${JSON.stringify(other)} (tag values are matched case-insensitively)`,
+      });
+    else seen.set(key.toLowerCase(), key);
+  }
+});
+
+const RiskTiers = triage.tiers.superRefine((tiers, ctx) => {
+  if (tiers.critical <= tiers.high)
+    ctx.addIssue({ code: "custom", path: ["critical"], message: `must be above high (${tiers.high})` });
+  if (tiers.high <= tiers.medium)
+    ctx.addIssue({ code: "custom", path: ["high"], message: `must be above medium (${tiers.medium})` });
+});
+
+const RepoConfigObject = z.strictObject({
+  risk: z
+    .strictObject({
+      severityPoints: triage.severityPoints,
+      weights: triage.weights,
+      tiers: RiskTiers,
+      accountEnvironments: triage.accountEnvironments,
+      environmentTags: triage.environmentTags,
+      productionEnvironments: triage.productionEnvironments,
+    })
+    .prefault({}),
+  gates: triage.gates,
+  slaHours: triage.slaHours,
+  labels: z
+    .strictObject({
+      add: z
+        .array(Label)
+        .default(["security", "fixloop"])
+        .transform((l) => [...new Set(l)]),
+      riskTier: z.boolean().default(true),
+    })
+    .prefault({}),
+  securityReview: z
+    .strictObject({
+      label: Label.default("security-review-required"),
+      tiers: z
+        .array(z.enum(TIERS))
+        .default(["critical", "high"])
+        .transform((t) => [...new Set(t)]),
+      impactNotes: z.boolean().default(true),
+    })
+    .prefault({}),
+  securityTeam: TeamSlug.nullable().default(null),
+  owners: z
+    .strictObject({
+      tagKeys: z.array(z.string().trim().min(1)).default(["team", "owner"]),
+      teams: OwnerTeams.default({}),
+      triageTeam: TeamSlug.nullable().default(null),
+      requestReview: z.boolean().default(true),
+      assignees: z.array(Login).default([]),
+    })
+    .prefault({}),
+  triageRepository: z
+    .string()
+    .refine((v) => REPO_NAME.test(v) && v !== "." && v !== "..", {
+      error: (iss) => `${JSON.stringify(iss.input)} is not a repository name (the name only, no owner)`,
+    })
+    .nullable()
+    .default(null),
+  repositories: z
+    .strictObject({
+      include: z.array(RepoGlob).default(["*"]),
+      exclude: z.array(RepoGlob).default([]),
+    })
+    .prefault({}),
+  grouping: z
+    .preprocess((v) => (v === false ? "off" : v), z.enum(["off", "per-file", "per-resource"]))
+    .default("off"),
+  limits: z
+    .strictObject({
+      openPrsPerRepository: z.number().int().min(0).default(5),
+      openPrsPerTeam: z.number().int().min(0).default(10),
+      teams: z.record(TeamSlug, z.number().int().min(0)).default({}),
+    })
+    .prefault({}),
+  rules: z
+    .strictObject({
+      enabled: z
+        .preprocess((v, ctx) => {
+          if (v === undefined || v === "all") return undefined;
+          if (Array.isArray(v) && v.length > 0) return v;
+          ctx.addIssue({
+            code: "custom",
+            input: v,
+            message: Array.isArray(v)
+              ? 'must list at least one rule, or be "all"'
+              : 'must be "all" or a list of rule ids',
+          });
+          return z.NEVER;
+        }, z.array(RuleRef).optional())
+        .transform((ids): "all" | string[] => (ids ? [...new Set(ids)] : "all")),
+      disabled: RuleList.default([]),
+    })
+    .prefault({}),
+  branchPrefix: BranchPrefix.default("fixloop"),
+  verification: z
+    .strictObject({
+      mode: z.enum(["code", "runtime", "both"]).default("both"),
+      waitHours: z.number().positive().default(72),
+    })
+    .prefault({}),
+});
+
+export type RepoConfig = z.output<typeof RepoConfigObject>;
+
+/** Drops `_extends` (Probot has already followed it) and keys written without a value (`gates:`). */
+function prepare(raw: unknown): unknown {
+  if (raw === null || raw === undefined) return {};
+  const strip = (schema: unknown, value: unknown, top: boolean): unknown => {
+    const def = (unwrap(schema) as { _zod?: { def?: { type?: string; shape?: Record<string, unknown> } } })
+      ._zod?.def;
+    if (def?.type !== "object" || !def.shape || !isPlainObject(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (v === null || (top && key === "_extends")) continue;
+      out[key] = key in def.shape ? strip(def.shape[key], v, false) : v;
+    }
+    return out;
+  };
+  return strip(RepoConfigObject, raw, true);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The schema, including the preparation `parseRepoConfig` does (nulls → defaults, `_extends` ignored). */
+export const RepoConfigSchema = z.preprocess(prepare, RepoConfigObject);
+
+export type ParseResult = { ok: true; config: RepoConfig } | { ok: false; errors: ConfigError[] };
+
+/**
+ * Validates what `context.config("fixloop.yml")` returned: null (no file) or an empty file give the
+ * defaults; any error gives no configuration and every error with its key path.
+ */
+export function parseRepoConfig(raw: unknown): ParseResult {
+  const parsed = RepoConfigSchema.safeParse(raw, { reportInput: true });
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return { ok: false, errors: configErrors(RepoConfigObject, parsed.error.issues) };
+}
+
+export const DEFAULT_REPO_CONFIG: RepoConfig = RepoConfigObject.parse({});
+
+/** The triage part, in the shape src/triage accepts. */
+export function toTriageConfig(config: RepoConfig): TriageConfig {
+  return { ...config.risk, gates: config.gates, slaHours: config.slaHours };
+}
+
+/** A catalog rule is on unless `rules.enabled` is a list without it, or `rules.disabled` names it. */
+export function isRuleEnabled(config: RepoConfig, ruleId: string): boolean {
+  const id = resolveRuleId(ruleId)?.id ?? ruleId;
+  if (config.rules.disabled.includes(id)) return false;
+  return config.rules.enabled === "all" || config.rules.enabled.includes(id);
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.*?+^${}()|[\]\\-]/g, (c) => (c === "*" ? ".*" : c === "?" ? "." : `\\${c}`));
+  return new RegExp(`^${body}$`, "i");
+}
+
+/** A repository (by name, case-insensitively) is considered when an include matches and no exclude does. */
+export function isRepositoryConsidered(config: RepoConfig, name: string): boolean {
+  const matches = (globs: readonly string[]) => globs.some((g) => globToRegExp(g).test(name));
+  return matches(config.repositories.include) && !matches(config.repositories.exclude);
+}
+
+/** The team mapped to an owner tag value (`owners.teams`, matched case-insensitively), or undefined. */
+export function teamForTagValue(config: RepoConfig, value: string): string | undefined {
+  const wanted = value.trim().toLowerCase();
+  for (const [key, team] of Object.entries(config.owners.teams))
+    if (key.toLowerCase() === wanted) return team;
+  return undefined;
+}
