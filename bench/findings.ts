@@ -1,6 +1,7 @@
-// Synthetic finding documents for the ingest benchmark, built deterministically from real samples:
-// one SARIF document and one ASFF batch of `count` findings each, every record a copy of a real
-// one with its id, file, line and resource varied so that dedupe keys are distinct.
+// Synthetic finding documents for the ingest and store benchmarks, built deterministically from
+// real samples: a SARIF document, an ASFF batch and a generic CSPM batch of `count` findings each,
+// every record a copy of a real one with its id, file, line and resource varied so that dedupe
+// keys are distinct.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +24,11 @@ export function sarifDocument(repoRoot: string, count: number): string {
   return JSON.stringify({ ...sample, runs: [{ ...run, results }] });
 }
 
-export function asffDocument(repoRoot: string, count: number): string {
+/**
+ * `observedAt` moves LastObservedAt / UpdatedAt: the same findings seen again by a later scan
+ * (the store benchmark's re-ingest).
+ */
+export function asffDocument(repoRoot: string, count: number, observedAt?: string): string {
   const sample = JSON.parse(
     readFileSync(join(repoRoot, "fixtures/findings/asff/afsbp-s3.8.json"), "utf8"),
   ) as Json;
@@ -34,7 +39,30 @@ export function asffDocument(repoRoot: string, count: number): string {
     f.Id = `${String(f.Id)}-${i}`;
     const res = (f.Resources as Json[])[0]!;
     res.Id = `arn:aws:s3:::bench-bucket-${i}`;
+    if (observedAt) {
+      f.LastObservedAt = observedAt;
+      f.UpdatedAt = observedAt;
+    }
     return f;
   });
   return JSON.stringify({ Findings: findings });
+}
+
+/** The generic CSPM payload: the sample batch's S3 bucket (no check named) and security group
+ *  (EC2.13) records in turn, each copy on a resource of its own. Small records (~0.4 KB). */
+export function genericDocument(repoRoot: string, count: number): string {
+  const sample = JSON.parse(
+    readFileSync(join(repoRoot, "fixtures/findings/generic/cspm-batch.json"), "utf8"),
+  ) as Json[];
+  const [bucket, group] = sample as [Json, Json];
+  const findings = Array.from({ length: count }, (_, i) => {
+    const f = structuredClone(i % 2 === 0 ? bucket : group) as Json;
+    f.finding_id = `${String(f.finding_id)}-${i}`;
+    f.resource_arn =
+      i % 2 === 0
+        ? `arn:aws:s3:::bench-bucket-${i}`
+        : `arn:aws:ec2:us-east-1:123456789012:security-group/sg-${i.toString(16).padStart(17, "0")}`;
+    return f;
+  });
+  return JSON.stringify(findings);
 }

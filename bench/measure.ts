@@ -1,5 +1,7 @@
 // One measurement, in its own process so that peak memory (maxRSS) belongs to that task alone.
-// Usage: node --import tsx bench/measure.ts <task> <tree>; prints {"ms":…, "maxRssMb":…, …} as JSON.
+// Usage: node --import tsx bench/measure.ts <task> <tree> [<later scan>]; prints {"ms":…, "maxRssMb":…, …}
+// as JSON. For the store tasks (store-sqlite, store-postgres, driver-sqlite, driver-postgres) <tree>
+// is the first scan's document and <later scan> the same findings seen again (see bench/store.ts).
 
 import { readFileSync } from "node:fs";
 import { parseFindings } from "../src/findings/registry.ts";
@@ -11,8 +13,9 @@ import { RULES, resolveRuleId } from "../src/rules/registry.ts";
 import { scanIndex } from "../src/rules/scan.ts";
 import { DEFAULT_TRIAGE_CONFIG } from "../src/triage/config.ts";
 
-const [task, tree] = process.argv.slice(2) as [string, string];
-const findingTasks = ["ingest-sarif", "ingest-asff", "jsonparse-sarif", "jsonparse-asff"];
+const [task, tree, laterScan] = process.argv.slice(2) as [string, string, string | undefined];
+const storeTasks = ["store-sqlite", "store-postgres", "driver-sqlite", "driver-postgres"];
+const findingTasks = ["ingest-sarif", "ingest-asff", "jsonparse-sarif", "jsonparse-asff", ...storeTasks];
 const sources = findingTasks.includes(task) ? [] : await readTerraformTree(tree);
 const tfSources = sources.filter((s) => s.path.endsWith(".tf"));
 const started = performance.now();
@@ -91,6 +94,17 @@ switch (task) {
       warmMs: warm,
     };
     extra.ms = cold.ms;
+    break;
+  }
+  case "store-sqlite":
+  case "store-postgres":
+  case "driver-sqlite":
+  case "driver-postgres": {
+    // Imported here: the other tasks' memory figures must not include the database drivers.
+    const { measureStore } = await import("./store.ts");
+    const [mode, engine] = task.split("-") as ["store" | "driver", "sqlite" | "postgres"];
+    if (!laterScan) throw new Error(`${task} needs the later scan's document as a third argument`);
+    extra = await measureStore(engine, mode, tree, laterScan);
     break;
   }
   case "locate": {
