@@ -10,7 +10,7 @@
 set -euo pipefail
 
 dir="${PGTEST_DIR:-/tmp/fixloop-pgtest}"
-port="${PGTEST_PORT:-54329}"
+port="${PGTEST_PORT:-}"
 # fsync off by default: a test server that is thrown away needs no crash durability. The
 # benchmark's PostgreSQL figures are measured with PGTEST_FSYNC=on (see docs/benchmarks.md).
 fsync="${PGTEST_FSYNC:-off}"
@@ -40,8 +40,15 @@ case "${1:-}" in
 start)
   bin=$(find_bin) || { install_postgres; bin=$(find_bin); }
   if [[ -f "$dir/data/postmaster.pid" ]] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-    echo "export FIXLOOP_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
+    # Already running: line 4 of postmaster.pid is its port.
+    echo "export FIXLOOP_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$(sed -n 4p "$dir/data/postmaster.pid")/postgres"
     exit 0
+  fi
+  if [[ -z "$port" ]]; then
+    # The first free port from 54329: another checkout's test server may hold the default.
+    for port in $(seq 54329 54399); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    done
   fi
   rm -rf "$dir"
   mkdir -p "$dir"
