@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { errorsAsLine, errorsAsMarkdown, unwrap } from "../../src/config/config-errors.ts";
 import {
   DEFAULT_REPO_CONFIG,
@@ -14,7 +15,6 @@ import {
 import type { Finding } from "../../src/findings/model.ts";
 import { DEFAULT_TRIAGE_CONFIG, TriageConfigSchema } from "../../src/triage/config.ts";
 import { trueRisk } from "../../src/triage/risk.ts";
-import { parse as parseYaml } from "yaml";
 
 const DOC = readFileSync(new URL("../../docs/configuration.md", import.meta.url), "utf8");
 const YAML_BLOCKS = [...DOC.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
