@@ -14,7 +14,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { parseFindings } from "../src/findings/registry.ts";
-import { persistFindings } from "../src/ingest/persist.ts";
+import { findingRow, persistFindings, sourceRow } from "../src/ingest/persist.ts";
 import { type TriagedFinding, triageFinding } from "../src/ingest/triage-finding.ts";
 import { resolveRuleId } from "../src/rules/registry.ts";
 import { SQLITE_FILE, type StoreLocation } from "../src/store/connect.ts";
@@ -93,21 +93,6 @@ interface Rows {
 
 const msOf = (iso: string | undefined, fallback: number) => (iso ? Date.parse(iso) : fallback);
 
-function sourceRowOf(t: TriagedFinding, now: number): Row {
-  const f = t.finding;
-  const lastSeen = msOf(f.lastSeen, now);
-  return {
-    finding_id: t.dedupeKey,
-    tool: f.source.tool,
-    format: f.source.format,
-    source_finding_id: f.source.findingId,
-    status: f.status,
-    first_seen: msOf(f.firstSeen, lastSeen),
-    last_seen: lastSeen,
-    raw: JSON.stringify(f.raw ?? null),
-  };
-}
-
 /** What the store writes for new findings — same columns and values — built without its checks. */
 function newRows(triaged: readonly TriagedFinding[], now: number): Rows {
   const rows: Rows = { findings: [], audit: [], sources: [], jobs: [] };
@@ -121,32 +106,7 @@ function newRows(triaged: readonly TriagedFinding[], now: number): Rows {
           ? "awaiting_approval"
           : "fixing";
     const lastReason = state === "recorded_only" ? t.reason : t.gate.reason;
-    rows.findings.push({
-      id: t.dedupeKey,
-      state,
-      version: 3,
-      rule_native_id: f.rule.nativeId,
-      rule_catalog_id: f.rule.catalogId,
-      title: f.title,
-      severity: f.severity.normalized,
-      risk_score: t.risk.score,
-      risk_tier: t.risk.tier,
-      risk: JSON.stringify(t.risk),
-      confidence: JSON.stringify(t.confidence),
-      gate: JSON.stringify(t.gate),
-      actionable: t.actionable ? 1 : 0,
-      resource: JSON.stringify(f.resource),
-      context: JSON.stringify(f.context),
-      owner_team: f.context.ownerTeam ?? null,
-      first_seen: msOf(f.firstSeen, now),
-      last_seen: msOf(f.lastSeen, now),
-      sla_due: Date.parse(t.slaDue),
-      sla_breached_at: null,
-      verification_deadline: null,
-      verification_overdue_at: null,
-      created_at: now,
-      updated_at: now,
-    });
+    rows.findings.push(findingRow(t, state, 3, now));
     const ingest = JSON.stringify({ kind: "ingest", source: f.source.tool });
     const steps: Array<[string | null, string, string, string, string]> = [
       [
@@ -170,7 +130,7 @@ function newRows(triaged: readonly TriagedFinding[], now: number): Rows {
         reason,
         links: "{}",
       });
-    rows.sources.push(sourceRowOf(t, now));
+    rows.sources.push(sourceRow(t, now));
     if (state === "fixing")
       rows.jobs.push({
         kind: "remediate",
@@ -317,7 +277,7 @@ async function driverUpdate(d: Driver, triaged: readonly TriagedFinding[], now: 
   );
   await d.insert(
     "finding_sources",
-    triaged.map((t) => sourceRowOf(t, now)),
+    triaged.map((t) => sourceRow(t, now)),
     SOURCE_UPSERT,
   );
   const bySeen = new Map<number, string[]>();

@@ -5,21 +5,21 @@
 
 import type { Actor, FindingState, Links } from "../lifecycle/machine.ts";
 import { auditTrail } from "../store/audit.ts";
-import { FindingNotFoundError, findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
+import {
+  FindingNotFoundError,
+  type FindingSource,
+  findingSources,
+  getFinding,
+  type StoredFinding,
+} from "../store/findings.ts";
 import { remediationsOf } from "../store/remediations.ts";
 import type { Db } from "../store/store.ts";
 import { type VerificationKind, type VerificationResult, verificationsOf } from "../store/verifications.ts";
 import type { Risk } from "../triage/risk.ts";
 import { actorLabel } from "./labels.ts";
 
-export interface EvidenceSource {
-  tool: string;
-  format: string;
-  sourceFindingId: string;
-  status: string;
-  firstSeen: string;
-  lastSeen: string;
-}
+/** A source as the record shows it: without the raw record (that stays in the store). */
+export type EvidenceSource = Omit<FindingSource, "raw">;
 
 export interface EvidenceRemediation {
   repository: string | null;

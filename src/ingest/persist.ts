@@ -39,7 +39,13 @@ interface KnownFinding {
 
 const ms = (iso: string | undefined, fallback: number) => (iso ? Date.parse(iso) : fallback);
 
-function findingRow(t: TriagedFinding, state: FindingState, version: number, now: number): NewFindingRow {
+/** The findings row of a newly admitted finding (exported for the benchmark's driver baseline). */
+export function findingRow(
+  t: TriagedFinding,
+  state: FindingState,
+  version: number,
+  now: number,
+): NewFindingRow {
   const f = t.finding;
   return {
     id: t.dedupeKey,
@@ -88,7 +94,8 @@ function sourceRows(triaged: readonly TriagedFinding[], now: number) {
   return [...rows.values()];
 }
 
-function sourceRow(t: TriagedFinding, now: number) {
+/** The finding_sources row of one source record (exported for the benchmark's driver baseline). */
+export function sourceRow(t: TriagedFinding, now: number) {
   const f = t.finding;
   const lastSeen = ms(f.lastSeen, now);
   return {

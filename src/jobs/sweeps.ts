@@ -2,13 +2,11 @@
 // were missed. Each is a recurring job (unique key, rescheduled when it completes), so however
 // many replicas run, one sweep of each kind is queued at a time.
 
+import { OPEN_STATES } from "../lifecycle/admission.ts";
 import { expireExceptions } from "../lifecycle/exceptions.ts";
 import { enqueueJobs } from "../store/jobs.ts";
 import type { Store } from "../store/store.ts";
 import type { JobHandler } from "./worker.ts";
-
-/** States in which an SLA no longer runs: the finding is fixed, accepted or waived. */
-const SLA_STOPPED = ["resolved", "suppressed", "excepted"] as const;
 
 /** Marks findings whose SLA due date has passed (once each); the GitHub layer tells the owners. */
 export async function sweepSlaBreaches(store: Store): Promise<number> {
@@ -18,7 +16,7 @@ export async function sweepSlaBreaches(store: Store): Promise<number> {
     .set({ sla_breached_at: now, updated_at: now })
     .where("sla_due", "<", now)
     .where("sla_breached_at", "is", null)
-    .where("state", "not in", SLA_STOPPED)
+    .where("state", "in", [...OPEN_STATES])
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

@@ -3,7 +3,7 @@
 // for each step. Also what a re-ingest means for a finding that is already known.
 
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
-import { type Actor, type AuditEvent, type FindingState, transition } from "./machine.ts";
+import { type Actor, type AuditEvent, type FindingState, STATES, transition } from "./machine.ts";
 
 const APP: Actor = { kind: "app" };
 
@@ -37,21 +37,17 @@ export function admissionPath(t: TriagedFinding, at: Date): AuditEvent[] {
   return events;
 }
 
-/** States in which a finding is still open work (a passing re-scan there is evidence of a fix). */
-export const OPEN_STATES: ReadonlySet<FindingState> = new Set<FindingState>([
-  "triaged",
-  "recorded_only",
-  "awaiting_approval",
-  "fixing",
-  "pr_open",
-  "merged",
-  "verifying",
-  "reopened",
-  "unlocatable",
-  "unfixable",
-  "false_positive_pending",
-  "closed_unmerged",
+/** States in which a finding is closed: fixed, accepted or waived (`new` only exists mid-admission). */
+const CLOSED_STATES: ReadonlySet<FindingState> = new Set<FindingState>([
+  "new",
+  "resolved",
+  "suppressed",
+  "excepted",
 ]);
+
+/** States in which a finding is still open work: a passing re-scan there is evidence of a fix,
+ *  and its SLA keeps running. */
+export const OPEN_STATES: ReadonlySet<FindingState> = new Set(STATES.filter((s) => !CLOSED_STATES.has(s)));
 
 /** A known finding seen again: the transition its new source status calls for, if any. */
 export function reingestTransition(
