@@ -127,15 +127,37 @@ function runtimeEvidence(t: TriagedFinding, state: FindingState, now: number): N
   };
 }
 
+/** Where the findings came from: the organization they were posted for (the GitHub App), or none (the CLI). */
+export interface PersistScope {
+  org?: string;
+  installationId?: number;
+}
+
 export async function persistFindings(
   store: Store,
   triaged: readonly TriagedFinding[],
+  scope: PersistScope = {},
 ): Promise<PersistResult[]> {
   const now = store.now();
-  return store.transaction((tx) => persistIn(tx, triaged, now));
+  return store.transaction((tx) => persistIn(tx, triaged, now, scope));
 }
 
-async function persistIn(tx: Db, triaged: readonly TriagedFinding[], now: number): Promise<PersistResult[]> {
+/** The job that takes a finding to a PR; riskier findings first when a repository or team is capped. */
+export function remediateJob(findingId: string, riskScore: number): NewJob {
+  return {
+    kind: REMEDIATE_JOB,
+    payload: { findingId },
+    uniqueKey: `${REMEDIATE_JOB}:${findingId}`,
+    priority: riskScore,
+  };
+}
+
+async function persistIn(
+  tx: Db,
+  triaged: readonly TriagedFinding[],
+  now: number,
+  scope: PersistScope,
+): Promise<PersistResult[]> {
   const ids = [...new Set(triaged.map((t) => t.dedupeKey))];
   const known = await loadKnown(tx, ids);
 
@@ -166,10 +188,13 @@ async function persistIn(tx: Db, triaged: readonly TriagedFinding[], now: number
       }
       const path = admissionPath(t, new Date(now));
       const state = path[path.length - 1]?.to as FindingState;
-      newRows.push(findingRow(t, state, path.length, now));
+      newRows.push({
+        ...findingRow(t, state, path.length, now),
+        org: scope.org ?? null,
+        installation_id: scope.installationId ?? null,
+      });
       events.push(...path);
-      if (state === "fixing")
-        jobs.push({ kind: REMEDIATE_JOB, payload: { findingId: id }, uniqueKey: `${REMEDIATE_JOB}:${id}` });
+      if (state === "fixing") jobs.push(remediateJob(id, t.risk.score));
       admitted.set(id, state);
       stored.push(t);
       results.push({ id, state, outcome: "created" });

@@ -24,6 +24,8 @@ export interface NewJob {
   runAt?: number;
   uniqueKey?: string;
   maxAttempts?: number;
+  /** Among due jobs, higher runs first; default 0. */
+  priority?: number;
 }
 
 export interface Job {
@@ -73,6 +75,7 @@ export async function enqueueJobs(tx: Db, jobs: readonly NewJob[], now: number):
       run_at: j.runAt ?? now,
       attempts: 0,
       max_attempts: j.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      priority: j.priority ?? 0,
       created_at: now,
       updated_at: now,
     })),
@@ -116,6 +119,7 @@ export async function claimJobs(db: Db, engine: Engine, opts: ClaimOptions): Pro
       ]),
     )
     .where("attempts", "<", sql<number>`max_attempts`)
+    .orderBy("priority", "desc")
     .orderBy("run_at")
     .orderBy("id")
     .limit(opts.limit);

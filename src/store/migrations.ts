@@ -168,6 +168,48 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // The GitHub App: which organization a finding belongs to, the PR's own state and what the fix
+    // was (to tell "the fix changed" from "the same fix again"), tracking issues, job priority.
+    "0002_github_app": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("findings").addColumn("org", "text").execute();
+        await db.schema.alterTable("findings").addColumn("installation_id", millis).execute();
+        await db.schema.createIndex("findings_org").on("findings").columns(["org", "state"]).execute();
+
+        await db.schema.alterTable("remediations").addColumn("pr_state", "text").execute();
+        await db.schema.alterTable("remediations").addColumn("fix_fingerprint", "text").execute();
+        await db.schema.alterTable("remediations").addColumn("owner_team", "text").execute();
+        await db.schema
+          .createIndex("remediations_pr")
+          .on("remediations")
+          .columns(["repository", "pr_number"])
+          .execute();
+        await db.schema
+          .createIndex("remediations_open")
+          .on("remediations")
+          .columns(["pr_state", "repository"])
+          .execute();
+
+        // Higher runs first among due jobs: remediation jobs carry the finding's risk score, so a
+        // capped repository or team gets its riskiest fixes first.
+        await db.schema
+          .alterTable("jobs")
+          .addColumn("priority", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+
+        await db.schema
+          .createTable("tracking_issues")
+          .addColumn("finding_id", "text", (c) => c.primaryKey().references("findings.id"))
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("number", "integer", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -37,6 +37,9 @@ export interface FindingsTable {
   verification_overdue_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
+  /** The GitHub organization (or user) the finding was posted for; null from the CLI. */
+  org: string | null;
+  installation_id: number | null;
 }
 
 /** One row per (finding, source record): a finding seen by Wiz and by Security Hub has two. */
@@ -83,6 +86,12 @@ export interface RemediationsTable {
   assignment: string;
   created_at: Millis;
   updated_at: Millis;
+  /** open | merged | closed (closed without merge); null before a PR exists. */
+  pr_state: string | null;
+  /** A hash of the patch: the same fix again is not a new commit. */
+  fix_fingerprint: string | null;
+  /** The owning team the PR was routed to (counted by the per-team open-PR limit). */
+  owner_team: string | null;
 }
 
 /** What was checked to decide a finding is fixed (or not): CI, code re-scan, runtime re-scan. */
@@ -135,6 +144,23 @@ export interface JobsTable {
   created_at: Millis;
   updated_at: Millis;
   finished_at: Millis | null;
+  /** Among due jobs, higher runs first (a remediation's risk score). */
+  priority: Generated<number>;
+}
+
+/** The one issue fixloop keeps per finding it cannot fix by PR (not locatable, ambiguous, gated…). */
+export interface TrackingIssuesTable {
+  finding_id: string;
+  /** owner/name */
+  repository: string;
+  number: number;
+  url: string;
+  /** open | closed */
+  state: string;
+  /** Why there is an issue rather than a PR (the last reason written into it). */
+  reason: string;
+  created_at: Millis;
+  updated_at: Millis;
 }
 
 /** GitHub webhook deliveries (and other idempotency keys) already handled. */
@@ -153,6 +179,7 @@ export interface Database {
   exceptions: ExceptionsTable;
   jobs: JobsTable;
   deliveries: DeliveriesTable;
+  tracking_issues: TrackingIssuesTable;
 }
 
 export type FindingRow = Selectable<FindingsTable>;
@@ -163,3 +190,4 @@ export type RemediationRow = Selectable<RemediationsTable>;
 export type VerificationRow = Selectable<VerificationsTable>;
 export type ExceptionRow = Selectable<ExceptionsTable>;
 export type SourceRow = Selectable<FindingSourcesTable>;
+export type TrackingIssueRow = Selectable<TrackingIssuesTable>;
