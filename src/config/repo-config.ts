@@ -53,6 +53,10 @@ const RuleRef = z.string().transform((value, ctx) => {
 });
 const RuleList = z.array(RuleRef).transform((ids) => [...new Set(ids)]);
 
+const RepoName = z.string().refine((v) => REPO_NAME.test(v) && v !== "." && v !== "..", {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a repository name (the name only, no owner)`,
+});
+
 const RepoGlob = z.string().refine((v) => REPO_GLOB.test(v), {
   error: (iss) =>
     `${JSON.stringify(iss.input)} is not a repository name pattern: a repository name (no owner), where * matches any run of characters and ? one character`,
@@ -139,17 +143,19 @@ const RepoConfigObject = z.strictObject({
       assignees: z.array(Login).default([]),
     })
     .prefault({}),
-  triageRepository: z
-    .string()
-    .refine((v) => REPO_NAME.test(v) && v !== "." && v !== "..", {
-      error: (iss) => `${JSON.stringify(iss.input)} is not a repository name (the name only, no owner)`,
-    })
-    .nullable()
-    .default(null),
+  triageRepository: RepoName.nullable().default(null),
   repositories: z
     .strictObject({
       include: z.array(RepoGlob).default(["*"]),
       exclude: z.array(RepoGlob).default([]),
+      accounts: z
+        .record(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "is not a cloud account, subscription or project id"),
+          z.array(RepoName).min(1),
+        )
+        .default({}),
     })
     .prefault({}),
   grouping: z

@@ -34,7 +34,7 @@ export function resourceDescription(resource: Finding["resource"]): string {
   return `${resourceLabel(resource)}${where ? ` (${where})` : ""}`;
 }
 
-const LINK_ORDER: ReadonlyArray<keyof Links> = ["pr", "commit", "checkRun", "scan"];
+const LINK_ORDER: ReadonlyArray<keyof Links> = ["pr", "commit", "checkRun", "scan", "issue"];
 
 /** The links of an event or check as [name, url] pairs in a fixed order. */
 export function linkPairs(links: Links): Array<[keyof Links, string]> {

@@ -27,6 +27,8 @@ export interface TokenClientOptions {
   onWarning?: (message: string) => void;
   /** Retries after a rate limit, per request (default 3). */
   maxRateLimitRetries?: number;
+  /** false in tests: no throttling (writes spaced up to 3 s apart) and no retries of failed requests. */
+  rateLimitHandling?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export function tokenClient(options: TokenClientOptions): GitHub {
     baseUrl: options.host.apiUrl,
     userAgent: "fixloop",
     throttle: {
+      enabled: options.rateLimitHandling !== false,
       onRateLimit: (retryAfter, req, _octokit, retryCount) => {
         warn(`GitHub rate limit reached for ${req.method} ${req.url}; retrying in ${retryAfter}s`);
         return retryCount < retries;
@@ -50,5 +53,6 @@ export function tokenClient(options: TokenClientOptions): GitHub {
         return retryCount < retries;
       },
     },
+    retry: { enabled: options.rateLimitHandling !== false },
   }) as unknown as GitHub;
 }

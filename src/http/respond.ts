@@ -41,3 +41,23 @@ export function sendError(
 ): void {
   sendJson(res, status, { error: reason }, headers);
 }
+
+/** A non-JSON answer with the same cache and sniffing rules as sendJson, and nothing allowed to load. */
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  text: string,
+  headers: Readonly<Record<string, string>>,
+): void {
+  const payload = Buffer.from(text, "utf8");
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Content-Length", payload.length);
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("Content-Security-Policy", "default-src 'none'");
+  res.setHeader("Referrer-Policy", "no-referrer");
+  res.end(payload);
+}

@@ -62,6 +62,8 @@ export interface Links {
   commit?: string;
   checkRun?: string;
   scan?: string;
+  /** The tracking issue that says why there is no PR. */
+  issue?: string;
 }
 
 /** One audit event: append-only; the store has no update or delete path for these. */

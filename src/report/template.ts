@@ -9,13 +9,15 @@ type Scope = { [key: string]: string | number | Scope[] | undefined };
 const TEMPLATES = new URL("../../templates/", import.meta.url);
 
 export function render(template: string, scope: Scope): string {
-  const sections = /\{\{#(\w+)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g;
-  const withSections = template.replace(sections, (_m, name: string, body: string) => {
-    const items = scope[name];
-    if (!Array.isArray(items)) throw new Error(`template section {{#${name}}} needs a list`);
-    return items.map((item) => render(body, { ...scope, ...item })).join("");
-  });
-  return withSections.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => {
+  // One pass: inserted text (a rendered section, a value) is never scanned again, so a value that
+  // contains "{{name}}" (a finding's title, say) stays literal instead of pulling in another value.
+  const token = /\{\{#(\w+)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?|\{\{(\w+)\}\}/g;
+  return template.replace(token, (_m, section: string | undefined, body: string, name: string) => {
+    if (section !== undefined) {
+      const items = scope[section];
+      if (!Array.isArray(items)) throw new Error(`template section {{#${section}}} needs a list`);
+      return items.map((item) => render(body, { ...scope, ...item })).join("");
+    }
     const value = scope[name];
     if (value === undefined || Array.isArray(value)) throw new Error(`template value {{${name}}} is missing`);
     return String(value);

@@ -32,6 +32,9 @@ export interface StoredFinding {
   verificationOverdueAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The GitHub organization it was posted for (the app), or null (the CLI). */
+  org: string | null;
+  installationId: number | null;
 }
 
 export interface FindingSource {
@@ -70,6 +73,8 @@ export function findingFromRow(r: FindingRow): StoredFinding {
     verificationOverdueAt: isoOrNull(r.verification_overdue_at),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
+    org: r.org,
+    installationId: r.installation_id,
   };
 }
 

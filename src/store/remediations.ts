@@ -1,6 +1,8 @@
 // The remediation record of a finding: where the fix went (repository, branch, PR, commits), what
 // it changed (files and diff), and who it was assigned to. Written by the PR step, read by evidence.
 
+import { sql } from "kysely";
+import type { RemediationRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
 export interface Assignment {
@@ -21,7 +23,13 @@ export interface RemediationInput {
   files: string[];
   diff: string;
   assignment: Assignment;
+  prState?: PrState | null;
+  fixFingerprint?: string | null;
+  ownerTeam?: string | null;
 }
+
+/** The PR's own state: open, merged, or closed without merge. */
+export type PrState = "open" | "merged" | "closed";
 
 export interface Remediation extends RemediationInput {
   id: number;
@@ -43,6 +51,9 @@ export async function recordRemediation(tx: Db, r: RemediationInput, now: number
       files: JSON.stringify(r.files),
       diff: r.diff,
       assignment: JSON.stringify(r.assignment),
+      pr_state: r.prState ?? null,
+      fix_fingerprint: r.fixFingerprint ?? null,
+      owner_team: r.ownerTeam ?? r.assignment.team ?? null,
       created_at: now,
       updated_at: now,
     })
@@ -56,7 +67,10 @@ export async function updateRemediation(
   tx: Db,
   id: number,
   patch: Partial<
-    Pick<RemediationInput, "prNumber" | "prUrl" | "commitSha" | "mergeCommitSha" | "diff" | "files">
+    Pick<
+      RemediationInput,
+      "prNumber" | "prUrl" | "commitSha" | "mergeCommitSha" | "diff" | "files" | "prState" | "fixFingerprint"
+    >
   >,
   now: number,
 ): Promise<void> {
@@ -69,6 +83,8 @@ export async function updateRemediation(
       ...(patch.mergeCommitSha !== undefined ? { merge_commit_sha: patch.mergeCommitSha } : {}),
       ...(patch.diff !== undefined ? { diff: patch.diff } : {}),
       ...(patch.files !== undefined ? { files: JSON.stringify(patch.files) } : {}),
+      ...(patch.prState !== undefined ? { pr_state: patch.prState } : {}),
+      ...(patch.fixFingerprint !== undefined ? { fix_fingerprint: patch.fixFingerprint } : {}),
       updated_at: now,
     })
     .where("id", "=", id)
@@ -82,7 +98,11 @@ export async function remediationsOf(db: Db, findingId: string): Promise<Remedia
     .where("finding_id", "=", findingId)
     .orderBy("id")
     .execute();
-  return rows.map((r) => ({
+  return rows.map(remediationFromRow);
+}
+
+function remediationFromRow(r: RemediationRow): Remediation {
+  return {
     id: r.id,
     findingId: r.finding_id,
     repository: r.repository,
@@ -94,7 +114,55 @@ export async function remediationsOf(db: Db, findingId: string): Promise<Remedia
     files: JSON.parse(r.files) as string[],
     diff: r.diff,
     assignment: JSON.parse(r.assignment) as Assignment,
+    prState: r.pr_state as PrState | null,
+    fixFingerprint: r.fix_fingerprint,
+    ownerTeam: r.owner_team,
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
-  }));
+  };
+}
+
+/** The finding's PR that is still open, if any (a finding has at most one). */
+export async function openRemediationOf(db: Db, findingId: string): Promise<Remediation | undefined> {
+  const row = await db
+    .selectFrom("remediations")
+    .selectAll()
+    .where("finding_id", "=", findingId)
+    .where("pr_state", "=", "open")
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  return row && remediationFromRow(row);
+}
+
+/** Every remediation a PR carries (several findings share one when grouping is on). */
+export async function remediationsOfPr(db: Db, repository: string, prNumber: number): Promise<Remediation[]> {
+  const rows = await db
+    .selectFrom("remediations")
+    .selectAll()
+    .where("repository", "=", repository)
+    .where("pr_number", "=", prNumber)
+    .orderBy("id")
+    .execute();
+  return rows.map(remediationFromRow);
+}
+
+/** Open fixloop PRs (distinct PRs, not findings) in a repository and for a team, for the noise budget. */
+export async function openPrCounts(
+  db: Db,
+  repository: string,
+  team: string | null,
+): Promise<{ repository: number; team: number }> {
+  const count = async (column: "repository" | "owner_team", value: string) => {
+    const row = await db
+      .selectFrom("remediations")
+      .select((eb) => eb.fn.count<number>(sql`distinct repository || '#' || pr_number`).as("n"))
+      .where("pr_state", "=", "open")
+      .where(column, "=", value)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  };
+  return {
+    repository: await count("repository", repository),
+    team: team ? await count("owner_team", team) : 0,
+  };
 }

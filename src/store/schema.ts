@@ -66,7 +66,7 @@ export interface AuditEventsTable {
   /** JSON of the whole actor: login and id for a GitHub user, source for an ingest. */
   actor: string;
   reason: string;
-  /** JSON: pr, commit, checkRun, scan. */
+  /** JSON: pr, commit, checkRun, scan, issue. */
   links: string;
 }
 

@@ -47,7 +47,7 @@ describe("defaults", () => {
       impactNotes: true,
     });
     expect(c.securityTeam).toBeNull();
-    expect(c.repositories).toEqual({ include: ["*"], exclude: [] });
+    expect(c.repositories).toEqual({ include: ["*"], exclude: [], accounts: {} });
     expect(c.grouping).toBe("off");
     expect(c.limits).toEqual({ openPrsPerRepository: 5, openPrsPerTeam: 10, teams: {} });
     expect(c.rules).toEqual({ enabled: "all", disabled: [] });
@@ -95,7 +95,11 @@ describe("the documented example", () => {
     expect(c.owners.teams).toEqual({ payments: "acme/payments-sre", "data platform": "acme/data-platform" });
     expect(c.owners.assignees).toEqual(["octocat"]);
     expect(c.triageRepository).toBe("security-triage");
-    expect(c.repositories).toEqual({ include: ["infra-*", "terraform-*"], exclude: ["*-sandbox"] });
+    expect(c.repositories).toEqual({
+      include: ["infra-*", "terraform-*"],
+      exclude: ["*-sandbox"],
+      accounts: {},
+    });
     expect(c.grouping).toBe("per-resource");
     expect(c.limits.teams).toEqual({ "acme/payments-sre": 3 });
     expect(c.rules).toEqual({ enabled: "all", disabled: ["aws-s3-versioning", "aws-dynamodb-pitr"] });

@@ -1,6 +1,15 @@
 // `fixloop evidence <id>`: the evidence record of one finding as JSON, CSV or Markdown.
+// `fixloop evidence --since <date> [--until <date>]`: one row per finding with activity in the
+// period (src/evidence/period.ts), for an audit folder.
 
 import { parseArgs } from "node:util";
+import {
+  InvalidPeriodError,
+  type Period,
+  parsePeriod,
+  periodEvidence,
+  renderPeriodEvidence,
+} from "../../evidence/period.ts";
 import { buildEvidenceRecord } from "../../evidence/record.ts";
 import { EVIDENCE_FORMATS, renderEvidence } from "../../evidence/render.ts";
 import { resolveFindingId } from "../../store/findings.ts";
@@ -8,20 +17,48 @@ import { CliError, type CliIo } from "../io.ts";
 import { oneOf } from "../options.ts";
 import { withStore } from "../store-access.ts";
 
+const USAGE =
+  "fixloop evidence <id> [--format json|csv|md], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
+
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { format: { type: "string" }, "data-dir": { type: "string" } },
+    options: {
+      format: { type: "string" },
+      "data-dir": { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+    },
   });
   const format = oneOf(values.format, EVIDENCE_FORMATS, "--format", "json");
+  const { since, until } = values;
+  if (since !== undefined || until !== undefined) {
+    if (since === undefined) throw new CliError(`--until needs --since: ${USAGE}`);
+    if (positionals.length > 0)
+      throw new CliError(`give a finding id or a period (--since), not both: ${USAGE}`);
+    // Parsed before the store opens, so a mistyped date fails without touching anything (the CLI's
+    // store reads the same clock).
+    const period = periodOf({ since, until }, Date.now());
+    return withStore(io, values["data-dir"], async (store) => {
+      io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, format));
+      return 0;
+    });
+  }
   if (positionals.length !== 1)
-    throw new CliError(
-      "give one finding id (or a unique prefix of one): fixloop evidence <id> [--format json|csv|md]",
-    );
+    throw new CliError(`give one finding id (or a unique prefix of one): ${USAGE}`);
   return withStore(io, values["data-dir"], async (store) => {
     const id = await resolveFindingId(store.db, positionals[0]!);
     io.stdout.write(renderEvidence(await buildEvidenceRecord(store.db, id), format));
     return 0;
   });
+}
+
+function periodOf(bounds: { since: string; until: string | undefined }, now: number): Period {
+  try {
+    return parsePeriod(bounds, now);
+  } catch (e) {
+    if (e instanceof InvalidPeriodError) throw new CliError(e.message);
+    throw e;
+  }
 }

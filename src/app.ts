@@ -1,0 +1,91 @@
+// The GitHub App's entry: opens the store, wires webhooks, the HTTP API and the job worker, and
+// nothing else. Everything it reaches is a module of its own; everything it reads from the
+// environment is read here, once (see README "Running the app" for the variables).
+
+import { join } from "node:path";
+import type { ApplicationFunction, Probot } from "probot";
+import { AppEnv } from "./app/probot-env.ts";
+import { registerWebhooks } from "./app/webhooks.ts";
+import { errorsAsLine } from "./config/config-errors.ts";
+import { toTriageConfig } from "./config/repo-config.ts";
+import { type GitHubHost, gitRemoteUrl, hostFromEnv } from "./github/hosts.ts";
+import { RepoSourceCache } from "./github/repo-source.ts";
+import { createApiHandler } from "./http/routes.ts";
+import { REMEDIATE_JOB } from "./ingest/persist.ts";
+import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
+import { Worker } from "./jobs/worker.ts";
+import { remediateHandler } from "./remediate/remediate-job.ts";
+import { Store, storeLocationFromEnv } from "./store/store.ts";
+
+export interface FixloopAppOptions {
+  env?: NodeJS.ProcessEnv;
+  /** An open store (tests); otherwise DATABASE_URL or FIXLOOP_DATA_DIR. */
+  store?: Store;
+  host?: GitHubHost;
+  repoSource?: RepoSourceCache;
+  /** Run the job worker in this process (default true). Tests drive it with `worker.runDue()`. */
+  startWorker?: boolean;
+  /** Called once everything is wired (tests reach the worker and the environment through it). */
+  onReady?: (app: { env: AppEnv; worker: Worker; store: Store }) => void;
+}
+
+export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction {
+  return async (app: Probot, { addHandler }) => {
+    const env = options.env ?? process.env;
+    const location = storeLocationFromEnv(env);
+    const store = options.store ?? (await Store.open(location));
+    const host = options.host ?? hostFromEnv(env);
+    const publicUrl = (env.FIXLOOP_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, "");
+    const repoSource =
+      options.repoSource ??
+      new RepoSourceCache({
+        cacheDir: env.FIXLOOP_CACHE_DIR || join(location.dataDir ?? ".fixloop", "repos"),
+        remoteUrl: (r) => gitRemoteUrl(host, r.owner, r.repo),
+      });
+    const appEnv = new AppEnv({ app, store, host, log: app.log, repoSource, publicUrl });
+
+    registerWebhooks(app, appEnv);
+    addHandler?.(
+      createApiHandler({
+        store,
+        secrets: (env.FIXLOOP_API_SECRET ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+        installationFor: (org) => appEnv.installationFor(org),
+        triageConfigFor: async (org, installationId) => {
+          const parsed = await appEnv.repoConfig(installationId, { owner: org, repo: ".github" });
+          return parsed.ok
+            ? { ok: true, config: toTriageConfig(parsed.config) }
+            : {
+                ok: false,
+                message: `${org}/.github: .github/fixloop.yml is invalid: ${errorsAsLine(parsed.errors)}`,
+              };
+        },
+        log: app.log,
+        metricsToken: env.FIXLOOP_METRICS_TOKEN || undefined,
+        evidenceUrl: (id) => appEnv.evidenceUrl(id) ?? `/api/findings/${encodeURIComponent(id)}/evidence`,
+      }),
+    );
+
+    const worker = new Worker(
+      store,
+      { [REMEDIATE_JOB]: remediateHandler(appEnv), ...SWEEP_HANDLERS },
+      {
+        concurrency: Number(env.FIXLOOP_WORKER_CONCURRENCY) || 2,
+        onError: (error) =>
+          app.log.error({ err: { message: (error as Error).message } }, "job worker loop failed"),
+      },
+    );
+    await scheduleSweeps(store);
+    if (options.startWorker !== false) {
+      worker.start();
+      const stop = () => void worker.stop().finally(() => store.close());
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    }
+    options.onReady?.({ env: appEnv, worker, store });
+  };
+}
+
+export default fixloopApp();

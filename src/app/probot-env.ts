@@ -1,0 +1,201 @@
+// The remediation environment of the GitHub App: installation clients from Probot, configuration
+// through Probot's config plugin (so `_extends` and the organization's `.github` repository work),
+// repository snapshots through git, and the caches that make a warm repository cost no request.
+// Webhooks invalidate the caches (src/app/webhooks.ts); nothing here reads process.env.
+
+import type { Probot, ProbotOctokit } from "probot";
+import { type ParseResult, parseRepoConfig } from "../config/repo-config.ts";
+import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
+import type { GitHubHost } from "../github/hosts.ts";
+import type { RepoSourceCache } from "../github/repo-source.ts";
+import { buildIndex, type TerraformIndex } from "../hcl/index.ts";
+import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
+import type { Store } from "../store/store.ts";
+
+export const CONFIG_PATH = ".github/fixloop.yml";
+/** Indexes kept per process (each is a parsed Terraform tree); least recently used goes first. */
+const MAX_INDEXES = 64;
+
+type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
+
+export interface AppEnvOptions {
+  app: Probot;
+  store: Store;
+  host: GitHubHost;
+  log: Logger;
+  repoSource: RepoSourceCache;
+  /** Public base URL of this app, for evidence links (FIXLOOP_PUBLIC_URL); null: no link. */
+  publicUrl: string | null;
+}
+
+export class AppEnv implements RemediationEnv {
+  readonly store: Store;
+  readonly host: GitHubHost;
+  readonly log: Logger;
+  readonly labelCache = new Set<string>();
+  readonly #app: Probot;
+  readonly #repoSource: RepoSourceCache;
+  readonly #publicUrl: string | null;
+  readonly #clients = new Map<number, Promise<InstallationOctokit>>();
+  readonly #repositories = new Map<number, Promise<InstallationRepository[]>>();
+  readonly #configs = new Map<string, Promise<ParseResult>>();
+  readonly #indexes = new Map<string, { sha: string; index: TerraformIndex }>();
+  readonly #installations = new Map<string, number | null>();
+  /** Head shas learned from push webhooks: a snapshot at that sha needs no network at all. */
+  readonly #knownHeads = new Map<string, string>();
+
+  constructor(options: AppEnvOptions) {
+    this.store = options.store;
+    this.host = options.host;
+    this.log = options.log;
+    this.#app = options.app;
+    this.#repoSource = options.repoSource;
+    this.#publicUrl = options.publicUrl;
+  }
+
+  async github(installationId: number | null): Promise<GitHub> {
+    return (await this.#client(installationId)) as unknown as GitHub;
+  }
+
+  #client(installationId: number | null): Promise<InstallationOctokit> {
+    if (installationId === null)
+      throw new Error("the GitHub App acts only on findings posted for an installation");
+    let client = this.#clients.get(installationId);
+    if (!client) {
+      // Probot caches installation tokens and refreshes them before they expire.
+      client = this.#app.auth(installationId) as Promise<InstallationOctokit>;
+      client.catch(() => this.#clients.delete(installationId));
+      this.#clients.set(installationId, client);
+    }
+    return client;
+  }
+
+  /** The installation for an organization (or user account), or null when fixloop is not installed there. */
+  async installationFor(org: string): Promise<number | null> {
+    const key = org.toLowerCase();
+    if (this.#installations.has(key)) return this.#installations.get(key) as number | null;
+    const appClient = await this.#app.auth();
+    let id: number | null = null;
+    try {
+      id = (await appClient.rest.apps.getOrgInstallation({ org })).data.id;
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+      try {
+        id = (await appClient.rest.apps.getUserInstallation({ username: org })).data.id;
+      } catch (inner) {
+        if ((inner as { status?: number }).status !== 404) throw inner;
+      }
+    }
+    // Only a positive answer is cached: an org that installs the app later is found at once.
+    if (id !== null) this.#installations.set(key, id);
+    return id;
+  }
+
+  repositories(installationId: number | null, _org: string): Promise<InstallationRepository[]> {
+    if (installationId === null) return Promise.resolve([]);
+    let list = this.#repositories.get(installationId);
+    if (!list) {
+      list = (async () => {
+        const gh = await this.#client(installationId);
+        const repos = await gh.paginate(gh.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+        return repos.map((r) => ({
+          owner: r.owner.login,
+          repo: r.name,
+          defaultBranch: r.default_branch,
+          archived: r.archived === true,
+        }));
+      })();
+      list.catch(() => this.#repositories.delete(installationId));
+      this.#repositories.set(installationId, list);
+    }
+    return list;
+  }
+
+  repoConfig(installationId: number | null, repository: RepoRef): Promise<ParseResult> {
+    const key = fullName(repository).toLowerCase();
+    let config = this.#configs.get(key);
+    if (!config) {
+      config = (async () => {
+        const gh = await this.#client(installationId);
+        try {
+          const { config: raw } = await gh.config.get({ ...repository, path: CONFIG_PATH });
+          // The plugin returns {} when no file exists anywhere: the defaults.
+          return parseRepoConfig(Object.keys(raw).length === 0 ? null : raw);
+        } catch (error) {
+          const message = (error as Error).message ?? String(error);
+          if ((error as { status?: number }).status) throw error;
+          // YAML that does not parse: the same "never half-applied" outcome as a schema error.
+          return {
+            ok: false,
+            errors: [{ path: CONFIG_PATH, message: message.split("\n")[0] ?? "unreadable" }],
+          } as ParseResult;
+        }
+      })();
+      config.catch(() => this.#configs.delete(key));
+      this.#configs.set(key, config);
+    }
+    return config;
+  }
+
+  async snapshot(
+    installationId: number | null,
+    repository: InstallationRepository,
+  ): Promise<IndexedSnapshot> {
+    const gh = await this.#client(installationId);
+    const { token } = (await gh.auth({ type: "installation" })) as { token: string };
+    const key = fullName(repository).toLowerCase();
+    const snapshot = await this.#repoSource.snapshot(
+      repository,
+      repository.defaultBranch,
+      { token },
+      this.#knownHeads.get(key),
+    );
+    const cached = this.#indexes.get(key);
+    if (cached?.sha === snapshot.sha) {
+      // Refresh its place in the LRU order.
+      this.#indexes.delete(key);
+      this.#indexes.set(key, cached);
+      return { snapshot, index: cached.index };
+    }
+    const index = buildIndex(snapshot.files);
+    this.#indexes.set(key, { sha: snapshot.sha, index });
+    while (this.#indexes.size > MAX_INDEXES)
+      this.#indexes.delete(this.#indexes.keys().next().value as string);
+    return { snapshot, index };
+  }
+
+  evidenceUrl(findingId: string): string | null {
+    return this.#publicUrl
+      ? `${this.#publicUrl}/api/findings/${encodeURIComponent(findingId)}/evidence`
+      : null;
+  }
+
+  // --- cache invalidation, driven by webhooks ---
+
+  /** A push to a default branch: its head is known, and its configuration may have changed. */
+  pushed(repository: RepoRef, headSha: string, touchedConfig: boolean): void {
+    this.#knownHeads.set(fullName(repository).toLowerCase(), headSha);
+    if (touchedConfig || repository.repo === ".github") {
+      if (repository.repo === ".github") {
+        // The org-wide configuration changed: every repository of the org extends it.
+        const prefix = `${repository.owner.toLowerCase()}/`;
+        for (const key of this.#configs.keys()) if (key.startsWith(prefix)) this.#configs.delete(key);
+      } else this.#configs.delete(fullName(repository).toLowerCase());
+    }
+  }
+
+  /** Installation created, deleted, or its repositories changed. */
+  installationChanged(
+    installationId: number,
+    account: string | null,
+    removed: readonly RepoRef[] = [],
+  ): void {
+    this.#repositories.delete(installationId);
+    this.#clients.delete(installationId);
+    if (account) this.#installations.delete(account.toLowerCase());
+    for (const r of removed) {
+      this.#repoSource.forget(r);
+      this.#indexes.delete(fullName(r).toLowerCase());
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// A fixloop PR closed: merged → its findings are `merged` (verification takes over), closed
+// without merge → `closed_unmerged` (no new PR for the finding until it changes or someone asks
+// with `/fixloop retry`). Either way a slot of the noise budget is free again, so the remediations
+// waiting for one are woken. Idempotent: a redelivery finds the findings already moved.
+
+import { REMEDIATE_JOB } from "../ingest/persist.ts";
+import { changeStateIn } from "../lifecycle/change-state.ts";
+import type { Actor } from "../lifecycle/machine.ts";
+import { remediationsOfPr, updateRemediation } from "../store/remediations.ts";
+import type { Store } from "../store/store.ts";
+
+export interface ClosedPullRequest {
+  repository: string;
+  number: number;
+  url: string;
+  merged: boolean;
+  mergeCommitSha: string | null;
+  /** Who merged it (merged) or closed it (the event's sender). */
+  by: { login: string; id: number };
+}
+
+export interface ClosedOutcome {
+  findingIds: string[];
+  moved: number;
+}
+
+export async function pullRequestClosed(store: Store, pr: ClosedPullRequest): Promise<ClosedOutcome> {
+  const remediations = (await remediationsOfPr(store.db, pr.repository, pr.number)).filter(
+    (r) => r.prState === "open",
+  );
+  if (remediations.length === 0) return { findingIds: [], moved: 0 };
+  const actor: Actor = { kind: "github-user", login: pr.by.login, id: pr.by.id };
+  let moved = 0;
+  await store.transaction(async (tx) => {
+    const now = store.now();
+    for (const r of remediations) {
+      await updateRemediation(
+        tx,
+        r.id,
+        pr.merged ? { prState: "merged", mergeCommitSha: pr.mergeCommitSha } : { prState: "closed" },
+        now,
+      );
+      const current = await tx
+        .selectFrom("findings")
+        .select("state")
+        .where("id", "=", r.findingId)
+        .executeTakeFirst();
+      if (current?.state !== "pr_open") continue;
+      await changeStateIn(
+        tx,
+        {
+          findingId: r.findingId,
+          to: pr.merged ? "merged" : "closed_unmerged",
+          actor,
+          reason: pr.merged
+            ? `${pr.url} merged by ${pr.by.login} as ${pr.mergeCommitSha ?? "an unknown commit"}`
+            : `${pr.url} closed without merge by ${pr.by.login}: no new PR until the finding changes or someone runs /fixloop retry`,
+          links: { pr: pr.url, ...(pr.merged && pr.mergeCommitSha ? { commit: pr.mergeCommitSha } : {}) },
+          expectedFrom: "pr_open",
+        },
+        now,
+      );
+      moved++;
+    }
+    // The budget has a free slot: remediations waiting for one run now, riskiest first.
+    await tx
+      .updateTable("jobs")
+      .set({ run_at: now, updated_at: now })
+      .where("kind", "=", REMEDIATE_JOB)
+      .where("state", "=", "queued")
+      .where("run_at", ">", now)
+      .execute();
+  });
+  return { findingIds: remediations.map((r) => r.findingId), moved };
+}

@@ -1,0 +1,153 @@
+// The tracking issue fixloop opens when a finding gets no pull request (templates/tracking-issue.md):
+// why not, the finding's context, the blocks it might be defined in (linked at the commit fixloop
+// looked at), and what someone can do next. Pure, with the same escaping and length bound as the
+// PR body; only top-level template values, for the reason given in pr-body.ts.
+
+import { renderTemplate } from "../report/template.ts";
+import type { RepoRef } from "./client.ts";
+import { blobLink, type GitHubHost } from "./hosts.ts";
+import { clip, gitHubHosts, mdCode, mdInline, plural, safeLink, sourceLinkHosts } from "./markdown.ts";
+import { type Command, clipBody, FINDING_ID, type PrFinding, ruleText } from "./pr-body.ts";
+
+const CANDIDATES_SHOWN = 20;
+/** GitHub's limit for an issue title. */
+const TITLE_LIMIT = 256;
+
+/** Why there is no pull request. `detail` is fixloop's own sentence (it may quote finding text). */
+export type NoPrReason =
+  | { kind: "not-locatable"; detail: string }
+  | { kind: "ambiguous"; detail: string }
+  | { kind: "not-fixable"; detail: string }
+  | { kind: "awaiting-approval"; detail: string };
+
+/** A block the finding may be defined in, at the commit fixloop read. */
+export interface IssueCandidate {
+  repository: RepoRef;
+  sha: string;
+  path: string;
+  line?: number;
+  /** Terraform address of the block, when known. */
+  address?: string;
+  /** Why this block: locate's evidence sentence. */
+  evidence: string;
+  confidence: number;
+}
+
+export interface IssueFinding extends Omit<PrFinding, "attackPath"> {
+  severity: string;
+  /** The resource in words (`resourceDescription` in src/evidence/labels.ts). */
+  resource: string;
+}
+
+export interface TrackingIssueInput {
+  host: GitHubHost;
+  finding: IssueFinding;
+  reason: NoPrReason;
+  candidates: IssueCandidate[];
+  commands: Command[];
+}
+
+const ISSUE_MARKER = /<!-- fixloop:issue finding=(\S+) -->/;
+
+export function issueMarker(id: string): string {
+  if (!FINDING_ID.test(id)) throw new Error(`not a finding id: ${JSON.stringify(clip(id, 40))}`);
+  return `<!-- fixloop:issue finding=${id} -->`;
+}
+
+/** The finding id of a tracking issue fixloop wrote, or null. */
+export function parseIssueMarker(body: string | null | undefined): string | null {
+  const id = ISSUE_MARKER.exec(body ?? "")?.[1];
+  return id !== undefined && FINDING_ID.test(id) ? id : null;
+}
+
+const WHY: Record<NoPrReason["kind"], { short: string; lead: string; next: string[] }> = {
+  "not-locatable": {
+    short: "not found in Terraform",
+    lead: "fixloop could not find the Terraform block that defines this resource, so it has nothing to change.",
+    next: [
+      "If the resource is defined in Terraform, check that its repository is covered by `repositories` in `.github/fixloop.yml`, then comment `/fixloop retry`.",
+      "If it is managed outside Terraform, fix it where it is managed: the finding resolves when its source reports the resource as passing.",
+    ],
+  },
+  ambiguous: {
+    short: "several possible blocks",
+    lead: "More than one Terraform block matches this resource equally well, and fixloop does not guess which one to change.",
+    next: [
+      "Fix the right block by hand (the candidates are listed above): the finding resolves when it is verified.",
+      "Or make the block identifiable (for example a distinct name or tag), then comment `/fixloop retry`.",
+    ],
+  },
+  "not-fixable": {
+    short: "no automatic fix",
+    lead: "fixloop found the resource but has no change it can make safely.",
+    next: [
+      "Fix it by hand: the finding resolves when its source reports the resource as passing.",
+      "If the finding does not apply here, record an exception with an approver and an expiry.",
+    ],
+  },
+  "awaiting-approval": {
+    short: "awaiting approval",
+    lead: "The risk gate requires an approval before fixloop opens a pull request for this finding.",
+    next: [
+      "Someone allowed to approve fixloop changes approves it with the command listed below; fixloop then opens the pull request.",
+    ],
+  },
+};
+
+/** `fixloop: S3_PUBLIC_ACCESS on arn:aws:s3:::x (not found in Terraform)`, one plain line within GitHub's limit. */
+export function issueTitle(finding: Pick<IssueFinding, "rule" | "resource">, reason: NoPrReason): string {
+  const rule = finding.rule.catalogId ?? finding.rule.nativeId;
+  const suffix = ` (${WHY[reason.kind].short})`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a title is one plain line
+  const line = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, " ").trim();
+  return `${clip(line(`fixloop: ${rule} on ${finding.resource}`), TITLE_LIMIT - suffix.length)}${suffix}`;
+}
+
+function findingText(host: GitHubHost, f: IssueFinding): string {
+  const link = f.sourceLink
+    ? `, ${safeLink(f.sourceLink, sourceLinkHosts(f.sourceTool, host), { label: "open in the source" })}`
+    : "";
+  return [
+    `- Finding: ${mdCode(f.id)} ${mdInline(f.title, 200)}`,
+    `- Rule: ${ruleText(f.rule)}`,
+    `- Resource: ${mdInline(f.resource, 300)}`,
+    `- Severity: ${mdInline(f.severity, 40)}`,
+    `- Risk: ${mdInline(f.risk.explanation, 300)}`,
+    `- Source: ${mdInline(f.sourceTool, 40)}, first seen ${mdInline(f.firstSeen ?? "—", 40)}${link}`,
+  ].join("\n");
+}
+
+function candidateText(host: GitHubHost, c: IssueCandidate): string {
+  const where = `${c.repository.owner}/${c.repository.repo}: ${c.path}${c.line ? `:${c.line}` : ""}`;
+  const link = safeLink(blobLink(host, c.repository, c.sha, c.path, c.line), gitHubHosts(host), {
+    label: where,
+  });
+  const address = c.address ? ` ${mdCode(c.address, { maxLength: 120 })}` : "";
+  return `- ${link}${address}, confidence ${c.confidence.toFixed(2)}: ${mdInline(c.evidence, 300)}`;
+}
+
+function candidatesText(host: GitHubHost, candidates: readonly IssueCandidate[]): string {
+  if (candidates.length === 0) return "fixloop found no candidate block.";
+  const lines = candidates.slice(0, CANDIDATES_SHOWN).map((c) => candidateText(host, c));
+  const rest = candidates.length - CANDIDATES_SHOWN;
+  if (rest > 0) lines.push(`- … and ${plural(rest, "more candidate")}`);
+  return lines.join("\n");
+}
+
+export function renderTrackingIssueBody(input: TrackingIssueInput): string {
+  const why = WHY[input.reason.kind];
+  const detail = mdInline(input.reason.detail, 500);
+  const commands = input.commands
+    .slice(0, 20)
+    .map((c) => `- ${mdCode(c.usage, { maxLength: 80 })}: ${mdInline(c.description, 200)}`);
+  return clipBody(
+    renderTemplate("tracking-issue.md", {
+      marker: issueMarker(input.finding.id),
+      why: detail ? `${why.lead}\n\n${detail}` : why.lead,
+      finding: findingText(input.host, input.finding),
+      candidates: candidatesText(input.host, input.candidates),
+      next: why.next.map((s) => `- ${s}`).join("\n"),
+      commands: commands.join("\n") || "none",
+    }),
+  );
+}

@@ -1,0 +1,334 @@
+// A repository's Terraform source, fetched with git instead of one API call per file: a shallow,
+// blob-less fetch (commits and trees only), then a sparse checkout that materializes just the
+// files fixloop reads — the `.tf`/`.tfvars` files `readTerraformTree` loads and CODEOWNERS — in
+// one batched blob fetch. Each repository keeps a cache directory, so an unchanged branch costs
+// one `ls-remote` round trip, and a head already known from a push webhook costs none.
+
+import { existsSync } from "node:fs";
+import { lstat, mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type SimpleGit, simpleGit } from "simple-git";
+import type { SourceFile } from "../hcl/index.ts";
+import { readTerraformTree } from "../hcl/load.ts";
+import { fullName, type RepoRef } from "./client.ts";
+
+export interface RepoSnapshot {
+  repository: RepoRef;
+  branch: string;
+  /** The commit the files are from. */
+  sha: string;
+  treeSha: string;
+  /** Every `.tf` and `.tfvars` file, paths relative to the repository root with `/`. */
+  files: SourceFile[];
+  /** The CODEOWNERS file GitHub would use, or null. */
+  codeowners: { path: string; text: string } | null;
+  /** Whether this call fetched from the remote (false: served from the cache). */
+  fetched: boolean;
+}
+
+/** What went wrong, and how a message says it. */
+const REASONS = {
+  INVALID_INPUT: "invalid input",
+  BRANCH_NOT_FOUND: "the branch does not exist",
+  AUTH_FAILED: "authentication failed (is the app installed on the repository, and the token current?)",
+  REPO_NOT_FOUND: "the repository was not found, or the token cannot read it",
+  GIT_FAILED: "git failed",
+  READ_FAILED: "reading the files failed",
+} as const;
+
+export type RepoSourceErrorCode = keyof typeof REASONS;
+
+/** A failure that names the repository and what went wrong, never a credential. */
+export class RepoSourceError extends Error {
+  constructor(
+    readonly code: RepoSourceErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RepoSourceError";
+  }
+}
+
+/** GitHub's CODEOWNERS locations, in the order GitHub searches them; the first one found is used. */
+export const CODEOWNERS_PATHS = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"] as const;
+
+/** GitHub does not load a CODEOWNERS file of 3 MB or more (docs: "CODEOWNERS files must be under 3 MB"). */
+const CODEOWNERS_MAX_BYTES = 3 * 1024 * 1024;
+
+/**
+ * Sparse-checkout patterns (non-cone mode: cone mode can only select whole directories, and
+ * `*.tf` must match at any depth). `.gitattributes` is included because checkout reads it for
+ * every directory it writes to: left out, git would lazily fetch each one in its own round trip
+ * instead of in the one batch.
+ */
+export const SPARSE_PATTERNS = [
+  "*.tf",
+  "*.tfvars",
+  ".gitattributes",
+  ...CODEOWNERS_PATHS.map((p) => `/${p}`),
+] as const;
+
+/** The local ref each fetch lands on; one ref, so commits of earlier heads become garbage. */
+const FETCHED_REF = "refs/fixloop/fetched";
+
+const FETCH = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin"];
+const NAME = /^[A-Za-z0-9._-]+$/;
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * The header that authenticates git over HTTPS with a GitHub App installation token. Passed per
+ * command with `-c`, so the token is never in the remote URL or in `.git/config`.
+ */
+export function authHeader(token: string): string {
+  return `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+}
+
+/** Replaces every form in which a token could appear (raw, base64 pair, header) with `***`. */
+export function scrubToken(text: string, token: string | undefined): string {
+  if (!token) return text;
+  const forms = [authHeader(token), authHeader(token).slice("Authorization: Basic ".length), token];
+  return forms.reduce((out, secret) => out.split(secret).join("***"), text);
+}
+
+/**
+ * simple-git for a cache directory, with git's terminal prompt disabled: a rejected token must
+ * fail the command, not wait for someone to type a password on the server's terminal. simple-git
+ * refuses an explicit `GIT_*` variable unless allowed, and the environment passed replaces the
+ * process's, so the ambient variables are kept minus the ones simple-git guards. A custom
+ * factory should do the same.
+ */
+export function defaultGit(dir: string): SimpleGit {
+  const guarded = new Set(["editor", "pager", "prefix", "ssh_askpass", "visual"]);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const k = key.toLowerCase();
+    if (value !== undefined && !k.startsWith("git_") && !guarded.has(k)) env[key] = value;
+  }
+  env.GIT_TERMINAL_PROMPT = "0";
+  return simpleGit({
+    baseDir: dir,
+    allowEnvironment: ["GIT_TERMINAL_PROMPT"],
+    // simple-git treats a non-zero exit with an empty stderr as success; a failed git step must fail.
+    errors: (error, result) =>
+      error ?? (result.exitCode ? new Error(`git exited with ${result.exitCode}`) : undefined),
+  }).env(env);
+}
+
+/** git's words for each failure, from its stderr and GitHub's `remote:` lines. */
+const FAILURES: Array<[RegExp, RepoSourceErrorCode]> = [
+  [/couldn't find remote ref|remote ref does not exist/i, "BRANCH_NOT_FOUND"],
+  [/repository\b.*not found|does not appear to be a git repository/i, "REPO_NOT_FOUND"],
+  [/Authentication failed|could not read (Username|Password)|returned error: 40[13]/i, "AUTH_FAILED"],
+  [/Invalid username or password|terminal prompts disabled/i, "AUTH_FAILED"],
+];
+
+/** What git's error text says went wrong, for a message a person can act on. */
+export function classifyGitFailure(stderr: string): RepoSourceErrorCode {
+  return FAILURES.find(([pattern]) => pattern.test(stderr))?.[1] ?? "GIT_FAILED";
+}
+
+export interface RepoSourceOptions {
+  /** One subdirectory per repository is created under it. */
+  cacheDir: string;
+  /** The remote without credentials, e.g. `(r) => gitRemoteUrl(host, r.owner, r.repo)`. */
+  remoteUrl: (r: RepoRef) => string;
+  git?: (dir: string) => SimpleGit;
+}
+
+/** One snapshot call's git: cache directory, the repository's name for messages, remote, token. */
+interface Session {
+  git: SimpleGit;
+  dir: string;
+  name: string;
+  url: string;
+  token: string | undefined;
+}
+
+export class RepoSourceCache {
+  readonly #options: RepoSourceOptions;
+  readonly #git: (dir: string) => SimpleGit;
+  /** The tail of each repository's queue: one git operation per cache directory at a time. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(options: RepoSourceOptions) {
+    this.#options = options;
+    this.#git = options.git ?? defaultGit;
+  }
+
+  /** Fetches unless the cached snapshot is at `knownSha` (e.g. from a push webhook) — then 0 network. */
+  async snapshot(
+    r: RepoRef,
+    branch: string,
+    auth: { token: string } | null,
+    knownSha?: string,
+  ): Promise<RepoSnapshot> {
+    const dir = this.#dirFor(r);
+    const name = fullName(r);
+    const url = this.#options.remoteUrl(r);
+    const invalid =
+      knownSha !== undefined && !SHA.test(knownSha)
+        ? `"${knownSha}" is not a commit sha`
+        : !isBranchName(branch)
+          ? `"${branch}" is not a valid branch name`
+          : hasCredentials(url)
+            ? "the remote URL carries credentials; pass the token as auth instead"
+            : null;
+    if (invalid) throw new RepoSourceError("INVALID_INPUT", `${name}: ${invalid}`);
+    return this.#serial(dir, async () => {
+      await mkdir(dir, { recursive: true });
+      const s: Session = { git: this.#git(dir), dir, name, url, token: auth?.token };
+      return this.#snapshot(s, r, branch, knownSha);
+    });
+  }
+
+  /** Drops a repository's cache (uninstalled or deleted repository); runs after calls in flight. */
+  forget(r: RepoRef): void {
+    const dir = this.#dirFor(r);
+    // A directory that cannot be removed is re-initialized or reused by the next snapshot.
+    this.#serial(dir, () => rm(dir, { recursive: true, force: true })).catch(() => {});
+  }
+
+  #dirFor(r: RepoRef): string {
+    for (const part of [r.owner, r.repo]) {
+      if (!NAME.test(part) || part === "." || part === "..")
+        throw new RepoSourceError("INVALID_INPUT", `"${part}" is not a GitHub owner or repository name`);
+    }
+    // GitHub names are case-insensitive: Acme/Infra and acme/infra share one cache.
+    return join(this.#options.cacheDir, r.owner.toLowerCase(), r.repo.toLowerCase());
+  }
+
+  #serial<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.#queues.get(key) ?? Promise.resolve()).then(task, task);
+    const tail = run.catch(() => {});
+    this.#queues.set(key, tail);
+    tail.then(() => {
+      if (this.#queues.get(key) === tail) this.#queues.delete(key);
+    });
+    return run;
+  }
+
+  async #snapshot(s: Session, r: RepoRef, branch: string, knownSha?: string): Promise<RepoSnapshot> {
+    await this.#open(s);
+    const snap = (sha: string, fetched: boolean) => read(s, r, branch, sha, fetched);
+    const head = (
+      await s.git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "")
+    ).trim();
+    if (knownSha !== undefined && head === knownSha) return snap(head, false);
+
+    await setRemote(s);
+    const remoteSha = knownSha ?? (await lsRemote(s, branch));
+    if (head === remoteSha) return snap(head, false);
+
+    try {
+      const refspec = `+refs/heads/${branch}:${FETCHED_REF}`;
+      await run(s, `fetching branch "${branch}"`, [...FETCH, refspec], true);
+      // The branch may have moved since ls-remote: what was fetched is the truth.
+      const sha = (await run(s, "reading the fetched head", ["rev-parse", FETCHED_REF])).trim();
+      // Checkout fetches the sparse files' missing blobs in one batch, hence the token here too.
+      await run(s, `checking out ${sha}`, ["checkout", "--quiet", "--force", "--detach", sha], true);
+      return await snap(sha, true);
+    } catch (e) {
+      // An unexplained failure (a lock left by a killed process, a broken object store) is not
+      // retried into: the next call starts from an empty cache.
+      if (e instanceof RepoSourceError && e.code === "GIT_FAILED")
+        await rm(s.dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * The cache repository, created on first use: empty, sparse, no working files yet. Done once the
+   * patterns file exists — a cache without it would check out the whole repository.
+   */
+  async #open(s: Session): Promise<void> {
+    if (existsSync(join(s.dir, ".git", "info", "sparse-checkout"))) return;
+    await run(s, "creating the cache", ["init", "--quiet"]);
+    await run(s, "configuring the cache", ["sparse-checkout", "set", "--no-cone", ...SPARSE_PATTERNS]);
+  }
+}
+
+/**
+ * Runs git, with the token as a per-command header when the command talks to the remote.
+ * Failures name the repository and the step, never the token.
+ */
+async function run(s: Session, doing: string, args: string[], remote = false): Promise<string> {
+  const auth = remote && s.token ? ["-c", `http.extraHeader=${authHeader(s.token)}`] : [];
+  try {
+    return await s.git.raw([...auth, ...args]);
+  } catch (e) {
+    // The original error is not attached as `cause`: its text may hold what is scrubbed here.
+    const text = scrubToken(e instanceof Error ? e.message : String(e), s.token);
+    const code = classifyGitFailure(text);
+    const why = code === "GIT_FAILED" ? `git failed: ${lastLine(text)}` : REASONS[code];
+    throw new RepoSourceError(code, `${s.name}: ${doing}: ${why}`);
+  }
+}
+
+async function setRemote(s: Session): Promise<void> {
+  const current = await s.git.raw(["config", "--get", "remote.origin.url"]).catch(() => "");
+  if (current.trim() !== s.url) await run(s, "setting the remote", ["config", "remote.origin.url", s.url]);
+}
+
+async function lsRemote(s: Session, branch: string): Promise<string> {
+  const ref = `refs/heads/${branch}`;
+  const out = await run(s, `looking up branch "${branch}"`, ["ls-remote", "origin", ref], true);
+  // ls-remote matches patterns against ref tails; only the exact ref counts.
+  const sha = out
+    .split("\n")
+    .map((l) => l.split("\t"))
+    .find((cols) => cols[1] === ref)?.[0];
+  if (!sha) throw new RepoSourceError("BRANCH_NOT_FOUND", `${s.name}: branch "${branch}" does not exist`);
+  return sha;
+}
+
+async function read(
+  s: Session,
+  r: RepoRef,
+  branch: string,
+  sha: string,
+  fetched: boolean,
+): Promise<RepoSnapshot> {
+  const treeSha = (await run(s, "reading the tree", ["rev-parse", `${sha}^{tree}`])).trim();
+  try {
+    // The same loader as for a local checkout, so both see the same files.
+    const files = await readTerraformTree(s.dir);
+    return { repository: r, branch, sha, treeSha, files, codeowners: await readCodeowners(s.dir), fetched };
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.split(s.dir).join("<cache>") : String(e);
+    throw new RepoSourceError("READ_FAILED", `${s.name}: reading the fetched files failed: ${detail}`);
+  }
+}
+
+/** The first CODEOWNERS GitHub would find; a symlink is not followed (its target is not repository content). */
+async function readCodeowners(dir: string): Promise<RepoSnapshot["codeowners"]> {
+  for (const path of CODEOWNERS_PATHS) {
+    const info = await lstat(join(dir, path)).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    if (info.size >= CODEOWNERS_MAX_BYTES) return null;
+    return { path, text: await readFile(join(dir, path), "utf8") };
+  }
+  return null;
+}
+
+/** git's ref-name rules (git-check-ref-format(1)), plus no leading `-`: never read as an option. */
+export function isBranchName(branch: string): boolean {
+  return (
+    branch !== "" &&
+    branch !== "@" &&
+    !/[\p{Cc} ~^:?*[\\]|\.\.|@\{|\/\/|^[-/]|[/.]$|\.lock(\/|$)|(^|\/)\./u.test(branch)
+  );
+}
+
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    // An ssh user name (`ssh://git@host/…`) is not a secret; anything else in the userinfo is.
+    return parsed.password !== "" || (parsed.username !== "" && parsed.protocol !== "ssh:");
+  } catch {
+    return false;
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1)?.trim() || "unknown error";
+}

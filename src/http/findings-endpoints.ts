@@ -1,0 +1,295 @@
+// GET /api/findings (a filtered, paged list), GET /api/findings/:id (one finding with its sources and
+// audit trail) and GET /api/findings/:id/evidence (the evidence record as JSON, CSV, Markdown or an
+// HTML page). Read-only. Finding text is untrusted: JSON carries it as data, the HTML page escapes
+// every value and is served with a Content-Security-Policy that allows nothing to load or run.
+
+import type { ServerResponse } from "node:http";
+import { linksLabel, resourceDescription, ruleLabel } from "../evidence/labels.ts";
+import { buildEvidenceRecord, type EvidenceRecord } from "../evidence/record.ts";
+import { EVIDENCE_FORMATS, renderEvidence } from "../evidence/render.ts";
+import { type FindingState, STATES } from "../lifecycle/machine.ts";
+import { auditTrail } from "../store/audit.ts";
+import { FindingNotFoundError, findingFromRow, findingSources, resolveFindingId } from "../store/findings.ts";
+import type { FindingRow } from "../store/schema.ts";
+import { type JsonValue, sendError, sendJson, sendText } from "./respond.ts";
+import type { ApiContext } from "./routes.ts";
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+const LIST_PARAMETERS = new Set(["state", "org", "limit", "cursor"]);
+
+/** Highest risk first, then the oldest detection, then the id: the CLI's order, and a total one. */
+type Cursor = [riskScore: number, firstSeen: number, id: string];
+
+export async function listFindingsEndpoint(ctx: ApiContext): Promise<void> {
+  if (!(await ctx.authenticateGet())) return;
+  const query = listQuery(ctx.url.searchParams);
+  if (typeof query === "string") return sendError(ctx.res, 400, query);
+  let q = ctx.deps.store.db.selectFrom("findings").selectAll();
+  if (query.state) q = q.where("state", "=", query.state);
+  if (query.org) q = q.where("org", "=", query.org);
+  if (query.after) {
+    const [score, firstSeen, id] = query.after;
+    q = q.where((eb) =>
+      eb.or([
+        eb("risk_score", "<", score),
+        eb.and([eb("risk_score", "=", score), eb("first_seen", ">", firstSeen)]),
+        eb.and([eb("risk_score", "=", score), eb("first_seen", "=", firstSeen), eb("id", ">", id)]),
+      ]),
+    );
+  }
+  // One row more than asked says whether there is a next page without counting.
+  const rows = await q
+    .orderBy("risk_score", "desc")
+    .orderBy("first_seen")
+    .orderBy("id")
+    .limit(query.limit + 1)
+    .execute();
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  sendJson(ctx.res, 200, {
+    findings: jsonOf(page.map((r) => findingJson(ctx, r))),
+    nextCursor:
+      rows.length > query.limit && last ? encodeCursor([last.risk_score, last.first_seen, last.id]) : null,
+  });
+}
+
+export async function findingEndpoint(ctx: ApiContext, [query]: string[]): Promise<void> {
+  if (!(await ctx.authenticateGet())) return;
+  const id = await resolveOrAnswer(ctx, query ?? "");
+  if (id === undefined) return;
+  const db = ctx.deps.store.db;
+  const row = await db.selectFrom("findings").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const [sources, events] = await Promise.all([findingSources(db, id), auditTrail(db, id)]);
+  sendJson(ctx.res, 200, {
+    finding: jsonOf(findingJson(ctx, row)),
+    // The source records as received stay in the store (they can be large); the evidence omits them too.
+    sources: sources.map(({ raw: _raw, ...s }) => s),
+    audit: jsonOf(events),
+  });
+}
+
+const EVIDENCE_CONTENT_TYPES = {
+  json: "application/json; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+  md: "text/markdown; charset=utf-8",
+  html: "text/html; charset=utf-8",
+} as const;
+
+export async function evidenceEndpoint(ctx: ApiContext, [query]: string[]): Promise<void> {
+  if (!(await ctx.authenticateGet())) return;
+  const format = evidenceFormat(ctx);
+  if (format === undefined)
+    return sendError(ctx.res, 400, `format must be one of: ${[...EVIDENCE_FORMATS, "html"].join(", ")}`);
+  const id = await resolveOrAnswer(ctx, query ?? "");
+  if (id === undefined) return;
+  const record = await buildEvidenceRecord(ctx.deps.store.db, id);
+  const body = format === "html" ? evidenceHtml(record) : renderEvidence(record, format);
+  const headers: Record<string, string> = { Vary: "Accept" };
+  if (format === "csv") headers["Content-Disposition"] = `attachment; filename="fixloop-evidence-${id}.csv"`;
+  sendText(ctx.res, 200, EVIDENCE_CONTENT_TYPES[format], body, headers);
+}
+
+/** `?format=` wins; otherwise a browser (Accept: text/html) gets the page, anything else JSON. */
+function evidenceFormat(ctx: ApiContext): keyof typeof EVIDENCE_CONTENT_TYPES | undefined {
+  const asked = ctx.url.searchParams.get("format");
+  if (asked !== null) return Object.hasOwn(EVIDENCE_CONTENT_TYPES, asked) ? (asked as "json") : undefined;
+  return /\btext\/html\b/i.test(ctx.req.headers.accept ?? "") ? "html" : "json";
+}
+
+/** The full id of an id or unique prefix; answers 404 (none) or 400 (ambiguous) and gives undefined. */
+async function resolveOrAnswer(ctx: ApiContext, query: string): Promise<string | undefined> {
+  try {
+    return await resolveFindingId(ctx.deps.store.db, query);
+  } catch (error) {
+    if (!(error instanceof FindingNotFoundError)) throw error;
+    if (error.candidates.length > 1) sendError(ctx.res, 400, error.message);
+    else sendError(ctx.res, 404, /^[0-9a-f]{1,64}$/i.test(query) ? error.message : "no finding with that id");
+    return undefined;
+  }
+}
+
+interface ListQuery {
+  state?: FindingState;
+  org?: string;
+  limit: number;
+  after?: Cursor;
+}
+
+/** The list's query parameters, or the reason they are refused. */
+function listQuery(params: URLSearchParams): ListQuery | string {
+  for (const name of params.keys())
+    if (!LIST_PARAMETERS.has(name))
+      return `unknown query parameter "${name.slice(0, 40)}"; expected: ${[...LIST_PARAMETERS].join(", ")}`;
+  const out: ListQuery = { limit: DEFAULT_PAGE_SIZE };
+  const state = params.get("state");
+  if (state !== null) {
+    if (!(STATES as readonly string[]).includes(state)) return `state must be one of: ${STATES.join(", ")}`;
+    out.state = state as FindingState;
+  }
+  const org = params.get("org");
+  if (org !== null) out.org = org;
+  const limit = params.get("limit");
+  if (limit !== null) {
+    if (!/^[0-9]{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE_SIZE)
+      return `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`;
+    out.limit = Number(limit);
+  }
+  const cursor = params.get("cursor");
+  if (cursor !== null) {
+    const after = decodeCursor(cursor);
+    if (!after) return "cursor is not one this API returned (pass nextCursor as it is)";
+    out.after = after;
+  }
+  return out;
+}
+
+/** Opaque to clients (base64url JSON) so that the order it encodes can change without breaking them. */
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+}
+
+function decodeCursor(text: string): Cursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      Number.isFinite(value[0]) &&
+      Number.isSafeInteger(value[1]) &&
+      typeof value[2] === "string"
+    )
+      return value as Cursor;
+  } catch {
+    // Not base64url JSON: the same answer as any other foreign cursor.
+  }
+  return undefined;
+}
+
+/**
+ * Store values as JSON. They are JSON already (read back from JSON text, or strings and numbers), but
+ * TypeScript gives interfaces such as Risk no index signature, so it cannot see that.
+ */
+function jsonOf(value: object): JsonValue {
+  return value as JsonValue;
+}
+
+function findingJson(ctx: ApiContext, row: FindingRow) {
+  return {
+    ...findingFromRow(row),
+    org: row.org,
+    installationId: row.installation_id,
+    evidenceUrl: ctx.deps.evidenceUrl(row.id),
+  };
+}
+
+// ---- the evidence page ----------------------------------------------------------------------------
+
+/** Text as HTML character data or a quoted attribute value: nothing in it can become markup. */
+export function htmlText(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function dl(pairs: Array<[string, string | number | boolean | null | undefined]>): string {
+  return `<dl>${pairs.map(([k, v]) => `<dt>${htmlText(k)}</dt><dd>${htmlText(v)}</dd>`).join("")}</dl>`;
+}
+
+function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
+  if (rows.length === 0) return "<p>None recorded.</p>";
+  const head = header.map((h) => `<th>${htmlText(h)}</th>`).join("");
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${htmlText(c)}</td>`).join("")}</tr>`).join("");
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** The evidence record as a page an auditor reads in a browser; URLs are shown as text, never links. */
+export function evidenceHtml(r: EvidenceRecord): string {
+  const f = r.finding;
+  const fixes = r.remediations.map(
+    (fix, i) =>
+      `<h3>Attempt ${i + 1}</h3>${dl([
+        ["Pull request", fix.prUrl ?? (fix.prNumber !== null ? `#${fix.prNumber}` : "not opened")],
+        ["Repository", fix.repository],
+        ["Branch", fix.branch],
+        ["Commit", fix.commitSha],
+        ["Merge commit", fix.mergeCommitSha],
+        ["Files", fix.files.join(", ")],
+        ["Recorded", fix.createdAt],
+      ])}${fix.diff ? `<pre>${htmlText(fix.diff)}</pre>` : ""}`,
+  );
+  const sections = [
+    `<h1>Evidence for finding ${htmlText(f.id)}</h1>`,
+    dl([
+      ["Title", f.title],
+      ["State", f.state],
+      ["Rule", ruleLabel(f.rule)],
+      ["Severity", f.severity],
+      ["Resource", resourceDescription(f.resource)],
+    ]),
+    "<h2>Detection</h2>",
+    dl([
+      ["Detected", r.detection.detectedAt],
+      ["Last seen", r.detection.lastSeen],
+      ["Recorded by fixloop", r.detection.recordedAt],
+    ]),
+    table(
+      ["tool", "format", "source id", "status", "first seen", "last seen"],
+      r.detection.sources.map((s) => [
+        s.tool,
+        s.format,
+        s.sourceFindingId,
+        s.status,
+        s.firstSeen,
+        s.lastSeen,
+      ]),
+    ),
+    "<h2>Risk</h2>",
+    `<p>${htmlText(r.risk.explanation)}</p>`,
+    table(
+      ["factor", "value", "weight"],
+      r.risk.factors.map((x) => [x.name, String(x.value), x.weight]),
+    ),
+    "<h2>Assignment</h2>",
+    dl([
+      ["Team", r.assignment.team],
+      ["Reviewers", r.assignment.reviewers.join(", ") || null],
+      ["Decided by", r.assignment.decidedBy],
+    ]),
+    "<h2>Remediation</h2>",
+    fixes.length > 0 ? fixes.join("") : "<p>No fix recorded yet.</p>",
+    "<h2>Verification</h2>",
+    `<p>Result: ${htmlText(r.verification.result)}</p>`,
+    table(
+      ["observed", "kind", "result", "checked by", "detail", "links"],
+      r.verification.checks.map((c) => [
+        c.observedAt,
+        c.kind,
+        c.result,
+        c.checkedBy,
+        c.detail,
+        linksLabel(c.links),
+      ]),
+    ),
+    "<h2>SLA</h2>",
+    dl([
+      ["Due", r.sla.due],
+      ["Resolved", r.sla.resolvedAt ?? "not yet"],
+      [
+        "Breached",
+        r.sla.breached ? `yes${r.sla.breachedAt ? `, recorded at ${r.sla.breachedAt}` : ""}` : "no",
+      ],
+    ]),
+    "<h2>Audit trail</h2>",
+    table(
+      ["time", "from", "to", "actor", "reason", "links"],
+      r.audit.map((e) => [e.at, e.from, e.to, e.actorLabel, e.reason, linksLabel(e.links)]),
+    ),
+  ];
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+<title>fixloop evidence ${htmlText(f.id)}</title></head>
+<body>
+${sections.join("\n")}
+</body></html>
+`;
+}

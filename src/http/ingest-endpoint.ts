@@ -1,0 +1,107 @@
+// POST /api/orgs/:org/findings: a findings document in any format `fixloop ingest` reads, for one
+// organization the GitHub App is installed on. The same pipeline as `fixloop ingest --store`:
+// parse (auto-detected or `?format=`), triage each record with the organization's settings, then
+// persist in one transaction — committed before the 202, so an accepted finding is never lost.
+//
+// Order of the checks, each answering before the next runs: size (413), signature (401), JSON (400),
+// `?format=` (400), installation (404), configuration (409), a known document format (400), at least
+// one valid record (400).
+
+import type { Rejection } from "../findings/model.ts";
+import { PARSERS, parseFindings, UnknownFormatError } from "../findings/registry.ts";
+import { persistFindings } from "../ingest/persist.ts";
+import { triageFinding } from "../ingest/triage-finding.ts";
+import { resolveRuleId } from "../rules/registry.ts";
+import { parseJsonBody, readBody } from "./body.ts";
+import { sendError, sendJson } from "./respond.ts";
+import type { ApiContext } from "./routes.ts";
+
+const FORMATS: readonly string[] = ["auto", ...PARSERS.map((p) => p.id)];
+const parseContext = { catalogIdFor: (id: string) => resolveRuleId(id)?.id ?? null };
+/** A reason from the organization's configuration is its own text: bounded, on one line. */
+const MAX_CONFIG_MESSAGE = 500;
+
+export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<void> {
+  const { req, res, deps } = ctx;
+  if (org === undefined) throw new Error("the findings route has no organization");
+  const read = await readBody(req);
+  if (!read.ok) return sendError(res, read.status, read.reason);
+  if (!ctx.authenticate(read.body)) return;
+  const json = parseJsonBody(read.body);
+  if (!json.ok) return sendError(res, json.status, json.reason);
+
+  // Checked after the signature: an unsigned request learns nothing, not even which formats exist.
+  const format = ctx.url.searchParams.get("format") ?? "auto";
+  if (!FORMATS.includes(format))
+    return sendError(
+      res,
+      400,
+      `unknown format "${bounded(format, 40)}"; expected one of: ${FORMATS.join(", ")}`,
+    );
+
+  const installationId = await deps.installationFor(org);
+  if (installationId === null) return sendError(res, 404, `fixloop is not installed on ${org}`);
+  const config = await deps.triageConfigFor(org, installationId);
+  if (!config.ok) {
+    // 409: the request is fine, the organization's configuration is not; the same request succeeds
+    // once the configuration is fixed.
+    return sendError(
+      res,
+      409,
+      `the fixloop configuration of ${org} is invalid, nothing was stored: ${bounded(config.message, MAX_CONFIG_MESSAGE)}`,
+    );
+  }
+
+  let parsed: ReturnType<typeof parseFindings>;
+  try {
+    parsed = parseFindings(json.value, parseContext, format);
+  } catch (error) {
+    if (!(error instanceof UnknownFormatError)) throw error;
+    return sendError(res, 400, error.message);
+  }
+  const rejected = parsed.rejected.map(rejectionJson);
+  if (parsed.findings.length === 0 && rejected.length > 0) {
+    deps.log.info({ org, format: parsed.format, rejected: rejected.length }, "findings document rejected");
+    return sendJson(res, 400, { error: "the document has no valid finding", rejected });
+  }
+
+  const now = ctx.now();
+  const triaged = parsed.findings.map((f) => triageFinding(f, config.config, now));
+  const results = await persistFindings(deps.store, triaged, { org, installationId });
+  const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
+  deps.log.info(
+    {
+      org,
+      installationId,
+      format: parsed.format,
+      accepted: triaged.length,
+      rejected: rejected.length,
+      created: count("created"),
+      updated: count("updated"),
+      skipped: count("skipped"),
+    },
+    "findings ingested",
+  );
+  sendJson(res, 202, {
+    accepted: triaged.length,
+    rejected,
+    findings: results.map((r) => ({
+      id: r.id,
+      dedupeKey: r.id,
+      state: r.state,
+      outcome: r.outcome,
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      ...(r.outcome !== "skipped" ? { evidenceUrl: deps.evidenceUrl(r.id) } : {}),
+    })),
+  });
+}
+
+function rejectionJson(r: Rejection): { index: number; path: string; reason: string } {
+  return { index: r.index, path: r.path, reason: r.reason };
+}
+
+/** Text from outside on one line and at most `max` characters. */
+function bounded(text: string, max: number): string {
+  const line = text.replace(/[\r\n]+/g, " ");
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

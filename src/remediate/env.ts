@@ -1,0 +1,44 @@
+// What a remediation needs from the outside world, as one interface: the GitHub App provides it
+// from Probot (installation clients, context.config) and the CLI from a token. The remediation
+// code itself never reads the environment or constructs a client.
+
+import type { ParseResult as ConfigResult } from "../config/repo-config.ts";
+import type { GitHub, RepoRef } from "../github/client.ts";
+import type { GitHubHost } from "../github/hosts.ts";
+import type { RepoSnapshot } from "../github/repo-source.ts";
+import type { TerraformIndex } from "../hcl/index.ts";
+import type { Store } from "../store/store.ts";
+
+export interface InstallationRepository extends RepoRef {
+  defaultBranch: string;
+  archived: boolean;
+}
+
+export interface IndexedSnapshot {
+  snapshot: RepoSnapshot;
+  index: TerraformIndex;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RemediationEnv {
+  store: Store;
+  host: GitHubHost;
+  log: Logger;
+  /** The client acting for the installation (the app) or the token's user (the CLI). */
+  github(installationId: number | null): Promise<GitHub>;
+  /** The repositories fixloop may see for this installation (cached; refreshed on installation events). */
+  repositories(installationId: number | null, org: string): Promise<InstallationRepository[]>;
+  /** `.github/fixloop.yml` of a repository as Probot's context.config reads it (`_extends` followed), validated. */
+  repoConfig(installationId: number | null, repository: RepoRef): Promise<ConfigResult>;
+  /** The repository's Terraform at its default branch head, indexed (cached by commit sha). */
+  snapshot(installationId: number | null, repository: InstallationRepository): Promise<IndexedSnapshot>;
+  /** Labels known to exist (ensureLabels' cache): a warm repository creates none. */
+  labelCache: Set<string>;
+  /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */
+  evidenceUrl(findingId: string): string | null;
+}

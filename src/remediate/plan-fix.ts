@@ -1,0 +1,101 @@
+// What a remediation would change in one repository: the located block, the verified patch, the
+// rules' impact notes and the commit message — or, when no safe patch exists, why. Pure apart
+// from the fix engine's own HCL verification.
+
+import { stableId } from "../findings/hash.ts";
+import type { FileChange } from "../github/git-data.ts";
+import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
+import { unifiedDiff } from "../hcl/unified-diff.ts";
+import { type FindingFixResult, fixFindings } from "../ingest/fix-findings.ts";
+import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import { ruleById } from "../rules/registry.ts";
+
+export interface PatchPlan {
+  kind: "patch";
+  files: FileChange[];
+  /** Unified diff of every changed file, in path order. */
+  diff: string;
+  /** One line per fix: what was changed, for the commit message and the PR. */
+  summaries: string[];
+  /** The rules' impact notes (replacement, closed access…): they ask for a security review. */
+  impact: string[];
+  ruleIds: string[];
+  /** The located block, for the PR and the owner lookup (CODEOWNERS by file, tags by resource). */
+  target: { file: string; line: number; address: string; evidence: string };
+  /** Identifies the patch itself: the same fix computed again is not a new commit. */
+  fingerprint: string;
+  result: FindingFixResult;
+}
+
+export interface NoPatch {
+  kind: "no-patch";
+  /** unfixable: located, but nothing safe to change; record-only: the gate says so. */
+  why: "unfixable" | "not-located" | "ambiguous";
+  reason: string;
+  result: FindingFixResult;
+}
+
+export type FixPlan = PatchPlan | NoPatch;
+
+export async function planFix(
+  sources: SourceFile[],
+  index: TerraformIndex,
+  triaged: TriagedFinding,
+): Promise<FixPlan> {
+  const { results, files } = await fixFindings(sources, index, [triaged]);
+  const result = results[0] as FindingFixResult;
+  if (result.location.kind === "not-found")
+    return { kind: "no-patch", why: "not-located", reason: result.location.reason, result };
+  if (result.location.kind === "ambiguous")
+    return { kind: "no-patch", why: "ambiguous", reason: result.location.reason, result };
+  if (result.status !== "fixed" || files.size === 0)
+    return { kind: "no-patch", why: "unfixable", reason: result.reason, result };
+
+  const paths = [...files.keys()].sort();
+  const changes = paths.map((path) => ({ path, content: (files.get(path) as { after: string }).after }));
+  const diff = paths
+    .map((path) => {
+      const f = files.get(path) as { before: string; after: string };
+      return unifiedDiff(path, f.before, f.after);
+    })
+    .join("");
+  const fixed = result.outcomes.filter((o) => o.status === "fixed");
+  const ruleIds = [...new Set(fixed.map((o) => o.detection.ruleId))];
+  if (ruleIds.length === 0 && triaged.finding.rule.catalogId) ruleIds.push(triaged.finding.rule.catalogId);
+  const summaries =
+    fixed.length > 0 ? fixed.map((o) => `${o.detection.ruleId}: ${o.reason}`) : [result.reason];
+  const impact = [...new Set(ruleIds.flatMap((id) => ruleById(id)?.impact ?? []))];
+  const c = result.location.candidate;
+  const block = c.resource ?? c.moduleCall;
+  return {
+    kind: "patch",
+    files: changes,
+    diff,
+    summaries,
+    impact,
+    ruleIds,
+    target: {
+      file: block?.file ?? paths[0] ?? "",
+      line: block?.line ?? 1,
+      address: block?.address ?? "",
+      evidence: c.evidence,
+    },
+    fingerprint: stableId(changes.map((f) => `${f.path}\n${f.content}`).join("\n\0"), 24),
+    result,
+  };
+}
+
+/**
+ * Conventional commit with the finding as a trailer (`git log --grep Fixloop-Finding:` finds every
+ * fix for a finding). Nothing from the finding goes into the subject: it is a rule id and an
+ * address from our own parse of the repository.
+ */
+export function fixCommitMessage(plan: PatchPlan, findingIds: readonly string[]): string {
+  const rules = plan.ruleIds.join(", ") || "catalog";
+  const subject = `fix(security): ${rules} on ${plan.target.address || plan.target.file}`.slice(0, 100);
+  const body = plan.summaries.map((s) => `- ${oneLine(s)}`).join("\n");
+  const trailers = findingIds.map((id) => `Fixloop-Finding: ${id}`).join("\n");
+  return `${subject}\n\n${body}\n\nVerified by fixloop: re-parsed with HashiCorp's HCL parser, kept\nterraform fmt-clean and re-scanned before this commit.\n\n${trailers}\n`;
+}
+
+const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();

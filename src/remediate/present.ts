@@ -1,0 +1,53 @@
+// A stored finding as the PR body and the tracking issue present it. Pure: the renderers escape
+// everything that came from the finding; this module only picks the fields.
+
+import { resourceDescription } from "../evidence/labels.ts";
+import type { IssueFinding } from "../github/issue-body.ts";
+import type { Command, PrFinding } from "../github/pr-body.ts";
+import type { FindingSource, StoredFinding } from "../store/findings.ts";
+
+/** The comment commands fixloop answers on its PRs and issues (src/app/commands.ts parses them). */
+export const COMMANDS: Command[] = [
+  {
+    usage: "/fixloop retry",
+    description: "compute the fix again on the current default branch and update this PR",
+  },
+  {
+    usage: "/fixloop explain",
+    description: "reply with the finding's risk factors, location evidence and audit trail",
+  },
+  { usage: "/fixloop help", description: "list these commands" },
+];
+
+export const ISSUE_COMMANDS: Command[] = [
+  { usage: "/fixloop approve", description: "approve a gated fix (security team): fixloop opens the PR" },
+  {
+    usage: "/fixloop retry",
+    description: "locate and fix again (after adding a tag, a mapping or the Terraform)",
+  },
+  { usage: "/fixloop explain", description: "reply with the finding's risk factors and audit trail" },
+  { usage: "/fixloop help", description: "list these commands" },
+];
+
+export function prFinding(f: StoredFinding, sources: readonly FindingSource[]): PrFinding {
+  return {
+    id: f.id,
+    title: f.title,
+    rule: f.rule,
+    sourceTool: sources.map((s) => s.tool).join(", ") || "unknown",
+    firstSeen: f.firstSeen,
+    sourceLink: f.context.remediationUrl ?? null,
+    risk: {
+      score: f.risk.score,
+      tier: f.risk.tier,
+      explanation: f.risk.explanation,
+      factors: f.risk.factors,
+    },
+    attackPath: f.context.attackPath === true,
+  };
+}
+
+export function issueFinding(f: StoredFinding, sources: readonly FindingSource[]): IssueFinding {
+  const { attackPath: _unused, ...rest } = prFinding(f, sources);
+  return { ...rest, severity: f.severity, resource: resourceDescription(f.resource) };
+}

@@ -1,0 +1,448 @@
+// The `remediate` job: one finding from the store to a pull request (or to the one issue that says
+// why there is none). Locate across the installation's repositories, patch, route to the owning
+// team, respect the noise budget, then open the PR — or refresh the one already open. The state
+// change and the remediation record are written together, after GitHub has the PR; a crash in
+// between is finished by the retry, which adopts what the job's saved progress names.
+
+import { errorsAsLine } from "../config/config-errors.ts";
+import { isRepositoryConsidered, isRuleEnabled, type RepoConfig } from "../config/repo-config.ts";
+import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
+import {
+  type IssueCandidate,
+  issueTitle,
+  type NoPrReason,
+  renderTrackingIssueBody,
+} from "../github/issue-body.ts";
+import { ensureLabels, labelsFor } from "../github/labels.ts";
+import { renderPrBody } from "../github/pr-body.ts";
+import { openPullRequest, type PullRequestProgress, updatePullRequest } from "../github/pull-requests.ts";
+import type { JobHandler } from "../jobs/worker.ts";
+import { changeStateIn } from "../lifecycle/change-state.ts";
+import type { FindingState } from "../lifecycle/machine.ts";
+import { parseCodeowners } from "../owners/codeowners.ts";
+import { resolveOwner } from "../owners/resolve-owner.ts";
+import { ruleById } from "../rules/registry.ts";
+import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
+import {
+  openPrCounts,
+  openRemediationOf,
+  recordRemediation,
+  updateRemediation,
+} from "../store/remediations.ts";
+import { fixBranchName } from "./branch-name.ts";
+import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
+import { type CrossLocation, locateAcross, namedRepositories } from "./locate-across.ts";
+import { fixCommitMessage, type PatchPlan, planFix } from "./plan-fix.ts";
+import { COMMANDS, ISSUE_COMMANDS, issueFinding, prFinding } from "./present.ts";
+import { triagedFromStored } from "./stored-finding.ts";
+import { upsertTrackingIssue } from "./tracking-issues.ts";
+
+const APP = { kind: "app" } as const;
+/** States in which a remediation job has work to do. */
+const ACTIONABLE: ReadonlySet<FindingState> = new Set(["fixing", "awaiting_approval", "pr_open"]);
+/** How long a job waits before trying again when the noise budget is full or the config is invalid. */
+export const BUDGET_RETRY_MS = 15 * 60_000;
+export const CONFIG_RETRY_MS = 60 * 60_000;
+
+export interface RemediateResult {
+  outcome:
+    | "pr-opened"
+    | "pr-updated"
+    | "pr-unchanged"
+    | "issue"
+    | "waiting-budget"
+    | "invalid-config"
+    | "nothing-to-do";
+  detail: string;
+}
+
+export function remediateHandler(
+  env: RemediationEnv,
+  onResult?: (id: string, r: RemediateResult) => void,
+): JobHandler {
+  return async (payload, ctx) => {
+    const findingId = (payload as { findingId?: unknown }).findingId;
+    if (typeof findingId !== "string") throw new Error("remediate job without a findingId");
+    const progress = (ctx.progress ?? {}) as PullRequestProgress;
+    const result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p));
+    onResult?.(findingId, result);
+    env.log.info({ findingId, outcome: result.outcome }, result.detail);
+    if (result.outcome === "waiting-budget") return { rescheduleAt: env.store.now() + BUDGET_RETRY_MS };
+    if (result.outcome === "invalid-config") return { rescheduleAt: env.store.now() + CONFIG_RETRY_MS };
+    return undefined;
+  };
+}
+
+export async function remediate(
+  env: RemediationEnv,
+  findingId: string,
+  progress: PullRequestProgress,
+  save: (p: PullRequestProgress) => Promise<void>,
+): Promise<RemediateResult> {
+  const { store } = env;
+  const finding = await getFinding(store.db, findingId);
+  if (!finding || !ACTIONABLE.has(finding.state))
+    return { outcome: "nothing-to-do", detail: `finding is ${finding?.state ?? "gone"}: no remediation` };
+  const org = finding.org;
+  if (!org)
+    return {
+      outcome: "nothing-to-do",
+      detail: "finding has no organization (CLI ingest): the app does not act on it",
+    };
+  const installationId = finding.installationId;
+  const gh = await env.github(installationId);
+
+  const orgConfig = await env.repoConfig(installationId, { owner: org, repo: ".github" });
+  if (!orgConfig.ok)
+    return {
+      outcome: "invalid-config",
+      detail: `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(orgConfig.errors)}`,
+    };
+  const sources = await findingSources(store.db, findingId);
+  const triaged = triagedFromStored(finding, sources);
+  const rule = finding.rule.catalogId ? ruleById(finding.rule.catalogId) : undefined;
+
+  const repos = (await env.repositories(installationId, org)).filter(
+    (r) => !r.archived && isRepositoryConsidered(orgConfig.config, r.repo),
+  );
+  const where = await locateInRepositories(
+    env,
+    installationId,
+    finding,
+    repos,
+    orgConfig.config,
+    rule?.resourceTypes,
+  );
+  if (where.cross.kind !== "located") {
+    const triage = orgConfig.config.triageRepository;
+    return noPr(
+      env,
+      gh,
+      finding,
+      sources,
+      triage ? { owner: org, repo: triage } : null,
+      toReason(where.cross),
+      candidatesOf(where),
+    );
+  }
+  const cross = where.cross;
+  const repository = repos.find(
+    (r) => r.owner === cross.repository.owner && r.repo === cross.repository.repo,
+  ) as InstallationRepository;
+  const indexed = where.indexed.get(fullName(repository)) as IndexedSnapshot;
+
+  const repoConfig = await env.repoConfig(installationId, repository);
+  if (!repoConfig.ok) {
+    const detail = `.github/fixloop.yml in ${fullName(repository)} is invalid (${errorsAsLine(repoConfig.errors)}); fixloop does nothing there until it is fixed`;
+    return { outcome: "invalid-config", detail };
+  }
+  const config = repoConfig.config;
+  if (rule && !isRuleEnabled(config, rule.id))
+    return noPr(
+      env,
+      gh,
+      finding,
+      sources,
+      repository,
+      { kind: "not-fixable", detail: `rule ${rule.id} is disabled in ${fullName(repository)}'s fixloop.yml` },
+      [],
+    );
+
+  const plan = await planFix(indexed.snapshot.files, indexed.index, triaged);
+  if (plan.kind === "no-patch")
+    return noPr(
+      env,
+      gh,
+      finding,
+      sources,
+      repository,
+      { kind: "not-fixable", detail: plan.reason },
+      candidatesOf(where),
+    );
+
+  const located = cross.location.candidate.resource;
+  const codeowners = indexed.snapshot.codeowners;
+  const owner = resolveOwner(
+    {
+      finding: { context: finding.context, resource: finding.resource },
+      located: located ? { index: indexed.index, resource: located } : null,
+      file: plan.target.file,
+      codeowners: codeowners
+        ? { path: codeowners.path, rules: parseCodeowners(codeowners.text).rules }
+        : null,
+    },
+    config,
+  );
+  if (finding.state === "awaiting_approval")
+    return noPr(
+      env,
+      gh,
+      finding,
+      sources,
+      repository,
+      { kind: "awaiting-approval", detail: `${finding.gate.reason}. The proposed change:\n${plan.diff}` },
+      candidatesOf(where),
+    );
+
+  const body = renderPrBody({
+    host: env.host,
+    findings: [prFinding(finding, sources)],
+    change: {
+      files: plan.files.map((f) => f.path),
+      diff: plan.diff,
+      fixes: plan.ruleIds.map((ruleId, i) => ({
+        ruleId,
+        summary: plan.summaries[i] ?? plan.summaries[0] ?? "",
+      })),
+    },
+    impactNotes: plan.impact,
+    verification: { mode: config.verification.mode, waitHours: config.verification.waitHours },
+    routing: owner.explanation,
+    commands: COMMANDS,
+  });
+  const title = prTitle(plan);
+  const message = fixCommitMessage(plan, [finding.id]);
+  const base = { baseSha: indexed.snapshot.sha, baseTreeSha: indexed.snapshot.treeSha };
+  const branch = fixBranchName(config.branchPrefix, plan.ruleIds[0] ?? null, finding.id);
+
+  const open = await openRemediationOf(store.db, finding.id);
+  if (open?.prNumber) {
+    const changed = open.fixFingerprint !== plan.fingerprint;
+    const updated = await updatePullRequest(gh, {
+      repository,
+      number: open.prNumber,
+      title,
+      body,
+      ...(changed ? { commit: { branch: open.branch ?? branch, ...base, files: plan.files, message } } : {}),
+    });
+    await store.transaction((tx) =>
+      updateRemediation(
+        tx,
+        open.id,
+        changed
+          ? {
+              commitSha: updated.commitSha,
+              diff: plan.diff,
+              files: plan.files.map((f) => f.path),
+              fixFingerprint: plan.fingerprint,
+            }
+          : {},
+        store.now(),
+      ),
+    );
+    return changed
+      ? { outcome: "pr-updated", detail: `new commit ${updated.commitSha} on ${open.prUrl}: the fix changed` }
+      : { outcome: "pr-unchanged", detail: `${open.prUrl} already carries this fix; body refreshed` };
+  }
+
+  const counts = await openPrCounts(store.db, fullName(repository), owner.team);
+  const teamLimit = owner.team
+    ? (config.limits.teams[owner.team] ?? config.limits.openPrsPerTeam)
+    : Number.POSITIVE_INFINITY;
+  if (!progress.prNumber && !progress.branch) {
+    if (counts.repository >= config.limits.openPrsPerRepository)
+      return {
+        outcome: "waiting-budget",
+        detail: `${fullName(repository)} has ${counts.repository} open fixloop PRs (limit ${config.limits.openPrsPerRepository}); queued`,
+      };
+    if (counts.team >= teamLimit)
+      return {
+        outcome: "waiting-budget",
+        detail: `${owner.team} has ${counts.team} open fixloop PRs (limit ${teamLimit}); queued`,
+      };
+  }
+
+  const labels = labelsFor({ tier: finding.risk.tier, impactNotes: plan.impact.length > 0 }, config);
+  await ensureLabels(gh, repository, labels, env.labelCache);
+  const opened = await openPullRequest(
+    gh,
+    {
+      repository,
+      baseBranch: repository.defaultBranch,
+      ...base,
+      branch,
+      title,
+      body,
+      commitMessage: message,
+      files: plan.files,
+      labels,
+      assignees: config.owners.assignees,
+      teamReviewers: config.owners.requestReview && owner.team ? [owner.team] : [],
+      reviewers: config.owners.requestReview ? owner.reviewers : [],
+    },
+    progress,
+    save,
+  );
+  if (opened.reviewProblem) env.log.warn({ findingId, pr: opened.url }, opened.reviewProblem);
+  await store.transaction(async (tx) => {
+    const now = store.now();
+    await recordRemediation(
+      tx,
+      {
+        findingId: finding.id,
+        repository: fullName(repository),
+        branch,
+        prNumber: opened.number,
+        prUrl: opened.url,
+        commitSha: opened.commitSha,
+        files: plan.files.map((f) => f.path),
+        diff: plan.diff,
+        assignment: { team: owner.team, reviewers: owner.reviewers, decidedBy: owner.decidedBy },
+        prState: "open",
+        fixFingerprint: plan.fingerprint,
+        ownerTeam: owner.team,
+      },
+      now,
+    );
+    await changeStateIn(
+      tx,
+      {
+        findingId: finding.id,
+        to: "pr_open",
+        actor: APP,
+        reason: `opened ${opened.url}: ${plan.summaries.join("; ")}`,
+        links: { pr: opened.url, commit: opened.commitSha },
+      },
+      now,
+    );
+  });
+  return {
+    outcome: "pr-opened",
+    detail: `opened ${opened.url}${opened.adopted ? " (adopted after a retry)" : ""}`,
+  };
+}
+
+function prTitle(plan: PatchPlan): string {
+  const rules = plan.ruleIds.map((id) => ruleById(id)?.title ?? id);
+  const what = rules.length === 1 ? (rules[0] as string) : `${rules.length} security fixes`;
+  return `fix(security): ${what} on ${plan.target.address || plan.target.file}`.slice(0, 256);
+}
+
+interface Searched {
+  cross: CrossLocation;
+  indexed: Map<string, IndexedSnapshot>;
+}
+
+/** The repositories the finding names first; the rest only when those do not settle it. */
+async function locateInRepositories(
+  env: RemediationEnv,
+  installationId: number | null,
+  finding: StoredFinding,
+  repos: readonly InstallationRepository[],
+  config: RepoConfig,
+  resourceTypes: string[] | undefined,
+): Promise<Searched> {
+  const indexed = new Map<string, IndexedSnapshot>();
+  const search = async (subset: readonly InstallationRepository[], why?: string) => {
+    const indexes = [];
+    for (const r of subset) {
+      let s = indexed.get(fullName(r));
+      if (!s) {
+        s = await env.snapshot(installationId, r);
+        indexed.set(fullName(r), s);
+      }
+      indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
+    }
+    return locateAcross(triagedFinding(finding), indexes, resourceTypes, why);
+  };
+  const named = namedRepositories(triagedFinding(finding), repos, config.repositories.accounts);
+  if (named) {
+    const first = await search(named.repositories as InstallationRepository[], named.why);
+    if (first.kind !== "not-found") return { cross: first, indexed };
+  }
+  return { cross: await search(repos), indexed };
+}
+
+const triagedFinding = (f: StoredFinding) => triagedFromStored(f, []).finding;
+
+function toReason(cross: CrossLocation): NoPrReason {
+  if (cross.kind === "ambiguous") return { kind: "ambiguous", detail: cross.reason };
+  return { kind: "not-locatable", detail: cross.kind === "not-found" ? cross.reason : "" };
+}
+
+function candidatesOf(where: Searched): IssueCandidate[] {
+  const c = where.cross;
+  const list =
+    c.kind === "ambiguous"
+      ? c.candidates
+      : c.kind === "located"
+        ? [{ repository: c.repository, candidate: c.location.candidate }]
+        : [];
+  return list.map(({ repository, candidate }) => {
+    const block = candidate.resource ?? candidate.moduleCall;
+    const snap = where.indexed.get(fullName(repository));
+    return {
+      repository,
+      sha: snap?.snapshot.sha ?? "HEAD",
+      path: block?.file ?? "",
+      ...(block?.line ? { line: block.line } : {}),
+      ...(block?.address ? { address: block.address } : {}),
+      evidence: candidate.evidence,
+      confidence: candidate.confidence,
+    };
+  });
+}
+
+/** No PR: the tracking issue (when there is a repository to put it in) and the state that says why. */
+async function noPr(
+  env: RemediationEnv,
+  gh: GitHub,
+  finding: StoredFinding,
+  sources: Awaited<ReturnType<typeof findingSources>>,
+  repository: RepoRef | null,
+  reason: NoPrReason,
+  candidates: IssueCandidate[],
+): Promise<RemediateResult> {
+  const { store } = env;
+  let issueUrl: string | undefined;
+  if (repository) {
+    const body = renderTrackingIssueBody({
+      host: env.host,
+      finding: issueFinding(finding, sources),
+      reason,
+      candidates,
+      commands: ISSUE_COMMANDS,
+    });
+    const issue = await upsertTrackingIssue(
+      gh,
+      store.db,
+      {
+        findingId: finding.id,
+        repository,
+        title: issueTitle(issueFinding(finding, sources), reason),
+        body,
+        labels: ["security", "fixloop"],
+        reason: `${reason.kind}: ${reason.detail.split("\n")[0]}`,
+      },
+      store.now(),
+    );
+    issueUrl = issue.url;
+  }
+  const to: FindingState | null =
+    finding.state !== "fixing"
+      ? null
+      : reason.kind === "not-fixable"
+        ? "unfixable"
+        : reason.kind === "awaiting-approval"
+          ? null
+          : "unlocatable";
+  if (to)
+    await store.transaction((tx) =>
+      changeStateIn(
+        tx,
+        {
+          findingId: finding.id,
+          to,
+          actor: APP,
+          reason: reason.detail.split("\n")[0] ?? reason.kind,
+          ...(issueUrl ? { links: { issue: issueUrl } } : {}),
+          expectedFrom: "fixing",
+        },
+        store.now(),
+      ),
+    );
+  return {
+    outcome: "issue",
+    detail: `${reason.kind}: ${reason.detail.split("\n")[0]}${issueUrl ? ` (${issueUrl})` : " (no triage repository configured: recorded only)"}`,
+  };
+}

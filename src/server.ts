@@ -1,0 +1,8 @@
+// `npm start`: the GitHub App under Probot's server. Without APP_ID and PRIVATE_KEY Probot serves
+// its setup flow (register the app from app.yml); WEBHOOK_PROXY_URL forwards webhooks from smee.io
+// in development.
+
+import { run } from "probot";
+import { fixloopApp } from "./app.ts";
+
+await run(fixloopApp());
