@@ -3,7 +3,6 @@
 // HTML page). Read-only. Finding text is untrusted: JSON carries it as data, the HTML page escapes
 // every value and is served with a Content-Security-Policy that allows nothing to load or run.
 
-import type { ServerResponse } from "node:http";
 import { linksLabel, resourceDescription, ruleLabel } from "../evidence/labels.ts";
 import { buildEvidenceRecord, type EvidenceRecord } from "../evidence/record.ts";
 import { EVIDENCE_FORMATS, renderEvidence } from "../evidence/render.ts";

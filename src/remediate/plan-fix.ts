@@ -15,8 +15,8 @@ export interface PatchPlan {
   files: FileChange[];
   /** Unified diff of every changed file, in path order. */
   diff: string;
-  /** One line per fix: what was changed, for the commit message and the PR. */
-  summaries: string[];
+  /** One line per fix: the rule and what was changed, for the commit message and the PR. */
+  fixes: Array<{ ruleId: string; summary: string }>;
   /** The rules' impact notes (replacement, closed access…): they ask for a security review. */
   impact: string[];
   ruleIds: string[];
@@ -62,8 +62,10 @@ export async function planFix(
   const fixed = result.outcomes.filter((o) => o.status === "fixed");
   const ruleIds = [...new Set(fixed.map((o) => o.detection.ruleId))];
   if (ruleIds.length === 0 && triaged.finding.rule.catalogId) ruleIds.push(triaged.finding.rule.catalogId);
-  const summaries =
-    fixed.length > 0 ? fixed.map((o) => `${o.detection.ruleId}: ${o.reason}`) : [result.reason];
+  const fixes =
+    fixed.length > 0
+      ? fixed.map((o) => ({ ruleId: o.detection.ruleId, summary: o.reason }))
+      : [{ ruleId: ruleIds[0] ?? "catalog", summary: result.reason }];
   const impact = [...new Set(ruleIds.flatMap((id) => ruleById(id)?.impact ?? []))];
   const c = result.location.candidate;
   const block = c.resource ?? c.moduleCall;
@@ -71,7 +73,7 @@ export async function planFix(
     kind: "patch",
     files: changes,
     diff,
-    summaries,
+    fixes,
     impact,
     ruleIds,
     target: {
@@ -93,7 +95,7 @@ export async function planFix(
 export function fixCommitMessage(plan: PatchPlan, findingIds: readonly string[]): string {
   const rules = plan.ruleIds.join(", ") || "catalog";
   const subject = `fix(security): ${rules} on ${plan.target.address || plan.target.file}`.slice(0, 100);
-  const body = plan.summaries.map((s) => `- ${oneLine(s)}`).join("\n");
+  const body = plan.fixes.map((f) => `- ${f.ruleId}: ${oneLine(f.summary)}`).join("\n");
   const trailers = findingIds.map((id) => `Fixloop-Finding: ${id}`).join("\n");
   return `${subject}\n\n${body}\n\nVerified by fixloop: re-parsed with HashiCorp's HCL parser, kept\nterraform fmt-clean and re-scanned before this commit.\n\n${trailers}\n`;
 }

@@ -126,10 +126,12 @@ export async function remediate(
     );
   }
   const cross = where.cross;
-  const repository = repos.find(
+  const found = repos.find(
     (r) => r.owner === cross.repository.owner && r.repo === cross.repository.repo,
   ) as InstallationRepository;
-  const indexed = where.indexed.get(fullName(repository)) as IndexedSnapshot;
+  // Only owner and repo go into API calls (Octokit sends unknown parameters as query strings).
+  const repository: RepoRef = { owner: found.owner, repo: found.repo };
+  const indexed = where.indexed.get(fullName(found)) as IndexedSnapshot;
 
   const repoConfig = await env.repoConfig(installationId, repository);
   if (!repoConfig.ok) {
@@ -190,10 +192,7 @@ export async function remediate(
     change: {
       files: plan.files.map((f) => f.path),
       diff: plan.diff,
-      fixes: plan.ruleIds.map((ruleId, i) => ({
-        ruleId,
-        summary: plan.summaries[i] ?? plan.summaries[0] ?? "",
-      })),
+      fixes: plan.fixes,
     },
     impactNotes: plan.impact,
     verification: { mode: config.verification.mode, waitHours: config.verification.waitHours },
@@ -258,7 +257,7 @@ export async function remediate(
     gh,
     {
       repository,
-      baseBranch: repository.defaultBranch,
+      baseBranch: found.defaultBranch,
       ...base,
       branch,
       title,
@@ -300,7 +299,7 @@ export async function remediate(
         findingId: finding.id,
         to: "pr_open",
         actor: APP,
-        reason: `opened ${opened.url}: ${plan.summaries.join("; ")}`,
+        reason: `opened ${opened.url}: ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
         links: { pr: opened.url, commit: opened.commitSha },
       },
       now,
@@ -312,10 +311,11 @@ export async function remediate(
   };
 }
 
+/** "fix(security): aws_s3_bucket.backups — S3 bucket does not block public access": the block, then what was wrong. */
 function prTitle(plan: PatchPlan): string {
   const rules = plan.ruleIds.map((id) => ruleById(id)?.title ?? id);
   const what = rules.length === 1 ? (rules[0] as string) : `${rules.length} security fixes`;
-  return `fix(security): ${what} on ${plan.target.address || plan.target.file}`.slice(0, 256);
+  return `fix(security): ${plan.target.address || plan.target.file} — ${what}`.slice(0, 256);
 }
 
 interface Searched {

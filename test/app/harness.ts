@@ -1,0 +1,207 @@
+// An end-to-end harness for the GitHub App: a real Probot instance with fixloop loaded, a real
+// HTTP server in front of fixloop's API handler, a real git repository (file://) standing in for
+// GitHub's git endpoint, a SQLite store on a hand-moved clock, and GitHub's REST API mocked with
+// the kit (unmocked requests, unused mocks and invalid bodies fail the test).
+
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import type { AppEnv } from "../../src/app/probot-env.ts";
+import { type FixloopAppOptions, fixloopApp } from "../../src/app.ts";
+import { GITHUB_COM } from "../../src/github/hosts.ts";
+import { RepoSourceCache } from "../../src/github/repo-source.ts";
+import { signBody } from "../../src/http/signature.ts";
+import type { Worker } from "../../src/jobs/worker.ts";
+import type { Store } from "../../src/store/store.ts";
+import type { MockGitHub } from "../github/kit/mock-github.ts";
+import { manualClock } from "../store/engines.ts";
+
+export const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
+export const API_SECRET = "test-api-secret-0123456789";
+export const INSTALLATION_ID = 4242;
+export const ORG = "acme";
+export const REPO = "infra";
+
+// One key per test run: Probot signs its app JWT with it (nock never checks the signature).
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+export interface Harness {
+  probot: Probot;
+  store: Store;
+  env: AppEnv;
+  worker: Worker;
+  clock: ReturnType<typeof manualClock>;
+  apiUrl: string;
+  /** The working copy of acme/infra (its origin is what the app fetches). */
+  repoDir: string;
+  git(...args: string[]): string;
+  /** Runs every job that is due now (remediations, sweeps) until none is left; returns how many ran. */
+  drain(): Promise<number>;
+  /** POSTs a findings document to /api/orgs/:org/findings, signed as a CSPM would. */
+  postFindings(document: unknown, org?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** The repository's files on top of fixtures/repos/cspm-demo, e.g. a CODEOWNERS or a fixloop.yml. */
+  files?: Record<string, string>;
+  appOptions?: Partial<FixloopAppOptions>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const root = mkdtempSync(join(tmpdir(), "fixloop-app-"));
+  const repoDir = join(root, "remote", ORG, REPO);
+  mkdirSync(repoDir, { recursive: true });
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: repoDir,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.com",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.com",
+      },
+    });
+  git("init", "--quiet", "--initial-branch=main");
+  git("config", "uploadpack.allowFilter", "true");
+  cpSync(join(FIXTURES, "repos/cspm-demo"), repoDir, { recursive: true });
+  for (const [path, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(repoDir, path)), { recursive: true });
+    writeFileSync(join(repoDir, path), text);
+  }
+  git("add", "-A");
+  git("commit", "--quiet", "-m", "initial");
+
+  const clock = manualClock(Date.parse("2026-11-20T10:00:00.000Z"));
+  const { Store } = await import("../../src/store/store.ts");
+  const store = await Store.open({ dataDir: join(root, "data") }, { clock: clock.clock });
+  const repoSource = new RepoSourceCache({
+    cacheDir: join(root, "cache"),
+    remoteUrl: (r) => `file://${join(root, "remote", r.owner, r.repo)}`,
+  });
+  const log = pino({ level: "silent" });
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    log,
+    // A function, not an object: Probot passes its own throttle options, which would replace an
+    // object default. Production keeps them: writes are paced, rate limits wait and retry.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...(options.throttle as object), enabled: false },
+    })),
+  });
+  const handlers: Array<
+    (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => unknown
+  > = [];
+  let ready: { env: AppEnv; worker: Worker } | undefined;
+  await probot.load(
+    fixloopApp({
+      store,
+      host: GITHUB_COM,
+      repoSource,
+      startWorker: false,
+      env: { FIXLOOP_API_SECRET: API_SECRET, FIXLOOP_PUBLIC_URL: "https://fixloop.example.com" },
+      onReady: (r) => {
+        ready = r;
+      },
+      ...options.appOptions,
+    }),
+    { cwd: root, addHandler: (h) => handlers.push(h) },
+  );
+  if (!ready) throw new Error("fixloop did not finish loading");
+  const server: Server = createServer(async (req, res) => {
+    for (const h of handlers) if (await h(req, res)) return;
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    probot,
+    store,
+    env: ready.env,
+    worker: ready.worker,
+    clock,
+    apiUrl,
+    repoDir,
+    git,
+    async drain() {
+      let total = 0;
+      for (let round = 0; round < 20; round++) {
+        const ran = await ready!.worker.runDue();
+        if (ran === 0) return total;
+        total += ran;
+      }
+      throw new Error("jobs kept becoming due: a job reschedules itself for now");
+    },
+    async postFindings(document, org = ORG) {
+      const body = JSON.stringify(document);
+      const at = Math.floor(clock.clock() / 1000);
+      const res = await fetch(`${apiUrl}/api/orgs/${org}/findings`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-fixloop-timestamp": String(at),
+          "x-fixloop-signature-256": signBody(API_SECRET, at, body),
+        },
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The GitHub requests an installation makes before its first real work: token, repositories, configuration. */
+export function mockInstallation(
+  gh: MockGitHub,
+  options: { orgConfig?: string | null; repoConfig?: string | null } = {},
+) {
+  gh.get(`/orgs/${ORG}/installation`).reply(200, { id: INSTALLATION_ID, account: { login: ORG } });
+  gh.post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
+    .times(10)
+    .optionally()
+    .reply(201, { token: "ghs_installationtoken", expires_at: "2026-11-20T11:00:00Z" });
+  mockConfig(gh, ".github", options.orgConfig ?? null);
+  return gh;
+}
+
+/** `.github/fixloop.yml` of a repository, as Probot's config plugin reads it (raw media type). */
+export function mockConfig(gh: MockGitHub, repo: string, yaml: string | null) {
+  const path = `/repos/${ORG}/${repo}/contents/.github/fixloop.yml`;
+  if (yaml === null) gh.get(path).reply(404, { message: "Not Found" });
+  else gh.get(path).reply(200, yaml);
+}
+
+export function mockRepositories(gh: MockGitHub, names: readonly string[] = [REPO]) {
+  gh.get("/installation/repositories?per_page=100").reply(200, {
+    total_count: names.length,
+    repositories: names.map((name, i) => ({
+      id: 1000 + i,
+      name,
+      full_name: `${ORG}/${name}`,
+      owner: { login: ORG },
+      default_branch: "main",
+      archived: false,
+    })),
+  });
+}
