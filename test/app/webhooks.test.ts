@@ -1,0 +1,183 @@
+// Replayed webhooks (from @octokit/webhooks-examples, adapted only in ids) against an app that has
+// opened a fix PR: closing it, merging it, and commenting commands on it.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { auditTrail } from "../../src/store/audit.ts";
+import { getFinding } from "../../src/store/findings.ts";
+import { listJobs } from "../../src/store/jobs.ts";
+import { remediationsOf } from "../../src/store/remediations.ts";
+import { useMockGitHub } from "../github/kit/mock-github.ts";
+import { mergedPullRequestExample, webhookExample, withIds } from "../github/kit/webhooks.ts";
+import {
+  FIXTURES,
+  type Harness,
+  INSTALLATION_ID,
+  mockConfig,
+  mockInstallation,
+  mockRepositories,
+  ORG,
+  REPO,
+  startHarness,
+} from "./harness.ts";
+
+const gh = useMockGitHub();
+const PUBLIC_BUCKET = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"));
+const FINDING = "6edc7db308ef6ac1b9785bcc";
+const IDS = { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: 17 };
+const MERGE_SHA = "5fa1e3b2c4d6e8f0a1b3c5d7e9f1a3b5c7d9e1f3";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+  mockInstallation(gh());
+  mockRepositories(gh());
+  mockConfig(gh(), REPO, "owners:\n  teams:\n    data-platform: acme/data-platform\n");
+  gh()
+    .get(`/repos/${ORG}/${REPO}/labels?per_page=100`)
+    .reply(200, [
+      { name: "security" },
+      { name: "fixloop" },
+      { name: "risk:high" },
+      { name: "security-review-required" },
+    ]);
+  gh()
+    .post(`/repos/${ORG}/${REPO}/git/trees`)
+    .reply(201, { sha: "a".repeat(40) });
+  gh()
+    .post(`/repos/${ORG}/${REPO}/git/commits`)
+    .reply(201, { sha: "b".repeat(40) });
+  gh().post(`/repos/${ORG}/${REPO}/git/refs`).reply(201, {});
+  gh()
+    .post(`/repos/${ORG}/${REPO}/pulls`)
+    .reply(201, { number: 17, html_url: `https://github.com/${ORG}/${REPO}/pull/17` });
+  gh().patch(`/repos/${ORG}/${REPO}/issues/17`).reply(200, {});
+  gh().post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).reply(201, {});
+  await h.postFindings(PUBLIC_BUCKET);
+  await h.drain();
+  expect((await getFinding(h.store.db, FINDING))?.state).toBe("pr_open");
+});
+afterEach(async () => {
+  await h.close();
+});
+
+function closedUnmerged() {
+  return withIds(
+    webhookExample("pull_request", (p) => p.action === "closed"),
+    IDS,
+  );
+}
+
+describe("pull_request.closed", () => {
+  it("merged: the finding is merged, by the merger, with the merge commit recorded", async () => {
+    const payload = withIds(mergedPullRequestExample(), { ...IDS, mergeCommitSha: MERGE_SHA });
+    await h.probot.receive({ id: "d-merge-1", name: "pull_request", payload });
+    const finding = await getFinding(h.store.db, FINDING);
+    expect(finding?.state).toBe("merged");
+    const last = (await auditTrail(h.store.db, FINDING)).at(-1);
+    expect(last).toMatchObject({
+      from: "pr_open",
+      to: "merged",
+      actor: { kind: "github-user", login: payload.pull_request.merged_by?.login },
+    });
+    const [remediation] = await remediationsOf(h.store.db, FINDING);
+    expect(remediation).toMatchObject({ prState: "merged", mergeCommitSha: MERGE_SHA });
+
+    // A redelivery changes nothing.
+    const events = (await auditTrail(h.store.db, FINDING)).length;
+    await h.probot.receive({ id: "d-merge-1", name: "pull_request", payload });
+    expect(await auditTrail(h.store.db, FINDING)).toHaveLength(events);
+    expect((await getFinding(h.store.db, FINDING))?.version).toBe(finding?.version);
+  });
+
+  it("closed without merge: no new PR for the finding until someone asks", async () => {
+    await h.probot.receive({ id: "d-close-1", name: "pull_request", payload: closedUnmerged() });
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("closed_unmerged");
+    expect((await remediationsOf(h.store.db, FINDING))[0]?.prState).toBe("closed");
+    await h.drain();
+    expect(gh().count("POST", "/repos/{owner}/{repo}/pulls")).toBe(1);
+  });
+
+  it("a PR fixloop did not open is ignored", async () => {
+    const payload = withIds(
+      webhookExample("pull_request", (p) => p.action === "closed"),
+      { ...IDS, number: 99 },
+    );
+    await h.probot.receive({ id: "d-other", name: "pull_request", payload });
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("pr_open");
+  });
+});
+
+describe("comment commands", () => {
+  function comment(body: string, login = "octocat") {
+    const payload = withIds(
+      webhookExample("issue_comment", (p) => p.action === "created"),
+      IDS,
+    );
+    payload.comment.body = body;
+    if (payload.comment.user) {
+      payload.comment.user.login = login;
+      payload.comment.user.type = "User";
+    }
+    return payload;
+  }
+
+  it("/fixloop retry after a close without merge: back to fixing, acknowledged once", async () => {
+    await h.probot.receive({ id: "d-close-2", name: "pull_request", payload: closedUnmerged() });
+    gh()
+      .get(`/repos/${ORG}/${REPO}/collaborators/octocat/permission`)
+      .reply(200, { permission: "write", role_name: "write" });
+    gh()
+      .post(`/repos/${ORG}/${REPO}/issues/17/comments`, (b) =>
+        /^On it: fixloop will compute the fix again/.test(b.body),
+      )
+      .reply(201, {});
+    const payload = comment("Thanks!\n/fixloop retry");
+    await h.probot.receive({ id: "d-comment-1", name: "issue_comment", payload });
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("fixing");
+    const queued = (await listJobs(h.store.db)).filter((j) => j.kind === "remediate" && j.state === "queued");
+    expect(queued).toHaveLength(1);
+    // The same delivery again: no second reply (an extra comment would be an unmocked request).
+    await h.probot.receive({ id: "d-comment-1", name: "issue_comment", payload });
+  });
+
+  it("someone without write access is told so, and nothing changes", async () => {
+    gh()
+      .get(`/repos/${ORG}/${REPO}/collaborators/mallory/permission`)
+      .reply(200, { permission: "read", role_name: "read" });
+    gh()
+      .post(
+        `/repos/${ORG}/${REPO}/issues/17/comments`,
+        (b) =>
+          b.body === "@mallory only people with write access to this repository can run `/fixloop retry`.",
+      )
+      .reply(201, {});
+    await h.probot.receive({
+      id: "d-comment-2",
+      name: "issue_comment",
+      payload: comment("/fixloop retry", "mallory"),
+    });
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("pr_open");
+  });
+
+  it("an unknown command gets the list of commands; other comments get nothing", async () => {
+    gh()
+      .post(`/repos/${ORG}/${REPO}/issues/17/comments`, (b) =>
+        b.body.startsWith(
+          "fixloop does not know /fixloop merge-it-please. It understands:\n\n- `/fixloop retry`",
+        ),
+      )
+      .reply(201, {});
+    await h.probot.receive({
+      id: "d-comment-3",
+      name: "issue_comment",
+      payload: comment("/fixloop merge-it-please"),
+    });
+    await h.probot.receive({
+      id: "d-comment-4",
+      name: "issue_comment",
+      payload: comment("LGTM, fixloop rocks"),
+    });
+  });
+});
