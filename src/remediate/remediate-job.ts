@@ -5,24 +5,19 @@
 // between is finished by the retry, which adopts what the job's saved progress names.
 
 import { errorsAsLine } from "../config/config-errors.ts";
-import { isRepositoryConsidered, isRuleEnabled, type RepoConfig } from "../config/repo-config.ts";
-import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
-import {
-  type IssueCandidate,
-  issueTitle,
-  type NoPrReason,
-  renderTrackingIssueBody,
-} from "../github/issue-body.ts";
+import { isRepositoryConsidered, isRuleEnabled } from "../config/repo-config.ts";
+import { fullName, type RepoRef } from "../github/client.ts";
 import { ensureLabels, labelsFor } from "../github/labels.ts";
 import { renderPrBody } from "../github/pr-body.ts";
 import { openPullRequest, type PullRequestProgress, updatePullRequest } from "../github/pull-requests.ts";
+import { rateLimitWait } from "../github/rate-limit.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
 import { parseCodeowners } from "../owners/codeowners.ts";
 import { resolveOwner } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
-import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
+import { findingSources, getFinding } from "../store/findings.ts";
 import {
   openPrCounts,
   openRemediationOf,
@@ -30,12 +25,13 @@ import {
   updateRemediation,
 } from "../store/remediations.ts";
 import { fixBranchName } from "./branch-name.ts";
+import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
-import { type CrossLocation, locateAcross, namedRepositories } from "./locate-across.ts";
+import { noPr } from "./no-pr.ts";
 import { fixCommitMessage, type PatchPlan, planFix } from "./plan-fix.ts";
-import { COMMANDS, ISSUE_COMMANDS, issueFinding, prFinding } from "./present.ts";
+import { COMMANDS, prFinding } from "./present.ts";
+import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
-import { upsertTrackingIssue } from "./tracking-issues.ts";
 
 const APP = { kind: "app" } as const;
 /** States in which a remediation job has work to do. */
@@ -64,7 +60,15 @@ export function remediateHandler(
     const findingId = (payload as { findingId?: unknown }).findingId;
     if (typeof findingId !== "string") throw new Error("remediate job without a findingId");
     const progress = (ctx.progress ?? {}) as PullRequestProgress;
-    const result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p));
+    let result: RemediateResult;
+    try {
+      result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p));
+    } catch (error) {
+      const wait = rateLimitWait(error, env.store.now());
+      if (wait === null) throw error;
+      env.log.warn({ findingId, waitMs: wait }, "GitHub rate limit: the remediation waits in the queue");
+      return { rescheduleAt: env.store.now() + wait };
+    }
     onResult?.(findingId, result);
     env.log.info({ findingId, outcome: result.outcome }, result.detail);
     if (result.outcome === "waiting-budget") return { rescheduleAt: env.store.now() + BUDGET_RETRY_MS };
@@ -93,11 +97,21 @@ export async function remediate(
   const gh = await env.github(installationId);
 
   const orgConfig = await env.repoConfig(installationId, { owner: org, repo: ".github" });
-  if (!orgConfig.ok)
+  if (!orgConfig.ok) {
+    const issue = await reportInvalidConfig(
+      gh,
+      store.db,
+      { owner: org, repo: ".github" },
+      orgConfig.errors,
+      store.now(),
+    );
+    env.log.warn({ org, issue }, `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(orgConfig.errors)}`);
     return {
       outcome: "invalid-config",
-      detail: `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(orgConfig.errors)}`,
+      detail: `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(orgConfig.errors)}${issue ? ` (${issue})` : ""}`,
     };
+  }
+  await configIsValidAgain(gh, store.db, { owner: org, repo: ".github" }, store.now());
   const sources = await findingSources(store.db, findingId);
   const triaged = triagedFromStored(finding, sources);
   const rule = finding.rule.catalogId ? ruleById(finding.rule.catalogId) : undefined;
@@ -135,9 +149,11 @@ export async function remediate(
 
   const repoConfig = await env.repoConfig(installationId, repository);
   if (!repoConfig.ok) {
-    const detail = `.github/fixloop.yml in ${fullName(repository)} is invalid (${errorsAsLine(repoConfig.errors)}); fixloop does nothing there until it is fixed`;
+    const issue = await reportInvalidConfig(gh, store.db, repository, repoConfig.errors, store.now());
+    const detail = `.github/fixloop.yml in ${fullName(repository)} is invalid (${errorsAsLine(repoConfig.errors)}); fixloop does nothing there until it is fixed${issue ? ` (${issue})` : ""}`;
     return { outcome: "invalid-config", detail };
   }
+  await configIsValidAgain(gh, store.db, repository, store.now());
   const config = repoConfig.config;
   if (rule && !isRuleEnabled(config, rule.id))
     return noPr(
@@ -316,133 +332,4 @@ function prTitle(plan: PatchPlan): string {
   const rules = plan.ruleIds.map((id) => ruleById(id)?.title ?? id);
   const what = rules.length === 1 ? (rules[0] as string) : `${rules.length} security fixes`;
   return `fix(security): ${plan.target.address || plan.target.file} — ${what}`.slice(0, 256);
-}
-
-interface Searched {
-  cross: CrossLocation;
-  indexed: Map<string, IndexedSnapshot>;
-}
-
-/** The repositories the finding names first; the rest only when those do not settle it. */
-async function locateInRepositories(
-  env: RemediationEnv,
-  installationId: number | null,
-  finding: StoredFinding,
-  repos: readonly InstallationRepository[],
-  config: RepoConfig,
-  resourceTypes: string[] | undefined,
-): Promise<Searched> {
-  const indexed = new Map<string, IndexedSnapshot>();
-  const search = async (subset: readonly InstallationRepository[], why?: string) => {
-    const indexes = [];
-    for (const r of subset) {
-      let s = indexed.get(fullName(r));
-      if (!s) {
-        s = await env.snapshot(installationId, r);
-        indexed.set(fullName(r), s);
-      }
-      indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
-    }
-    return locateAcross(triagedFinding(finding), indexes, resourceTypes, why);
-  };
-  const named = namedRepositories(triagedFinding(finding), repos, config.repositories.accounts);
-  if (named) {
-    const first = await search(named.repositories as InstallationRepository[], named.why);
-    if (first.kind !== "not-found") return { cross: first, indexed };
-  }
-  return { cross: await search(repos), indexed };
-}
-
-const triagedFinding = (f: StoredFinding) => triagedFromStored(f, []).finding;
-
-function toReason(cross: CrossLocation): NoPrReason {
-  if (cross.kind === "ambiguous") return { kind: "ambiguous", detail: cross.reason };
-  return { kind: "not-locatable", detail: cross.kind === "not-found" ? cross.reason : "" };
-}
-
-function candidatesOf(where: Searched): IssueCandidate[] {
-  const c = where.cross;
-  const list =
-    c.kind === "ambiguous"
-      ? c.candidates
-      : c.kind === "located"
-        ? [{ repository: c.repository, candidate: c.location.candidate }]
-        : [];
-  return list.map(({ repository, candidate }) => {
-    const block = candidate.resource ?? candidate.moduleCall;
-    const snap = where.indexed.get(fullName(repository));
-    return {
-      repository,
-      sha: snap?.snapshot.sha ?? "HEAD",
-      path: block?.file ?? "",
-      ...(block?.line ? { line: block.line } : {}),
-      ...(block?.address ? { address: block.address } : {}),
-      evidence: candidate.evidence,
-      confidence: candidate.confidence,
-    };
-  });
-}
-
-/** No PR: the tracking issue (when there is a repository to put it in) and the state that says why. */
-async function noPr(
-  env: RemediationEnv,
-  gh: GitHub,
-  finding: StoredFinding,
-  sources: Awaited<ReturnType<typeof findingSources>>,
-  repository: RepoRef | null,
-  reason: NoPrReason,
-  candidates: IssueCandidate[],
-): Promise<RemediateResult> {
-  const { store } = env;
-  let issueUrl: string | undefined;
-  if (repository) {
-    const body = renderTrackingIssueBody({
-      host: env.host,
-      finding: issueFinding(finding, sources),
-      reason,
-      candidates,
-      commands: ISSUE_COMMANDS,
-    });
-    const issue = await upsertTrackingIssue(
-      gh,
-      store.db,
-      {
-        findingId: finding.id,
-        repository,
-        title: issueTitle(issueFinding(finding, sources), reason),
-        body,
-        labels: ["security", "fixloop"],
-        reason: `${reason.kind}: ${reason.detail.split("\n")[0]}`,
-      },
-      store.now(),
-    );
-    issueUrl = issue.url;
-  }
-  const to: FindingState | null =
-    finding.state !== "fixing"
-      ? null
-      : reason.kind === "not-fixable"
-        ? "unfixable"
-        : reason.kind === "awaiting-approval"
-          ? null
-          : "unlocatable";
-  if (to)
-    await store.transaction((tx) =>
-      changeStateIn(
-        tx,
-        {
-          findingId: finding.id,
-          to,
-          actor: APP,
-          reason: reason.detail.split("\n")[0] ?? reason.kind,
-          ...(issueUrl ? { links: { issue: issueUrl } } : {}),
-          expectedFrom: "fixing",
-        },
-        store.now(),
-      ),
-    );
-  return {
-    outcome: "issue",
-    detail: `${reason.kind}: ${reason.detail.split("\n")[0]}${issueUrl ? ` (${issueUrl})` : " (no triage repository configured: recorded only)"}`,
-  };
 }

@@ -210,6 +210,20 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // The one issue per repository that says its fixloop.yml is invalid (and which keys).
+    "0003_config_issues": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("config_issues")
+          .addColumn("repository", "text", (c) => c.primaryKey())
+          .addColumn("number", "integer", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("errors", "text", (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

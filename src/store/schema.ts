@@ -180,6 +180,20 @@ export interface Database {
   jobs: JobsTable;
   deliveries: DeliveriesTable;
   tracking_issues: TrackingIssuesTable;
+  config_issues: ConfigIssuesTable;
+}
+
+/** The issue that tells a repository its fixloop.yml is invalid; updated, never duplicated. */
+export interface ConfigIssuesTable {
+  /** owner/name */
+  repository: string;
+  number: number;
+  url: string;
+  /** open | closed */
+  state: string;
+  /** The errors last written into it, one per line. */
+  errors: string;
+  updated_at: Millis;
 }
 
 export type FindingRow = Selectable<FindingsTable>;

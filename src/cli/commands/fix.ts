@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { toTriageConfig } from "../../config/repo-config.ts";
 import { fixFindings } from "../../ingest/fix-findings.ts";
 import { fixDetections } from "../../rules/fix.ts";
 import { RULES } from "../../rules/registry.ts";
@@ -8,8 +9,9 @@ import { CliError, type CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
 import { loadTree } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
+import { type OpenPrDeps, openPullRequests, prepareOpenPr, requireToken } from "./open-pr.ts";
 
-export async function fixCommand(args: string[], io: CliIo): Promise<number> {
+export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -21,21 +23,37 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
       findings: { type: "string", multiple: true },
       "findings-format": { type: "string" },
       "triage-config": { type: "string" },
+      "open-pr": { type: "boolean" },
+      base: { type: "string" },
     },
   });
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
   const dryRun = values["dry-run"] === true;
   const selected = selectRules(values.rule);
+  const openPr = values["open-pr"] === true;
+  if (openPr) {
+    if (!values.findings)
+      throw new CliError("--open-pr needs --findings: it opens one pull request per finding");
+    if (dryRun || values.branch)
+      throw new CliError("--open-pr does not combine with --dry-run or --branch: it changes nothing locally");
+  } else if (values.base) throw new CliError("--base only applies with --open-pr");
+  const token = openPr ? requireToken(io) : undefined;
   const { root, sources, index } = await loadTree(positionals[0], io, "fix");
 
   if (values.findings) {
     if (values.rule)
       throw new CliError("--rule and --findings do not combine: the findings name their rules");
-    const config = await loadTriageConfig(values["triage-config"], io);
+    // With --open-pr, the repository's fixloop.yml sets the triage (as in the app) unless a file is given.
+    const setup = token ? await prepareOpenPr(root, token, io, deps) : undefined;
+    const config =
+      setup && !values["triage-config"]
+        ? toTriageConfig(setup.config)
+        : await loadTriageConfig(values["triage-config"], io);
     const input = await readFindings(values.findings, values["findings-format"], io, config);
     if (input.unreadable.length === values.findings.length) return 2;
     for (const r of input.rejected)
       io.stderr.write(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}\n`);
+    if (setup) return openPullRequests(setup, { sources, index }, input, { format, base: values.base }, io);
     const { results, files } = await fixFindings(sources, index, input.triaged);
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(root, files, outcomes, dryRun, values.branch);

@@ -1,0 +1,84 @@
+// When there is no PR to open — not locatable, ambiguous, not fixable, disabled, or waiting for
+// approval — the finding's one tracking issue says why (in the repository, or the configured
+// triage repository), and the finding's state records it.
+
+import type { GitHub, RepoRef } from "../github/client.ts";
+import {
+  type IssueCandidate,
+  issueTitle,
+  type NoPrReason,
+  renderTrackingIssueBody,
+} from "../github/issue-body.ts";
+import { changeStateIn } from "../lifecycle/change-state.ts";
+import type { FindingState } from "../lifecycle/machine.ts";
+import type { FindingSource, StoredFinding } from "../store/findings.ts";
+import type { RemediationEnv } from "./env.ts";
+import { ISSUE_COMMANDS, issueFinding } from "./present.ts";
+import type { RemediateResult } from "./remediate-job.ts";
+import { upsertTrackingIssue } from "./tracking-issues.ts";
+
+const APP = { kind: "app" } as const;
+
+/** No PR: the tracking issue (when there is a repository to put it in) and the state that says why. */
+export async function noPr(
+  env: RemediationEnv,
+  gh: GitHub,
+  finding: StoredFinding,
+  sources: readonly FindingSource[],
+  repository: RepoRef | null,
+  reason: NoPrReason,
+  candidates: IssueCandidate[],
+): Promise<RemediateResult> {
+  const { store } = env;
+  let issueUrl: string | undefined;
+  if (repository) {
+    const body = renderTrackingIssueBody({
+      host: env.host,
+      finding: issueFinding(finding, sources),
+      reason,
+      candidates,
+      commands: ISSUE_COMMANDS,
+    });
+    const issue = await upsertTrackingIssue(
+      gh,
+      store.db,
+      {
+        findingId: finding.id,
+        repository,
+        title: issueTitle(issueFinding(finding, sources), reason),
+        body,
+        labels: ["security", "fixloop"],
+        reason: `${reason.kind}: ${reason.detail.split("\n")[0]}`,
+      },
+      store.now(),
+    );
+    issueUrl = issue.url;
+  }
+  const to: FindingState | null =
+    finding.state !== "fixing"
+      ? null
+      : reason.kind === "not-fixable"
+        ? "unfixable"
+        : reason.kind === "awaiting-approval"
+          ? null
+          : "unlocatable";
+  if (to)
+    await store.transaction((tx) =>
+      changeStateIn(
+        tx,
+        {
+          findingId: finding.id,
+          to,
+          actor: APP,
+          reason: reason.detail.split("\n")[0] ?? reason.kind,
+          ...(issueUrl ? { links: { issue: issueUrl } } : {}),
+          expectedFrom: "fixing",
+        },
+        store.now(),
+      ),
+    );
+  return {
+    outcome: "issue",
+    detail: `${reason.kind}: ${reason.detail.split("\n")[0]}${issueUrl ? ` (${issueUrl})` : " (no triage repository configured: recorded only)"}`,
+  };
+}

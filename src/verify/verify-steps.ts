@@ -1,0 +1,375 @@
+// The steps of the `verify` job that talk to the outside world: CI on the merge commit (REST),
+// the code re-scan of the merged Terraform (the repository snapshot over git), the runtime
+// evidence later ingests recorded, and the notifications a verdict owes people. The decision
+// between them is in ./verify-job.ts.
+
+import { applyPatch, parsePatch, reversePatch } from "diff";
+import type { GitHub, RepoRef } from "../github/client.ts";
+import { blobLink } from "../github/hosts.ts";
+import type { SourceFile } from "../hcl/index.ts";
+import { locate } from "../locate/locate.ts";
+import type { InstallationRepository, RemediationEnv } from "../remediate/env.ts";
+import { triagedFromStored } from "../remediate/stored-finding.ts";
+import { closeTrackingIssue, upsertTrackingIssue } from "../remediate/tracking-issues.ts";
+import { ruleById } from "../rules/registry.ts";
+import { type FindingSource, findingSources, type StoredFinding } from "../store/findings.ts";
+import type { Remediation } from "../store/remediations.ts";
+import type { Verification } from "../store/verifications.ts";
+import {
+  type CheckRunInput,
+  type CommitStatusInput,
+  ciState,
+  FIXLOOP_CHECK_NAME,
+  type RequiredCheck,
+} from "./ci-state.ts";
+import { codeRescan } from "./code-rescan.ts";
+import {
+  type CheckedItem,
+  checkRunOutput,
+  issueClosingComment,
+  notVerifiedComment,
+  notVerifiedIssue,
+  sourceName,
+  type VerificationContext,
+  verifiedComment,
+  when,
+} from "./verification-text.ts";
+
+/** A commit with no check at all this long after the merge has no CI to wait for. */
+export const CI_GRACE_MS = 15 * 60_000;
+
+const short = (sha: string) => sha.slice(0, 12);
+const status = (e: unknown) => (e as { status?: number }).status;
+
+export type CiCheck =
+  | { kind: "pending"; detail: string }
+  | { kind: "green" | "red"; item: CheckedItem; reused: boolean };
+
+/**
+ * CI as GitHub's merge box would read it. Required checks come from the branch's protection as the
+ * branch endpoint reports it (readable with the app's contents permission, unlike the protection
+ * endpoint, which needs administration access); without protection every check counts.
+ */
+export async function checkCi(
+  gh: GitHub,
+  repository: RepoRef,
+  sha: string,
+  defaultBranch: string | null,
+  known: readonly Verification[],
+  mergedAt: number,
+  now: number,
+): Promise<CiCheck> {
+  const stored = known.filter((k) => k.kind === "ci" && k.result === "passed").at(-1);
+  if (stored) return { kind: "green", item: { ...stored }, reused: true };
+  const [runs, statuses, required] = await Promise.all([
+    gh.paginate(gh.rest.checks.listForRef, { ...repository, ref: sha, per_page: 100 }),
+    gh.paginate(gh.rest.repos.listCommitStatusesForRef, { ...repository, ref: sha, per_page: 100 }),
+    defaultBranch ? requiredChecks(gh, repository, defaultBranch) : Promise.resolve(null),
+  ]);
+  const ci = ciState({
+    checkRuns: runs as unknown as CheckRunInput[],
+    statuses: statuses as unknown as CommitStatusInput[],
+    required,
+  });
+  const noCi = ci.considered.length === 0;
+  if (ci.state === "pending" || (noCi && now - mergedAt < CI_GRACE_MS))
+    return {
+      kind: "pending",
+      detail: noCi
+        ? `no CI has reported on the merge commit ${short(sha)} yet`
+        : `CI on the merge commit ${short(sha)} is still running: ${ci.pending.join(", ")}`,
+    };
+  const base = { kind: "ci" as const, checkedBy: "github-checks", observedAt: new Date(now).toISOString() };
+  if (ci.state === "red")
+    return {
+      kind: "red",
+      reused: false,
+      item: {
+        ...base,
+        result: "failed",
+        detail: `CI failed on the merge commit ${short(sha)}: ${ci.failing.map((f) => f.name).join(", ")}`,
+        links: { commit: sha },
+        items: ci.failing,
+      },
+    };
+  const detail = noCi
+    ? `no CI reported on the merge commit ${short(sha)} within ${CI_GRACE_MS / 60_000} minutes of the merge`
+    : `${ci.considered.length} check${ci.considered.length === 1 ? "" : "s"} passed on the merge commit ${short(sha)}${required?.length ? " (the branch's required checks)" : ""}: ${ci.considered.join(", ")}`;
+  return {
+    kind: "green",
+    reused: false,
+    item: { ...base, result: "passed", detail, links: { commit: sha } },
+  };
+}
+
+async function requiredChecks(
+  gh: GitHub,
+  repository: RepoRef,
+  branch: string,
+): Promise<RequiredCheck[] | null> {
+  try {
+    const { data } = await gh.rest.repos.getBranch({ ...repository, branch });
+    const rsc = data.protection?.required_status_checks;
+    if (!data.protected || !rsc) return null;
+    if (rsc.checks?.length) return rsc.checks.map((c) => ({ context: c.context, appId: c.app_id }));
+    return rsc.contexts?.length ? rsc.contexts : null;
+  } catch (error) {
+    if (status(error) === 403 || status(error) === 404) return null;
+    throw error;
+  }
+}
+
+export interface CodeCheck {
+  item: CheckedItem;
+  /** The finding's own rule still fires on the resource: the fix engine has something to do again. */
+  stillFailing: boolean;
+}
+
+/**
+ * The rule catalog over the merged Terraform. The snapshot is the default branch head, not the
+ * merge commit itself: RepoSourceCache fetches branch heads only, and what is on the branch now is
+ * what will be deployed — a later commit that undoes the fix must fail verification. The head must
+ * contain the merge commit (a head learned before the merge's push would be the unfixed code), so
+ * when the shas differ one compare request settles it. `before` is the same files with the PR's
+ * diff reversed, so "new findings" are those the change itself brought.
+ */
+export async function checkCode(
+  env: RemediationEnv,
+  finding: StoredFinding,
+  remediation: Remediation,
+  installed: InstallationRepository | null,
+  gh: GitHub,
+): Promise<CodeCheck | { stale: string }> {
+  const at = new Date(env.store.now()).toISOString();
+  const sha = remediation.mergeCommitSha as string;
+  const item = (result: CheckedItem["result"], detail: string, links = {}): CheckedItem => ({
+    kind: "code",
+    result,
+    checkedBy: "fixloop",
+    observedAt: at,
+    detail,
+    links: { commit: sha, ...links },
+  });
+  if (!installed)
+    return {
+      item: item(
+        "pending",
+        `${remediation.repository} is no longer accessible to fixloop: the code cannot be re-scanned`,
+      ),
+      stillFailing: false,
+    };
+  const { snapshot, index } = await env.snapshot(finding.installationId, installed);
+  let note = "";
+  if (snapshot.sha !== sha) {
+    const { data } = await gh.rest.repos.compareCommitsWithBasehead({
+      owner: installed.owner,
+      repo: installed.repo,
+      basehead: `${sha}...${snapshot.sha}`,
+      per_page: 1,
+    });
+    if (data.status === "behind")
+      return {
+        stale: `the default branch head fixloop read (${short(snapshot.sha)}) predates the merge commit ${short(sha)}`,
+      };
+    if (data.status === "diverged")
+      return {
+        item: item(
+          "pending",
+          `the merge commit ${short(sha)} is not on ${installed.defaultBranch} any more (history rewritten?): the code cannot confirm the fix`,
+        ),
+        stillFailing: false,
+      };
+    note = ` Re-scanned at ${installed.defaultBranch}'s head ${short(snapshot.sha)}, which contains the merge commit.`;
+  }
+  const sources = await findingSources(env.store.db, finding.id);
+  const rule = finding.rule.catalogId ? ruleById(finding.rule.catalogId) : undefined;
+  const where = locate(
+    triagedFromStored(finding, sources).finding,
+    index,
+    rule ? { resourceTypes: rule.resourceTypes } : {},
+  );
+  const block =
+    where.kind === "located" ? (where.candidate.resource ?? where.candidate.moduleCall) : undefined;
+  if (!block)
+    return {
+      item: item(
+        "pending",
+        `the resource cannot be found in the merged Terraform (${where.kind === "located" ? "no block" : where.reason}), so the code re-scan cannot confirm the fix`,
+      ),
+      stillFailing: false,
+    };
+  const before = reverseChange(snapshot.files, remediation.diff);
+  const result = codeRescan({
+    before: before.files,
+    after: snapshot.files,
+    finding: {
+      ruleId: finding.rule.catalogId ?? finding.rule.nativeId,
+      resourceAddress: block.address,
+      file: block.file,
+    },
+    touchedFiles: remediation.files,
+  });
+  const detail = `${result.detail}${note}${before.note}`;
+  const links = { scan: blobLink(env.host, installed, snapshot.sha, block.file, block.line) };
+  const verdict = result.passed ? "passed" : result.inconclusive ? "pending" : "failed";
+  return { item: item(verdict, detail, links), stillFailing: result.stillFailing.length > 0 };
+}
+
+/** The merged files with the PR's diff taken back out; a file the diff no longer fits stays as merged. */
+export function reverseChange(
+  files: readonly SourceFile[],
+  diff: string,
+): { files: SourceFile[]; note: string } {
+  const out = new Map(files.map((f) => [f.path, f.text]));
+  const misfits: string[] = [];
+  for (const patch of diff.trim() ? parsePatch(diff) : []) {
+    const path = (patch.newFileName ?? "").replace(/^b\//, "");
+    const text = out.get(path);
+    if (patch.oldFileName === "/dev/null") {
+      out.delete(path); // the change created it
+      continue;
+    }
+    const reverted = text === undefined ? false : applyPatch(text, reversePatch(patch), { fuzzFactor: 2 });
+    if (reverted === false) misfits.push(path);
+    else out.set(path, reverted);
+  }
+  const note = misfits.length
+    ? ` The fix's diff no longer fits ${misfits.join(", ")} (changed since), so new findings there are judged against the merged file.`
+    : "";
+  return { files: [...out].map(([path, text]) => ({ path, text })), note };
+}
+
+/** The latest runtime re-scan after the merge (later ingests record them), in the source's words. */
+export async function latestRuntime(
+  env: RemediationEnv,
+  finding: StoredFinding,
+  known: readonly Verification[],
+): Promise<CheckedItem | null> {
+  const row = known
+    .filter((k) => k.kind === "runtime")
+    .sort((a, b) => Date.parse(a.observedAt) - Date.parse(b.observedAt) || a.id - b.id)
+    .at(-1);
+  if (!row) return null;
+  const sources = await findingSources(env.store.db, finding.id);
+  const words = sourceWords(sources.find((s) => s.tool === row.checkedBy));
+  const scan = `the ${sourceName(row.checkedBy)} scan of ${when(row.observedAt)}`;
+  const detail =
+    row.result === "failed"
+      ? `${finding.rule.nativeId} still fails according to ${scan}: ${words ?? row.detail}`
+      : `${finding.rule.nativeId} passes according to ${scan}: ${row.detail}`;
+  return { ...row, detail };
+}
+
+/** Why the source says it fails, where the format carries it (ASFF StatusReasons, OCSF status_detail). */
+export function sourceWords(source: FindingSource | undefined): string | null {
+  const raw = source?.raw as Record<string, unknown> | null | undefined;
+  if (!raw || typeof raw !== "object") return null;
+  const reasons = (raw.Compliance as { StatusReasons?: Array<{ Description?: unknown }> } | undefined)
+    ?.StatusReasons;
+  const texts = (Array.isArray(reasons) ? reasons : [])
+    .map((r) => r?.Description)
+    .filter((d): d is string => typeof d === "string" && d.trim() !== "");
+  if (texts.length) return texts.join("; ");
+  return typeof raw.status_detail === "string" && raw.status_detail.trim() ? raw.status_detail : null;
+}
+
+export type Decision =
+  | { kind: "verified"; summary: string }
+  | { kind: "not-verified"; reason: string; newFix: boolean }
+  | { kind: "waiting"; detail: string };
+
+/** A decision with what its notifications need, saved before the state changes (JSON). */
+export type Verdict = Exclude<Decision, { kind: "waiting" }> & {
+  context: VerificationContext;
+  checked: CheckedItem[];
+  repository: RepoRef;
+  prNumber: number;
+  owners: string[];
+};
+
+export interface NotifyIo {
+  progress: { checkRun?: { id: number; url: string }; comment?: string; issue?: string | null };
+  save(p: unknown): Promise<void>;
+}
+
+/** Check run, tracking issue, then the PR comment (which links both): each step saved once done. */
+export async function notify(env: RemediationEnv, gh: GitHub, verdict: Verdict, io: NotifyIo): Promise<void> {
+  const { progress } = io;
+  const { context: ctx, repository } = verdict;
+  const verified = verdict.kind === "verified";
+  const now = env.store.now();
+  if (!progress.checkRun) {
+    const output = checkRunOutput(
+      ctx,
+      verified ? { verified } : { verified, reason: verdict.reason },
+      verdict.checked,
+    );
+    const { data } = await gh.rest.checks.create({
+      ...repository,
+      name: FIXLOOP_CHECK_NAME,
+      head_sha: ctx.mergeCommit,
+      status: "completed",
+      conclusion: verified ? "success" : "failure",
+      completed_at: new Date(now).toISOString(),
+      external_id: ctx.findingId,
+      ...(ctx.evidenceUrl ? { details_url: ctx.evidenceUrl } : {}),
+      output,
+    });
+    progress.checkRun = { id: data.id, url: data.html_url ?? "" };
+    await io.save(progress);
+  }
+  const checkRunUrl = progress.checkRun.url || null;
+  if (progress.issue === undefined) {
+    if (verdict.kind === "verified") {
+      const open = await env.store.db
+        .selectFrom("tracking_issues")
+        .select("url")
+        .where("finding_id", "=", ctx.findingId)
+        .where("state", "=", "open")
+        .executeTakeFirst();
+      const closed = await closeTrackingIssue(
+        gh,
+        env.store.db,
+        ctx.findingId,
+        issueClosingComment(ctx, checkRunUrl),
+        now,
+      );
+      progress.issue = closed && open ? open.url : null;
+    } else {
+      const draft = notVerifiedIssue(ctx, verdict.reason);
+      const issue = await upsertTrackingIssue(
+        gh,
+        env.store.db,
+        {
+          findingId: ctx.findingId,
+          repository,
+          ...draft,
+          labels: ["security", "fixloop"],
+          reason: `not-verified: ${verdict.reason}`.slice(0, 500),
+        },
+        now,
+      );
+      progress.issue = issue.url;
+    }
+    await io.save(progress);
+  }
+  if (!progress.comment) {
+    const body =
+      verdict.kind === "verified"
+        ? verifiedComment(ctx, checkRunUrl, verdict.checked)
+        : notVerifiedComment(ctx, {
+            reason: verdict.reason,
+            owners: verdict.owners,
+            checkRunUrl,
+            newFix: verdict.newFix,
+            issueUrl: progress.issue ?? null,
+          });
+    const { data } = await gh.rest.issues.createComment({
+      ...repository,
+      issue_number: verdict.prNumber,
+      body,
+    });
+    progress.comment = data.html_url;
+    await io.save(progress);
+  }
+}
