@@ -6,7 +6,7 @@
 import { renderTemplate } from "../report/template.ts";
 import type { RepoRef } from "./client.ts";
 import { blobLink, type GitHubHost } from "./hosts.ts";
-import { clip, gitHubHosts, mdCode, mdInline, plural, safeLink, sourceLinkHosts } from "./markdown.ts";
+import { clip, gitHubHosts, mdCode, mdFence, mdInline, plural, safeLink, sourceLinkHosts } from "./markdown.ts";
 import { type Command, clipBody, FINDING_ID, type PrFinding, ruleText } from "./pr-body.ts";
 
 const CANDIDATES_SHOWN = 20;
@@ -45,6 +45,8 @@ export interface TrackingIssueInput {
   reason: NoPrReason;
   candidates: IssueCandidate[];
   commands: Command[];
+  /** The diff fixloop would apply (a gated fix awaiting approval). */
+  proposedChange?: string;
 }
 
 const ISSUE_MARKER = /<!-- fixloop:issue finding=(\S+) -->/;
@@ -137,13 +139,15 @@ function candidatesText(host: GitHubHost, candidates: readonly IssueCandidate[])
 export function renderTrackingIssueBody(input: TrackingIssueInput): string {
   const why = WHY[input.reason.kind];
   const detail = mdInline(input.reason.detail, 500);
+  // A gated fix shows the change it would make, as a diff block the reader can review.
+  const proposed = input.proposedChange ? `\n\nThe change fixloop proposes:\n\n${mdFence("diff", input.proposedChange, 200)}` : "";
   const commands = input.commands
     .slice(0, 20)
     .map((c) => `- ${mdCode(c.usage, { maxLength: 80 })}: ${mdInline(c.description, 200)}`);
   return clipBody(
     renderTemplate("tracking-issue.md", {
       marker: issueMarker(input.finding.id),
-      why: detail ? `${why.lead}\n\n${detail}` : why.lead,
+      why: `${detail ? `${why.lead}\n\n${detail}` : why.lead}${proposed}`,
       finding: findingText(input.host, input.finding),
       candidates: candidatesText(input.host, input.candidates),
       next: why.next.map((s) => `- ${s}`).join("\n"),

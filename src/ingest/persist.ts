@@ -194,7 +194,9 @@ async function persistIn(
         installation_id: scope.installationId ?? null,
       });
       events.push(...path);
-      if (state === "fixing") jobs.push(remediateJob(id, t.risk.score));
+      // A gated fix gets the same job: it locates and patches, then opens the tracking issue that
+      // shows the proposed change and waits for `/fixloop approve` instead of a PR.
+      if (state === "fixing" || state === "awaiting_approval") jobs.push(remediateJob(id, t.risk.score));
       admitted.set(id, state);
       stored.push(t);
       results.push({ id, state, outcome: "created" });

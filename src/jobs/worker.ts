@@ -149,6 +149,13 @@ export class Worker {
       const now = store.now();
       if (!(await completeJob(tx, job, now))) return; // lost the lease: the new owner finishes it
       if (outcome?.rescheduleAt !== undefined) {
+        // The next run carries the priority and whatever this run saved (a branch, an opened PR),
+        // so a job that waits for a rate limit resumes instead of repeating its work.
+        const saved = await tx
+          .selectFrom("jobs")
+          .select("progress")
+          .where("id", "=", job.id)
+          .executeTakeFirst();
         await tx
           .insertInto("jobs")
           .values({
@@ -159,6 +166,8 @@ export class Worker {
             run_at: outcome.rescheduleAt,
             attempts: 0,
             max_attempts: job.maxAttempts,
+            priority: job.priority,
+            progress: saved?.progress ?? null,
             created_at: now,
             updated_at: now,
           })

@@ -28,6 +28,7 @@ export async function noPr(
   repository: RepoRef | null,
   reason: NoPrReason,
   candidates: IssueCandidate[],
+  proposedChange?: string,
 ): Promise<RemediateResult> {
   const { store } = env;
   let issueUrl: string | undefined;
@@ -38,6 +39,7 @@ export async function noPr(
       reason,
       candidates,
       commands: ISSUE_COMMANDS,
+      ...(proposedChange ? { proposedChange } : {}),
     });
     const issue = await upsertTrackingIssue(
       gh,

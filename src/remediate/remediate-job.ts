@@ -198,8 +198,9 @@ export async function remediate(
       finding,
       sources,
       repository,
-      { kind: "awaiting-approval", detail: `${finding.gate.reason}. The proposed change:\n${plan.diff}` },
+      { kind: "awaiting-approval", detail: finding.gate.reason },
       candidatesOf(where),
+      plan.diff,
     );
 
   const body = renderPrBody({

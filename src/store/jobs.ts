@@ -42,6 +42,7 @@ export interface Job {
   lastError: string | null;
   progress: unknown;
   uniqueKey: string | null;
+  priority: number;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -60,6 +61,7 @@ export function jobFromRow(r: JobRow): Job {
     lastError: r.last_error,
     progress: r.progress === null ? null : JSON.parse(r.progress),
     uniqueKey: r.unique_key,
+    priority: r.priority,
   };
 }
 

@@ -11,8 +11,9 @@ import { firstDelivery } from "../store/deliveries.ts";
 import { findingFromRow, findingSources } from "../store/findings.ts";
 import { remediationsOf } from "../store/remediations.ts";
 import { verificationsOf } from "../store/verifications.ts";
+import { effectiveMode, type ModeSetting, sourceCanRescan } from "./decide.ts";
 import { overdueComment, sourceName, when } from "./verification-text.ts";
-import { effectiveMode, type ModeSetting, sourceCanRescan, verificationContext } from "./verify-job.ts";
+import { verificationContext } from "./verify-job.ts";
 
 export const overdueMarker = (findingId: string, overdueAt: number) => `overdue:${findingId}:${overdueAt}`;
 

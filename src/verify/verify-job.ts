@@ -22,17 +22,17 @@ import { findingSources, getFinding, type StoredFinding } from "../store/finding
 import { enqueueJobs } from "../store/jobs.ts";
 import { type Remediation, remediationsOf } from "../store/remediations.ts";
 import { type NewVerification, recordVerifications, verificationsOf } from "../store/verifications.ts";
-import type { CheckedItem, VerificationContext } from "./verification-text.ts";
 import {
-  type CiCheck,
-  type CodeCheck,
-  checkCi,
-  checkCode,
-  type Decision,
-  latestRuntime,
-  notify,
+  decide,
+  effectiveMode,
+  type ModeSetting,
+  sourceCanRescan,
   type Verdict,
-} from "./verify-steps.ts";
+  type VerificationMode,
+} from "./decide.ts";
+import type { CheckedItem, VerificationContext } from "./verification-text.ts";
+import { notify } from "./verify-notify.ts";
+import { type CodeCheck, checkCi, checkCode, latestRuntime } from "./verify-steps.ts";
 
 export const VERIFY_JOB = "verify";
 const APP: Actor = { kind: "app" };
@@ -43,25 +43,6 @@ export const VERIFY_RETRY_MS = 30 * MINUTE;
 export const OVERDUE_RETRY_MS = 6 * 60 * MINUTE;
 /** The snapshot predates the merge (the push webhook has not refreshed it yet): look again soon. */
 export const STALE_RETRY_MS = 2 * MINUTE;
-
-export type VerificationMode = "code" | "runtime" | "both";
-/** `auto` (proposed config default): `both` when the source can re-scan the resource, else `code`. */
-export type ModeSetting = RepoConfig["verification"]["mode"] | "auto";
-
-/** Formats whose sources re-scan the running resource (CSPMs): their later ingests are runtime evidence. */
-const RESCANNING_FORMATS = new Set(["asff", "ocsf", "wiz", "prisma"]);
-
-export function effectiveMode(setting: ModeSetting, canRescan: boolean): VerificationMode {
-  if (setting === "auto") return canRescan ? "both" : "code";
-  return setting;
-}
-
-export function sourceCanRescan(finding: StoredFinding, formats: readonly string[]): boolean {
-  if (formats.some((f) => RESCANNING_FORMATS.has(f))) return true;
-  // A generic payload about a cloud resource (not a file) comes from a CSPM too.
-  const r = finding.resource;
-  return formats.includes("generic") && Boolean(r.arn ?? r.id) && !r.file;
-}
 
 export interface VerifyResult {
   outcome: "resolved" | "reopened" | "waiting-ci" | "waiting-runtime" | "invalid-config" | "nothing-to-do";
@@ -276,42 +257,6 @@ function committed(
 function mergeTime(trail: ReadonlyArray<{ to: string; at: string }>): number {
   const merged = trail.filter((e) => e.to === "merged").at(-1);
   return merged ? Date.parse(merged.at) : 0;
-}
-
-/**
- * What the evidence says under the configured mode. CI red always reopens. A code re-scan that
- * sees the rule failing reopens in `code` and `both`; an inconclusive one leaves it to the runtime
- * re-scan. A runtime failure reopens in `runtime` and `both`, and in `code` when the code could not tell.
- */
-export function decide(
-  mode: VerificationMode,
-  ci: Exclude<CiCheck, { kind: "pending" }>,
-  code: CodeCheck | null,
-  runtime: CheckedItem | null,
-  resource: string,
-): Decision {
-  if (ci.kind === "red") return { kind: "not-verified", reason: ci.item.detail, newFix: false };
-  const codeCounts = mode !== "runtime";
-  if (codeCounts && code?.item.result === "failed")
-    return { kind: "not-verified", reason: code.item.detail, newFix: code.stillFailing };
-  const needRuntime = mode !== "code" || code?.item.result !== "passed";
-  const runtimeFailed = runtime?.result === "failed";
-  if (needRuntime && runtimeFailed)
-    return {
-      kind: "not-verified",
-      reason: runtime.detail,
-      newFix: Boolean(code?.stillFailing),
-    };
-  if (needRuntime && runtime?.result !== "passed")
-    return {
-      kind: "waiting",
-      detail: `CI is green${code ? ` and the code re-scan ${code.item.result === "passed" ? "passed" : "could not confirm the fix"}` : ""}; waiting for the source to re-scan ${resource}`,
-    };
-  const parts = ["CI green on the merge commit"];
-  if (code && codeCounts)
-    parts.push(code.item.result === "passed" ? "code re-scan clean" : "code re-scan inconclusive");
-  if (needRuntime && runtime) parts.push(`${runtime.checkedBy} re-scan passed at ${runtime.observedAt}`);
-  return { kind: "verified", summary: parts.join(", ") };
 }
 
 /** Verification rows not stored yet: a waiting job observes the same facts every half hour, and

@@ -141,6 +141,36 @@ describeEachEngine("the job queue", (engine) => {
     expect((await listJobs(store.db))[0]).toMatchObject({ state: "done", attempts: 2 });
   });
 
+  it("a job that reschedules itself (waiting for a rate limit) keeps its priority and what it saved", async () => {
+    await enqueueJobs(
+      store.db,
+      [{ kind: "remediate", payload: { findingId: "f1" }, uniqueKey: "remediate:f1", priority: 68 }],
+      store.now(),
+    );
+    const seen: unknown[] = [];
+    const worker = new Worker(store, {
+      async remediate(_payload, ctx) {
+        seen.push(ctx.progress);
+        if (seen.length === 1) {
+          await ctx.saveProgress({ prNumber: 17 });
+          return { rescheduleAt: store.now() + 60_000 };
+        }
+        return undefined;
+      },
+    });
+    await worker.runDue();
+    const [next] = await listJobs(store.db, { state: "queued" });
+    expect(next).toMatchObject({
+      priority: 68,
+      runAt: time.clock() + 60_000,
+      progress: { prNumber: 17 },
+      attempts: 0,
+    });
+    time.advance(60_000);
+    await worker.runDue();
+    expect(seen).toEqual([null, { prNumber: 17 }]);
+  });
+
   it("schedules each sweep once however many replicas start, and a sweep reschedules itself", async () => {
     expect(await scheduleSweeps(store)).toBe(Object.keys(SWEEPS).length);
     expect(await scheduleSweeps(store)).toBe(0);

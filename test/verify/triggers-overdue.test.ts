@@ -5,9 +5,9 @@ import { sweepVerificationTimeouts } from "../../src/jobs/sweeps.ts";
 import { changeState } from "../../src/lifecycle/change-state.ts";
 import { resolveRuleId } from "../../src/rules/registry.ts";
 import { listJobs } from "../../src/store/jobs.ts";
+import { decide, effectiveMode } from "../../src/verify/decide.ts";
 import { notifyOverdue, overdueMarker } from "../../src/verify/overdue.ts";
 import type { CheckedItem } from "../../src/verify/verification-text.ts";
-import { decide, effectiveMode } from "../../src/verify/verify-job.ts";
 import { reverseChange, sourceWords } from "../../src/verify/verify-steps.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
@@ -23,7 +23,8 @@ afterEach(async () => {
 
 describe("wakeVerifications: CI events for a merge commit", () => {
   it("queues the finding's verify job once per delivery, and moves a waiting one to now", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     const payload = withIds(
       webhookExample("check_run", (p) => p.action === "completed"),
       { owner: ORG, repo: REPO, headSha: MERGE_SHA },
@@ -56,7 +57,8 @@ describe("wakeVerifications: CI events for a merge commit", () => {
   });
 
   it("ignores commits that are not a merge being verified", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     const payload = withIds(webhookExample("status"), { owner: ORG, repo: REPO });
     const woken = await wakeVerifications(m.store, {
       deliveryId: "s-1",
@@ -71,7 +73,8 @@ describe("wakeVerifications: CI events for a merge commit", () => {
 
 describe("notifyOverdue", () => {
   it("tells the owners once per overdue window, on the PR", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     await changeState(m.store, {
       findingId: m.findingId,
       to: "verifying",
@@ -93,7 +96,7 @@ describe("notifyOverdue", () => {
     expect(await notifyOverdue(m.env)).toBe(1);
     expect(await notifyOverdue(m.env)).toBe(0);
 
-    const body = (gh.requests[0]?.body as { body: string }).body;
+    const body = (gh.requests[0]?.body as { body: string } | undefined)?.body ?? "";
     expect(body).toContain("**Verification overdue.**");
     expect(body).toContain(
       `by 2026-11-23 11:00 UTC fixloop still had no verdict: CI on the merge commit ${MERGE_SHA.slice(0, 12)} has not finished.`,
@@ -106,7 +109,8 @@ describe("notifyOverdue", () => {
 
 describe("pure parts", () => {
   it("reverseChange takes the merged fix back out exactly", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     const before = reverseChange(m.after, m.plan.diff);
     expect(before.note).toBe("");
     expect(before.files).toEqual(m.before);

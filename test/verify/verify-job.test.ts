@@ -43,7 +43,7 @@ function checkRun(conclusion: "success" | "failure") {
   return withIds(payload, { headSha: MERGE_SHA }).check_run;
 }
 
-function mockCi(gh: MockGitHub, runs: unknown[], branch: unknown = { name: "main", protected: false }) {
+function mockCi(gh: MockGitHub, runs: object[], branch: object = { name: "main", protected: false }) {
   gh.get(`${R}/commits/${MERGE_SHA}/check-runs?per_page=100`).reply(200, {
     total_count: runs.length,
     check_runs: runs,
@@ -89,7 +89,8 @@ async function openTrackingIssue(m: Merged, number = 31) {
 
 describe("verifyFinding", () => {
   it("resolves a merged fix when CI is green, the code is clean and Security Hub reports it passing", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     const gh = kit();
     const green = checkRun("success");
     // The branch requires the recorded run's own check, from its own app.
@@ -148,7 +149,7 @@ describe("verifyFinding", () => {
       details_url: EVIDENCE(m.findingId),
       output: { title: "Verified: the finding is resolved" },
     });
-    const summary = (checkRunBody?.output as { summary: string }).summary;
+    const summary = (checkRunBody?.output as { summary: string } | undefined)?.summary ?? "";
     expect(summary).toContain(
       "- **CI on the merge commit**: passed, checked by GitHub checks at 2026-11-20 13:00 UTC",
     );
@@ -179,7 +180,8 @@ describe("verifyFinding", () => {
   });
 
   it("reopens when CI on the merge commit is red, naming and linking the failing check", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     const gh = kit();
     const red = checkRun("failure");
     mockCi(gh, [red]);
@@ -212,7 +214,8 @@ describe("verifyFinding", () => {
   });
 
   it("reopens when Security Hub still reports the bucket failing after the merge, in its words", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     const gh = kit();
     mockCi(gh, [checkRun("success")]);
     mockVerdict(gh);
@@ -237,7 +240,8 @@ describe("verifyFinding", () => {
   });
 
   it("waits for the runtime re-scan in mode both, and does not ask GitHub for CI again", async () => {
-    const m = (merged = await mergedFix({ kit }));
+    merged = await mergedFix({ kit });
+    const m = merged;
     const gh = kit();
     mockCi(gh, [checkRun("success")]);
 
@@ -261,7 +265,8 @@ describe("verifyFinding", () => {
   });
 
   it("finishes the notifications after a crash without a second check run", async () => {
-    const m = (merged = await mergedFix({ kit, config: { verification: { mode: "code" } } }));
+    merged = await mergedFix({ kit, config: { verification: { mode: "code" } } });
+    const m = merged;
     const gh = kit();
     mockCi(gh, [checkRun("success")]);
     gh.post(`${R}/check-runs`).reply(201, { id: 900, html_url: CHECK_RUN_URL });
@@ -284,11 +289,12 @@ describe("verifyFinding", () => {
   });
 
   it("asks for a new fix when the merged code still fails the rule (the PR was edited before merge)", async () => {
-    const m = (merged = await mergedFix({
+    merged = await mergedFix({
       kit,
       config: { verification: { mode: "code" } },
       after: (_p, before) => before,
-    }));
+    });
+    const m = merged;
     const gh = kit();
     mockCi(gh, [checkRun("success")]);
     mockVerdict(gh);

@@ -160,7 +160,7 @@ async function openOne(setup: OpenPrSetup, w: OneFinding): Promise<PrOutcome> {
     head: `${repository.owner}:${branch}`,
     state: "all",
   });
-  const open = existing.data.find((p) => p.state === "opened");
+  const open = existing.data.find((p) => p.state === "open");
   if (open) {
     const changed = await fixChanged(gh, repository, open.head.sha, base, plan.files);
     const commit = changed ? { commit: { branch, ...base, files: plan.files, message } } : {};
