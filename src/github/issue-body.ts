@@ -6,7 +6,16 @@
 import { renderTemplate } from "../report/template.ts";
 import type { RepoRef } from "./client.ts";
 import { blobLink, type GitHubHost } from "./hosts.ts";
-import { clip, gitHubHosts, mdCode, mdFence, mdInline, plural, safeLink, sourceLinkHosts } from "./markdown.ts";
+import {
+  clip,
+  gitHubHosts,
+  mdCode,
+  mdFence,
+  mdInline,
+  plural,
+  safeLink,
+  sourceLinkHosts,
+} from "./markdown.ts";
 import { type Command, clipBody, FINDING_ID, type PrFinding, ruleText } from "./pr-body.ts";
 
 const CANDIDATES_SHOWN = 20;
@@ -140,7 +149,9 @@ export function renderTrackingIssueBody(input: TrackingIssueInput): string {
   const why = WHY[input.reason.kind];
   const detail = mdInline(input.reason.detail, 500);
   // A gated fix shows the change it would make, as a diff block the reader can review.
-  const proposed = input.proposedChange ? `\n\nThe change fixloop proposes:\n\n${mdFence("diff", input.proposedChange, 200)}` : "";
+  const proposed = input.proposedChange
+    ? `\n\nThe change fixloop proposes:\n\n${mdFence("diff", input.proposedChange, 200)}`
+    : "";
   const commands = input.commands
     .slice(0, 20)
     .map((c) => `- ${mdCode(c.usage, { maxLength: 80 })}: ${mdInline(c.description, 200)}`);

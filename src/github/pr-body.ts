@@ -61,6 +61,8 @@ export interface PrBodyInput {
   /** The owner resolution's sentence: "Routed to @acme/payments because …". */
   routing: string;
   commands: Command[];
+  /** Who opened it: the app (which verifies after merge and answers commands) or the CLI from CI. */
+  origin?: "app" | "cli";
 }
 
 export const FINDING_ID = /^[A-Za-z0-9:_-]+$/;
@@ -218,14 +220,30 @@ export function renderPrBody(input: PrBodyInput): string {
       LIST_ITEMS,
       "No replacement or other side effect is known for this change.",
     ),
-    rescan: rescanText(input.verification, input.findings),
+    verification:
+      input.origin === "cli"
+        ? "Opened from CI with `fixloop fix --open-pr`: nothing watches this pull request after it merges. Re-run the scan that reported the finding (or post it to the fixloop app) to confirm the fix."
+        : [
+            "After this pull request is merged, fixloop:",
+            "",
+            "1. waits for CI on the merge commit to pass (the checks this repository requires, or every check when none are required);",
+            `2. ${rescanText(input.verification, input.findings)}`,
+            "",
+            "The finding is marked resolved only when both pass; otherwise it is reopened with the reason.",
+          ].join("\n"),
     findings: findingsTable(input.host, input.findings),
     routing: mdInline(input.routing, 500) || "No owner was found for this change.",
-    commands: bullets(
-      input.commands.map((c) => `${mdCode(c.usage, { maxLength: 80 })}: ${mdInline(c.description, 200)}`),
-      LIST_ITEMS,
-      "none",
-    ),
+    // Commands are answered only by the app; a PR opened from CI lists none.
+    commands:
+      input.origin === "cli" || input.commands.length === 0
+        ? ""
+        : `## Commands\n\nComment in this pull request:\n\n${bullets(
+            input.commands.map(
+              (c) => `${mdCode(c.usage, { maxLength: 80 })}: ${mdInline(c.description, 200)}`,
+            ),
+            LIST_ITEMS,
+            "none",
+          )}\n\n`,
   };
   // The diff is what gives way first: it gets whatever the rest of the body leaves.
   const rest = renderTemplate("pr-body.md", { ...scope, diff: "" });

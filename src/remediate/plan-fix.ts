@@ -101,3 +101,10 @@ export function fixCommitMessage(plan: PatchPlan, findingIds: readonly string[])
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
+
+/** "fix(security): aws_s3_bucket.backups — S3 bucket does not block public access": the block, then what was wrong. */
+export function prTitle(plan: PatchPlan): string {
+  const rules = plan.ruleIds.map((id) => ruleById(id)?.title ?? id);
+  const what = rules.length === 1 ? (rules[0] as string) : `${rules.length} security fixes`;
+  return `fix(security): ${plan.target.address || plan.target.file} — ${what}`.slice(0, 256);
+}

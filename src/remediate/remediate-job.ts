@@ -28,7 +28,7 @@ import { fixBranchName } from "./branch-name.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
 import { noPr } from "./no-pr.ts";
-import { fixCommitMessage, type PatchPlan, planFix } from "./plan-fix.ts";
+import { fixCommitMessage, type PatchPlan, planFix, prTitle } from "./plan-fix.ts";
 import { COMMANDS, prFinding } from "./present.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
@@ -326,11 +326,4 @@ export async function remediate(
     outcome: "pr-opened",
     detail: `opened ${opened.url}${opened.adopted ? " (adopted after a retry)" : ""}`,
   };
-}
-
-/** "fix(security): aws_s3_bucket.backups — S3 bucket does not block public access": the block, then what was wrong. */
-function prTitle(plan: PatchPlan): string {
-  const rules = plan.ruleIds.map((id) => ruleById(id)?.title ?? id);
-  const what = rules.length === 1 ? (rules[0] as string) : `${rules.length} security fixes`;
-  return `fix(security): ${plan.target.address || plan.target.file} — ${what}`.slice(0, 256);
 }

@@ -2,12 +2,11 @@
 // commit is green and the re-scans the configuration asks for confirm it; otherwise the finding is
 // reopened with the reason in words. It runs on the merge, again when a CI webhook for the commit
 // arrives, and every half hour while it waits (the sweep flags it overdue after the window).
-// The evidence is gathered in ./verify-steps.ts; the decision here is pure (`decide`); the state
+// The evidence is gathered in ./verify-steps.ts, the decision is pure (./decide.ts), the state
 // change and the verification rows are one transaction; the notifications are idempotent through
 // the job's saved progress (a retry after a crash finishes them without posting twice).
 
 import { errorsAsLine } from "../config/config-errors.ts";
-import type { RepoConfig } from "../config/repo-config.ts";
 import { resourceLabel } from "../evidence/labels.ts";
 import type { RepoRef } from "../github/client.ts";
 import { webLink } from "../github/hosts.ts";
@@ -112,6 +111,8 @@ export async function verifyFinding(
     };
   const config = parsed.config;
   const sha = remediation.mergeCommitSha as string;
+  const formats = (await findingSources(store.db, findingId)).map((s) => s.format);
+  const mode = effectiveMode(config.verification.mode as ModeSetting, sourceCanRescan(finding, formats));
   if (finding.state === "merged")
     await store.transaction(async (tx) => {
       const now = store.now();
@@ -121,7 +122,7 @@ export async function verifyFinding(
           findingId,
           to: "verifying",
           actor: APP,
-          reason: `verifying the merge commit ${sha}: CI, then the re-scans (${config.verification.mode})`,
+          reason: `verifying the merge commit ${sha}: CI, then ${mode === "both" ? "the code and runtime re-scans" : `the ${mode} re-scan`}`,
           links: { pr: remediation.prUrl ?? undefined, commit: sha },
           expectedFrom: "merged",
         },
@@ -147,8 +148,6 @@ export async function verifyFinding(
     (await env.repositories(finding.installationId, owner)).find(
       (r) => r.owner === owner && r.repo === repo,
     ) ?? null;
-  const formats = (await findingSources(store.db, findingId)).map((s) => s.format);
-  const mode = effectiveMode(config.verification.mode as ModeSetting, sourceCanRescan(finding, formats));
   const ctx = verificationContext(env, finding, remediation, repository, mode);
 
   const ci = await checkCi(

@@ -1,7 +1,6 @@
-// The steps of the `verify` job that talk to the outside world: CI on the merge commit (REST),
-// the code re-scan of the merged Terraform (the repository snapshot over git), the runtime
-// evidence later ingests recorded, and the notifications a verdict owes people. The decision
-// between them is in ./verify-job.ts.
+// The evidence the `verify` job gathers: CI on the merge commit (REST), the code re-scan of the
+// merged Terraform (the repository snapshot over git), and the runtime re-scans later ingests
+// recorded. The decision is ./decide.ts; the notifications ./verify-notify.ts.
 
 import { applyPatch, parsePatch, reversePatch } from "diff";
 import type { GitHub, RepoRef } from "../github/client.ts";
@@ -10,30 +9,13 @@ import type { SourceFile } from "../hcl/index.ts";
 import { locate } from "../locate/locate.ts";
 import type { InstallationRepository, RemediationEnv } from "../remediate/env.ts";
 import { triagedFromStored } from "../remediate/stored-finding.ts";
-import { closeTrackingIssue, upsertTrackingIssue } from "../remediate/tracking-issues.ts";
 import { ruleById } from "../rules/registry.ts";
 import { type FindingSource, findingSources, type StoredFinding } from "../store/findings.ts";
 import type { Remediation } from "../store/remediations.ts";
 import type { Verification } from "../store/verifications.ts";
-import {
-  type CheckRunInput,
-  type CommitStatusInput,
-  ciState,
-  FIXLOOP_CHECK_NAME,
-  type RequiredCheck,
-} from "./ci-state.ts";
+import { type CheckRunInput, type CommitStatusInput, ciState, type RequiredCheck } from "./ci-state.ts";
 import { codeRescan } from "./code-rescan.ts";
-import {
-  type CheckedItem,
-  checkRunOutput,
-  issueClosingComment,
-  notVerifiedComment,
-  notVerifiedIssue,
-  sourceName,
-  type VerificationContext,
-  verifiedComment,
-  when,
-} from "./verification-text.ts";
+import { type CheckedItem, sourceName, when } from "./verification-text.ts";
 
 /** A commit with no check at all this long after the merge has no CI to wait for. */
 export const CI_GRACE_MS = 15 * 60_000;

@@ -16,9 +16,13 @@ import type { FindingFixResult } from "../../ingest/fix-findings.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { resolveOwner } from "../../owners/resolve-owner.ts";
 import { fixBranchName } from "../../remediate/branch-name.ts";
-import { type FixPlan, fixCommitMessage, type PatchPlan, planFix } from "../../remediate/plan-fix.ts";
-import { COMMANDS } from "../../remediate/present.ts";
-import { ruleById } from "../../rules/registry.ts";
+import {
+  type FixPlan,
+  fixCommitMessage,
+  type PatchPlan,
+  planFix,
+  prTitle,
+} from "../../remediate/plan-fix.ts";
 import type { FindingsInput } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { findingResultJson } from "./fix-output.ts";
@@ -146,7 +150,8 @@ async function openOne(setup: OpenPrSetup, w: OneFinding): Promise<PrOutcome> {
     impactNotes: plan.impact,
     verification: { mode: config.verification.mode, waitHours: config.verification.waitHours },
     routing: owner.explanation,
-    commands: COMMANDS,
+    commands: [],
+    origin: "cli",
   });
   const title = prTitle(plan);
   const message = fixCommitMessage(plan, [t.dedupeKey]);
@@ -251,13 +256,6 @@ function prFindingOf(t: TriagedFinding): PrFinding {
     risk: { score, tier, explanation, factors },
     attackPath: f.context.attackPath === true,
   };
-}
-
-/** The app's PR title: a copy of remediate-job.ts's private prTitle, to import once it is exported. */
-function prTitle(plan: PatchPlan): string {
-  const rules = plan.ruleIds.map((id) => ruleById(id)?.title ?? id);
-  const what = rules.length === 1 ? (rules[0] as string) : `${rules.length} security fixes`;
-  return `fix(security): ${plan.target.address || plan.target.file} — ${what}`.slice(0, 256);
 }
 
 function outputText(outcomes: PrOutcome[]): string {
