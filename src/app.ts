@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { ApplicationFunction, Probot } from "probot";
 import { AppEnv } from "./app/probot-env.ts";
+import { registerVerificationWebhooks } from "./app/verification-triggers.ts";
 import { registerWebhooks } from "./app/webhooks.ts";
 import { errorsAsLine } from "./config/config-errors.ts";
 import { toTriageConfig } from "./config/repo-config.ts";
@@ -16,6 +17,8 @@ import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
 import { Worker } from "./jobs/worker.ts";
 import { remediateHandler } from "./remediate/remediate-job.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
+import { notifyOverdue } from "./verify/overdue.ts";
+import { VERIFY_JOB, verifyHandler } from "./verify/verify-job.ts";
 
 export interface FixloopAppOptions {
   env?: NodeJS.ProcessEnv;
@@ -45,6 +48,7 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
     const appEnv = new AppEnv({ app, store, host, log: app.log, repoSource, publicUrl });
 
     registerWebhooks(app, appEnv);
+    registerVerificationWebhooks(app, appEnv);
     addHandler?.(
       createApiHandler({
         store,
@@ -70,7 +74,17 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
 
     const worker = new Worker(
       store,
-      { [REMEDIATE_JOB]: remediateHandler(appEnv), ...SWEEP_HANDLERS },
+      {
+        [REMEDIATE_JOB]: remediateHandler(appEnv),
+        [VERIFY_JOB]: verifyHandler(appEnv),
+        ...SWEEP_HANDLERS,
+        // The app's timeout sweep also tells the owners of each newly overdue verification, once.
+        "sweep:verification-timeout": async (payload, ctx) => {
+          const outcome = await SWEEP_HANDLERS["sweep:verification-timeout"]?.(payload, ctx);
+          await notifyOverdue(appEnv);
+          return outcome;
+        },
+      },
       {
         concurrency: Number(env.FIXLOOP_WORKER_CONCURRENCY) || 2,
         onError: (error) =>

@@ -6,8 +6,11 @@
 import { REMEDIATE_JOB } from "../ingest/persist.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { Actor } from "../lifecycle/machine.ts";
+import { enqueueJobs } from "../store/jobs.ts";
 import { remediationsOfPr, updateRemediation } from "../store/remediations.ts";
 import type { Store } from "../store/store.ts";
+import { VERIFY_JOB } from "../verify/verify-job.ts";
+import { verifyJobKey } from "./verification-triggers.ts";
 
 export interface ClosedPullRequest {
   repository: string;
@@ -61,6 +64,13 @@ export async function pullRequestClosed(store: Store, pr: ClosedPullRequest): Pr
         now,
       );
       moved++;
+      // Verification takes over: CI on the merge commit, then the re-scans (src/verify).
+      if (pr.merged)
+        await enqueueJobs(
+          tx,
+          [{ kind: VERIFY_JOB, payload: { findingId: r.findingId }, uniqueKey: verifyJobKey(r.findingId) }],
+          now,
+        );
     }
     // The budget has a free slot: remediations waiting for one run now, riskiest first.
     await tx

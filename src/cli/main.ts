@@ -18,7 +18,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   fix: {
     run: fixCommand,
-    summary: "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them",
+    summary:
+      "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them\n  fixloop fix <dir> --findings F... --open-pr [--base BRANCH]   one PR per fixed finding, as the app opens it (GITHUB_TOKEN; GITHUB_API_URL for GHES)",
   },
   ingest: {
     run: ingestCommand,
@@ -35,7 +36,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   evidence: {
     run: evidenceCommand,
-    summary: "evidence <id> [--format json|csv|md] [--data-dir DIR]   print a finding's evidence record",
+    summary:
+      "evidence <id> | --since DATE [--until DATE] [--format json|csv|md] [--data-dir DIR]   a finding's evidence record, or one row per finding active in a period",
   },
   rules: { run: rulesCommand, summary: "rules [--format text|json]   list the rule catalog with aliases" },
 };

@@ -190,7 +190,8 @@ const RepoConfigObject = z.strictObject({
   branchPrefix: BranchPrefix.default("fixloop"),
   verification: z
     .strictObject({
-      mode: z.enum(["code", "runtime", "both"]).default("both"),
+      // auto: both when the finding's source re-scans the cloud (a CSPM), else code (an IaC scanner).
+      mode: z.enum(["auto", "code", "runtime", "both"]).default("auto"),
       waitHours: z.number().positive().default(72),
     })
     .prefault({}),

@@ -24,6 +24,7 @@ import {
   recordRemediation,
   updateRemediation,
 } from "../store/remediations.ts";
+import { effectiveMode, sourceCanRescan } from "../verify/decide.ts";
 import { fixBranchName } from "./branch-name.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
@@ -212,7 +213,16 @@ export async function remediate(
       fixes: plan.fixes,
     },
     impactNotes: plan.impact,
-    verification: { mode: config.verification.mode, waitHours: config.verification.waitHours },
+    verification: {
+      mode: effectiveMode(
+        config.verification.mode,
+        sourceCanRescan(
+          finding,
+          sources.map((s) => s.format),
+        ),
+      ),
+      waitHours: config.verification.waitHours,
+    },
     routing: owner.explanation,
     commands: COMMANDS,
   });

@@ -52,7 +52,7 @@ describe("defaults", () => {
     expect(c.limits).toEqual({ openPrsPerRepository: 5, openPrsPerTeam: 10, teams: {} });
     expect(c.rules).toEqual({ enabled: "all", disabled: [] });
     expect(c.branchPrefix).toBe("fixloop");
-    expect(c.verification).toEqual({ mode: "both", waitHours: 72 });
+    expect(c.verification).toEqual({ mode: "auto", waitHours: 72 });
   });
 
   it("gives the triage defaults for the risk, gates and SLA part", () => {

@@ -148,7 +148,8 @@ async function openOne(setup: OpenPrSetup, w: OneFinding): Promise<PrOutcome> {
       fixes: plan.fixes,
     },
     impactNotes: plan.impact,
-    verification: { mode: config.verification.mode, waitHours: config.verification.waitHours },
+    // Not shown for a PR opened from CI (nothing verifies it), but the type wants a concrete mode.
+    verification: { mode: "code", waitHours: config.verification.waitHours },
     routing: owner.explanation,
     commands: [],
     origin: "cli",
