@@ -34,6 +34,27 @@ export async function sweepVerificationTimeouts(store: Store): Promise<number> {
   return Number(r.numUpdatedRows);
 }
 
+/** The verification job's kind (src/verify/verify-job.ts), named here so sweeps stay below the app layer. */
+const VERIFY_JOB = "verify";
+
+/**
+ * Catches missed webhooks: every merged or verifying finding gets its verification job queued (a
+ * no-op when one is already queued or running), so no finding waits forever on an event that
+ * never came.
+ */
+export async function sweepPendingVerifications(store: Store): Promise<number> {
+  const rows = await store.db
+    .selectFrom("findings")
+    .select("id")
+    .where("state", "in", ["merged", "verifying"])
+    .execute();
+  return enqueueJobs(
+    store.db,
+    rows.map((r) => ({ kind: VERIFY_JOB, payload: { findingId: r.id }, uniqueKey: `${VERIFY_JOB}:${r.id}` })),
+    store.now(),
+  );
+}
+
 export async function sweepExpiredExceptions(store: Store): Promise<number> {
   return (await store.transaction((tx) => expireExceptions(tx, store.now()))).length;
 }
@@ -50,6 +71,7 @@ export const SWEEPS: Readonly<Record<string, Sweep>> = {
   "sweep:sla": { every: 15 * MINUTE, run: sweepSlaBreaches },
   "sweep:verification-timeout": { every: 15 * MINUTE, run: sweepVerificationTimeouts },
   "sweep:exception-expiry": { every: 60 * MINUTE, run: sweepExpiredExceptions },
+  "sweep:pending-verifications": { every: 60 * MINUTE, run: sweepPendingVerifications },
 };
 
 export const SWEEP_HANDLERS: Readonly<Record<string, JobHandler>> = Object.fromEntries(

@@ -8,7 +8,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { getFinding } from "../../src/store/findings.ts";
 import { listJobs } from "../../src/store/jobs.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
-import { FIXTURES, type Harness, mockConfig, mockInstallation, mockRepositories, ORG, REPO, startHarness } from "./harness.ts";
+import {
+  FIXTURES,
+  type Harness,
+  mockConfig,
+  mockInstallation,
+  mockRepositories,
+  ORG,
+  REPO,
+  startHarness,
+} from "./harness.ts";
 
 const gh = useMockGitHub();
 const BATCH = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/cspm-batch.json"), "utf8"));
@@ -48,7 +57,11 @@ describe("no pull request, and the reason in one issue", () => {
     // Run again (a retry): the same issue, not a second one — and no request at all.
     const before = gh().requests.length;
     await h.env.store.transaction((tx) =>
-      tx.updateTable("jobs").set({ state: "queued", run_at: h.clock.clock() }).where("kind", "=", "remediate").execute(),
+      tx
+        .updateTable("jobs")
+        .set({ state: "queued", run_at: h.clock.clock() })
+        .where("kind", "=", "remediate")
+        .execute(),
     );
     await h.drain();
     expect(gh().requests.length).toBe(before);
@@ -76,7 +89,10 @@ describe("no pull request, and the reason in one issue", () => {
     mockRepositories(gh());
     mockConfig(gh(), REPO, "limits:\n  openPrsPerRepository: lots\n");
     gh()
-      .post(`/repos/${ORG}/${REPO}/issues`, (b) => b.title === "fixloop: .github/fixloop.yml is invalid, so fixloop is paused here")
+      .post(
+        `/repos/${ORG}/${REPO}/issues`,
+        (b) => b.title === "fixloop: .github/fixloop.yml is invalid, so fixloop is paused here",
+      )
       .reply(201, { number: 3, html_url: `https://github.com/${ORG}/${REPO}/issues/3` });
     await h.postFindings(PUBLIC_BUCKET);
     await h.drain();

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sweepPendingVerifications } from "../../src/jobs/sweeps.ts";
 import { auditTrail } from "../../src/store/audit.ts";
 import { getFinding } from "../../src/store/findings.ts";
 import { listJobs } from "../../src/store/jobs.ts";
@@ -83,6 +84,12 @@ describe("pull_request.closed", () => {
     });
     const [remediation] = await remediationsOf(h.store.db, FINDING);
     expect(remediation).toMatchObject({ prState: "merged", mergeCommitSha: MERGE_SHA });
+    // Verification takes over; if that job were lost, the catch-up sweep queues it again.
+    const verify = await listJobs(h.store.db, { kind: "verify", state: "queued" });
+    expect(verify.map((j) => j.uniqueKey)).toEqual([`verify:${FINDING}`]);
+    await h.store.db.deleteFrom("jobs").where("kind", "=", "verify").execute();
+    expect(await sweepPendingVerifications(h.store)).toBe(1);
+    expect(await sweepPendingVerifications(h.store)).toBe(0);
 
     // A redelivery changes nothing.
     const events = (await auditTrail(h.store.db, FINDING)).length;

@@ -181,7 +181,9 @@ describe("fixloop fix --open-pr on github.com", () => {
     );
     expect(body(10).body).toContain(`+++ b/${FILE}`);
     // Nothing watches a PR opened from CI, and nobody answers commands there: the body says so.
-    expect(body(10).body).toContain("Opened from CI with `fixloop fix --open-pr`: nothing watches this pull request");
+    expect(body(10).body).toContain(
+      "Opened from CI with `fixloop fix --open-pr`: nothing watches this pull request",
+    );
     expect(body(10).body).not.toContain("## Commands");
     expect(body(11)).toEqual({
       labels: ["security", "fixloop", "risk:high", "security-review-required"],

@@ -175,15 +175,16 @@ describeEachEngine("the job queue", (engine) => {
     expect(await scheduleSweeps(store)).toBe(Object.keys(SWEEPS).length);
     expect(await scheduleSweeps(store)).toBe(0);
     const worker = new Worker(store, SWEEP_HANDLERS, { id: "w1", concurrency: 10 });
-    expect(await worker.runDue()).toBe(3);
+    expect(await worker.runDue()).toBe(4);
     const queued = await listJobs(store.db, { state: "queued" });
     expect(queued.map((j) => [j.kind, j.runAt - time.clock()]).sort()).toEqual([
       ["sweep:exception-expiry", 3_600_000],
+      ["sweep:pending-verifications", 3_600_000],
       ["sweep:sla", 900_000],
       ["sweep:verification-timeout", 900_000],
     ]);
     expect(await worker.runDue()).toBe(0);
-    expect(await listJobs(store.db, { state: "done" })).toHaveLength(3);
+    expect(await listJobs(store.db, { state: "done" })).toHaveLength(4);
   });
 
   it("a job with no handler in this worker stays queued for one that has it", async () => {
