@@ -21,7 +21,6 @@ import { signBody } from "../../src/http/signature.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { MockGitHub } from "../github/kit/mock-github.ts";
-import { manualClock } from "../store/engines.ts";
 
 export const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 export const API_SECRET = "test-api-secret-0123456789";
@@ -36,12 +35,24 @@ const { privateKey } = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
+/** A clock tests move by hand (kept here so the benchmark can use the harness outside vitest). */
+export interface ManualClock {
+  clock: () => number;
+  advance(ms: number): void;
+  set(ms: number): void;
+}
+
+function manualClock(start: number): ManualClock {
+  let t = start;
+  return { clock: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
+}
+
 export interface Harness {
   probot: Probot;
   store: Store;
   env: AppEnv;
   worker: Worker;
-  clock: ReturnType<typeof manualClock>;
+  clock: ManualClock;
   apiUrl: string;
   /** The working copy of acme/infra (its origin is what the app fetches). */
   repoDir: string;
