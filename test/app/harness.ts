@@ -15,7 +15,7 @@ import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import type { AppEnv } from "../../src/app/probot-env.ts";
 import { type FixloopAppOptions, fixloopApp } from "../../src/app.ts";
-import { GITHUB_COM } from "../../src/github/hosts.ts";
+import { GITHUB_COM, type GitHubHost } from "../../src/github/hosts.ts";
 import { RepoSourceCache } from "../../src/github/repo-source.ts";
 import { signBody } from "../../src/http/signature.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
@@ -65,6 +65,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** Run against this host (GitHub Enterprise Server) instead of github.com. */
+  host?: GitHubHost;
   /** The repository's files on top of fixtures/repos/cspm-demo, e.g. a CODEOWNERS or a fixloop.yml. */
   files?: Record<string, string>;
   appOptions?: Partial<FixloopAppOptions>;
@@ -104,8 +106,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     remoteUrl: (r) => `file://${join(root, "remote", r.owner, r.repo)}`,
   });
   const log = pino({ level: "silent" });
+  const host = options.host ?? GITHUB_COM;
   const probot = new Probot({
     appId: 1,
+    ...(host === GITHUB_COM ? {} : { baseUrl: host.apiUrl }),
     privateKey,
     log,
     // A function, not an object: Probot passes its own throttle options, which would replace an
@@ -123,7 +127,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await probot.load(
     fixloopApp({
       store,
-      host: GITHUB_COM,
+      host,
       repoSource,
       startWorker: false,
       env: { FIXLOOP_API_SECRET: API_SECRET, FIXLOOP_PUBLIC_URL: "https://fixloop.example.com" },
