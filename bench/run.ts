@@ -5,12 +5,15 @@
 //  - ingest: parse + triage 5,000 findings vs JSON.parse of the same document;
 //  - locate: 1,000 findings in the monorepo;
 //  - store:  parse + triage + persist 5,000 findings into SQLite and PostgreSQL vs the engine's own
-//            driver writing the same rows (targets: SQLite ≥ 10,000/s, PostgreSQL ≥ 3,000/s).
+//            driver writing the same rows (targets: SQLite ≥ 10,000/s, PostgreSQL ≥ 3,000/s);
+//  - github: the GitHub App end to end with GitHub answered in-process: REST requests per new PR
+//            (target ≤ 6 once warm), per finding already handled (target 0), per verified finding
+//            (target ≤ 5), and finding-to-PR latency vs planFix alone (bench/github.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store (default: all)
+//   --only    run only these groups: tree, ingest, locate, store, github (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -20,7 +23,7 @@ import { join } from "node:path";
 import { asffDocument, genericDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo, type Monorepo } from "./monorepo.ts";
 
-const GROUPS = ["tree", "ingest", "locate", "store"] as const;
+const GROUPS = ["tree", "ingest", "locate", "store", "github"] as const;
 type Group = (typeof GROUPS)[number];
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -254,6 +257,36 @@ if (selected.has("store")) {
       );
     }
   }
+}
+
+if (selected.has("github")) {
+  // Three runs, each in a fresh process; the request counts are deterministic, the latency is not.
+  const runs = [0, 1, 2].map(() => {
+    const stdout = execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "bench/github.ts")], {
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const r = JSON.parse(stdout.trim().split("\n").pop()!) as Result;
+    console.log(`  github    ${JSON.stringify(r)}`);
+    return r;
+  });
+  runs.forEach((r, i) => {
+    results[`github-${i + 1}`] = r;
+  });
+  const [first] = runs as [Result];
+  const lat = runs.map((r) => Number(r.latencyMs)).sort((a, b) => a - b);
+  const plan = runs.map((r) => Number(r.planMs)).sort((a, b) => a - b);
+  const perPr = Number(first.requestsPerPr);
+  const perVerified = Number(first.requestsPerVerified);
+  lines.push(
+    `| GitHub REST requests per new PR, repository warm (${first.prs} PRs) | ${perPr} (cold, first PR: ${first.coldRequests}) | ≤ 6 |`,
+    `| GitHub REST requests for a finding already handled (same document again) | ${first.repeatRequests} | 0 |`,
+    `| GitHub REST requests per verified finding, merge → resolved | ${perVerified} | ≤ 5 |`,
+    `| finding → PR latency, GitHub answered in-process (POST, triage, store, locate, patch, 6 requests), median of 3 | ${lat[1]!.toFixed(0)} ms per PR (${lat[0]!.toFixed(0)}–${lat[2]!.toFixed(0)}); planFix alone ${plan[1]!.toFixed(1)} ms: ${(lat[1]! / plan[1]!).toFixed(1)}× | |`,
+  );
+  verdicts.push(
+    `github: ${perPr} requests per new PR (≤ 6), ${first.repeatRequests} for a handled finding (0), ${perVerified} per verified finding (≤ 5): ${perPr <= 6 && Number(first.repeatRequests) === 0 && perVerified <= 5 ? "targets met" : "TARGET MISSED"}`,
+  );
 }
 
 if (lines.length) lines.unshift("", "| measure | value | target |", "|---|---|---|");

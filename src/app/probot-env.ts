@@ -13,6 +13,9 @@ import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } 
 import type { Store } from "../store/store.ts";
 
 export const CONFIG_PATH = ".github/fixloop.yml";
+/** How long a repository head confirmed by git stays trusted without asking again (push webhooks
+ *  update it sooner): a burst of findings for one repository costs one `git ls-remote`, not one each. */
+const HEAD_TRUST_MS = 60_000;
 /** Indexes kept per process (each is a parsed Terraform tree); least recently used goes first. */
 const MAX_INDEXES = 64;
 
@@ -39,10 +42,15 @@ export class AppEnv implements RemediationEnv {
   readonly #clients = new Map<number, Promise<InstallationOctokit>>();
   readonly #repositories = new Map<number, Promise<InstallationRepository[]>>();
   readonly #configs = new Map<string, Promise<ParseResult>>();
-  readonly #indexes = new Map<string, { sha: string; index: TerraformIndex }>();
+  readonly #indexes = new Map<
+    string,
+    { sha: string; index: TerraformIndex; snapshot: IndexedSnapshot["snapshot"] }
+  >();
   readonly #installations = new Map<string, number | null>();
   /** Head shas learned from push webhooks: a snapshot at that sha needs no network at all. */
   readonly #knownHeads = new Map<string, string>();
+  /** Heads confirmed by a fetch or ls-remote, with when. */
+  readonly #confirmedHeads = new Map<string, { sha: string; at: number }>();
 
   constructor(options: AppEnvOptions) {
     this.store = options.store;
@@ -141,24 +149,31 @@ export class AppEnv implements RemediationEnv {
     installationId: number | null,
     repository: InstallationRepository,
   ): Promise<IndexedSnapshot> {
-    const gh = await this.#client(installationId);
-    const { token } = (await gh.auth({ type: "installation" })) as { token: string };
     const key = fullName(repository).toLowerCase();
-    const snapshot = await this.#repoSource.snapshot(
-      repository,
-      repository.defaultBranch,
-      { token },
-      this.#knownHeads.get(key),
-    );
+    const confirmed = this.#confirmedHeads.get(key);
+    const trusted =
+      this.#knownHeads.get(key) ??
+      (confirmed && this.store.now() - confirmed.at < HEAD_TRUST_MS ? confirmed.sha : undefined);
     const cached = this.#indexes.get(key);
-    if (cached?.sha === snapshot.sha) {
-      // Refresh its place in the LRU order.
+    if (cached && trusted === cached.sha) {
+      // The head is known and already indexed: no git process, no file read.
       this.#indexes.delete(key);
       this.#indexes.set(key, cached);
-      return { snapshot, index: cached.index };
+      return { snapshot: { ...cached.snapshot, fetched: false }, index: cached.index };
     }
-    const index = buildIndex(snapshot.files);
-    this.#indexes.set(key, { sha: snapshot.sha, index });
+    const gh = await this.#client(installationId);
+    const { token } = (await gh.auth({ type: "installation" })) as { token: string };
+    const snapshot = await this.#repoSource.snapshot(
+      { owner: repository.owner, repo: repository.repo },
+      repository.defaultBranch,
+      { token },
+      trusted,
+    );
+    if (!this.#knownHeads.has(key))
+      this.#confirmedHeads.set(key, { sha: snapshot.sha, at: this.store.now() });
+    const index = cached?.sha === snapshot.sha ? cached.index : buildIndex(snapshot.files);
+    this.#indexes.delete(key);
+    this.#indexes.set(key, { sha: snapshot.sha, index, snapshot });
     while (this.#indexes.size > MAX_INDEXES)
       this.#indexes.delete(this.#indexes.keys().next().value as string);
     return { snapshot, index };
@@ -175,6 +190,7 @@ export class AppEnv implements RemediationEnv {
   /** A push to a default branch: its head is known, and its configuration may have changed. */
   pushed(repository: RepoRef, headSha: string, touchedConfig: boolean): void {
     this.#knownHeads.set(fullName(repository).toLowerCase(), headSha);
+    this.#confirmedHeads.delete(fullName(repository).toLowerCase());
     if (touchedConfig || repository.repo === ".github") {
       if (repository.repo === ".github") {
         // The org-wide configuration changed: every repository of the org extends it.
