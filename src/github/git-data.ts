@@ -43,25 +43,39 @@ export async function createCommit(gh: GitHub, repo: RepoRef, input: CommitInput
 /**
  * Points `branch` at `sha`: creates the ref, or — when the branch already exists because an earlier
  * attempt created it — moves it (force: fixloop's branches hold only fixloop's own commit, rebuilt
- * on the current default branch each time). 1 request when new.
+ * on the current default branch each time). One request when the guess (`expect`) is right.
  */
 export async function pointBranch(
   gh: GitHub,
   repo: RepoRef,
   branch: string,
   sha: string,
+  expect: "new" | "existing" = "new",
 ): Promise<"created" | "moved"> {
+  const create = () => gh.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+  const move = () => gh.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: true });
+  if (expect === "existing") {
+    try {
+      await move();
+      return "moved";
+    } catch (error) {
+      // The branch was deleted (a reviewer cleaned up): make it again.
+      if (!isStatus(error, 422, /does not exist|not found/i) && !isStatus(error, 404)) throw error;
+      await create();
+      return "created";
+    }
+  }
   try {
-    await gh.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+    await create();
     return "created";
   } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
-    await gh.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: true });
+    if (!isStatus(error, 422, /already exists/i)) throw error;
+    await move();
     return "moved";
   }
 }
 
-function isAlreadyExists(error: unknown): boolean {
+function isStatus(error: unknown, status: number, message?: RegExp): boolean {
   const e = error as { status?: number; message?: string };
-  return e.status === 422 && /already exists/i.test(e.message ?? "");
+  return e.status === status && (!message || message.test(e.message ?? ""));
 }

@@ -156,7 +156,7 @@ export async function updatePullRequest(
       files: update.commit.files,
       message: update.commit.message,
     });
-    await pointBranch(gh, update.repository, update.commit.branch, commitSha);
+    await pointBranch(gh, update.repository, update.commit.branch, commitSha, "existing");
   }
   await gh.rest.pulls.update({
     ...update.repository,

@@ -42,8 +42,22 @@ export async function planFix(
   index: TerraformIndex,
   triaged: TriagedFinding,
 ): Promise<FixPlan> {
-  const { results, files } = await fixFindings(sources, index, [triaged]);
-  const result = results[0] as FindingFixResult;
+  return planGroupFix(sources, index, [triaged]);
+}
+
+/**
+ * One patch for several findings (grouping: the findings on one file or one resource share a PR).
+ * Every finding must still be fixable; the plan's target and result are the first finding's.
+ */
+export async function planGroupFix(
+  sources: SourceFile[],
+  index: TerraformIndex,
+  group: readonly TriagedFinding[],
+): Promise<FixPlan> {
+  const triaged = group[0] as TriagedFinding;
+  const { results, files } = await fixFindings(sources, index, [...group]);
+  const blocked = results.find((r) => r.status !== "fixed" || r.location.kind !== "located");
+  const result = (blocked ?? results[0]) as FindingFixResult;
   if (result.location.kind === "not-found")
     return { kind: "no-patch", why: "not-located", reason: result.location.reason, result };
   if (result.location.kind === "ambiguous")
@@ -59,13 +73,20 @@ export async function planFix(
       return unifiedDiff(path, f.before, f.after);
     })
     .join("");
-  const fixed = result.outcomes.filter((o) => o.status === "fixed");
+  const fixed = results.flatMap((r) => r.outcomes.filter((o) => o.status === "fixed"));
   const ruleIds = [...new Set(fixed.map((o) => o.detection.ruleId))];
   if (ruleIds.length === 0 && triaged.finding.rule.catalogId) ruleIds.push(triaged.finding.rule.catalogId);
   const fixes =
     fixed.length > 0
-      ? fixed.map((o) => ({ ruleId: o.detection.ruleId, summary: o.reason }))
-      : [{ ruleId: ruleIds[0] ?? "catalog", summary: result.reason }];
+      ? [
+          ...new Map(
+            fixed.map((o) => [
+              `${o.detection.ruleId} ${o.reason}`,
+              { ruleId: o.detection.ruleId, summary: o.reason },
+            ]),
+          ).values(),
+        ]
+      : results.map((r) => ({ ruleId: ruleIds[0] ?? "catalog", summary: r.reason }));
   const impact = [...new Set(ruleIds.flatMap((id) => ruleById(id)?.impact ?? []))];
   const c = result.location.candidate;
   const block = c.resource ?? c.moduleCall;

@@ -17,19 +17,21 @@ import type { FindingState } from "../lifecycle/machine.ts";
 import { parseCodeowners } from "../owners/codeowners.ts";
 import { resolveOwner } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
-import { findingSources, getFinding } from "../store/findings.ts";
+import { type FindingSource, findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
 import {
   openPrCounts,
   openRemediationOf,
   recordRemediation,
+  remediationsOfPr,
   updateRemediation,
 } from "../store/remediations.ts";
 import { effectiveMode, sourceCanRescan } from "../verify/decide.ts";
 import { fixBranchName } from "./branch-name.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
+import { groupFor, openGroupPr } from "./grouping.ts";
 import { noPr } from "./no-pr.ts";
-import { fixCommitMessage, type PatchPlan, planFix, prTitle } from "./plan-fix.ts";
+import { fixCommitMessage, planFix, planGroupFix, prTitle } from "./plan-fix.ts";
 import { COMMANDS, prFinding } from "./present.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
@@ -204,15 +206,38 @@ export async function remediate(
       plan.diff,
     );
 
+  // The PR this finding goes to: its own open one, or (grouping) its group's, which it joins.
+  const group = groupFor(config, repository, plan);
+  const own = await openRemediationOf(store.db, finding.id);
+  const joined = !own && group ? await openGroupPr(store.db, repository, group.branch) : null;
+  const memberIds = own?.prNumber
+    ? (await remediationsOfPr(store.db, fullName(repository), own.prNumber)).map((r) => r.findingId)
+    : (joined?.findingIds ?? []);
+  const members = await loadMembers(store, [...new Set([...memberIds, finding.id])], finding, sources);
+  const prPlan =
+    members.length > 1
+      ? await planGroupFix(
+          indexed.snapshot.files,
+          indexed.index,
+          members.map((m) => triagedFromStored(m.finding, m.sources)),
+        )
+      : plan;
+  if (prPlan.kind === "no-patch")
+    return noPr(
+      env,
+      gh,
+      finding,
+      sources,
+      repository,
+      { kind: "not-fixable", detail: `the group's combined fix no longer applies: ${prPlan.reason}` },
+      candidatesOf(where),
+    );
+
   const body = renderPrBody({
     host: env.host,
-    findings: [prFinding(finding, sources)],
-    change: {
-      files: plan.files.map((f) => f.path),
-      diff: plan.diff,
-      fixes: plan.fixes,
-    },
-    impactNotes: plan.impact,
+    findings: members.map((m) => prFinding(m.finding, m.sources)),
+    change: { files: prPlan.files.map((f) => f.path), diff: prPlan.diff, fixes: prPlan.fixes },
+    impactNotes: prPlan.impact,
     verification: {
       mode: effectiveMode(
         config.verification.mode,
@@ -226,39 +251,80 @@ export async function remediate(
     routing: owner.explanation,
     commands: COMMANDS,
   });
-  const title = prTitle(plan);
-  const message = fixCommitMessage(plan, [finding.id]);
+  const title = prTitle(prPlan);
+  const message = fixCommitMessage(
+    prPlan,
+    members.map((m) => m.finding.id),
+  );
   const base = { baseSha: indexed.snapshot.sha, baseTreeSha: indexed.snapshot.treeSha };
-  const branch = fixBranchName(config.branchPrefix, plan.ruleIds[0] ?? null, finding.id);
+  const branch = group?.branch ?? fixBranchName(config.branchPrefix, plan.ruleIds[0] ?? null, finding.id);
+  const assignment = { team: owner.team, reviewers: owner.reviewers, decidedBy: owner.decidedBy };
 
-  const open = await openRemediationOf(store.db, finding.id);
-  if (open?.prNumber) {
-    const changed = open.fixFingerprint !== plan.fingerprint;
+  const prNumber = own?.prNumber ?? joined?.prNumber;
+  if (prNumber) {
+    const rows = await remediationsOfPr(store.db, fullName(repository), prNumber);
+    const current = rows.find((r) => r.prState === "open");
+    const changed = current?.fixFingerprint !== prPlan.fingerprint;
+    const prBranch = current?.branch ?? branch;
     const updated = await updatePullRequest(gh, {
       repository,
-      number: open.prNumber,
+      number: prNumber,
       title,
       body,
-      ...(changed ? { commit: { branch: open.branch ?? branch, ...base, files: plan.files, message } } : {}),
+      ...(changed ? { commit: { branch: prBranch, ...base, files: prPlan.files, message } } : {}),
     });
-    await store.transaction((tx) =>
-      updateRemediation(
-        tx,
-        open.id,
-        changed
-          ? {
-              commitSha: updated.commitSha,
-              diff: plan.diff,
-              files: plan.files.map((f) => f.path),
-              fixFingerprint: plan.fingerprint,
-            }
-          : {},
-        store.now(),
-      ),
-    );
+    const prUrl = current?.prUrl ?? "";
+    await store.transaction(async (tx) => {
+      const now = store.now();
+      const patch = changed
+        ? {
+            commitSha: updated.commitSha,
+            diff: prPlan.diff,
+            files: prPlan.files.map((f) => f.path),
+            fixFingerprint: prPlan.fingerprint,
+          }
+        : {};
+      for (const r of rows) if (r.prState === "open") await updateRemediation(tx, r.id, patch, now);
+      if (joined) {
+        await recordRemediation(
+          tx,
+          {
+            findingId: finding.id,
+            repository: fullName(repository),
+            branch: prBranch,
+            prNumber,
+            prUrl,
+            commitSha: updated.commitSha ?? current?.commitSha ?? null,
+            files: prPlan.files.map((f) => f.path),
+            diff: prPlan.diff,
+            assignment,
+            prState: "open",
+            fixFingerprint: prPlan.fingerprint,
+            ownerTeam: owner.team,
+          },
+          now,
+        );
+        await changeStateIn(
+          tx,
+          {
+            findingId: finding.id,
+            to: "pr_open",
+            actor: APP,
+            reason: `joined ${prUrl} (${group?.key}): ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
+            links: { pr: prUrl },
+          },
+          now,
+        );
+      }
+    });
+    if (joined)
+      return {
+        outcome: "pr-updated",
+        detail: `joined ${prUrl} with ${members.length - 1} other finding(s) (${group?.key})`,
+      };
     return changed
-      ? { outcome: "pr-updated", detail: `new commit ${updated.commitSha} on ${open.prUrl}: the fix changed` }
-      : { outcome: "pr-unchanged", detail: `${open.prUrl} already carries this fix; body refreshed` };
+      ? { outcome: "pr-updated", detail: `new commit ${updated.commitSha} on ${prUrl}: the fix changed` }
+      : { outcome: "pr-unchanged", detail: `${prUrl} already carries this fix; body refreshed` };
   }
 
   const counts = await openPrCounts(store.db, fullName(repository), owner.team);
@@ -313,7 +379,7 @@ export async function remediate(
         commitSha: opened.commitSha,
         files: plan.files.map((f) => f.path),
         diff: plan.diff,
-        assignment: { team: owner.team, reviewers: owner.reviewers, decidedBy: owner.decidedBy },
+        assignment,
         prState: "open",
         fixFingerprint: plan.fingerprint,
         ownerTeam: owner.team,
@@ -336,4 +402,22 @@ export async function remediate(
     outcome: "pr-opened",
     detail: `opened ${opened.url}${opened.adopted ? " (adopted after a retry)" : ""}`,
   };
+}
+
+/** The findings a PR carries, with their sources (the current finding's are already loaded). */
+async function loadMembers(
+  store: RemediationEnv["store"],
+  ids: readonly string[],
+  current: StoredFinding,
+  currentSources: readonly FindingSource[],
+): Promise<Array<{ finding: StoredFinding; sources: FindingSource[] }>> {
+  const members: Array<{ finding: StoredFinding; sources: FindingSource[] }> = [];
+  for (const id of ids) {
+    if (id === current.id) members.push({ finding: current, sources: [...currentSources] });
+    else {
+      const f = await getFinding(store.db, id);
+      if (f) members.push({ finding: f, sources: await findingSources(store.db, id) });
+    }
+  }
+  return members;
 }

@@ -352,7 +352,7 @@ describe("fixloop fix --open-pr: what it refuses and reports", () => {
     });
     gh.post("/repos/acme/infra/git/trees").reply(201, { sha: "t1" });
     gh.post("/repos/acme/infra/git/commits").reply(201, { sha: "c1" });
-    gh.post("/repos/acme/infra/git/refs").reply(422, { message: "Reference already exists" });
+    // The PR's branch exists: it is moved (force) in one request, not created first.
     gh.patch(`/repos/acme/infra/git/refs/heads/${BRANCH}`).reply(200, {});
     gh.patch("/repos/acme/infra/pulls/42").reply(200, {});
     const r = await run([repo.dir, "--findings", FINDINGS, "--open-pr"], env);
