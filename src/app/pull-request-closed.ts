@@ -10,6 +10,7 @@ import { enqueueJobs } from "../store/jobs.ts";
 import { remediationsOfPr, updateRemediation } from "../store/remediations.ts";
 import type { Store } from "../store/store.ts";
 import { VERIFY_JOB } from "../verify/verify-job.ts";
+import { CI_GRACE_MS } from "../verify/verify-steps.ts";
 import { verifyJobKey } from "./verification-triggers.ts";
 
 export interface ClosedPullRequest {
@@ -64,11 +65,20 @@ export async function pullRequestClosed(store: Store, pr: ClosedPullRequest): Pr
         now,
       );
       moved++;
-      // Verification takes over: CI on the merge commit, then the re-scans (src/verify).
+      // Verification takes over: CI on the merge commit, then the re-scans (src/verify). Its
+      // first look is after the CI grace period — right after a merge CI is still running, and a
+      // look then costs three requests for nothing; CI's own completion webhooks wake it sooner.
       if (pr.merged)
         await enqueueJobs(
           tx,
-          [{ kind: VERIFY_JOB, payload: { findingId: r.findingId }, uniqueKey: verifyJobKey(r.findingId) }],
+          [
+            {
+              kind: VERIFY_JOB,
+              payload: { findingId: r.findingId },
+              uniqueKey: verifyJobKey(r.findingId),
+              runAt: now + CI_GRACE_MS,
+            },
+          ],
           now,
         );
     }

@@ -20,6 +20,13 @@ export function registerWebhooks(app: Probot, env: AppEnv): void {
       mergeCommitSha: pr.merge_commit_sha ?? null,
       by: { login: by.login, id: by.id },
     });
+    // The merge commit is the default branch's new head: verification reads it without asking git.
+    if (merged && pr.merge_commit_sha && pr.base.ref === context.payload.repository.default_branch)
+      env.pushed(
+        { owner: context.payload.repository.owner.login, repo: context.payload.repository.name },
+        pr.merge_commit_sha,
+        false,
+      );
     if (outcome.findingIds.length > 0)
       context.log.info(
         { pr: pr.html_url, merged, findings: outcome.findingIds.length, moved: outcome.moved },

@@ -5,8 +5,8 @@
 
 import { admissionPath, OPEN_STATES, reingestTransition } from "../lifecycle/admission.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
-import type { AuditEvent, FindingState } from "../lifecycle/machine.ts";
-import { appendAuditEvents } from "../store/audit.ts";
+import type { AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
+import { appendAuditEvents, auditTrail } from "../store/audit.ts";
 import { chunks, insertChunked } from "../store/chunks.ts";
 import { enqueueJobs, type NewJob } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
@@ -16,6 +16,8 @@ import type { TriagedFinding } from "./triage-finding.ts";
 
 /** The job that locates, patches and opens the PR for a finding (run by the GitHub App). */
 export const REMEDIATE_JOB = "remediate";
+/** The verification job's kind (src/verify/verify-job.ts), woken here when re-scan evidence arrives. */
+const VERIFY_JOB = "verify";
 
 export type PersistOutcome =
   /** First time seen: admitted with its audit trail. */
@@ -205,7 +207,18 @@ async function persistIn(
     stored.push(t);
     let state = prior.state;
     if (known.has(id)) {
-      const change = reingestTransition(state, t);
+      let change: (ReturnType<typeof reingestTransition> & { links?: Links }) | undefined =
+        reingestTransition(state, t);
+      if (change?.to === "reopened" && state === "resolved") {
+        // A regression links back to the resolution it undoes (its PR, commit and check run).
+        const resolved = (await auditTrail(tx, id)).findLast((e) => e.to === "resolved");
+        if (resolved)
+          change = {
+            ...change,
+            links: resolved.links,
+            reason: `${change.reason}; resolved on ${resolved.at}`,
+          };
+      }
       if (change) {
         await changeStateIn(tx, { findingId: id, ...change }, now);
         state = change.to;
@@ -237,6 +250,16 @@ async function persistIn(
         .execute();
   await recordVerifications(tx, evidence);
   await enqueueJobs(tx, jobs, now);
+  // A re-scan result is what a waiting verification needs: wake it rather than let it sleep.
+  const waiting = evidence.map((e) => `${VERIFY_JOB}:${e.findingId}`);
+  for (const part of chunks(waiting))
+    await tx
+      .updateTable("jobs")
+      .set({ run_at: now, updated_at: now })
+      .where("unique_key", "in", part)
+      .where("state", "=", "queued")
+      .where("run_at", ">", now)
+      .execute();
   return results;
 }
 

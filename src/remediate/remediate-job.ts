@@ -80,7 +80,36 @@ export function remediateHandler(
   };
 }
 
-export async function remediate(
+/**
+ * Remediations of one organization run one at a time in this process: two findings of one group
+ * (or one repository's budget) decided concurrently would both open a PR. Different organizations
+ * run in parallel.
+ */
+const orgQueues = new Map<string, Promise<unknown>>();
+
+export function remediate(
+  env: RemediationEnv,
+  findingId: string,
+  progress: PullRequestProgress,
+  save: (p: PullRequestProgress) => Promise<void>,
+): Promise<RemediateResult> {
+  return (async () => {
+    const org = (await getFinding(env.store.db, findingId))?.org ?? "";
+    const previous = orgQueues.get(org) ?? Promise.resolve();
+    const run = previous.then(
+      () => remediateNow(env, findingId, progress, save),
+      () => remediateNow(env, findingId, progress, save),
+    );
+    const tail = run.catch(() => {});
+    orgQueues.set(org, tail);
+    void tail.then(() => {
+      if (orgQueues.get(org) === tail) orgQueues.delete(org);
+    });
+    return run;
+  })();
+}
+
+async function remediateNow(
   env: RemediationEnv,
   findingId: string,
   progress: PullRequestProgress,

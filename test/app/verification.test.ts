@@ -146,39 +146,34 @@ describe("a merged fixloop PR is verified", () => {
     });
   });
 
-  it("CI still running at the first look: the job waits for the check webhook, then settles as above", async () => {
+  it("CI still running at the merge: the first look waits for CI's webhook, and the re-scan wakes the job — five requests in all", async () => {
     const before = gh().requests.length;
     const sha = await mergeFix(h, fix);
-    // The worker runs the verification as soon as the merge arrives, while CI is still queued.
-    mockCi(gh(), sha, [queuedCheckRun(sha)]);
+    // Right after the merge nothing looks at CI (it is still running): the job's first look is
+    // after the grace period, or sooner when CI says it finished.
     await h.drain();
-    expect(await stateOf()).toBe("verifying");
+    expect(await stateOf()).toBe("merged");
+    expect(restRequestsSince(gh(), before)).toEqual([]);
     const [job] = await listJobs(h.store.db, { kind: "verify", state: "queued" });
-    expect(job?.runAt).toBe(h.clock.clock() + 30 * MINUTE);
+    expect(job?.runAt).toBe(h.clock.clock() + 15 * MINUTE);
 
-    // The check finishes: its delivery wakes the job at once, not at its next half-hourly look.
+    // The check finishes: its delivery wakes the job at once.
     const delivery = checkRunDelivery(sha, "success");
     mockCi(gh(), sha, [delivery.check_run]);
     await h.probot.receive({ id: "d-ci-done", name: "check_run", payload: delivery });
     await h.drain();
     expect(await stateOf()).toBe("verifying");
 
+    // The source's re-scan arrives: recording it wakes the waiting job, no half-hour wait.
     await h.postFindings(publicBucket("passed"));
     mockVerdict(gh());
-    h.clock.advance(30 * MINUTE);
     await h.drain();
     expect(await stateOf()).toBe("resolved");
     expect(comments()).toHaveLength(1);
-    // Every look at CI costs three requests; a look while CI runs is one more than the five of a
-    // merge whose CI has finished when the job first runs.
-    const ci = [
+    expect(restRequestsSince(gh(), before)).toEqual([
       "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
       "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
       "GET /repos/{owner}/{repo}/branches/{branch}",
-    ];
-    expect(restRequestsSince(gh(), before)).toEqual([
-      ...ci,
-      ...ci,
       "POST /repos/{owner}/{repo}/check-runs",
       "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
     ]);
@@ -353,7 +348,9 @@ describe("a verification that never concludes, and webhooks GitHub delivers twic
       to: "reopened",
       at: new Date(h.clock.clock()).toISOString(),
       actor: { kind: "ingest", source: "generic" },
-      reason: "regression: generic reports it failing again (f-7f3a9c21) after it was resolved",
+      // It links back to the resolution it undoes: the same PR and merge commit, and when.
+      reason: `regression: generic reports it failing again (f-7f3a9c21) after it was resolved; resolved on ${resolved?.at}`,
+      links: { pr: PR_URL, commit: sha },
     });
     // The evidence an auditor opens shows the resolution and the regression, in order.
     const record = (await (await signedGet(h, EVIDENCE_PATH)).json()) as {

@@ -52,9 +52,16 @@ describeEachEngine("finding lifecycle in the store", (engine) => {
     expect(first?.actor).toEqual({ kind: "ingest", source: "generic" });
     expect(first?.at).toBe("2026-11-01T09:00:00.000Z");
 
-    // Only the finding that may get a PR now has a job, keyed so it cannot be queued twice.
+    // The finding that may get a PR, and the one awaiting approval (its job opens the issue that
+    // shows the proposed change), each have a job, keyed so it cannot be queued twice.
     const jobs = await listJobs(store.db);
-    expect(jobs.map((j) => [j.kind, j.payload, j.state, j.uniqueKey])).toEqual([
+    expect(jobs.map((j) => [j.kind, j.payload, j.state, j.uniqueKey]).sort()).toEqual([
+      [
+        REMEDIATE_JOB,
+        { findingId: "5c7579463ae931d10dec4ec9" },
+        "queued",
+        "remediate:5c7579463ae931d10dec4ec9",
+      ],
       [
         REMEDIATE_JOB,
         { findingId: "b71bcea8a45d481aa71bc276" },
