@@ -7,36 +7,23 @@
 import { errorsAsLine } from "../config/config-errors.ts";
 import { isRepositoryConsidered, isRuleEnabled } from "../config/repo-config.ts";
 import { fullName, type RepoRef } from "../github/client.ts";
-import { ensureLabels, labelsFor } from "../github/labels.ts";
-import { renderPrBody } from "../github/pr-body.ts";
-import { openPullRequest, type PullRequestProgress, updatePullRequest } from "../github/pull-requests.ts";
+import type { PullRequestProgress } from "../github/pull-requests.ts";
 import { rateLimitWait } from "../github/rate-limit.ts";
 import type { JobHandler } from "../jobs/worker.ts";
-import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
 import { parseCodeowners } from "../owners/codeowners.ts";
 import { resolveOwner } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
-import { type FindingSource, findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
-import {
-  openPrCounts,
-  openRemediationOf,
-  recordRemediation,
-  remediationsOfPr,
-  updateRemediation,
-} from "../store/remediations.ts";
-import { effectiveMode, sourceCanRescan } from "../verify/decide.ts";
-import { fixBranchName } from "./branch-name.ts";
+import { findingSources, getFinding } from "../store/findings.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
+import { deliverFix } from "./deliver.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
-import { groupFor, openGroupPr } from "./grouping.ts";
 import { noPr } from "./no-pr.ts";
-import { fixCommitMessage, planFix, planGroupFix, prTitle } from "./plan-fix.ts";
-import { COMMANDS, prFinding } from "./present.ts";
+import { planFix } from "./plan-fix.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
 
-const APP = { kind: "app" } as const;
+const _APP = { kind: "app" } as const;
 /** States in which a remediation job has work to do. */
 const ACTIONABLE: ReadonlySet<FindingState> = new Set(["fixing", "awaiting_approval", "pr_open"]);
 /** How long a job waits before trying again when the noise budget is full or the config is invalid. */
@@ -235,218 +222,11 @@ async function remediateNow(
       plan.diff,
     );
 
-  // The PR this finding goes to: its own open one, or (grouping) its group's, which it joins.
-  const group = groupFor(config, repository, plan);
-  const own = await openRemediationOf(store.db, finding.id);
-  const joined = !own && group ? await openGroupPr(store.db, repository, group.branch) : null;
-  const memberIds = own?.prNumber
-    ? (await remediationsOfPr(store.db, fullName(repository), own.prNumber)).map((r) => r.findingId)
-    : (joined?.findingIds ?? []);
-  const members = await loadMembers(store, [...new Set([...memberIds, finding.id])], finding, sources);
-  const prPlan =
-    members.length > 1
-      ? await planGroupFix(
-          indexed.snapshot.files,
-          indexed.index,
-          members.map((m) => triagedFromStored(m.finding, m.sources)),
-        )
-      : plan;
-  if (prPlan.kind === "no-patch")
-    return noPr(
-      env,
-      gh,
-      finding,
-      sources,
-      repository,
-      { kind: "not-fixable", detail: `the group's combined fix no longer applies: ${prPlan.reason}` },
-      candidatesOf(where),
-    );
-
-  const body = renderPrBody({
-    host: env.host,
-    findings: members.map((m) => prFinding(m.finding, m.sources)),
-    change: { files: prPlan.files.map((f) => f.path), diff: prPlan.diff, fixes: prPlan.fixes },
-    impactNotes: prPlan.impact,
-    verification: {
-      mode: effectiveMode(
-        config.verification.mode,
-        sourceCanRescan(
-          finding,
-          sources.map((s) => s.format),
-        ),
-      ),
-      waitHours: config.verification.waitHours,
-    },
-    routing: owner.explanation,
-    commands: COMMANDS,
-  });
-  const title = prTitle(prPlan);
-  const message = fixCommitMessage(
-    prPlan,
-    members.map((m) => m.finding.id),
-  );
-  const base = { baseSha: indexed.snapshot.sha, baseTreeSha: indexed.snapshot.treeSha };
-  const branch = group?.branch ?? fixBranchName(config.branchPrefix, plan.ruleIds[0] ?? null, finding.id);
-  const assignment = { team: owner.team, reviewers: owner.reviewers, decidedBy: owner.decidedBy };
-
-  const prNumber = own?.prNumber ?? joined?.prNumber;
-  if (prNumber) {
-    const rows = await remediationsOfPr(store.db, fullName(repository), prNumber);
-    const current = rows.find((r) => r.prState === "open");
-    const changed = current?.fixFingerprint !== prPlan.fingerprint;
-    const prBranch = current?.branch ?? branch;
-    const updated = await updatePullRequest(gh, {
-      repository,
-      number: prNumber,
-      title,
-      body,
-      ...(changed ? { commit: { branch: prBranch, ...base, files: prPlan.files, message } } : {}),
-    });
-    const prUrl = current?.prUrl ?? "";
-    await store.transaction(async (tx) => {
-      const now = store.now();
-      const patch = changed
-        ? {
-            commitSha: updated.commitSha,
-            diff: prPlan.diff,
-            files: prPlan.files.map((f) => f.path),
-            fixFingerprint: prPlan.fingerprint,
-          }
-        : {};
-      for (const r of rows) if (r.prState === "open") await updateRemediation(tx, r.id, patch, now);
-      if (joined) {
-        await recordRemediation(
-          tx,
-          {
-            findingId: finding.id,
-            repository: fullName(repository),
-            branch: prBranch,
-            prNumber,
-            prUrl,
-            commitSha: updated.commitSha ?? current?.commitSha ?? null,
-            files: prPlan.files.map((f) => f.path),
-            diff: prPlan.diff,
-            assignment,
-            prState: "open",
-            fixFingerprint: prPlan.fingerprint,
-            ownerTeam: owner.team,
-          },
-          now,
-        );
-        await changeStateIn(
-          tx,
-          {
-            findingId: finding.id,
-            to: "pr_open",
-            actor: APP,
-            reason: `joined ${prUrl} (${group?.key}): ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
-            links: { pr: prUrl },
-          },
-          now,
-        );
-      }
-    });
-    if (joined)
-      return {
-        outcome: "pr-updated",
-        detail: `joined ${prUrl} with ${members.length - 1} other finding(s) (${group?.key})`,
-      };
-    return changed
-      ? { outcome: "pr-updated", detail: `new commit ${updated.commitSha} on ${prUrl}: the fix changed` }
-      : { outcome: "pr-unchanged", detail: `${prUrl} already carries this fix; body refreshed` };
-  }
-
-  const counts = await openPrCounts(store.db, fullName(repository), owner.team);
-  const teamLimit = owner.team
-    ? (config.limits.teams[owner.team] ?? config.limits.openPrsPerTeam)
-    : Number.POSITIVE_INFINITY;
-  if (!progress.prNumber && !progress.branch) {
-    if (counts.repository >= config.limits.openPrsPerRepository)
-      return {
-        outcome: "waiting-budget",
-        detail: `${fullName(repository)} has ${counts.repository} open fixloop PRs (limit ${config.limits.openPrsPerRepository}); queued`,
-      };
-    if (counts.team >= teamLimit)
-      return {
-        outcome: "waiting-budget",
-        detail: `${owner.team} has ${counts.team} open fixloop PRs (limit ${teamLimit}); queued`,
-      };
-  }
-
-  const labels = labelsFor({ tier: finding.risk.tier, impactNotes: plan.impact.length > 0 }, config);
-  await ensureLabels(gh, repository, labels, env.labelCache);
-  const opened = await openPullRequest(
+  return deliverFix(
+    env,
     gh,
-    {
-      repository,
-      baseBranch: found.defaultBranch,
-      ...base,
-      branch,
-      title,
-      body,
-      commitMessage: message,
-      files: plan.files,
-      labels,
-      assignees: config.owners.assignees,
-      teamReviewers: config.owners.requestReview && owner.team ? [owner.team] : [],
-      reviewers: config.owners.requestReview ? owner.reviewers : [],
-    },
+    { finding, sources, repository, defaultBranch: found.defaultBranch, indexed, plan, owner, config, where },
     progress,
     save,
   );
-  if (opened.reviewProblem) env.log.warn({ findingId, pr: opened.url }, opened.reviewProblem);
-  await store.transaction(async (tx) => {
-    const now = store.now();
-    await recordRemediation(
-      tx,
-      {
-        findingId: finding.id,
-        repository: fullName(repository),
-        branch,
-        prNumber: opened.number,
-        prUrl: opened.url,
-        commitSha: opened.commitSha,
-        files: plan.files.map((f) => f.path),
-        diff: plan.diff,
-        assignment,
-        prState: "open",
-        fixFingerprint: plan.fingerprint,
-        ownerTeam: owner.team,
-      },
-      now,
-    );
-    await changeStateIn(
-      tx,
-      {
-        findingId: finding.id,
-        to: "pr_open",
-        actor: APP,
-        reason: `opened ${opened.url}: ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
-        links: { pr: opened.url, commit: opened.commitSha },
-      },
-      now,
-    );
-  });
-  return {
-    outcome: "pr-opened",
-    detail: `opened ${opened.url}${opened.adopted ? " (adopted after a retry)" : ""}`,
-  };
-}
-
-/** The findings a PR carries, with their sources (the current finding's are already loaded). */
-async function loadMembers(
-  store: RemediationEnv["store"],
-  ids: readonly string[],
-  current: StoredFinding,
-  currentSources: readonly FindingSource[],
-): Promise<Array<{ finding: StoredFinding; sources: FindingSource[] }>> {
-  const members: Array<{ finding: StoredFinding; sources: FindingSource[] }> = [];
-  for (const id of ids) {
-    if (id === current.id) members.push({ finding: current, sources: [...currentSources] });
-    else {
-      const f = await getFinding(store.db, id);
-      if (f) members.push({ finding: f, sources: await findingSources(store.db, id) });
-    }
-  }
-  return members;
 }
