@@ -2,6 +2,8 @@
 // GitHub's REST API answered in-process by nock — so wall time is fixloop's own time, not GitHub's.
 //  - requests per new PR once the repository is warm (target ≤ 6), and for a finding already
 //    handled (target 0);
+//  - requests per verified finding, from the merge webhook to `resolved` (target ≤ 5), with CI
+//    reported by a replayed check_run delivery and the source's re-scan POSTed as passing;
 //  - finding-to-PR latency, against the same run's baseline: planFix alone (locate + patch +
 //    verify) for the same finding, so the ratio is what delivering it costs on top of the fix.
 // Prints one JSON line (bench/run.ts reads it).
@@ -12,7 +14,11 @@ import { buildIndex } from "../src/hcl/index.ts";
 import { planFix } from "../src/remediate/plan-fix.ts";
 import { triagedFromStored } from "../src/remediate/stored-finding.ts";
 import { findingSources, getFinding } from "../src/store/findings.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { INSTALLATION_ID, ORG, REPO, startHarness } from "../test/app/harness.ts";
+import { checkRunDelivery } from "../test/app/verification-setup.ts";
+import { mergedPullRequestExample, webhookExample, withIds } from "../test/github/kit/webhooks.ts";
 
 const BUCKETS = 21; // one to warm the repository up, then twenty measured
 const API = "https://api.github.com";
@@ -39,6 +45,8 @@ const h = await startHarness({
 });
 
 const requests: string[] = [];
+/** The patched file of each PR's tree, by PR order (to "merge" it into the repository later). */
+const trees: Array<{ path: string; content: string }> = [];
 nock.disableNetConnect();
 nock.enableNetConnect(/127\.0\.0\.1|localhost/);
 const scope = nock(API).persist();
@@ -63,7 +71,10 @@ scope
   .post(`/repos/${ORG}/${REPO}/labels`)
   .reply(201, {})
   .post(`/repos/${ORG}/${REPO}/git/trees`)
-  .reply(201, { sha: "t".repeat(40) })
+  .reply(201, (_uri: string, body: { tree: Array<{ path: string; content: string }> }) => {
+    trees.push(body.tree[0] as { path: string; content: string });
+    return { sha: "t".repeat(40) };
+  })
   .post(`/repos/${ORG}/${REPO}/git/commits`)
   .reply(201, { sha: "c".repeat(40) })
   .post(`/repos/${ORG}/${REPO}/git/refs`)
@@ -118,6 +129,46 @@ for (const f of posted.findings) {
 }
 const planMs = performance.now() - baseStart;
 
+// Verification of the first PR: merged (its patch lands on the default branch), CI reported green
+// by GitHub's recorded check_run delivery, the source's re-scan posted as passing → resolved.
+const fix = trees[0] as { path: string; content: string };
+const base = h.git("rev-parse", "HEAD").trim();
+writeFileSync(join(h.repoDir, fix.path), fix.content);
+h.git("commit", "--quiet", "-am", "Merge pull request #1");
+const mergeSha = h.git("rev-parse", "HEAD").trim();
+const ids = { owner: ORG, repo: REPO, installationId: INSTALLATION_ID };
+const ci = checkRunDelivery(mergeSha, "success");
+scope
+  .get(`/repos/${ORG}/${REPO}/commits/${mergeSha}/check-runs`)
+  .query(true)
+  .reply(200, { total_count: 1, check_runs: [ci.check_run] })
+  .get(`/repos/${ORG}/${REPO}/commits/${mergeSha}/statuses`)
+  .query(true)
+  .reply(200, [])
+  .get(`/repos/${ORG}/${REPO}/branches/main`)
+  .reply(200, { name: "main", protected: false })
+  .post(`/repos/${ORG}/${REPO}/check-runs`)
+  .reply(201, { id: 1, html_url: `https://github.com/${ORG}/${REPO}/runs/1` })
+  .post(`/repos/${ORG}/${REPO}/issues/1/comments`)
+  .reply(201, { id: 1 });
+const beforeMerge = requests.length;
+const merged = withIds(mergedPullRequestExample(), { ...ids, number: 1, mergeCommitSha: mergeSha });
+await h.probot.receive({ id: "bench-merge", name: "pull_request", payload: merged });
+const push = withIds(
+  webhookExample("push", (p) => p.ref === `refs/heads/${p.repository.default_branch}`),
+  { ...ids, baseSha: base, headSha: mergeSha },
+);
+await h.probot.receive({ id: "bench-push", name: "push", payload: push });
+await h.probot.receive({ id: "bench-ci", name: "check_run", payload: ci });
+await h.drain();
+await post([{ ...finding(0), status: "passed" }]);
+await h.drain();
+const firstId = (await h.store.db.selectFrom("findings").select(["id", "state"]).execute()).find(
+  (r) => r.state === "resolved",
+);
+if (!firstId) throw new Error("the merged finding was not resolved: verification did not conclude");
+const verifyRequests = requests.slice(beforeMerge).filter((r) => !r.includes("/access_tokens")).length;
+
 await h.close();
 nock.cleanAll();
 console.log(
@@ -129,6 +180,7 @@ console.log(
     coldRequests,
     requestsPerPr: warmRequests / opened,
     repeatRequests,
+    requestsPerVerified: verifyRequests,
     latencyMs: deliverMs / opened,
     planMs: planMs / opened,
   }),
