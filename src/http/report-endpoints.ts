@@ -42,7 +42,7 @@ export async function periodEvidenceEndpoint(ctx: ApiContext): Promise<void> {
   sendText(ctx.res, 200, CONTENT_TYPES[format], renderPeriodEvidence(rows, period, format), {
     ...(format === "csv"
       ? {
-          "Content-Disposition": `attachment; filename="fixloop-evidence-${day(period.since)}-${day(period.until)}.csv"`,
+          "Content-Disposition": `attachment; filename="fixloop-evidence-${day(period.since)}-${day(period.until - 1)}.csv"`,
         }
       : {}),
   });
