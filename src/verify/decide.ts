@@ -5,6 +5,7 @@
 import type { RepoConfig } from "../config/repo-config.ts";
 import type { RepoRef } from "../github/client.ts";
 import type { StoredFinding } from "../store/findings.ts";
+import { codeScanningApplies } from "./code-scanning.ts";
 import type { CheckedItem, VerificationContext } from "./verification-text.ts";
 import type { CiCheck, CodeCheck } from "./verify-steps.ts";
 
@@ -20,8 +21,15 @@ export function effectiveMode(setting: ModeSetting, canRescan: boolean): Verific
   return setting;
 }
 
-export function sourceCanRescan(finding: StoredFinding, formats: readonly string[]): boolean {
+/** `codeScanning: false` once GitHub code scanning turned out unable to judge the finding. */
+export function sourceCanRescan(
+  finding: StoredFinding,
+  formats: readonly string[],
+  codeScanning = true,
+): boolean {
   if (formats.some((f) => RESCANNING_FORMATS.has(f))) return true;
+  // A SARIF scanner's results are re-read from GitHub code scanning (./code-scanning.ts).
+  if (codeScanning && codeScanningApplies(finding, formats)) return true;
   // A generic payload about a cloud resource (not a file) comes from a CSPM too.
   const r = finding.resource;
   return formats.includes("generic") && Boolean(r.arn ?? r.id) && !r.file;
@@ -40,6 +48,16 @@ export type Verdict = Exclude<Decision, { kind: "waiting" }> & {
   prNumber: number;
   owners: string[];
 };
+
+/** Whether a runtime re-scan can still change `decide`'s answer: only then is one asked for. */
+export function runtimeMatters(
+  mode: VerificationMode,
+  ci: Exclude<CiCheck, { kind: "pending" }>,
+  code: CodeCheck | null,
+): boolean {
+  if (ci.kind === "red" || (mode !== "runtime" && code?.item.result === "failed")) return false;
+  return mode !== "code" || code?.item.result !== "passed";
+}
 
 /**
  * What the evidence says under the configured mode. CI red always reopens. A code re-scan that

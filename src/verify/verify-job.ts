@@ -21,10 +21,12 @@ import { findingSources, getFinding, type StoredFinding } from "../store/finding
 import { enqueueJobs } from "../store/jobs.ts";
 import { type Remediation, remediationsOf } from "../store/remediations.ts";
 import { type NewVerification, recordVerifications, verificationsOf } from "../store/verifications.ts";
+import { codeScanningStep, withNote } from "./code-scanning.ts";
 import {
   decide,
   effectiveMode,
   type ModeSetting,
+  runtimeMatters,
   sourceCanRescan,
   type Verdict,
   type VerificationMode,
@@ -112,7 +114,8 @@ export async function verifyFinding(
   const config = parsed.config;
   const sha = remediation.mergeCommitSha as string;
   const formats = (await findingSources(store.db, findingId)).map((s) => s.format);
-  const mode = effectiveMode(config.verification.mode as ModeSetting, sourceCanRescan(finding, formats));
+  const setting = config.verification.mode as ModeSetting;
+  let mode = effectiveMode(setting, sourceCanRescan(finding, formats));
   if (finding.state === "merged")
     await store.transaction(async (tx) => {
       const now = store.now();
@@ -148,7 +151,6 @@ export async function verifyFinding(
     (await env.repositories(finding.installationId, owner)).find(
       (r) => r.owner === owner && r.repo === repo,
     ) ?? null;
-  const ctx = verificationContext(env, finding, remediation, repository, mode);
 
   const ci = await checkCi(
     gh,
@@ -170,9 +172,23 @@ export async function verifyFinding(
     code = scanned;
     checked.push(code.item);
   }
-  const runtime = await latestRuntime(env, finding, known);
+  const scanning = await codeScanningStep(
+    env,
+    gh,
+    finding,
+    {
+      repository,
+      defaultBranch: installed?.defaultBranch ?? null,
+      mergedAt,
+      needed: runtimeMatters(mode, ci, code),
+    },
+    known,
+  );
+  if (scanning.unavailable) mode = effectiveMode(setting, sourceCanRescan(finding, formats, false));
+  const ctx = verificationContext(env, finding, remediation, repository, mode);
+  const runtime = await latestRuntime(env, finding, scanning.known);
   if (runtime) checked.push(runtime);
-  const decision = decide(mode, ci, code, runtime, ctx.resource);
+  const decision = withNote(decide(mode, ci, code, runtime, ctx.resource), scanning.note);
   const fresh = newRows(findingId, checked, known);
 
   if (decision.kind === "waiting") {

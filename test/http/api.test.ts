@@ -156,9 +156,13 @@ describe("the HTTP API on a real server with a SQLite store", () => {
         expect(f.evidenceUrl).toBe(`https://fixloop.example.com/api/findings/${f.id}/evidence`);
       }
       const jobs = await listJobs(store.db, { kind: "remediate" });
-      const fixing = rows.filter((r) => r.state === "fixing").map((r) => r.id);
-      expect(fixing.length).toBeGreaterThan(0);
-      expect(jobs.map((j) => j.payload).sort()).toEqual(fixing.map((findingId) => ({ findingId })).sort());
+      // A job for each finding that gets a PR, and for the one awaiting approval (its issue).
+      const acting = rows
+        .filter((r) => r.state === "fixing" || r.state === "awaiting_approval")
+        .map((r) => r.id);
+      expect(acting.length).toBe(2);
+      const ids = (xs: Array<{ findingId: string }>) => xs.map((x) => x.findingId).sort();
+      expect(ids(jobs.map((j) => j.payload as { findingId: string }))).toEqual(acting.sort());
       expect(logs).toContainEqual({
         level: "info",
         msg: "findings ingested",
