@@ -11,12 +11,14 @@ import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { OwnerDecision } from "../owners/resolve-owner.ts";
 import { type FindingSource, findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
 import {
+  type Assignment,
   openPrCounts,
   openRemediationOf,
   recordRemediation,
   remediationsOfPr,
   updateRemediation,
 } from "../store/remediations.ts";
+import type { Db } from "../store/store.ts";
 import { effectiveMode, sourceCanRescan } from "../verify/decide.ts";
 import { fixBranchName } from "./branch-name.ts";
 import type { IndexedSnapshot, RemediationEnv } from "./env.ts";
@@ -131,37 +133,22 @@ export async function deliverFix(
           }
         : {};
       for (const r of rows) if (r.prState === "open") await updateRemediation(tx, r.id, patch, now);
-      if (joined) {
-        await recordRemediation(
+      if (joined)
+        await recordPrOpen(
           tx,
           {
             findingId: finding.id,
-            repository: fullName(repository),
+            repository,
             branch: prBranch,
             prNumber,
             prUrl,
             commitSha: updated.commitSha ?? current?.commitSha ?? null,
-            files: prPlan.files.map((f) => f.path),
-            diff: prPlan.diff,
+            plan: prPlan,
             assignment,
-            prState: "open",
-            fixFingerprint: prPlan.fingerprint,
-            ownerTeam: owner.team,
+            why: `joined ${prUrl} (${group?.key}): ${fixesText(plan)}`,
           },
           now,
         );
-        await changeStateIn(
-          tx,
-          {
-            findingId: finding.id,
-            to: "pr_open",
-            actor: APP,
-            reason: `joined ${prUrl} (${group?.key}): ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
-            links: { pr: prUrl },
-          },
-          now,
-        );
-      }
     });
     if (joined)
       return {
@@ -213,41 +200,66 @@ export async function deliverFix(
   );
   if (opened.reviewProblem) env.log.warn({ findingId, pr: opened.url }, opened.reviewProblem);
   await store.transaction(async (tx) => {
-    const now = store.now();
-    await recordRemediation(
+    await recordPrOpen(
       tx,
       {
         findingId: finding.id,
-        repository: fullName(repository),
+        repository,
         branch,
         prNumber: opened.number,
         prUrl: opened.url,
         commitSha: opened.commitSha,
-        files: plan.files.map((f) => f.path),
-        diff: plan.diff,
+        plan: prPlan,
         assignment,
-        prState: "open",
-        fixFingerprint: plan.fingerprint,
-        ownerTeam: owner.team,
+        why: `opened ${opened.url}: ${fixesText(prPlan)}`,
       },
-      now,
-    );
-    await changeStateIn(
-      tx,
-      {
-        findingId: finding.id,
-        to: "pr_open",
-        actor: APP,
-        reason: `opened ${opened.url}: ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
-        links: { pr: opened.url, commit: opened.commitSha },
-      },
-      now,
+      store.now(),
     );
   });
   return {
     outcome: "pr-opened",
     detail: `opened ${opened.url}${opened.adopted ? " (adopted after a retry)" : ""}`,
   };
+}
+
+const fixesText = (plan: PatchPlan) => plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ");
+
+/** The remediation record of a finding now on an open PR, and its move to pr_open, in one transaction. */
+async function recordPrOpen(
+  tx: Db,
+  r: {
+    findingId: string;
+    repository: RepoRef;
+    branch: string;
+    prNumber: number;
+    prUrl: string;
+    commitSha: string | null;
+    plan: PatchPlan;
+    assignment: Assignment;
+    why: string;
+  },
+  now: number,
+): Promise<void> {
+  await recordRemediation(
+    tx,
+    {
+      findingId: r.findingId,
+      repository: fullName(r.repository),
+      branch: r.branch,
+      prNumber: r.prNumber,
+      prUrl: r.prUrl,
+      commitSha: r.commitSha,
+      files: r.plan.files.map((f) => f.path),
+      diff: r.plan.diff,
+      assignment: r.assignment,
+      prState: "open",
+      fixFingerprint: r.plan.fingerprint,
+      ownerTeam: r.assignment.team,
+    },
+    now,
+  );
+  const links = { pr: r.prUrl, ...(r.commitSha ? { commit: r.commitSha } : {}) };
+  await changeStateIn(tx, { findingId: r.findingId, to: "pr_open", actor: APP, reason: r.why, links }, now);
 }
 
 /** The findings a PR carries, with their sources (the current finding's are already loaded). */

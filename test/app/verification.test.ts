@@ -26,7 +26,6 @@ import {
   PR_URL,
   postedBodies,
   publicBucket,
-  queuedCheckRun,
   R,
   restRequestsSince,
   signedGet,

@@ -11,20 +11,13 @@ import { listJobs } from "../../src/store/jobs.ts";
 import { remediationsOf } from "../../src/store/remediations.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { mergedPullRequestExample, webhookExample, withIds } from "../github/kit/webhooks.ts";
-import {
-  FIXTURES,
-  type Harness,
-  INSTALLATION_ID,
-  mockConfig,
-  mockInstallation,
-  mockRepositories,
-  ORG,
-  REPO,
-  startHarness,
-} from "./harness.ts";
+import { FIXTURES, type Harness, INSTALLATION_ID, ORG, REPO, startHarness } from "./harness.ts";
+import { openFixPr } from "./verification-setup.ts";
 
 const gh = useMockGitHub();
-const PUBLIC_BUCKET = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"));
+const _PUBLIC_BUCKET = JSON.parse(
+  readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"),
+);
 const FINDING = "6edc7db308ef6ac1b9785bcc";
 const IDS = { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: 17 };
 const MERGE_SHA = "5fa1e3b2c4d6e8f0a1b3c5d7e9f1a3b5c7d9e1f3";
@@ -32,31 +25,7 @@ const MERGE_SHA = "5fa1e3b2c4d6e8f0a1b3c5d7e9f1a3b5c7d9e1f3";
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
-  mockInstallation(gh());
-  mockRepositories(gh());
-  mockConfig(gh(), REPO, "owners:\n  teams:\n    data-platform: acme/data-platform\n");
-  gh()
-    .get(`/repos/${ORG}/${REPO}/labels?per_page=100`)
-    .reply(200, [
-      { name: "security" },
-      { name: "fixloop" },
-      { name: "risk:high" },
-      { name: "security-review-required" },
-    ]);
-  gh()
-    .post(`/repos/${ORG}/${REPO}/git/trees`)
-    .reply(201, { sha: "a".repeat(40) });
-  gh()
-    .post(`/repos/${ORG}/${REPO}/git/commits`)
-    .reply(201, { sha: "b".repeat(40) });
-  gh().post(`/repos/${ORG}/${REPO}/git/refs`).reply(201, {});
-  gh()
-    .post(`/repos/${ORG}/${REPO}/pulls`)
-    .reply(201, { number: 17, html_url: `https://github.com/${ORG}/${REPO}/pull/17` });
-  gh().patch(`/repos/${ORG}/${REPO}/issues/17`).reply(200, {});
-  gh().post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).reply(201, {});
-  await h.postFindings(PUBLIC_BUCKET);
-  await h.drain();
+  await openFixPr(h, gh());
   expect((await getFinding(h.store.db, FINDING))?.state).toBe("pr_open");
 });
 afterEach(async () => {

@@ -207,9 +207,10 @@ describe("codeScanningCheck", () => {
     });
   });
 
-  it("matches an alert filed under another alias of the finding's catalog rule", async () => {
+  it("matches an alias of the finding's catalog rule, on the finding's own line", async () => {
     const gh = kit();
     // CKV_AWS_53 at buckets.tf:54; Checkov's CKV_AWS_56 is the same catalog rule (public access block).
+    // Another bucket in the file still failing CKV_AWS_53 (line 80) is another resource's alert.
     const finding = sarifFinding("checkov-suppressed.sarif", 3);
     expect(finding.rule).toEqual({ nativeId: "CKV_AWS_53", catalogId: "aws-s3-public-access-block" });
     gh.get(ALERTS).reply(200, [
@@ -223,6 +224,7 @@ describe("codeScanningCheck", () => {
         fixedAt: "2026-11-20T12:00:00Z",
       }),
       alert({ number: 5, state: "open", rule: "CKV_AWS_144", path: "buckets.tf", line: 2, message: "m" }),
+      alert({ number: 6, state: "open", rule: "CKV_AWS_53", path: "buckets.tf", line: 80, message: "m" }),
     ]);
 
     const result = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
