@@ -1,8 +1,6 @@
 // Replayed webhooks (from @octokit/webhooks-examples, adapted only in ids) against an app that has
 // opened a fix PR: closing it, merging it, and commenting commands on it.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sweepPendingVerifications } from "../../src/jobs/sweeps.ts";
 import { auditTrail } from "../../src/store/audit.ts";
@@ -11,14 +9,10 @@ import { listJobs } from "../../src/store/jobs.ts";
 import { remediationsOf } from "../../src/store/remediations.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { mergedPullRequestExample, webhookExample, withIds } from "../github/kit/webhooks.ts";
-import { FIXTURES, type Harness, INSTALLATION_ID, ORG, REPO, startHarness } from "./harness.ts";
-import { openFixPr } from "./verification-setup.ts";
+import { type Harness, INSTALLATION_ID, ORG, REPO, startHarness } from "./harness.ts";
+import { FINDING, openFixPr } from "./verification-setup.ts";
 
 const gh = useMockGitHub();
-const _PUBLIC_BUCKET = JSON.parse(
-  readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"),
-);
-const FINDING = "6edc7db308ef6ac1b9785bcc";
 const IDS = { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: 17 };
 const MERGE_SHA = "5fa1e3b2c4d6e8f0a1b3c5d7e9f1a3b5c7d9e1f3";
 
