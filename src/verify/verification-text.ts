@@ -67,6 +67,7 @@ const SOURCE_NAMES: Readonly<Record<string, string>> = {
   tfsec: "tfsec",
   kics: "KICS",
   "github-checks": "GitHub checks",
+  "github-code-scanning": "GitHub code scanning",
   fixloop: "fixloop",
 };
 
