@@ -8,14 +8,14 @@
 //    verify) for the same finding, so the ratio is what delivering it costs on top of the fix.
 // Prints one JSON line (bench/run.ts reads it).
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import nock from "nock";
 import { buildIndex } from "../src/hcl/index.ts";
 import { planFix } from "../src/remediate/plan-fix.ts";
 import { triagedFromStored } from "../src/remediate/stored-finding.ts";
 import { findingSources, getFinding } from "../src/store/findings.ts";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { INSTALLATION_ID, ORG, REPO, startHarness } from "../test/app/harness.ts";
 import { checkRunDelivery } from "../test/app/verification-setup.ts";
 import { mergedPullRequestExample, webhookExample, withIds } from "../test/github/kit/webhooks.ts";
@@ -25,7 +25,8 @@ const API = "https://api.github.com";
 
 const bucketsTf = Array.from(
   { length: BUCKETS },
-  (_, i) => `resource "aws_s3_bucket" "b${i}" {\n  bucket = "bench-bucket-${i}"\n\n  tags = {\n    Team = "data-platform"\n  }\n}\n`,
+  (_, i) =>
+    `resource "aws_s3_bucket" "b${i}" {\n  bucket = "bench-bucket-${i}"\n\n  tags = {\n    Team = "data-platform"\n  }\n}\n`,
 ).join("\n");
 const finding = (i: number) => ({
   finding_id: `bench-${i}`,
@@ -64,7 +65,10 @@ scope
   .reply(200, config)
   .get("/installation/repositories")
   .query(true)
-  .reply(200, { total_count: 1, repositories: [{ name: REPO, owner: { login: ORG }, default_branch: "main", archived: false }] })
+  .reply(200, {
+    total_count: 1,
+    repositories: [{ name: REPO, owner: { login: ORG }, default_branch: "main", archived: false }],
+  })
   .get(`/repos/${ORG}/${REPO}/labels`)
   .query(true)
   .reply(200, [])
@@ -118,8 +122,9 @@ await h.drain();
 const repeatRequests = requests.length - beforeAgain;
 
 // Baseline: planFix alone (locate + patch + verify) for each of the same findings.
-const snapshotFiles = (await h.env.snapshot(INSTALLATION_ID, { owner: ORG, repo: REPO, defaultBranch: "main", archived: false }))
-  .snapshot.files;
+const snapshotFiles = (
+  await h.env.snapshot(INSTALLATION_ID, { owner: ORG, repo: REPO, defaultBranch: "main", archived: false })
+).snapshot.files;
 const index = buildIndex(snapshotFiles);
 const baseStart = performance.now();
 for (const f of posted.findings) {

@@ -39,7 +39,7 @@ it("on GHES, requests go to its API and the issue links to its web host", async 
   await h.drain();
   expect(gh().requests.length).toBeGreaterThan(4);
   const issue = gh().requests.find((r) => r.route === "/repos/{owner}/{repo}/issues");
-  const body = (issue?.body as { body: string }).body;
+  const body = ((issue?.body ?? {}) as { body: string }).body;
   const head = h.git("rev-parse", "HEAD").trim();
   expect(body).toContain(`(https://ghe.acme.internal/${ORG}/${REPO}/blob/${head}/envs/prod/main.tf#L14)`);
   expect(body).not.toContain("github.com");

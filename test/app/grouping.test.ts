@@ -80,20 +80,20 @@ it("two findings on one file share one PR, whose commit fixes both", async () =>
   }
   // The second commit carries both fixes, and the refreshed body names both findings.
   const trees = gh().requests.filter((r) => r.route === "/repos/{owner}/{repo}/git/trees");
-  const last = (trees.at(-1)?.body as { tree: Array<{ path: string; content: string }> }).tree;
+  const last = ((trees.at(-1)?.body ?? {}) as { tree: Array<{ path: string; content: string }> }).tree;
   expect(last.map((t) => t.path)).toEqual(["envs/prod/data.tf"]);
   expect(last[0]?.content).toContain('resource "aws_s3_bucket_public_access_block" "exports" {');
   expect(last[0]?.content).toContain('resource "aws_s3_bucket_public_access_block" "reports" {');
   const update = gh().requests.find(
     (r) => r.method === "PATCH" && r.route === "/repos/{owner}/{repo}/pulls/{pull_number}",
   );
-  const body = (update?.body as { body: string }).body;
+  const body = ((update?.body ?? {}) as { body: string }).body;
   expect(body.split("\n")[0]).toMatch(
     new RegExp(`^<!-- fixloop:finding=(${ids[0]},${ids[1]}|${ids[1]},${ids[0]}) v=1 -->$`),
   );
   const commit = gh()
     .requests.filter((r) => r.route === "/repos/{owner}/{repo}/git/commits")
     .at(-1);
-  expect((commit?.body as { message: string }).message).toContain(`Fixloop-Finding: ${ids[0]}`);
-  expect((commit?.body as { message: string }).message).toContain(`Fixloop-Finding: ${ids[1]}`);
+  expect(((commit?.body ?? {}) as { message: string }).message).toContain(`Fixloop-Finding: ${ids[0]}`);
+  expect(((commit?.body ?? {}) as { message: string }).message).toContain(`Fixloop-Finding: ${ids[1]}`);
 });

@@ -44,7 +44,15 @@ export interface ManualClock {
 
 function manualClock(start: number): ManualClock {
   let t = start;
-  return { clock: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
+  return {
+    clock: () => t,
+    advance(ms) {
+      t += ms;
+    },
+    set(ms) {
+      t = ms;
+    },
+  };
 }
 
 export interface Harness {

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 function issueBody(): string {
   const r = gh().requests.find((x) => x.method === "POST" && x.route === "/repos/{owner}/{repo}/issues");
-  return (r?.body as { body: string }).body;
+  return ((r?.body ?? {}) as { body: string }).body;
 }
 
 describe("no pull request, and the reason in one issue", () => {
