@@ -12,13 +12,13 @@ import { toTriageConfig } from "./config/repo-config.ts";
 import { type GitHubHost, gitRemoteUrl, hostFromEnv } from "./github/hosts.ts";
 import { RepoSourceCache } from "./github/repo-source.ts";
 import { createApiHandler } from "./http/routes.ts";
-import { REMEDIATE_JOB } from "./ingest/persist.ts";
+import { REMEDIATE_JOB, VERIFY_JOB } from "./jobs/kinds.ts";
 import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
 import { Worker } from "./jobs/worker.ts";
 import { remediateHandler } from "./remediate/remediate-job.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
 import { notifyOverdue } from "./verify/overdue.ts";
-import { VERIFY_JOB, verifyHandler } from "./verify/verify-job.ts";
+import { verifyHandler } from "./verify/verify-job.ts";
 
 export interface FixloopAppOptions {
   env?: NodeJS.ProcessEnv;

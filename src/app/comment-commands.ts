@@ -6,7 +6,7 @@
 import { errorsAsLine } from "../config/config-errors.ts";
 import type { GitHub, RepoRef } from "../github/client.ts";
 import { mdInline } from "../github/markdown.ts";
-import { remediateJob } from "../ingest/persist.ts";
+import { remediateJob } from "../jobs/kinds.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { Actor, FindingState } from "../lifecycle/machine.ts";
 import { auditTrail } from "../store/audit.ts";

@@ -3,15 +3,13 @@
 // with `/fixloop retry`). Either way a slot of the noise budget is free again, so the remediations
 // waiting for one are woken. Idempotent: a redelivery finds the findings already moved.
 
-import { REMEDIATE_JOB } from "../ingest/persist.ts";
+import { REMEDIATE_JOB, verifyJob } from "../jobs/kinds.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { Actor } from "../lifecycle/machine.ts";
-import { enqueueJobs } from "../store/jobs.ts";
+import { enqueueJobs, wakeJobs } from "../store/jobs.ts";
 import { remediationsOfPr, updateRemediation } from "../store/remediations.ts";
 import type { Store } from "../store/store.ts";
-import { VERIFY_JOB } from "../verify/verify-job.ts";
 import { CI_GRACE_MS } from "../verify/verify-steps.ts";
-import { verifyJobKey } from "./verification-triggers.ts";
 
 export interface ClosedPullRequest {
   repository: string;
@@ -68,28 +66,10 @@ export async function pullRequestClosed(store: Store, pr: ClosedPullRequest): Pr
       // Verification takes over: CI on the merge commit, then the re-scans (src/verify). Its
       // first look is after the CI grace period — right after a merge CI is still running, and a
       // look then costs three requests for nothing; CI's own completion webhooks wake it sooner.
-      if (pr.merged)
-        await enqueueJobs(
-          tx,
-          [
-            {
-              kind: VERIFY_JOB,
-              payload: { findingId: r.findingId },
-              uniqueKey: verifyJobKey(r.findingId),
-              runAt: now + CI_GRACE_MS,
-            },
-          ],
-          now,
-        );
+      if (pr.merged) await enqueueJobs(tx, [verifyJob(r.findingId, now + CI_GRACE_MS)], now);
     }
     // The budget has a free slot: remediations waiting for one run now, riskiest first.
-    await tx
-      .updateTable("jobs")
-      .set({ run_at: now, updated_at: now })
-      .where("kind", "=", REMEDIATE_JOB)
-      .where("state", "=", "queued")
-      .where("run_at", ">", now)
-      .execute();
+    await wakeJobs(tx, REMEDIATE_JOB, now);
   });
   return { findingIds: remediations.map((r) => r.findingId), moved };
 }

@@ -5,11 +5,11 @@
 // transaction as the wake-up, so a failure records neither and GitHub's redelivery still works.
 
 import type { Probot } from "probot";
+import { VERIFY_JOB, verifyJob, verifyJobKey } from "../jobs/kinds.ts";
 import { firstDelivery } from "../store/deliveries.ts";
-import { enqueueJobs } from "../store/jobs.ts";
+import { enqueueJobs, wakeJobs } from "../store/jobs.ts";
 import type { Store } from "../store/store.ts";
 import { FIXLOOP_CHECK_NAME } from "../verify/ci-state.ts";
-import { VERIFY_JOB } from "../verify/verify-job.ts";
 import type { AppEnv } from "./probot-env.ts";
 
 export interface CiEvent {
@@ -19,8 +19,6 @@ export interface CiEvent {
   repository: string;
   sha: string;
 }
-
-export const verifyJobKey = (findingId: string) => `${VERIFY_JOB}:${findingId}`;
 
 /** Wakes the verifications of findings merged as `sha` in the repository; returns how many. */
 export async function wakeVerifications(store: Store, e: CiEvent): Promise<number> {
@@ -37,19 +35,16 @@ export async function wakeVerifications(store: Store, e: CiEvent): Promise<numbe
       .where("findings.state", "in", ["merged", "verifying"])
       .execute();
     if (rows.length === 0) return 0;
-    const keys = rows.map((r) => verifyJobKey(r.id));
     // A job already queued (waiting for its next look) is moved to now; otherwise one is added.
-    await tx
-      .updateTable("jobs")
-      .set({ run_at: now, updated_at: now })
-      .where("kind", "=", VERIFY_JOB)
-      .where("state", "=", "queued")
-      .where("unique_key", "in", keys)
-      .where("run_at", ">", now)
-      .execute();
+    await wakeJobs(
+      tx,
+      VERIFY_JOB,
+      now,
+      rows.map((r) => verifyJobKey(r.id)),
+    );
     await enqueueJobs(
       tx,
-      rows.map((r) => ({ kind: VERIFY_JOB, payload: { findingId: r.id }, uniqueKey: verifyJobKey(r.id) })),
+      rows.map((r) => verifyJob(r.id)),
       now,
     );
     return rows.length;

@@ -3,21 +3,17 @@
 // source's pass or fail for a finding fixloop is working on is kept as runtime re-scan evidence.
 // One transaction per call: either the whole document is stored or nothing is.
 
+import { remediateJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
 import { admissionPath, OPEN_STATES, reingestTransition } from "../lifecycle/admission.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
 import { appendAuditEvents, auditTrail } from "../store/audit.ts";
 import { chunks, insertChunked } from "../store/chunks.ts";
-import { enqueueJobs, type NewJob } from "../store/jobs.ts";
+import { enqueueJobs, type NewJob, wakeJobs } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { type NewVerification, recordVerifications } from "../store/verifications.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
-
-/** The job that locates, patches and opens the PR for a finding (run by the GitHub App). */
-export const REMEDIATE_JOB = "remediate";
-/** The verification job's kind (src/verify/verify-job.ts), woken here when re-scan evidence arrives. */
-const VERIFY_JOB = "verify";
 
 export type PersistOutcome =
   /** First time seen: admitted with its audit trail. */
@@ -144,16 +140,6 @@ export async function persistFindings(
   return store.transaction((tx) => persistIn(tx, triaged, now, scope));
 }
 
-/** The job that takes a finding to a PR; riskier findings first when a repository or team is capped. */
-export function remediateJob(findingId: string, riskScore: number): NewJob {
-  return {
-    kind: REMEDIATE_JOB,
-    payload: { findingId },
-    uniqueKey: `${REMEDIATE_JOB}:${findingId}`,
-    priority: riskScore,
-  };
-}
-
 async function persistIn(
   tx: Db,
   triaged: readonly TriagedFinding[],
@@ -251,15 +237,13 @@ async function persistIn(
   await recordVerifications(tx, evidence);
   await enqueueJobs(tx, jobs, now);
   // A re-scan result is what a waiting verification needs: wake it rather than let it sleep.
-  const waiting = evidence.map((e) => `${VERIFY_JOB}:${e.findingId}`);
-  for (const part of chunks(waiting))
-    await tx
-      .updateTable("jobs")
-      .set({ run_at: now, updated_at: now })
-      .where("unique_key", "in", part)
-      .where("state", "=", "queued")
-      .where("run_at", ">", now)
-      .execute();
+  if (evidence.length > 0)
+    await wakeJobs(
+      tx,
+      VERIFY_JOB,
+      now,
+      evidence.map((e) => verifyJobKey(e.findingId)),
+    );
   return results;
 }
 

@@ -6,6 +6,7 @@ import { OPEN_STATES } from "../lifecycle/admission.ts";
 import { expireExceptions } from "../lifecycle/exceptions.ts";
 import { enqueueJobs } from "../store/jobs.ts";
 import type { Store } from "../store/store.ts";
+import { verifyJob } from "./kinds.ts";
 import type { JobHandler } from "./worker.ts";
 
 /** Marks findings whose SLA due date has passed (once each); the GitHub layer tells the owners. */
@@ -34,9 +35,6 @@ export async function sweepVerificationTimeouts(store: Store): Promise<number> {
   return Number(r.numUpdatedRows);
 }
 
-/** The verification job's kind (src/verify/verify-job.ts), named here so sweeps stay below the app layer. */
-const VERIFY_JOB = "verify";
-
 /**
  * Catches missed webhooks: every merged or verifying finding gets its verification job queued (a
  * no-op when one is already queued or running), so no finding waits forever on an event that
@@ -50,7 +48,7 @@ export async function sweepPendingVerifications(store: Store): Promise<number> {
     .execute();
   return enqueueJobs(
     store.db,
-    rows.map((r) => ({ kind: VERIFY_JOB, payload: { findingId: r.id }, uniqueKey: `${VERIFY_JOB}:${r.id}` })),
+    rows.map((r) => verifyJob(r.id)),
     store.now(),
   );
 }

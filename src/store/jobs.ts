@@ -10,7 +10,7 @@
 
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { insertChunked } from "./chunks.ts";
+import { chunks, insertChunked } from "./chunks.ts";
 import type { Engine } from "./connect.ts";
 import type { JobRow } from "./schema.ts";
 import type { Db } from "./store.ts";
@@ -91,6 +91,32 @@ export async function enqueueJobs(tx: Db, jobs: readonly NewJob[], now: number):
     },
   );
   return added;
+}
+
+/**
+ * Moves queued jobs of a kind that wait for a later time to now (a PR closed: the budget has room;
+ * CI finished; a re-scan arrived). With `uniqueKeys`, only those jobs. Returns how many moved.
+ */
+export async function wakeJobs(
+  tx: Db,
+  kind: string,
+  now: number,
+  uniqueKeys?: readonly string[],
+): Promise<number> {
+  const wake = async (keys?: readonly string[]) => {
+    let q = tx
+      .updateTable("jobs")
+      .set({ run_at: now, updated_at: now })
+      .where("kind", "=", kind)
+      .where("state", "=", "queued")
+      .where("run_at", ">", now);
+    if (keys) q = q.where("unique_key", "in", keys);
+    return Number((await q.executeTakeFirst()).numUpdatedRows);
+  };
+  if (!uniqueKeys) return wake();
+  let moved = 0;
+  for (const part of chunks(uniqueKeys)) moved += await wake(part);
+  return moved;
 }
 
 export interface ClaimOptions {

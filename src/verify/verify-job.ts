@@ -10,7 +10,7 @@ import { errorsAsLine } from "../config/config-errors.ts";
 import { resourceLabel } from "../evidence/labels.ts";
 import type { RepoRef } from "../github/client.ts";
 import { webLink } from "../github/hosts.ts";
-import { remediateJob } from "../ingest/persist.ts";
+import { remediateJob } from "../jobs/kinds.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { Actor } from "../lifecycle/machine.ts";
@@ -35,7 +35,8 @@ import type { CheckedItem, VerificationContext } from "./verification-text.ts";
 import { notify } from "./verify-notify.ts";
 import { type CodeCheck, checkCi, checkCode, latestRuntime } from "./verify-steps.ts";
 
-export const VERIFY_JOB = "verify";
+export { VERIFY_JOB } from "../jobs/kinds.ts";
+
 const APP: Actor = { kind: "app" };
 const MINUTE = 60_000;
 /** While waiting for CI or a runtime scan; a check webhook for the commit wakes the job earlier. */

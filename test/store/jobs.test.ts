@@ -9,6 +9,7 @@ import {
   getJob,
   listJobs,
   retryDelay,
+  wakeJobs,
 } from "../../src/store/jobs.ts";
 import type { Store } from "../../src/store/store.ts";
 import { describeEachEngine, freshLocation, manualClock, type TestLocation } from "./engines.ts";
@@ -169,6 +170,23 @@ describeEachEngine("the job queue", (engine) => {
     time.advance(60_000);
     await worker.runDue();
     expect(seen).toEqual([null, { prNumber: 17 }]);
+  });
+
+  it("wakes waiting jobs of one kind — all of them, or only the keys named", async () => {
+    const later = time.clock() + 60 * 60_000;
+    await enqueueJobs(
+      store.db,
+      [
+        { kind: "remediate", payload: 1, uniqueKey: "remediate:a", runAt: later },
+        { kind: "verify", payload: 2, uniqueKey: "verify:a", runAt: later },
+        { kind: "verify", payload: 3, uniqueKey: "verify:b", runAt: later },
+      ],
+      store.now(),
+    );
+    expect(await wakeJobs(store.db, "verify", store.now(), ["verify:b", "verify:zz"])).toBe(1);
+    expect(await wakeJobs(store.db, "remediate", store.now())).toBe(1);
+    const due = (await listJobs(store.db)).filter((j) => j.runAt === time.clock()).map((j) => j.uniqueKey);
+    expect(due.sort()).toEqual(["remediate:a", "verify:b"]);
   });
 
   it("schedules each sweep once however many replicas start, and a sweep reschedules itself", async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { persistFindings, REMEDIATE_JOB } from "../../src/ingest/persist.ts";
+import { persistFindings } from "../../src/ingest/persist.ts";
+import { REMEDIATE_JOB } from "../../src/jobs/kinds.ts";
 import { sweepExpiredExceptions, sweepSlaBreaches } from "../../src/jobs/sweeps.ts";
 import { ConcurrentChangeError, changeState, changeStateIn } from "../../src/lifecycle/change-state.ts";
 import { grantException, InvalidExceptionError } from "../../src/lifecycle/exceptions.ts";
