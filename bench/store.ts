@@ -16,6 +16,7 @@ import pg from "pg";
 import { parseFindings } from "../src/findings/registry.ts";
 import { findingRow, persistFindings, sourceRow } from "../src/ingest/persist.ts";
 import { type TriagedFinding, triageFinding } from "../src/ingest/triage-finding.ts";
+import { remediateJob } from "../src/jobs/kinds.ts";
 import { resolveRuleId } from "../src/rules/registry.ts";
 import { SQLITE_FILE, type StoreLocation } from "../src/store/connect.ts";
 import { Store } from "../src/store/store.ts";
@@ -131,18 +132,22 @@ function newRows(triaged: readonly TriagedFinding[], now: number): Rows {
         links: "{}",
       });
     rows.sources.push(sourceRow(t, now));
-    if (state === "fixing")
+    // The same jobs persistFindings queues: one per finding that gets a PR or waits for approval.
+    if (state === "fixing" || state === "awaiting_approval") {
+      const job = remediateJob(t.dedupeKey, t.risk.score);
       rows.jobs.push({
-        kind: "remediate",
-        payload: JSON.stringify({ findingId: t.dedupeKey }),
+        kind: job.kind,
+        payload: JSON.stringify(job.payload),
         state: "queued",
-        unique_key: `remediate:${t.dedupeKey}`,
+        unique_key: job.uniqueKey ?? null,
         run_at: now,
         attempts: 0,
         max_attempts: 8,
+        priority: job.priority ?? 0,
         created_at: now,
         updated_at: now,
       });
+    }
   }
   return rows;
 }

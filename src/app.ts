@@ -47,15 +47,26 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       });
     const appEnv = new AppEnv({ app, store, host, log: app.log, repoSource, publicUrl });
 
+    const secrets = (env.FIXLOOP_API_SECRET ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    // Say once, at start, what an operator would otherwise learn from a 503 or a missing file.
+    app.log.info(
+      { store: store.location, publicUrl },
+      "fixloop: store open, evidence links under the public URL",
+    );
+    if (secrets.length === 0)
+      app.log.warn(
+        "fixloop: FIXLOOP_API_SECRET is not set, so /api answers 503 until it is (see docs/http-api.md)",
+      );
+
     registerWebhooks(app, appEnv);
     registerVerificationWebhooks(app, appEnv);
     addHandler?.(
       createApiHandler({
         store,
-        secrets: (env.FIXLOOP_API_SECRET ?? "")
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
+        secrets,
         installationFor: (org) => appEnv.installationFor(org),
         triageConfigFor: async (org, installationId) => {
           const parsed = await appEnv.repoConfig(installationId, { owner: org, repo: ".github" });
