@@ -105,7 +105,13 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
     await scheduleSweeps(store);
     if (options.startWorker !== false) {
       worker.start();
-      const stop = () => void worker.stop().finally(() => store.close());
+      // On SIGTERM/SIGINT: let the jobs in flight finish (their leases would otherwise have to
+      // expire), close the store, then die of the same signal as if no handler had been set.
+      const stop = (signal: NodeJS.Signals) =>
+        void worker
+          .stop()
+          .finally(() => store.close())
+          .finally(() => process.kill(process.pid, signal));
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     }
