@@ -36,7 +36,11 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
   return async (app: Probot, { addHandler }) => {
     const env = options.env ?? process.env;
     const location = storeLocationFromEnv(env);
-    const store = options.store ?? (await Store.open(location));
+    const store =
+      options.store ??
+      (await Store.open(location, {
+        warn: (message, detail) => app.log.warn(detail, `fixloop store: ${message}`),
+      }));
     const host = options.host ?? hostFromEnv(env);
     const publicUrl = (env.FIXLOOP_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, "");
     const repoSource =

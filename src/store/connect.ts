@@ -19,6 +19,13 @@ export interface StoreLocation {
   dataDir?: string | undefined;
 }
 
+/** What the store reports about itself that is not a query result (a lost connection). */
+export type StoreWarning = (message: string, detail: { code?: string }) => void;
+
+/** Default: one line on stderr. The app passes its logger instead. */
+export const warnOnStderr: StoreWarning = (message, detail) =>
+  process.stderr.write(`fixloop store: ${message}${detail.code ? ` (${detail.code})` : ""}\n`);
+
 export interface OpenDatabase {
   db: Kysely<Database>;
   engine: Engine;
@@ -68,7 +75,7 @@ function openSqlite(dataDir: string): OpenDatabase {
   };
 }
 
-function openPostgres(url: string): OpenDatabase {
+function openPostgres(url: string, warn: StoreWarning): OpenDatabase {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -78,6 +85,15 @@ function openPostgres(url: string): OpenDatabase {
         oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as "text"),
     } as pg.CustomTypesConfig,
   });
+  // An idle connection the server ends (a restart, a failover, pg_terminate_backend, an idle
+  // timeout) is reported as a pool 'error' event. Without a listener Node treats it as an
+  // uncaught exception and the whole app dies; with one, the pool drops the connection and opens
+  // a fresh one for the next query, so saying so is all there is to do.
+  pool.on("error", (error: Error & { code?: string }) =>
+    warn(`a PostgreSQL connection was closed by the server: ${error.message}; the next query reconnects`, {
+      ...(error.code ? { code: error.code } : {}),
+    }),
+  );
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     engine: "postgres",
@@ -86,7 +102,10 @@ function openPostgres(url: string): OpenDatabase {
 }
 
 /** Opens and migrates. `databaseUrl` wins over `dataDir`; an unsupported URL is an error. */
-export async function openDatabase(location: StoreLocation): Promise<OpenDatabase> {
+export async function openDatabase(
+  location: StoreLocation,
+  warn: StoreWarning = warnOnStderr,
+): Promise<OpenDatabase> {
   const { databaseUrl } = location;
   let opened: OpenDatabase;
   if (databaseUrl) {
@@ -94,7 +113,7 @@ export async function openDatabase(location: StoreLocation): Promise<OpenDatabas
       throw new Error(
         `DATABASE_URL must be a postgres:// URL (got ${redactUrl(databaseUrl)}); leave it unset for the SQLite store`,
       );
-    opened = openPostgres(databaseUrl);
+    opened = openPostgres(databaseUrl, warn);
   } else {
     opened = openSqlite(location.dataDir ?? ".fixloop");
   }

@@ -3,7 +3,7 @@
 // database or an open transaction, so callers compose them inside one transaction.
 
 import type { Kysely } from "kysely";
-import { type Engine, openDatabase, type StoreLocation } from "./connect.ts";
+import { type Engine, openDatabase, type StoreLocation, type StoreWarning } from "./connect.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -13,6 +13,8 @@ export type Clock = () => number;
 
 export interface StoreOptions {
   clock?: Clock;
+  /** Where a lost connection is reported (default: stderr). */
+  warn?: StoreWarning;
 }
 
 export class Store {
@@ -25,7 +27,7 @@ export class Store {
   ) {}
 
   static async open(location: StoreLocation, options: StoreOptions = {}): Promise<Store> {
-    const opened = await openDatabase(location);
+    const opened = await openDatabase(location, options.warn);
     return new Store(opened.db, opened.engine, opened.describe, options.clock ?? Date.now);
   }
 
