@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   ingest: {
     run: ingestCommand,
     summary:
-      "ingest <file>... [--format auto|<name>] [--json] [--store [--data-dir DIR]]   read scanner/CSPM findings, score and triage them (--store: keep them)",
+      "ingest <file>... [--format auto|<name>] [--json] [--store [--data-dir DIR] [--complete-scan --accounts ID,… [--rules ID,…] [--tool NAME]]]   read scanner/CSPM findings, score and triage them (--store: keep them; --complete-scan: the files are the tool's whole scan of those accounts, so a finding being verified that is missing has passed)",
   },
   findings: {
     run: findingsCommand,

@@ -3,13 +3,18 @@
 // parse (auto-detected or `?format=`), triage each record with the organization's settings, then
 // persist in one transaction — committed before the 202, so an accepted finding is never lost.
 //
+// `?complete=true&accounts=…[&rules=…][&tool=…]` declares the document one tool's complete scan of
+// those accounts: a finding being verified that it covers and does not report has passed the
+// runtime re-scan (../ingest/complete-scan.ts). The 202 lists those findings as `absent`.
+//
 // Order of the checks, each answering before the next runs: size (413), signature (401), JSON (400),
 // `?format=` (400), installation (404), configuration (409), a known document format (400), at least
-// one valid record (400).
+// one valid record (400), the complete-scan parameters (400).
 
 import type { Rejection } from "../findings/model.ts";
 import { PARSERS, parseFindings, UnknownFormatError } from "../findings/registry.ts";
-import { persistFindings } from "../ingest/persist.ts";
+import { completeScanFrom } from "../ingest/complete-scan.ts";
+import { persistDocument } from "../ingest/persist.ts";
 import { triageFinding } from "../ingest/triage-finding.ts";
 import { resolveRuleId } from "../rules/registry.ts";
 import { parseJsonBody, readBody } from "./body.ts";
@@ -65,9 +70,25 @@ export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<
     return sendJson(res, 400, { error: "the document has no valid finding", rejected });
   }
 
+  const params = ctx.url.searchParams;
+  const declared = completeScanFrom(
+    {
+      complete: params.get("complete"),
+      accounts: params.get("accounts"),
+      rules: params.get("rules"),
+      tool: params.get("tool"),
+    },
+    parsed.findings.map((f) => f.source.tool),
+  );
+  if (!declared.ok) return sendError(res, 400, declared.reason);
+
   const now = ctx.now();
   const triaged = parsed.findings.map((f) => triageFinding(f, config.config, now));
-  const results = await persistFindings(deps.store, triaged, { org, installationId });
+  const { results, absent } = await persistDocument(deps.store, triaged, {
+    org,
+    installationId,
+    ...(declared.scan ? { completeScan: declared.scan } : {}),
+  });
   const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
   deps.log.info(
     {
@@ -79,6 +100,7 @@ export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<
       created: count("created"),
       updated: count("updated"),
       skipped: count("skipped"),
+      ...(declared.scan ? { completeScan: declared.scan, absent: absent.length } : {}),
     },
     "findings ingested",
   );
@@ -93,6 +115,7 @@ export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<
       ...(r.reason !== undefined ? { reason: r.reason } : {}),
       ...(r.outcome !== "skipped" ? { evidenceUrl: deps.evidenceUrl(r.id) } : {}),
     })),
+    ...(declared.scan ? { absent: absent.map((id) => ({ id, evidenceUrl: deps.evidenceUrl(id) })) } : {}),
   });
 }
 

@@ -13,6 +13,7 @@ import { enqueueJobs, type NewJob, wakeJobs } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { type NewVerification, recordVerifications } from "../store/verifications.ts";
+import { absenceEvidence, type CompleteScan, type ScanCandidate } from "./complete-scan.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
 
 export type PersistOutcome =
@@ -129,6 +130,16 @@ function runtimeEvidence(t: TriagedFinding, state: FindingState, now: number): N
 export interface PersistScope {
   org?: string;
   installationId?: number;
+  /** The sender says the document is one tool's complete scan (./complete-scan.ts). */
+  completeScan?: CompleteScan;
+}
+
+export interface PersistedDocument {
+  /** One per triaged finding, in order. */
+  results: PersistResult[];
+  /** Findings being verified that the complete scan covered and did not report: each got a
+   *  passing runtime re-scan. */
+  absent: string[];
 }
 
 export async function persistFindings(
@@ -136,6 +147,14 @@ export async function persistFindings(
   triaged: readonly TriagedFinding[],
   scope: PersistScope = {},
 ): Promise<PersistResult[]> {
+  return (await persistDocument(store, triaged, scope)).results;
+}
+
+export async function persistDocument(
+  store: Store,
+  triaged: readonly TriagedFinding[],
+  scope: PersistScope = {},
+): Promise<PersistedDocument> {
   const now = store.now();
   return store.transaction((tx) => persistIn(tx, triaged, now, scope));
 }
@@ -145,7 +164,7 @@ async function persistIn(
   triaged: readonly TriagedFinding[],
   now: number,
   scope: PersistScope,
-): Promise<PersistResult[]> {
+): Promise<PersistedDocument> {
   const ids = [...new Set(triaged.map((t) => t.dedupeKey))];
   const known = await loadKnown(tx, ids);
 
@@ -221,6 +240,15 @@ async function persistIn(
     if (proof) evidence.push(proof);
     results.push({ id, state, outcome: known.has(id) ? "updated" : "created" });
   }
+  const absent = scope.completeScan
+    ? absenceEvidence(
+        scope.completeScan,
+        await scanCandidates(tx, scope.completeScan, scope.org ?? null),
+        new Set(ids),
+        now,
+      )
+    : [];
+  evidence.push(...absent);
 
   await insertChunked(newRows, (rows) => tx.insertInto("findings").values(rows).execute());
   await appendAuditEvents(tx, events);
@@ -244,7 +272,30 @@ async function persistIn(
       now,
       evidence.map((e) => verifyJobKey(e.findingId)),
     );
-  return results;
+  return { results, absent: absent.map((e) => e.findingId) };
+}
+
+/** Findings a complete scan of `scan.tool` could have reported and whose verification waits for a
+ *  re-scan: merged or verifying, of the same organization (none for the CLI), with a source row of
+ *  that tool. Few at any time, so account and rule are matched in ./complete-scan.ts. */
+async function scanCandidates(tx: Db, scan: CompleteScan, org: string | null): Promise<ScanCandidate[]> {
+  const rows = await tx
+    .selectFrom("findings as f")
+    .innerJoin("finding_sources as s", "s.finding_id", "f.id")
+    .select(["f.id", "f.resource", "f.rule_native_id", "f.rule_catalog_id", "s.source_finding_id"])
+    .where("s.tool", "=", scan.tool)
+    .where("f.state", "in", ["merged", "verifying"])
+    .where((eb) => (org === null ? eb("f.org", "is", null) : eb("f.org", "=", org)))
+    .orderBy("f.id")
+    .orderBy("s.source_finding_id")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    account: (JSON.parse(r.resource) as { account?: string }).account,
+    ruleNativeId: r.rule_native_id,
+    ruleCatalogId: r.rule_catalog_id,
+    sourceFindingId: r.source_finding_id,
+  }));
 }
 
 async function upsertSources(tx: Db, rows: ReturnType<typeof sourceRow>[]): Promise<void> {

@@ -68,7 +68,12 @@ export interface Harness {
   /** Runs every job that is due now (remediations, sweeps) until none is left; returns how many ran. */
   drain(): Promise<number>;
   /** POSTs a findings document to /api/orgs/:org/findings, signed as a CSPM would. */
-  postFindings(document: unknown, org?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** A signed POST; `query` is appended as is (`?complete=true&accounts=…`). */
+  postFindings(
+    document: unknown,
+    org?: string,
+    query?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -172,10 +177,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
       throw new Error("jobs kept becoming due: a job reschedules itself for now");
     },
-    async postFindings(document, org = ORG) {
+    async postFindings(document, org = ORG, query = "") {
       const body = JSON.stringify(document);
       const at = Math.floor(clock.clock() / 1000);
-      const res = await fetch(`${apiUrl}/api/orgs/${org}/findings`, {
+      const res = await fetch(`${apiUrl}/api/orgs/${org}/findings${query}`, {
         method: "POST",
         headers: {
           "content-type": "application/json",

@@ -177,6 +177,43 @@ describe("a merged fixloop PR is verified", () => {
       "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
     ]);
   });
+  it("resolved: a complete scan of the account no longer lists the bucket — its absence is the re-scan", async () => {
+    const sha = await mergeFix(h, fix);
+    const delivery = checkRunDelivery(sha, "success");
+    mockCi(gh(), sha, [delivery.check_run]);
+    await h.probot.receive({ id: "d-ci-green", name: "check_run", payload: delivery });
+    await h.drain();
+    expect(await stateOf()).toBe("verifying");
+
+    // An ordinary upload without the bucket says nothing about it.
+    h.clock.advance(20 * MINUTE);
+    const partial = await h.postFindings([]);
+    expect(partial.body).toMatchObject({ accepted: 0, findings: [] });
+    expect(partial.body.absent).toBeUndefined();
+    h.clock.advance(10 * MINUTE);
+    await h.drain();
+    expect(await stateOf()).toBe("verifying");
+
+    // The CSPM's whole scan of the account, which no longer reports the bucket.
+    const complete = await h.postFindings([], ORG, "?complete=true&accounts=123456789012&tool=generic");
+    expect(complete.status).toBe(202);
+    expect(complete.body).toMatchObject({
+      accepted: 0,
+      absent: [{ id: FINDING, evidenceUrl: EVIDENCE_URL }],
+    });
+    mockVerdict(gh());
+    await h.drain();
+
+    expect(await stateOf()).toBe("resolved");
+    expect((await auditTrail(h.store.db, FINDING)).at(-1)?.reason).toBe(
+      "verified: CI green on the merge commit, code re-scan clean, generic re-scan passed at 2026-11-20T10:30:00.000Z",
+    );
+    // The check run (the verified link's summary) says what the re-scan was.
+    const [check] = postedBodies<{ output: { summary: string } }>(gh(), CHECK_RUNS);
+    expect(check?.output.summary).toContain(
+      "S3.8 passes according to the generic scan of 2026-11-20 10:30 UTC: S3.8 (f-7f3a9c21) is absent from a complete scan of account 123456789012 (every rule)",
+    );
+  });
 });
 
 describe("a merged fixloop PR that does not verify is reopened, with the reason in words", () => {

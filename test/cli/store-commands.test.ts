@@ -185,6 +185,63 @@ describe("fixloop ingest --store", () => {
     expect(other.stdout).toContain(`Stored in ${join(cwd, "elsewhere", "fixloop.sqlite")}: 1 created`);
   });
 
+  it("--complete-scan: a merged finding the tool's whole scan of its account no longer reports has passed the re-scan", async () => {
+    await run(["ingest", S38, "--store", "--data-dir", dataDir]);
+    const store = await Store.open({ dataDir });
+    try {
+      for (const to of ["pr_open", "merged"] as const)
+        await changeState(store, { findingId: S3_8, to, actor: { kind: "app" }, reason: to });
+    } finally {
+      await store.close();
+    }
+    at("2026-11-05T09:00:00.000Z");
+    const scan = writeJson({ Findings: [] });
+    const args = ["ingest", scan, "--format", "asff", "--store", "--data-dir", dataDir, "--complete-scan"];
+    const r = await run([...args, "--accounts", "111111111111", "--tool", "securityhub"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").at(-2)).toBe(
+      `0 findings (0 actionable), 0 rejected, 0 files unreadable. Stored in ${join(dataDir, "fixloop.sqlite")}: 0 created, 0 updated, 0 skipped. Absent from the complete scan (a passing re-scan recorded): ae0285f654a0.`,
+    );
+    const json = JSON.parse(
+      (await run([...args, "--accounts", "111111111111", "--tool", "securityhub", "--json"])).stdout,
+    );
+    expect(json.absent).toEqual([S3_8]);
+    const evidence = JSON.parse(
+      (await run(["evidence", S3_8, "--format", "json", "--data-dir", dataDir])).stdout,
+    );
+    // One row per run (the --json run recorded a second); both are the absence.
+    expect(evidence.verification.checks).toMatchObject([
+      { kind: "runtime", result: "passed", checkedBy: "securityhub", observedAt: "2026-11-05T09:00:00.000Z" },
+      { kind: "runtime", result: "passed", checkedBy: "securityhub" },
+    ]);
+    expect(evidence.verification.checks[0].detail).toMatch(
+      /^S3\.8 \(arn:aws:securityhub:.+\) is absent from a complete scan of account 111111111111 \(every rule\)$/,
+    );
+
+    const other = await run([...args, "--accounts", "222222222222", "--tool", "securityhub"]);
+    expect(other.stdout).toContain("Absent from the complete scan (a passing re-scan recorded): none.");
+  });
+
+  it("refuses --complete-scan without --store, without accounts, or without a tool for an empty scan", async () => {
+    const scan = writeJson({ Findings: [] });
+    const without = await run(["ingest", scan, "--format", "asff", "--complete-scan", "--accounts", "1"]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toBe(
+      "fixloop ingest: --complete-scan only applies with --store (it records re-scan results)\n",
+    );
+    const base = ["ingest", scan, "--format", "asff", "--store", "--data-dir", dataDir];
+    expect((await run([...base, "--complete-scan", "--tool", "securityhub"])).stderr).toBe(
+      "fixloop ingest: a complete scan names the accounts it covered: --accounts <id>[,<id>…] (AWS accounts, Azure subscriptions or GCP projects)\n",
+    );
+    expect((await run([...base, "--complete-scan", "--accounts", "1"])).stderr).toBe(
+      "fixloop ingest: an empty complete scan must name its tool: --tool <name> (for example securityhub, wiz, prisma, generic)\n",
+    );
+    expect((await run([...base, "--accounts", "1"])).stderr).toBe(
+      "fixloop ingest: --accounts, --rules and --tool describe a complete scan: add --complete-scan, or leave them out\n",
+    );
+  });
+
   it("refuses --data-dir without --store", async () => {
     const r = await run(["ingest", S38, "--data-dir", dataDir]);
     expect(r.code).toBe(2);

@@ -259,6 +259,38 @@ describe("the HTTP API on a real server with a SQLite store", () => {
       });
     });
 
+    it("answers 400 to a complete scan it cannot read, and stores nothing", async () => {
+      const bad = async (query: string) => {
+        const response = await post("acme", HUB_BUCKET, signed(HUB_BUCKET), query);
+        return { status: response.status, body: await json(response) };
+      };
+      expect(await bad("?complete=true")).toEqual({
+        status: 400,
+        body: {
+          error:
+            "a complete scan names the accounts it covered: accounts=<id>[,<id>…] (AWS accounts, Azure subscriptions or GCP projects)",
+        },
+      });
+      expect((await bad("?accounts=123456789012")).body.error).toBe(
+        "accounts, rules and tool describe a complete scan: add complete=true, or leave them out",
+      );
+      expect((await bad("?complete=true&accounts=123456789012&tool=wiz")).body.error).toBe(
+        "tool=wiz, but the document holds findings of generic: a complete scan is one tool's",
+      );
+      expect(await listJobs(store.db)).toEqual([]);
+    });
+
+    it("lists nothing as absent when no finding waits for a re-scan", async () => {
+      const response = await post(
+        "acme",
+        "[]",
+        signed("[]"),
+        "?complete=true&accounts=123456789012&tool=generic",
+      );
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ accepted: 0, rejected: [], findings: [], absent: [] });
+    });
+
     it("accepts an empty list as a report with nothing in it", async () => {
       const response = await post("acme", "[]");
       expect(response.status).toBe(202);

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { resourceLabel } from "../../evidence/labels.ts";
-import { type PersistResult, persistFindings } from "../../ingest/persist.ts";
+import { completeScanFrom } from "../../ingest/complete-scan.ts";
+import { type PersistResult, persistDocument } from "../../ingest/persist.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { type FileRejection, loadTriageConfig, readFindings } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
@@ -11,6 +12,8 @@ import { terminalSafe } from "../text.ts";
 interface Stored {
   results: PersistResult[];
   location: string;
+  /** With --complete-scan: the findings being verified that it covered and did not report. */
+  absent: string[] | undefined;
 }
 
 export async function ingestCommand(args: string[], io: CliIo): Promise<number> {
@@ -23,19 +26,44 @@ export async function ingestCommand(args: string[], io: CliIo): Promise<number> 
       "triage-config": { type: "string" },
       store: { type: "boolean" },
       "data-dir": { type: "string" },
+      "complete-scan": { type: "boolean" },
+      accounts: { type: "string" },
+      rules: { type: "string" },
+      tool: { type: "string" },
     },
   });
   if (positionals.length === 0)
     throw new CliError("missing file: fixloop ingest <file>… [--format auto|<name>] [--json]");
   if (values["data-dir"] !== undefined && !values.store)
     throw new CliError("--data-dir only applies with --store (nothing is stored without it)");
+  if (values["complete-scan"] && !values.store)
+    throw new CliError("--complete-scan only applies with --store (it records re-scan results)");
   const config = await loadTriageConfig(values["triage-config"], io);
   const { triaged, rejected, unreadable } = await readFindings(positionals, values.format, io, config);
+  const declared = completeScanFrom(
+    {
+      complete: values["complete-scan"] ? "true" : undefined,
+      accounts: values.accounts,
+      rules: values.rules,
+      tool: values.tool,
+    },
+    triaged.map((t) => t.finding.source.tool),
+    "cli",
+  );
+  if (!declared.ok) throw new CliError(declared.reason);
   const stored: Stored | undefined = values.store
-    ? await withStore(io, values["data-dir"], async (store) => ({
-        results: await persistFindings(store, triaged),
-        location: store.location,
-      }))
+    ? await withStore(io, values["data-dir"], async (store) => {
+        const done = await persistDocument(
+          store,
+          triaged,
+          declared.scan ? { completeScan: declared.scan } : {},
+        );
+        return {
+          results: done.results,
+          location: store.location,
+          absent: declared.scan ? done.absent : undefined,
+        };
+      })
     : undefined;
 
   if (values.json) {
@@ -54,7 +82,17 @@ export async function ingestCommand(args: string[], io: CliIo): Promise<number> 
       };
     });
     io.stdout.write(
-      `${JSON.stringify({ findings, rejected, unreadable, ...(stored ? { store: stored.location } : {}) }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          findings,
+          rejected,
+          unreadable,
+          ...(stored ? { store: stored.location } : {}),
+          ...(stored?.absent ? { absent: stored.absent } : {}),
+        },
+        null,
+        2,
+      )}\n`,
     );
   } else {
     io.stdout.write(ingestText(triaged, rejected, unreadable, stored));
@@ -101,6 +139,10 @@ function ingestText(
   if (stored) {
     const count = (o: PersistResult["outcome"]) => stored.results.filter((r) => r.outcome === o).length;
     summary += ` Stored in ${terminalSafe(stored.location)}: ${count("created")} created, ${count("updated")} updated, ${count("skipped")} skipped.`;
+    if (stored.absent)
+      summary += ` Absent from the complete scan (a passing re-scan recorded): ${
+        stored.absent.length === 0 ? "none" : stored.absent.map((id) => id.slice(0, 12)).join(", ")
+      }.`;
   }
   lines.push("", summary);
   return `${lines.join("\n")}\n`;
