@@ -12,7 +12,7 @@ import { toTriageConfig } from "./config/repo-config.ts";
 import { type GitHubHost, gitRemoteUrl, hostFromEnv } from "./github/hosts.ts";
 import { RepoSourceCache } from "./github/repo-source.ts";
 import { createApiHandler } from "./http/routes.ts";
-import { REMEDIATE_JOB, VERIFY_JOB } from "./jobs/kinds.ts";
+import { RECHECK_JOB, REMEDIATE_JOB, VERIFY_JOB } from "./jobs/kinds.ts";
 import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
 import { Worker } from "./jobs/worker.ts";
 import { remediateHandler } from "./remediate/remediate-job.ts";
@@ -91,6 +91,7 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       store,
       {
         [REMEDIATE_JOB]: remediateHandler(appEnv),
+        [RECHECK_JOB]: remediateHandler(appEnv, undefined, "recheck"),
         [VERIFY_JOB]: verifyHandler(appEnv),
         ...SWEEP_HANDLERS,
         // The app's timeout sweep also tells the owners of each newly overdue verification, once.

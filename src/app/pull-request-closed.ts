@@ -1,7 +1,7 @@
 // A fixloop PR closed: merged → its findings are `merged` (verification takes over), closed
-// without merge → `closed_unmerged` (no new PR for the finding until it changes or someone asks
-// with `/fixloop retry`). Either way a slot of the noise budget is free again, so the remediations
-// waiting for one are woken. Idempotent: a redelivery finds the findings already moved.
+// without merge → `closed_unmerged` (no new PR for the finding until its fix changes — a recheck
+// job looks when the finding is reported again — or someone asks with `/fixloop retry`). Either
+// way a slot of the noise budget is free again, so the remediations waiting for one are woken. Idempotent: a redelivery finds the findings already moved.
 
 import { REMEDIATE_JOB, verifyJob } from "../jobs/kinds.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
@@ -56,7 +56,7 @@ export async function pullRequestClosed(store: Store, pr: ClosedPullRequest): Pr
           actor,
           reason: pr.merged
             ? `${pr.url} merged by ${pr.by.login} as ${pr.mergeCommitSha ?? "an unknown commit"}`
-            : `${pr.url} closed without merge by ${pr.by.login}: no new PR until the finding changes or someone runs /fixloop retry`,
+            : `${pr.url} closed without merge by ${pr.by.login}: no new PR until its fix changes or someone runs /fixloop retry`,
           links: { pr: pr.url, ...(pr.merged && pr.mergeCommitSha ? { commit: pr.mergeCommitSha } : {}) },
           expectedFrom: "pr_open",
         },

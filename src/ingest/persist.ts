@@ -3,7 +3,7 @@
 // source's pass or fail for a finding fixloop is working on is kept as runtime re-scan evidence.
 // One transaction per call: either the whole document is stored or nothing is.
 
-import { remediateJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
+import { recheckJob, remediateJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
 import { admissionPath, OPEN_STATES, reingestTransition } from "../lifecycle/admission.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
@@ -229,6 +229,10 @@ async function persistIn(
         state = change.to;
         known.set(id, { state });
       }
+      // Its PR was closed without merge: no new PR unless the fix it would get has changed since
+      // (the Terraform moved on, or the finding did). A recheck job compares, later and at most
+      // once per window (src/remediate/remediate-job.ts).
+      if (state === "closed_unmerged" && t.finding.status === "failed") jobs.push(recheckJob(id, now));
       const seen = ms(t.finding.lastSeen, now);
       // Appended in place: copying the list per finding made a re-ingest quadratic (5,000 known
       // findings: 40 ms; 50,000: 24 s).

@@ -8,9 +8,19 @@ import type { NewJob } from "../store/jobs.ts";
 export const REMEDIATE_JOB = "remediate";
 /** After merge: CI, the re-scans, then resolved or reopened. */
 export const VERIFY_JOB = "verify";
+/** A finding whose PR was closed without merge, seen failing again: has its fix changed since? */
+export const RECHECK_JOB = "recheck";
 
 export const remediateJobKey = (findingId: string) => `${REMEDIATE_JOB}:${findingId}`;
 export const verifyJobKey = (findingId: string) => `${VERIFY_JOB}:${findingId}`;
+export const recheckJobKey = (findingId: string) => `${RECHECK_JOB}:${findingId}`;
+
+/**
+ * How long a recheck waits after the re-ingest that asks for it. Scanners report an open finding
+ * on every run (some every few minutes); with one queued recheck per finding (its unique key), a
+ * closed finding costs GitHub at most one look per window instead of one per scan.
+ */
+export const RECHECK_DELAY_MS = 6 * 60 * 60_000;
 
 /** Riskier findings first when a repository or team is capped: the priority is the risk score. */
 export function remediateJob(findingId: string, riskScore: number): NewJob {
@@ -28,5 +38,15 @@ export function verifyJob(findingId: string, runAt?: number): NewJob {
     payload: { findingId },
     uniqueKey: verifyJobKey(findingId),
     ...(runAt === undefined ? {} : { runAt }),
+  };
+}
+
+/** Its own kind, not a `remediate`: freeing a budget slot wakes remediations, and these can wait. */
+export function recheckJob(findingId: string, now: number): NewJob {
+  return {
+    kind: RECHECK_JOB,
+    payload: { findingId },
+    uniqueKey: recheckJobKey(findingId),
+    runAt: now + RECHECK_DELAY_MS,
   };
 }

@@ -10,22 +10,33 @@ import { fullName, type RepoRef } from "../github/client.ts";
 import type { PullRequestProgress } from "../github/pull-requests.ts";
 import { rateLimitWait } from "../github/rate-limit.ts";
 import type { JobHandler } from "../jobs/worker.ts";
+import { changeState } from "../lifecycle/change-state.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
 import { parseCodeowners } from "../owners/codeowners.ts";
 import { resolveOwner } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
 import { findingSources, getFinding } from "../store/findings.ts";
+import { remediationsOf } from "../store/remediations.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import { deliverFix } from "./deliver.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
 import { noPr } from "./no-pr.ts";
 import { planFix } from "./plan-fix.ts";
+import { isRejectedFix } from "./rejected-fix.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
 
-const _APP = { kind: "app" } as const;
-/** States in which a remediation job has work to do. */
-const ACTIONABLE: ReadonlySet<FindingState> = new Set(["fixing", "awaiting_approval", "pr_open"]);
+const APP = { kind: "app" } as const;
+/**
+ * `remediate`: a finding to fix (or whose open PR to refresh). `recheck`: a finding whose PR was
+ * closed without merge, seen again — it gets a new PR only when its fix differs from the closed one.
+ */
+export type RemediateMode = "remediate" | "recheck";
+/** States in which each mode has work to do. */
+const ACTIONABLE: Record<RemediateMode, ReadonlySet<FindingState>> = {
+  remediate: new Set(["fixing", "awaiting_approval", "pr_open"]),
+  recheck: new Set(["closed_unmerged"]),
+};
 /** How long a job waits before trying again when the noise budget is full or the config is invalid. */
 export const BUDGET_RETRY_MS = 15 * 60_000;
 export const CONFIG_RETRY_MS = 60 * 60_000;
@@ -45,6 +56,7 @@ export interface RemediateResult {
 export function remediateHandler(
   env: RemediationEnv,
   onResult?: (id: string, r: RemediateResult) => void,
+  mode: RemediateMode = "remediate",
 ): JobHandler {
   return async (payload, ctx) => {
     const findingId = (payload as { findingId?: unknown }).findingId;
@@ -52,7 +64,7 @@ export function remediateHandler(
     const progress = (ctx.progress ?? {}) as PullRequestProgress;
     let result: RemediateResult;
     try {
-      result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p));
+      result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p), mode);
     } catch (error) {
       const wait = rateLimitWait(error, env.store.now());
       if (wait === null) throw error;
@@ -79,13 +91,14 @@ export function remediate(
   findingId: string,
   progress: PullRequestProgress,
   save: (p: PullRequestProgress) => Promise<void>,
+  mode: RemediateMode = "remediate",
 ): Promise<RemediateResult> {
   return (async () => {
     const org = (await getFinding(env.store.db, findingId))?.org ?? "";
     const previous = orgQueues.get(org) ?? Promise.resolve();
     const run = previous.then(
-      () => remediateNow(env, findingId, progress, save),
-      () => remediateNow(env, findingId, progress, save),
+      () => remediateNow(env, findingId, progress, save, mode),
+      () => remediateNow(env, findingId, progress, save, mode),
     );
     const tail = run.catch(() => {});
     orgQueues.set(org, tail);
@@ -101,11 +114,21 @@ async function remediateNow(
   findingId: string,
   progress: PullRequestProgress,
   save: (p: PullRequestProgress) => Promise<void>,
+  mode: RemediateMode,
 ): Promise<RemediateResult> {
   const { store } = env;
-  const finding = await getFinding(store.db, findingId);
-  if (!finding || !ACTIONABLE.has(finding.state))
-    return { outcome: "nothing-to-do", detail: `finding is ${finding?.state ?? "gone"}: no remediation` };
+  let finding = await getFinding(store.db, findingId);
+  if (!finding || !ACTIONABLE[mode].has(finding.state))
+    return {
+      outcome: "nothing-to-do",
+      detail: `finding is ${finding?.state ?? "gone"}: no ${mode === "recheck" ? "recheck" : "remediation"}`,
+    };
+  // A recheck opens a PR or does nothing: the closed PR's reviewers have decided, and a tracking
+  // issue for a fix that no longer applies would be noise. The reason goes to the log.
+  const noPrUnlessRecheck: typeof noPr = (...args) =>
+    mode === "recheck"
+      ? Promise.resolve({ outcome: "nothing-to-do", detail: `recheck: no new PR (${args[5].detail})` })
+      : noPr(...args);
   const org = finding.org;
   if (!org)
     return {
@@ -148,7 +171,7 @@ async function remediateNow(
   );
   if (where.cross.kind !== "located") {
     const triage = orgConfig.config.triageRepository;
-    return noPr(
+    return noPrUnlessRecheck(
       env,
       gh,
       finding,
@@ -175,7 +198,7 @@ async function remediateNow(
   await configIsValidAgain(gh, store.db, repository, store.now());
   const config = repoConfig.config;
   if (rule && !isRuleEnabled(config, rule.id))
-    return noPr(
+    return noPrUnlessRecheck(
       env,
       gh,
       finding,
@@ -187,7 +210,7 @@ async function remediateNow(
 
   const plan = await planFix(indexed.snapshot.files, indexed.index, triaged);
   if (plan.kind === "no-patch")
-    return noPr(
+    return noPrUnlessRecheck(
       env,
       gh,
       finding,
@@ -196,6 +219,25 @@ async function remediateNow(
       { kind: "not-fixable", detail: plan.reason },
       candidatesOf(where),
     );
+
+  if (finding.state === "closed_unmerged") {
+    const closed = (await remediationsOf(store.db, findingId)).findLast((r) => r.prState === "closed");
+    const pr = closed?.prUrl ?? "its last PR";
+    if (!closed || isRejectedFix(closed.diff, plan.diff))
+      return {
+        outcome: "nothing-to-do",
+        detail: `the fix is still the one ${pr} proposed, closed without merge: no new PR until the fix changes or someone runs /fixloop retry`,
+      };
+    await changeState(store, {
+      findingId,
+      to: "fixing",
+      actor: APP,
+      reason: `the fix changed since ${pr} was closed without merge: ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
+      ...(closed.prUrl ? { links: { pr: closed.prUrl } } : {}),
+      expectedFrom: "closed_unmerged",
+    });
+    finding = { ...finding, state: "fixing" };
+  }
 
   const located = cross.location.candidate.resource;
   const codeowners = indexed.snapshot.codeowners;
@@ -211,7 +253,7 @@ async function remediateNow(
     config,
   );
   if (finding.state === "awaiting_approval")
-    return noPr(
+    return noPrUnlessRecheck(
       env,
       gh,
       finding,

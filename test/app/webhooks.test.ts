@@ -1,6 +1,8 @@
 // Replayed webhooks (from @octokit/webhooks-examples, adapted only in ids) against an app that has
 // opened a fix PR: closing it, merging it, and commenting commands on it.
 
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sweepPendingVerifications } from "../../src/jobs/sweeps.ts";
 import { auditTrail } from "../../src/store/audit.ts";
@@ -10,7 +12,9 @@ import { remediationsOf } from "../../src/store/remediations.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { mergedPullRequestExample, webhookExample, withIds } from "../github/kit/webhooks.ts";
 import { type Harness, INSTALLATION_ID, ORG, REPO, startHarness } from "./harness.ts";
-import { FINDING, openFixPr } from "./verification-setup.ts";
+import { FINDING, openFixPr, publicBucket } from "./verification-setup.ts";
+
+const MINUTE = 60_000;
 
 const gh = useMockGitHub();
 const IDS = { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: 17 };
@@ -67,6 +71,80 @@ describe("pull_request.closed", () => {
     expect((await remediationsOf(h.store.db, FINDING))[0]?.prState).toBe("closed");
     await h.drain();
     expect(gh().count("POST", "/repos/{owner}/{repo}/pulls")).toBe(1);
+  });
+
+  it("closed without merge, seen again: no new PR for the same fix, even after an unrelated edit; a new one once the fix differs", async () => {
+    await h.probot.receive({ id: "d-close-3", name: "pull_request", payload: closedUnmerged() });
+    const before = gh().requests.length;
+    const writes = () =>
+      gh()
+        .requests.slice(before)
+        .filter((r) => r.method !== "GET")
+        .map((r) => `${r.method} ${r.route}`);
+
+    // The CSPM reports the bucket again: a recheck is queued, six hours out.
+    h.clock.advance(60 * MINUTE);
+    expect((await h.postFindings(publicBucket())).status).toBe(202);
+    const [recheck] = await listJobs(h.store.db, { kind: "recheck", state: "queued" });
+    expect(recheck).toMatchObject({
+      uniqueKey: `recheck:${FINDING}`,
+      runAt: Date.parse("2026-11-20T17:00:00.000Z"),
+    });
+    // Reported again within the window: still one recheck.
+    expect((await h.postFindings(publicBucket())).status).toBe(202);
+    expect(await listJobs(h.store.db, { kind: "recheck", state: "queued" })).toHaveLength(1);
+
+    // Someone edits the file elsewhere; the fix itself is the one the reviewers turned down.
+    const main = join(h.repoDir, "envs/prod/main.tf");
+    writeFileSync(main, `# Production storage.\n${readFileSync(main, "utf8")}`);
+    h.git("commit", "--quiet", "-am", "docs: say what the file is");
+    h.clock.advance(6 * 60 * MINUTE);
+    // The recheck reads the repository over git (its head moved) and its cached configuration.
+    await h.drain();
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("closed_unmerged");
+    expect(writes()).toEqual([]);
+    expect((await listJobs(h.store.db, { kind: "recheck" })).map((j) => [j.state, j.lastError])).toEqual([
+      ["done", null],
+    ]);
+
+    // The bucket's resource is renamed: the public access block fixloop would add is a new change.
+    writeFileSync(
+      main,
+      readFileSync(main, "utf8")
+        .replaceAll("aws_s3_bucket.backups", "aws_s3_bucket.customer_backups")
+        .replace('resource "aws_s3_bucket" "backups"', 'resource "aws_s3_bucket" "customer_backups"'),
+    );
+    h.git("commit", "--quiet", "-am", "refactor: rename the backups bucket");
+    h.clock.advance(60 * MINUTE);
+    expect((await h.postFindings(publicBucket())).status).toBe(202);
+    h.clock.advance(6 * 60 * MINUTE);
+    // The repositories, the configuration and the labels are still cached from the last look.
+    gh()
+      .post(`/repos/${ORG}/${REPO}/git/trees`)
+      .reply(201, { sha: "c".repeat(40) });
+    gh()
+      .post(`/repos/${ORG}/${REPO}/git/commits`)
+      .reply(201, { sha: "d".repeat(40) });
+    gh().post(`/repos/${ORG}/${REPO}/git/refs`).reply(201, {});
+    gh()
+      .post(`/repos/${ORG}/${REPO}/pulls`)
+      .reply(201, { number: 18, html_url: `https://github.com/${ORG}/${REPO}/pull/18` });
+    gh().patch(`/repos/${ORG}/${REPO}/issues/18`).reply(200, {});
+    gh().post(`/repos/${ORG}/${REPO}/pulls/18/requested_reviewers`).reply(201, {});
+    await h.drain();
+
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("pr_open");
+    const trail = (await auditTrail(h.store.db, FINDING)).slice(-2);
+    expect(trail.map((e) => `${e.from}→${e.to}`)).toEqual(["closed_unmerged→fixing", "fixing→pr_open"]);
+    expect(trail[0]?.reason).toMatch(
+      /^the fix changed since https:\/\/github\.com\/acme\/infra\/pull\/17 was closed without merge: aws-s3-public-access-block: /,
+    );
+    const tree = gh()
+      .requests.filter((r) => r.route === "/repos/{owner}/{repo}/git/trees")
+      .at(-1)?.body as {
+      tree: Array<{ content: string }>;
+    };
+    expect(tree.tree[0]?.content).toContain("bucket = aws_s3_bucket.customer_backups.id");
   });
 
   it("a PR fixloop did not open is ignored", async () => {
