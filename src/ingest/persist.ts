@@ -3,7 +3,7 @@
 // source's pass or fail for a finding fixloop is working on is kept as runtime re-scan evidence.
 // One transaction per call: either the whole document is stored or nothing is.
 
-import { recheckJob, remediateJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
+import { recheckJob, regressionJob, remediateJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
 import { admissionPath, OPEN_STATES, reingestTransition } from "../lifecycle/admission.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
@@ -226,6 +226,8 @@ async function persistIn(
       }
       if (change) {
         await changeStateIn(tx, { findingId: id, ...change }, now);
+        // The fix's PR is told and the fix computed again (src/verify/regression.ts).
+        if (change.to === "reopened" && state === "resolved") jobs.push(regressionJob(id, t.risk.score));
         state = change.to;
         known.set(id, { state });
       }

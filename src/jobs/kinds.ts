@@ -10,10 +10,13 @@ export const REMEDIATE_JOB = "remediate";
 export const VERIFY_JOB = "verify";
 /** A finding whose PR was closed without merge, seen failing again: has its fix changed since? */
 export const RECHECK_JOB = "recheck";
+/** A resolved finding seen failing again: tell the fix's PR, then compute the fix again. */
+export const REGRESSION_JOB = "regression";
 
 export const remediateJobKey = (findingId: string) => `${REMEDIATE_JOB}:${findingId}`;
 export const verifyJobKey = (findingId: string) => `${VERIFY_JOB}:${findingId}`;
 export const recheckJobKey = (findingId: string) => `${RECHECK_JOB}:${findingId}`;
+export const regressionJobKey = (findingId: string) => `${REGRESSION_JOB}:${findingId}`;
 
 /**
  * How long a recheck waits after the re-ingest that asks for it. Scanners report an open finding
@@ -48,5 +51,14 @@ export function recheckJob(findingId: string, now: number): NewJob {
     payload: { findingId },
     uniqueKey: recheckJobKey(findingId),
     runAt: now + RECHECK_DELAY_MS,
+  };
+}
+
+export function regressionJob(findingId: string, riskScore: number): NewJob {
+  return {
+    kind: REGRESSION_JOB,
+    payload: { findingId },
+    uniqueKey: regressionJobKey(findingId),
+    priority: riskScore,
   };
 }

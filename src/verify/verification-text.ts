@@ -201,6 +201,28 @@ export function notVerifiedComment(
   );
 }
 
+/** The comment on a fix's PR when the finding it resolved is seen failing again. */
+export function regressionComment(
+  ctx: VerificationContext,
+  input: { reason: string; resolvedAt: string | null; owners: readonly string[] },
+): string {
+  const who = mentions(input.owners);
+  const resolved = input.resolvedAt ? ` was verified and resolved on ${when(input.resolvedAt)}, but` : "";
+  return clip(
+    [
+      `**Regressed: the finding is open again.** ${subject(ctx)}${resolved} a later scan reports it failing.`,
+      "",
+      `Why: ${mdInline(input.reason, DETAIL_MAX)}`,
+      "",
+      "fixloop is computing the fix again on the current default branch: a new pull request if the code no longer has it (a revert or a refactor), otherwise an issue — the Terraform still has the fix, so the resource was likely changed outside Terraform, or the change was never applied.",
+      "",
+      `Evidence: ${evidenceLink(ctx)}`,
+      ...(who ? ["", `${who}: this fix has regressed.`] : []),
+    ].join("\n"),
+    SUMMARY_LIMIT,
+  );
+}
+
 /** The comment when no verdict came within the window (`verification.waitHours`). */
 export function overdueComment(
   ctx: VerificationContext,

@@ -369,10 +369,17 @@ describe("a verification that never concludes, and webhooks GitHub delivers twic
     const again = await h.postFindings(publicBucket("failed"));
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ findings: [{ id: FINDING, state: "reopened", outcome: "updated" }] });
+    const before = gh().requests.length;
+    gh()
+      .post(`${R}/issues/17/comments`)
+      .reply(201, { id: 2, html_url: `${PR_URL}#issuecomment-2` });
+    gh()
+      .post(`${R}/issues`)
+      .reply(201, { number: 41, html_url: `https://github.com/${ORG}/${REPO}/issues/41` });
     await h.drain();
 
     const trail = await auditTrail(h.store.db, FINDING);
-    const [resolved, regression] = trail.slice(-2);
+    const [resolved, regression] = trail.slice(-4, -2);
     expect(resolved).toMatchObject({
       from: "verifying",
       to: "resolved",
@@ -388,15 +395,42 @@ describe("a verification that never concludes, and webhooks GitHub delivers twic
       reason: `regression: generic reports it failing again (f-7f3a9c21) after it was resolved; resolved on ${resolved?.at}`,
       links: { pr: PR_URL, commit: sha },
     });
+    // The fix's PR is told once, with the owners; then the fix is computed again. The merged code
+    // still has it, so there is no new PR: the tracking issue says the rule finds nothing to fix.
+    expect(restRequestsSince(gh(), before)).toEqual([
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      "POST /repos/{owner}/{repo}/issues",
+    ]);
+    const notice = postedBodies<{ body: string }>(gh(), COMMENTS).at(-1)?.body ?? "";
+    expect(notice).toMatch(
+      /^\*\*Regressed: the finding is open again\.\*\* Enable S3 Block Public Access on the bucket on `arn:aws:s3:::prod-customer-data-backups` was verified and resolved on 2026-11-20 10:\d\d UTC, but a later scan reports it failing\./,
+    );
+    expect(notice).toContain(`Evidence: [verification evidence](${EVIDENCE_URL})`);
+    expect(notice).toContain("@acme/data-platform: this fix has regressed.");
+    expect(trail.slice(-2).map((e) => `${e.from}→${e.to}: ${e.reason}`)).toEqual([
+      "reopened→fixing: regression: fixloop computes the fix again on the current default branch (a new PR if the code no longer has it)",
+      expect.stringMatching(/^fixing→unfixable: .*finds nothing to fix on aws_s3_bucket\.backups/),
+    ]);
+    const issue = postedBodies<{ title: string; body: string }>(gh(), "/repos/{owner}/{repo}/issues").at(-1);
+    expect(issue?.body).toContain("the source may be stale or see something the code does not show");
+    // A redelivered scan does not tell the PR again.
+    await h.postFindings(publicBucket("failed"));
+    await h.drain();
+    expect(postedBodies(gh(), COMMENTS).filter((c) => String(c.body).startsWith("**Regressed"))).toHaveLength(
+      1,
+    );
+
     // The evidence an auditor opens shows the resolution and the regression, in order.
     const record = (await (await signedGet(h, EVIDENCE_PATH)).json()) as {
       finding: { state: string };
       audit: Array<{ from: string; to: string; actorLabel: string }>;
     };
-    expect(record.finding.state).toBe("reopened");
-    expect(record.audit.slice(-2).map((e) => `${e.from}→${e.to}`)).toEqual([
+    expect(record.finding.state).toBe("unfixable");
+    expect(record.audit.slice(-4).map((e) => `${e.from}→${e.to}`)).toEqual([
       "verifying→resolved",
       "resolved→reopened",
+      "reopened→fixing",
+      "fixing→unfixable",
     ]);
   });
 });
