@@ -92,6 +92,16 @@ interface Sent {
 
 const lines = (gh: MockGitHub) => gh.requests.map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
 
+/** The repository's open PRs, as the noise budget lists them (only the head branch is read). */
+function openPrs(gh: ReturnType<ReturnType<typeof useMockGitHub>>, branches: string[]) {
+  gh.get("/repos/acme/infra/pulls")
+    .query({ state: "open", per_page: "100" })
+    .reply(
+      200,
+      branches.map((ref, i) => ({ number: 100 + i, state: "open", head: { ref, sha: `${i}`.repeat(40) } })),
+    );
+}
+
 describe("fixloop fix --open-pr on github.com", () => {
   const github = useMockGitHub();
   const env = { GITHUB_TOKEN: TOKEN };
@@ -106,6 +116,8 @@ describe("fixloop fix --open-pr on github.com", () => {
       tree: { sha: repo.tree },
       parents: [],
     });
+    // The noise budget: fixloop's open PRs in the repository (one, for another finding).
+    openPrs(gh, ["fixloop/aws-s3-versioning/0123456789ab", "dependabot/npm/vitest-4.1.12"]);
     gh.get("/repos/acme/infra/pulls")
       .query({ head: `acme:${BRANCH}`, state: "all" })
       .reply(200, []);
@@ -141,6 +153,7 @@ describe("fixloop fix --open-pr on github.com", () => {
     expect(lines(gh)).toEqual([
       "GET /repos/acme/infra",
       `GET /repos/acme/infra/git/commits/${repo.head}`,
+      "GET /repos/acme/infra/pulls?state=open&per_page=100",
       `GET /repos/acme/infra/pulls?head=acme:${BRANCH}&state=all`,
       "GET /repos/acme/infra/labels?per_page=100",
       "POST /repos/acme/infra/labels",
@@ -154,42 +167,42 @@ describe("fixloop fix --open-pr on github.com", () => {
       "POST /repos/acme/infra/pulls/42/requested_reviewers",
     ]);
     const body = (i: number) => gh.requests[i]?.body as Sent;
-    expect([4, 5, 6].map((i) => body(i).name)).toEqual(["fixloop", "risk:high", "security-review-required"]);
-    expect(body(7)).toEqual({
+    expect([5, 6, 7].map((i) => body(i).name)).toEqual(["fixloop", "risk:high", "security-review-required"]);
+    expect(body(8)).toEqual({
       base_tree: repo.tree,
       tree: [{ path: FILE, mode: "100644", type: "blob", content: expect.any(String) }],
     });
     // Exactly the file `fixloop fix` writes locally for this finding; the checkout itself is untouched.
-    expect(body(7).tree?.[0]?.content).toBe(await fixedLocally());
-    expect(body(7).tree?.[0]?.content).toContain('resource "aws_s3_bucket_public_access_block" "backups" {');
+    expect(body(8).tree?.[0]?.content).toBe(await fixedLocally());
+    expect(body(8).tree?.[0]?.content).toContain('resource "aws_s3_bucket_public_access_block" "backups" {');
     expect(readFileSync(join(repo.dir, "envs/prod/main.tf"), "utf8")).toBe(
       readFileSync(join(ROOT, "fixtures/repos/cspm-demo/envs/prod/main.tf"), "utf8"),
     );
-    expect(body(8)).toEqual({ message: expect.any(String), tree: "7e1", parents: [repo.head] });
-    expect(body(8).message).toMatch(
+    expect(body(9)).toEqual({ message: expect.any(String), tree: "7e1", parents: [repo.head] });
+    expect(body(9).message).toMatch(
       /^fix\(security\): aws-s3-public-access-block on aws_s3_bucket\.backups\n/,
     );
-    expect(body(8).message?.endsWith("\nFixloop-Finding: 6edc7db308ef6ac1b9785bcc\n")).toBe(true);
-    expect(body(9)).toEqual({ ref: `refs/heads/${BRANCH}`, sha: "c0ffee1" });
-    expect(body(10)).toMatchObject({ head: BRANCH, base: "main", maintainer_can_modify: true });
-    expect(body(10).title).toBe(
+    expect(body(9).message?.endsWith("\nFixloop-Finding: 6edc7db308ef6ac1b9785bcc\n")).toBe(true);
+    expect(body(10)).toEqual({ ref: `refs/heads/${BRANCH}`, sha: "c0ffee1" });
+    expect(body(11)).toMatchObject({ head: BRANCH, base: "main", maintainer_can_modify: true });
+    expect(body(11).title).toBe(
       "fix(security): aws_s3_bucket.backups — S3 bucket does not block public access",
     );
-    expect(body(10).body).toContain(MARKER);
-    expect(body(10).body).toContain(
+    expect(body(11).body).toContain(MARKER);
+    expect(body(11).body).toContain(
       "## Routing\n\nRouted to @\u200bacme/data-platform because .github/CODEOWNERS line 2 (/terraform/envs/prod/) makes it an owner of terraform/envs/prod/main.tf.\n",
     );
-    expect(body(10).body).toContain(`+++ b/${FILE}`);
+    expect(body(11).body).toContain(`+++ b/${FILE}`);
     // Nothing watches a PR opened from CI, and nobody answers commands there: the body says so.
-    expect(body(10).body).toContain(
+    expect(body(11).body).toContain(
       "Opened from CI with `fixloop fix --open-pr`: nothing watches this pull request",
     );
-    expect(body(10).body).not.toContain("## Commands");
-    expect(body(11)).toEqual({
+    expect(body(11).body).not.toContain("## Commands");
+    expect(body(12)).toEqual({
       labels: ["security", "fixloop", "risk:high", "security-review-required"],
       assignees: ["octo-sre"],
     });
-    expect(body(12)).toEqual({ team_reviewers: ["data-platform"] });
+    expect(body(13)).toEqual({ team_reviewers: ["data-platform"] });
 
     // Run 2, as a CI job that runs again: the open PR is found and already has this fix.
     const before = gh.requests.length;
@@ -199,6 +212,7 @@ describe("fixloop fix --open-pr on github.com", () => {
       tree: { sha: repo.tree },
       parents: [],
     });
+    openPrs(gh, [BRANCH]);
     gh.get("/repos/acme/infra/pulls")
       .query({ head: `acme:${BRANCH}`, state: "all" })
       .reply(200, [
@@ -230,13 +244,13 @@ describe("fixloop fix --open-pr on github.com", () => {
       ].join("\n"),
     );
     expect(second.code).toBe(0);
-    expect(lines(gh).slice(before + 3)).toEqual([
+    expect(lines(gh).slice(before + 4)).toEqual([
       "GET /repos/acme/infra/git/commits/c0ffee1",
       "POST /repos/acme/infra/git/trees",
       "PATCH /repos/acme/infra/pulls/42",
     ]);
-    expect(gh.requests[before + 4]?.body).toEqual(body(7)); // the same tree: no new commit
-    expect(gh.requests[before + 5]?.body).toEqual({ title: body(10).title, body: body(10).body });
+    expect(gh.requests[before + 5]?.body).toEqual(body(8)); // the same tree: no new commit
+    expect(gh.requests[before + 6]?.body).toEqual({ title: body(11).title, body: body(11).body });
     expect(gh.count("POST", "/repos/{owner}/{repo}/pulls")).toBe(1);
     expect(gh.count("POST", "/repos/{owner}/{repo}/git/commits")).toBe(1);
   });
@@ -304,11 +318,27 @@ describe("fixloop fix --open-pr: what it refuses and reports", () => {
     expect(github().requests).toEqual([]);
   });
 
+  it("the repository's open-PR limit holds: no new PR past it, with the reason, and nothing written", async () => {
+    const repo = checkout("limits:\n  openPrsPerRepository: 2\n");
+    const gh = github();
+    gh.get("/repos/acme/infra").reply(200, { default_branch: "main" });
+    gh.get(`/repos/acme/infra/git/commits/${repo.head}`).reply(200, { sha: repo.head });
+    openPrs(gh, ["fixloop/aws-s3-versioning/0123456789ab", "fixloop/aws-sg-open-admin-ports/ba9876543210"]);
+    const r = await run([repo.dir, "--findings", FINDINGS, "--open-pr"], env);
+    expect(r.stdout.split("\n").slice(0, 2)).toEqual([
+      "no PR     generic f-7f3a9c21 [high 68]",
+      "    not opened: acme/infra has 2 open fixloop PRs (limits.openPrsPerRepository: 2); riskier findings went first — it opens on a later run, once some merge or close",
+    ]);
+    expect(r.code).toBe(1);
+    expect(gh.requests.filter((q) => q.method !== "GET")).toEqual([]);
+  });
+
   it("a PR for the finding that was closed without merging is not opened again", async () => {
     const repo = checkout("");
     const gh = github();
     gh.get("/repos/acme/infra").reply(200, { default_branch: "main" });
     gh.get(`/repos/acme/infra/git/commits/${repo.head}`).reply(200, { sha: repo.head });
+    openPrs(gh, []);
     gh.get("/repos/acme/infra/pulls")
       .query({ head: `acme:${BRANCH}`, state: "all" })
       .reply(200, [
@@ -334,6 +364,7 @@ describe("fixloop fix --open-pr: what it refuses and reports", () => {
     const gh = github();
     gh.get("/repos/acme/infra").reply(200, { default_branch: "main" });
     gh.get(`/repos/acme/infra/git/commits/${repo.head}`).reply(200, { sha: repo.head });
+    openPrs(gh, [BRANCH]);
     gh.get("/repos/acme/infra/pulls")
       .query({ head: `acme:${BRANCH}`, state: "all" })
       .reply(200, [

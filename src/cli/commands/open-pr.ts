@@ -74,6 +74,7 @@ export async function openPullRequests(
   const outcomes: PrOutcome[] = [];
   const work = planned.filter((p) => !p.skip && p.plan.kind === "patch");
   const baseBranch = work.length > 0 ? await checkBase(setup, options.base) : (options.base ?? null);
+  if (work.length > 0) await applyRepositoryLimit(setup, work);
   const labelCache = new Set<string>();
   for (const { t, plan, skip } of planned) {
     if (skip || plan.kind !== "patch") {
@@ -91,6 +92,36 @@ export async function openPullRequests(
     options.format === "json" ? outputJson(setup, baseBranch, outcomes, input) : outputText(outcomes),
   );
   return outcomes.every((o) => o.pr !== null) && input.rejected.length === 0 ? 0 : 1;
+}
+
+/**
+ * The app's noise budget, per repository: new PRs stop at `limits.openPrsPerRepository` open fixloop
+ * PRs (branches under `branchPrefix`), riskiest findings first; a finding whose PR is already open is
+ * updated regardless. The rest are reported without a PR and get one on a later run, once some merge
+ * or close. (The per-team limit needs the app's store of who owns which PR; the CLI has none.)
+ */
+async function applyRepositoryLimit(
+  setup: OpenPrSetup,
+  work: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }>,
+): Promise<void> {
+  const { gh, repository, config } = setup;
+  const open = await gh.paginate(gh.rest.pulls.list, { ...repository, state: "open", per_page: 100 });
+  const ours = new Set(
+    open.map((p) => p.head.ref).filter((ref) => ref.startsWith(`${config.branchPrefix}/`)),
+  );
+  const limit = config.limits.openPrsPerRepository;
+  let count = ours.size;
+  const byRisk = [...work].sort((a, b) => b.t.risk.score - a.t.risk.score);
+  for (const w of byRisk) {
+    if (w.plan.kind !== "patch") continue;
+    const branch = fixBranchName(config.branchPrefix, w.plan.ruleIds[0] ?? null, w.t.dedupeKey);
+    if (ours.has(branch)) continue;
+    if (count >= limit) {
+      w.skip = `not opened: ${fullName(repository)} has ${count} open fixloop PRs (limits.openPrsPerRepository: ${limit}); riskier findings went first — it opens on a later run, once some merge or close`;
+      continue;
+    }
+    count++;
+  }
 }
 
 /** Paths relative to the repository root: the tree sent to GitHub, CODEOWNERS and the diff need them. */
