@@ -134,6 +134,31 @@ export async function openRemediationOf(db: Db, findingId: string): Promise<Reme
   return row && remediationFromRow(row);
 }
 
+/** A merged fix with everything verification and its notices need: repository, PR and merge commit. */
+export type MergedRemediation = Remediation & {
+  repository: string;
+  prNumber: number;
+  mergeCommitSha: string;
+};
+
+/** The finding's latest merged fixloop PR (the one verification checks and a regression reports on). */
+export async function latestMergedRemediation(
+  db: Db,
+  findingId: string,
+): Promise<MergedRemediation | undefined> {
+  const row = await db
+    .selectFrom("remediations")
+    .selectAll()
+    .where("finding_id", "=", findingId)
+    .where("pr_state", "=", "merged")
+    .where("merge_commit_sha", "is not", null)
+    .where("repository", "is not", null)
+    .where("pr_number", "is not", null)
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  return row && (remediationFromRow(row) as MergedRemediation);
+}
+
 /** Every remediation a PR carries (several findings share one when grouping is on). */
 export async function remediationsOfPr(db: Db, repository: string, prNumber: number): Promise<Remediation[]> {
   const rows = await db

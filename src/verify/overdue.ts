@@ -9,7 +9,7 @@ import type { RemediationEnv } from "../remediate/env.ts";
 import { auditTrail } from "../store/audit.ts";
 import { firstDelivery } from "../store/deliveries.ts";
 import { findingFromRow, findingSources } from "../store/findings.ts";
-import { remediationsOf } from "../store/remediations.ts";
+import { latestMergedRemediation } from "../store/remediations.ts";
 import { verificationsOf } from "../store/verifications.ts";
 import { effectiveMode, type ModeSetting, sourceCanRescan } from "./decide.ts";
 import { overdueComment, sourceName, when } from "./verification-text.ts";
@@ -30,9 +30,7 @@ export async function notifyOverdue(env: RemediationEnv): Promise<number> {
   let posted = 0;
   for (const row of rows) {
     const finding = findingFromRow(row);
-    const remediation = (await remediationsOf(store.db, finding.id))
-      .filter((r) => r.prState === "merged" && r.repository && r.prNumber && r.mergeCommitSha)
-      .at(-1);
+    const remediation = await latestMergedRemediation(store.db, finding.id);
     if (!remediation || finding.installationId === null) continue;
     const marker = overdueMarker(finding.id, row.verification_overdue_at as number);
     if (!(await firstDelivery(store.db, marker, "verification-overdue", store.now()))) continue;

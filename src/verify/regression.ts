@@ -16,7 +16,7 @@ import type { RemediationEnv } from "../remediate/env.ts";
 import { auditTrail } from "../store/audit.ts";
 import { findingSources, getFinding } from "../store/findings.ts";
 import { enqueueJobs } from "../store/jobs.ts";
-import { remediationsOf } from "../store/remediations.ts";
+import { latestMergedRemediation } from "../store/remediations.ts";
 import { effectiveMode, type ModeSetting, sourceCanRescan } from "./decide.ts";
 import { regressionComment } from "./verification-text.ts";
 import { verificationContext } from "./verify-job.ts";
@@ -63,9 +63,7 @@ export async function handleRegression(
   // stored it: nothing for the app to do.
   if (finding?.state !== "reopened" || finding.installationId === null) return "nothing-to-do";
 
-  const remediation = (await remediationsOf(store.db, findingId))
-    .filter((r) => r.prState === "merged" && r.repository && r.prNumber && r.mergeCommitSha)
-    .at(-1);
+  const remediation = await latestMergedRemediation(store.db, findingId);
   if (progress.comment === undefined) {
     if (remediation) {
       const [owner, repo] = (remediation.repository as string).split("/") as [string, string];

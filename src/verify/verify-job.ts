@@ -19,7 +19,7 @@ import { CONFIG_RETRY_MS } from "../remediate/remediate-job.ts";
 import { auditTrail } from "../store/audit.ts";
 import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
 import { enqueueJobs } from "../store/jobs.ts";
-import { type Remediation, remediationsOf } from "../store/remediations.ts";
+import { latestMergedRemediation, type Remediation } from "../store/remediations.ts";
 import { type NewVerification, recordVerifications, verificationsOf } from "../store/verifications.ts";
 import { codeScanningStep, withNote } from "./code-scanning.ts";
 import {
@@ -98,9 +98,7 @@ export async function verifyFinding(
       return finish(env, finding, io);
     return { outcome: "nothing-to-do", detail: `finding is ${finding.state}: nothing to verify` };
   }
-  const remediation = (await remediationsOf(store.db, findingId))
-    .filter((r) => r.prState === "merged" && r.mergeCommitSha && r.repository && r.prNumber)
-    .at(-1);
+  const remediation = await latestMergedRemediation(store.db, findingId);
   if (!remediation || finding.installationId === null)
     return { outcome: "nothing-to-do", detail: "no merged fixloop PR with a merge commit to verify" };
   const [owner, repo] = (remediation.repository as string).split("/") as [string, string];

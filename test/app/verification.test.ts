@@ -46,6 +46,16 @@ afterEach(async () => {
 });
 
 const stateOf = async () => (await getFinding(h.store.db, FINDING))?.state;
+
+/** Merges the fix, CI on the merge commit reports green (a replayed check_run), and the job runs. */
+async function mergeWithGreenCi(deliveryId = "d-ci-green") {
+  const sha = await mergeFix(h, fix);
+  const delivery = checkRunDelivery(sha, "success");
+  mockCi(gh(), sha, [delivery.check_run]);
+  await h.probot.receive({ id: deliveryId, name: "check_run", payload: delivery });
+  await h.drain();
+  return { sha, delivery };
+}
 const comments = () => postedBodies<{ body: string }>(gh(), COMMENTS).map((c) => c.body);
 
 describe("a merged fixloop PR is verified", () => {
@@ -177,12 +187,9 @@ describe("a merged fixloop PR is verified", () => {
       "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
     ]);
   });
+
   it("resolved: a complete scan of the account no longer lists the bucket — its absence is the re-scan", async () => {
-    const sha = await mergeFix(h, fix);
-    const delivery = checkRunDelivery(sha, "success");
-    mockCi(gh(), sha, [delivery.check_run]);
-    await h.probot.receive({ id: "d-ci-green", name: "check_run", payload: delivery });
-    await h.drain();
+    await mergeWithGreenCi();
     expect(await stateOf()).toBe("verifying");
 
     // An ordinary upload without the bucket says nothing about it.
@@ -253,11 +260,7 @@ describe("a merged fixloop PR that does not verify is reopened, with the reason 
   });
 
   it("green CI, clean code, but the source still sees the bucket public: reopened with its words", async () => {
-    const sha = await mergeFix(h, fix);
-    const delivery = checkRunDelivery(sha, "success");
-    mockCi(gh(), sha, [delivery.check_run]);
-    await h.probot.receive({ id: "d-ci-green", name: "check_run", payload: delivery });
-    await h.drain();
+    await mergeWithGreenCi();
     expect(await stateOf()).toBe("verifying");
 
     h.clock.advance(25 * MINUTE);
@@ -291,11 +294,7 @@ describe("a merged fixloop PR that does not verify is reopened, with the reason 
 
 describe("a verification that never concludes, and webhooks GitHub delivers twice", () => {
   it("no re-scan within 72 hours: verification_overdue_at is set and the owners are told once", async () => {
-    const sha = await mergeFix(h, fix);
-    const delivery = checkRunDelivery(sha, "success");
-    mockCi(gh(), sha, [delivery.check_run]);
-    await h.probot.receive({ id: "d-ci-green", name: "check_run", payload: delivery });
-    await h.drain();
+    await mergeWithGreenCi();
     const deadline = (await getFinding(h.store.db, FINDING))?.verificationDeadline;
     expect(deadline).toBe(new Date(h.clock.clock() + 72 * 60 * MINUTE).toISOString());
 
@@ -325,11 +324,7 @@ describe("a verification that never concludes, and webhooks GitHub delivers twic
   });
 
   it("a redelivered CI webhook wakes nothing and posts nothing twice", async () => {
-    const sha = await mergeFix(h, fix);
-    const delivery = checkRunDelivery(sha, "success");
-    mockCi(gh(), sha, [delivery.check_run]);
-    await h.probot.receive({ id: "d-ci-once", name: "check_run", payload: delivery });
-    await h.drain();
+    const { sha, delivery } = await mergeWithGreenCi("d-ci-once");
     const [waiting] = await listJobs(h.store.db, { kind: "verify", state: "queued" });
     const requests = gh().requests.length;
 
