@@ -12,10 +12,11 @@ import { toTriageConfig } from "./config/repo-config.ts";
 import { type GitHubHost, gitRemoteUrl, hostFromEnv } from "./github/hosts.ts";
 import { RepoSourceCache } from "./github/repo-source.ts";
 import { createApiHandler } from "./http/routes.ts";
-import { RECHECK_JOB, REGRESSION_JOB, REMEDIATE_JOB, VERIFY_JOB } from "./jobs/kinds.ts";
+import { RECHECK_JOB, REGRESSION_JOB, REMEDIATE_JOB, SOURCE_RESOLVED_JOB, VERIFY_JOB } from "./jobs/kinds.ts";
 import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
 import { Worker } from "./jobs/worker.ts";
 import { remediateHandler } from "./remediate/remediate-job.ts";
+import { sourceResolvedHandler } from "./remediate/source-resolved.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
 import { notifyOverdue } from "./verify/overdue.ts";
 import { regressionHandler } from "./verify/regression.ts";
@@ -94,6 +95,7 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
         [REMEDIATE_JOB]: remediateHandler(appEnv),
         [RECHECK_JOB]: remediateHandler(appEnv, undefined, "recheck"),
         [REGRESSION_JOB]: regressionHandler(appEnv),
+        [SOURCE_RESOLVED_JOB]: sourceResolvedHandler(appEnv),
         [VERIFY_JOB]: verifyHandler(appEnv),
         ...SWEEP_HANDLERS,
         // The app's timeout sweep also tells the owners of each newly overdue verification, once.

@@ -3,7 +3,14 @@
 // source's pass or fail for a finding fixloop is working on is kept as runtime re-scan evidence.
 // One transaction per call: either the whole document is stored or nothing is.
 
-import { recheckJob, regressionJob, remediateJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
+import {
+  recheckJob,
+  regressionJob,
+  remediateJob,
+  sourceResolvedJob,
+  VERIFY_JOB,
+  verifyJobKey,
+} from "../jobs/kinds.ts";
 import { admissionPath, OPEN_STATES, reingestTransition } from "../lifecycle/admission.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
@@ -211,6 +218,8 @@ async function persistIn(
     }
     stored.push(t);
     let state = prior.state;
+    // The state this record found: a pass that resolves a finding is still its re-scan evidence.
+    const found = state;
     if (known.has(id)) {
       let change: (ReturnType<typeof reingestTransition> & { links?: Links }) | undefined =
         reingestTransition(state, t);
@@ -228,6 +237,8 @@ async function persistIn(
         await changeStateIn(tx, { findingId: id, ...change }, now);
         // The fix's PR is told and the fix computed again (src/verify/regression.ts).
         if (change.to === "reopened" && state === "resolved") jobs.push(regressionJob(id, t.risk.score));
+        // Its tracking issue is closed with the source's word (src/remediate/source-resolved.ts).
+        if (change.to === "resolved") jobs.push(sourceResolvedJob(id));
         state = change.to;
         known.set(id, { state });
       }
@@ -242,7 +253,7 @@ async function persistIn(
       if (sameTime) sameTime.push(id);
       else lastSeenByValue.set(seen, [id]);
     }
-    const proof = runtimeEvidence(t, state, now);
+    const proof = runtimeEvidence(t, found, now);
     if (proof) evidence.push(proof);
     results.push({ id, state, outcome: known.has(id) ? "updated" : "created" });
   }

@@ -12,11 +12,14 @@ export const VERIFY_JOB = "verify";
 export const RECHECK_JOB = "recheck";
 /** A resolved finding seen failing again: tell the fix's PR, then compute the fix again. */
 export const REGRESSION_JOB = "regression";
+/** A finding fixloop had no fix for, resolved by its source's re-scan: close its tracking issue. */
+export const SOURCE_RESOLVED_JOB = "source-resolved";
 
 export const remediateJobKey = (findingId: string) => `${REMEDIATE_JOB}:${findingId}`;
 export const verifyJobKey = (findingId: string) => `${VERIFY_JOB}:${findingId}`;
 export const recheckJobKey = (findingId: string) => `${RECHECK_JOB}:${findingId}`;
 export const regressionJobKey = (findingId: string) => `${REGRESSION_JOB}:${findingId}`;
+export const sourceResolvedJobKey = (findingId: string) => `${SOURCE_RESOLVED_JOB}:${findingId}`;
 
 /**
  * How long a recheck waits after the re-ingest that asks for it. Scanners report an open finding
@@ -61,4 +64,8 @@ export function regressionJob(findingId: string, riskScore: number): NewJob {
     uniqueKey: regressionJobKey(findingId),
     priority: riskScore,
   };
+}
+
+export function sourceResolvedJob(findingId: string): NewJob {
+  return { kind: SOURCE_RESOLVED_JOB, payload: { findingId }, uniqueKey: sourceResolvedJobKey(findingId) };
 }

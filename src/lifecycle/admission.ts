@@ -61,6 +61,19 @@ export function reingestTransition(
       actor: ingestActor(t),
       reason: `regression: ${f.source.tool} reports it failing again (${f.source.findingId}) after it was resolved`,
     };
+  // fixloop had no fix for it (no Terraform defines it, or nothing safe to change): a person fixed
+  // it some other way, and the source's own re-scan is the evidence. A finding fixloop is still
+  // fixing keeps its state: its code still holds the bad value, and the next apply would undo a
+  // manual fix, so the PR stays the right next step.
+  if (
+    (f.status === "passed" || f.status === "resolved") &&
+    (state === "unlocatable" || state === "unfixable")
+  )
+    return {
+      to: "resolved",
+      actor: ingestActor(t),
+      reason: `resolved by the source: ${f.source.tool} reports it ${f.status} (${f.source.findingId}); fixloop had no fix for it (${state})`,
+    };
   if (
     f.status === "suppressed" &&
     (state === "triaged" || state === "recorded_only" || state === "awaiting_approval")

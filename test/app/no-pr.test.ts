@@ -81,6 +81,23 @@ describe("no pull request, and the reason in one issue", () => {
     const finding = await getFinding(h.store.db, "b71bcea8a45d481aa71bc276");
     expect(finding?.state).toBe("unlocatable");
     expect(issueBody()).toContain("no Terraform block in 1 repository defines this resource");
+
+    // Someone fixes the security group by hand; the CSPM reports it resolved. fixloop had no fix,
+    // so the source's re-scan resolves it, and the issue is closed with that word.
+    gh()
+      .post(`/repos/${ORG}/security-triage/issues/9/comments`, (b) =>
+        /^\*\*Resolved by the source\.\*\* resolved by the source: generic reports it resolved \(f-/.test(
+          b.body,
+        ),
+      )
+      .reply(201, {});
+    gh()
+      .patch(`/repos/${ORG}/security-triage/issues/9`, { state: "closed", state_reason: "completed" })
+      .reply(200, {});
+    const fixed = await h.postFindings([{ ...BATCH[1], status: "resolved" }]);
+    expect(fixed.body).toMatchObject({ findings: [{ state: "resolved", outcome: "updated" }] });
+    await h.drain();
+    expect((await getFinding(h.store.db, "b71bcea8a45d481aa71bc276"))?.state).toBe("resolved");
   });
 
   it("an invalid fixloop.yml: one issue naming the key, nothing else done, nothing half-applied", async () => {

@@ -120,6 +120,32 @@ describeEachEngine("finding lifecycle in the store", (engine) => {
     expect((await findingSources(store.db, id))[0]?.status).toBe("passed");
   });
 
+  it("resolves a finding fixloop had no fix for when its source reports it passing; the pass is the evidence", async () => {
+    const [created] = await persistFindings(store, triage(asffS38("FAILED")));
+    const id = created?.id as string;
+    await changeState(store, {
+      findingId: id,
+      to: "unlocatable",
+      actor: { kind: "app" },
+      reason: "no Terraform",
+    });
+    time.set(Date.parse("2026-11-04T09:00:00.000Z"));
+    const [passed] = await persistFindings(store, triage(asffS38("PASSED", "2026-11-04T08:00:00.000Z")));
+    expect(passed).toEqual({ id, state: "resolved", outcome: "updated" });
+    expect((await trail(store, id)).at(-1)).toMatch(
+      /^unlocatable → resolved by ingest: resolved by the source: securityhub reports it passed \(arn:aws:securityhub:.+\); fixloop had no fix for it \(unlocatable\)$/,
+    );
+    expect(await verificationsOf(store.db, id)).toMatchObject([
+      { kind: "runtime", result: "passed", checkedBy: "securityhub", observedAt: "2026-11-04T08:00:00.000Z" },
+    ]);
+    expect((await listJobs(store.db, { kind: "source-resolved" })).map((j) => j.uniqueKey)).toEqual([
+      `source-resolved:${id}`,
+    ]);
+    // A finding fixloop is still fixing keeps its state (the previous test); so does a resolved one.
+    const [again] = await persistFindings(store, triage(asffS38("PASSED", "2026-11-05T08:00:00.000Z")));
+    expect(again?.state).toBe("resolved");
+  });
+
   it("does not store a passing check for something never seen failing", async () => {
     const results = await persistFindings(store, triage(asffS38("PASSED")));
     expect(results).toEqual([
