@@ -124,7 +124,7 @@ export async function verifyFinding(
           findingId,
           to: "verifying",
           actor: APP,
-          reason: `verifying the merge commit ${sha}: CI, then ${mode === "both" ? "the code and runtime re-scans" : `the ${mode} re-scan`}`,
+          reason: `verifying the merge commit ${sha}: CI, then ${rescansPlanned(mode, finding, formats)}`,
           links: { pr: remediation.prUrl ?? undefined, commit: sha },
           expectedFrom: "merged",
         },
@@ -248,6 +248,15 @@ async function finish(env: RemediationEnv, finding: StoredFinding, io: ProgressI
   return verdict.kind === "verified"
     ? { outcome: "resolved", detail: `verified: ${verdict.summary}` }
     : { outcome: "reopened", detail: `not verified: ${verdict.reason}` };
+}
+
+/** What the verification will look at, in words, before it knows whether code scanning answers. */
+function rescansPlanned(mode: VerificationMode, finding: StoredFinding, formats: readonly string[]): string {
+  if (mode !== "both") return `the ${mode} re-scan`;
+  // `both` only because GitHub code scanning may hold the SARIF scanner's results: it may not.
+  if (!sourceCanRescan(finding, formats, false))
+    return "the code re-scan and GitHub code scanning's alert (the code re-scan alone if code scanning is not enabled)";
+  return "the code and runtime re-scans";
 }
 
 function retryAt(env: RemediationEnv, finding: StoredFinding): number {

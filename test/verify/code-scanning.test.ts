@@ -406,6 +406,10 @@ describe("verifyFinding with GitHub code scanning", () => {
       ),
     ).toBe(true);
     expect((await verificationsOf(m.store.db, id)).filter((r) => r.kind === "runtime")).toEqual([]);
+    // The audit trail promised no more than it could know when verification started.
+    expect((await auditTrail(m.store.db, id)).find((e) => e.to === "verifying")?.reason).toBe(
+      `verifying the merge commit ${MERGE_SHA}: CI, then the code re-scan and GitHub code scanning's alert (the code re-scan alone if code scanning is not enabled)`,
+    );
   });
 
   it("asks code scanning nothing for a finding that is not from SARIF", async () => {
