@@ -13,8 +13,9 @@ import { type GitHubHost, gitRemoteUrl, hostFromEnv } from "./github/hosts.ts";
 import { RepoSourceCache } from "./github/repo-source.ts";
 import { createApiHandler } from "./http/routes.ts";
 import { RECHECK_JOB, REGRESSION_JOB, REMEDIATE_JOB, SOURCE_RESOLVED_JOB, VERIFY_JOB } from "./jobs/kinds.ts";
+import { waitingOutRateLimits } from "./jobs/rate-limited.ts";
 import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
-import { Worker } from "./jobs/worker.ts";
+import { type JobHandler, Worker } from "./jobs/worker.ts";
 import { remediateHandler } from "./remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "./remediate/source-resolved.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
@@ -89,14 +90,16 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       }),
     );
 
+    const gitHubJob = (handler: JobHandler) => waitingOutRateLimits(handler, store.now, app.log);
     const worker = new Worker(
       store,
       {
-        [REMEDIATE_JOB]: remediateHandler(appEnv),
-        [RECHECK_JOB]: remediateHandler(appEnv, undefined, "recheck"),
-        [REGRESSION_JOB]: regressionHandler(appEnv),
-        [SOURCE_RESOLVED_JOB]: sourceResolvedHandler(appEnv),
-        [VERIFY_JOB]: verifyHandler(appEnv),
+        // The jobs that talk to GitHub go back to the queue when it says "slow down".
+        [REMEDIATE_JOB]: gitHubJob(remediateHandler(appEnv)),
+        [RECHECK_JOB]: gitHubJob(remediateHandler(appEnv, undefined, "recheck")),
+        [REGRESSION_JOB]: gitHubJob(regressionHandler(appEnv)),
+        [SOURCE_RESOLVED_JOB]: gitHubJob(sourceResolvedHandler(appEnv)),
+        [VERIFY_JOB]: gitHubJob(verifyHandler(appEnv)),
         ...SWEEP_HANDLERS,
         // The app's timeout sweep also tells the owners of each newly overdue verification, once.
         "sweep:verification-timeout": async (payload, ctx) => {

@@ -8,7 +8,6 @@ import { errorsAsLine } from "../config/config-errors.ts";
 import { isRepositoryConsidered, isRuleEnabled } from "../config/repo-config.ts";
 import { fullName, type RepoRef } from "../github/client.ts";
 import type { PullRequestProgress } from "../github/pull-requests.ts";
-import { rateLimitWait } from "../github/rate-limit.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { changeState } from "../lifecycle/change-state.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
@@ -62,15 +61,8 @@ export function remediateHandler(
     const findingId = (payload as { findingId?: unknown }).findingId;
     if (typeof findingId !== "string") throw new Error("remediate job without a findingId");
     const progress = (ctx.progress ?? {}) as PullRequestProgress;
-    let result: RemediateResult;
-    try {
-      result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p), mode);
-    } catch (error) {
-      const wait = rateLimitWait(error, env.store.now());
-      if (wait === null) throw error;
-      env.log.warn({ findingId, waitMs: wait }, "GitHub rate limit: the remediation waits in the queue");
-      return { rescheduleAt: env.store.now() + wait };
-    }
+    // A rate limit is the app's wrapper's to wait out (src/jobs/rate-limited.ts).
+    const result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p), mode);
     onResult?.(findingId, result);
     env.log.info({ findingId, outcome: result.outcome }, result.detail);
     if (result.outcome === "waiting-budget") return { rescheduleAt: env.store.now() + BUDGET_RETRY_MS };

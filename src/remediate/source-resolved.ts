@@ -4,7 +4,6 @@
 // issue does not stay open for something already fixed.
 
 import { mdInline, safeLink } from "../github/markdown.ts";
-import { rateLimitWait } from "../github/rate-limit.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { auditTrail } from "../store/audit.ts";
 import { getFinding } from "../store/findings.ts";
@@ -32,20 +31,14 @@ export function sourceResolvedHandler(env: RemediationEnv): JobHandler {
       resolved?.reason ?? "the source reports it passing",
       env.evidenceUrl(findingId),
     );
-    try {
-      const closed = await closeTrackingIssue(
-        await env.github(finding.installationId),
-        store.db,
-        findingId,
-        comment,
-        store.now(),
-      );
-      env.log.info({ findingId, closed }, "resolved by the source: tracking issue closed");
-    } catch (error) {
-      const wait = rateLimitWait(error, store.now());
-      if (wait === null) throw error;
-      return { rescheduleAt: store.now() + wait };
-    }
+    const closed = await closeTrackingIssue(
+      await env.github(finding.installationId),
+      store.db,
+      findingId,
+      comment,
+      store.now(),
+    );
+    env.log.info({ findingId, closed }, "resolved by the source: tracking issue closed");
     return undefined;
   };
 }

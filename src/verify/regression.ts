@@ -8,7 +8,6 @@
 // never posts it twice.
 
 import type { RepoRef } from "../github/client.ts";
-import { rateLimitWait } from "../github/rate-limit.ts";
 import { remediateJob } from "../jobs/kinds.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
@@ -35,18 +34,8 @@ export function regressionHandler(env: RemediationEnv): JobHandler {
     const findingId = (payload as { findingId?: unknown }).findingId;
     if (typeof findingId !== "string") throw new Error("regression job without a findingId");
     const progress = (ctx.progress ?? {}) as RegressionProgress;
-    try {
-      const outcome = await handleRegression(env, findingId, progress, (p) => ctx.saveProgress(p));
-      env.log.info({ findingId, outcome, comment: progress.comment ?? null }, "regression handled");
-    } catch (error) {
-      const wait = rateLimitWait(error, env.store.now());
-      if (wait === null) throw error;
-      env.log.warn(
-        { findingId, waitMs: wait },
-        "GitHub rate limit: the regression notice waits in the queue",
-      );
-      return { rescheduleAt: env.store.now() + wait };
-    }
+    const outcome = await handleRegression(env, findingId, progress, (p) => ctx.saveProgress(p));
+    env.log.info({ findingId, outcome, comment: progress.comment ?? null }, "regression handled");
     return undefined;
   };
 }
