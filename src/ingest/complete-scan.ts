@@ -98,7 +98,7 @@ export function completeScanFrom(
   } else {
     return {
       ok: false,
-      reason: `the document holds findings of several tools (${tools.join(", ")}): a complete scan is one tool's, so send each tool's scan on its own`,
+      reason: `the findings come from several tools (${tools.join(", ")}): a complete scan is one tool's, so send each tool's scan on its own`,
     };
   }
   return {

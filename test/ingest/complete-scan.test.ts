@@ -67,7 +67,7 @@ describe("declaring a complete scan", () => {
       "an empty complete scan must name its tool: tool=<name> (for example securityhub, wiz, prisma, generic)",
     );
     expect(reason({ complete: "true", accounts: "1" }, ["wiz", "prisma"])).toBe(
-      "the document holds findings of several tools (prisma, wiz): a complete scan is one tool's, so send each tool's scan on its own",
+      "the findings come from several tools (prisma, wiz): a complete scan is one tool's, so send each tool's scan on its own",
     );
     expect(reason({ complete: "true", accounts: "1", tool: "prisma" }, ["wiz"])).toBe(
       "tool=prisma, but the document holds findings of wiz: a complete scan is one tool's",
