@@ -23,6 +23,8 @@ export const FindingSchema = z.object({
     nativeId: z.string().min(1),
     /** The fixloop catalog rule it maps to through the aliases, or null when none does. */
     catalogId: z.string().nullable(),
+    /** Other ids the source gives the same check (tfsec's legacy `AWS050` beside `aws-s3-…`). */
+    otherIds: z.array(z.string()).optional(),
   }),
   title: z.string(),
   severity: z.object({ native: z.string(), normalized: Severity }),
@@ -52,11 +54,17 @@ export const FindingSchema = z.object({
     internetReachable: z.boolean().optional(),
     dataSensitivity: z.array(DataSensitivity),
     attackPath: z.boolean().optional(),
+    /** The attack path as the source describes it ("Internet -> EC2 (Instance Profile) -> S3:GetObject"):
+     *  untrusted text, the most useful thing a source says to the engineer; rendered escaped. */
+    attackPathText: z.string().optional(),
     ownerTeam: z.string().optional(),
     environment: z.string().optional(),
     remediationUrl: z.string().optional(),
     remediationText: z.string().optional(),
     ticketProject: z.string().optional(),
+    /** Every context key the source sent, kept as sent (unknown keys are never a rejection), for
+     *  `fixloop finding` and the evidence record. */
+    sourceContext: z.record(z.string(), z.unknown()).optional(),
   }),
   /** The source record exactly as received, for the audit trail. */
   raw: z.unknown(),
