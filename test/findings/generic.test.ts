@@ -149,8 +149,14 @@ describe("generic CSPM payload", () => {
     const seed = JSON.parse(seedText);
     const withPath = (path: unknown) =>
       parseFindings({ ...seed, context: { ...seed.context, attack_path_detected: path } }, ctx);
-    expect(withPath(false).findings[0]!.context).toMatchObject({ attackPath: false, attackPathText: undefined });
-    expect(withPath("").findings[0]!.context).toMatchObject({ attackPath: undefined, attackPathText: undefined });
+    expect(withPath(false).findings[0]!.context).toMatchObject({
+      attackPath: false,
+      attackPathText: undefined,
+    });
+    expect(withPath("").findings[0]!.context).toMatchObject({
+      attackPath: undefined,
+      attackPathText: undefined,
+    });
     expect(withPath(3).rejected).toEqual([
       {
         index: 0,
