@@ -16,7 +16,15 @@ import {
   safeLink,
   sourceLinkHosts,
 } from "./markdown.ts";
-import { type Command, clipBody, FINDING_ID, type PrFinding, ruleText } from "./pr-body.ts";
+import {
+  attackPathLine,
+  type Command,
+  clipBody,
+  FINDING_ID,
+  guidanceLine,
+  type PrFinding,
+  ruleText,
+} from "./pr-body.ts";
 
 const CANDIDATES_SHOWN = 20;
 /** GitHub's limit for an issue title. */
@@ -125,6 +133,8 @@ function findingText(host: GitHubHost, f: IssueFinding): string {
     `- Severity: ${mdInline(f.severity, 40)}`,
     `- Risk: ${mdInline(f.risk.explanation, 300)}`,
     `- Source: ${mdInline(f.sourceTool, 40)}, first seen ${mdInline(f.firstSeen ?? "—", 40)}${link}`,
+    ...(f.attackPathText ? [`- ${attackPathLine(f.attackPathText)}`] : []),
+    ...(guidanceLine(f.guidance) ? [`- ${guidanceLine(f.guidance)}`] : []),
   ].join("\n");
 }
 

@@ -3,7 +3,7 @@
 
 import { resourceDescription } from "../evidence/labels.ts";
 import type { IssueFinding } from "../github/issue-body.ts";
-import type { Command, PrFinding } from "../github/pr-body.ts";
+import type { Command, Guidance, PrFinding } from "../github/pr-body.ts";
 import type { FindingSource, StoredFinding } from "../store/findings.ts";
 
 /** The comment commands fixloop answers on its PRs and issues (src/app/commands.ts parses them). */
@@ -44,7 +44,18 @@ export function prFinding(f: StoredFinding, sources: readonly FindingSource[]): 
       factors: f.risk.factors,
     },
     attackPath: f.context.attackPath === true,
+    attackPathText: f.context.attackPathText ?? null,
+    guidance: guidanceOf(f.context),
   };
+}
+
+/** The source's guidance (remediation URL and/or text), or null when it gives none. */
+export function guidanceOf(
+  c: Pick<StoredFinding["context"], "remediationUrl" | "remediationText">,
+): Guidance | null {
+  const url = c.remediationUrl ?? null;
+  const text = c.remediationText ?? null;
+  return url || text ? { url, text } : null;
 }
 
 export function issueFinding(f: StoredFinding, sources: readonly FindingSource[]): IssueFinding {
