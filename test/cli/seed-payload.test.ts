@@ -89,6 +89,48 @@ describe("the seed routing payload through the CLI", () => {
   });
 });
 
+describe("the seed payload, stored", () => {
+  it("fixloop finding shows the attack path, the guidance and every kept context key", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "fixloop-seed-store-"));
+    await run(["ingest", SEED, "--store", "--data-dir", dataDir]);
+    const r = await run(["finding", "5c7579463ae9", "--data-dir", dataDir]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines).toContain("  attack path    Internet -> EC2 (Instance Profile) -> S3:GetObject");
+    expect(lines).toContain("  guidance link  https://docs.internal.com/security/s3-encryption-guide");
+    const start = lines.indexOf("Source context");
+    expect(lines.slice(start, lines.indexOf("", start))).toEqual([
+      "Source context",
+      "  is_internet_reachable  true",
+      "  contains_pii           true",
+      "  attack_path_detected   Internet -> EC2 (Instance Profile) -> S3:GetObject",
+      "  owner_team             data-platform",
+      "  jira_project           DATAPLAT",
+      "  remediation_steps      https://docs.internal.com/security/s3-encryption-guide",
+    ]);
+  });
+
+  it("the evidence record keeps the attack path, the guidance and the source's context", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "fixloop-seed-store-"));
+    await run(["ingest", SEED, "--store", "--data-dir", dataDir]);
+    const json = JSON.parse((await run(["evidence", "5c7579463ae9", "--data-dir", dataDir])).stdout);
+    expect(json.detection.context).toEqual({
+      attackPath: "Internet -> EC2 (Instance Profile) -> S3:GetObject",
+      guidance: { url: "https://docs.internal.com/security/s3-encryption-guide", text: null },
+      sourceContext: expect.objectContaining({ jira_project: "DATAPLAT", owner_team: "data-platform" }),
+    });
+    const md = (await run(["evidence", "5c7579463ae9", "--format", "md", "--data-dir", dataDir])).stdout;
+    expect(md).toContain(
+      [
+        "- Attack path (from the source): Internet -\\> EC2 (Instance Profile) -\\> S3:GetObject",
+        "- Guidance from the source: https://docs.internal.com/security/s3-encryption-guide",
+        "- Source context is\\_internet\\_reachable: true",
+      ].join("\n"),
+    );
+    expect(md).toContain("- Source context jira\\_project: DATAPLAT\n");
+  });
+});
+
 describe("tfsec ids in fixloop ingest", () => {
   it("--json keeps the legacy id on rule.otherIds, and the text names it", async () => {
     const file = "fixtures/findings/tfsec/many_findings_current.json";
