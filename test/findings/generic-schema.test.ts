@@ -10,6 +10,7 @@ import formatsModule, { type FormatsPlugin } from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { FindingSchema } from "../../src/findings/model.ts";
 import { parseFindings } from "../../src/findings/registry.ts";
+import { NO_CHECK_NOTE } from "../../src/ingest/notes.ts";
 import { resolveRuleId } from "../../src/rules/registry.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -143,6 +144,29 @@ class Generator {
     return out;
   }
 }
+
+/** The fenced block after the HTML comment containing `marker` in docs/http-api.md. */
+function documentedBlock(marker: string): string {
+  const doc = readFileSync(join(ROOT, "docs/http-api.md"), "utf8");
+  const at = doc.indexOf(marker);
+  const match = /```\w*\n([\s\S]*?)```/.exec(doc.slice(at));
+  if (at < 0 || !match) throw new Error(`docs/http-api.md has no block marked "${marker}"`);
+  return match[1]!;
+}
+
+describe("docs/http-api.md on the generic format", () => {
+  it("shows the seed payload byte for byte", () => {
+    expect(documentedBlock("this block is fixtures/findings/generic/seed-routing-payload.json")).toBe(
+      readFileSync(join(ROOT, "fixtures/findings/generic/seed-routing-payload.json"), "utf8"),
+    );
+  });
+
+  it("quotes the note a finding without a check gets", () => {
+    expect(JSON.parse(`{${documentedBlock("checks this note against the code")}}`)).toEqual({
+      notes: [NO_CHECK_NOTE],
+    });
+  });
+});
 
 describe("the generic format's JSON Schema", () => {
   it("accepts the design's seed payload", () => {

@@ -37,7 +37,12 @@ const Record = z.looseObject({
     .looseObject({
       is_internet_reachable: z.boolean().optional(),
       contains_pii: z.boolean().optional(),
-      attack_path_detected: z.union([z.boolean(), z.string()]).optional(),
+      attack_path_detected: z
+        .union([z.boolean(), z.string()], {
+          error: (issue) =>
+            `expected a boolean or the attack path as text, received ${issue.input === null ? "null" : Array.isArray(issue.input) ? "array" : typeof issue.input}`,
+        })
+        .optional(),
       owner_team: z.string().optional(),
       jira_project: z.string().optional(),
       remediation_steps: z.string().optional(),
