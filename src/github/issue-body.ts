@@ -24,6 +24,7 @@ import {
   guidanceLine,
   type PrFinding,
   ruleText,
+  untitledGuidance,
 } from "./pr-body.ts";
 
 const CANDIDATES_SHOWN = 20;
@@ -148,7 +149,7 @@ function findingText(host: GitHubHost, f: IssueFinding): string {
     `- Risk: ${mdInline(f.risk.explanation, 300)}`,
     `- Source: ${mdInline(f.sourceTool, 40)}, first seen ${mdInline(f.firstSeen ?? "—", 40)}${link}`,
     ...(f.attackPathText ? [`- ${attackPathLine(f.attackPathText)}`] : []),
-    ...(guidanceLine(f.guidance) ? [`- ${guidanceLine(f.guidance)}`] : []),
+    ...(guidanceLine(untitledGuidance(f)) ? [`- ${guidanceLine(untitledGuidance(f))}`] : []),
   ].join("\n");
 }
 

@@ -124,7 +124,7 @@ function findingSummary(f: PrFinding): string {
   ];
   if (f.attackPathText) lines.push("", attackPathLine(f.attackPathText));
   else if (f.attackPath) lines.push("", "The source reports this resource on an attack path.");
-  const guidance = guidanceLine(f.guidance);
+  const guidance = guidanceLine(untitledGuidance(f));
   if (guidance) lines.push("", guidance);
   if (f.risk.factors.length > 0) lines.push("", `Factors: ${factorsText(f.risk.factors)}`);
   return lines.join("\n");
@@ -141,6 +141,13 @@ export function guidanceLine(g: Guidance | null | undefined): string {
   const link = g?.url?.trim() ? externalLink(g.url) : "";
   if (!text && !link) return "";
   return `Guidance from the source: ${text && link ? `${text} (${link})` : text || link}`;
+}
+
+/** The guidance without its text when the finding's title already is that text (a title-less
+ *  generic finding is titled with its remediation text). */
+export function untitledGuidance(f: Pick<PrFinding, "title" | "guidance">): Guidance | null {
+  if (!f.guidance) return null;
+  return f.guidance.text?.trim() === f.title.trim() ? { ...f.guidance, text: null } : f.guidance;
 }
 
 function summary(findings: readonly PrFinding[]): string {

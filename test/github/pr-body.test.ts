@@ -140,6 +140,17 @@ describe("renderPrBody", () => {
     );
   });
 
+  it("does not repeat guidance text that already is the finding's title", () => {
+    const [critical] = triaged("findings/generic/cspm-batch.json");
+    const f = prFinding(critical!, null);
+    expect(f.title).toBe("Enable S3 Block Public Access on the bucket");
+    expect(renderPrBody({ ...s3Input(), findings: [f] })).not.toContain("Guidance from the source");
+    const linked = { ...f, guidance: { url: "https://docs.internal.com/s3", text: f.title } };
+    expect(renderPrBody({ ...s3Input(), findings: [linked] })).toContain(
+      "Guidance from the source: [docs.internal.com/s3](https://docs.internal.com/s3)\n",
+    );
+  });
+
   it("says how the fix will be verified, per mode", () => {
     const lines = (mode: "code" | "runtime" | "both") =>
       renderPrBody({ ...s3Input(), verification: { mode, waitHours: 24 } })
