@@ -6,12 +6,14 @@
 import { errorsAsLine } from "../config/config-errors.ts";
 import type { GitHub, RepoRef } from "../github/client.ts";
 import { mdInline } from "../github/markdown.ts";
+import { attackPathLine, guidanceLine } from "../github/pr-body.ts";
 import { remediateJob } from "../jobs/kinds.ts";
 import { changeStateIn } from "../lifecycle/change-state.ts";
 import type { Actor, FindingState } from "../lifecycle/machine.ts";
+import { guidanceOf } from "../remediate/present.ts";
 import { auditTrail } from "../store/audit.ts";
 import { firstDelivery } from "../store/deliveries.ts";
-import { getFinding } from "../store/findings.ts";
+import { getFinding, type StoredFinding } from "../store/findings.ts";
 import { enqueueJobs } from "../store/jobs.ts";
 import { remediationsOfPr } from "../store/remediations.ts";
 import type { Store } from "../store/store.ts";
@@ -156,11 +158,21 @@ async function explain(store: Store, ids: readonly string[]): Promise<string> {
       "",
       `True Risk ${f.risk.score} (${f.risk.tier}): ${mdInline(f.risk.explanation, 500)}`,
       "",
+      ...sourceSays(f),
       ...trail.slice(-10).map((e) => `- ${e.at}: ${e.from ?? "—"} → ${e.to}: ${mdInline(e.reason, 300)}`),
       "",
     );
   }
   return parts.join("\n").trim();
+}
+
+/** What the source says beyond the risk: the attack path it describes and its guidance. */
+function sourceSays(f: StoredFinding): string[] {
+  const lines = [
+    f.context.attackPathText ? attackPathLine(f.context.attackPathText) : "",
+    guidanceLine(guidanceOf(f.context)),
+  ].filter((line) => line !== "");
+  return lines.length > 0 ? [...lines.flatMap((line) => [line, ""])] : [];
 }
 
 async function permissionOf(gh: GitHub, repo: RepoRef, username: string): Promise<string> {

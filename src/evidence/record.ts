@@ -56,6 +56,15 @@ export interface EvidenceEvent {
   links: Links;
 }
 
+export interface EvidenceContext {
+  /** The attack path as the source describes it, or null when it gives none. */
+  attackPath: string | null;
+  /** The source's guidance: its URL and/or text. */
+  guidance: { url: string | null; text: string | null } | null;
+  /** Every context key the source sent (jira_project, owner_team, …), as sent. */
+  sourceContext: Record<string, unknown>;
+}
+
 export interface EvidenceRecord {
   finding: {
     id: string;
@@ -72,6 +81,8 @@ export interface EvidenceRecord {
     /** When fixloop stored it. */
     recordedAt: string;
     sources: EvidenceSource[];
+    /** What the sources said about the finding beyond the check (untrusted text, kept as sent). */
+    context: EvidenceContext;
   };
   risk: Risk;
   assignment: {
@@ -126,6 +137,14 @@ export async function buildEvidenceRecord(db: Db, id: string): Promise<EvidenceR
       // The raw source record stays out: it is in the store for the audit, but it is large and
       // evidence is meant to be read.
       sources: sources.map(({ raw: _raw, ...s }) => s),
+      context: {
+        attackPath: finding.context.attackPathText ?? null,
+        guidance:
+          finding.context.remediationUrl || finding.context.remediationText
+            ? { url: finding.context.remediationUrl ?? null, text: finding.context.remediationText ?? null }
+            : null,
+        sourceContext: finding.context.sourceContext ?? {},
+      },
     },
     risk: finding.risk,
     assignment: latestFix

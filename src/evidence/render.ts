@@ -150,6 +150,42 @@ function remediationSection(fix: EvidenceRemediation, n: number, of: number): st
   return lines;
 }
 
+/** How many of the source's context keys the Markdown lists (the JSON has them all). */
+const CONTEXT_KEYS_SHOWN = 30;
+
+/** The attack path, the guidance and the source's own context keys, as inert text. */
+function contextLines(c: EvidenceRecord["detection"]["context"] | undefined): string[] {
+  if (!c) return [];
+  const lines: string[] = [];
+  if (c.attackPath) lines.push(`- Attack path (from the source): ${mdText(clipText(c.attackPath, 300))}`);
+  if (c.guidance)
+    lines.push(
+      `- Guidance from the source: ${[c.guidance.text, c.guidance.url]
+        .filter((x): x is string => !!x)
+        .map((x) => mdText(clipText(x, 300)))
+        .join(" ")}`,
+    );
+  const entries = Object.entries(c.sourceContext);
+  for (const [key, value] of entries.slice(0, CONTEXT_KEYS_SHOWN))
+    lines.push(
+      `- Source context ${mdText(clipText(key, 80))}: ${mdText(clipText(contextValue(value), 200))}`,
+    );
+  if (entries.length > CONTEXT_KEYS_SHOWN)
+    lines.push(
+      `- … and ${entries.length - CONTEXT_KEYS_SHOWN} more source context keys (in the JSON record)`,
+    );
+  return lines;
+}
+
+/** A context value on one line: strings as they are, anything else as JSON. */
+export function contextValue(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+}
+
+function clipText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 export function evidenceMarkdown(r: EvidenceRecord): string {
   const f = r.finding;
   const out: string[] = [
@@ -170,6 +206,7 @@ export function evidenceMarkdown(r: EvidenceRecord): string {
       (s) =>
         `- Source: ${mdText(s.tool)} (${mdText(s.format)}) ${mdText(s.sourceFindingId)}, ${mdText(s.status)}, first seen ${mdText(s.firstSeen)}, last seen ${mdText(s.lastSeen)}`,
     ),
+    ...contextLines(r.detection.context),
     "",
     "## Risk",
     "",

@@ -16,7 +16,16 @@ import {
   safeLink,
   sourceLinkHosts,
 } from "./markdown.ts";
-import { type Command, clipBody, FINDING_ID, type PrFinding, ruleText } from "./pr-body.ts";
+import {
+  attackPathLine,
+  type Command,
+  clipBody,
+  FINDING_ID,
+  guidanceLine,
+  type PrFinding,
+  ruleText,
+  untitledGuidance,
+} from "./pr-body.ts";
 
 const CANDIDATES_SHOWN = 20;
 /** GitHub's limit for an issue title. */
@@ -56,6 +65,20 @@ export interface TrackingIssueInput {
   commands: Command[];
   /** The diff fixloop would apply (a gated fix awaiting approval). */
   proposedChange?: string;
+  /** The finding names no check: the catalog rules that fail on the located resource, each with
+   *  its own diff, replace the single proposed change, and the issue says how to name the check. */
+  failingRules?: FailingRule[];
+}
+
+/** A catalog rule that fails on the located resource, and the change that fixes it alone. */
+export interface FailingRule {
+  ruleId: string;
+  title: string;
+  /** What the source tools call the check (`S3.8`, `CKV_AWS_53`…): any of them names it. */
+  aliases: string[];
+  /** What the fix changes. */
+  summary: string;
+  diff: string;
 }
 
 const ISSUE_MARKER = /<!-- fixloop:issue finding=(\S+) -->/;
@@ -125,6 +148,8 @@ function findingText(host: GitHubHost, f: IssueFinding): string {
     `- Severity: ${mdInline(f.severity, 40)}`,
     `- Risk: ${mdInline(f.risk.explanation, 300)}`,
     `- Source: ${mdInline(f.sourceTool, 40)}, first seen ${mdInline(f.firstSeen ?? "—", 40)}${link}`,
+    ...(f.attackPathText ? [`- ${attackPathLine(f.attackPathText)}`] : []),
+    ...(guidanceLine(untitledGuidance(f)) ? [`- ${guidanceLine(untitledGuidance(f))}`] : []),
   ].join("\n");
 }
 
@@ -145,13 +170,47 @@ function candidatesText(host: GitHubHost, candidates: readonly IssueCandidate[])
   return lines.join("\n");
 }
 
+const FAILING_RULES_SHOWN = 10;
+
+function failingRuleText(r: FailingRule): string {
+  const names = [r.ruleId, ...r.aliases].slice(0, 6).map((id) => mdCode(id, { maxLength: 80 }));
+  return [
+    `- ${mdCode(r.ruleId, { maxLength: 80 })}: ${mdInline(r.title, 200)}. Fix: ${mdInline(r.summary, 300)}. Named by ${names.join(", ")}.`,
+    "",
+    mdFence("diff", r.diff, 80)
+      .split("\n")
+      .map((line) => (line === "" ? "" : `  ${line}`))
+      .join("\n"),
+  ].join("\n");
+}
+
+/** For a finding that names no check: what fails on the resource, and how the sender names the check. */
+function failingRulesText(rules: readonly FailingRule[]): string {
+  const shown = rules.slice(0, FAILING_RULES_SHOWN).map(failingRuleText);
+  if (rules.length > FAILING_RULES_SHOWN)
+    shown.push(`- … and ${plural(rules.length - FAILING_RULES_SHOWN, "more rule")}`);
+  const example = rules[0]?.aliases[0] ?? rules[0]?.ruleId ?? "S3.8";
+  return [
+    "",
+    "",
+    `The finding names no check, so fixloop ran its rule catalog on the located resource. ${plural(rules.length, "rule")} ${rules.length === 1 ? "fails" : "fail"} there; approving applies ${rules.length === 1 ? "its fix" : "all of these fixes"} in one pull request:`,
+    "",
+    ...(shown.length > 0 ? [shown.join("\n\n")] : ["No catalog rule fails on it."]),
+    "",
+    `To have fixloop fix only the check the source reports, send the finding again with \`rule_id\` set to that check (for example ${mdCode(`"rule_id": "${example}"`, { maxLength: 120 })}; \`control_id\` is read the same way): fixloop then fixes that check alone, and the risk gate decides whether it still waits for an approval.`,
+  ].join("\n");
+}
+
 export function renderTrackingIssueBody(input: TrackingIssueInput): string {
   const why = WHY[input.reason.kind];
   const detail = mdInline(input.reason.detail, 500);
-  // A gated fix shows the change it would make, as a diff block the reader can review.
-  const proposed = input.proposedChange
-    ? `\n\nThe change fixloop proposes:\n\n${mdFence("diff", input.proposedChange, 200)}`
-    : "";
+  // A gated fix shows the change it would make, as a diff block the reader can review; a finding
+  // that names no check shows each failing rule with its own diff instead.
+  const proposed = input.failingRules
+    ? failingRulesText(input.failingRules)
+    : input.proposedChange
+      ? `\n\nThe change fixloop proposes:\n\n${mdFence("diff", input.proposedChange, 200)}`
+      : "";
   const commands = input.commands
     .slice(0, 20)
     .map((c) => `- ${mdCode(c.usage, { maxLength: 80 })}: ${mdInline(c.description, 200)}`);

@@ -154,11 +154,38 @@ export function safeLink(url: string, allowedHosts: AllowedHosts, options: LinkO
     parsed.password === "" &&
     isAllowed(parsed, allowedHosts);
   if (!linkable) return mdCode(url, { table: options.table });
-  const href = parsed.href.replace(
+  return `[${mdInline(options.label ?? parsed.href, 200)}](${linkHref(parsed)})`;
+}
+
+/** The destination percent-encoded where Markdown or a table would read it. */
+function linkHref(url: URL): string {
+  return url.href.replace(
     /[()|\s<>\\`]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
   );
-  return `[${mdInline(options.label ?? parsed.href, 200)}](${href})`;
+}
+
+/**
+ * A link to guidance a source points to, on any host: https only, no credentials, and labelled
+ * with the host in full and the path (cut when long), so a reader sees where it leads before
+ * following it — `[docs.internal.com/security/s3-encryption-guide](https://…)`. Anything else is
+ * shown as inline code, readable but not clickable.
+ */
+export function externalLink(url: string, options: { table?: boolean; pathLength?: number } = {}): string {
+  const text = url.trim();
+  const parsed = URL.canParse(text) ? new URL(text) : null;
+  if (
+    parsed === null ||
+    parsed.protocol !== "https:" ||
+    parsed.username !== "" ||
+    parsed.password !== "" ||
+    parsed.hostname === "" ||
+    /\s/.test(text)
+  )
+    return mdCode(url, { table: options.table });
+  const rest = `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  const label = `${parsed.host}${clip(rest === "/" ? "" : rest, options.pathLength ?? 60)}`;
+  return `[${mdInline(label, 300)}](${linkHref(parsed)})`;
 }
 
 /** The GitHub host's own origin, for links to files, commits and pull requests. */

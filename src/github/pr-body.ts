@@ -9,7 +9,16 @@
 import { renderTemplate } from "../report/template.ts";
 import type { RiskFactor, Tier } from "../triage/risk.ts";
 import type { GitHubHost } from "./hosts.ts";
-import { clip, mdCode, mdFenceBounded, mdInline, plural, safeLink, sourceLinkHosts } from "./markdown.ts";
+import {
+  clip,
+  externalLink,
+  mdCode,
+  mdFenceBounded,
+  mdInline,
+  plural,
+  safeLink,
+  sourceLinkHosts,
+} from "./markdown.ts";
 
 /** GitHub rejects a pull request or issue body longer than this. */
 export const BODY_LIMIT = 65_536;
@@ -31,6 +40,15 @@ export interface PrFinding {
   sourceLink: string | null;
   risk: { score: number; tier: Tier; explanation: string; factors: RiskFactor[] };
   attackPath: boolean;
+  /** The attack path as the source describes it ("Internet -> EC2 -> S3:GetObject"): untrusted text. */
+  attackPathText?: string | null;
+  /** What the source says to do: a URL (a link only when https) and/or text. */
+  guidance?: Guidance | null;
+}
+
+export interface Guidance {
+  url: string | null;
+  text: string | null;
 }
 
 export interface Command {
@@ -104,9 +122,32 @@ function findingSummary(f: PrFinding): string {
     "",
     mdInline(f.risk.explanation, 300),
   ];
-  if (f.attackPath) lines.push("", "The source reports this resource on an attack path.");
+  if (f.attackPathText) lines.push("", attackPathLine(f.attackPathText));
+  else if (f.attackPath) lines.push("", "The source reports this resource on an attack path.");
+  const guidance = guidanceLine(untitledGuidance(f));
+  if (guidance) lines.push("", guidance);
   if (f.risk.factors.length > 0) lines.push("", `Factors: ${factorsText(f.risk.factors)}`);
   return lines.join("\n");
+}
+
+/** "The source reports this attack path: `Internet -> EC2 -> S3:GetObject`" (code: shown as sent, inert). */
+export function attackPathLine(text: string): string {
+  return `The source reports this attack path: ${mdCode(text, { maxLength: 300 })}`;
+}
+
+/** "Guidance from the source: Set specific allowed ports ([tfsec.dev/docs/…](…))", or "" when none. */
+export function guidanceLine(g: Guidance | null | undefined): string {
+  const text = g?.text?.trim() ? mdInline(g.text, 300) : "";
+  const link = g?.url?.trim() ? externalLink(g.url) : "";
+  if (!text && !link) return "";
+  return `Guidance from the source: ${text && link ? `${text} (${link})` : text || link}`;
+}
+
+/** The guidance without its text when the finding's title already is that text (a title-less
+ *  generic finding is titled with its remediation text). */
+export function untitledGuidance(f: Pick<PrFinding, "title" | "guidance">): Guidance | null {
+  if (!f.guidance) return null;
+  return f.guidance.text?.trim() === f.title.trim() ? { ...f.guidance, text: null } : f.guidance;
 }
 
 function summary(findings: readonly PrFinding[]): string {

@@ -14,6 +14,7 @@
 import type { Rejection } from "../findings/model.ts";
 import { PARSERS, parseFindings, UnknownFormatError } from "../findings/registry.ts";
 import { completeScanFrom } from "../ingest/complete-scan.ts";
+import { findingNotes } from "../ingest/notes.ts";
 import { persistDocument } from "../ingest/persist.ts";
 import { triageFinding } from "../ingest/triage-finding.ts";
 import { resolveRuleId } from "../rules/registry.ts";
@@ -107,14 +108,19 @@ export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<
   sendJson(res, 202, {
     accepted: triaged.length,
     rejected,
-    findings: results.map((r) => ({
-      id: r.id,
-      dedupeKey: r.id,
-      state: r.state,
-      outcome: r.outcome,
-      ...(r.reason !== undefined ? { reason: r.reason } : {}),
-      ...(r.outcome !== "skipped" ? { evidenceUrl: deps.evidenceUrl(r.id) } : {}),
-    })),
+    findings: results.map((r, i) => {
+      const notes = findingNotes(triaged[i]!.finding);
+      return {
+        id: r.id,
+        dedupeKey: r.id,
+        state: r.state,
+        outcome: r.outcome,
+        ...(r.reason !== undefined ? { reason: r.reason } : {}),
+        ...(r.outcome !== "skipped" ? { evidenceUrl: deps.evidenceUrl(r.id) } : {}),
+        // Only when there is something to say: a finding that names no check, for instance.
+        ...(notes.length > 0 ? { notes } : {}),
+      };
+    }),
     ...(declared.scan ? { absent: absent.map((id) => ({ id, evidenceUrl: deps.evidenceUrl(id) })) } : {}),
   });
 }

@@ -4,6 +4,7 @@
 
 import type { GitHub, RepoRef } from "../github/client.ts";
 import {
+  type FailingRule,
   type IssueCandidate,
   issueTitle,
   type NoPrReason,
@@ -29,6 +30,7 @@ export async function noPr(
   reason: NoPrReason,
   candidates: IssueCandidate[],
   proposedChange?: string,
+  failingRules?: FailingRule[],
 ): Promise<RemediateResult> {
   const { store } = env;
   let issueUrl: string | undefined;
@@ -40,6 +42,7 @@ export async function noPr(
       candidates,
       commands: ISSUE_COMMANDS,
       ...(proposedChange ? { proposedChange } : {}),
+      ...(failingRules ? { failingRules } : {}),
     });
     const issue = await upsertTrackingIssue(
       gh,

@@ -21,6 +21,7 @@ import { deliverFix } from "./deliver.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
 import { noPr } from "./no-pr.ts";
 import { planFix } from "./plan-fix.ts";
+import { failingRulesOf } from "./present.ts";
 import { isRejectedFix } from "./rejected-fix.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
@@ -254,6 +255,7 @@ async function remediateNow(
       { kind: "awaiting-approval", detail: finding.gate.reason },
       candidatesOf(where),
       plan.diff,
+      failingRulesOf(finding, plan),
     );
 
   return deliverFix(

@@ -467,6 +467,7 @@ describe("fixloop evidence", () => {
       - Last seen: 2026-11-04T11:58:00.000Z
       - Recorded by fixloop: 2026-11-03T09:00:00.000Z
       - Source: securityhub (asff) arn:aws:securityhub:us-east-1:111111111111:subscription/aws-foundational-security-best-practices/v/1.0.0/S3.8/finding/e0182181-9218-420f-bef2-ed09ed230c59, passed, first seen 2021-07-14T17:06:07.284Z, last seen 2026-11-04T11:58:00.000Z
+      - Guidance from the source: For directions on how to fix this issue, consult the AWS Security Hub Foundational Security Best Practices documentation. https://docs.aws.amazon.com/console/securityhub/S3.8/remediation
 
       ## Risk
 

@@ -54,7 +54,7 @@ describe("tfsec JSON", () => {
         findingId:
           'aws-autoscaling-enable-at-rest-encryption|/tmp/aws-eks/modules/launch-configuration/main.tf|4-48|module.EKS.module.lc["workers"].aws_launch_configuration.this',
       },
-      rule: { nativeId: "aws-autoscaling-enable-at-rest-encryption", catalogId: null },
+      rule: { nativeId: "aws-autoscaling-enable-at-rest-encryption", catalogId: null, otherIds: ["AWS014"] },
       title: "Launch configuration with unencrypted block device.",
       severity: { native: "HIGH", normalized: "high" },
       resource: {
@@ -75,6 +75,34 @@ describe("tfsec JSON", () => {
     // Two module instances failing one check on one line stay two findings.
     const ids = r.findings.map((f) => f.source.findingId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("keeps the legacy id (AWS050) beside the rule id on the normalized finding", () => {
+    const doc = load("tfsec", "many_findings_current.json");
+    const r = tfsecParser.parse(doc, ctx);
+    const nacl = r.findings.filter((f) => f.rule.nativeId === "aws-vpc-no-excessive-port-access");
+    expect(nacl).toHaveLength(4);
+    for (const f of nacl) expect(f.rule.otherIds).toEqual(["AWS050"]);
+    // Every result of the report names its legacy id, and each one is kept.
+    expect(r.findings.every((f, i) => f.rule.otherIds?.[0] === doc.results[i].legacy_rule_id)).toBe(true);
+  });
+
+  // tfsec's Result struct declares `LegacyRuleID string \`json:"legacy_rule_id"\`` without omitempty
+  // (aquasecurity/tfsec internal/app/tfsec/result/result.go), so a check that has no legacy id is
+  // written `"legacy_rule_id": ""`. No stored real report shows one; the record is the 0.6x sample's
+  // first result with that field as tfsec writes it for such a check.
+  it('accepts legacy_rule_id "" (no legacy id) and finds the catalog rule through the legacy id', () => {
+    const doc = load("tfsec", "many_findings_current.json");
+    const empty = { ...doc.results[0], legacy_rule_id: "" };
+    const viaLegacy = { ...doc.results[0], rule_id: "aws-s3-some-newer-name", legacy_rule_id: "AWS017" };
+    const r = tfsecParser.parse({ results: [empty, viaLegacy] }, ctx);
+    expect(r.rejected).toEqual([]);
+    expect(r.findings[0]!.rule).toEqual({ nativeId: "aws-vpc-no-excessive-port-access", catalogId: null });
+    expect(r.findings[1]!.rule).toEqual({
+      nativeId: "aws-s3-some-newer-name",
+      catalogId: "aws-s3-encryption",
+      otherIds: ["AWS017"],
+    });
   });
 
   it("reads the legacy format: ERROR/WARNING severities, the link sentence, passed checks", () => {

@@ -20,6 +20,7 @@ import {
   renderPrBody,
 } from "../../src/github/pr-body.ts";
 import { type TriagedFinding, triageFinding } from "../../src/ingest/triage-finding.ts";
+import { guidanceOf } from "../../src/remediate/present.ts";
 import { resolveRuleId } from "../../src/rules/registry.ts";
 
 const FIXTURES = new URL("../../fixtures/", import.meta.url);
@@ -42,6 +43,8 @@ function prFinding(t: TriagedFinding, sourceLink: string | null): PrFinding {
     sourceLink,
     risk: t.risk,
     attackPath: t.finding.context.attackPath === true,
+    attackPathText: t.finding.context.attackPathText ?? null,
+    guidance: guidanceOf(t.finding.context),
   };
 }
 
@@ -94,6 +97,58 @@ describe("renderPrBody", () => {
     );
     expect(body).toContain("The source reports this resource on an attack path.");
     expect(body).toContain(`\n\n${critical!.risk.explanation}\n`);
+  });
+
+  it("shows the seed payload's attack path and its guidance link, host visible", () => {
+    const [seed] = triaged("findings/generic/seed-routing-payload.json");
+    const body = renderPrBody({ ...s3Input(), findings: [prFinding(seed!, null)] });
+    expect(body).toContain(
+      [
+        "",
+        "The source reports this attack path: `Internet -> EC2 (Instance Profile) -> S3:GetObject`",
+        "",
+        "Guidance from the source: [docs.internal.com/security/s3-encryption-guide](https://docs.internal.com/security/s3-encryption-guide)",
+        "",
+      ].join("\n"),
+    );
+    expect(body).not.toContain("The source reports this resource on an attack path.");
+  });
+
+  it("links the source's guidance only when it is an https URL, and escapes it always", () => {
+    const [seed] = triaged("findings/generic/seed-routing-payload.json");
+    const withGuidance = (url: string | null, text: string | null, path = "x") =>
+      renderPrBody({
+        ...s3Input(),
+        findings: [{ ...prFinding(seed!, null), attackPathText: path, guidance: { url, text } }],
+      });
+    expect(withGuidance("http://docs.internal.com/guide", null)).toContain(
+      "Guidance from the source: `http://docs.internal.com/guide`",
+    );
+    expect(withGuidance("javascript:alert(1)//https://x", null)).toContain(
+      "Guidance from the source: `javascript:alert(1)//https://x`",
+    );
+    expect(withGuidance("https://evil.example/a)](https://bank.example", null)).toContain(
+      // The label starts with the real host; the destination cannot be closed early.
+      "Guidance from the source: [evil.example/a)\\](https:\u200B//bank.example](https://evil.example/a%29]%28https://bank.example)",
+    );
+    expect(withGuidance(null, "Set <b>specific</b> ports @security-team")).toContain(
+      "Guidance from the source: Set \\<b\\>specific\\</b\\> ports @\u200Bsecurity-team",
+    );
+    const hostile = withGuidance(null, null, "Internet -> `x` <img src=x> @org/team");
+    expect(hostile).toContain(
+      "The source reports this attack path: ``Internet -> `x` <img src=x> @org/team``",
+    );
+  });
+
+  it("does not repeat guidance text that already is the finding's title", () => {
+    const [critical] = triaged("findings/generic/cspm-batch.json");
+    const f = prFinding(critical!, null);
+    expect(f.title).toBe("Enable S3 Block Public Access on the bucket");
+    expect(renderPrBody({ ...s3Input(), findings: [f] })).not.toContain("Guidance from the source");
+    const linked = { ...f, guidance: { url: "https://docs.internal.com/s3", text: f.title } };
+    expect(renderPrBody({ ...s3Input(), findings: [linked] })).toContain(
+      "Guidance from the source: [docs.internal.com/s3](https://docs.internal.com/s3)\n",
+    );
   });
 
   it("says how the fix will be verified, per mode", () => {
@@ -172,6 +227,7 @@ describe("hostile finding text", () => {
     f.sourceTool = "wiz @acme/owners";
     f.sourceLink = "https://app.wiz.io.evil.example/issues/1";
     f.rule = { catalogId: "aws-s3-public-access-block", nativeId: "x`` `y|z" };
+    f.guidance = { url: "javascript:alert(1)", text: hostile };
     f.risk = {
       ...f.risk,
       explanation: hostile,

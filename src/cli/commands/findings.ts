@@ -9,6 +9,7 @@ import {
   resourceLabel,
   ruleLabel,
 } from "../../evidence/labels.ts";
+import { contextValue } from "../../evidence/render.ts";
 import { type FindingState, STATES } from "../../lifecycle/machine.ts";
 import { auditTrail, type StoredAuditEvent } from "../../store/audit.ts";
 import {
@@ -106,6 +107,14 @@ export async function findingCommand(args: string[], io: CliIo): Promise<number>
   });
 }
 
+/** The source's own context keys (jira_project, owner_team, …), kept as sent. */
+function contextSection(context: Record<string, unknown> | undefined): string[] {
+  const entries = Object.entries(context ?? {});
+  if (entries.length === 0) return [];
+  const rows = columns(entries.map(([key, value]) => [key, contextValue(value)].map(terminalSafe)));
+  return ["", "Source context", ...rows.map((l) => `  ${l}`)];
+}
+
 function findingText(f: StoredFinding, sources: FindingSource[], trail: StoredAuditEvent[]): string {
   const sla = f.slaBreachedAt ? `${f.slaDue} (breached, recorded ${f.slaBreachedAt})` : f.slaDue;
   const facts = columns(
@@ -114,6 +123,9 @@ function findingText(f: StoredFinding, sources: FindingSource[], trail: StoredAu
       ["severity", f.severity],
       ["resource", resourceDescription(f.resource)],
       ["owner team", f.ownerTeam ?? "-"],
+      ...(f.context.attackPathText ? [["attack path", f.context.attackPathText]] : []),
+      ...(f.context.remediationText ? [["guidance", f.context.remediationText]] : []),
+      ...(f.context.remediationUrl ? [["guidance link", f.context.remediationUrl]] : []),
       ["gate", `${f.actionable ? f.gate.gate : "not actionable"}: ${f.gate.reason}`],
       ["confidence", `${f.confidence.value} (${f.confidence.reasons.join("; ")})`],
       ["first seen", f.firstSeen],
@@ -157,6 +169,7 @@ function findingText(f: StoredFinding, sources: FindingSource[], trail: StoredAu
     "Risk",
     `  ${terminalSafe(f.risk.explanation)}`,
     ...factors.map((l) => `  ${l}`),
+    ...contextSection(f.context.sourceContext),
     "",
     "Sources",
     ...sourceRows.map((l) => `  ${l}`),

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import { resourceLabel } from "../../evidence/labels.ts";
+import type { Finding } from "../../findings/model.ts";
 import { completeScanFrom } from "../../ingest/complete-scan.ts";
+import { findingNotes } from "../../ingest/notes.ts";
 import { type PersistResult, persistDocument } from "../../ingest/persist.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { type FileRejection, loadTriageConfig, readFindings } from "../findings-input.ts";
@@ -78,6 +80,7 @@ export async function ingestCommand(args: string[], io: CliIo): Promise<number> 
         slaDue: t.slaDue,
         actionable: t.actionable,
         reason: t.reason,
+        ...notesJson(t.finding),
         ...(stored ? storedJson(stored.results[i]!) : {}),
       };
     });
@@ -99,6 +102,11 @@ export async function ingestCommand(args: string[], io: CliIo): Promise<number> 
   }
   if (unreadable.length === positionals.length || (triaged.length === 0 && rejected.length > 0)) return 2;
   return rejected.length > 0 || unreadable.length > 0 ? 1 : 0;
+}
+
+function notesJson(f: Finding): { notes?: string[] } {
+  const notes = findingNotes(f);
+  return notes.length > 0 ? { notes } : {};
 }
 
 /** The stored id, state and outcome; `reason` is already the triage reason, so a skip's is `outcomeReason`. */
@@ -125,12 +133,16 @@ function ingestText(
   const lines: string[] = [];
   triaged.forEach((t, i) => {
     const f = t.finding;
-    const rule = f.rule.catalogId ? `${f.rule.nativeId} → ${f.rule.catalogId}` : f.rule.nativeId;
+    const also = f.rule.otherIds?.length ? ` (also ${f.rule.otherIds.join(", ")})` : "";
+    const rule = `${f.rule.nativeId}${also}${f.rule.catalogId ? ` → ${f.rule.catalogId}` : ""}`;
     lines.push(
-      `${t.risk.tier.padEnd(8)} ${String(t.risk.score).padStart(3)}  ${f.source.tool}  ${rule}  ${resourceLabel(f.resource)}`,
+      terminalSafe(
+        `${t.risk.tier.padEnd(8)} ${String(t.risk.score).padStart(3)}  ${f.source.tool}  ${rule}  ${resourceLabel(f.resource)}`,
+      ),
     );
     lines.push(`    ${t.actionable ? t.gate.gate : "not actionable"}: ${t.reason}`);
     lines.push(`    ${t.risk.explanation} SLA due ${t.slaDue.slice(0, 10)}. dedupe ${t.dedupeKey}`);
+    for (const note of findingNotes(f)) lines.push(`    note: this finding ${note}`);
     if (stored) lines.push(terminalSafe(storedText(stored.results[i]!)));
   });
   for (const r of rejected) lines.push(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`);

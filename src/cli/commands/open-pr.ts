@@ -23,6 +23,7 @@ import {
   planFix,
   prTitle,
 } from "../../remediate/plan-fix.ts";
+import { guidanceOf } from "../../remediate/present.ts";
 import type { FindingsInput } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { findingResultJson } from "./fix-output.ts";
@@ -287,6 +288,8 @@ function prFindingOf(t: TriagedFinding): PrFinding {
     sourceLink: f.context.remediationUrl ?? null,
     risk: { score, tier, explanation, factors },
     attackPath: f.context.attackPath === true,
+    attackPathText: f.context.attackPathText ?? null,
+    guidance: guidanceOf(f.context),
   };
 }
 

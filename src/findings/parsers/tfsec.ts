@@ -25,8 +25,9 @@ import { isObject, own, parseRecords, RecordError } from "../records.ts";
 
 const Record = z.object({
   rule_id: z.string().min(1),
-  long_id: z.string().min(1).optional(),
-  legacy_rule_id: z.string().min(1).optional(),
+  // tfsec serializes a missing id as "" (its Result struct has no omitempty): not an id, not an error.
+  long_id: z.string().optional(),
+  legacy_rule_id: z.string().optional(),
   rule_description: z.string().optional(),
   rule_provider: z.string().nullish(),
   description: z.string().default(""),
@@ -129,19 +130,18 @@ export const tfsecParser: FindingParser = {
       const start = r.location.start_line > 0 ? r.location.start_line : undefined;
       const end = r.location.end_line && r.location.end_line > 0 ? r.location.end_line : start;
       // The long id is the most specific across versions, then the rule id, then the legacy id.
-      const catalogId =
-        [r.long_id, r.rule_id, r.legacy_rule_id]
-          .filter((id): id is string => id !== undefined)
-          .map((id) => ctx.catalogIdFor(id))
-          .find((id) => id !== null) ?? null;
+      const ids = [r.long_id, r.rule_id, r.legacy_rule_id].filter((id): id is string => !!id?.trim());
+      const catalogId = ids.map((id) => ctx.catalogIdFor(id)).find((id) => id !== null) ?? null;
+      // The other names of the check stay findable: `AWS050` beside `aws-vpc-no-excessive-port-access`.
+      const otherIds = [...new Set(ids.filter((id) => id !== r.rule_id))];
       const url = r.links?.find((l) => l.length > 0) ?? /https?:\/\/\S+/.exec(r.link ?? "")?.[0];
       return {
         source: {
           tool: "tfsec",
           format: "tfsec",
-          findingId: [r.long_id ?? r.rule_id, file, start ? `${start}-${end}` : "", address ?? ""].join("|"),
+          findingId: [r.long_id || r.rule_id, file, start ? `${start}-${end}` : "", address ?? ""].join("|"),
         },
-        rule: { nativeId: r.rule_id, catalogId },
+        rule: { nativeId: r.rule_id, catalogId, ...(otherIds.length > 0 ? { otherIds } : {}) },
         title: r.rule_description || r.description || r.rule_id,
         severity: { native: r.severity, normalized: severity },
         resource: {
