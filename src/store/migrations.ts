@@ -224,6 +224,20 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // SQLite resolves `INSERT OR REPLACE` (and `REPLACE INTO`) of an existing id by deleting the old
+    // row without firing DELETE triggers (unless recursive_triggers is on), which rewrote history past
+    // 0001's triggers. An insert that would collide is refused before conflict resolution runs.
+    // PostgreSQL has no REPLACE; its `ON CONFLICT DO UPDATE` fires the UPDATE trigger.
+    "0005_audit_no_replace": {
+      async up(db: AnyDb) {
+        if (engine !== "sqlite") return;
+        await sql
+          .raw(`CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events
+                WHEN EXISTS (SELECT 1 FROM audit_events WHERE id = NEW.id)
+                BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`)
+          .execute(db);
+      },
+    },
   };
 }
 
