@@ -8,6 +8,7 @@ import pino, { type Logger } from "pino";
 export const REDACTED_PATHS = [
   "req.headers.authorization",
   "req.headers.cookie",
+  'req.headers["x-fixloop-signature"]',
   'req.headers["x-fixloop-signature-256"]',
   'req.headers["x-hub-signature"]',
   'req.headers["x-hub-signature-256"]',
