@@ -83,6 +83,8 @@ export interface HarnessOptions {
   /** The repository's files on top of fixtures/repos/cspm-demo, e.g. a CODEOWNERS or a fixloop.yml. */
   files?: Record<string, string>;
   appOptions?: Partial<FixloopAppOptions>;
+  /** The app's logger (silent unless given), e.g. appLogger at debug level to inspect what is logged. */
+  log?: import("pino").Logger;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -118,7 +120,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cacheDir: join(root, "cache"),
     remoteUrl: (r) => `file://${join(root, "remote", r.owner, r.repo)}`,
   });
-  const log = pino({ level: "silent" });
+  const log = options.log ?? pino({ level: "silent" });
   const host = options.host ?? GITHUB_COM;
   const probot = new Probot({
     appId: 1,
