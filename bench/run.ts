@@ -8,12 +8,14 @@
 //            driver writing the same rows (targets: SQLite ≥ 10,000/s, PostgreSQL ≥ 3,000/s);
 //  - github: the GitHub App end to end with GitHub answered in-process: REST requests per new PR
 //            (target ≤ 6 once warm), per finding already handled (target 0), per verified finding
-//            (target ≤ 5), and finding-to-PR latency vs planFix alone (bench/github.ts).
+//            (target ≤ 5), and finding-to-PR latency vs planFix alone (bench/github.ts);
+//  - api:    server memory under 150 concurrent unsigned 10 MB POSTs: the API handler (unsigned, and
+//            with forged signature headers) vs reading every body before checking it (bench/api-load.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store, github (default: all)
+//   --only    run only these groups: tree, ingest, locate, store, github, api (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -23,7 +25,7 @@ import { join } from "node:path";
 import { asffDocument, genericDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo, type Monorepo } from "./monorepo.ts";
 
-const GROUPS = ["tree", "ingest", "locate", "store", "github"] as const;
+const GROUPS = ["tree", "ingest", "locate", "store", "github", "api"] as const;
 type Group = (typeof GROUPS)[number];
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -286,6 +288,40 @@ if (selected.has("github")) {
   );
   verdicts.push(
     `github: ${perPr} requests per new PR (≤ 6), ${first.repeatRequests} for a handled finding (0), ${perVerified} per verified finding (≤ 5): ${perPr <= 6 && Number(first.repeatRequests) === 0 && perVerified <= 5 ? "targets met" : "TARGET MISSED"}`,
+  );
+}
+
+if (selected.has("api")) {
+  // Each mode in a fresh process: the RSS growth measured is that server's alone.
+  const load = (mode: string) => {
+    const stdout = execFileSync(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "bench/api-load.ts"), mode, "150", "10"],
+      { encoding: "utf8" },
+    );
+    const r = JSON.parse(stdout.trim().split("\n").pop()!) as Result & {
+      peakGrowthMb: number;
+      statuses: object;
+    };
+    console.log(`  api       ${JSON.stringify(r)}`);
+    results[`api-${mode}`] = r as unknown as Result;
+    return r;
+  };
+  const baseline = load("buffer-first");
+  const unsigned = load("unsigned");
+  const forged = load("forged");
+  const statuses = (r: { statuses: object }) =>
+    Object.entries(r.statuses)
+      .map(([status, n]) => `${n}× ${status}`)
+      .join(", ");
+  const ratio = (r: { peakGrowthMb: number }) => (r.peakGrowthMb / baseline.peakGrowthMb).toFixed(2);
+  lines.push(
+    `| 150 concurrent 10 MB POSTs, body read before the signature (the order before issue 11): server RSS growth | +${baseline.peakGrowthMb} MB (${statuses(baseline)}) | |`,
+    `| the same, unsigned, API handler | +${unsigned.peakGrowthMb} MB, ${ratio(unsigned)}× the baseline (${statuses(unsigned)}) | < 64 MB |`,
+    `| the same, forged v2 headers, API handler (16 read at once) | +${forged.peakGrowthMb} MB, ${ratio(forged)}× the baseline (${statuses(forged)}) | < 384 MB |`,
+  );
+  verdicts.push(
+    `api: unsigned +${unsigned.peakGrowthMb} MB (< 64), forged +${forged.peakGrowthMb} MB (< 384), baseline +${baseline.peakGrowthMb} MB: ${unsigned.peakGrowthMb < 64 && forged.peakGrowthMb < 384 ? "targets met" : "TARGET MISSED"}`,
   );
 }
 

@@ -3,7 +3,13 @@
 # the distribution's packages (installed here if missing), and prints the export line to use:
 #
 #   eval "$(scripts/postgres-test-server.sh start)"   # sets FIXLOOP_TEST_DATABASE_URL
+#   eval "$(scripts/postgres-test-server.sh roles)"   # sets DATABASE_URL and DATABASE_MIGRATION_URL
 #   scripts/postgres-test-server.sh stop
+#
+# `roles` sets up, on the running server, what README "Security model" asks a DBA for: a database
+# `fixloop` owned by the role `fixloop_owner` (DATABASE_MIGRATION_URL: migrations), and the role
+# `fixloop_app` with CONNECT only (DATABASE_URL: the app; fixloop grants it the rest after migrating,
+# on audit_events only SELECT and INSERT). Both are dropped and made again on each call.
 #
 # The cluster lives in a temporary directory (PGTEST_DIR, default /tmp/fixloop-pgtest), trusts
 # loopback connections only, and is deleted by `stop`.
@@ -60,13 +66,26 @@ start)
     { cat "$dir/server.log" >&2; exit 1; }
   echo "export FIXLOOP_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
   ;;
+roles)
+  bin=$(find_bin) || { echo "no PostgreSQL installed: run start first" >&2; exit 1; }
+  [[ -f "$dir/data/postmaster.pid" ]] || { echo "no test server running in $dir: run start first" >&2; exit 1; }
+  port=$(sed -n 4p "$dir/data/postmaster.pid")
+  psql() { as_owner "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres "$@" >&2; }
+  psql -c "DROP DATABASE IF EXISTS fixloop WITH (FORCE)" \
+    -c "DROP ROLE IF EXISTS fixloop_app" -c "DROP ROLE IF EXISTS fixloop_owner" \
+    -c "CREATE ROLE fixloop_owner LOGIN" -c "CREATE ROLE fixloop_app LOGIN" \
+    -c "CREATE DATABASE fixloop OWNER fixloop_owner" \
+    -c "REVOKE ALL ON DATABASE fixloop FROM PUBLIC" -c "GRANT CONNECT ON DATABASE fixloop TO fixloop_app"
+  echo "export DATABASE_MIGRATION_URL=postgres://fixloop_owner@127.0.0.1:$port/fixloop"
+  echo "export DATABASE_URL=postgres://fixloop_app@127.0.0.1:$port/fixloop"
+  ;;
 stop)
   bin=$(find_bin) || exit 0
   [[ -d "$dir/data" ]] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start|stop" >&2
+  echo "usage: $0 start|roles|stop" >&2
   exit 2
   ;;
 esac

@@ -31,8 +31,13 @@ export function parseComment(body: string): ParsedComment {
   const [verb, ...rest] = words;
   if (verb === undefined) return { kind: "command", name: "help" };
   const name = verb.toLowerCase();
-  if (rest.length === 0 && name in COMMAND_HELP) return { kind: "command", name: name as CommandName };
+  // An own property only: `in` would also find `constructor`, `__proto__`, `toString`… on the prototype.
+  if (rest.length === 0 && isCommandName(name)) return { kind: "command", name };
   return { kind: "unknown", text: line.slice(0, 80) };
+}
+
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMAND_HELP, name);
 }
 
 export function helpText(intro?: string): string {

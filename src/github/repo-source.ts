@@ -77,11 +77,27 @@ const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * The header that authenticates git over HTTPS with a GitHub App installation token. Passed per
- * command with `-c`, so the token is never in the remote URL or in `.git/config`.
+ * command in git's environment (gitAuthEnv), so the token is never in the remote URL, in
+ * `.git/config`, or on a command line (which every local user can read in /proc/<pid>/cmdline).
  */
 export function authHeader(token: string): string {
   return `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
 }
+
+/**
+ * The environment that gives one git command `http.extraHeader` (git ≥ 2.31 reads configuration from
+ * GIT_CONFIG_COUNT/KEY_n/VALUE_n). A process's environment is readable only by its own user and
+ * root, unlike its argv.
+ */
+export function gitAuthEnv(token: string): Record<string, string> {
+  return {
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "http.extraHeader",
+    GIT_CONFIG_VALUE_0: authHeader(token),
+  };
+}
+
+const AUTH_ENV_KEYS = Object.keys(gitAuthEnv("x"));
 
 /** Replaces every form in which a token could appear (raw, base64 pair, header) with `***`. */
 export function scrubToken(text: string, token: string | undefined): string {
@@ -97,7 +113,7 @@ export function scrubToken(text: string, token: string | undefined): string {
  * process's, so the ambient variables are kept minus the ones simple-git guards. A custom
  * factory should do the same.
  */
-export function defaultGit(dir: string): SimpleGit {
+export function defaultGit(dir: string, extraEnv: Readonly<Record<string, string>> = {}): SimpleGit {
   const guarded = new Set(["editor", "pager", "prefix", "ssh_askpass", "visual"]);
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -105,9 +121,14 @@ export function defaultGit(dir: string): SimpleGit {
     if (value !== undefined && !k.startsWith("git_") && !guarded.has(k)) env[key] = value;
   }
   env.GIT_TERMINAL_PROMPT = "0";
+  Object.assign(env, extraEnv);
+  const auth =
+    Object.keys(extraEnv).every((k) => AUTH_ENV_KEYS.includes(k)) && "GIT_CONFIG_COUNT" in extraEnv;
   return simpleGit({
     baseDir: dir,
-    allowEnvironment: ["GIT_TERMINAL_PROMPT"],
+    allowEnvironment: ["GIT_TERMINAL_PROMPT", ...Object.keys(extraEnv)],
+    // simple-git refuses GIT_CONFIG_COUNT unless allowed; only the auth header's variables are.
+    ...(auth ? { unsafe: { allowUnsafeConfigEnvCount: true } } : {}),
     // simple-git treats a non-zero exit with an empty stderr as success; a failed git step must fail.
     errors: (error, result) =>
       error ?? (result.exitCode ? new Error(`git exited with ${result.exitCode}`) : undefined),
@@ -132,12 +153,15 @@ export interface RepoSourceOptions {
   cacheDir: string;
   /** The remote without credentials, e.g. `(r) => gitRemoteUrl(host, r.owner, r.repo)`. */
   remoteUrl: (r: RepoRef) => string;
-  git?: (dir: string) => SimpleGit;
+  /** A git for a directory; `env` is added to its environment (the token's header, for remote commands). */
+  git?: (dir: string, env?: Readonly<Record<string, string>>) => SimpleGit;
 }
 
 /** One snapshot call's git: cache directory, the repository's name for messages, remote, token. */
 interface Session {
   git: SimpleGit;
+  /** The same git with the token's header in its environment, for commands that reach the remote. */
+  remoteGit: SimpleGit;
   dir: string;
   name: string;
   url: string;
@@ -146,7 +170,7 @@ interface Session {
 
 export class RepoSourceCache {
   readonly #options: RepoSourceOptions;
-  readonly #git: (dir: string) => SimpleGit;
+  readonly #git: (dir: string, env?: Readonly<Record<string, string>>) => SimpleGit;
   /** The tail of each repository's queue: one git operation per cache directory at a time. */
   readonly #queues = new Map<string, Promise<unknown>>();
 
@@ -176,7 +200,10 @@ export class RepoSourceCache {
     if (invalid) throw new RepoSourceError("INVALID_INPUT", `${name}: ${invalid}`);
     return this.#serial(dir, async () => {
       await mkdir(dir, { recursive: true });
-      const s: Session = { git: this.#git(dir), dir, name, url, token: auth?.token };
+      const token = auth?.token;
+      const git = this.#git(dir);
+      const remoteGit = token ? this.#git(dir, gitAuthEnv(token)) : git;
+      const s: Session = { git, remoteGit, dir, name, url, token };
       return this.#snapshot(s, r, branch, knownSha);
     });
   }
@@ -248,13 +275,12 @@ export class RepoSourceCache {
 }
 
 /**
- * Runs git, with the token as a per-command header when the command talks to the remote.
+ * Runs git, with the token's header in the environment when the command talks to the remote.
  * Failures name the repository and the step, never the token.
  */
 async function run(s: Session, doing: string, args: string[], remote = false): Promise<string> {
-  const auth = remote && s.token ? ["-c", `http.extraHeader=${authHeader(s.token)}`] : [];
   try {
-    return await s.git.raw([...auth, ...args]);
+    return await (remote ? s.remoteGit : s.git).raw(args);
   } catch (e) {
     // The original error is not attached as `cause`: its text may hold what is scrubbed here.
     const text = scrubToken(e instanceof Error ? e.message : String(e), s.token);

@@ -7,7 +7,8 @@
 // those accounts: a finding being verified that it covers and does not report has passed the
 // runtime re-scan (../ingest/complete-scan.ts). The 202 lists those findings as `absent`.
 //
-// Order of the checks, each answering before the next runs: size (413), signature (401), JSON (400),
+// Order of the checks, each answering before the next runs: declared size (413), signature headers
+// and timestamp (401), a free body-read slot (503), size (413), signature and replay (401), JSON (400),
 // `?format=` (400), installation (404), configuration (409), a known document format (400), at least
 // one valid record (400), the complete-scan parameters (400).
 
@@ -18,7 +19,7 @@ import { findingNotes } from "../ingest/notes.ts";
 import { persistDocument } from "../ingest/persist.ts";
 import { triageFinding } from "../ingest/triage-finding.ts";
 import { resolveRuleId } from "../rules/registry.ts";
-import { parseJsonBody, readBody } from "./body.ts";
+import { parseJsonBody } from "./body.ts";
 import { sendError, sendJson } from "./respond.ts";
 import type { ApiContext } from "./routes.ts";
 
@@ -28,12 +29,11 @@ const parseContext = { catalogIdFor: (id: string) => resolveRuleId(id)?.id ?? nu
 const MAX_CONFIG_MESSAGE = 500;
 
 export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<void> {
-  const { req, res, deps } = ctx;
+  const { res, deps } = ctx;
   if (org === undefined) throw new Error("the findings route has no organization");
-  const read = await readBody(req);
-  if (!read.ok) return sendError(res, read.status, read.reason);
-  if (!ctx.authenticate(read.body)) return;
-  const json = parseJsonBody(read.body);
+  const body = await ctx.readAuthenticated();
+  if (body === null) return;
+  const json = parseJsonBody(body);
   if (!json.ok) return sendError(res, json.status, json.reason);
 
   // Checked after the signature: an unsigned request learns nothing, not even which formats exist.

@@ -2,20 +2,30 @@
 // answers: its webhook middleware runs before any added handler) and /healthz. Routing, the 404/405
 // answers and authentication live here; each endpoint is a function in its own module.
 //
-// Every /api route authenticates with the signature of src/http/signature.ts; a GET signs an empty
-// body (docs/http-api.md). Errors are `{"error": reason}` and never carry a secret; log lines carry
-// the method, the route and the outcome, never a body or a header.
+// Every /api route authenticates with the signature of src/http/signature.ts over the method, path,
+// query and body (a GET has an empty body), accepted once (docs/http-api.md). Before any body byte is
+// buffered, the headers and timestamp are checked and a slot among a bounded number of unauthenticated
+// body reads is taken: beyond it the answer is 503 with Retry-After, so unsigned or forged uploads
+// cannot make the server hold more than `maxPendingBodies` × the body limit in memory. Errors are
+// `{"error": reason}` and never carry a secret; log lines carry the method, the route and the
+// outcome, never a body or a header.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sql } from "kysely";
 import type { Store } from "../store/store.ts";
 import type { TriageConfig } from "../triage/config.ts";
-import { readBody } from "./body.ts";
+import { DEFAULT_BODY_LIMIT_BYTES, readBody } from "./body.ts";
 import { evidenceEndpoint, findingEndpoint, listFindingsEndpoint } from "./findings-endpoints.ts";
 import { ingestEndpoint } from "./ingest-endpoint.ts";
+import { SeenSignatures } from "./replay.ts";
 import { metricsEndpoint, periodEvidenceEndpoint } from "./report-endpoints.ts";
 import { sendError, sendJson } from "./respond.ts";
-import { verifyRequest } from "./signature.ts";
+import { DEFAULT_MAX_SKEW_SECONDS, failureReason, precheckRequest, verifyRequest } from "./signature.ts";
+
+/** Unauthenticated body reads in flight at most, by default: 16 × 10 MB bounds what they can hold. */
+export const DEFAULT_MAX_PENDING_BODIES = 16;
+/** Seconds a client is asked to wait when every body-read slot is taken. */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /** Probot 14's handler shape (`addHandler`): true when this handler answered the request. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -41,6 +51,12 @@ export interface ApiDeps {
   evidenceUrl(findingId: string): string;
   /** FIXLOOP_METRICS_TOKEN: when set, /metrics wants it as a bearer token. */
   metricsToken?: string | undefined;
+  /** Signatures already accepted (per process); a fresh table when not given. */
+  seenSignatures?: SeenSignatures;
+  /** Unauthenticated body reads allowed in flight at once; DEFAULT_MAX_PENDING_BODIES when not given. */
+  maxPendingBodies?: number;
+  /** Largest accepted body; DEFAULT_BODY_LIMIT_BYTES when not given. */
+  bodyLimitBytes?: number;
 }
 
 /** What an endpoint gets: the request and response, the dependencies, the parsed URL and its clock. */
@@ -50,10 +66,20 @@ export interface ApiContext {
   deps: ApiDeps;
   url: URL;
   now: () => Date;
-  /** Checks the signature over the raw body and answers 401 when it fails; true when it may go on. */
-  authenticate(body: Buffer): boolean;
-  /** The same for a GET, whose signed body is empty. */
+  /**
+   * Reads the body and checks the request's signature, answering 401/413/503 itself when either
+   * fails; the raw body when the request may go on, null otherwise.
+   */
+  readAuthenticated(): Promise<Buffer | null>;
+  /** The same for a GET, whose body must be empty (the signature covers an empty body). */
   authenticateGet(): Promise<boolean>;
+}
+
+/** What one API handler shares between its requests. */
+interface Shared {
+  seen: SeenSignatures;
+  slots: { inFlight: number; max: number };
+  limitBytes: number;
 }
 
 type Endpoint = (ctx: ApiContext, params: string[]) => Promise<void>;
@@ -93,6 +119,14 @@ const ROUTES: readonly Route[] = [
 
 export function createApiHandler(deps: ApiDeps): Handler {
   const now = deps.clock ?? (() => new Date(deps.store.now()));
+  const max = deps.maxPendingBodies ?? DEFAULT_MAX_PENDING_BODIES;
+  if (!Number.isSafeInteger(max) || max < 1)
+    throw new RangeError("maxPendingBodies must be a positive integer");
+  const shared: Shared = {
+    seen: deps.seenSignatures ?? new SeenSignatures(),
+    slots: { inFlight: 0, max },
+    limitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+  };
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fixloop.invalid");
     if (url.pathname === "/healthz") {
@@ -132,8 +166,11 @@ export function createApiHandler(deps: ApiDeps): Handler {
         deps,
         url,
         now,
-        authenticate: (body) => authenticate(ctx, body),
-        authenticateGet: () => authenticateGet(ctx),
+        readAuthenticated: () => readAuthenticated(ctx, shared, shared.limitBytes),
+        authenticateGet: async () => {
+          const body = await readAuthenticated(ctx, shared, 0);
+          return body !== null;
+        },
       };
       await endpoint(ctx, match.params);
     } catch (error) {
@@ -163,33 +200,68 @@ function decodeSegment(segment: string): string {
 }
 
 /**
- * Checks the request's signature over `body` (the raw bytes of a POST, empty for a GET) and answers
- * 401 when it fails. Returns whether the request may go on.
+ * The checks in the order that keeps an unauthenticated request cheap: a declared size over the limit
+ * (413, nothing read), the signature headers and timestamp (401, nothing read), a free body-read slot
+ * (503 + Retry-After, nothing read), the body up to the limit (413), then the signature itself and
+ * whether it was used before (401). The slot is held until the signature has been checked.
  */
-function authenticate(ctx: ApiContext, body: Buffer): boolean {
-  const auth = verifyRequest({
-    secret: ctx.deps.secrets,
-    headers: ctx.req.headers,
-    body,
-    now: ctx.now().getTime(),
-  });
-  if (auth.ok) return true;
-  ctx.deps.log.info({ method: ctx.req.method, code: auth.code }, "API request not authenticated");
-  sendError(ctx.res, auth.status, auth.reason);
-  return false;
+async function readAuthenticated(
+  ctx: ApiContext,
+  shared: Shared,
+  limitBytes: number,
+): Promise<Buffer | null> {
+  const { req, res, deps } = ctx;
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limitBytes) {
+    if (limitBytes === 0) sendError(res, 400, "a GET request has no body; sign an empty body");
+    else sendError(res, 413, `request body is larger than ${limitBytes} bytes`);
+    return null;
+  }
+  const signed = { headers: req.headers, method: req.method ?? "GET", target: req.url ?? "/" };
+  const pre = precheckRequest(signed, ctx.now().getTime(), DEFAULT_MAX_SKEW_SECONDS);
+  if (!pre.ok) return refuse(ctx, 401, pre.code, failureReason(pre.code));
+  if (shared.slots.inFlight >= shared.slots.max) {
+    deps.log.warn({ method: req.method, inFlight: shared.slots.inFlight }, "API busy: body-read slots taken");
+    sendError(res, 503, "too many requests are being received; try again shortly", {
+      "Retry-After": String(BUSY_RETRY_AFTER_SECONDS),
+    });
+    return null;
+  }
+  shared.slots.inFlight++;
+  try {
+    const read = await readBody(req, { limitBytes });
+    if (!read.ok) {
+      if (limitBytes === 0) sendError(res, 400, "a GET request has no body; sign an empty body");
+      else sendError(res, read.status, read.reason);
+      return null;
+    }
+    const auth = verifyRequest({
+      ...signed,
+      secret: deps.secrets,
+      body: read.body,
+      now: ctx.now().getTime(),
+      seen: shared.seen,
+    });
+    if (!auth.ok) return refuse(ctx, auth.status, auth.code, auth.reason);
+    if (auth.scheme === "v1") {
+      deps.log.warn({ method: req.method }, "API request signed with the deprecated v1 scheme");
+      res.setHeader("Deprecation", "true");
+    }
+    return read.body;
+  } finally {
+    shared.slots.inFlight--;
+  }
 }
 
-/**
- * For a GET: its body must be empty (the signature covers an empty body) — reading it also tells a
- * client that sent one that it was not part of the request.
- */
-async function authenticateGet(ctx: ApiContext): Promise<boolean> {
-  const read = await readBody(ctx.req, { limitBytes: 0 });
-  if (!read.ok) {
-    sendError(ctx.res, 400, "a GET request has no body; sign an empty body");
-    return false;
-  }
-  return authenticate(ctx, read.body);
+function refuse(ctx: ApiContext, status: number, code: string, reason: string): null {
+  ctx.deps.log.info({ method: ctx.req.method, code }, "API request not authenticated");
+  sendError(
+    ctx.res,
+    status,
+    reason,
+    status === 503 ? { "Retry-After": String(BUSY_RETRY_AFTER_SECONDS) } : {},
+  );
+  return null;
 }
 
 /** Liveness with the store: a `SELECT 1`. No authentication, nothing about the store in the answer. */

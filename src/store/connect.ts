@@ -5,9 +5,9 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
-import { migrate } from "./migrations.ts";
+import { grantAppRole, migrate } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
 export type Engine = "sqlite" | "postgres";
@@ -17,6 +17,12 @@ export interface StoreLocation {
   databaseUrl?: string | undefined;
   /** Where the SQLite file lives when no database URL is given. */
   dataDir?: string | undefined;
+  /**
+   * DATABASE_MIGRATION_URL (PostgreSQL only): the role that owns the schema. Migrations run through it,
+   * then the role of `databaseUrl` is granted what the app needs — and on audit_events only SELECT
+   * and INSERT — and the app works through `databaseUrl` alone. Without it, `databaseUrl` migrates.
+   */
+  migrationUrl?: string | undefined;
 }
 
 /** What the store reports about itself that is not a query result (a lost connection). */
@@ -101,6 +107,38 @@ function openPostgres(url: string, warn: StoreWarning): OpenDatabase {
   };
 }
 
+/**
+ * Migrates through the owner's connection, then grants the app's role its privileges; the owner's
+ * connection is closed before the app's is used. Both must reach the same database as different roles.
+ */
+async function migrateAsOwner(app: OpenDatabase, migrationUrl: string, warn: StoreWarning): Promise<void> {
+  if (!/^postgres(ql)?:\/\//.test(migrationUrl))
+    throw new Error(`DATABASE_MIGRATION_URL must be a postgres:// URL (got ${redactUrl(migrationUrl)})`);
+  const owner = openPostgres(migrationUrl, warn);
+  try {
+    const who = async (db: Kysely<Database>) =>
+      (
+        await sql<{
+          role: string;
+          database: string;
+        }>`select current_user as role, current_database() as database`.execute(db)
+      ).rows[0]!;
+    const [asOwner, asApp] = [await who(owner.db), await who(app.db)];
+    if (asOwner.database !== asApp.database)
+      throw new Error(
+        `DATABASE_MIGRATION_URL reaches database "${asOwner.database}" but DATABASE_URL reaches "${asApp.database}": they must be the same database`,
+      );
+    if (asOwner.role === asApp.role)
+      throw new Error(
+        `DATABASE_MIGRATION_URL and DATABASE_URL both connect as "${asApp.role}": the app's role must be another role than the owner's, or it could alter the audit table; leave DATABASE_MIGRATION_URL unset to run with one role`,
+      );
+    await migrate(owner.db, "postgres");
+    await grantAppRole(owner.db, asApp.role);
+  } finally {
+    await owner.db.destroy();
+  }
+}
+
 /** Opens and migrates. `databaseUrl` wins over `dataDir`; an unsupported URL is an error. */
 export async function openDatabase(
   location: StoreLocation,
@@ -118,7 +156,13 @@ export async function openDatabase(
     opened = openSqlite(location.dataDir ?? ".fixloop");
   }
   try {
-    await migrate(opened.db, opened.engine);
+    if (location.migrationUrl && opened.engine === "postgres")
+      await migrateAsOwner(opened, location.migrationUrl, warn);
+    else if (location.migrationUrl)
+      throw new Error(
+        "DATABASE_MIGRATION_URL is for PostgreSQL: set DATABASE_URL to the app role's postgres:// URL",
+      );
+    else await migrate(opened.db, opened.engine);
   } catch (e) {
     await opened.db.destroy();
     throw e;

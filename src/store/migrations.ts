@@ -224,6 +224,20 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // SQLite resolves `INSERT OR REPLACE` (and `REPLACE INTO`) of an existing id by deleting the old
+    // row without firing DELETE triggers (unless recursive_triggers is on), which rewrote history past
+    // 0001's triggers. An insert that would collide is refused before conflict resolution runs.
+    // PostgreSQL has no REPLACE; its `ON CONFLICT DO UPDATE` fires the UPDATE trigger.
+    "0005_audit_no_replace": {
+      async up(db: AnyDb) {
+        if (engine !== "sqlite") return;
+        await sql
+          .raw(`CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events
+                WHEN EXISTS (SELECT 1 FROM audit_events WHERE id = NEW.id)
+                BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`)
+          .execute(db);
+      },
+    },
   };
 }
 
@@ -254,8 +268,49 @@ async function appendOnly(db: AnyDb, engine: Engine, table: string): Promise<voi
     .execute(db);
 }
 
-/** Brings the schema up to date; throws with the failing migration's name and error. */
+/**
+ * PostgreSQL, run by the owner after migrating: what the app's role needs, and no more. Every table of
+ * the schema: SELECT, INSERT, UPDATE, DELETE; audit_events: SELECT and INSERT only (no UPDATE,
+ * DELETE, TRUNCATE or TRIGGER), so the append-only rule holds by privilege as well as by trigger, and
+ * as a non-owner the role cannot disable or drop the triggers; the sequences behind the ids: USAGE;
+ * the migration bookkeeping: SELECT. Run again after every migration, so new tables are covered.
+ */
+export async function grantAppRole(db: AnyDb, role: string): Promise<void> {
+  const app = sql.id(role);
+  const schema = sql.id(
+    (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema,
+  );
+  await sql`GRANT USAGE ON SCHEMA ${schema} TO ${app}`.execute(db);
+  await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${app}`.execute(db);
+  await sql`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${app}`.execute(db);
+  await sql`REVOKE ALL ON audit_events FROM ${app}`.execute(db);
+  await sql`GRANT SELECT, INSERT ON audit_events TO ${app}`.execute(db);
+  await sql`REVOKE ALL ON fixloop_migrations, fixloop_migrations_lock FROM ${app}`.execute(db);
+  await sql`GRANT SELECT ON fixloop_migrations TO ${app}`.execute(db);
+}
+
+/**
+ * The migrations this code knows that the database has not run; null when it has no bookkeeping table
+ * yet (a new database) or it cannot be read.
+ */
+async function pendingMigrations(db: AnyDb, engine: Engine): Promise<string[] | null> {
+  try {
+    const done = await sql<{ name: string }>`select name from fixloop_migrations`.execute(db);
+    const ran = new Set(done.rows.map((r) => r.name));
+    return Object.keys(migrations(engine)).filter((name) => !ran.has(name));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Brings the schema up to date; throws with the failing migration's name and error. An up-to-date
+ * schema is only read, never locked: the app's role of a two-role PostgreSQL set-up (README
+ * "Security model") has no privilege on the migration lock and none to change the schema.
+ */
 export async function migrate(db: AnyDb, engine: Engine): Promise<void> {
+  const pending = await pendingMigrations(db, engine);
+  if (pending !== null && pending.length === 0) return;
   const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
   const migrator = new Migrator({
     db,
@@ -267,6 +322,10 @@ export async function migrate(db: AnyDb, engine: Engine): Promise<void> {
   if (error) {
     const message = error instanceof Error ? error.message : String(error);
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    if (pending !== null && /permission denied|must be owner/.test(message))
+      throw new Error(
+        `the store needs migrations ${pending.join(", ")} and this role may not run them (${message}): run them once with DATABASE_MIGRATION_URL set to the schema owner's URL`,
+      );
     // No failed migration means it never got that far: the database could not be reached or locked.
     throw new Error(
       failed ? `store migration ${failed} failed: ${message}` : `cannot migrate the store: ${message}`,

@@ -42,10 +42,14 @@ export class Store {
   }
 }
 
-/** Where the CLI and the app find the store: DATABASE_URL, else the data directory. */
+/**
+ * Where the CLI and the app find the store: DATABASE_URL, else the data directory; with
+ * DATABASE_MIGRATION_URL, migrations run as that (owner) role and DATABASE_URL's role only uses the schema.
+ */
 export function storeLocationFromEnv(env: NodeJS.ProcessEnv, dataDirFlag?: string): StoreLocation {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    migrationUrl: env.DATABASE_MIGRATION_URL || undefined,
     dataDir: dataDirFlag ?? (env.FIXLOOP_DATA_DIR || ".fixloop"),
   };
 }

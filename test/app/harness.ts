@@ -17,7 +17,7 @@ import type { AppEnv } from "../../src/app/probot-env.ts";
 import { type FixloopAppOptions, fixloopApp } from "../../src/app.ts";
 import { GITHUB_COM, type GitHubHost } from "../../src/github/hosts.ts";
 import { RepoSourceCache } from "../../src/github/repo-source.ts";
-import { signBody } from "../../src/http/signature.ts";
+import { signRequest } from "../../src/http/signature.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { MockGitHub } from "../github/kit/mock-github.ts";
@@ -83,6 +83,8 @@ export interface HarnessOptions {
   /** The repository's files on top of fixtures/repos/cspm-demo, e.g. a CODEOWNERS or a fixloop.yml. */
   files?: Record<string, string>;
   appOptions?: Partial<FixloopAppOptions>;
+  /** The app's logger (silent unless given), e.g. appLogger at debug level to inspect what is logged. */
+  log?: import("pino").Logger;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -118,7 +120,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cacheDir: join(root, "cache"),
     remoteUrl: (r) => `file://${join(root, "remote", r.owner, r.repo)}`,
   });
-  const log = pino({ level: "silent" });
+  const log = options.log ?? pino({ level: "silent" });
   const host = options.host ?? GITHUB_COM;
   const probot = new Probot({
     appId: 1,
@@ -179,13 +181,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async postFindings(document, org = ORG, query = "") {
       const body = JSON.stringify(document);
-      const at = Math.floor(clock.clock() / 1000);
-      const res = await fetch(`${apiUrl}/api/orgs/${org}/findings${query}`, {
+      const target = `/api/orgs/${org}/findings${query}`;
+      const res = await fetch(`${apiUrl}${target}`, {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          "x-fixloop-timestamp": String(at),
-          "x-fixloop-signature-256": signBody(API_SECRET, at, body),
+          ...signRequest(API_SECRET, {
+            timestamp: uniqueTimestamp(clock.clock()),
+            method: "POST",
+            target,
+            body,
+          }),
         },
         body,
       });
@@ -232,4 +238,13 @@ export function mockRepositories(gh: MockGitHub, names: readonly string[] = [REP
       archived: false,
     })),
   });
+}
+
+let signedSoFar = 0;
+/**
+ * A timestamp for one signed API request: a signature is accepted once, so two requests with the same
+ * method, path and body (a document posted twice) need two timestamps, as a real client's would be.
+ */
+export function uniqueTimestamp(nowMs: number): number {
+  return Math.floor(nowMs / 1000) - (signedSoFar++ % 200);
 }

@@ -16,6 +16,7 @@ it("never writes a bearer token, a signature or a cookie from request headers", 
           authorization: "Bearer scrape-token-123",
           cookie: "session=abc",
           "x-fixloop-signature-256": "sha256=deadbeef",
+          "x-fixloop-signature": "v2=f00dface",
           "x-hub-signature-256": "sha256=cafe",
           "user-agent": "Prometheus/2.53",
         },
@@ -27,7 +28,7 @@ it("never writes a bearer token, a signature or a cookie from request headers", 
   const line = chunks.join("");
   expect(line).toContain("GET /metrics 200");
   expect(line).toContain("Prometheus/2.53");
-  for (const secret of ["scrape-token-123", "session=abc", "deadbeef", "cafe"])
+  for (const secret of ["scrape-token-123", "session=abc", "deadbeef", "f00dface", "cafe"])
     expect(line).not.toContain(secret);
   expect(line).toContain("[redacted]");
 });

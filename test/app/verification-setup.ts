@@ -5,7 +5,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { signBody } from "../../src/http/signature.ts";
+import { signRequest } from "../../src/http/signature.ts";
 import type { MockGitHub } from "../github/kit/mock-github.ts";
 import { mergedPullRequestExample, webhookExample, withIds } from "../github/kit/webhooks.ts";
 import {
@@ -18,6 +18,7 @@ import {
   mockRepositories,
   ORG,
   REPO,
+  uniqueTimestamp,
 } from "./harness.ts";
 
 export const FINDING = "6edc7db308ef6ac1b9785bcc";
@@ -132,11 +133,11 @@ export function mockVerdict(gh: MockGitHub) {
   gh.post(`${R}/issues/${PR_NUMBER}/comments`).reply(201, { id: 1, html_url: COMMENT_URL });
 }
 
-/** A signed GET of fixloop's API (the signature covers an empty body). */
+/** A signed GET of fixloop's API (v2: method, path, query and an empty body). */
 export function signedGet(h: Harness, path: string): Promise<Response> {
-  const at = Math.floor(h.clock.clock() / 1000);
+  const timestamp = uniqueTimestamp(h.clock.clock());
   return fetch(`${h.apiUrl}${path}`, {
-    headers: { "x-fixloop-timestamp": String(at), "x-fixloop-signature-256": signBody(API_SECRET, at, "") },
+    headers: signRequest(API_SECRET, { timestamp, method: "GET", target: path, body: "" }),
   });
 }
 

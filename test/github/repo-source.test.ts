@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -61,8 +62,8 @@ function cache(): RepoSourceCache {
   return new RepoSourceCache({
     cacheDir,
     remoteUrl: () => pathToFileURL(source).href,
-    git: (dir) => {
-      const instance = defaultGit(dir);
+    git: (dir, env) => {
+      const instance = defaultGit(dir, env);
       const raw = instance.raw.bind(instance);
       instance.raw = ((args: string[]) => {
         const plain = [...args];
@@ -316,6 +317,41 @@ describe("authentication over HTTPS", () => {
     );
     expect(JSON.stringify(error)).not.toContain(TOKEN);
     expect(String((error as Error).stack)).not.toContain(TOKEN);
+  });
+
+  it("keeps the token off every command line: git's argv, seen in /proc while it waits for the server", async () => {
+    if (!existsSync("/proc/self/cmdline")) return; // Linux only: elsewhere there is no /proc to read
+    const encoded = authHeader(TOKEN).split(" ").at(-1)!;
+    /** Every process's argv, read as any local user could, while git is connected to the server. */
+    const seen: string[][] = [];
+    server.removeAllListeners("request");
+    server.on("request", (req, res) => {
+      headers.push(req.headers);
+      for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+        try {
+          const argv = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0");
+          if (argv.some((a) => /(^|\/)git(-remote-https?)?$/.test(a))) seen.push(argv);
+        } catch {
+          // the process ended in between
+        }
+      }
+      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="GitHub"' }).end();
+    });
+    const c = new RepoSourceCache({
+      cacheDir,
+      remoteUrl: (r) => `http://127.0.0.1:${port}/${r.owner}/${r.repo}.git`,
+    });
+    await c.snapshot(REPO, "main", { token: TOKEN }).catch(() => {});
+
+    expect(headers[0]?.authorization).toBe(`Basic ${encoded}`);
+    const remote = seen.filter((argv) => argv.includes(`http://127.0.0.1:${port}/acme/infra.git`));
+    expect(remote.length, JSON.stringify(seen)).toBeGreaterThan(0);
+    for (const argv of seen) {
+      const line = argv.join(" ");
+      expect(line).not.toContain(TOKEN);
+      expect(line).not.toContain(encoded);
+      expect(line).not.toMatch(/extraheader|Authorization/i);
+    }
   });
 
   it("refuses a remote URL that carries credentials", async () => {

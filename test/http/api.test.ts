@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ApiDeps, createApiHandler } from "../../src/http/routes.ts";
-import { signBody } from "../../src/http/signature.ts";
+import { signBody, signRequest } from "../../src/http/signature.ts";
 import { listJobs } from "../../src/store/jobs.ts";
 import type { Store } from "../../src/store/store.ts";
 import { DEFAULT_TRIAGE_CONFIG } from "../../src/triage/config.ts";
@@ -76,11 +76,13 @@ describe("the HTTP API on a real server with a SQLite store", () => {
   let base: string;
   let logs: LogLine[];
   let secrets: string[];
+  let installations: Record<string, number>;
   const time = manualClock(NOW);
 
   beforeEach(async () => {
     time.set(NOW);
     logs = [];
+    installations = { acme: 4242, "bad-config": 7 };
     secrets = [SECRET, OLD_SECRET];
     location = await freshLocation("sqlite");
     store = await location.open(time.clock);
@@ -89,7 +91,7 @@ describe("the HTTP API on a real server with a SQLite store", () => {
       get secrets() {
         return secrets;
       },
-      installationFor: async (org) => ({ acme: 4242, "bad-config": 7 })[org] ?? null,
+      installationFor: async (org) => installations[org] ?? null,
       triageConfigFor: async (org) =>
         org === "bad-config"
           ? { ok: false, message: ".github/fixloop.yml: triage.tiers.high: expected number" }
@@ -118,23 +120,35 @@ describe("the HTTP API on a real server with a SQLite store", () => {
     await location.dispose();
     // Whatever happened, no log line carries the secret, a signature or a finding's text.
     const logged = JSON.stringify(logs);
-    for (const secret of [SECRET, OLD_SECRET, "sha256=", "prod-customer-data-backups", "<script>"])
+    for (const secret of [SECRET, OLD_SECRET, "sha256=", "v2=", "prod-customer-data-backups", "<script>"])
       expect(logged).not.toContain(secret);
   });
 
-  const signed = (body: Buffer | string, secret = SECRET, at = Math.floor(time.clock() / 1000)) => ({
-    "content-type": "application/json",
-    "x-fixloop-timestamp": String(at),
-    "x-fixloop-signature-256": signBody(secret, at, body),
-  });
-  const post = (org: string, body: Buffer | string, headers = signed(body), query = "") =>
-    fetch(`${base}/api/orgs/${org}/findings${query}`, {
+  let signedSoFar = 0;
+  /**
+   * v2 headers for `method target`. A signature is accepted once, so each request is signed with its
+   * own timestamp, as a client signs each request anew (a few seconds back from the server's clock).
+   */
+  const signed = (
+    body: Buffer | string,
+    { secret = SECRET, method = "POST", target = "/api/orgs/acme/findings", at = 0 } = {},
+  ) => {
+    const timestamp = at || Math.floor(time.clock() / 1000) - (signedSoFar++ % 200);
+    return {
+      "content-type": "application/json",
+      ...signRequest(secret, { timestamp, method, target, body }),
+    };
+  };
+  const post = (org: string, body: Buffer | string, headers?: Record<string, string>, query = "") => {
+    const target = `/api/orgs/${org}/findings${query}`;
+    return fetch(`${base}${target}`, {
       method: "POST",
-      headers,
+      headers: headers ?? signed(body, { target }),
       body: typeof body === "string" ? body : new Uint8Array(body),
     });
+  };
   const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { headers: { ...signed(""), ...headers } });
+    fetch(`${base}${path}`, { headers: { ...signed("", { method: "GET", target: path }), ...headers } });
   const json = async (response: Response) => (await response.json()) as Answer;
 
   describe("POST /api/orgs/:org/findings", () => {
@@ -182,11 +196,13 @@ describe("the HTTP API on a real server with a SQLite store", () => {
     });
 
     it("accepts the previous secret during a rotation, and answers 401 to a wrong one or a stale timestamp", async () => {
-      expect((await post("acme", HUB_BUCKET, signed(HUB_BUCKET, OLD_SECRET))).status).toBe(202);
-      const wrong = await post("acme", HUB_BUCKET, signed(HUB_BUCKET, "not-the-secret"));
+      expect((await post("acme", HUB_BUCKET, signed(HUB_BUCKET, { secret: OLD_SECRET }))).status).toBe(202);
+      const wrong = await post("acme", HUB_BUCKET, signed(HUB_BUCKET, { secret: "not-the-secret" }));
       expect(wrong.status).toBe(401);
-      expect(await wrong.json()).toEqual({ error: "signature does not match the timestamp and body" });
-      const old = signed(HUB_BUCKET, SECRET, Math.floor(NOW / 1000) - 301);
+      expect(await wrong.json()).toEqual({
+        error: "signature does not match the request (timestamp, method, path, query and body)",
+      });
+      const old = signed(HUB_BUCKET, { at: Math.floor(NOW / 1000) - 301 });
       const stale = await post("acme", HUB_BUCKET, old);
       expect(stale.status).toBe(401);
       expect(await stale.json()).toEqual({
@@ -230,15 +246,15 @@ describe("the HTTP API on a real server with a SQLite store", () => {
         /^the document matches no supported format; expected one of: /,
       );
 
-      const format = await post("acme", HUB_BUCKET, signed(HUB_BUCKET), "?format=xml");
+      const format = await post("acme", HUB_BUCKET, undefined, "?format=xml");
       expect(format.status).toBe(400);
       expect((await json(format)).error).toMatch(/^unknown format "xml"; expected one of: auto, sarif, /);
     });
 
     it("reads the format given with ?format=", async () => {
-      const response = await post("acme", HUB_BUCKET, signed(HUB_BUCKET), "?format=generic");
+      const response = await post("acme", HUB_BUCKET, undefined, "?format=generic");
       expect(response.status).toBe(202);
-      const sarif = await post("acme", HUB_BUCKET, signed(HUB_BUCKET), "?format=sarif");
+      const sarif = await post("acme", HUB_BUCKET, undefined, "?format=sarif");
       expect(sarif.status).toBe(400);
       expect(await sarif.json()).toEqual({
         error: "the document has no valid finding",
@@ -261,7 +277,7 @@ describe("the HTTP API on a real server with a SQLite store", () => {
 
     it("answers 400 to a complete scan it cannot read, and stores nothing", async () => {
       const bad = async (query: string) => {
-        const response = await post("acme", HUB_BUCKET, signed(HUB_BUCKET), query);
+        const response = await post("acme", HUB_BUCKET, undefined, query);
         return { status: response.status, body: await json(response) };
       };
       expect(await bad("?complete=true")).toEqual({
@@ -284,7 +300,7 @@ describe("the HTTP API on a real server with a SQLite store", () => {
       const response = await post(
         "acme",
         "[]",
-        signed("[]"),
+        undefined,
         "?complete=true&accounts=123456789012&tool=generic",
       );
       expect(response.status).toBe(202);
@@ -400,6 +416,105 @@ describe("the HTTP API on a real server with a SQLite store", () => {
     });
   });
 
+  describe("a signed request is good for its own method, path, query and body, once", () => {
+    const replayed = {
+      error:
+        "this signature was already used: a signed request is accepted once; sign it again with a new timestamp",
+    };
+    const mismatch = {
+      error: "signature does not match the request (timestamp, method, path, query and body)",
+    };
+    const findingsOf = async (org: string) =>
+      (await store.db.selectFrom("findings").select("id").where("org", "=", org).execute()).length;
+
+    it("refuses the same request sent twice, and stores the document once", async () => {
+      const headers = signed(CSPM_BATCH);
+      expect((await post("acme", CSPM_BATCH, headers)).status).toBe(202);
+      time.advance(1_000);
+      const again = await post("acme", CSPM_BATCH, headers);
+      expect(again.status).toBe(401);
+      expect(await again.json()).toEqual(replayed);
+      expect(logs).toContainEqual({
+        level: "info",
+        msg: "API request not authenticated",
+        obj: { method: "POST", code: "replayed" },
+      });
+      expect(await listJobs(store.db, { kind: "remediate" })).toHaveLength(2);
+    });
+
+    it("refuses a captured request replayed to another organization's path", async () => {
+      installations.globex = 99;
+      const headers = signed(HUB_BUCKET, { target: "/api/orgs/acme/findings" });
+      const replay = await post("globex", HUB_BUCKET, headers);
+      expect(replay.status).toBe(401);
+      expect(await replay.json()).toEqual(mismatch);
+      expect(await findingsOf("globex")).toBe(0);
+      expect((await post("acme", HUB_BUCKET, headers)).status).toBe(202);
+    });
+
+    it("refuses a captured request with ?complete=true added, or its query changed", async () => {
+      const target = "/api/orgs/acme/findings";
+      const headers = signed("[]", { target });
+      for (const query of ["?complete=true&accounts=123456789012&tool=generic", "?format=generic"]) {
+        const replay = await post("acme", "[]", headers, query);
+        expect(replay.status, query).toBe(401);
+        expect(await replay.json()).toEqual(mismatch);
+      }
+      const signedQuery = "?complete=true&accounts=123456789012&tool=generic";
+      const withQuery = signed("[]", { target: `${target}${signedQuery}` });
+      const reordered = await post(
+        "acme",
+        "[]",
+        withQuery,
+        "?accounts=123456789012&complete=true&tool=generic",
+      );
+      expect(reordered.status).toBe(401);
+      expect((await post("acme", "[]", withQuery, signedQuery)).status).toBe(202);
+    });
+
+    it("refuses a GET signature for another finding or query, and a second use of it", async () => {
+      const headers = signed("", { method: "GET", target: "/api/findings?org=acme" });
+      const other = await fetch(`${base}/api/findings?org=globex`, { headers });
+      expect(other.status).toBe(401);
+      expect((await fetch(`${base}/api/findings?org=acme`, { headers })).status).toBe(200);
+      const again = await fetch(`${base}/api/findings?org=acme`, { headers });
+      expect(again.status).toBe(401);
+      expect(await again.json()).toEqual(replayed);
+    });
+
+    it("accepts a deprecated v1 POST without a query once, marked as deprecated, and never with a query or for a GET", async () => {
+      const at = Math.floor(time.clock() / 1000);
+      const v1 = {
+        "x-fixloop-timestamp": String(at),
+        "x-fixloop-signature-256": signBody(SECRET, at, HUB_BUCKET),
+      };
+      const withQuery = await post("acme", HUB_BUCKET, v1, "?complete=true&accounts=123456789012");
+      expect(withQuery.status).toBe(401);
+      expect((await withQuery.json()) as unknown).toEqual({
+        error:
+          "the deprecated v1 signature (X-Fixloop-Signature-256) is accepted only for a POST without a query string; sign this request with v2 (X-Fixloop-Signature)",
+      });
+      const accepted = await post("acme", HUB_BUCKET, v1);
+      expect(accepted.status).toBe(202);
+      expect(accepted.headers.get("deprecation")).toBe("true");
+      expect(logs).toContainEqual({
+        level: "warn",
+        msg: "API request signed with the deprecated v1 scheme",
+        obj: { method: "POST" },
+      });
+      installations.globex = 99;
+      const elsewhere = await post("globex", HUB_BUCKET, v1);
+      expect(elsewhere.status).toBe(401);
+      expect(await elsewhere.json()).toEqual(replayed);
+      const emptyV1 = {
+        "x-fixloop-timestamp": String(at),
+        "x-fixloop-signature-256": signBody(SECRET, at, ""),
+      };
+      expect((await fetch(`${base}/api/findings`, { headers: emptyV1 })).status).toBe(401);
+      expect(await findingsOf("globex")).toBe(0);
+    });
+  });
+
   describe("docs/http-api.md", () => {
     withShellTools("reads findings with the documented signed GET", async () => {
       time.set(Date.now()); // the block signs with `date +%s`
@@ -413,7 +528,9 @@ describe("the HTTP API on a real server with a SQLite store", () => {
       const wrong = run("sh", ["-c", script], { env: { ...env, FIXLOOP_SECRET: "wrong" } });
       await expect(wrong).rejects.toMatchObject({
         code: 22,
-        stdout: JSON.stringify({ error: "signature does not match the timestamp and body" }),
+        stdout: JSON.stringify({
+          error: "signature does not match the request (timestamp, method, path, query and body)",
+        }),
       });
     });
   });

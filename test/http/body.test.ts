@@ -1,18 +1,21 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BODY_LIMIT_BYTES, parseJsonBody } from "../../src/http/body.ts";
-import { signBody } from "../../src/http/signature.ts";
+import { signRequest } from "../../src/http/signature.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 
 const SECRET = "body-test-secret-0123456789abcdef";
 const MB = 1024 * 1024;
 const TOO_LARGE = { error: "request body is larger than 10485760 bytes" };
 
-function signed(body: string | Buffer, timestamp = Math.floor(Date.now() / 1000)) {
+let signedSoFar = 0;
+/** v2 headers for a POST to acme's findings; each with its own timestamp, as a signature is accepted once. */
+function signed(body: string | Buffer) {
+  const timestamp = Math.floor(Date.now() / 1000) - signedSoFar++;
+  const target = "/api/orgs/acme/findings";
   return {
     "content-type": "application/json",
-    "x-fixloop-timestamp": String(timestamp),
-    "x-fixloop-signature-256": signBody(SECRET, timestamp, body),
+    ...signRequest(SECRET, { timestamp, method: "POST", target, body }),
   };
 }
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApiHandler } from "../../src/http/routes.ts";
-import { signBody } from "../../src/http/signature.ts";
+import { signRequest } from "../../src/http/signature.ts";
 import type { Store } from "../../src/store/store.ts";
 import { DEFAULT_TRIAGE_CONFIG } from "../../src/triage/config.ts";
 import { freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
@@ -20,10 +20,10 @@ describe("report endpoints", () => {
   let server: Server;
   let base: string;
   const time = manualClock(NOW);
-  const signed = (at = Math.floor(NOW / 1000)) => ({
-    "x-fixloop-timestamp": String(at),
-    "x-fixloop-signature-256": signBody(SECRET, at, ""),
-  });
+  let signedSoFar = 0;
+  /** v2 headers for a GET of `target`, each with its own timestamp (a signature is accepted once). */
+  const signed = (target: string, at = Math.floor(NOW / 1000) - (signedSoFar++ % 200)) =>
+    signRequest(SECRET, { timestamp: at, method: "GET", target, body: "" });
 
   beforeEach(async () => {
     location = await freshLocation("sqlite");
@@ -45,10 +45,12 @@ describe("report endpoints", () => {
     const at = Math.floor(NOW / 1000);
     const posted = await fetch(`${base}/api/orgs/acme/findings`, {
       method: "POST",
-      headers: {
-        "x-fixloop-timestamp": String(at),
-        "x-fixloop-signature-256": signBody(SECRET, at, CSPM_BATCH),
-      },
+      headers: signRequest(SECRET, {
+        timestamp: at,
+        method: "POST",
+        target: "/api/orgs/acme/findings",
+        body: CSPM_BATCH,
+      }),
       body: CSPM_BATCH,
     });
     expect(posted.status).toBe(202);
@@ -61,9 +63,8 @@ describe("report endpoints", () => {
   });
 
   it("exports the period's findings as CSV, one row per finding, as an attachment", async () => {
-    const res = await fetch(`${base}/api/evidence?since=2026-11-01&until=2026-11-30&format=csv`, {
-      headers: signed(),
-    });
+    const target = "/api/evidence?since=2026-11-01&until=2026-11-30&format=csv";
+    const res = await fetch(`${base}${target}`, { headers: signed(target) });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(res.headers.get("content-disposition")).toBe(
@@ -80,10 +81,12 @@ describe("report endpoints", () => {
   });
 
   it("names a bad date, wants since, and is signed like every GET", async () => {
-    const bad = await fetch(`${base}/api/evidence?since=2026-02-30`, { headers: signed() });
+    const bad = await fetch(`${base}/api/evidence?since=2026-02-30`, {
+      headers: signed("/api/evidence?since=2026-02-30"),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/2026-02-30/);
-    const none = await fetch(`${base}/api/evidence`, { headers: signed() });
+    const none = await fetch(`${base}/api/evidence`, { headers: signed("/api/evidence") });
     expect(((await none.json()) as { error: string }).error).toMatch(/^since is required/);
     expect((await fetch(`${base}/api/evidence?since=2026-11-01`)).status).toBe(401);
   });

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseJsonBody, readBody } from "../../src/http/body.ts";
+import { SeenSignatures } from "../../src/http/replay.ts";
 import { sendError, sendJson } from "../../src/http/respond.ts";
 import { type Secrets, verifyRequest } from "../../src/http/signature.ts";
 
@@ -28,10 +29,11 @@ export interface TestServerOptions {
   limitBytes?: number;
 }
 
-const ROUTE = /^\/api\/orgs\/([A-Za-z0-9-]+)\/findings$/;
+const ROUTE = /^\/api\/orgs\/([A-Za-z0-9-]+)\/findings(?:\?|$)/;
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const handled: HandledRequest[] = [];
+  const seen = new SeenSignatures();
   const bodyReadStarted = new WeakMap<IncomingMessage, boolean>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const org = ROUTE.exec(req.url ?? "")?.[1];
@@ -45,6 +47,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     const auth = verifyRequest({
       secret: options.secret,
       headers: req.headers,
+      method: req.method ?? "GET",
+      target: req.url ?? "/",
+      seen,
       body: read.body,
       now: (options.now ?? Date.now)(),
     });

@@ -44,6 +44,32 @@ describeEachEngine("the audit trail is append-only in the database", (engine) =>
     expect(await auditTrail(store.db, id)).toHaveLength(3);
   });
 
+  it("refuses an insert that would replace an event (INSERT OR REPLACE, REPLACE INTO, upsert)", async () => {
+    const before = await auditTrail(store.db, id);
+    const first = (await sql<{ id: number }>`SELECT min(id) AS id FROM audit_events`.execute(store.db))
+      .rows[0]!.id;
+    const columns = sql`(id, finding_id, from_state, to_state, at, actor_kind, actor, reason, links)`;
+    const forged = sql`(${first}, ${id}, NULL, 'resolved', 0, 'app', '{"kind":"app"}', 'nothing to see', '[]')`;
+    const attempts =
+      engine === "sqlite"
+        ? [
+            sql`INSERT OR REPLACE INTO audit_events ${columns} VALUES ${forged}`,
+            sql`REPLACE INTO audit_events ${columns} VALUES ${forged}`,
+            sql`INSERT INTO audit_events ${columns} VALUES ${forged} ON CONFLICT (id) DO UPDATE SET reason = excluded.reason`,
+          ]
+        : [
+            sql`INSERT INTO audit_events ${columns} VALUES ${forged} ON CONFLICT (id) DO UPDATE SET reason = excluded.reason`,
+          ];
+    for (const attempt of attempts) {
+      await expect(attempt.execute(store.db)).rejects.toThrow("audit_events is append-only");
+    }
+    // A plain insert with that id is refused too (by the trigger on SQLite, the key on PostgreSQL).
+    await expect(
+      sql`INSERT INTO audit_events ${columns} VALUES ${forged}`.execute(store.db),
+    ).rejects.toThrow();
+    expect(await auditTrail(store.db, id)).toEqual(before);
+  });
+
   if (engine === "postgres") {
     it("refuses TRUNCATE", async () => {
       await expect(sql`TRUNCATE audit_events`.execute(store.db)).rejects.toThrow(
