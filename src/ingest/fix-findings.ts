@@ -79,11 +79,14 @@ export async function fixFindings(
       }
     } else {
       const target = location.candidate.resource;
+      // A finding on one for_each/count instance is about that instance's problems only.
+      const instance = location.candidate.instance;
       const detections = all.filter(
         (d) =>
           d.resource.file === target.file &&
           d.resource.address === target.address &&
-          (rule ? d.ruleId === rule.id : true),
+          (rule ? d.ruleId === rule.id : true) &&
+          (!instance || !d.key.startsWith("[") || d.key === instance || d.key.startsWith(`${instance} `)),
       );
       plans.push({
         ...plan,

@@ -189,7 +189,7 @@ function detect({ index }: RuleContext): Detection[] {
 function fix(detection: Detection, { index }: RuleContext): FixPlan {
   const { resource } = detection;
   if (detection.key.startsWith("[")) {
-    const label = detection.key.split(" ")[0];
+    const label = detection.key.replace(/ ingress\[\d+\]$/, "");
     return {
       kind: "unfixable",
       reason: `${resource.address}${label} is open because of its for_each/count value; change that instance's entry in the collection where it is defined`,

@@ -268,3 +268,32 @@ describe("fixloop fix --findings fixes what it is given", () => {
     );
   });
 });
+
+describe("fixloop fix --findings on count/for_each instances", () => {
+  it("takes a tfsec finding on instance [0] to that instance's problem, and [1] to none", async () => {
+    const r = await run([
+      "fix",
+      "fixtures/repos/instances-demo",
+      "--findings",
+      "fixtures/findings/tfsec/many_findings_current.json",
+      "--dry-run",
+      "--format",
+      "json",
+    ]);
+    const results = JSON.parse(r.stdout).results as Array<{
+      findingId: string;
+      status: string;
+      reason: string;
+    }>;
+    const on = (i: number) =>
+      results.find((x) => x.findingId.endsWith(`aws_security_group_rule.ingress_with_cidr_blocks[${i}]`))!;
+    expect(on(0)).toMatchObject({
+      status: "skipped",
+      reason:
+        "aws-sg-open-admin-ports: aws_security_group_rule.ingress_with_cidr_blocks[0] is open because of its for_each/count value; change that instance's entry in the collection where it is defined",
+    });
+    expect(on(1).reason).toBe(
+      "fixloop's rule aws-sg-open-admin-ports finds nothing to fix on aws_security_group_rule.ingress_with_cidr_blocks; the source may be stale or see something the code does not show",
+    );
+  });
+});
