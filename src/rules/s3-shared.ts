@@ -7,7 +7,7 @@ import { attribute, type Block, blocksOf, type Expr, traversals } from "../hcl/a
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate, type Resolved } from "../hcl/evaluate.ts";
 import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
-import { managedResources, resolveExpr, sourceText } from "./helpers.ts";
+import { knownInstances, managedResources, resolveExpr, sourceText } from "./helpers.ts";
 import { matchesTemplate, type TemplateShape } from "./template-match.ts";
 import type { FixPlan } from "./types.ts";
 
@@ -108,8 +108,17 @@ function splitTarget(index: TerraformIndex, split: Resource): SplitTarget | unde
 /** The statically known string value(s) of `bucket`, or undefined when any is unknown. */
 function instanceValues(index: TerraformIndex, split: Resource, expr: Expr): string[] | undefined {
   const value = resolveExpr(index, split, expr);
-  if (!value.known) return undefined;
-  return typeof value.value === "string" ? [value.value] : [];
+  if (value.known) return typeof value.value === "string" ? [value.value] : [];
+  // `bucket = each.key` over a known for_each: one name per instance.
+  const instances = knownInstances(index, split);
+  if (instances.length === 0) return undefined;
+  const values: string[] = [];
+  for (const inst of instances) {
+    const v = resolveExpr(index, split, expr, inst);
+    if (!v.known) return undefined;
+    if (typeof v.value === "string") values.push(v.value);
+  }
+  return values;
 }
 
 /** A bucket's name as literal text and unknown parts, e.g. "acme-${count.index}" → ["acme-", null]. */

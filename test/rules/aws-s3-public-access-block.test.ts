@@ -221,3 +221,30 @@ describe("S3 rules on a large module", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe("split resources repeated by for_each", () => {
+  it("bind each instance's bucket name, and nothing else", () => {
+    const { detections } = scan(`resource "aws_s3_bucket" "logs" {
+  bucket = "acme-logs"
+}
+
+resource "aws_s3_bucket" "data" {
+  bucket = "acme-data"
+}
+
+resource "aws_s3_bucket" "other" {
+  bucket = "acme-other"
+}
+
+resource "aws_s3_bucket_public_access_block" "these" {
+  for_each                = toset(["acme-logs", "acme-data"])
+  bucket                  = each.key
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+`);
+    expect(detections.map((d) => d.resource.address)).toEqual(["aws_s3_bucket.other"]);
+  });
+});
