@@ -11,11 +11,13 @@
 //            (target ≤ 5), and finding-to-PR latency vs planFix alone (bench/github.ts);
 //  - api:    server memory under 150 concurrent unsigned 10 MB POSTs: the API handler (unsigned, and
 //            with forged signature headers) vs reading every body before checking it (bench/api-load.ts).
+//  - s3:     the S3 rules on one module of 8,000 buckets vs indexing it (target: linear, rules ≤ 2×
+//            index), and on a bucket name of 12 unknown interpolations vs a literal name (bench/s3.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store, github, api (default: all)
+//   --only    run only these groups: tree, ingest, locate, store, github, api, s3 (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -25,7 +27,7 @@ import { join } from "node:path";
 import { asffDocument, genericDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo, type Monorepo } from "./monorepo.ts";
 
-const GROUPS = ["tree", "ingest", "locate", "store", "github", "api"] as const;
+const GROUPS = ["tree", "ingest", "locate", "store", "github", "api", "s3"] as const;
 type Group = (typeof GROUPS)[number];
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -322,6 +324,35 @@ if (selected.has("api")) {
   );
   verdicts.push(
     `api: unsigned +${unsigned.peakGrowthMb} MB (< 64), forged +${forged.peakGrowthMb} MB (< 384), baseline +${baseline.peakGrowthMb} MB: ${unsigned.peakGrowthMb < 64 && forged.peakGrowthMb < 384 ? "targets met" : "TARGET MISSED"}`,
+  );
+}
+
+if (selected.has("s3")) {
+  // Two sizes in fresh processes: linear rules keep their time per bucket as the module grows.
+  const runS3 = (n: number) => {
+    const stdout = execFileSync(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "bench/s3.ts"), String(n)],
+      {
+        encoding: "utf8",
+      },
+    );
+    const r = JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, number>;
+    console.log(`  s3        ${JSON.stringify(r)}`);
+    return r;
+  };
+  const small = runS3(2_000);
+  const big = runS3(8_000);
+  results["s3-2000"] = { task: "s3", ms: small.rulesMs!, maxRssMb: 0, ...small };
+  results["s3-8000"] = { task: "s3", ms: big.rulesMs!, maxRssMb: 0, ...big };
+  const ratio = big.rulesMs! / big.indexMs!;
+  const growth = big.rulesMs! / small.rulesMs!;
+  lines.push(
+    `| S3 rules (3) on one module of 8,000 buckets + 24,000 split resources | ${(big.rulesMs! / 1000).toFixed(2)} s; indexing it ${(big.indexMs! / 1000).toFixed(2)} s: ${ratio.toFixed(2)}×; 4× the buckets of 2,000: ${growth.toFixed(1)}× the time | ≤ 2× index, ≈ 4× |`,
+    `| S3 rules on a bucket name of 12 unknown interpolations vs a literal name | ${big.templateMs!.toFixed(2)} ms vs ${big.literalMs!.toFixed(2)} ms | < 100 ms |`,
+  );
+  verdicts.push(
+    `s3: rules ${ratio.toFixed(2)}× index (≤ 2×), ${growth.toFixed(1)}× time for 4× buckets, template ${big.templateMs!.toFixed(1)} ms: ${ratio <= 2 && big.templateMs! < 100 ? "targets met" : "TARGET MISSED"}`,
   );
 }
 

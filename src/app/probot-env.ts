@@ -8,6 +8,7 @@ import { type ParseResult, parseRepoConfig } from "../config/repo-config.ts";
 import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
+import { TeamDirectory } from "../github/teams.ts";
 import { buildIndex, type TerraformIndex } from "../hcl/index.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
 import type { Store } from "../store/store.ts";
@@ -51,6 +52,7 @@ export class AppEnv implements RemediationEnv {
   readonly #knownHeads = new Map<string, string>();
   /** Heads confirmed by a fetch or ls-remote, with when. */
   readonly #confirmedHeads = new Map<string, { sha: string; at: number }>();
+  readonly #teams: TeamDirectory;
 
   constructor(options: AppEnvOptions) {
     this.store = options.store;
@@ -59,6 +61,12 @@ export class AppEnv implements RemediationEnv {
     this.#app = options.app;
     this.#repoSource = options.repoSource;
     this.#publicUrl = options.publicUrl;
+    this.#teams = new TeamDirectory(() => this.store.now());
+  }
+
+  async teamExists(installationId: number | null, org: string, slug: string): Promise<boolean | undefined> {
+    if (installationId === null) return undefined;
+    return this.#teams.has(installationId, await this.github(installationId), org, slug);
   }
 
   async github(installationId: number | null): Promise<GitHub> {
@@ -208,6 +216,7 @@ export class AppEnv implements RemediationEnv {
   ): void {
     this.#repositories.delete(installationId);
     this.#clients.delete(installationId);
+    this.#teams.forget(installationId);
     if (account) this.#installations.delete(account.toLowerCase());
     for (const r of removed) {
       this.#repoSource.forget(r);

@@ -43,3 +43,11 @@ export async function prepareBranch(root: string, branch: string, files: string[
     },
   };
 }
+
+/** The git top level of the work tree holding `dir` (real path), or undefined outside one or without git. */
+export async function repositoryTop(dir: string): Promise<string | undefined> {
+  const top = await simpleGit(dir)
+    .revparse(["--show-toplevel"])
+    .catch(() => undefined);
+  return top?.trim() || undefined;
+}

@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   fix: {
     run: fixCommand,
     summary:
-      "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them\n  fixloop fix <dir> --findings F... --open-pr [--base BRANCH]   one PR per fixed finding, as the app opens it (GITHUB_TOKEN; GITHUB_API_URL for GHES)",
+      "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them\n  fixloop fix <dir> --findings F... [--min-risk N]   fix the given findings (all it can; --min-risk N: only risk ≥ N)\n  fixloop fix <dir> --findings F... --open-pr [--base BRANCH]   one PR per fixed finding, as the app opens it (GITHUB_TOKEN; GITHUB_API_URL for GHES)",
   },
   ingest: {
     run: ingestCommand,

@@ -12,6 +12,14 @@ export interface Scope {
   variable(name: string): Resolved | undefined;
   /** `local.<name>`; undefined when no such local exists. */
   local(name: string): Resolved | undefined;
+  /** One instance of a resource with for_each (`each.key`, `each.value`) or count (`count.index`). */
+  instance?: InstanceBinding;
+}
+
+/** What `each.*` or `count.index` mean inside one instance of a repeated resource. */
+export interface InstanceBinding {
+  each?: { key: Value; value: Value };
+  countIndex?: number;
 }
 
 export const known = (value: Value): Resolved => ({ known: true, value });
@@ -103,6 +111,10 @@ function evaluateTraversal(expr: Extract<Expr, { kind: "traversal" }>, scope: Sc
     base = scope.variable(name) ?? unknown(`var.${name} is not declared`);
   } else if (expr.root === "local" && name) {
     base = scope.local(name) ?? unknown(`local.${name} is not defined`);
+  } else if (expr.root === "each" && scope.instance?.each && (name === "key" || name === "value")) {
+    base = known(scope.instance.each[name]);
+  } else if (expr.root === "count" && scope.instance?.countIndex !== undefined && name === "index") {
+    base = known(scope.instance.countIndex);
   } else {
     const why = NOT_STATIC_ROOTS[expr.root];
     const shown = [expr.root, ...(name ? [name] : [])].join(".");

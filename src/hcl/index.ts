@@ -13,7 +13,15 @@ import {
   traversals,
 } from "./ast.ts";
 import { HclSyntaxError } from "./errors.ts";
-import { evaluate, known, type Resolved, type Scope, unknown, type Value } from "./evaluate.ts";
+import {
+  evaluate,
+  type InstanceBinding,
+  known,
+  type Resolved,
+  type Scope,
+  unknown,
+  type Value,
+} from "./evaluate.ts";
 import { parseHcl } from "./parser.ts";
 import { byteOffset } from "./positions.ts";
 
@@ -314,6 +322,76 @@ export function moduleScope(mod: ModuleDir, inputs?: Map<string, Resolved>): Sco
     },
   };
   return scope;
+}
+
+/** One instance of a resource with for_each or count whose collection is known statically. */
+export interface Instance {
+  /** The instance key: a for_each key (string) or a count index. */
+  key: string | number;
+  /** As Terraform writes it after the address: `["ssh"]`, `[0]`. */
+  label: string;
+  binding: InstanceBinding;
+}
+
+export type Instances =
+  | { kind: "single" }
+  | { kind: "known"; list: Instance[] }
+  | { kind: "unknown"; reason: string };
+
+/** More instances than this are not expanded (an untrusted `count = 1e9` must not cost memory). */
+export const MAX_INSTANCES = 1_000;
+
+/**
+ * The instances of a resource: one when it has neither for_each nor count; each key of a known
+ * for_each map (sorted, as Terraform orders them) or item of a known set of strings; each index of
+ * a known count. A collection fixloop cannot read is "unknown, because …", never guessed.
+ */
+export function resourceInstances(index: TerraformIndex, resource: Resource): Instances {
+  const forEach = attribute(resource.block.body, "for_each");
+  const count = attribute(resource.block.body, "count");
+  if (!forEach && !count) return { kind: "single" };
+  const mod = index.modules.get(resource.module);
+  const scope = mod ? moduleScope(mod) : EMPTY_SCOPE;
+  if (count) {
+    const n = evaluate(count.expr, scope);
+    if (!n.known) return { kind: "unknown", reason: `count ${n.reason}` };
+    if (typeof n.value !== "number" || !Number.isInteger(n.value) || n.value < 0)
+      return { kind: "unknown", reason: `count is ${JSON.stringify(n.value)}, not a whole number` };
+    if (n.value > MAX_INSTANCES)
+      return { kind: "unknown", reason: `count is ${n.value}; fixloop expands at most ${MAX_INSTANCES}` };
+    const list = Array.from({ length: n.value }, (_, i) => ({
+      key: i,
+      label: `[${i}]`,
+      binding: { countIndex: i },
+    }));
+    return { kind: "known", list };
+  }
+  const v = evaluate(forEach!.expr, scope);
+  if (!v.known) return { kind: "unknown", reason: `for_each ${v.reason}` };
+  let entries: Array<[string, Value]>;
+  if (Array.isArray(v.value)) {
+    if (!v.value.every((x) => typeof x === "string"))
+      return { kind: "unknown", reason: "for_each is a list of values that are not all strings" };
+    entries = [...new Set(v.value as string[])].map((x) => [x, x]);
+  } else if (v.value && typeof v.value === "object") entries = Object.entries(v.value);
+  else return { kind: "unknown", reason: `for_each is ${JSON.stringify(v.value)}, not a map or a set` };
+  if (entries.length > MAX_INSTANCES)
+    return {
+      kind: "unknown",
+      reason: `for_each has ${entries.length} items; fixloop expands at most ${MAX_INSTANCES}`,
+    };
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const list = entries.map(([key, value]) => ({
+    key,
+    label: `[${JSON.stringify(key)}]`,
+    binding: { each: { key, value } },
+  }));
+  return { kind: "known", list };
+}
+
+/** A module scope in which `each.*` / `count.index` are those of one instance. */
+export function instanceScope(scope: Scope, instance: Instance | undefined): Scope {
+  return instance ? { ...scope, instance: instance.binding } : scope;
 }
 
 /** The scope a module call's inputs are evaluated in gives the scope inside the called module. */

@@ -26,10 +26,28 @@ export interface FindingFixResult {
   moduleDiff?: string;
 }
 
+/**
+ * Which findings are held back as "record only":
+ *  - "triage": the triage gate decides (the app and `fix --open-pr`: it chooses which findings
+ *    become pull requests);
+ *  - { minRisk }: only those whose risk score is below it (`fix --findings --min-risk N`);
+ *  - "none": none — plain `fix --findings` fixes every finding it is given that it can fix.
+ */
+export type RecordOnlyPolicy = "triage" | "none" | { minRisk: number };
+
+function recordOnlyReason(t: TriagedFinding, policy: RecordOnlyPolicy): string | undefined {
+  if (policy === "none") return undefined;
+  if (policy === "triage") return t.gate.gate === "record_only" ? `record only: ${t.gate.reason}` : undefined;
+  return t.risk.score < policy.minRisk
+    ? `record only: risk ${t.risk.score} is below --min-risk ${policy.minRisk}`
+    : undefined;
+}
+
 export async function fixFindings(
   sources: SourceFile[],
   index: TerraformIndex,
   triaged: TriagedFinding[],
+  recordOnly: RecordOnlyPolicy = "triage",
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
   const plans: Array<{
     t: TriagedFinding;
@@ -43,8 +61,9 @@ export async function fixFindings(
     const rule = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId) : undefined;
     const location = locate(t.finding, index, rule ? { resourceTypes: rule.resourceTypes } : {});
     const plan = { t, location, detections: [] as Detection[] };
+    const held = recordOnlyReason(t, recordOnly);
     if (!t.actionable) plans.push({ ...plan, skip: t.reason });
-    else if (t.gate.gate === "record_only") plans.push({ ...plan, skip: `record only: ${t.gate.reason}` });
+    else if (held) plans.push({ ...plan, skip: held });
     else if (location.kind !== "located") plans.push({ ...plan, skip: location.reason });
     else if (!location.candidate.resource) {
       const call = location.candidate.moduleCall!;
@@ -60,11 +79,14 @@ export async function fixFindings(
       }
     } else {
       const target = location.candidate.resource;
+      // A finding on one for_each/count instance is about that instance's problems only.
+      const instance = location.candidate.instance;
       const detections = all.filter(
         (d) =>
           d.resource.file === target.file &&
           d.resource.address === target.address &&
-          (rule ? d.ruleId === rule.id : true),
+          (rule ? d.ruleId === rule.id : true) &&
+          (!instance || !d.key.startsWith("[") || d.key === instance || d.key.startsWith(`${instance} `)),
       );
       plans.push({
         ...plan,

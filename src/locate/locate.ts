@@ -18,6 +18,7 @@ import {
   moduleScope,
   type Resource,
   resolveTags,
+  resourceInstances,
   type TerraformIndex,
 } from "../hcl/index.ts";
 import type { Candidate, Location } from "./types.ts";
@@ -114,6 +115,13 @@ export function locate(finding: Finding, index: TerraformIndex, options: LocateO
     const seen = best.get(key);
     if (!seen || seen.confidence < c.confidence) best.set(key, c);
   }
+  // The instance a finding names (by address) stays known whichever evidence won for its block.
+  for (const c of candidates) {
+    if (!c.instance || !c.resource) continue;
+    const key = `${c.resource.file}:${c.resource.address}`;
+    const kept = best.get(key);
+    if (kept && !kept.instance) best.set(key, { ...kept, instance: c.instance });
+  }
   const ranked = [...best.values()].sort((a, b) => b.confidence - a.confidence);
   const top = ranked.filter((c) => c.confidence === ranked[0]!.confidence);
   if (top.length > 1) {
@@ -193,12 +201,47 @@ function byAddress(finding: Finding, index: TerraformIndex): Candidate[] {
     const inFile = found.filter((r) => files.has(r.file));
     if (inFile.length > 0) found = inFile;
   }
-  return found.map((r) => ({
-    resource: r,
-    by: "address" as const,
-    evidence: `the finding names ${address}; defined in ${r.file}:${r.line}`,
-    confidence: CONFIDENCE.address,
-  }));
+  const key = instanceKeyOf(address);
+  return found.flatMap((r) => {
+    const instance = key === undefined ? "" : instanceNote(index, r, key);
+    if (instance === null) return [];
+    return [
+      {
+        resource: r,
+        by: "address" as const,
+        evidence: `the finding names ${address}; ${instance}defined in ${r.file}:${r.line}`,
+        confidence: CONFIDENCE.address,
+        ...(key === undefined ? {} : { instance: `[${JSON.stringify(key)}]` }),
+      },
+    ];
+  });
+}
+
+/** The instance key at the end of an address: `x["ssh"]` → "ssh", `x[0]` → 0; undefined without one. */
+function instanceKeyOf(address: string): string | number | undefined {
+  if (address.length > 1_000) return undefined; // untrusted text: bounded before any matching
+  const m = /\[("(?:[^"\\]|\\.)*"|\d+)\]$/.exec(address);
+  if (!m) return undefined;
+  try {
+    return JSON.parse(m[1]!) as string | number;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the block's for_each/count says of the instance the finding names: "" (or a note) when it
+ * may be one of its instances, null when the collection is known and has no such key.
+ */
+function instanceNote(index: TerraformIndex, r: Resource, key: string | number): string | null {
+  const instances = resourceInstances(index, r);
+  const label = `[${JSON.stringify(key)}]`;
+  if (instances.kind === "single")
+    return `the block has no for_each or count (the finding names instance ${label}); `;
+  if (instances.kind === "unknown") return `instance ${label} cannot be checked (${instances.reason}); `;
+  const hit = instances.list.find((i) => i.key === key);
+  if (!hit) return null;
+  return `instance ${label} of its ${typeof key === "number" ? "count" : "for_each"}, `;
 }
 
 function identityStrings(finding: Finding): string[] {

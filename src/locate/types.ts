@@ -12,6 +12,8 @@ export interface Candidate {
   /** Why this block: "aws_s3_bucket.backups.bucket resolves to \"prod-customer-data-backups\" (var.env = \"prod\")". */
   evidence: string;
   confidence: number;
+  /** The for_each/count instance the finding names (`["ssh"]`, `[0]`), when it names one. */
+  instance?: string;
 }
 
 export type Location =

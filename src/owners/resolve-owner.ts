@@ -4,7 +4,9 @@
 // says, the resource's own tags in Terraform, CODEOWNERS for the file, the cloud resource's tags as the
 // source reported them (mapped through `owners.teams`), then the configured triage team. The first
 // step that yields an owner decides; the others are summed up only when nothing did, so a reader sees
-// why the fallback was used. Everything quoted from a finding, a tag or CODEOWNERS is untrusted: it is
+// why the fallback was used. A bare value (`data-platform`) that owners.teams does not map routes
+// to `<org>/data-platform` when the organization has that team: the caller looks the candidates up
+// (teamCandidates) and passes the answers in, so this stays pure. Everything quoted from a finding, a tag or CODEOWNERS is untrusted: it is
 // quoted and bounded here and never contains a raw newline, and the renderer escapes it.
 
 import { type RepoConfig, teamForTagValue } from "../config/repo-config.ts";
@@ -26,6 +28,11 @@ export interface OwnerInput {
   file?: string | null;
   /** CODEOWNERS of the base branch, and where it was found (`.github/CODEOWNERS`). */
   codeowners?: { path: string; rules: readonly CodeownersRule[] } | null;
+  /**
+   * The repository's organization and whether it has a team of a slug (true/false; undefined when
+   * it could not be checked). Without it, a bare value routes only through owners.teams.
+   */
+  organization?: { login: string; hasTeam: (slug: string) => boolean | undefined } | null;
 }
 
 export interface OwnerDecision {
@@ -64,12 +71,63 @@ export function resolveOwner(input: OwnerInput, config: RepoConfig): OwnerDecisi
   };
 }
 
-/** A tag or owner value → a team: through `owners.teams`, or taken as written when it is `org/team`. */
-function teamFor(config: RepoConfig, value: string): { team: string; mapped: boolean } | null {
+/** How a value became a team: mapped by owners.teams, written as org/team, or a team of the organization. */
+type Found = { team: string; via: "mapping" | "written" | "organization" };
+
+/** A tag or owner value → a team: through `owners.teams`, as written when `org/team`, or the organization's team of that slug. */
+function teamFor(input: OwnerInput, config: RepoConfig, value: string): Found | null {
   const mapped = teamForTagValue(config, value);
-  if (mapped) return { team: mapped, mapped: true };
+  if (mapped) return { team: mapped, via: "mapping" };
   const owner = parseOwner(`@${value.trim().replace(/^@/, "")}`);
-  return owner?.kind === "team" ? { team: owner.slug, mapped: false } : null;
+  if (owner?.kind === "team") return { team: owner.slug, via: "written" };
+  const slug = teamSlug(value);
+  const org = input.organization;
+  if (slug && org?.hasTeam(slug) === true) return { team: `${org.login}/${slug}`, via: "organization" };
+  return null;
+}
+
+/** What a team lookup said about a value no step could use, for the "why not" sentence. */
+function orgNote(input: OwnerInput, value: string): string {
+  const slug = teamSlug(value);
+  const org = input.organization;
+  if (!slug || !org) return "";
+  const known = org.hasTeam(slug);
+  if (known === false) return `, nor a team of ${plain(org.login)}`;
+  return known === undefined ? ` (fixloop could not check ${plain(org.login)}'s teams)` : "";
+}
+
+/** Where a found team came from, appended to the routing sentence. */
+function viaText(found: Found): string {
+  if (found.via === "mapping") return " (owners.teams)";
+  if (found.via === "organization") return `, a team of ${plain(found.team.split("/")[0]!)}`;
+  return "";
+}
+
+/** A bare GitHub team slug (`data-platform`, `@Data-Platform`) written as a value, lowercased; else null. */
+function teamSlug(value: string): string | null {
+  const bare = value.trim().replace(/^@/, "");
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(bare) ? bare.toLowerCase() : null;
+}
+
+/**
+ * The bare values (finding owner team, resource owner tags, the finding's resource tags) that would
+ * route to `<org>/<slug>` if the organization had that team, in the order the steps consult them.
+ * The caller asks GitHub about these and passes the answers as `organization.hasTeam`.
+ */
+export function teamCandidates(input: OwnerInput, config: RepoConfig): string[] {
+  const values: string[] = [];
+  if (input.finding.context.ownerTeam) values.push(input.finding.context.ownerTeam);
+  if (input.located) {
+    const { index, resource } = input.located;
+    values.push(...resourceOwnerTags(index, resource, config.owners.tagKeys).tags.map((t) => t.value));
+  }
+  const wanted = new Set(config.owners.tagKeys.map((k) => k.toLowerCase()));
+  for (const [k, v] of Object.entries(input.finding.resource.tags ?? {}))
+    if (wanted.has(k.toLowerCase())) values.push(v);
+  const bare = values.filter(
+    (v) => !teamForTagValue(config, v) && parseOwner(`@${v.trim().replace(/^@/, "")}`)?.kind !== "team",
+  );
+  return [...new Set(bare.flatMap((v) => teamSlug(v) ?? []))];
 }
 
 const routed = (team: string, decidedBy: DecidedBy, because: string): Step => ({
@@ -79,17 +137,17 @@ const routed = (team: string, decidedBy: DecidedBy, because: string): Step => ({
 function fromFinding(input: OwnerInput, config: RepoConfig): Step {
   const value = input.finding.context.ownerTeam;
   if (value === undefined || value.trim() === "") return { miss: "the finding names no owner team" };
-  const found = teamFor(config, value);
+  const found = teamFor(input, config, value);
   if (!found)
     return {
-      miss: `the finding's owner team ${quote(value)} is neither in owners.teams nor an org/team slug`,
+      miss: `the finding's owner team ${quote(value)} is neither in owners.teams nor an org/team slug${orgNote(input, value)}`,
     };
   return routed(
     found.team,
     "finding",
-    found.mapped
-      ? `the finding names the owner team ${quote(value)} (owners.teams)`
-      : "the finding names it as the owner team",
+    found.via === "written"
+      ? "the finding names it as the owner team"
+      : `the finding names the owner team ${quote(value)}${viaText(found)}`,
   );
 }
 
@@ -100,7 +158,7 @@ function fromResourceTags(input: OwnerInput, config: RepoConfig): Step {
   const { tags, ignored } = resourceOwnerTags(index, resource, config.owners.tagKeys);
   const unmapped: OwnerTag[] = [];
   for (const tag of tags) {
-    const found = teamFor(config, tag.value);
+    const found = teamFor(input, config, tag.value);
     if (!found) {
       unmapped.push(tag);
       continue;
@@ -109,14 +167,13 @@ function fromResourceTags(input: OwnerInput, config: RepoConfig): Step {
       tag.origin === "resource"
         ? `the ${plain(tag.key)} tag of ${name}`
         : `the ${plain(tag.key)} tag in the default_tags of the aws provider (${plain(tag.file)}:${tag.line}) that ${name} inherits`;
-    return routed(
-      found.team,
-      "resource-tags",
-      `${where} is ${quote(tag.value)}${found.mapped ? " (owners.teams)" : ""}`,
-    );
+    return routed(found.team, "resource-tags", `${where} is ${quote(tag.value)}${viaText(found)}`);
   }
   const notes = [
-    ...unmapped.map((t) => `its ${plain(t.key)} tag is ${quote(t.value)}, which is not in owners.teams`),
+    ...unmapped.map(
+      (t) =>
+        `its ${plain(t.key)} tag is ${quote(t.value)}, which is not in owners.teams${orgNote(input, t.value)}`,
+    ),
     ...ignored.map((i) =>
       i.key === null ? plain(i.reason) : `its ${plain(i.key)} tag cannot be used (${plain(i.reason)})`,
     ),
@@ -160,14 +217,14 @@ function fromMapping(input: OwnerInput, config: RepoConfig): Step {
   for (const wanted of config.owners.tagKeys) {
     const tag = byKey.get(wanted.toLowerCase());
     if (!tag) continue;
-    const found = teamFor(config, tag.value);
+    const found = teamFor(input, config, tag.value);
     if (found)
       return routed(
         found.team,
         "mapping",
-        `the ${quote(tag.key)} tag the finding reports on the cloud resource is ${quote(tag.value)}${found.mapped ? " (owners.teams)" : ""}`,
+        `the ${quote(tag.key)} tag the finding reports on the cloud resource is ${quote(tag.value)}${viaText(found)}`,
       );
-    seen.push(`${quote(tag.key)} is ${quote(tag.value)}`);
+    seen.push(`${quote(tag.key)} is ${quote(tag.value)}${orgNote(input, tag.value)}`);
   }
   if (seen.length > 0)
     return { miss: `the finding's resource tags are not in owners.teams (${seen.join(", ")})` };

@@ -37,6 +37,11 @@ export interface RemediationEnv {
   repoConfig(installationId: number | null, repository: RepoRef): Promise<ConfigResult>;
   /** The repository's Terraform at its default branch head, indexed (cached by commit sha). */
   snapshot(installationId: number | null, repository: InstallationRepository): Promise<IndexedSnapshot>;
+  /**
+   * Whether the organization has the team `slug` (cached per installation); undefined when it
+   * cannot be told. Absent: bare owner values route only through owners.teams (the CLI).
+   */
+  teamExists?(installationId: number | null, org: string, slug: string): Promise<boolean | undefined>;
   /** Labels known to exist (ensureLabels' cache): a warm repository creates none. */
   labelCache: Set<string>;
   /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */

@@ -5,14 +5,14 @@
 // between is finished by the retry, which adopts what the job's saved progress names.
 
 import { errorsAsLine } from "../config/config-errors.ts";
-import { isRepositoryConsidered, isRuleEnabled } from "../config/repo-config.ts";
+import { isRepositoryConsidered, isRuleEnabled, type RepoConfig } from "../config/repo-config.ts";
 import { fullName, type RepoRef } from "../github/client.ts";
 import type { PullRequestProgress } from "../github/pull-requests.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { changeState } from "../lifecycle/change-state.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
 import { parseCodeowners } from "../owners/codeowners.ts";
-import { resolveOwner } from "../owners/resolve-owner.ts";
+import { type OwnerInput, resolveOwner, teamCandidates } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
 import { findingSources, getFinding } from "../store/findings.ts";
 import { remediationsOf } from "../store/remediations.ts";
@@ -232,19 +232,6 @@ async function remediateNow(
     finding = { ...finding, state: "fixing" };
   }
 
-  const located = cross.location.candidate.resource;
-  const codeowners = indexed.snapshot.codeowners;
-  const owner = resolveOwner(
-    {
-      finding: { context: finding.context, resource: finding.resource },
-      located: located ? { index: indexed.index, resource: located } : null,
-      file: plan.target.file,
-      codeowners: codeowners
-        ? { path: codeowners.path, rules: parseCodeowners(codeowners.text).rules }
-        : null,
-    },
-    config,
-  );
   if (finding.state === "awaiting_approval")
     return noPrUnlessRecheck(
       env,
@@ -258,6 +245,22 @@ async function remediateNow(
       failingRulesOf(finding, plan),
     );
 
+  // Only a PR needs its owner (and the team lookups that may cost).
+  const located = cross.location.candidate.resource;
+  const codeowners = indexed.snapshot.codeowners;
+  const ownerInput: OwnerInput = {
+    finding: { context: finding.context, resource: finding.resource },
+    located: located ? { index: indexed.index, resource: located } : null,
+    file: plan.target.file,
+    codeowners: codeowners ? { path: codeowners.path, rules: parseCodeowners(codeowners.text).rules } : null,
+  };
+  const owner = resolveOwner(
+    {
+      ...ownerInput,
+      organization: await organizationTeams(env, installationId, repository.owner, ownerInput, config),
+    },
+    config,
+  );
   return deliverFix(
     env,
     gh,
@@ -265,4 +268,25 @@ async function remediateNow(
     progress,
     save,
   );
+}
+
+/** At most this many team lookups per finding: the values are untrusted and each costs a request. */
+const MAX_TEAM_LOOKUPS = 4;
+
+/** The organization's answers about the bare owner values of this finding (resolveOwner stays pure). */
+async function organizationTeams(
+  env: RemediationEnv,
+  installationId: number | null,
+  org: string,
+  input: OwnerInput,
+  config: RepoConfig,
+): Promise<OwnerInput["organization"]> {
+  if (!env.teamExists) return null;
+  const answers = new Map<string, boolean | undefined>();
+  for (const slug of teamCandidates(input, config).slice(0, MAX_TEAM_LOOKUPS)) {
+    const known = await env.teamExists(installationId, org, slug);
+    answers.set(slug, known);
+    if (known) break; // the steps consult candidates in this order: the first team decides
+  }
+  return { login: org, hasTeam: (slug) => answers.get(slug) };
 }

@@ -1,7 +1,10 @@
 // SARIF 2.1.0 as GitHub code scanning ingests it: rules with help and a numeric
 // `security-severity`, results with a %SRCROOT%-relative location and a stable fingerprint.
+// %SRCROOT% is the repository's top level (or the scanned folder outside git): GitHub resolves
+// artifact URIs against the repository root, whatever folder was scanned.
 
 import { createHash } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import type { Log } from "sarif";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
 
@@ -19,8 +22,36 @@ const LEVEL: Record<Rule["severity"], "error" | "warning" | "note"> = {
   low: "note",
 };
 
+/**
+ * Where the scanned files are: `%SRCROOT%` is `root` (the repository's top level, so code scanning
+ * finds the files when a subfolder was scanned) and each file is `prefix` + its path in the scan.
+ */
+export interface SarifSite {
+  /** Absolute directory `%SRCROOT%` stands for. */
+  root: string;
+  /** What `root` is, for a reader of the log: "the repository's top level" or "the scanned folder". */
+  description: string;
+  /** Path of the scanned directory inside `root`, with forward slashes and a trailing one ("" when it is the root). */
+  prefix: string;
+}
+
+/** A relative URI reference for a path: each segment percent-encoded (spaces, `#`, `%`…). */
+function uriOf(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+/** `file:///…/` URI of a directory, ending with a slash as SARIF requires of a base URI. */
+function directoryUri(dir: string): string {
+  return pathToFileURL(dir.endsWith("/") ? dir : `${dir}/`).href;
+}
+
 /** Typed against @types/sarif, so the log's structure is checked against the 2.1.0 spec at compile time. */
-export function toSarif(detections: Detection[], rules: readonly Rule[], version: string): Log {
+export function toSarif(
+  detections: Detection[],
+  rules: readonly Rule[],
+  version: string,
+  site: SarifSite = { root: "", description: "", prefix: "" },
+): Log {
   const used = rules.filter((r) => detections.some((d) => d.ruleId === r.id));
   const ruleIndex = new Map(used.map((r, i) => [r.id, i]));
   return {
@@ -28,6 +59,13 @@ export function toSarif(detections: Detection[], rules: readonly Rule[], version
     version: "2.1.0",
     runs: [
       {
+        ...(site.root
+          ? {
+              originalUriBaseIds: {
+                "%SRCROOT%": { uri: directoryUri(site.root), description: { text: site.description } },
+              },
+            }
+          : {}),
         tool: {
           driver: {
             name: "fixloop",
@@ -61,7 +99,7 @@ export function toSarif(detections: Detection[], rules: readonly Rule[], version
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: d.resource.file, uriBaseId: "%SRCROOT%" },
+                  artifactLocation: { uri: uriOf(site.prefix + d.resource.file), uriBaseId: "%SRCROOT%" },
                   region: { startLine: d.line },
                 },
                 logicalLocations: [{ name: d.resource.address, kind: "resource" }],

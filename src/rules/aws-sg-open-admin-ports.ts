@@ -1,7 +1,7 @@
 import type { Attribute, Block } from "../hcl/ast.ts";
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate } from "../hcl/evaluate.ts";
-import type { Resource, TerraformIndex } from "../hcl/index.ts";
+import { type Instance, type Resource, resourceInstances, type TerraformIndex } from "../hcl/index.ts";
 import { managedResources, nestedBlocks } from "./helpers.ts";
 import {
   ALL_PORTS,
@@ -54,14 +54,15 @@ function rangesOf(
   resource: Resource,
   block: Block,
   protocolName: string,
+  inst?: Instance,
 ): { ranges: PortRange[]; protocol: string } | undefined {
-  const proto = attrValue(index, resource, block, protocolName);
+  const proto = attrValue(index, resource, block, protocolName, inst);
   if (!proto?.value.known) return undefined;
   const kind = tcpProtocol(proto.value.value);
   if (!kind) return undefined;
   if (kind === "all") return { ranges: [ALL_PORTS], protocol: "all protocols" };
-  const from = attrValue(index, resource, block, "from_port");
-  const to = attrValue(index, resource, block, "to_port");
+  const from = attrValue(index, resource, block, "from_port", inst);
+  const to = attrValue(index, resource, block, "to_port", inst);
   if (!from?.value.known || !to?.value.known) return undefined;
   const f = portNumber(from.value.value);
   const t = portNumber(to.value.value);
@@ -81,30 +82,32 @@ function singleCidr(
   index: TerraformIndex,
   resource: Resource,
   attr: Attribute | undefined,
+  inst?: Instance,
 ): unknown[] | undefined {
   if (!attr) return [];
   const e = attr.expr;
-  if (e.kind === "traversal" && e.root === "each") {
+  if (!inst && e.kind === "traversal" && e.root === "each") {
     const step = e.steps[0];
     if (step?.kind === "attr" && (step.name === "value" || step.name === "key") && e.steps.length === 1) {
       return eachValues(index, resource);
     }
   }
-  const v = evaluate(e, scopeOf(index, resource));
+  const v = evaluate(e, scopeOf(index, resource, inst));
   return v.known ? [v.value] : undefined;
 }
 
-function analyze(index: TerraformIndex, resource: Resource): Finding[] {
+/** The open admin rules of a resource; of one for_each/count instance when `inst` is given. */
+function analyze(index: TerraformIndex, resource: Resource, inst?: Instance): Finding[] {
   const out: Finding[] = [];
   const listForm = (block: Block, key: string) => {
-    const r = rangesOf(index, resource, block, "protocol");
+    const r = rangesOf(index, resource, block, "protocol", inst);
     if (!r) return;
     const ports = adminPortsIn(r.ranges);
     if (ports.length === 0) return;
     const world: Attribute[] = [];
     const worldValues: string[] = [];
     for (const name of ["cidr_blocks", "ipv6_cidr_blocks"]) {
-      const v = attrValue(index, resource, block, name);
+      const v = attrValue(index, resource, block, name, inst);
       const list = stringList(v?.value);
       const hits = (list ?? []).filter(isWorldCidr).map(String);
       if (v && hits.length > 0) {
@@ -122,11 +125,11 @@ function analyze(index: TerraformIndex, resource: Resource): Finding[] {
       listForm(b, `ingress[${i}]`);
     });
   } else if (resource.type === "aws_security_group_rule") {
-    const type = attrValue(index, resource, resource.block, "type");
+    const type = attrValue(index, resource, resource.block, "type", inst);
     if (type?.value.known && type.value.value === "ingress") listForm(resource.block, "");
   } else {
     const block = resource.block;
-    const r = rangesOf(index, resource, block, "ip_protocol");
+    const r = rangesOf(index, resource, block, "ip_protocol", inst);
     if (!r) return out;
     const ports = adminPortsIn(r.ranges);
     if (ports.length === 0) return out;
@@ -134,7 +137,7 @@ function analyze(index: TerraformIndex, resource: Resource): Finding[] {
     const worldValues: string[] = [];
     for (const name of ["cidr_ipv4", "cidr_ipv6"]) {
       const attr = block.body.find((i): i is Attribute => i.kind === "attribute" && i.name === name);
-      const hits = (singleCidr(index, resource, attr) ?? [])
+      const hits = (singleCidr(index, resource, attr, inst) ?? [])
         .filter((v) => isWorldCidr(v as string))
         .map(String);
       if (attr && hits.length > 0) {
@@ -158,24 +161,40 @@ function reach(resource: Resource, f: Finding): { reach?: string } {
 
 function detect({ index }: RuleContext): Detection[] {
   const out: Detection[] = [];
+  const push = (resource: Resource, f: Finding, label = "") => {
+    const key = [label, f.key].filter(Boolean).join(" ");
+    const where = `${resource.address}${label}${f.key ? ` ${f.key}` : ""}`;
+    const extra = opensMoreThanAdmin(f.ranges) ? ` (the rule opens ${describeRanges(f.ranges)})` : "";
+    out.push({
+      ruleId: ID,
+      resource,
+      key,
+      line: f.world[0]!.line,
+      message: `${where} allows ${describeAdminPorts(f.ports)} from ${[...new Set(f.worldValues)].join(", ")}${extra}`,
+    });
+  };
   for (const resource of managedResources(index, TYPES)) {
-    for (const f of analyze(index, resource)) {
-      const where = f.key ? `${resource.address} ${f.key}` : resource.address;
-      const extra = opensMoreThanAdmin(f.ranges) ? ` (the rule opens ${describeRanges(f.ranges)})` : "";
-      out.push({
-        ruleId: ID,
-        resource,
-        key: f.key,
-        line: f.world[0]!.line,
-        message: `${where} allows ${describeAdminPorts(f.ports)} from ${[...new Set(f.worldValues)].join(", ")}${extra}`,
-      });
-    }
+    const base = analyze(index, resource);
+    for (const f of base) push(resource, f);
+    // Values from each.* / count.index: each instance of a known collection on its own.
+    const instances = resourceInstances(index, resource);
+    if (instances.kind !== "known") continue;
+    const seen = new Set(base.map((f) => f.key));
+    for (const inst of instances.list)
+      for (const f of analyze(index, resource, inst)) if (!seen.has(f.key)) push(resource, f, inst.label);
   }
   return out;
 }
 
 function fix(detection: Detection, { index }: RuleContext): FixPlan {
   const { resource } = detection;
+  if (detection.key.startsWith("[")) {
+    const label = detection.key.replace(/ ingress\[\d+\]$/, "");
+    return {
+      kind: "unfixable",
+      reason: `${resource.address}${label} is open because of its for_each/count value; change that instance's entry in the collection where it is defined`,
+    };
+  }
   const f = analyze(index, resource).find((x) => x.key === detection.key);
   if (!f) return { kind: "unfixable", reason: "the finding is no longer present" };
   const where = f.key ? `${f.key}.` : "";

@@ -3,17 +3,42 @@
 
 import { type Attribute, attribute, type Block, blocksOf, type Expr } from "../hcl/ast.ts";
 import { evaluate, type Resolved, type Value } from "../hcl/evaluate.ts";
-import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
+import {
+  type Instance,
+  instanceScope,
+  moduleScope,
+  type Resource,
+  resourceInstances,
+  type TerraformIndex,
+} from "../hcl/index.ts";
 import type { Detection, FixPlan, Rule, RuleAliases, RuleContext, Severity } from "./types.ts";
 
 export function managedResources(index: TerraformIndex, types: readonly string[]): Resource[] {
   return index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
 }
 
-/** Static value of an expression of `resource`, in its module's scope (var defaults, tfvars, locals). */
-export function resolveExpr(index: TerraformIndex, resource: Resource, expr: Expr): Resolved {
+/**
+ * Static value of an expression of `resource`, in its module's scope (var defaults, tfvars, locals);
+ * with `instance`, `each.*` / `count.index` are that for_each/count instance's.
+ */
+export function resolveExpr(
+  index: TerraformIndex,
+  resource: Resource,
+  expr: Expr,
+  instance?: Instance,
+): Resolved {
   const mod = index.modules.get(resource.module);
-  return evaluate(expr, mod ? moduleScope(mod) : { variable: () => undefined, local: () => undefined });
+  const scope = mod ? moduleScope(mod) : { variable: () => undefined, local: () => undefined };
+  return evaluate(expr, instanceScope(scope, instance));
+}
+
+/**
+ * The instances whose values differ from the resource's own (`each.value.port`): a known for_each
+ * or count collection gives one each; otherwise none (the value stays unknown, with its reason).
+ */
+export function knownInstances(index: TerraformIndex, resource: Resource): Instance[] {
+  const instances = resourceInstances(index, resource);
+  return instances.kind === "known" ? instances.list : [];
 }
 
 /** Resolves an attribute of a block in the resource's module scope. */
@@ -21,8 +46,9 @@ export function resolveIn(
   index: TerraformIndex,
   resource: Resource,
   attr: Attribute | undefined,
+  instance?: Instance,
 ): Resolved | undefined {
-  return attr ? resolveExpr(index, resource, attr.expr) : undefined;
+  return attr ? resolveExpr(index, resource, attr.expr, instance) : undefined;
 }
 
 /** Source text of a node of `resource`'s file, as written. */
@@ -111,16 +137,36 @@ export function attributeRule(spec: AttributeRuleSpec): Rule {
       for (const resource of managedResources(index, spec.resourceTypes)) {
         const found = find(resource);
         if (found.state === "dynamic") continue;
-        let value: Value | undefined;
-        let line = resource.line;
-        if (found.state === "present") {
-          const r = resolveIn(index, resource, found.attr)!;
-          if (!r.known) continue;
-          value = r.value;
-          line = found.attr.line;
+        if (found.state !== "present") {
+          if (!spec.compliant(undefined))
+            out.push({
+              ruleId: spec.id,
+              resource,
+              key: "",
+              line: resource.line,
+              message: spec.message(resource, undefined),
+            });
+          continue;
         }
-        if (spec.compliant(value)) continue;
-        out.push({ ruleId: spec.id, resource, key: "", line, message: spec.message(resource, value) });
+        const r = resolveIn(index, resource, found.attr)!;
+        // A value from each.* / count.index is known per instance when the collection is.
+        const values = r.known
+          ? [{ label: "", value: r.value }]
+          : knownInstances(index, resource).flatMap((inst) => {
+              const v = resolveIn(index, resource, found.attr, inst)!;
+              return v.known ? [{ label: inst.label, value: v.value }] : [];
+            });
+        for (const { label, value } of values) {
+          if (spec.compliant(value)) continue;
+          const named = label ? { ...resource, address: `${resource.address}${label}` } : resource;
+          out.push({
+            ruleId: spec.id,
+            resource,
+            key: label,
+            line: found.attr.line,
+            message: spec.message(named, value),
+          });
+        }
       }
       return out;
     },

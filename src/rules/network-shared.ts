@@ -5,7 +5,13 @@ import { posix } from "node:path";
 import { type Attribute, attribute, type Block, blocksOf, type Expr } from "../hcl/ast.ts";
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate, known, type Resolved, type Scope, unknown, type Value } from "../hcl/evaluate.ts";
-import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
+import {
+  type Instance,
+  instanceScope,
+  moduleScope,
+  type Resource,
+  type TerraformIndex,
+} from "../hcl/index.ts";
 import type { FileOps } from "./types.ts";
 
 /** The administrative ports these rules protect, with their service names. */
@@ -90,9 +96,12 @@ export function isAzureWorldPrefix(v: Value | undefined): boolean {
   return s === "*" || s === "internet" || s === "any" || s === "0.0.0.0" || isWorldCidr(s);
 }
 
-export function scopeOf(index: TerraformIndex, resource: Resource): Scope {
+export function scopeOf(index: TerraformIndex, resource: Resource, instance?: Instance): Scope {
   const mod = index.modules.get(resource.module);
-  return mod ? moduleScope(mod) : { variable: () => undefined, local: () => undefined };
+  return instanceScope(
+    mod ? moduleScope(mod) : { variable: () => undefined, local: () => undefined },
+    instance,
+  );
 }
 
 /** Static value of an attribute of `block`, in the resource's module scope; undefined when absent. */
@@ -101,10 +110,11 @@ export function attrValue(
   resource: Resource,
   block: Block,
   name: string,
+  instance?: Instance,
 ): { attr: Attribute; value: Resolved } | undefined {
   const attr = attribute(block.body, name);
   if (!attr) return undefined;
-  return { attr, value: evaluateExt(attr.expr, scopeOf(index, resource)) };
+  return { attr, value: evaluateExt(attr.expr, scopeOf(index, resource, instance)) };
 }
 
 /**

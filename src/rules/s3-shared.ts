@@ -7,7 +7,8 @@ import { attribute, type Block, blocksOf, type Expr, traversals } from "../hcl/a
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate, type Resolved } from "../hcl/evaluate.ts";
 import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
-import { managedResources, resolveExpr, sourceText } from "./helpers.ts";
+import { knownInstances, managedResources, resolveExpr, sourceText } from "./helpers.ts";
+import { matchesTemplate, type TemplateShape } from "./template-match.ts";
 import type { FixPlan } from "./types.ts";
 
 export const S3_BUCKET = "aws_s3_bucket";
@@ -18,75 +19,165 @@ export const S3_PUBLIC_ACCESS_BLOCK = "aws_s3_bucket_public_access_block";
 
 /**
  * How a split resource relates to a bucket:
- *  - "bound": it configures this bucket (refers to aws_s3_bucket.<name>(.id|.bucket), or names it);
- *  - "maybe": its `bucket` cannot be resolved statically and could be this bucket;
- *  - "other": it configures another bucket.
+ *  - "bound": it configures this bucket (refers to aws_s3_bucket.<name>(.id|.bucket), directly or
+ *    through locals, names it, or sets `bucket` from the same expression as the bucket does);
+ *  - "maybe": it could configure this bucket (a module output of the bucket's module; a literal name
+ *    the bucket's partly unknown name could produce);
+ *  - "other": it configures another bucket, or one fixloop cannot bind to this one. A `bucket` that
+ *    is not known statically (`var.bucket_name` without a default) hides nothing but the bucket
+ *    whose own name is written the same way: it must not silence the rules for the whole module.
  */
 export type Binding = "bound" | "maybe" | "other";
 
-/** Whether a traversal like `aws_s3_bucket.x[count.index].id` designates the bucket named `name`. */
-function designatesBucket(t: Extract<Expr, { kind: "traversal" }>, name: string): boolean {
+/** Whether a traversal like `aws_s3_bucket.x[count.index].id` designates a bucket; its name if so. */
+function designatedBucket(t: Extract<Expr, { kind: "traversal" }>): string | undefined {
   const [first, ...rest] = t.steps;
-  if (t.root !== S3_BUCKET || first?.kind !== "attr" || first.name !== name) return false;
+  if (t.root !== S3_BUCKET || first?.kind !== "attr") return undefined;
   const tail = rest[0]?.kind === "index" ? rest.slice(1) : rest;
   const attr = tail[0];
-  return attr === undefined || (attr.kind === "attr" && (attr.name === "id" || attr.name === "bucket"));
+  const ok = attr === undefined || (attr.kind === "attr" && (attr.name === "id" || attr.name === "bucket"));
+  return ok ? first.name : undefined;
+}
+
+/** What a split resource's `bucket` designates, worked out once per split resource. */
+type SplitTarget =
+  /** aws_s3_bucket references (directly, through locals, or the bucket of for_each): these names. */
+  | { kind: "refs"; names: string[] }
+  /** An output of module calls made here: any bucket in those modules. */
+  | { kind: "modules"; callees: string[] }
+  /** Statically known names (one, or one per for_each/count instance). */
+  | { kind: "values"; values: string[] }
+  /** Not known statically: bound only to a bucket whose name is written the same way. */
+  | { kind: "unknown"; text: string };
+
+/** An expression with bare `local.x` references followed to their definitions (bounded: cycles). */
+function followLocals(
+  index: TerraformIndex,
+  module: string,
+  expr: Expr,
+  file: string,
+): { expr: Expr; file: string } {
+  const locals = index.modules.get(module)?.locals;
+  for (let depth = 0; depth < 32; depth++) {
+    if (expr.kind === "paren") {
+      expr = expr.inner;
+      continue;
+    }
+    const step = expr.kind === "traversal" && expr.root === "local" ? expr.steps : undefined;
+    const name = step?.length === 1 && step[0]?.kind === "attr" ? step[0].name : undefined;
+    const decl = name === undefined ? undefined : locals?.get(name);
+    if (!decl) break;
+    expr = decl.attr.expr;
+    file = decl.file;
+  }
+  return { expr, file };
+}
+
+/** The written text of a `bucket` expression once locals are followed: equal texts, same bucket. */
+function canonicalText(index: TerraformIndex, resource: Resource, expr: Expr): string {
+  const found = followLocals(index, resource.module, expr, resource.file);
+  return (index.files.get(found.file)?.text ?? "").slice(found.expr.start, found.expr.end);
+}
+
+function splitTarget(index: TerraformIndex, split: Resource): SplitTarget | undefined {
+  const attr = attribute(split.block.body, "bucket");
+  if (!attr) return undefined;
+  const followed = followLocals(index, split.module, attr.expr, split.file).expr;
+  const all = traversals(followed);
+  const refs = all.filter((t) => t.root === S3_BUCKET);
+  if (refs.length > 0) return { kind: "refs", names: refs.flatMap((t) => designatedBucket(t) ?? []) };
+  // for_each = aws_s3_bucket.x + bucket = each.value.id / each.value.bucket / each.key
+  const forEach = attribute(split.block.body, "for_each");
+  if (forEach && all.some((t) => t.root === "each")) {
+    const eachRefs = traversals(forEach.expr).filter((t) => t.root === S3_BUCKET);
+    if (eachRefs.length > 0)
+      return { kind: "refs", names: eachRefs.flatMap((t) => designatedBucket(t) ?? []) };
+  }
+  const calls = index.modules.get(split.module)?.calls ?? [];
+  const callees = all.flatMap((t) => {
+    const first = t.steps[0];
+    if (t.root !== "module" || first?.kind !== "attr") return [];
+    return calls.filter((c) => c.name === first.name && c.sourceDir).map((c) => c.sourceDir!);
+  });
+  if (callees.length > 0) return { kind: "modules", callees };
+  const values = instanceValues(index, split, attr.expr);
+  if (values) return { kind: "values", values };
+  return { kind: "unknown", text: canonicalText(index, split, attr.expr) };
+}
+
+/** The statically known string value(s) of `bucket`, or undefined when any is unknown. */
+function instanceValues(index: TerraformIndex, split: Resource, expr: Expr): string[] | undefined {
+  const value = resolveExpr(index, split, expr);
+  if (value.known) return typeof value.value === "string" ? [value.value] : [];
+  // `bucket = each.key` over a known for_each: one name per instance.
+  const instances = knownInstances(index, split);
+  if (instances.length === 0) return undefined;
+  const values: string[] = [];
+  for (const inst of instances) {
+    const v = resolveExpr(index, split, expr, inst);
+    if (!v.known) return undefined;
+    if (typeof v.value === "string") values.push(v.value);
+  }
+  return values;
+}
+
+/** A bucket's name as literal text and unknown parts, e.g. "acme-${count.index}" → ["acme-", null]. */
+function nameShape(index: TerraformIndex, bucket: Resource, expr: Expr): TemplateShape {
+  if (expr.kind !== "template" || expr.heredoc) return [null];
+  return expr.parts.map((part) => {
+    if (part.kind === "text") return part.value;
+    if (part.kind === "directive") return null;
+    const v = resolveExpr(index, bucket, part.expr);
+    return v.known && (typeof v.value === "string" || typeof v.value === "number") ? String(v.value) : null;
+  });
+}
+
+/** What fixloop knows of a bucket's name: its resolved value, its shape, how it is written. */
+interface BucketName {
+  value: string | undefined;
+  shape: TemplateShape | undefined;
+  text: string | undefined;
+}
+
+function bucketName(index: TerraformIndex, bucket: Resource): BucketName {
+  const attr = attribute(bucket.block.body, "bucket");
+  // A bucket without `bucket` gets a generated name (or one from bucket_prefix) no literal can match.
+  if (!attr) return { value: undefined, shape: undefined, text: undefined };
+  const v = resolveExpr(index, bucket, attr.expr);
+  const text = canonicalText(index, bucket, attr.expr);
+  if (v.known) return { value: typeof v.value === "string" ? v.value : undefined, shape: undefined, text };
+  return { value: undefined, shape: nameShape(index, bucket, attr.expr), text };
+}
+
+function bindingTo(
+  target: SplitTarget | undefined,
+  bucket: Resource,
+  name: BucketName,
+  sameModule: boolean,
+): Binding {
+  if (!target) return "other";
+  if (!sameModule) {
+    // A split resource in a caller module fed by a module output may configure a bucket in the callee.
+    return target.kind === "modules" && target.callees.includes(bucket.module) ? "maybe" : "other";
+  }
+  switch (target.kind) {
+    case "refs":
+      return target.names.includes(bucket.name) ? "bound" : "other";
+    case "modules":
+      return "other";
+    case "unknown":
+      return name.text !== undefined && target.text === name.text ? "bound" : "other";
+    case "values":
+      if (name.value !== undefined) return target.values.includes(name.value) ? "bound" : "other";
+      // The name is partly unknown (e.g. "acme-${count.index}"): only a value it could produce may match.
+      if (name.shape) return target.values.some((v) => matchesTemplate(name.shape!, v)) ? "maybe" : "other";
+      return "other";
+  }
 }
 
 export function bindingOf(index: TerraformIndex, split: Resource, bucket: Resource): Binding {
-  const attr = attribute(split.block.body, "bucket");
-  if (!attr) return "other";
-  if (split.module !== bucket.module) {
-    // A split resource in a caller module fed by a module output may configure a bucket in the callee.
-    const callees = index.modules.get(split.module)?.calls.filter((c) => c.sourceDir === bucket.module) ?? [];
-    const refersToCallee = traversals(attr.expr).some((t) => {
-      const first = t.steps[0];
-      return t.root === "module" && first?.kind === "attr" && callees.some((c) => c.name === first.name);
-    });
-    return refersToCallee ? "maybe" : "other";
-  }
-  const refs = traversals(attr.expr).filter((t) => t.root === S3_BUCKET);
-  if (refs.length > 0) return refs.some((t) => designatesBucket(t, bucket.name)) ? "bound" : "other";
-  // for_each = aws_s3_bucket.x + bucket = each.value.id / each.value.bucket / each.key
-  const forEach = attribute(split.block.body, "for_each");
-  const usesEach = traversals(attr.expr).some((t) => t.root === "each");
-  if (forEach && usesEach) {
-    const eachRefs = traversals(forEach.expr).filter((t) => t.root === S3_BUCKET);
-    if (eachRefs.length > 0)
-      return eachRefs.some((t) => designatesBucket(t, bucket.name)) ? "bound" : "other";
-  }
-  const bucketAttr = attribute(bucket.block.body, "bucket");
-  if (bucketAttr && sourceText(index, split, attr.expr) === sourceText(index, bucket, bucketAttr.expr))
-    return "bound";
-  const value = resolveExpr(index, split, attr.expr);
-  if (!value.known) return "maybe";
-  // A bucket without `bucket` gets a generated name (or one from bucket_prefix) no literal can match.
-  if (!bucketAttr) return "other";
-  const name = resolveExpr(index, bucket, bucketAttr.expr);
-  if (name.known) return name.value === value.value ? "bound" : "other";
-  // The name is partly unknown (e.g. "acme-${count.index}"): only a value it could produce may match.
-  return typeof value.value === "string" && namePattern(index, bucket, bucketAttr.expr).test(value.value)
-    ? "maybe"
-    : "other";
-}
-
-/** The names a bucket `bucket` expression can produce: known parts literally, unknown parts as `.*`. */
-function namePattern(index: TerraformIndex, bucket: Resource, expr: Expr): RegExp {
-  const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  if (expr.kind !== "template" || expr.heredoc) return /^[\s\S]*$/;
-  let source = "";
-  for (const part of expr.parts) {
-    if (part.kind === "text") source += literal(part.value);
-    else if (part.kind === "directive") source += "[\\s\\S]*";
-    else {
-      const v = resolveExpr(index, bucket, part.expr);
-      source +=
-        v.known && (typeof v.value === "string" || typeof v.value === "number")
-          ? literal(String(v.value))
-          : "[\\s\\S]*";
-    }
-  }
-  return new RegExp(`^${source}$`);
+  const sameModule = split.module === bucket.module;
+  return bindingTo(splitTarget(index, split), bucket, bucketName(index, bucket), sameModule);
 }
 
 export interface BucketLinks {
@@ -96,23 +187,93 @@ export interface BucketLinks {
   uncertain: Resource[];
 }
 
-/** The managed split resources of `type` that belong (or may belong) to `bucket`. */
-export function linkedResources(index: TerraformIndex, bucket: Resource, type: string): BucketLinks {
-  const out: BucketLinks = { bound: [], uncertain: [] };
-  // Only the bucket's own module and the modules that call it can configure it (see bindingOf);
-  // looking nowhere else keeps a scan linear in the size of the tree.
-  const dirs = new Set([
-    bucket.module,
-    ...(index.modules.get(bucket.module)?.calledBy ?? []).map((c) => c.module),
-  ]);
-  const candidates = [...dirs].flatMap((d) => index.modules.get(d)?.resources ?? []);
-  for (const r of candidates) {
+/** The split resources of one type in one module, indexed by what their `bucket` designates. */
+interface ModuleSplits {
+  byName: Map<string, Resource[]>;
+  byText: Map<string, Resource[]>;
+  byValue: Map<string, Resource[]>;
+  /** Known values sorted, for the buckets whose name is partly unknown. */
+  values: string[];
+}
+
+/** Per index and split type: each module's split resources, and those reaching a module through its outputs. */
+interface SplitIndex {
+  modules: Map<string, ModuleSplits>;
+  viaOutputs: Map<string, Resource[]>;
+}
+
+const splitIndexes = new WeakMap<TerraformIndex, Map<string, SplitIndex>>();
+
+function push<K>(map: Map<K, Resource[]>, key: K, r: Resource): void {
+  const list = map.get(key);
+  if (list) {
+    if (list[list.length - 1] !== r) list.push(r);
+  } else map.set(key, [r]);
+}
+
+/** Built once per index and type (indexes are immutable): this is what keeps the S3 rules linear. */
+function splitIndex(index: TerraformIndex, type: string): SplitIndex {
+  let byType = splitIndexes.get(index);
+  if (!byType) {
+    byType = new Map();
+    splitIndexes.set(index, byType);
+  }
+  const cached = byType.get(type);
+  if (cached) return cached;
+  const out: SplitIndex = { modules: new Map(), viaOutputs: new Map() };
+  for (const r of index.resources) {
     if (r.mode !== "managed" || r.type !== type) continue;
-    const b = bindingOf(index, r, bucket);
-    if (b === "bound") out.bound.push(r);
-    else if (b === "maybe") out.uncertain.push(r);
+    const target = splitTarget(index, r);
+    if (!target) continue;
+    let mod = out.modules.get(r.module);
+    if (!mod) {
+      mod = { byName: new Map(), byText: new Map(), byValue: new Map(), values: [] };
+      out.modules.set(r.module, mod);
+    }
+    if (target.kind === "refs") for (const n of target.names) push(mod.byName, n, r);
+    else if (target.kind === "unknown") push(mod.byText, target.text, r);
+    else if (target.kind === "values") for (const v of target.values) push(mod.byValue, v, r);
+    else for (const dir of target.callees) push(out.viaOutputs, dir, r);
+  }
+  for (const mod of out.modules.values()) mod.values = [...mod.byValue.keys()].sort();
+  byType.set(type, out);
+  return out;
+}
+
+/** Known names a partly unknown name could be: those sharing its literal prefix, then matched. */
+function candidatesFor(mod: ModuleSplits, shape: TemplateShape): Resource[] {
+  const prefix = typeof shape[0] === "string" ? shape[0] : "";
+  let i = lowerBound(mod.values, prefix);
+  const out: Resource[] = [];
+  for (; i < mod.values.length && mod.values[i]!.startsWith(prefix); i++) {
+    const v = mod.values[i]!;
+    if (matchesTemplate(shape, v)) out.push(...mod.byValue.get(v)!);
   }
   return out;
+}
+
+function lowerBound(sorted: string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The managed split resources of `type` that belong (or may belong) to `bucket`. */
+export function linkedResources(index: TerraformIndex, bucket: Resource, type: string): BucketLinks {
+  const splits = splitIndex(index, type);
+  const mod = splits.modules.get(bucket.module);
+  const name = bucketName(index, bucket);
+  const bound = new Set<Resource>(mod?.byName.get(bucket.name) ?? []);
+  if (mod && name.text !== undefined) for (const r of mod.byText.get(name.text) ?? []) bound.add(r);
+  if (mod && name.value !== undefined) for (const r of mod.byValue.get(name.value) ?? []) bound.add(r);
+  const uncertain = new Set<Resource>(splits.viaOutputs.get(bucket.module) ?? []);
+  if (mod && name.shape) for (const r of candidatesFor(mod, name.shape)) if (!bound.has(r)) uncertain.add(r);
+  return { bound: [...bound], uncertain: [...uncertain] };
 }
 
 export function managedBuckets(index: TerraformIndex): Resource[] {

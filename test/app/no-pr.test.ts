@@ -124,6 +124,8 @@ describe("no pull request, and the reason in one issue", () => {
     mockInstallation(gh());
     mockRepositories(gh());
     mockConfig(gh(), REPO, "limits:\n  openPrsPerRepository: 0\n");
+    // owner_team "data-platform" is not in owners.teams: fixloop asks whether acme has that team.
+    gh().get(`/orgs/${ORG}/teams/data-platform`).reply(404, { message: "Not Found" });
     await h.postFindings(PUBLIC_BUCKET);
     await h.drain();
     expect((await getFinding(h.store.db, "6edc7db308ef6ac1b9785bcc"))?.state).toBe("fixing");

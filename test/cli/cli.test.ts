@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 
@@ -103,6 +104,33 @@ describe("fixloop scan", () => {
       ],
     });
     expect(Object.values(runOut.results[0].partialFingerprints)[0]).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("points SARIF at the file from the repository's root when a subfolder is scanned", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "fixloop-sarif-"));
+    execFileSync("git", ["init", "-q", repo]);
+    const dir = join(repo, "infra live", "prod");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "kms.tf"), KMS);
+    const sarif = JSON.parse(
+      (await run(["scan", dir, "--format", "sarif", "--rule", "aws-kms-rotation"])).stdout,
+    );
+    const [runOut] = sarif.runs;
+    expect(runOut.originalUriBaseIds).toEqual({
+      "%SRCROOT%": {
+        uri: pathToFileURL(`${realpathSync(repo)}/`).href,
+        description: { text: "the git repository's top level" },
+      },
+    });
+    expect(runOut.results[0].locations[0].physicalLocation.artifactLocation).toEqual({
+      uri: "infra%20live/prod/kms.tf",
+      uriBaseId: "%SRCROOT%",
+    });
+    // Outside a git repository, paths stay relative to the scanned folder.
+    const plain = workdir({ "kms.tf": KMS });
+    const outside = JSON.parse((await run(["scan", plain, "--format", "sarif"])).stdout).runs[0];
+    expect(outside.originalUriBaseIds["%SRCROOT%"].uri).toBe(pathToFileURL(`${realpathSync(plain)}/`).href);
+    expect(outside.results[0].locations[0].physicalLocation.artifactLocation.uri).toBe("kms.tf");
   });
 
   it("warns about a file with a syntax error, names file and line, and still scans the rest", async () => {

@@ -2,7 +2,7 @@
 // block that defines the bucket, even though the bucket's name is built from a local, a variable
 // and terraform.tfvars — and the bucket of the same name pattern in another environment is untouched.
 
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -180,6 +180,120 @@ describe("--triage-config", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       `fixloop ingest: ${file}: weights.internetReachble: Unrecognized key: "internetReachble"; nothing from this file was applied\n`,
+    );
+  });
+});
+
+describe("fixloop fix --findings fixes what it is given", () => {
+  const checkov = "fixtures/findings/checkov/checkov-report-multiple-check_type.json";
+  type Result = { nativeRuleId: string; status: string; reason: string; gate: { gate: string } };
+  const byCheck = (stdout: string, id: string) =>
+    (JSON.parse(stdout).results as Result[]).find((r) => r.nativeRuleId === id && r.status !== "skipped") ??
+    (JSON.parse(stdout).results as Result[]).filter((r) => r.nativeRuleId === id).at(-1);
+
+  it("fixes a Checkov report's findings that carry no severity (the triage gate would record them only)", async () => {
+    const r = await run([
+      "fix",
+      "examples/terragoat",
+      "--findings",
+      checkov,
+      "--dry-run",
+      "--format",
+      "json",
+    ]);
+    const rds = byCheck(r.stdout, "CKV_AWS_16")!;
+    expect(rds).toMatchObject({
+      status: "fixed",
+      reason: "aws-rds-encryption: set storage_encrypted = true",
+    });
+    expect(rds.gate.gate).toBe("record_only"); // what the app would do with it: record it only
+    expect(byCheck(r.stdout, "CKV_AWS_17")).toMatchObject({
+      status: "fixed",
+      reason: "aws-rds-public: set publicly_accessible = false",
+    });
+    expect(JSON.parse(r.stdout).filesChanged).toEqual(["aws/db-app.tf"]);
+  });
+
+  it("--min-risk N holds back the findings below N, saying so", async () => {
+    const r = await run([
+      "fix",
+      "examples/terragoat",
+      "--findings",
+      checkov,
+      "--dry-run",
+      "--min-risk",
+      "35",
+    ]);
+    expect(r.stdout).toContain(
+      "skipped checkov 84c8e6ae0d715e5fb57369423859ee29 [low 27] → aws_db_instance.default (the finding names aws_db_instance.default; defined in aws/db-app.tf:2)\n    record only: risk 27 is below --min-risk 35\n",
+    );
+    expect(r.stdout).not.toContain("storage_encrypted       = true");
+    const bad = await run(["fix", "examples/terragoat", "--findings", checkov, "--min-risk", "high"]);
+    expect(bad).toMatchObject({
+      code: 2,
+      stderr: 'fixloop fix: --min-risk must be a risk score from 0 to 100 (got "high")\n',
+    });
+    const openPr = await run([
+      "fix",
+      "examples/terragoat",
+      "--findings",
+      checkov,
+      "--open-pr",
+      "--min-risk",
+      "9",
+    ]);
+    expect(openPr.stderr).toBe(
+      "fixloop fix: --min-risk does not combine with --open-pr: the repository's triage gate decides which findings get a PR\n",
+    );
+  });
+
+  it("fixes Security Hub MEDIUM controls (S3.8 on two buckets)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fixloop-asff-"));
+    // Terraform written for this test: two buckets named as in the real finding's Resources.
+    writeFileSync(
+      join(dir, "main.tf"),
+      'resource "aws_s3_bucket" "reports" {\n  bucket = "zeta-reports-bucket"\n}\n\nresource "aws_s3_bucket" "artifacts" {\n  bucket = "alpha-artifacts-bucket"\n}\n',
+    );
+    const r = await run(["fix", dir, "--findings", "fixtures/findings/asff/config_multiple_resources.json"]);
+    expect(r.stdout).toContain(
+      "fixed   securityhub arn:aws:securityhub:us-east-1:001122334455:subscription/aws-foundational-security-best-practices/v/1.0.0/S3.8/finding/b2c3d4e5-5555-6666-7777-888899990000#arn:aws:s3:::zeta-reports-bucket [low 30] → aws_s3_bucket.reports",
+    );
+    expect(r.stdout).toContain("2 fixed, 3 skipped, 0 refused. Wrote 1 file.\n");
+    const main = readFileSync(join(dir, "main.tf"), "utf8");
+    expect(main).toContain(
+      'resource "aws_s3_bucket_public_access_block" "reports" {\n  bucket = aws_s3_bucket.reports.id\n',
+    );
+    expect(main).toContain(
+      'resource "aws_s3_bucket_public_access_block" "artifacts" {\n  bucket = aws_s3_bucket.artifacts.id\n',
+    );
+  });
+});
+
+describe("fixloop fix --findings on count/for_each instances", () => {
+  it("takes a tfsec finding on instance [0] to that instance's problem, and [1] to none", async () => {
+    const r = await run([
+      "fix",
+      "fixtures/repos/instances-demo",
+      "--findings",
+      "fixtures/findings/tfsec/many_findings_current.json",
+      "--dry-run",
+      "--format",
+      "json",
+    ]);
+    const results = JSON.parse(r.stdout).results as Array<{
+      findingId: string;
+      status: string;
+      reason: string;
+    }>;
+    const on = (i: number) =>
+      results.find((x) => x.findingId.endsWith(`aws_security_group_rule.ingress_with_cidr_blocks[${i}]`))!;
+    expect(on(0)).toMatchObject({
+      status: "skipped",
+      reason:
+        "aws-sg-open-admin-ports: aws_security_group_rule.ingress_with_cidr_blocks[0] is open because of its for_each/count value; change that instance's entry in the collection where it is defined",
+    });
+    expect(on(1).reason).toBe(
+      "fixloop's rule aws-sg-open-admin-ports finds nothing to fix on aws_security_group_rule.ingress_with_cidr_blocks; the source may be stale or see something the code does not show",
     );
   });
 });

@@ -7,7 +7,7 @@ import { parseFindings } from "../../src/findings/registry.ts";
 import { buildIndex, findResource, type SourceFile, type TerraformIndex } from "../../src/hcl/index.ts";
 import { readTerraformTree } from "../../src/hcl/load.ts";
 import { parseCodeowners } from "../../src/owners/codeowners.ts";
-import { type OwnerInput, resolveOwner } from "../../src/owners/resolve-owner.ts";
+import { type OwnerInput, resolveOwner, teamCandidates } from "../../src/owners/resolve-owner.ts";
 import { resolveRuleId } from "../../src/rules/registry.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures");
@@ -208,5 +208,65 @@ describe("resolveOwner", () => {
     );
     expect(decision.explanation.length).toBeLessThan(600);
     expect(decision.explanation).toContain("…");
+  });
+});
+
+describe("resolveOwner with the organization's teams", () => {
+  const teams = (known: Record<string, boolean | undefined>) => ({
+    login: "acme",
+    hasTeam: (slug: string) => known[slug],
+  });
+  const bucket = () => ({ index, resource: bucketIn(index, "envs/prod") });
+
+  it("routes a bare owner team to <org>/<team> when the organization has it, and says so", () => {
+    const decision = resolveOwner(input({}, { organization: teams({ "data-platform": true }) }), config({}));
+    expect(decision).toEqual({
+      team: "acme/data-platform",
+      reviewers: [],
+      decidedBy: "finding",
+      explanation:
+        'Routed to @acme/data-platform because the finding names the owner team "data-platform", a team of acme.',
+    });
+  });
+
+  it("falls through to the resource's Team tag when the finding's team does not exist", () => {
+    const decision = resolveOwner(
+      input(
+        { ownerTeam: "Payments-Core" },
+        { located: bucket(), organization: teams({ "payments-core": false, "data-platform": true }) },
+      ),
+      config({}),
+    );
+    expect(decision).toMatchObject({ team: "acme/data-platform", decidedBy: "resource-tags" });
+    expect(decision.explanation).toBe(
+      'Routed to @acme/data-platform because the Team tag of aws_s3_bucket.backups is "data-platform", a team of acme.',
+    );
+  });
+
+  it("says why a bare value did not route: no such team, or the teams could not be read", () => {
+    const none = resolveOwner(
+      input({}, { located: bucket(), organization: teams({ "data-platform": false }) }),
+      config({}),
+    );
+    expect(none.team).toBeNull();
+    expect(none.explanation).toContain(
+      'the finding\'s owner team "data-platform" is neither in owners.teams nor an org/team slug, nor a team of acme;',
+    );
+    const unknown = resolveOwner(input({}, { organization: teams({}) }), config({}));
+    expect(unknown.explanation).toContain("(fixloop could not check acme's teams)");
+  });
+
+  it("asks only about bare values nothing else maps, finding first", () => {
+    const cfg = config({ owners: { teams: { exports: "acme/exports" } } });
+    const candidates = teamCandidates(
+      input(
+        { ownerTeam: "@Data-Platform", tags: { owner: "exports", team: "sre", Cost: "x" } },
+        { located: bucket() },
+      ),
+      cfg,
+    );
+    expect(candidates).toEqual(["data-platform", "sre"]);
+    expect(teamCandidates(input({ ownerTeam: "acme/sre" }), cfg)).toEqual([]);
+    expect(teamCandidates(input({ ownerTeam: "Data Platform" }), cfg)).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       "triage-config": { type: "string" },
       "open-pr": { type: "boolean" },
       base: { type: "string" },
+      "min-risk": { type: "string" },
     },
   });
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
@@ -37,6 +38,13 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     if (dryRun || values.branch)
       throw new CliError("--open-pr does not combine with --dry-run or --branch: it changes nothing locally");
   } else if (values.base) throw new CliError("--base only applies with --open-pr");
+  if (values["min-risk"] !== undefined && (!values.findings || openPr))
+    throw new CliError(
+      openPr
+        ? "--min-risk does not combine with --open-pr: the repository's triage gate decides which findings get a PR"
+        : "--min-risk only applies with --findings: a scan's findings have no risk score",
+    );
+  const minRisk = values["min-risk"] === undefined ? undefined : riskOption(values["min-risk"]);
   const token = openPr ? requireToken(io) : undefined;
   const { root, sources, index } = await loadTree(positionals[0], io, "fix");
 
@@ -54,7 +62,9 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     for (const r of input.rejected)
       io.stderr.write(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}\n`);
     if (setup) return openPullRequests(setup, { sources, index }, input, { format, base: values.base }, io);
-    const { results, files } = await fixFindings(sources, index, input.triaged);
+    // Plain fix fixes what it is given; the triage gate's "record only" applies when asked for.
+    const policy = minRisk === undefined ? "none" : { minRisk };
+    const { results, files } = await fixFindings(sources, index, input.triaged, policy);
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(root, files, outcomes, dryRun, values.branch);
     if (format === "json") {
@@ -93,4 +103,12 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     io.stdout.write(fixText(run.outcomes, run.files, dryRun, values.branch, commit));
   }
   return run.outcomes.every((o) => o.status === "fixed") ? 0 : 1;
+}
+
+/** `--min-risk N`: a True Risk score, 0–100. */
+function riskOption(text: string): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n) || n > 100)
+    throw new CliError(`--min-risk must be a risk score from 0 to 100 (got "${text}")`);
+  return n;
 }

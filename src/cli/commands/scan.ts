@@ -1,8 +1,11 @@
+import { realpath } from "node:fs/promises";
+import { relative, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { errorJson, findingJson, scanText } from "../../report/findings.ts";
-import { toSarif } from "../../report/sarif.ts";
+import { type SarifSite, toSarif } from "../../report/sarif.ts";
 import { scanIndex } from "../../rules/scan.ts";
 import { VERSION } from "../../version.ts";
+import { repositoryTop } from "../git.ts";
 import type { CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
 import { loadTree } from "../tree.ts";
@@ -15,16 +18,28 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   });
   const format = oneOf(values.format, ["text", "json", "sarif"] as const, "--format", "text");
   const rules = selectRules(values.rule);
-  const { index } = await loadTree(positionals[0], io, "scan");
+  const { root, index } = await loadTree(positionals[0], io, "scan");
   const detections = scanIndex(index, rules);
   const byId = new Map(rules.map((r) => [r.id, r]));
   if (format === "json") {
     const findings = detections.map((d) => findingJson(d, byId.get(d.ruleId)!));
     io.stdout.write(`${JSON.stringify({ findings, errors: index.errors.map(errorJson) }, null, 2)}\n`);
   } else if (format === "sarif") {
-    io.stdout.write(`${JSON.stringify(toSarif(detections, rules, VERSION), null, 2)}\n`);
+    const site = await sarifSite(root);
+    io.stdout.write(`${JSON.stringify(toSarif(detections, rules, VERSION, site), null, 2)}\n`);
   } else {
     io.stdout.write(scanText(detections, byId, index.files.size));
   }
   return detections.length > 0 ? 1 : 0;
+}
+
+/** SARIF paths relative to the repository's top level; outside git, to the scanned folder. */
+async function sarifSite(root: string): Promise<SarifSite> {
+  const dir = await realpath(root);
+  const top = await repositoryTop(dir);
+  if (!top) return { root: dir, description: "the scanned folder (not in a git repository)", prefix: "" };
+  const inside = relative(await realpath(top), dir)
+    .split(sep)
+    .join("/");
+  return { root: top, description: "the git repository's top level", prefix: inside ? `${inside}/` : "" };
 }
