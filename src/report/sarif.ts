@@ -2,7 +2,7 @@
 // `security-severity`, results with a %SRCROOT%-relative location and a stable fingerprint.
 
 import { createHash } from "node:crypto";
-import type { Log } from "sarif";
+import type { Invocation, Log } from "sarif";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
 
 /** GitHub maps security-severity to levels: >9 critical, 7–8.9 high, 4–6.9 medium, <4 low. */
@@ -19,8 +19,21 @@ const LEVEL: Record<Rule["severity"], "error" | "warning" | "note"> = {
   low: "note",
 };
 
+/** A file the scan could not read or parse (path relative to the scanned root). */
+export interface SkippedFile {
+  file: string;
+  line?: number;
+  column?: number;
+  reason: string;
+}
+
 /** Typed against @types/sarif, so the log's structure is checked against the 2.1.0 spec at compile time. */
-export function toSarif(detections: Detection[], rules: readonly Rule[], version: string): Log {
+export function toSarif(
+  detections: Detection[],
+  rules: readonly Rule[],
+  version: string,
+  skipped: readonly SkippedFile[] = [],
+): Log {
   const used = rules.filter((r) => detections.some((d) => d.ruleId === r.id));
   const ruleIndex = new Map(used.map((r, i) => [r.id, i]));
   return {
@@ -51,6 +64,7 @@ export function toSarif(detections: Detection[], rules: readonly Rule[], version
             })),
           },
         },
+        invocations: [invocation(skipped)],
         results: detections.map((d) => {
           const rule = used[ruleIndex.get(d.ruleId)!]!;
           return {
@@ -74,5 +88,31 @@ export function toSarif(detections: Detection[], rules: readonly Rule[], version
         }),
       },
     ],
+  };
+}
+
+/**
+ * The run's invocation. Each skipped file is a tool execution notification of level "error": per
+ * SARIF 2.1.0 appendix I, that tells a consumer the results are incomplete, while the results for
+ * the other files are still reported (the tool itself ran to its end, so executionSuccessful).
+ */
+function invocation(skipped: readonly SkippedFile[]): Invocation {
+  return {
+    executionSuccessful: true,
+    toolExecutionNotifications: skipped.map((s) => ({
+      level: "error",
+      descriptor: { id: s.line === undefined ? "file-unreadable" : "file-syntax-error" },
+      message: {
+        text: `${s.file}${s.line === undefined ? "" : `:${s.line}:${s.column ?? 1}`}: ${s.reason} (file not scanned)`,
+      },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: s.file, uriBaseId: "%SRCROOT%" },
+            ...(s.line === undefined ? {} : { region: { startLine: s.line, startColumn: s.column ?? 1 } }),
+          },
+        },
+      ],
+    })),
   };
 }

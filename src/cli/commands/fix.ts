@@ -5,8 +5,10 @@ import { fixDetections } from "../../rules/fix.ts";
 import { RULES } from "../../rules/registry.ts";
 import { scanIndex } from "../../rules/scan.ts";
 import { loadTriageConfig, readFindings } from "../findings-input.ts";
+import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
+import { terminalSafe } from "../text.ts";
 import { loadTree } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
 import { type OpenPrDeps, openPullRequests, prepareOpenPr, requireToken } from "./open-pr.ts";
@@ -37,8 +39,9 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     if (dryRun || values.branch)
       throw new CliError("--open-pr does not combine with --dry-run or --branch: it changes nothing locally");
   } else if (values.base) throw new CliError("--base only applies with --open-pr");
+  if (values.branch !== undefined) checkBranchName(values.branch);
   const token = openPr ? requireToken(io) : undefined;
-  const { root, sources, index } = await loadTree(positionals[0], io, "fix");
+  const { root, sources, index, problems, checkout, refuseWrite } = await loadTree(positionals[0], io, "fix");
 
   if (values.findings) {
     if (values.rule)
@@ -52,26 +55,27 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     const input = await readFindings(values.findings, values["findings-format"], io, config);
     if (input.unreadable.length === values.findings.length) return 2;
     for (const r of input.rejected)
-      io.stderr.write(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}\n`);
+      io.stderr.write(`${terminalSafe(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`)}\n`);
     if (setup) return openPullRequests(setup, { sources, index }, input, { format, base: values.base }, io);
-    const { results, files } = await fixFindings(sources, index, input.triaged);
+    const { results, files } = await fixFindings(sources, index, input.triaged, refuseWrite);
     const outcomes = results.flatMap((r) => r.outcomes);
-    const written = await writeAndCommit(root, files, outcomes, dryRun, values.branch);
+    const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
     if (format === "json") {
       io.stdout.write(
-        `${JSON.stringify({ results: results.map(findingResultJson), rejected: input.rejected, dryRun, filesChanged: [...files.keys()].sort(), ...written }, null, 2)}\n`,
+        `${JSON.stringify({ results: results.map(findingResultJson), rejected: input.rejected, errors: problems, dryRun, filesChanged: [...files.keys()].sort(), ...written }, null, 2)}\n`,
       );
     } else {
       io.stdout.write(findingsFixText(results, files, dryRun, values.branch, written.commit));
     }
+    if (problems.length > 0) return 2;
     return results.every((r) => r.status === "fixed") && input.rejected.length === 0 ? 0 : 1;
   }
 
   const detections = scanIndex(index, selected);
-  const run = await fixDetections(sources, detections, RULES, index);
+  const run = await fixDetections(sources, detections, RULES, index, refuseWrite);
   const changed = [...run.files.keys()].sort();
 
-  const { commit } = await writeAndCommit(root, run.files, run.outcomes, dryRun, values.branch);
+  const { commit } = await writeAndCommit(checkout, run.files, run.outcomes, dryRun, values.branch);
 
   if (format === "json") {
     const results = run.outcomes.map((o) => ({
@@ -88,9 +92,10 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       filesChanged: changed,
       ...(values.branch && commit ? { branch: values.branch, commit } : {}),
     };
-    io.stdout.write(`${JSON.stringify({ results, ...summary }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ results, errors: problems, ...summary }, null, 2)}\n`);
   } else {
     io.stdout.write(fixText(run.outcomes, run.files, dryRun, values.branch, commit));
   }
+  if (problems.length > 0) return 2;
   return run.outcomes.every((o) => o.status === "fixed") ? 0 : 1;
 }

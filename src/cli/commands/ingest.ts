@@ -126,14 +126,20 @@ function ingestText(
   triaged.forEach((t, i) => {
     const f = t.finding;
     const rule = f.rule.catalogId ? `${f.rule.nativeId} → ${f.rule.catalogId}` : f.rule.nativeId;
+    // Each line is one line by construction: terminalSafe shows any line break a field carries.
     lines.push(
-      `${t.risk.tier.padEnd(8)} ${String(t.risk.score).padStart(3)}  ${f.source.tool}  ${rule}  ${resourceLabel(f.resource)}`,
+      terminalSafe(
+        `${t.risk.tier.padEnd(8)} ${String(t.risk.score).padStart(3)}  ${f.source.tool}  ${rule}  ${resourceLabel(f.resource)}`,
+      ),
     );
-    lines.push(`    ${t.actionable ? t.gate.gate : "not actionable"}: ${t.reason}`);
-    lines.push(`    ${t.risk.explanation} SLA due ${t.slaDue.slice(0, 10)}. dedupe ${t.dedupeKey}`);
+    lines.push(terminalSafe(`    ${t.actionable ? t.gate.gate : "not actionable"}: ${t.reason}`));
+    lines.push(
+      terminalSafe(`    ${t.risk.explanation} SLA due ${t.slaDue.slice(0, 10)}. dedupe ${t.dedupeKey}`),
+    );
     if (stored) lines.push(terminalSafe(storedText(stored.results[i]!)));
   });
-  for (const r of rejected) lines.push(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`);
+  for (const r of rejected)
+    lines.push(terminalSafe(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`));
   const actionable = triaged.filter((t) => t.actionable).length;
   let summary = `${triaged.length} finding${triaged.length === 1 ? "" : "s"} (${actionable} actionable), ${rejected.length} rejected, ${unreadable.length} file${unreadable.length === 1 ? "" : "s"} unreadable.`;
   if (stored) {
