@@ -14,25 +14,28 @@ export function terminalSafe(text: string): string {
 }
 
 /**
- * A stream that neutralizes whatever is written to it, keeping line breaks (LF, and CR only as part
- * of CRLF) and tabs. It holds no state between writes, so a CRLF split across two writes shows its CR.
- * Inside JSON output the escapes are plain string characters, so the document stays valid.
+ * A multi-line block of untrusted text (a diff of repository files) for a terminal: every unsafe
+ * character shown except line breaks (LF, and CR only as part of CRLF) and tabs.
  */
+export function blockSafe(text: string, keep = "\n\t"): string {
+  return text
+    .split("\r\n")
+    .map((part) => showUnsafe(part, { keep }))
+    .join("\r\n");
+}
+
 // Line breaks and tabs are layout. U+200B is what the Markdown outputs (`evidence --format md`)
-// insert on purpose after "@" and "https:" so GitHub neither notifies nor links; untrusted fields
-// have theirs shown by terminalSafe / the Markdown helpers before that.
+// insert on purpose after "@" and "https:" so GitHub neither notifies nor links; untrusted text has
+// its own shown before that, by terminalSafe, blockSafe or the Markdown helpers.
 const KEPT = "\n\t\u200B";
 
+/**
+ * A stream that neutralizes whatever is written to it, as blockSafe does (U+200B aside). It holds
+ * no state between writes, so a CRLF split across two writes shows its CR. Inside JSON output the
+ * escapes are plain string characters, so the document stays valid.
+ */
 export function safeOutput(out: Output): Output {
-  return {
-    write: (chunk: string) =>
-      out.write(
-        String(chunk)
-          .split("\r\n")
-          .map((part) => showUnsafe(part, { keep: KEPT }))
-          .join("\r\n"),
-      ),
-  };
+  return { write: (chunk: string) => out.write(blockSafe(String(chunk), KEPT)) };
 }
 
 /** Rows of cells as aligned columns (two spaces apart, no trailing spaces). */

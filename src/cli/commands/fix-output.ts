@@ -7,7 +7,7 @@ import type { FixOutcome } from "../../rules/fix.ts";
 import { prepareBranch } from "../git.ts";
 import { CliError } from "../io.ts";
 import { type Checkout, WriteRefused, writeInside, writeRefusal } from "../safe-write.ts";
-import { terminalSafe } from "../text.ts";
+import { blockSafe, terminalSafe } from "../text.ts";
 
 /**
  * Writes the patched files (unless a dry run) and commits them on `branch` when asked. Every target
@@ -55,7 +55,9 @@ export function findingResultJson(r: FindingFixResult) {
     file: loc.kind === "located" ? candidateJson(loc.candidate).file : undefined,
     status: r.status,
     reason: r.reason,
-    diff: r.moduleDiff ?? r.outcomes.flatMap((o) => o.changes.map((c) => c.diff)).join(""),
+    // Shown like every output of repository text: a diff with <U+202E> in it no longer applies
+    // byte for byte, but it can no longer read differently from what it changes either.
+    diff: blockSafe(r.moduleDiff ?? r.outcomes.flatMap((o) => o.changes.map((c) => c.diff)).join("")),
     located:
       loc.kind === "located"
         ? { kind: loc.kind, candidates: [loc.candidate, ...loc.alternatives].map(candidateJson) }
@@ -92,7 +94,7 @@ export function findingsFixText(
   }
   const diffs = [...files]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([p, f]) => unifiedDiff(p, f.before, f.after));
+    .map(([p, f]) => blockSafe(unifiedDiff(p, f.before, f.after)));
   if (diffs.length) lines.push("", diffs.join("").trimEnd());
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const written =
@@ -128,7 +130,7 @@ export function fixText(
   }
   const diffs = [...files]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([p, f]) => unifiedDiff(p, f.before, f.after));
+    .map(([p, f]) => blockSafe(unifiedDiff(p, f.before, f.after)));
   if (diffs.length) lines.push("", diffs.join("").trimEnd());
   const count = (s: string) => outcomes.filter((o) => o.status === s).length;
   const tally = `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused.`;

@@ -8,7 +8,7 @@ import { loadTriageConfig, readFindings } from "../findings-input.ts";
 import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
-import { terminalSafe } from "../text.ts";
+import { blockSafe, terminalSafe } from "../text.ts";
 import { loadTree } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
 import { type OpenPrDeps, openPullRequests, prepareOpenPr, requireToken } from "./open-pr.ts";
@@ -85,7 +85,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       line: o.detection.line,
       status: o.status,
       reason: o.reason,
-      diff: o.changes.map((c) => c.diff).join(""),
+      diff: blockSafe(o.changes.map((c) => c.diff).join("")),
     }));
     const summary = {
       dryRun,
