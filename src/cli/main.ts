@@ -50,7 +50,8 @@ ${Object.values(COMMANDS)
   .map((c) => `  fixloop ${c.summary}`)
   .join("\n")}
 
-Exit codes: 0 clean / everything fixed, 1 findings remain, 2 error.
+Exit codes: 0 clean / everything fixed, 1 findings remain, 2 error (including any file that
+could not be read or parsed: the others are still reported).
 `;
 
 /**
