@@ -3,10 +3,9 @@
 
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { HclSyntaxError } from "../hcl/errors.ts";
+import type { HclSyntaxError } from "../hcl/errors.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import { loadTerraformTree } from "../hcl/load.ts";
-import { parseHcl } from "../hcl/parser.ts";
 import { CliError, type CliIo } from "./io.ts";
 import { type Checkout, openCheckout, writeRefusal } from "./safe-write.ts";
 import { terminalSafe } from "./text.ts";
@@ -88,11 +87,12 @@ export function indexEachFileSafely(sources: SourceFile[]): { index: TerraformIn
     return { index, failed: index.errors.map(fromSyntax) };
   } catch {
     const failed: FileProblem[] = [];
+    // Only on this rare path: each file indexed alone (parsing and reading its blocks) finds the
+    // file(s) that throw; syntax errors are left to buildIndex, which reports them.
     for (const s of sources) {
       try {
-        parseHcl(s.path, s.text);
+        buildIndex([s]);
       } catch (e) {
-        if (e instanceof HclSyntaxError) continue; // buildIndex reports it
         failed.push({ file: s.path, reason: unexpectedParseFailure(e) });
       }
     }

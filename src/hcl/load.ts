@@ -92,12 +92,18 @@ export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
   return out;
 }
 
-/** The files of `loadTerraformTree`; a file that cannot be read makes the whole read fail. */
+/**
+ * The files of `loadTerraformTree` with each text exactly as read (a byte-order mark included: the
+ * lexer skips it, and a patched text keeps it), for callers that keep no encodings of their own.
+ * A file that cannot be read makes the whole read fail.
+ */
 export async function readTerraformTree(root: string): Promise<SourceFile[]> {
   const loaded = await loadTerraformTree(root);
   const first = loaded.unreadable[0];
   if (first) throw new TreeError(`${join(root, first.file)}: ${first.reason}`);
-  return loaded.sources;
+  return loaded.sources.map((s) =>
+    loaded.encodings.get(s.path)?.bom ? { ...s, text: encodeSource(s.text, { bom: true, utf8: true }) } : s,
+  );
 }
 
 export async function indexTree(root: string): Promise<TerraformIndex> {

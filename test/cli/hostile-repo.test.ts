@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { openCheckout, writeInside, writeRefusal } from "../../src/cli/safe-write.ts";
+import { buildIndex } from "../../src/hcl/index.ts";
+import { readTerraformTree } from "../../src/hcl/load.ts";
 
 async function run(args: string[], cwd = process.cwd()) {
   let stdout = "";
@@ -162,6 +164,16 @@ describe("fixloop fix keeps the bytes it does not change", () => {
     expect(bytes.subarray(3).toString("utf8")).toBe(
       'resource "aws_kms_key" "orders" {\n  description         = "orders data"\n  enable_key_rotation = true\n}\n',
     );
+  });
+});
+
+describe("a byte-order mark in text given to the engine directly (the app's path)", () => {
+  it("is skipped by the lexer: the first block counts, and readTerraformTree keeps the mark", async () => {
+    const index = buildIndex([{ path: "kms.tf", text: `\uFEFF${KMS}` }]);
+    expect(index.errors).toEqual([]);
+    expect(index.resources.map((r) => r.address)).toEqual(["aws_kms_key.orders"]);
+    const { repo } = sandbox({ "kms.tf": `\uFEFF${KMS}` });
+    expect(await readTerraformTree(repo)).toEqual([{ path: "kms.tf", text: `\uFEFF${KMS}` }]);
   });
 });
 
