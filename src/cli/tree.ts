@@ -18,6 +18,11 @@ export interface FileProblem {
   reason: string;
 }
 
+/** A problem in the JSON outputs (`errors`), the shape scan has always used for syntax errors. */
+export function problemJson(p: FileProblem) {
+  return { file: p.file, line: p.line ?? null, column: p.column ?? null, message: p.reason };
+}
+
 export interface LoadedTree {
   root: string;
   sources: SourceFile[];

@@ -254,6 +254,19 @@ describe("fixloop scan: a file that cannot be read is named, and the rest is sti
     ]);
   });
 
+  it("fix: fixes the files that parse, never touches the one that does not, lists it, exits 2", async () => {
+    const broken = 'resource "aws_kms_key" "x" {\n  description = \n}\n';
+    const { repo } = sandbox({ "kms.tf": KMS, "broken.tf": broken });
+    const r = await run(["fix", repo, "--rule", "aws-kms-rotation", "--format", "json"]);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.errors).toEqual([
+      { file: "broken.tf", line: 2, column: 17, message: "expected an expression, found a newline" },
+    ]);
+    expect(out.filesChanged).toEqual(["kms.tf"]);
+    expect(readFileSync(join(repo, "broken.tf"), "utf8")).toBe(broken);
+  });
+
   it("a clean SARIF run has an invocation without notifications", async () => {
     const { repo } = sandbox({ "kms.tf": KMS });
     const r = await run(["scan", repo, "--format", "sarif", "--rule", "aws-kms-rotation"]);

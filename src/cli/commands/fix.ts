@@ -9,7 +9,7 @@ import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
 import { blockSafe, terminalSafe } from "../text.ts";
-import { loadTree } from "../tree.ts";
+import { loadTree, problemJson } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
 import { type OpenPrDeps, openPullRequests, prepareOpenPr, requireToken } from "./open-pr.ts";
 
@@ -56,13 +56,22 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     if (input.unreadable.length === values.findings.length) return 2;
     for (const r of input.rejected)
       io.stderr.write(`${terminalSafe(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`)}\n`);
-    if (setup) return openPullRequests(setup, { sources, index }, input, { format, base: values.base }, io);
+    if (setup) {
+      const code = await openPullRequests(
+        setup,
+        { sources, index },
+        input,
+        { format, base: values.base },
+        io,
+      );
+      return problems.length > 0 ? 2 : code;
+    }
     const { results, files } = await fixFindings(sources, index, input.triaged, refuseWrite);
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
     if (format === "json") {
       io.stdout.write(
-        `${JSON.stringify({ results: results.map(findingResultJson), rejected: input.rejected, errors: problems, dryRun, filesChanged: [...files.keys()].sort(), ...written }, null, 2)}\n`,
+        `${JSON.stringify({ results: results.map(findingResultJson), rejected: input.rejected, errors: problems.map(problemJson), dryRun, filesChanged: [...files.keys()].sort(), ...written }, null, 2)}\n`,
       );
     } else {
       io.stdout.write(findingsFixText(results, files, dryRun, values.branch, written.commit));
@@ -92,7 +101,9 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       filesChanged: changed,
       ...(values.branch && commit ? { branch: values.branch, commit } : {}),
     };
-    io.stdout.write(`${JSON.stringify({ results, errors: problems, ...summary }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ results, errors: problems.map(problemJson), ...summary }, null, 2)}\n`,
+    );
   } else {
     io.stdout.write(fixText(run.outcomes, run.files, dryRun, values.branch, commit));
   }

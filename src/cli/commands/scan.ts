@@ -5,7 +5,7 @@ import { scanIndex } from "../../rules/scan.ts";
 import { VERSION } from "../../version.ts";
 import type { CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
-import { type FileProblem, loadTree } from "../tree.ts";
+import { type FileProblem, loadTree, problemJson } from "../tree.ts";
 
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -36,10 +36,6 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   // A scan that skipped a file is not a clean scan, whatever it found in the others.
   if (problems.length > 0) return 2;
   return detections.length > 0 ? 1 : 0;
-}
-
-function problemJson(p: FileProblem) {
-  return { file: p.file, line: p.line ?? null, column: p.column ?? null, message: p.reason };
 }
 
 function incomplete(problems: FileProblem[]): string {
