@@ -3,8 +3,9 @@
 
 import { describe, expect, it } from "vitest";
 import { GITHUB_COM } from "../../src/github/hosts.ts";
-import { renderTrackingIssueBody, type TrackingIssueInput } from "../../src/github/issue-body.ts";
+import { issueTitle, renderTrackingIssueBody, type TrackingIssueInput } from "../../src/github/issue-body.ts";
 import { mdCode, mdFence, mdFenceBounded, mdInline } from "../../src/github/markdown.ts";
+import { fixCommitMessage, type PatchPlan, prTitle } from "../../src/remediate/plan-fix.ts";
 import { render } from "../../src/report/template.ts";
 import { showUnsafe } from "../../src/report/unsafe-chars.ts";
 
@@ -89,5 +90,36 @@ describe("a rendered tracking issue body", () => {
     expect(RAW.test(body)).toBe(false);
     expect(body).toContain("S3 bucket a\\<U+001B\\>\\[2Jb"); // renders as S3 bucket a<U+001B>[2Jb
     expect(body).toContain("+ x = 1 # a<U+001B>[2Jb<U+0007>c<U+009B>d<U+202E>evil<U+2069>");
+  });
+});
+
+describe("titles and commit messages the app writes", () => {
+  // A resource label is any string the repository holds: this one clears the screen of whoever
+  // runs `git log` and reverses the rest of the PR title.
+  const plan = {
+    kind: "patch",
+    ruleIds: ["aws-kms-rotation"],
+    target: { file: "kms.tf", line: 1, address: "aws_kms_key.a\u001b[2J\u202Eb", evidence: "" },
+    fixes: [{ ruleId: "aws-kms-rotation", summary: "set enable_key_rotation = true\u2066" }],
+  } as unknown as PatchPlan;
+
+  it("show control and bidi characters in the PR title and the commit message", () => {
+    expect(prTitle(plan)).toBe(
+      "fix(security): aws_kms_key.a<U+001B>[2J<U+202E>b — KMS key rotation is disabled",
+    );
+    expect(fixCommitMessage(plan, ["ae0285f654a07dbf10547f88"]).split("\n").slice(0, 3)).toEqual([
+      "fix(security): aws-kms-rotation on aws_kms_key.a<U+001B>[2J<U+202E>b",
+      "",
+      "- aws-kms-rotation: set enable_key_rotation = true<U+2066>",
+    ]);
+  });
+
+  it("show them in a tracking issue's title", () => {
+    expect(
+      issueTitle(
+        { rule: { catalogId: "aws-kms-rotation", nativeId: "x" }, resource: "arn:aws:kms:key/\u202Eab" },
+        { kind: "not-fixable", detail: "" },
+      ),
+    ).toMatch(/^fixloop: aws-kms-rotation on arn:aws:kms:key\/<U\+202E>ab \(/);
   });
 });
