@@ -10,6 +10,7 @@ import { resolveRuleId } from "../rules/registry.ts";
 import { DEFAULT_TRIAGE_CONFIG, type TriageConfig, TriageConfigSchema } from "../triage/config.ts";
 import { CliError, type CliIo } from "./io.ts";
 import { oneOf } from "./options.ts";
+import { terminalSafe } from "./text.ts";
 
 export interface FileRejection extends Rejection {
   file: string;
@@ -26,7 +27,7 @@ export async function loadTriageConfig(path: string | undefined, io: CliIo): Pro
   if (!path) return DEFAULT_TRIAGE_CONFIG;
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(resolve(io.cwd, path), "utf8"));
+    raw = parseJsonFile(await readFile(resolve(io.cwd, path), "utf8"));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new CliError(
@@ -46,6 +47,18 @@ export async function loadTriageConfig(path: string | undefined, io: CliIo): Pro
   return parsed.data;
 }
 
+/** JSON text as tools write it: a leading UTF-8 byte-order mark (PowerShell, some Windows tools)
+ *  is not part of the document (RFC 8259 §8.1 lets a parser ignore it; JSON.parse does not). */
+function parseJsonFile(text: string): unknown {
+  return JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
+}
+
+function parserFailure(e: unknown): string {
+  if (e instanceof UnknownFormatError) return e.message;
+  if (e instanceof RangeError) return "not read: the document is nested too deeply";
+  return `not read: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+}
+
 export async function readFindings(
   files: string[],
   formatOption: string | undefined,
@@ -59,7 +72,7 @@ export async function readFindings(
   for (const file of files) {
     let document: unknown;
     try {
-      document = JSON.parse(await readFile(resolve(io.cwd, file), "utf8"));
+      document = parseJsonFile(await readFile(resolve(io.cwd, file), "utf8"));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       out.unreadable.push({
@@ -73,10 +86,10 @@ export async function readFindings(
       for (const f of result.findings) out.triaged.push(triageFinding(f, config, now));
       for (const r of result.rejected) out.rejected.push({ file, ...r });
     } catch (e) {
-      if (!(e instanceof UnknownFormatError)) throw e;
-      out.unreadable.push({ file, reason: e.message });
+      // One document a parser cannot cope with is that file's failure, never the whole run's.
+      out.unreadable.push({ file, reason: parserFailure(e) });
     }
   }
-  for (const u of out.unreadable) io.stderr.write(`fixloop: ${u.file}: ${u.reason}\n`);
+  for (const u of out.unreadable) io.stderr.write(`fixloop: ${terminalSafe(`${u.file}: ${u.reason}`)}\n`);
   return out;
 }

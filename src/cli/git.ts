@@ -8,14 +8,31 @@ export interface PreparedBranch {
   commit(files: string[], message: string): Promise<string>;
 }
 
+/**
+ * A --branch value fixloop will pass to git, or a CliError saying why not. Names git would read as
+ * an option (`-…`) or as a reflog expression (`@{-1}` is "the previous branch") are refused before
+ * git sees them; `git check-ref-format --branch` then judges the rest.
+ */
+export function checkBranchName(branch: string): void {
+  const shown = JSON.stringify(branch);
+  if (branch === "") throw new CliError("--branch needs a name");
+  if (branch.startsWith("-")) throw new CliError(`--branch ${shown}: a branch name cannot start with "-"`);
+  if (branch.includes("@{")) throw new CliError(`--branch ${shown}: a branch name cannot contain "@{"`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(branch) || branch.length > 200)
+    throw new CliError(`--branch ${shown} is not a valid branch name`);
+}
+
 /** Checks the checkout can take the branch (a repo, branch name free, files clean), then switches to it. */
 export async function prepareBranch(root: string, branch: string, files: string[]): Promise<PreparedBranch> {
+  checkBranchName(branch);
   const git = simpleGit(root);
   if (!(await git.checkIsRepo()))
     throw new CliError(`${root}: --branch needs a git checkout, and this is not one`);
   const top = (await git.revparse(["--show-toplevel"])).trim();
   const check = await git.raw(["check-ref-format", "--branch", branch]).catch(() => undefined);
-  if (!check) throw new CliError(`--branch "${branch}" is not a valid branch name`);
+  if (check?.trim() !== branch)
+    throw new CliError(`--branch ${JSON.stringify(branch)} is not a valid branch name`);
   const branches = await git.branchLocal();
   if (branches.all.includes(branch))
     throw new CliError(`branch "${branch}" already exists; pick another name or delete it`);

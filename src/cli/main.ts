@@ -10,6 +10,7 @@ import { ingestCommand } from "./commands/ingest.ts";
 import { rulesCommand } from "./commands/rules.ts";
 import { scanCommand } from "./commands/scan.ts";
 import { CliError, type CliIo, type Command } from "./io.ts";
+import { safeOutput, terminalSafe } from "./text.ts";
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   scan: {
@@ -49,36 +50,48 @@ ${Object.values(COMMANDS)
   .map((c) => `  fixloop ${c.summary}`)
   .join("\n")}
 
-Exit codes: 0 clean / everything fixed, 1 findings remain, 2 error.
+Exit codes: 0 clean / everything fixed, 1 findings remain, 2 error (including any file that
+could not be read or parsed: the others are still reported).
 `;
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/**
+ * Runs one command. Whatever it writes goes through `safeOutput` (no raw escape sequences, bidi or
+ * invisible characters reach the terminal), and whatever it throws ends as one line on stderr and
+ * exit code 2: a user never sees a stack trace (FIXLOOP_DEBUG=1 prints it, for bug reports).
+ */
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  const io: CliIo = { ...rawIo, stdout: safeOutput(rawIo.stdout), stderr: safeOutput(rawIo.stderr) };
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(USAGE);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    io.stderr.write(`fixloop: unknown command "${name}"\n\n${USAGE}`);
+    io.stderr.write(`fixloop: unknown command "${terminalSafe(name)}"\n\n${USAGE}`);
     return 2;
   }
   try {
     return await command.run(rest, io);
   } catch (e) {
-    if (
-      e instanceof CliError ||
-      e instanceof TreeError ||
-      e instanceof HclSyntaxError ||
-      e instanceof FindingNotFoundError
-    ) {
-      io.stderr.write(`fixloop ${name}: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`fixloop ${name}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    io.stderr.write(`fixloop ${name}: ${terminalSafe(oneLine(e))}\n`);
+    const env = io.env ?? process.env;
+    if (env.FIXLOOP_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    return 2;
   }
+}
+
+/** The error as the user reads it: its message for errors they can act on, else a short note. */
+function oneLine(e: unknown): string {
+  if (
+    e instanceof CliError ||
+    e instanceof TreeError ||
+    e instanceof HclSyntaxError ||
+    e instanceof FindingNotFoundError ||
+    (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))
+  )
+    return e.message;
+  if (e instanceof RangeError) return "the input is nested too deeply or too large to process";
+  const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
+  return `unexpected error: ${message} (a bug in fixloop; FIXLOOP_DEBUG=1 shows where)`;
 }

@@ -1,17 +1,41 @@
-// Untrusted text on a terminal: a finding's title or resource name could carry escape sequences
-// (moving the cursor, rewriting earlier lines, setting the window title) or bidirectional
-// overrides that make text read differently from what it is. They are shown as visible escapes.
+// Untrusted text on a terminal: a finding's title, a resource name or a file's content could carry
+// escape sequences (moving the cursor, rewriting earlier lines, setting the window title), bidi
+// overrides that make text read differently from what it is, or invisible characters. They are
+// shown as visible escapes (`<U+202E>`), by src/report/unsafe-chars.ts: per field here, and for
+// everything a command writes by `safeOutput`, which main() puts around stdout and stderr.
 
-// C0 controls (line breaks included: every field is printed on one line), DEL, C1 controls, and
-// the Unicode bidi embedding/override/isolate characters.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+import { showUnsafe } from "../report/unsafe-chars.ts";
+import type { Output } from "./io.ts";
 
+/** One field of untrusted text for a terminal: every unsafe character, line breaks included (a
+ *  field is printed on one line, so a newline in a title cannot forge another line of output). */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`;
-  });
+  return showUnsafe(text);
+}
+
+/**
+ * A multi-line block of untrusted text (a diff of repository files) for a terminal: every unsafe
+ * character shown except line breaks (LF, and CR only as part of CRLF) and tabs.
+ */
+export function blockSafe(text: string, keep = "\n\t"): string {
+  return text
+    .split("\r\n")
+    .map((part) => showUnsafe(part, { keep }))
+    .join("\r\n");
+}
+
+// Line breaks and tabs are layout. U+200B is what the Markdown outputs (`evidence --format md`)
+// insert on purpose after "@" and "https:" so GitHub neither notifies nor links; untrusted text has
+// its own shown before that, by terminalSafe, blockSafe or the Markdown helpers.
+const KEPT = "\n\t\u200B";
+
+/**
+ * A stream that neutralizes whatever is written to it, as blockSafe does (U+200B aside). It holds
+ * no state between writes, so a CRLF split across two writes shows its CR. Inside JSON output the
+ * escapes are plain string characters, so the document stays valid.
+ */
+export function safeOutput(out: Output): Output {
+  return { write: (chunk: string) => out.write(blockSafe(String(chunk), KEPT)) };
 }
 
 /** Rows of cells as aligned columns (two spaces apart, no trailing spaces). */

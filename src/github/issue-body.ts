@@ -4,6 +4,7 @@
 // PR body; only top-level template values, for the reason given in pr-body.ts.
 
 import { renderTemplate } from "../report/template.ts";
+import { showUnsafe } from "../report/unsafe-chars.ts";
 import type { RepoRef } from "./client.ts";
 import { blobLink, type GitHubHost } from "./hosts.ts";
 import {
@@ -134,7 +135,8 @@ export function issueTitle(finding: Pick<IssueFinding, "rule" | "resource">, rea
   const suffix = ` (${WHY[reason.kind].short})`;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a title is one plain line
   const line = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, " ").trim();
-  return `${clip(line(`fixloop: ${rule} on ${finding.resource}`), TITLE_LIMIT - suffix.length)}${suffix}`;
+  const text = showUnsafe(line(`fixloop: ${rule} on ${finding.resource}`));
+  return `${clip(text, TITLE_LIMIT - suffix.length)}${suffix}`;
 }
 
 function findingText(host: GitHubHost, f: IssueFinding): string {

@@ -2,9 +2,12 @@
 // URLs and diffs come from findings or repositories fixloop does not control: each helper here makes
 // one kind of value inert — no markup, no raw HTML, no @mention notifications, no autolinks, no
 // links except to hosts we trust — and bounded, so one 100k-character title cannot fill a PR body.
+// Control, bidirectional and invisible characters are shown as `<U+202E>` (src/report/unsafe-chars.ts)
+// before anything else, so a reviewer sees them instead of text that reads differently from what it is.
 // Pure; builds on `mdText` (src/evidence/render.ts), which escapes the markup characters.
 
 import { mdText } from "../evidence/render.ts";
+import { showUnsafe } from "../report/unsafe-chars.ts";
 import type { GitHubHost } from "./hosts.ts";
 
 const ELLIPSIS = "…";
@@ -34,11 +37,11 @@ function defuseAutolinks(text: string): string {
  */
 export function mdInline(value: string | number | null | undefined, maxLength: number): string {
   if (value === null || value === undefined) return "";
-  return defuseAutolinks(mdText(clip(String(value), maxLength))).replace(/[{}]/g, "\\$&");
+  return defuseAutolinks(mdText(showUnsafe(clip(String(value), maxLength), { keep: "\r\n\t" }))).replace(
+    /[{}]/g,
+    "\\$&",
+  );
 }
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are replaced on purpose
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 export interface CodeOptions {
   /** Longest content shown, in characters (default 200). */
@@ -54,9 +57,7 @@ export interface CodeOptions {
  */
 export function mdCode(value: string | number, options: CodeOptions = {}): string {
   let text = clip(
-    String(value)
-      .replace(/\r\n|\r|\n/g, " ")
-      .replace(CONTROL, "\uFFFD"),
+    showUnsafe(String(value).replace(/\r\n|\r|\n/g, " "), { keep: "\t" }),
     options.maxLength ?? 200,
   );
   if (options.table) text = text.replace(/\|/g, "\\|");
@@ -84,7 +85,7 @@ export function mdFenceBounded(
   content: string,
   limits: { maxLines: number; maxChars?: number },
 ): Fenced {
-  const normalized = content.replace(/\r\n|\r/g, "\n").replace(CONTROL, "\uFFFD");
+  const normalized = showUnsafe(content.replace(/\r\n|\r/g, "\n"), { keep: "\n\t" });
   const lines = normalized.endsWith("\n") ? normalized.slice(0, -1).split("\n") : normalized.split("\n");
   const total = normalized === "" ? 0 : lines.length;
   // The info string ends at the first space and must not hold a backtick: keep a plain language word.

@@ -66,7 +66,9 @@ export class Lexer {
     start = 0,
     private readonly end = src.length,
   ) {
-    this.pos = start;
+    // A UTF-8 byte-order mark opening the file is not a token (Terraform ignores it); it stays in
+    // the text, so offsets are the file's and an edit gives it back untouched.
+    this.pos = start === 0 && src.charCodeAt(0) === 0xfeff ? 1 : start;
   }
 
   private fail(message: string, at = this.pos): never {

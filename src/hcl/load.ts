@@ -7,16 +7,65 @@ import { buildIndex, type SourceFile, type TerraformIndex } from "./index.ts";
 /** Directories Terraform itself never reads configuration from. */
 const SKIP_DIRS = new Set([".git", ".terraform", "node_modules", ".terragrunt-cache"]);
 
+const BOM = "\uFEFF";
+
 export class TreeError extends Error {
   readonly code = "TREE_UNREADABLE";
 }
 
-export async function readTerraformTree(root: string): Promise<SourceFile[]> {
+/** How a file's bytes map to the text the parser sees, so a writer can give back the same bytes. */
+export interface FileEncoding {
+  /** The file started with a UTF-8 byte-order mark (stripped from `text`, as Terraform ignores it). */
+  bom: boolean;
+  /** Every byte sequence was valid UTF-8. When false, `text` holds U+FFFD where bytes were not, and
+   *  writing the text back would change those bytes: the file is read-only to fixes. */
+  utf8: boolean;
+}
+
+export interface LoadedFiles {
+  sources: SourceFile[];
+  /** Per path, only for files with a BOM or bytes that are not UTF-8. */
+  encodings: Map<string, FileEncoding>;
+  /** Files found but not read (permission, I/O error): path relative to the root, and why. */
+  unreadable: Array<{ file: string; reason: string }>;
+  /** `terragrunt.hcl` files seen (relative paths): a tree of only these holds no Terraform to scan. */
+  terragrunt: string[];
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const LOSSY_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Bytes as text for the parser: BOM removed, invalid UTF-8 replaced (and reported). */
+export function decodeSource(bytes: Uint8Array): { text: string; encoding: FileEncoding } {
+  let text: string;
+  let utf8 = true;
+  try {
+    text = STRICT_UTF8.decode(bytes);
+  } catch {
+    text = LOSSY_UTF8.decode(bytes);
+    utf8 = false;
+  }
+  const bom = text.startsWith(BOM);
+  return { text: bom ? text.slice(1) : text, encoding: { bom, utf8 } };
+}
+
+/** The bytes to write for `text` in a file read with `encoding` (the BOM put back). */
+export function encodeSource(text: string, encoding: FileEncoding | undefined): string {
+  return encoding?.bom ? `${BOM}${text}` : text;
+}
+
+/**
+ * Every `.tf`/`.tfvars` file under `root`, skipping symbolic links (their targets are not the
+ * repository's content) and directories Terraform never reads. A file that cannot be read is
+ * reported in `unreadable` and the walk goes on; a directory that cannot be listed is a TreeError.
+ */
+export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new TreeError(`${root}: no such directory — pass the folder that holds your .tf files`);
   if (!info.isDirectory())
     throw new TreeError(`${root}: not a directory — pass the folder that holds your .tf files`);
-  const out: SourceFile[] = [];
+  const out: LoadedFiles = { sources: [], encodings: new Map(), unreadable: [], terragrunt: [] };
+  const rel = (full: string) => relative(root, full).split(sep).join("/");
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
       throw new TreeError(`${dir}: cannot read directory (${e.code ?? e.message})`);
@@ -25,16 +74,36 @@ export async function readTerraformTree(root: string): Promise<SourceFile[]> {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!SKIP_DIRS.has(entry.name)) await walk(full);
+      } else if (entry.isFile() && entry.name === "terragrunt.hcl") {
+        out.terragrunt.push(rel(full));
       } else if (entry.isFile() && (entry.name.endsWith(".tf") || entry.name.endsWith(".tfvars"))) {
-        const text = await readFile(full, "utf8").catch((e: NodeJS.ErrnoException) => {
-          throw new TreeError(`${full}: cannot read file (${e.code ?? e.message})`);
+        const bytes = await readFile(full).catch((e: NodeJS.ErrnoException) => {
+          out.unreadable.push({ file: rel(full), reason: `cannot read file (${e.code ?? e.message})` });
+          return undefined;
         });
-        out.push({ path: relative(root, full).split(sep).join("/"), text });
+        if (!bytes) continue;
+        const { text, encoding } = decodeSource(bytes);
+        out.sources.push({ path: rel(full), text });
+        if (encoding.bom || !encoding.utf8) out.encodings.set(rel(full), encoding);
       }
     }
   };
   await walk(root);
   return out;
+}
+
+/**
+ * The files of `loadTerraformTree` with each text exactly as read (a byte-order mark included: the
+ * lexer skips it, and a patched text keeps it), for callers that keep no encodings of their own.
+ * A file that cannot be read makes the whole read fail.
+ */
+export async function readTerraformTree(root: string): Promise<SourceFile[]> {
+  const loaded = await loadTerraformTree(root);
+  const first = loaded.unreadable[0];
+  if (first) throw new TreeError(`${join(root, first.file)}: ${first.reason}`);
+  return loaded.sources.map((s) =>
+    loaded.encodings.get(s.path)?.bom ? { ...s, text: encodeSource(s.text, { bom: true, utf8: true }) } : s,
+  );
 }
 
 export async function indexTree(root: string): Promise<TerraformIndex> {

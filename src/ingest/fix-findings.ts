@@ -8,7 +8,7 @@ import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
-import { type FixOutcome, fixDetections } from "../rules/fix.ts";
+import { type FixOutcome, fixDetections, type WriteCheck } from "../rules/fix.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanIndex } from "../rules/scan.ts";
@@ -47,8 +47,13 @@ export async function fixFindings(
   sources: SourceFile[],
   index: TerraformIndex,
   triaged: TriagedFinding[],
-  recordOnly: RecordOnlyPolicy = "triage",
+  options: {
+    recordOnly?: RecordOnlyPolicy;
+    /** Asked before any file is changed (the CLI refuses symlinks and files that are not UTF-8). */
+    refuseWrite?: WriteCheck;
+  } = {},
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
+  const { recordOnly = "triage", refuseWrite = async () => undefined } = options;
   const plans: Array<{
     t: TriagedFinding;
     location: Location;
@@ -102,7 +107,7 @@ export async function fixFindings(
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
   const unique = new Map<string, Detection>();
   for (const p of plans) for (const d of p.detections) unique.set(detectionId(d), d);
-  const run = await fixDetections(sources, [...unique.values()], RULES, index);
+  const run = await fixDetections(sources, [...unique.values()], RULES, index, refuseWrite);
   const byId = new Map(run.outcomes.map((o) => [detectionId(o.detection), o]));
   const files = run.files;
   const moduleResults = new Map<(typeof plans)[number], FindingFixResult>();
@@ -110,7 +115,7 @@ export async function fixFindings(
     if (!p.moduleFix) continue;
     moduleResults.set(
       p,
-      await fixModuleCall(p.t, p.location, p.moduleFix.call, p.moduleFix.inputs, sources, files),
+      await fixModuleCall(p.t, p.location, p.moduleFix.call, p.moduleFix.inputs, sources, files, refuseWrite),
     );
   }
   const results = plans.map((p): FindingFixResult => {
@@ -141,7 +146,10 @@ async function fixModuleCall(
   inputs: Record<string, string>,
   sources: SourceFile[],
   files: Map<string, { before: string; after: string }>,
+  refuseWrite: WriteCheck,
 ): Promise<FindingFixResult> {
+  const cannotWrite = await refuseWrite(call.file);
+  if (cannotWrite) return { triaged: t, location, outcomes: [], status: "refused", reason: cannotWrite };
   const original = sources.find((s) => s.path === call.file)?.text ?? "";
   const current = files.get(call.file)?.after ?? original;
   const hcl = parseHcl(call.file, current);

@@ -8,6 +8,7 @@ import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { type FindingFixResult, fixFindings } from "../ingest/fix-findings.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import { showUnsafe } from "../report/unsafe-chars.ts";
 import { ruleById } from "../rules/registry.ts";
 
 export interface PatchPlan {
@@ -115,8 +116,11 @@ export async function planGroupFix(
  */
 export function fixCommitMessage(plan: PatchPlan, findingIds: readonly string[]): string {
   const rules = plan.ruleIds.join(", ") || "catalog";
-  const subject = `fix(security): ${rules} on ${plan.target.address || plan.target.file}`.slice(0, 100);
-  const body = plan.fixes.map((f) => `- ${f.ruleId}: ${oneLine(f.summary)}`).join("\n");
+  const subject = showUnsafe(`fix(security): ${rules} on ${plan.target.address || plan.target.file}`).slice(
+    0,
+    100,
+  );
+  const body = plan.fixes.map((f) => `- ${f.ruleId}: ${showUnsafe(oneLine(f.summary))}`).join("\n");
   const trailers = findingIds.map((id) => `Fixloop-Finding: ${id}`).join("\n");
   return `${subject}\n\n${body}\n\nVerified by fixloop: re-parsed with HashiCorp's HCL parser, kept\nterraform fmt-clean and re-scanned before this commit.\n\n${trailers}\n`;
 }
@@ -127,5 +131,6 @@ const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
 export function prTitle(plan: PatchPlan): string {
   const rules = plan.ruleIds.map((id) => ruleById(id)?.title ?? id);
   const what = rules.length === 1 ? (rules[0] as string) : `${rules.length} security fixes`;
-  return `fix(security): ${plan.target.address || plan.target.file} — ${what}`.slice(0, 256);
+  // A resource label may hold any character: shown, so a title cannot read as something else.
+  return showUnsafe(`fix(security): ${plan.target.address || plan.target.file} — ${what}`).slice(0, 256);
 }

@@ -2,6 +2,7 @@
 
 import type { HclSyntaxError } from "../hcl/errors.ts";
 import { type Detection, type Rule, SEVERITY_ORDER } from "../rules/types.ts";
+import { showUnsafe } from "./unsafe-chars.ts";
 
 export interface FindingJson {
   ruleId: string;
@@ -37,8 +38,13 @@ export function scanText(detections: Detection[], rules: Map<string, Rule>, file
   const lines: string[] = [];
   for (const d of detections) {
     const rule = rules.get(d.ruleId)!;
-    lines.push(`${d.resource.file}:${d.line}  ${rule.severity.padEnd(8)} ${d.ruleId}  ${d.resource.address}`);
-    lines.push(`    ${d.message}`);
+    // File names, addresses and messages come from the repository: shown, never obeyed (one line each).
+    lines.push(
+      showUnsafe(
+        `${d.resource.file}:${d.line}  ${rule.severity.padEnd(8)} ${d.ruleId}  ${d.resource.address}`,
+      ),
+    );
+    lines.push(showUnsafe(`    ${d.message}`));
   }
   const bySeverity = new Map<string, number>();
   for (const d of detections) {

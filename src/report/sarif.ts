@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import type { Log } from "sarif";
+import type { Invocation, Log } from "sarif";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
 
 /** GitHub maps security-severity to levels: >9 critical, 7–8.9 high, 4–6.9 medium, <4 low. */
@@ -45,13 +45,22 @@ function directoryUri(dir: string): string {
   return pathToFileURL(dir.endsWith("/") ? dir : `${dir}/`).href;
 }
 
+/** A file the scan could not read or parse (path relative to the scanned root). */
+export interface SkippedFile {
+  file: string;
+  line?: number;
+  column?: number;
+  reason: string;
+}
+
 /** Typed against @types/sarif, so the log's structure is checked against the 2.1.0 spec at compile time. */
 export function toSarif(
   detections: Detection[],
   rules: readonly Rule[],
   version: string,
-  site: SarifSite = { root: "", description: "", prefix: "" },
+  options: { site?: SarifSite; skipped?: readonly SkippedFile[] } = {},
 ): Log {
+  const { site = { root: "", description: "", prefix: "" }, skipped = [] } = options;
   const used = rules.filter((r) => detections.some((d) => d.ruleId === r.id));
   const ruleIndex = new Map(used.map((r, i) => [r.id, i]));
   return {
@@ -89,6 +98,7 @@ export function toSarif(
             })),
           },
         },
+        invocations: [invocation(skipped, site.prefix)],
         results: detections.map((d) => {
           const rule = used[ruleIndex.get(d.ruleId)!]!;
           return {
@@ -112,5 +122,31 @@ export function toSarif(
         }),
       },
     ],
+  };
+}
+
+/**
+ * The run's invocation. Each skipped file is a tool execution notification of level "error": per
+ * SARIF 2.1.0 appendix I, that tells a consumer the results are incomplete, while the results for
+ * the other files are still reported (the tool itself ran to its end, so executionSuccessful).
+ */
+function invocation(skipped: readonly SkippedFile[], prefix: string): Invocation {
+  return {
+    executionSuccessful: true,
+    toolExecutionNotifications: skipped.map((s) => ({
+      level: "error",
+      descriptor: { id: s.line === undefined ? "file-unreadable" : "file-syntax-error" },
+      message: {
+        text: `${s.file}${s.line === undefined ? "" : `:${s.line}:${s.column ?? 1}`}: ${s.reason} (file not scanned)`,
+      },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: uriOf(prefix + s.file), uriBaseId: "%SRCROOT%" },
+            ...(s.line === undefined ? {} : { region: { startLine: s.line, startColumn: s.column ?? 1 } }),
+          },
+        },
+      ],
+    })),
   };
 }

@@ -1,10 +1,18 @@
 // A deliberately small Markdown/text template renderer for files in templates/:
 // `{{name}}` inserts a value, `{{#list}}…{{/list}}` repeats for each item of a list.
-// No code runs from templates, and values are inserted verbatim (callers escape for their medium).
+// No code runs from templates. Values are inserted as they are (callers escape for their medium),
+// except that control, bidirectional and invisible characters are shown as `<U+202E>`: whatever a
+// caller forgot, no rendered body carries text that reads differently from what it is.
 
 import { readFileSync } from "node:fs";
+import { showUnsafe } from "./unsafe-chars.ts";
 
 type Scope = { [key: string]: string | number | Scope[] | undefined };
+
+// Values are often whole blocks (lists, a fenced diff): line breaks and tabs are theirs. U+200B is
+// what the Markdown helpers (src/github/markdown.ts, mdText) insert on purpose after "@" and in
+// "https:" (before "//") so GitHub neither notifies nor links; they show any U+200B of their input first.
+const KEPT = "\n\r\t\u200B";
 
 const TEMPLATES = new URL("../../templates/", import.meta.url);
 
@@ -20,7 +28,7 @@ export function render(template: string, scope: Scope): string {
     }
     const value = scope[name];
     if (value === undefined || Array.isArray(value)) throw new Error(`template value {{${name}}} is missing`);
-    return String(value);
+    return showUnsafe(String(value), { keep: KEPT });
   });
 }
 

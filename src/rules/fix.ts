@@ -29,12 +29,18 @@ export interface FixRun {
   files: Map<string, { before: string; after: string }>;
 }
 
+/** Why a file must not be written (a symlink, outside the checkout, bytes that would change), or
+ *  undefined when it may be. The engine is pure: the caller that owns the disk answers. */
+export type WriteCheck = (path: string) => Promise<string | undefined>;
+
 export async function fixDetections(
   sources: SourceFile[],
   detections: Detection[],
   rules: readonly Rule[],
   /** The index the detections came from, when the caller has it (saves indexing the tree twice). */
   fullIndex: TerraformIndex = buildIndex(sources),
+  /** Asked for every file a fix would change; a reason makes the fix `refused` with it. */
+  refuseWrite: WriteCheck = async () => undefined,
 ): Promise<FixRun> {
   const current = new Map(sources.map((s) => [s.path, s.text]));
   const original = new Map(current);
@@ -98,6 +104,11 @@ export async function fixDetections(
     const changes: Array<{ file: string; before: string; after: string }> = [];
     let refusal: string | undefined;
     for (const { file, ops } of plan.files) {
+      const cannotWrite = await refuseWrite(file);
+      if (cannotWrite) {
+        refusal = cannotWrite;
+        break;
+      }
       const existing = current.get(file);
       let hcl: HclFile | undefined = index.files.get(file);
       if (!hcl && existing === undefined) hcl = { path: file, text: "", body: [] };

@@ -133,7 +133,7 @@ describe("fixloop scan", () => {
     expect(outside.results[0].locations[0].physicalLocation.artifactLocation.uri).toBe("kms.tf");
   });
 
-  it("warns about a file with a syntax error, names file and line, and still scans the rest", async () => {
+  it("names a file with a syntax error (file and line), still scans the rest, and exits 2", async () => {
     const dir = workdir({
       "kms.tf": KMS,
       "broken.tf": 'resource "aws_kms_key" "x" {\n  description = \n}\n',
@@ -143,7 +143,10 @@ describe("fixloop scan", () => {
       "broken.tf:2:17: expected an expression, found a newline (file skipped; fix the syntax and re-run)",
     );
     expect(r.stdout).toContain("kms.tf:1");
-    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "Incomplete: 1 file could not be read or parsed and was not scanned (listed on stderr).\n",
+    );
+    expect(r.code).toBe(2);
   });
 
   it.each([

@@ -609,7 +609,7 @@ describe("fixloop evidence", () => {
     // On the terminal the escape sequence is shown, not run.
     const shown = await run(["finding", id, "--data-dir", dataDir]);
     expect(shown.stdout.split("\n")[1]).toBe(
-      "@security-team see [this](https://evil.example) | <img src=x> `x` *y* _z_ #1\\x1b[2J",
+      "@security-team see [this](https://evil.example) | <img src=x> `x` *y* _z_ #1<U+001B>[2J",
     );
   });
 });

@@ -1,16 +1,21 @@
 // Output and write-out for `fixloop fix`, shared by the scan-driven and the --findings modes.
 
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { unifiedDiff } from "../../hcl/unified-diff.ts";
 import { candidateJson, type FindingFixResult } from "../../ingest/fix-findings.ts";
 import { renderTemplate } from "../../report/template.ts";
 import type { FixOutcome } from "../../rules/fix.ts";
 import { prepareBranch } from "../git.ts";
+import { CliError } from "../io.ts";
+import { type Checkout, WriteRefused, writeInside, writeRefusal } from "../safe-write.ts";
+import { blockSafe, terminalSafe } from "../text.ts";
 
-/** Writes the patched files (unless a dry run) and commits them on `branch` when asked. */
+/**
+ * Writes the patched files (unless a dry run) and commits them on `branch` when asked. Every target
+ * is checked before anything is written (the fix engine already refused links and foreign bytes;
+ * this catches what changed on disk since), and written without following links.
+ */
 export async function writeAndCommit(
-  root: string,
+  checkout: Checkout,
   files: Map<string, { before: string; after: string }>,
   outcomes: FixOutcome[],
   dryRun: boolean,
@@ -18,11 +23,21 @@ export async function writeAndCommit(
 ): Promise<{ branch?: string; commit?: string }> {
   const changed = [...files.keys()].sort();
   if (dryRun || changed.length === 0) return {};
-  const branch = branchName ? await prepareBranch(root, branchName, changed) : undefined;
   for (const path of changed) {
-    const target = join(root, path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, files.get(path)!.after);
+    const refusal = await writeRefusal(checkout, path);
+    if (refusal) throw new CliError(`nothing written: ${refusal}`);
+  }
+  const branch = branchName ? await prepareBranch(checkout.realRoot, branchName, changed) : undefined;
+  const written: string[] = [];
+  for (const path of changed) {
+    try {
+      await writeInside(checkout, path, files.get(path)!.after);
+    } catch (e) {
+      if (!(e instanceof WriteRefused)) throw e;
+      const done = written.length ? `only ${written.join(", ")} written` : "nothing written";
+      throw new CliError(`${done}: ${e.message}`);
+    }
+    written.push(path);
   }
   if (!branch) return {};
   return { branch: branchName, commit: await branch.commit(changed, commitMessage(outcomes)) };
@@ -40,7 +55,9 @@ export function findingResultJson(r: FindingFixResult) {
     file: loc.kind === "located" ? candidateJson(loc.candidate).file : undefined,
     status: r.status,
     reason: r.reason,
-    diff: r.moduleDiff ?? r.outcomes.flatMap((o) => o.changes.map((c) => c.diff)).join(""),
+    // Shown like every output of repository text: a diff with <U+202E> in it no longer applies
+    // byte for byte, but it can no longer read differently from what it changes either.
+    diff: blockSafe(r.moduleDiff ?? r.outcomes.flatMap((o) => o.changes.map((c) => c.diff)).join("")),
     located:
       loc.kind === "located"
         ? { kind: loc.kind, candidates: [loc.candidate, ...loc.alternatives].map(candidateJson) }
@@ -69,13 +86,15 @@ export function findingsFixText(
         ? ` → ${candidateJson(r.location.candidate).address} (${r.location.candidate.evidence})`
         : "";
     lines.push(
-      `${r.status.padEnd(7)} ${f.source.tool} ${f.source.findingId} [${r.triaged.risk.tier} ${r.triaged.risk.score}]${where}`,
+      terminalSafe(
+        `${r.status.padEnd(7)} ${f.source.tool} ${f.source.findingId} [${r.triaged.risk.tier} ${r.triaged.risk.score}]${where}`,
+      ),
     );
-    lines.push(`    ${r.reason}`);
+    lines.push(terminalSafe(`    ${r.reason}`));
   }
   const diffs = [...files]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([p, f]) => unifiedDiff(p, f.before, f.after));
+    .map(([p, f]) => blockSafe(unifiedDiff(p, f.before, f.after)));
   if (diffs.length) lines.push("", diffs.join("").trimEnd());
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const written =
@@ -84,7 +103,7 @@ export function findingsFixText(
       : dryRun
         ? "Dry run: nothing written."
         : `Wrote ${files.size} file${files.size === 1 ? "" : "s"}.`;
-  const committed = branch && commit ? ` Committed ${commit} on branch ${branch}.` : "";
+  const committed = branch && commit ? ` Committed ${commit} on branch ${terminalSafe(branch)}.` : "";
   lines.push(
     "",
     `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused. ${written}${committed}`,
@@ -104,12 +123,14 @@ export function fixText(
   for (const o of outcomes) {
     const d = o.detection;
     lines.push(
-      `${o.status.padEnd(7)} ${d.ruleId}  ${d.resource.address} (${d.resource.file}:${d.line}): ${o.reason}`,
+      terminalSafe(
+        `${o.status.padEnd(7)} ${d.ruleId}  ${d.resource.address} (${d.resource.file}:${d.line}): ${o.reason}`,
+      ),
     );
   }
   const diffs = [...files]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([p, f]) => unifiedDiff(p, f.before, f.after));
+    .map(([p, f]) => blockSafe(unifiedDiff(p, f.before, f.after)));
   if (diffs.length) lines.push("", diffs.join("").trimEnd());
   const count = (s: string) => outcomes.filter((o) => o.status === s).length;
   const tally = `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused.`;
@@ -119,7 +140,7 @@ export function fixText(
       : dryRun
         ? "Dry run: nothing written."
         : `Wrote ${files.size} file${files.size === 1 ? "" : "s"}.`;
-  const committed = branch && commit ? ` Committed ${commit} on branch ${branch}.` : "";
+  const committed = branch && commit ? ` Committed ${commit} on branch ${terminalSafe(branch)}.` : "";
   lines.push("", `${tally} ${written}${committed}`);
   return `${lines.join("\n")}\n`;
 }
@@ -132,11 +153,13 @@ export function commitMessage(outcomes: FixOutcome[]): string {
     ruleIds.length === 1
       ? `fix(security): ${ruleIds[0]} on ${fixed.length} resource${fixed.length === 1 ? "" : "s"}`
       : `fix(security): remediate ${fixed.length} findings (${ruleIds.length} rules)`;
+  // One line per fix: a line break or control character in an address or file name (repository
+  // content) could otherwise forge lines of the commit message, trailers included.
   const fixes = fixed.map((o) => ({
     ruleId: o.detection.ruleId,
-    address: o.detection.resource.address,
-    file: o.detection.resource.file,
-    summary: o.reason,
+    address: terminalSafe(o.detection.resource.address),
+    file: terminalSafe(o.detection.resource.file),
+    summary: terminalSafe(o.reason),
   }));
   return renderTemplate("commit-message.md", { subject, fixes });
 }

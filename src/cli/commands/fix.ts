@@ -5,9 +5,11 @@ import { fixDetections } from "../../rules/fix.ts";
 import { RULES } from "../../rules/registry.ts";
 import { scanIndex } from "../../rules/scan.ts";
 import { loadTriageConfig, readFindings } from "../findings-input.ts";
+import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, selectRules } from "../options.ts";
-import { loadTree } from "../tree.ts";
+import { blockSafe, terminalSafe } from "../text.ts";
+import { loadTree, problemJson } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
 import { type OpenPrDeps, openPullRequests, prepareOpenPr, requireToken } from "./open-pr.ts";
 
@@ -45,8 +47,9 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
         : "--min-risk only applies with --findings: a scan's findings have no risk score",
     );
   const minRisk = values["min-risk"] === undefined ? undefined : riskOption(values["min-risk"]);
+  if (values.branch !== undefined) checkBranchName(values.branch);
   const token = openPr ? requireToken(io) : undefined;
-  const { root, sources, index } = await loadTree(positionals[0], io, "fix");
+  const { root, sources, index, problems, checkout, refuseWrite } = await loadTree(positionals[0], io, "fix");
 
   if (values.findings) {
     if (values.rule)
@@ -60,28 +63,38 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     const input = await readFindings(values.findings, values["findings-format"], io, config);
     if (input.unreadable.length === values.findings.length) return 2;
     for (const r of input.rejected)
-      io.stderr.write(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}\n`);
-    if (setup) return openPullRequests(setup, { sources, index }, input, { format, base: values.base }, io);
+      io.stderr.write(`${terminalSafe(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`)}\n`);
+    if (setup) {
+      const code = await openPullRequests(
+        setup,
+        { sources, index },
+        input,
+        { format, base: values.base },
+        io,
+      );
+      return problems.length > 0 ? 2 : code;
+    }
     // Plain fix fixes what it is given; the triage gate's "record only" applies when asked for.
-    const policy = minRisk === undefined ? "none" : { minRisk };
-    const { results, files } = await fixFindings(sources, index, input.triaged, policy);
+    const recordOnly = minRisk === undefined ? "none" : { minRisk };
+    const { results, files } = await fixFindings(sources, index, input.triaged, { recordOnly, refuseWrite });
     const outcomes = results.flatMap((r) => r.outcomes);
-    const written = await writeAndCommit(root, files, outcomes, dryRun, values.branch);
+    const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
     if (format === "json") {
       io.stdout.write(
-        `${JSON.stringify({ results: results.map(findingResultJson), rejected: input.rejected, dryRun, filesChanged: [...files.keys()].sort(), ...written }, null, 2)}\n`,
+        `${JSON.stringify({ results: results.map(findingResultJson), rejected: input.rejected, errors: problems.map(problemJson), dryRun, filesChanged: [...files.keys()].sort(), ...written }, null, 2)}\n`,
       );
     } else {
       io.stdout.write(findingsFixText(results, files, dryRun, values.branch, written.commit));
     }
+    if (problems.length > 0) return 2;
     return results.every((r) => r.status === "fixed") && input.rejected.length === 0 ? 0 : 1;
   }
 
   const detections = scanIndex(index, selected);
-  const run = await fixDetections(sources, detections, RULES, index);
+  const run = await fixDetections(sources, detections, RULES, index, refuseWrite);
   const changed = [...run.files.keys()].sort();
 
-  const { commit } = await writeAndCommit(root, run.files, run.outcomes, dryRun, values.branch);
+  const { commit } = await writeAndCommit(checkout, run.files, run.outcomes, dryRun, values.branch);
 
   if (format === "json") {
     const results = run.outcomes.map((o) => ({
@@ -91,17 +104,20 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       line: o.detection.line,
       status: o.status,
       reason: o.reason,
-      diff: o.changes.map((c) => c.diff).join(""),
+      diff: blockSafe(o.changes.map((c) => c.diff).join("")),
     }));
     const summary = {
       dryRun,
       filesChanged: changed,
       ...(values.branch && commit ? { branch: values.branch, commit } : {}),
     };
-    io.stdout.write(`${JSON.stringify({ results, ...summary }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ results, errors: problems.map(problemJson), ...summary }, null, 2)}\n`,
+    );
   } else {
     io.stdout.write(fixText(run.outcomes, run.files, dryRun, values.branch, commit));
   }
+  if (problems.length > 0) return 2;
   return run.outcomes.every((o) => o.status === "fixed") ? 0 : 1;
 }
 

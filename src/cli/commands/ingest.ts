@@ -135,17 +135,21 @@ function ingestText(
     const f = t.finding;
     const also = f.rule.otherIds?.length ? ` (also ${f.rule.otherIds.join(", ")})` : "";
     const rule = `${f.rule.nativeId}${also}${f.rule.catalogId ? ` → ${f.rule.catalogId}` : ""}`;
+    // Each line is one line by construction: terminalSafe shows any line break a field carries.
     lines.push(
       terminalSafe(
         `${t.risk.tier.padEnd(8)} ${String(t.risk.score).padStart(3)}  ${f.source.tool}  ${rule}  ${resourceLabel(f.resource)}`,
       ),
     );
-    lines.push(`    ${t.actionable ? t.gate.gate : "not actionable"}: ${t.reason}`);
-    lines.push(`    ${t.risk.explanation} SLA due ${t.slaDue.slice(0, 10)}. dedupe ${t.dedupeKey}`);
-    for (const note of findingNotes(f)) lines.push(`    note: this finding ${note}`);
+    lines.push(terminalSafe(`    ${t.actionable ? t.gate.gate : "not actionable"}: ${t.reason}`));
+    lines.push(
+      terminalSafe(`    ${t.risk.explanation} SLA due ${t.slaDue.slice(0, 10)}. dedupe ${t.dedupeKey}`),
+    );
+    for (const note of findingNotes(f)) lines.push(terminalSafe(`    note: this finding ${note}`));
     if (stored) lines.push(terminalSafe(storedText(stored.results[i]!)));
   });
-  for (const r of rejected) lines.push(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`);
+  for (const r of rejected)
+    lines.push(terminalSafe(`rejected ${r.file} record ${r.index} at ${r.path}: ${r.reason}`));
   const actionable = triaged.filter((t) => t.actionable).length;
   let summary = `${triaged.length} finding${triaged.length === 1 ? "" : "s"} (${actionable} actionable), ${rejected.length} rejected, ${unreadable.length} file${unreadable.length === 1 ? "" : "s"} unreadable.`;
   if (stored) {

@@ -26,6 +26,7 @@ import {
 import { guidanceOf } from "../../remediate/present.ts";
 import type { FindingsInput } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
+import { terminalSafe } from "../text.ts";
 import { findingResultJson } from "./fix-output.ts";
 import {
   CONFIG_PATH,
@@ -294,13 +295,16 @@ function prFindingOf(t: TriagedFinding): PrFinding {
 }
 
 function outputText(outcomes: PrOutcome[]): string {
+  // Each line is one line by construction: terminalSafe shows any control or line break a field carries.
   const lines = outcomes.flatMap((o) => {
     const f = o.result.triaged.finding;
     const head = `${(o.pr ? o.action : "no PR").padEnd(9)} ${f.source.tool} ${f.source.findingId} [${o.result.triaged.risk.tier} ${o.result.triaged.risk.score}]`;
-    if (!o.pr) return [head, `    ${o.detail}`];
+    if (!o.pr) return [head, `    ${o.detail}`].map(terminalSafe);
     const review = [o.pr.team, ...o.pr.reviewers].filter(Boolean).map((r) => `@${r}`);
     const to = review.length > 0 ? `; review: ${review.join(", ")}` : "";
-    return [`${head} → ${o.pr.url}`, `    branch ${o.pr.branch}${to}${o.detail ? `; ${o.detail}` : ""}`];
+    return [`${head} → ${o.pr.url}`, `    branch ${o.pr.branch}${to}${o.detail ? `; ${o.detail}` : ""}`].map(
+      terminalSafe,
+    );
   });
   const n = (a: Action) => outcomes.filter((o) => o.pr && o.action === a).length;
   const none = outcomes.filter((o) => !o.pr).length;
