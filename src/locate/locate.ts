@@ -94,7 +94,7 @@ const CONFIDENCE = {
 };
 
 export function locate(finding: Finding, index: TerraformIndex, options: LocateOptions = {}): Location {
-  const candidates = [
+  const all = [
     ...byFileLine(finding, index),
     ...byAddress(finding, index),
     ...byMapping(finding, index, options),
@@ -102,8 +102,19 @@ export function locate(finding: Finding, index: TerraformIndex, options: LocateO
     ...byIdentity(finding, index, options),
     ...byModuleInput(finding, index, options),
   ];
+  // A block of a type the finding's rule does not cover cannot be what the finding is about
+  // (a line number that also falls inside an aws_lb of another file, a tag shared by two types).
+  const covered = (c: Candidate) =>
+    !c.resource || !options.resourceTypes?.length || options.resourceTypes.includes(c.resource.type);
+  const candidates = all.filter(covered);
   if (candidates.length === 0) {
-    return { kind: "not-found", reason: notFoundReason(finding) };
+    const other = all.find((c) => !covered(c));
+    return {
+      kind: "not-found",
+      reason: other
+        ? `${notFoundReason(finding)} of a type its rule covers (${options.resourceTypes!.join(", ")}); ${describe(other)} matches (${other.evidence}), but the rule does not cover ${other.resource!.type}`
+        : notFoundReason(finding),
+    };
   }
   // One candidate per block, keeping the strongest evidence for it.
   const best = new Map<string, Candidate>();
@@ -147,14 +158,20 @@ function normalizePath(p: string): string {
     .replace(/^\.\//, "");
 }
 
-/** Index files the finding's path ends with, longest match first (an absolute path matches its tail). */
+/**
+ * The index files the finding's path designates: the file at exactly that path when there is one,
+ * else the files sharing the longest tail with it (an absolute path from a CI runner matches its
+ * tail). `examples/demo/main.tf` is that file, never also the root `main.tf`.
+ */
 function matchingFiles(index: TerraformIndex, path: string): string[] {
   const wanted = normalizePath(path).replace(/^\/+/, "");
   const base = wanted.slice(wanted.lastIndexOf("/") + 1);
-  const out = (lookup(index).byBasename.get(base) ?? []).filter(
-    (f) => wanted === f || wanted.endsWith(`/${f}`) || f.endsWith(`/${wanted}`),
-  );
-  return out.sort((a, b) => b.length - a.length);
+  const files = lookup(index).byBasename.get(base) ?? [];
+  if (files.includes(wanted)) return [wanted];
+  const out = files.filter((f) => wanted.endsWith(`/${f}`) || f.endsWith(`/${wanted}`));
+  const shared = (f: string) => Math.min(f.length, wanted.length);
+  const longest = Math.max(0, ...out.map(shared));
+  return out.filter((f) => shared(f) === longest);
 }
 
 function byFileLine(finding: Finding, index: TerraformIndex): Candidate[] {
