@@ -41,10 +41,29 @@ const IDENTITY_ATTRIBUTES: Record<string, string[]> = {
   google_compute_firewall: ["name"],
 };
 
+/** Attributes that make Terraform generate the cloud name: the value plus GENERATED_SUFFIX. */
+const PREFIX_ATTRIBUTES: Record<string, string> = {
+  aws_s3_bucket: "bucket_prefix",
+  aws_db_instance: "identifier_prefix",
+  aws_rds_cluster: "cluster_identifier_prefix",
+  aws_security_group: "name_prefix",
+};
+
+/**
+ * What Terraform appends to a `*_prefix` (terraform-plugin-sdk helper/id PrefixedUniqueId): the UTC
+ * time to 1/10000 s (18 digits) and an 8-hex-digit counter, e.g. "web-20220510183629183700000003".
+ */
+const GENERATED_SUFFIX = /^([\s\S]+?)(\d{18}[0-9a-f]{8})$/;
+
 /** Registry modules the catalog knows, and the input that names the resource they create. */
-export const KNOWN_MODULES: Record<string, { input: string; types: string[] }> = {
+export const KNOWN_MODULES: Record<string, { input: string; types: string[]; prefixSeparator?: string }> = {
   "terraform-aws-modules/s3-bucket/aws": { input: "bucket", types: ["aws_s3_bucket"] },
-  "terraform-aws-modules/security-group/aws": { input: "name", types: ["aws_security_group"] },
+  // With use_name_prefix (its default) the group is named `${name}-` plus the generated suffix.
+  "terraform-aws-modules/security-group/aws": {
+    input: "name",
+    types: ["aws_security_group"],
+    prefixSeparator: "-",
+  },
   "terraform-aws-modules/rds/aws": { input: "identifier", types: ["aws_db_instance"] },
 };
 
@@ -90,6 +109,7 @@ const CONFIDENCE = {
   mapping: 0.95,
   tags: 0.95,
   identity: 0.85,
+  "identity-prefix": 0.83,
   "module-input": 0.8,
 };
 
@@ -218,18 +238,45 @@ function byAddress(finding: Finding, index: TerraformIndex): Candidate[] {
   }));
 }
 
-function identityStrings(finding: Finding): string[] {
+/** A name the finding gives its resource, and where the finding said it ("" for the ARN/id/name). */
+interface NameClaim {
+  value: string;
+  from: string;
+}
+
+function identityStrings(finding: Finding): NameClaim[] {
   const r = finding.resource;
-  const out = new Set<string>();
+  const out = new Map<string, string>();
+  const add = (value: string, from: string) => {
+    if (value && !out.has(value)) out.set(value, from);
+  };
   for (const text of [r.arn, r.id]) {
     if (!text) continue;
     const arn = parseArn(text);
-    if (arn) out.add(arn.resourceId);
-    else out.add(text.split("/").filter(Boolean).pop() ?? text); // Azure ids, GCP self links
+    if (arn) add(arn.resourceId, "");
+    else add(text.split("/").filter(Boolean).pop() ?? text, ""); // Azure ids, GCP self links
   }
-  if (r.name) out.add(r.name);
-  return [...out].filter(Boolean);
+  if (r.name) add(r.name, "");
+  // What the source says beside the ARN: a security group's GroupName, a DB identifier…
+  for (const i of r.identifiers ?? []) if (i.kind === "name") add(i.value, i.from);
+  // The Name tag is how consoles name instances, volumes, keys and groups.
+  if (r.tags?.Name) add(r.tags.Name, "tag Name");
+  return [...out].map(([value, from]) => ({ value, from }));
 }
+
+/** Terraform types of the ASFF / Prowler resource types, to keep name matches to the right kind of block. */
+const NATIVE_TYPES: Record<string, string[]> = {
+  AwsS3Bucket: ["aws_s3_bucket"],
+  AwsEc2SecurityGroup: ["aws_security_group"],
+  AwsEc2Instance: ["aws_instance"],
+  AwsEc2Volume: ["aws_ebs_volume"],
+  AwsKmsKey: ["aws_kms_key"],
+  AwsRdsDbInstance: ["aws_db_instance"],
+  AwsRdsDbCluster: ["aws_rds_cluster"],
+  AwsDynamoDbTable: ["aws_dynamodb_table"],
+  AwsCloudTrailTrail: ["aws_cloudtrail"],
+  AwsElbv2LoadBalancer: ["aws_lb", "aws_alb"],
+};
 
 function byMapping(finding: Finding, index: TerraformIndex, options: LocateOptions): Candidate[] {
   const ids = new Set([finding.resource.arn, finding.resource.id, finding.resource.name].filter(Boolean));
@@ -275,6 +322,9 @@ function scopesFor(index: TerraformIndex, dir: string): Array<{ scope: Scope; vi
   return out;
 }
 
+/** The identity-table key of a `*_prefix` value (kept apart from whole names). */
+const prefixKey = (prefix: string) => `\0prefix\0${prefix}`;
+
 interface IdentityEntry {
   resource: Resource;
   attribute: string;
@@ -307,6 +357,13 @@ function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
           if (v?.known && typeof v.value === "string") add(v.value, { resource: r, attribute: name, via });
         }
       }
+      const prefix = PREFIX_ATTRIBUTES[type];
+      const prefixAttr = prefix ? attribute(r.block.body, prefix) : undefined;
+      for (const { scope, via } of prefixAttr ? scopes.get(r.module)! : []) {
+        const v = evaluate(prefixAttr!.expr, scope);
+        if (v.known && typeof v.value === "string" && v.value !== "")
+          add(prefixKey(v.value), { resource: r, attribute: prefix!, via });
+      }
       // The Name tag identifies instances, volumes, keys… in every console.
       const tagName = resolveTags(index, r).Name;
       if (typeof tagName === "string") add(tagName, { resource: r, attribute: "tags.Name" });
@@ -319,19 +376,32 @@ function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
 function byIdentity(finding: Finding, index: TerraformIndex, options: LocateOptions): Candidate[] {
   const names = identityStrings(finding);
   if (names.length === 0) return [];
-  const types = options.resourceTypes?.filter((t) => t in IDENTITY_ATTRIBUTES);
+  const ruleTypes = options.resourceTypes?.filter((t) => t in IDENTITY_ATTRIBUTES);
+  const nativeTypes = NATIVE_TYPES[finding.resource.type ?? ""];
   const out: Candidate[] = [];
   const table = identities(index);
-  for (const value of names) {
-    for (const e of table.get(value) ?? []) {
-      if (types && !types.includes(e.resource.type)) continue;
+  const generated = (value: string) => {
+    const m = GENERATED_SUFFIX.exec(value);
+    return m ? (table.get(prefixKey(m[1]!)) ?? []).map((e) => ({ e, prefix: m[1]! })) : [];
+  };
+  for (const { value, from } of names) {
+    const exact = (table.get(value) ?? []).map((e) => ({ e, prefix: undefined as string | undefined }));
+    for (const { e, prefix } of [...exact, ...generated(value)]) {
+      if (ruleTypes && !ruleTypes.includes(e.resource.type)) continue;
+      if (nativeTypes && !nativeTypes.includes(e.resource.type)) continue;
       const r = e.resource;
       const where = e.via ? ` when called as ${e.via.address} from ${e.via.file}:${e.via.line}` : "";
+      const said = from ? `, the finding's ${from}` : "";
+      const how =
+        prefix === undefined
+          ? `resolves to ${JSON.stringify(value)}${said}`
+          : `resolves to ${JSON.stringify(prefix)}; ${from ? `the finding's ${from} ` : ""}${JSON.stringify(value)} is that prefix plus the suffix Terraform generates`;
       out.push({
         resource: r,
         by: "identity",
-        evidence: `${r.address}.${e.attribute} resolves to ${JSON.stringify(value)}${where} (${r.file}:${r.line})`,
-        confidence: CONFIDENCE.identity,
+        evidence: `${r.address}.${e.attribute} ${how}${where} (${r.file}:${r.line})`,
+        // A generated name is as specific as a whole one, but a whole name written in the code wins.
+        confidence: prefix === undefined ? CONFIDENCE.identity : CONFIDENCE["identity-prefix"],
       });
     }
   }
@@ -351,14 +421,23 @@ function byModuleInput(finding: Finding, index: TerraformIndex, options: LocateO
     const mod = index.modules.get(call.module);
     if (!input || !mod) continue;
     const v = evaluate(input.expr, moduleScope(mod));
-    if (v.known && typeof v.value === "string" && names.includes(v.value)) {
-      out.push({
-        moduleCall: call,
-        by: "module-input",
-        evidence: `${call.address} (${source}) sets ${known.input} = ${JSON.stringify(v.value)} (${call.file}:${call.line})`,
-        confidence: CONFIDENCE["module-input"],
-      });
-    }
+    if (!v.known || typeof v.value !== "string") continue;
+    const value = v.value;
+    const exact = names.find((n) => n.value === value);
+    const prefixed =
+      known.prefixSeparator === undefined
+        ? undefined
+        : names.find((n) => GENERATED_SUFFIX.exec(n.value)?.[1] === `${value}${known.prefixSeparator}`);
+    const claim = exact ?? prefixed;
+    if (!claim) continue;
+    const said = claim.from ? `; the finding's ${claim.from} is ${JSON.stringify(claim.value)}` : "";
+    const generatedNote = exact ? "" : ", which the module extends with a generated suffix";
+    out.push({
+      moduleCall: call,
+      by: "module-input",
+      evidence: `${call.address} (${source}) sets ${known.input} = ${JSON.stringify(value)}${generatedNote} (${call.file}:${call.line})${said}`,
+      confidence: CONFIDENCE["module-input"],
+    });
   }
   return out;
 }
