@@ -1,11 +1,13 @@
 // Finding → the Terraform block that defines its resource. Strategies, strongest first:
-//  1. file + line from an IaC scanner → the enclosing resource;
+//  1. file + line from an IaC scanner → the enclosing resource (the file at exactly that path wins);
 //  2. a Terraform address → the index;
 //  3. an explicit mapping from configuration, or yor trace tags on the resource;
-//  4. the cloud identity (bucket name, DB identifier, security group name, Name tag…) matched
-//     against attribute values resolved through variables, tfvars, locals and local module inputs;
+//  4. the cloud identity (bucket name, DB identifier, the GroupName Security Hub gives beside the
+//     sg- id, Name tag…) matched against attribute values resolved through variables, tfvars, locals
+//     and local module inputs, or against a *_prefix plus the suffix Terraform generates;
 //  5. a call to a known registry module whose inputs name the resource (fixed at the call site).
-// Two equally good candidates are never resolved by guessing: the result is "ambiguous".
+// A block of a type the finding's rule does not cover is never a candidate. Two equally good
+// candidates are never resolved by guessing: the result is "ambiguous".
 
 import { parseArn } from "../findings/arn.ts";
 import type { Finding } from "../findings/model.ts";
