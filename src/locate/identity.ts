@@ -127,6 +127,8 @@ interface IdentityEntry {
   resource: Resource;
   attribute: string;
   via?: ModuleCall;
+  /** The scope the value was resolved in (absent for tags, resolved in the module's own scope). */
+  scope?: Scope;
 }
 
 const IDENTITIES = new WeakMap<TerraformIndex, Map<string, IdentityEntry[]>>();
@@ -157,7 +159,8 @@ function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
         for (const name of IDENTITY_ATTRIBUTES[type]!) {
           const attr = attribute(r.block.body, name);
           const v: Resolved | undefined = attr ? evaluate(attr.expr, scope) : undefined;
-          if (v?.known && typeof v.value === "string") add(v.value, { resource: r, attribute: name, via });
+          if (v?.known && typeof v.value === "string")
+            add(v.value, { resource: r, attribute: name, via, scope });
         }
       }
       const prefix = PREFIX_ATTRIBUTES[type];
@@ -165,7 +168,7 @@ function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
       for (const { scope, via } of prefixAttr ? scopes.get(r.module)! : []) {
         const v = evaluate(prefixAttr!.expr, scope);
         if (v.known && typeof v.value === "string" && v.value !== "")
-          add(prefixKey(v.value), { resource: r, attribute: prefix!, via });
+          add(prefixKey(v.value), { resource: r, attribute: prefix!, via, scope });
       }
       // The Name tag identifies instances, volumes, keys… in every console.
       const tagName = resolveTags(index, r).Name;
@@ -187,11 +190,16 @@ export function byIdentity(finding: Finding, index: TerraformIndex, options: Typ
     const m = GENERATED_SUFFIX.exec(value);
     return m ? (table.get(prefixKey(m[1]!)) ?? []).map((e) => ({ e, prefix: m[1]! })) : [];
   };
+  const vpc = finding.resource.identifiers?.find((i) => i.kind === "vpc");
   for (const { value, from } of names) {
     const exact = (table.get(value) ?? []).map((e) => ({ e, prefix: undefined as string | undefined }));
     for (const { e, prefix } of [...exact, ...generated(value)]) {
       if (ruleTypes && !ruleTypes.includes(e.resource.type)) continue;
       if (nativeTypes && !nativeTypes.includes(e.resource.type)) continue;
+      const network = vpc ? vpcOf(index, e) : undefined;
+      // A group whose vpc_id is known to be another VPC is another group of the same name.
+      if (vpc && network !== undefined && network !== vpc.value) continue;
+      const sameVpc = vpc !== undefined && network === vpc.value;
       const r = e.resource;
       const where = e.via ? ` when called as ${e.via.address} from ${e.via.file}:${e.via.line}` : "";
       const said = from ? `, the finding's ${from}` : "";
@@ -199,16 +207,33 @@ export function byIdentity(finding: Finding, index: TerraformIndex, options: Typ
         prefix === undefined
           ? `resolves to ${JSON.stringify(value)}${said}`
           : `resolves to ${JSON.stringify(prefix)}; ${from ? `the finding's ${from} ` : ""}${JSON.stringify(value)} is that prefix plus the suffix Terraform generates`;
+      const inVpc = sameVpc
+        ? `; its vpc_id resolves to ${JSON.stringify(vpc!.value)}, the finding's ${vpc!.from}`
+        : "";
+      // A generated name is as specific as a whole one, but a whole name written in the code wins;
+      // the same VPC on top is stronger evidence than the name alone.
+      const confidence =
+        (prefix === undefined ? CONFIDENCE.identity : CONFIDENCE["identity-prefix"]) +
+        (sameVpc ? CONFIDENCE["same-vpc"] : 0);
       out.push({
         resource: r,
         by: "identity",
-        evidence: `${r.address}.${e.attribute} ${how}${where} (${r.file}:${r.line})`,
-        // A generated name is as specific as a whole one, but a whole name written in the code wins.
-        confidence: prefix === undefined ? CONFIDENCE.identity : CONFIDENCE["identity-prefix"],
+        evidence: `${r.address}.${e.attribute} ${how}${where}${inVpc} (${r.file}:${r.line})`,
+        confidence,
       });
     }
   }
   return out;
+}
+
+/** The entry's `vpc_id`, when it is written and statically known in the entry's scope. */
+function vpcOf(index: TerraformIndex, e: IdentityEntry): string | undefined {
+  const attr = attribute(e.resource.block.body, "vpc_id");
+  const mod = index.modules.get(e.resource.module);
+  const scope = e.scope ?? (mod ? moduleScope(mod) : undefined);
+  if (!attr || !scope) return undefined;
+  const v = evaluate(attr.expr, scope);
+  return v.known && typeof v.value === "string" ? v.value : undefined;
 }
 
 export function byModuleInput(finding: Finding, index: TerraformIndex, options: TypeOptions): Candidate[] {

@@ -28,5 +28,7 @@ export const CONFIDENCE = {
   tags: 0.95,
   identity: 0.85,
   "identity-prefix": 0.83,
+  /** Added to an identity match whose vpc_id resolves to the VPC the finding names. */
+  "same-vpc": 0.01,
   "module-input": 0.8,
 };

@@ -87,6 +87,29 @@ resource "aws_security_group" "bastion" {
     });
   });
 
+  it("tells two groups of that name apart by the VPC the finding names", () => {
+    const env = (vpc: string) => [
+      { path: `envs/${vpc}/sg.tf`, text: bastion },
+      { path: `envs/${vpc}/variables.tf`, text: 'variable "vpc_id" {}\n' },
+    ];
+    const index = buildIndex([
+      ...env("prod"),
+      { path: "envs/prod/terraform.tfvars", text: 'vpc_id = "vpc-a0c6707661638116b"\n' },
+      ...env("staging"),
+      { path: "envs/staging/terraform.tfvars", text: 'vpc_id = "vpc-0b5e3c1d2a4f6e7d8"\n' },
+    ]);
+    expect(locate(ssh, index, sg)).toEqual({
+      kind: "located",
+      candidate: expect.objectContaining({
+        evidence:
+          'aws_security_group.bastion.name resolves to "launch-wizard-1", the finding\'s Details.AwsEc2SecurityGroup.GroupName; its vpc_id resolves to "vpc-a0c6707661638116b", the finding\'s Details.AwsEc2SecurityGroup.VpcId (envs/prod/sg.tf:1)',
+        confidence: 0.86,
+      }),
+      // The staging group is in another VPC: not the finding's group at all.
+      alternatives: [],
+    });
+  });
+
   it("finds an instance by the Name tag the finding carries, never a group with the same tag", () => {
     const guardduty = asff("guardduty.json")[1]!;
     expect(guardduty.resource.tags?.Name).toBe("asdf-namenamename");
