@@ -109,7 +109,7 @@ resource "aws_security_group_rule" "ssh" {
           {
             by: "identity",
             evidence:
-              'aws_security_group.bastion.name resolves to "launch-wizard-1", the finding\'s Details.AwsEc2SecurityGroup.GroupName (sg.tf:1)',
+              'aws_security_group.bastion.name resolves to "launch-wizard-1", the finding\'s Details.AwsEc2SecurityGroup.GroupName; its vpc_id resolves to "vpc-a0c6707661638116b", the finding\'s Details.AwsEc2SecurityGroup.VpcId (sg.tf:1)',
           },
         ],
       },
