@@ -150,12 +150,43 @@ switch (task) {
       const k = locate(f, index, "arn" in f.resource ? { resourceTypes: ["aws_s3_bucket"] } : {}).kind;
       kinds[k] = (kinds[k] ?? 0) + 1;
     }
+    const locateMs = performance.now() - t0;
+    // Security Hub names a security group by its sg- id; the code by its name, which Security Hub
+    // gives in Details.AwsEc2SecurityGroup.GroupName (one finding per distinct static name).
+    const groupNames = [
+      ...new Set(
+        managed
+          .filter((r) => r.type === "aws_security_group")
+          .map((r) => resolveAttribute(index, r, "name"))
+          .flatMap((v) => (v?.known && typeof v.value === "string" ? [v.value] : [])),
+      ),
+    ].slice(0, 200);
+    const sgKinds: Record<string, number> = {};
+    groupNames.forEach((name, i) => {
+      const f = {
+        ...base,
+        source: { tool: "bench", format: "bench", findingId: `sg${i}` },
+        resource: {
+          arn: `arn:aws:ec2:us-east-1:111111111111:security-group/sg-${i.toString(16).padStart(17, "0")}`,
+          type: "AwsEc2SecurityGroup",
+          identifiers: [
+            { kind: "name" as const, value: name, from: "Details.AwsEc2SecurityGroup.GroupName" },
+          ],
+        },
+      };
+      const k = locate(f, index, { resourceTypes: ["aws_security_group"] }).kind;
+      sgKinds[k] = (sgKinds[k] ?? 0) + 1;
+    });
     extra = {
       findings: findings.length,
       located: kinds.located ?? 0,
       ambiguous: kinds.ambiguous ?? 0,
       notFound: kinds["not-found"] ?? 0,
-      locateMs: performance.now() - t0,
+      locateMs,
+      groupNameFindings: groupNames.length,
+      groupNameLocated: sgKinds.located ?? 0,
+      groupNameAmbiguous: sgKinds.ambiguous ?? 0,
+      groupNameNotFound: sgKinds["not-found"] ?? 0,
     };
     break;
   }

@@ -146,6 +146,7 @@ if (results.locate) {
   const r = results.locate;
   lines.push(
     `| locate ${r.findings} findings in the monorepo, after indexing | ${(r.ms / 1000).toFixed(2)} s, ${r.located} located | < 5 s |`,
+    `| locate ${r.groupNameFindings} Security Hub security-group findings by GroupName (sg- id in the ARN) | ${r.groupNameLocated} located, ${r.groupNameAmbiguous} ambiguous, ${r.groupNameNotFound} not found | |`,
   );
 }
 if (results.fix) {

@@ -9,6 +9,14 @@ export type Severity = z.infer<typeof Severity>;
 
 export const DataSensitivity = z.enum(["PII", "PCI", "PHI"]);
 
+export const ResourceIdentifier = z.object({
+  kind: z.enum(["name", "id", "vpc"]),
+  value: z.string().min(1),
+  /** Where in the source record: `Details.AwsEc2SecurityGroup.GroupName`, `resource.data.name`. */
+  from: z.string().min(1),
+});
+export type ResourceIdentifier = z.infer<typeof ResourceIdentifier>;
+
 export const FindingSchema = z.object({
   source: z.object({
     /** The tool that produced it: checkov, trivy, tfsec, kics, securityhub, prowler, wiz, prisma, generic… */
@@ -44,6 +52,10 @@ export const FindingSchema = z.object({
     file: z.string().optional(),
     line: z.number().int().positive().optional(),
     tags: z.record(z.string(), z.string()).optional(),
+    /** Everything else the source says identifies the resource, each with where it said it, so that
+     *  locate can match it against the code: the security group's GroupName, the DB identifier, the
+     *  table name (kind "name"); cloud ids (kind "id"); the VPC it lives in (kind "vpc"). */
+    identifiers: z.array(ResourceIdentifier).optional(),
   }),
   /** failed: open in the source; passed: the check passes; resolved: fixed or gone; suppressed: the
    *  owners accepted or waived it there (suppression, exception, dismissal) — not open work, not a pass. */

@@ -2,17 +2,18 @@
 // apply are run on the located block only, and their fixes go through the usual verified engine.
 
 import type { Block } from "../hcl/ast.ts";
-import type { ModuleCall, SourceFile, TerraformIndex } from "../hcl/index.ts";
+import type { ModuleCall, Resource, SourceFile, TerraformIndex } from "../hcl/index.ts";
 import { parseHcl } from "../hcl/parser.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
 import { type FixOutcome, fixDetections, type WriteCheck } from "../rules/fix.ts";
+import { linkedTo } from "../rules/linked.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanIndex } from "../rules/scan.ts";
-import { type Detection, detectionId } from "../rules/types.ts";
+import { type Detection, detectionId, type Rule } from "../rules/types.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
 
 export interface FindingFixResult {
@@ -59,6 +60,8 @@ export async function fixFindings(
     location: Location;
     detections: Detection[];
     skip?: string;
+    /** file:address of each resource reached through the located block → how they are linked. */
+    linked?: Map<string, string>;
     moduleFix?: { call: ModuleCall; inputs: Record<string, string> };
   }> = [];
   const all = scanIndex(index, RULES);
@@ -83,25 +86,8 @@ export async function fixFindings(
         });
       }
     } else {
-      const target = location.candidate.resource;
-      // A finding on one for_each/count instance is about that instance's problems only.
-      const instance = location.candidate.instance;
-      const detections = all.filter(
-        (d) =>
-          d.resource.file === target.file &&
-          d.resource.address === target.address &&
-          (rule ? d.ruleId === rule.id : true) &&
-          (!instance || !d.key.startsWith("[") || d.key === instance || d.key.startsWith(`${instance} `)),
-      );
-      plans.push({
-        ...plan,
-        detections,
-        ...(detections.length === 0
-          ? {
-              skip: `fixloop's ${rule ? `rule ${rule.id}` : "catalog"} finds nothing to fix on ${target.address}; the source may be stale or see something the code does not show`,
-            }
-          : {}),
-      });
+      const { resource, instance } = location.candidate;
+      plans.push({ ...plan, ...detectionsOn(index, all, resource, { rule, instance }) });
     }
   }
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
@@ -123,7 +109,10 @@ export async function fixFindings(
       return { triaged: p.t, location: p.location, outcomes: [], status: "skipped", reason: p.skip };
     const moduleResult = moduleResults.get(p);
     if (moduleResult) return moduleResult;
-    const outcomes = p.detections.map((d) => byId.get(detectionId(d))!).filter(Boolean);
+    const outcomes = p.detections
+      .map((d) => byId.get(detectionId(d))!)
+      .filter(Boolean)
+      .map((o) => onLinked(o, p.linked));
     const status = outcomes.every((o) => o.status === "fixed")
       ? "fixed"
       : outcomes.some((o) => o.status === "refused")
@@ -133,6 +122,47 @@ export async function fixFindings(
     return { triaged: p.t, location: p.location, outcomes, status, reason };
   });
   return { results, files };
+}
+
+/**
+ * The rule's detections on the located block and on the resources that configure it (a bucket's
+ * public access block, a security group's separate rules): the problem is fixed where it is written.
+ */
+function detectionsOn(
+  index: TerraformIndex,
+  all: Detection[],
+  target: Resource,
+  { rule, instance }: { rule: Rule | undefined; instance: string | undefined },
+): { detections: Detection[]; linked: Map<string, string>; skip?: string } {
+  const blocks = [{ resource: target, how: "" }, ...linkedTo(index, target)];
+  const detections = all.filter(
+    (d) =>
+      blocks.some((b) => b.resource.file === d.resource.file && b.resource.address === d.resource.address) &&
+      (rule ? d.ruleId === rule.id : true) &&
+      // A finding on one for_each/count instance is about that instance's problems only.
+      (!instance || !d.key.startsWith("[") || d.key === instance || d.key.startsWith(`${instance} `)),
+  );
+  const linked = new Map(blocks.slice(1).map((b) => [`${b.resource.file}:${b.resource.address}`, b.how]));
+  if (detections.length > 0) return { detections, linked };
+  const where =
+    blocks.length > 1
+      ? `${target.address} or the resources that configure it (${blocks
+          .slice(1)
+          .map((b) => b.resource.address)
+          .join(", ")})`
+      : target.address;
+  return {
+    detections,
+    linked,
+    skip: `fixloop's ${rule ? `rule ${rule.id}` : "catalog"} finds nothing to fix on ${where}; the source may be stale or see something the code does not show`,
+  };
+}
+
+/** An outcome on a linked resource says which resource it changed and why that one. */
+function onLinked(o: FixOutcome, linked: Map<string, string> | undefined): FixOutcome {
+  const r = o.detection.resource;
+  const how = linked?.get(`${r.file}:${r.address}`);
+  return how ? { ...o, reason: `on ${r.address} (${how}): ${o.reason}` } : o;
 }
 
 /**

@@ -21,3 +21,16 @@ export type Location =
   /** Two or more equally good candidates: never resolved by guessing. */
   | { kind: "ambiguous"; candidates: Candidate[]; reason: string }
   | { kind: "not-found"; reason: string };
+
+/** How much each kind of evidence is worth; a whole name written in the code beats a generated one. */
+export const CONFIDENCE = {
+  "file-line": 1,
+  address: 0.98,
+  mapping: 0.95,
+  tags: 0.95,
+  identity: 0.85,
+  "identity-prefix": 0.83,
+  /** Added to an identity match whose vpc_id resolves to the VPC the finding names. */
+  "same-vpc": 0.01,
+  "module-input": 0.8,
+};

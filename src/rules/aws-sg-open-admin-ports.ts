@@ -296,7 +296,13 @@ export const awsSgOpenAdminPorts: Rule = {
       "AWS008",
     ],
     kics: ["65905cec-d691-4320-b320-2000436cb696", "151187cb-0efc-481c-babd-ad24e3c9bc22"],
-    securityhub: ["EC2.13", "EC2.14"],
+    securityhub: [
+      "EC2.13",
+      "EC2.14",
+      // The same checks' GeneratorIds in CIS v1.2.0 findings without consolidated control findings.
+      "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.1",
+      "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.2",
+    ],
     prowler: [
       "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
       "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389",

@@ -90,6 +90,7 @@ describe("asff parser", () => {
         account: "123456789012",
         region: "us-east-1",
         tags: doc.Findings[1].Resources[0].Tags,
+        identifiers: [{ kind: "vpc", value: "vpc-12354467879", from: "Details.AwsEc2Instance.VpcId" }],
       },
       status: "failed",
       firstSeen: "2024-01-17T11:22:23.000Z",
@@ -102,6 +103,28 @@ describe("asff parser", () => {
     expect(r.findings[3]!.resource).toMatchObject({
       id: "AWS::IAM::AccessKey:123123123",
       type: "AwsIamAccessKey",
+    });
+  });
+
+  it("keeps what the resource's Details say: a security group's GroupName, id and VPC", () => {
+    const doc = load("cis-4.1-ssh-open.json");
+    const [f] = asffParser.parse(doc, ctx).findings;
+    expect(f!.rule).toEqual({
+      nativeId: "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.1",
+      catalogId: "aws-sg-open-admin-ports",
+    });
+    expect(f!.resource).toEqual({
+      arn: "arn:aws:ec2:us-east-1:111111111111:security-group/sg-47dddc34c51b4be58",
+      name: "sg-47dddc34c51b4be58",
+      type: "AwsEc2SecurityGroup",
+      cloud: "aws",
+      account: "111111111111",
+      region: "us-east-1",
+      identifiers: [
+        { kind: "name", value: "launch-wizard-1", from: "Details.AwsEc2SecurityGroup.GroupName" },
+        { kind: "id", value: "sg-47dddc34c51b4be58", from: "Details.AwsEc2SecurityGroup.GroupId" },
+        { kind: "vpc", value: "vpc-a0c6707661638116b", from: "Details.AwsEc2SecurityGroup.VpcId" },
+      ],
     });
   });
 
@@ -143,7 +166,8 @@ describe("asff parser", () => {
     expect(imported.findings[0]).toMatchObject({
       rule: {
         nativeId: "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.2",
-        catalogId: null,
+        // CIS v1.2.0 rule 4.2 is Security Hub's EC2.14 (RDP open to the world).
+        catalogId: "aws-sg-open-admin-ports",
       },
       severity: { native: "Normalized 0", normalized: "info" },
       status: "passed",
@@ -153,6 +177,12 @@ describe("asff parser", () => {
         type: "AwsEc2SecurityGroup",
         account: "229111641549",
         region: "us-west-2",
+        // An AWS Config resource of a type ASFF has no Details object for: `Details.Other`.
+        identifiers: [
+          { kind: "name", value: "default", from: "Details.Other.groupName" },
+          { kind: "id", value: "sg-b92493f2", from: "Details.Other.groupId" },
+          { kind: "vpc", value: "vpc-68d17310", from: "Details.Other.vpcId" },
+        ],
       },
     });
     const custom = asffParser.parse(load("eventbridge-custom-action-cis-1.6.json"), ctx);

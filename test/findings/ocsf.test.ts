@@ -112,6 +112,18 @@ describe("ocsf parser", () => {
     });
   });
 
+  it("keeps the resource tags Prowler puts in the resource's metadata (the Name tag locates an instance)", () => {
+    const [, bucket, instance] = ocsfParser.parse(load("prowler_v5_test_output.ocsf.json"), ctx).findings;
+    expect(bucket!.resource.tags).toEqual({ Environment: "Test" });
+    expect(instance!.resource).toMatchObject({
+      name: "test-instance",
+      type: "instance",
+      tags: { Name: "test-instance" },
+    });
+    // The metadata's name is the resource's name already: nothing new to keep.
+    expect(instance!.resource.identifiers).toBeUndefined();
+  });
+
   it("reads Prowler's empty report as no findings; an empty array is not claimed by detection", () => {
     const empty = load("prowler_no_vuln.ocsf.json");
     expect(empty).toEqual([]);

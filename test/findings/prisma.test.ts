@@ -201,6 +201,51 @@ describe("prisma parser", () => {
     });
   });
 
+  it("keeps a security group's VPC and id from the resource's configuration data", () => {
+    // The alert's `resource` object is demisto/content
+    // Packs/PrismaCloud/Integrations/PrismaCloudV2/test_data/input_data.py `full_alert["resource"]`
+    // `full_alert` (a Python dict there: True/False written as JSON true/false here), abridged to
+    // the keys fixloop reads (@ 6ec4274d639d76972ebf9ca207abe806a9838cfc, MIT).
+    const alert = {
+      id: "P-11111",
+      status: "open",
+      firstSeen: 1557254018605,
+      lastSeen: 1668017403014,
+      alertTime: 1668017403014,
+      policy: { policyId: "a11b2cc3-1111-2222-33aa-a1b23ccc4dd5", name: "Policy name", severity: "high" },
+      resource: {
+        rrn: "rrn::name:place:111:a1b2:a%3Ajj55-2023-01-29-09-25",
+        id: "ab-11a2b3n4m",
+        name: "default",
+        accountId: "111111111111",
+        regionId: "us-east-1",
+        resourceType: "SECURITY_GROUP",
+        cloudType: "aws",
+        data: {
+          tags: [],
+          vpcId: "vpc-1a2b",
+          region: "us-east-1",
+          groupId: "ab-11a2b3n4m",
+          ownerId: "222222222222",
+          isShared: false,
+          groupName: "default",
+          description: "default VPC security group",
+        },
+      },
+    };
+    const [f] = prismaParser.parse(alert, ctx).findings;
+    expect(f!.resource).toEqual({
+      id: "ab-11a2b3n4m",
+      name: "default",
+      type: "SECURITY_GROUP",
+      cloud: "aws",
+      account: "111111111111",
+      region: "us-east-1",
+      // groupName and groupId are the resource's name and id already.
+      identifiers: [{ kind: "vpc", value: "vpc-1a2b", from: "resource.data.vpcId" }],
+    });
+  });
+
   it("reads empty reports as no findings (inline: no real empty report is public)", () => {
     expect(prismaParser.detect({ totalRows: 0, items: [] })).toBe(true);
     expect(prismaParser.parse({ totalRows: 0, items: [] }, ctx)).toEqual({ findings: [], rejected: [] });

@@ -29,6 +29,7 @@
 
 import { z } from "zod";
 import { parseArn } from "../arn.ts";
+import { asffDetailsIdentifiers, uniqueIdentifiers } from "../identifiers.ts";
 import {
   type Finding,
   type FindingParser,
@@ -44,6 +45,9 @@ const Resource = z.object({
   Region: z.string().optional(),
   Partition: z.string().optional(),
   Tags: z.record(z.string(), z.string()).optional(),
+  // Read for the resource's identifiers only (identifiers.ts); a custom check avoids zod walking
+  // every IpPermissions entry of a large security group.
+  Details: z.custom<Record<string, unknown>>(isObject, "expected an object").optional(),
 });
 
 const AsffFinding = z.object({
@@ -199,6 +203,7 @@ function convert(f: AsffFinding, _index: number, original: unknown, ctx: ParseCo
         account: f.AwsAccountId ?? (arn?.account || undefined),
         region: r.Region ?? f.Region ?? (arn?.region || undefined),
         tags: r.Tags && Object.keys(r.Tags).length > 0 ? r.Tags : undefined,
+        identifiers: uniqueIdentifiers(asffDetailsIdentifiers(r.Details)),
       },
       status,
       firstSeen: timestamp(f.FirstObservedAt, f.CreatedAt),

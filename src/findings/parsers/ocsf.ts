@@ -18,6 +18,7 @@
 
 import { z } from "zod";
 import { parseArn } from "../arn.ts";
+import { identifierOf, tagListToMap, uniqueIdentifiers } from "../identifiers.ts";
 import {
   type Finding,
   type FindingParser,
@@ -36,6 +37,10 @@ const OcsfResource = z.object({
   region: z.string().optional(),
   cloud_partition: z.string().optional(),
   owner: z.object({ account: z.object({ uid: z.string().optional() }).optional() }).optional(),
+  // Read for the resource's identity only: OCSF `tags` (key_value_object list) and `data`, where
+  // Prowler puts the resource's own metadata (name, id, vpc_id, tags as [{Key, Value}]).
+  tags: z.unknown().optional(),
+  data: z.unknown().optional(),
 });
 type OcsfResource = z.infer<typeof OcsfResource>;
 
@@ -202,7 +207,31 @@ function resourceOf(f: OcsfFinding, r: OcsfResource | undefined): Finding["resou
     cloud: cloudOf(f.cloud?.provider) ?? (arn ? "aws" : undefined),
     account: f.cloud?.account?.uid || r?.owner?.account?.uid || arn?.account || undefined,
     region: r?.region || f.cloud?.region || arn?.region || undefined,
+    tags: r ? tagsOf(r) : undefined,
+    identifiers: r ? identifiersOf(r) : undefined,
   };
+}
+
+/** Prowler's resource metadata, `resources[].data.metadata`, when there is one. */
+const metadataOf = (r: OcsfResource): Record<string, unknown> | undefined =>
+  isObject(r.data) && isObject(r.data.metadata) ? r.data.metadata : undefined;
+
+function tagsOf(r: OcsfResource): Record<string, string> | undefined {
+  const tags = { ...tagListToMap(metadataOf(r)?.tags), ...tagListToMap(r.tags) };
+  return Object.keys(tags).length > 0 ? tags : undefined;
+}
+
+function identifiersOf(r: OcsfResource): Finding["resource"]["identifiers"] {
+  const m = metadataOf(r);
+  if (!m) return undefined;
+  const known = new Set([r.name, r.uid]);
+  return uniqueIdentifiers(
+    [
+      ...identifierOf("name", m.name, "resources[].data.metadata.name"),
+      ...identifierOf("id", m.id, "resources[].data.metadata.id"),
+      ...identifierOf("vpc", m.vpc_id, "resources[].data.metadata.vpc_id"),
+    ].filter((i) => !known.has(i.value)), // already the resource's name or uid
+  );
 }
 
 function convert(f: OcsfFinding, original: unknown, ctx: ParseContext): Finding[] {

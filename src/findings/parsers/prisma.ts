@@ -17,7 +17,14 @@
 
 import { z } from "zod";
 import { parseArn } from "../arn.ts";
-import { type Finding, type FindingParser, normalizeSeverity, type ParseContext } from "../model.ts";
+import { identifierOf, tagListToMap, uniqueIdentifiers } from "../identifiers.ts";
+import {
+  type Finding,
+  type FindingParser,
+  normalizeSeverity,
+  type ParseContext,
+  type ResourceIdentifier,
+} from "../model.ts";
 import { isObject, own, parseRecords, RecordError } from "../records.ts";
 
 const ApiAlert = z.object({
@@ -42,6 +49,9 @@ const ApiAlert = z.object({
     regionId: z.string().optional(),
     resourceType: z.string().optional(),
     cloudType: z.string().optional(),
+    // The resource's cloud configuration (AWS: groupName, groupId, vpcId, tags [{key, value}]…):
+    // read for its identity only.
+    data: z.unknown().optional(),
   }),
 });
 type ApiAlert = z.infer<typeof ApiAlert>;
@@ -117,6 +127,7 @@ interface Common {
     cloudType?: string;
     account?: string;
     region?: string;
+    data?: unknown;
   };
 }
 
@@ -138,6 +149,7 @@ const fromApi = (a: ApiAlert): Common => ({
     cloudType: a.resource.cloudType,
     account: a.resource.accountId,
     region: a.resource.regionId,
+    data: a.resource.data,
   },
 });
 
@@ -161,6 +173,27 @@ const fromWebhook = (w: WebhookAlert): Common => ({
     region: w.resourceRegionId,
   },
 });
+
+/** Keys of an alert's `resource.data` (the AWS API's fields, camel-cased by Prisma) that identify it. */
+const DATA_IDENTIFIERS: Array<[string, ResourceIdentifier["kind"]]> = [
+  ["groupName", "name"],
+  ["bucketName", "name"],
+  ["groupId", "id"],
+  ["vpcId", "vpc"],
+];
+
+/** Tags and identifiers from the resource's configuration, beside its id and name. */
+function identityOf(r: Common["resource"]): Pick<Finding["resource"], "tags" | "identifiers"> {
+  if (!isObject(r.data)) return {};
+  const data = r.data;
+  const known = new Set([r.id, r.name]);
+  const identifiers = uniqueIdentifiers(
+    DATA_IDENTIFIERS.flatMap(([key, kind]) => identifierOf(kind, data[key], `resource.data.${key}`)).filter(
+      (i) => !known.has(i.value),
+    ),
+  );
+  return { tags: tagListToMap(data.tags), identifiers };
+}
 
 function convert(record: unknown, original: unknown, ctx: ParseContext): Finding {
   const webhook = isObject(record) && "alertId" in record;
@@ -200,6 +233,7 @@ function convert(record: unknown, original: unknown, ctx: ParseContext): Finding
       cloud: c.resource.cloudType ? own(CLOUDS, c.resource.cloudType.toLowerCase()) : undefined,
       account: c.resource.account || arn?.account || undefined,
       region: c.resource.region || arn?.region || undefined,
+      ...identityOf(c.resource),
     },
     status,
     firstSeen: c.firstSeen,
