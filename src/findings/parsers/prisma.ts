@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { parseArn } from "../arn.ts";
 import { type Finding, type FindingParser, normalizeSeverity, type ParseContext } from "../model.ts";
-import { isObject, own, parseRecords, RecordError } from "../records.ts";
+import { epochMillisToIso, isObject, own, parseRecords, RecordError } from "../records.ts";
 
 const ApiAlert = z.object({
   id: z.string().min(1),
@@ -95,7 +95,7 @@ const CLOUDS: Record<string, "aws" | "azure" | "gcp"> = { aws: "aws", azure: "az
 
 const epoch = (...c: (number | undefined)[]) => {
   const ms = c.find((v) => v !== undefined && Number.isFinite(v) && v > 0);
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  return ms === undefined ? undefined : epochMillisToIso(ms);
 };
 
 /** The normalized fields both shapes share, read from either one. */
