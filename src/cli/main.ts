@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   ingest: {
     run: ingestCommand,
     summary:
-      "ingest <file>... [--format auto|<name>] [--json] [--store [--data-dir DIR] [--complete-scan --accounts ID,… [--rules ID,…] [--tool NAME]]]   read scanner/CSPM findings, score and triage them (--store: keep them; --complete-scan: the files are the tool's whole scan of those accounts, so a finding being verified that is missing has passed)",
+      "ingest <file>... [--format auto|<name>] [--json] [--store [--data-dir DIR] [--org NAME] [--repository OWNER/NAME|none] [--complete-scan --accounts ID,… [--rules ID,…] [--tool NAME]]]   read scanner/CSPM findings, score and triage them (--store: keep them, one finding per organization and, for a repository scan, per repository: --repository, else the origin remote of the current directory; --complete-scan: the files are the tool's whole scan of those accounts, so a finding being verified that is missing has passed)",
   },
   findings: {
     run: findingsCommand,

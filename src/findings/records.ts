@@ -30,12 +30,25 @@ export function parseRecords<T>(
   const findings: Finding[] = [];
   const rejected: Rejection[] = [];
   records.forEach((record, index) => {
+    const recordPath = (path: ReadonlyArray<PropertyKey>) =>
+      jsonPath(basePath, indexed ? index : undefined, path);
+    const tooDeep = deeperThan(record, MAX_RECORD_DEPTH);
+    if (tooDeep) {
+      // Stored and printed as JSON later, which recurses: a record thousands of levels deep would
+      // overflow the stack there. No real source nests anywhere near this.
+      rejected.push({
+        index,
+        path: recordPath(tooDeep),
+        reason: `the record is nested more than ${MAX_RECORD_DEPTH} levels deep`,
+      });
+      return;
+    }
     const parsed = schema.safeParse(record);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       rejected.push({
         index,
-        path: jsonPath(basePath, indexed ? index : undefined, issue.path),
+        path: recordPath(issue.path),
         // zod says "Invalid input: expected string, received undefined" for a missing field.
         reason: missingOrMessage(issue.message),
       });
@@ -49,12 +62,15 @@ export function parseRecords<T>(
       if (Array.isArray(out)) findings.push(...out);
       else findings.push(out);
     } catch (e) {
-      if (!(e instanceof RecordError)) throw e;
-      rejected.push({
-        index,
-        path: jsonPath(basePath, indexed ? index : undefined, e.path),
-        reason: e.message,
-      });
+      // One record never costs the document: an error the converter did not foresee rejects this
+      // record only (the fuzz test, test/findings/fuzz.test.ts, hunts for those and each is fixed
+      // with a RecordError that says what is wrong).
+      if (e instanceof RecordError) {
+        rejected.push({ index, path: e.absolutePath ?? recordPath(e.path), reason: e.message });
+      } else {
+        const message = e instanceof Error ? e.message : String(e);
+        rejected.push({ index, path: recordPath([]), reason: `the record cannot be read: ${message}` });
+      }
     }
   });
   return { findings, rejected };
@@ -64,10 +80,57 @@ export function parseRecords<T>(
 export class RecordError extends Error {
   constructor(
     message: string,
+    /** Relative to the record. */
     readonly path: ReadonlyArray<PropertyKey>,
+    /** The whole JSON path, for a value outside the record that makes it unreadable (a SARIF
+     *  result's rule in tool.driver.rules). */
+    readonly absolutePath?: string,
   ) {
     super(message);
   }
+}
+
+/** Deeper than any real record (ASFF, the deepest format read, nests about 8 levels). */
+export const MAX_RECORD_DEPTH = 64;
+
+/**
+ * The path of the first value nested more than `max` levels below `value`, or undefined. Iterative,
+ * so the check itself cannot overflow the stack, and it stops at the first value too deep.
+ */
+export function deeperThan(value: unknown, max: number): PropertyKey[] | undefined {
+  // Each entry links to its parent, so the path is only built for the value found too deep.
+  interface Entry {
+    v: unknown;
+    depth: number;
+    key: PropertyKey;
+    parent: Entry | undefined;
+  }
+  const stack: Entry[] = [{ v: value, depth: 0, key: "", parent: undefined }];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    const v = e.v;
+    if (typeof v !== "object" || v === null) continue;
+    if (e.depth >= max) {
+      const path: PropertyKey[] = [];
+      for (let x: Entry | undefined = e; x?.parent; x = x.parent) path.unshift(x.key);
+      return path;
+    }
+    const depth = e.depth + 1;
+    if (Array.isArray(v))
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth, key: i, parent: e });
+    else
+      for (const k of Object.keys(v))
+        stack.push({ v: (v as Record<string, unknown>)[k], depth, key: k, parent: e });
+  }
+  return undefined;
+}
+
+/** An ISO time from epoch milliseconds; a number no Date can hold rejects the record (with `path`). */
+export function epochMillisToIso(ms: number, path: ReadonlyArray<PropertyKey> = []): string {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime()))
+    throw new RecordError(`timestamp ${ms} is not a representable date`, path);
+  return date.toISOString();
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -7,9 +7,14 @@
 // those accounts: a finding being verified that it covers and does not report has passed the
 // runtime re-scan (../ingest/complete-scan.ts). The 202 lists those findings as `absent`.
 //
+// `?repository=name` (or `org/name`) names the repository a repository scan (SARIF, Checkov, Trivy,
+// tfsec, KICS) was run on: the same check on the same file is then a separate finding in each
+// repository. Without it, a repository scan's findings share one identity per organization.
+//
 // Order of the checks, each answering before the next runs: declared size (413), signature headers
 // and timestamp (401), a free body-read slot (503), size (413), signature and replay (401), JSON (400),
-// `?format=` (400), installation (404), configuration (409), a known document format (400), at least
+// `?format=` (400), `?repository=` (400), installation (404), configuration (409), a known document
+// format (400), at least
 // one valid record (400), the complete-scan parameters (400).
 
 import type { Rejection } from "../findings/model.ts";
@@ -44,6 +49,9 @@ export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<
       400,
       `unknown format "${bounded(format, 40)}"; expected one of: ${FORMATS.join(", ")}`,
     );
+
+  const repository = repositoryParam(org, ctx.url.searchParams.get("repository"));
+  if (!repository.ok) return sendError(res, 400, repository.reason);
 
   const installationId = await deps.installationFor(org);
   if (installationId === null) return sendError(res, 404, `fixloop is not installed on ${org}`);
@@ -88,6 +96,7 @@ export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<
   const { results, absent } = await persistDocument(deps.store, triaged, {
     org,
     installationId,
+    ...(repository.name ? { repository: repository.name } : {}),
     ...(declared.scan ? { completeScan: declared.scan } : {}),
   });
   const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
@@ -123,6 +132,31 @@ export async function ingestEndpoint(ctx: ApiContext, [org]: string[]): Promise<
     }),
     ...(declared.scan ? { absent: absent.map((id) => ({ id, evidenceUrl: deps.evidenceUrl(id) })) } : {}),
   });
+}
+
+/** GitHub's repository names: letters, digits, `.`, `-`, `_`, at most 100 characters. */
+const REPOSITORY_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** `?repository=` as `org/name` (lower-cased: GitHub names ignore case), a repository of `org` only. */
+function repositoryParam(
+  org: string,
+  value: string | null,
+): { ok: true; name: string | undefined } | { ok: false; reason: string } {
+  if (value === null) return { ok: true, name: undefined };
+  const slash = value.indexOf("/");
+  const owner = slash < 0 ? org : value.slice(0, slash);
+  const name = slash < 0 ? value : value.slice(slash + 1);
+  if (!REPOSITORY_NAME.test(name) || name === "." || name === "..")
+    return {
+      ok: false,
+      reason: `repository "${bounded(value, 140)}" is not a repository name (expected name or ${org}/name)`,
+    };
+  if (owner.toLowerCase() !== org.toLowerCase())
+    return {
+      ok: false,
+      reason: `repository "${bounded(value, 140)}" is not in ${org}: findings are posted for the organization that owns the repository`,
+    };
+  return { ok: true, name: `${org}/${name}`.toLowerCase() };
 }
 
 function rejectionJson(r: Rejection): { index: number; path: string; reason: string } {

@@ -20,6 +20,7 @@ import { enqueueJobs, type NewJob, wakeJobs } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { type NewVerification, recordVerifications } from "../store/verifications.ts";
+import { type FindingScope, findingScope, newFindingId, scopedFindingId } from "../triage/dedupe.ts";
 import { absenceEvidence, type CompleteScan, type ScanCandidate } from "./complete-scan.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
 
@@ -51,10 +52,13 @@ export function findingRow(
   state: FindingState,
   version: number,
   now: number,
+  id = t.dedupeKey,
 ): NewFindingRow {
   const f = t.finding;
   return {
-    id: t.dedupeKey,
+    id,
+    dedupe_key: t.dedupeKey,
+    repository: null,
     state,
     version,
     rule_native_id: f.rule.nativeId,
@@ -81,31 +85,86 @@ export function findingRow(
   };
 }
 
-async function loadKnown(tx: Db, ids: string[]): Promise<Map<string, KnownFinding>> {
-  const known = new Map<string, KnownFinding>();
-  for (const part of chunks(ids)) {
-    const rows = await tx.selectFrom("findings").select(["id", "state"]).where("id", "in", part).execute();
-    for (const r of rows) known.set(r.id, { state: r.state as FindingState });
+interface Identities {
+  /** The stored id of each triaged finding, in order: a known finding's, or a new scoped one. */
+  ids: string[];
+  known: Map<string, KnownFinding>;
+  /** Findings stored before identities were scoped, claimed now by the repository that reported
+   *  them: id → repository. */
+  claims: Map<string, string>;
+}
+
+/**
+ * Which stored finding each record is: the one with its dedupe key in its organization and
+ * repository (src/triage/dedupe.ts). A repository scan's record that has none there takes the
+ * organization's finding with its key stored before migration 0004 (id = dedupe key, no
+ * repository), so findings being fixed at the upgrade carry on instead of starting again.
+ */
+async function resolveIdentities(
+  tx: Db,
+  triaged: readonly TriagedFinding[],
+  scope: PersistScope,
+): Promise<Identities> {
+  const org = scope.org ?? null;
+  const byKey = new Map<
+    string,
+    { id: string; state: string; dedupe_key: string; repository: string | null }[]
+  >();
+  for (const part of chunks([...new Set(triaged.map((t) => t.dedupeKey))])) {
+    const rows = await tx
+      .selectFrom("findings")
+      .select(["id", "state", "dedupe_key", "repository"])
+      .where("dedupe_key", "in", part)
+      .where((eb) => (org === null ? eb("org", "is", null) : eb("org", "=", org)))
+      .orderBy("id")
+      .execute();
+    for (const r of rows) byKey.set(r.dedupe_key, [...(byKey.get(r.dedupe_key) ?? []), r]);
   }
-  return known;
+  const known = new Map<string, KnownFinding>();
+  const claims = new Map<string, string>();
+  const scopes = triaged.map((t) => findingScope(t.finding, org, scope.repository ?? null));
+  const ids = triaged.map((t, i) => {
+    const s = scopes[i] as FindingScope;
+    const candidates = byKey.get(t.dedupeKey) ?? [];
+    let row = candidates.find((r) => r.repository === s.repository);
+    if (!row && s.repository !== null) {
+      row = candidates.find((r) => r.repository === null && r.id === r.dedupe_key);
+      if (row) {
+        row.repository = s.repository;
+        claims.set(row.id, s.repository);
+      }
+    }
+    if (!row) return newFindingId(t.dedupeKey, s);
+    known.set(row.id, { state: row.state as FindingState });
+    return row.id;
+  });
+  // A bare dedupe key (the CLI's unscoped store) may already be another scope's id: a finding of
+  // an organization stored before scoping, or one a repository has claimed since.
+  const bare = [...new Set(ids.filter((id, i) => !known.has(id) && id === triaged[i]?.dedupeKey))];
+  const taken = new Set<string>();
+  for (const part of chunks(bare))
+    for (const r of await tx.selectFrom("findings").select("id").where("id", "in", part).execute())
+      taken.add(r.id);
+  const resolved = ids.map((id, i) => (taken.has(id) ? scopedFindingId(id, scopes[i] as FindingScope) : id));
+  return { ids: resolved, known, claims };
 }
 
 /** The source rows to upsert, one per (finding, tool, source id); a later record in the document wins. */
-function sourceRows(triaged: readonly TriagedFinding[], now: number) {
+function sourceRows(triaged: readonly TriagedFinding[], ids: readonly string[], now: number) {
   const rows = new Map<string, ReturnType<typeof sourceRow>>();
-  for (const t of triaged) {
-    const row = sourceRow(t, now);
+  for (const [i, t] of triaged.entries()) {
+    const row = sourceRow(t, now, ids[i]);
     rows.set(`${row.finding_id}\n${row.tool}\n${row.source_finding_id}`, row);
   }
   return [...rows.values()];
 }
 
 /** The finding_sources row of one source record (exported for the benchmark's driver baseline). */
-export function sourceRow(t: TriagedFinding, now: number) {
+export function sourceRow(t: TriagedFinding, now: number, id = t.dedupeKey) {
   const f = t.finding;
   const lastSeen = ms(f.lastSeen, now);
   return {
-    finding_id: t.dedupeKey,
+    finding_id: id,
     tool: f.source.tool,
     format: f.source.format,
     source_finding_id: f.source.findingId,
@@ -117,13 +176,18 @@ export function sourceRow(t: TriagedFinding, now: number) {
 }
 
 /** Runtime re-scan evidence: the source's own view of a resource fixloop is working on. */
-function runtimeEvidence(t: TriagedFinding, state: FindingState, now: number): NewVerification | undefined {
+function runtimeEvidence(
+  t: TriagedFinding,
+  id: string,
+  state: FindingState,
+  now: number,
+): NewVerification | undefined {
   const f = t.finding;
   const passed = f.status === "passed" || f.status === "resolved";
   const failedAfterMerge = f.status === "failed" && (state === "merged" || state === "verifying");
   if (!(passed && OPEN_STATES.has(state)) && !failedAfterMerge) return undefined;
   return {
-    findingId: t.dedupeKey,
+    findingId: id,
     kind: "runtime",
     result: passed ? "passed" : "failed",
     checkedBy: f.source.tool,
@@ -137,6 +201,9 @@ function runtimeEvidence(t: TriagedFinding, state: FindingState, now: number): N
 export interface PersistScope {
   org?: string;
   installationId?: number;
+  /** `owner/name` of the repository the document scanned; it scopes the identity of findings from
+   *  repository scans (src/triage/dedupe.ts) and is ignored for cloud findings. */
+  repository?: string;
   /** The sender says the document is one tool's complete scan (./complete-scan.ts). */
   completeScan?: CompleteScan;
 }
@@ -172,22 +239,23 @@ async function persistIn(
   now: number,
   scope: PersistScope,
 ): Promise<PersistedDocument> {
-  const ids = [...new Set(triaged.map((t) => t.dedupeKey))];
-  const known = await loadKnown(tx, ids);
+  const { ids: idOf, known, claims } = await resolveIdentities(tx, triaged, scope);
+  const ids = [...new Set(idOf)];
 
   const newRows: NewFindingRow[] = [];
   const events: AuditEvent[] = [];
   const jobs: NewJob[] = [];
   const evidence: NewVerification[] = [];
   const stored: TriagedFinding[] = [];
+  const storedIds: string[] = [];
   const results: PersistResult[] = [];
   // Several records of one document can share a dedupe key (two sources, or one source twice):
   // the first failing one admits the finding, the others are its sources.
   const admitted = new Map<string, FindingState>();
   const lastSeenByValue = new Map<number, string[]>();
 
-  for (const t of triaged) {
-    const id = t.dedupeKey;
+  for (const [i, t] of triaged.entries()) {
+    const id = idOf[i] as string;
     const prior =
       known.get(id) ?? (admitted.has(id) ? { state: admitted.get(id) as FindingState } : undefined);
     if (!prior) {
@@ -200,12 +268,13 @@ async function persistIn(
         });
         continue;
       }
-      const path = admissionPath(t, new Date(now));
+      const path = admissionPath(t, new Date(now), id);
       const state = path[path.length - 1]?.to as FindingState;
       newRows.push({
-        ...findingRow(t, state, path.length, now),
+        ...findingRow(t, state, path.length, now, id),
         org: scope.org ?? null,
         installation_id: scope.installationId ?? null,
+        repository: findingScope(t.finding, scope.org ?? null, scope.repository ?? null).repository,
       });
       events.push(...path);
       // A gated fix gets the same job: it locates and patches, then opens the tracking issue that
@@ -213,10 +282,12 @@ async function persistIn(
       if (state === "fixing" || state === "awaiting_approval") jobs.push(remediateJob(id, t.risk.score));
       admitted.set(id, state);
       stored.push(t);
+      storedIds.push(id);
       results.push({ id, state, outcome: "created" });
       continue;
     }
     stored.push(t);
+    storedIds.push(id);
     let state = prior.state;
     // The state this record found: a pass that resolves a finding is still its re-scan evidence.
     const found = state;
@@ -253,7 +324,7 @@ async function persistIn(
       if (sameTime) sameTime.push(id);
       else lastSeenByValue.set(seen, [id]);
     }
-    const proof = runtimeEvidence(t, found, now);
+    const proof = runtimeEvidence(t, id, found, now);
     if (proof) evidence.push(proof);
     results.push({ id, state, outcome: known.has(id) ? "updated" : "created" });
   }
@@ -269,7 +340,14 @@ async function persistIn(
 
   await insertChunked(newRows, (rows) => tx.insertInto("findings").values(rows).execute());
   await appendAuditEvents(tx, events);
-  await upsertSources(tx, sourceRows(stored, now));
+  for (const [id, repository] of claims)
+    await tx
+      .updateTable("findings")
+      .set({ repository, updated_at: now })
+      .where("id", "=", id)
+      .where("repository", "is", null)
+      .execute();
+  await upsertSources(tx, sourceRows(stored, storedIds, now));
   // Findings of one scan share their last-seen time, so this is one UPDATE per scan time.
   for (const [seen, seenIds] of lastSeenByValue)
     for (const part of chunks(seenIds))

@@ -12,9 +12,8 @@ export function ingestActor(t: TriagedFinding): Actor {
 }
 
 /** The audit events that take a new finding from nothing to its first resting state. */
-export function admissionPath(t: TriagedFinding, at: Date): AuditEvent[] {
+export function admissionPath(t: TriagedFinding, at: Date, findingId = t.dedupeKey): AuditEvent[] {
   const f = t.finding;
-  const findingId = t.dedupeKey;
   const events: AuditEvent[] = [];
   let from: FindingState | null = null;
   const step = (to: FindingState, actor: Actor, reason: string) => {

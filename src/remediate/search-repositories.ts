@@ -37,7 +37,9 @@ export async function locateInRepositories(
     }
     return locateAcross(triagedFinding(finding), indexes, resourceTypes, why);
   };
-  const named = namedRepositories(triagedFinding(finding), repos, config.repositories.accounts);
+  const named =
+    scannedRepository(finding, repos) ??
+    namedRepositories(triagedFinding(finding), repos, config.repositories.accounts);
   if (named) {
     const first = await search(named.repositories as InstallationRepository[], named.why);
     if (first.kind !== "not-found") return { cross: first, indexed };
@@ -46,6 +48,16 @@ export async function locateInRepositories(
 }
 
 const triagedFinding = (f: StoredFinding) => triagedFromStored(f, []).finding;
+
+/** A repository scan's finding is about the repository scanned: look there first. */
+function scannedRepository(
+  finding: StoredFinding,
+  repos: readonly InstallationRepository[],
+): { repositories: InstallationRepository[]; why: string } | null {
+  const scanned = finding.repository;
+  const hit = scanned ? repos.filter((r) => fullName(r).toLowerCase() === scanned) : [];
+  return hit.length > 0 ? { repositories: hit, why: `the finding comes from a scan of ${scanned}` } : null;
+}
 
 export function toReason(cross: CrossLocation): NoPrReason {
   if (cross.kind === "ambiguous") return { kind: "ambiguous", detail: cross.reason };

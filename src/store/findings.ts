@@ -10,7 +10,8 @@ import type { FindingRow, SourceRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
 export interface StoredFinding {
-  /** The dedupe key: one finding per resource and control, whichever sources reported it. */
+  /** One finding per resource and control in its organization (and repository, for a repository
+   *  scan), whichever sources reported it (src/triage/dedupe.ts). */
   id: string;
   state: FindingState;
   version: number;
@@ -35,6 +36,8 @@ export interface StoredFinding {
   /** The GitHub organization it was posted for (the app), or null (the CLI). */
   org: string | null;
   installationId: number | null;
+  /** `owner/name` of the repository whose scan reported it (repository scans only), else null. */
+  repository: string | null;
 }
 
 export interface FindingSource {
@@ -75,6 +78,7 @@ export function findingFromRow(r: FindingRow): StoredFinding {
     updatedAt: iso(r.updated_at),
     org: r.org,
     installationId: r.installation_id,
+    repository: r.repository,
   };
 }
 

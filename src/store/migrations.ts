@@ -224,6 +224,27 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // A finding's identity is its dedupe key within its organization, and within its repository for
+    // a repository scan (src/triage/dedupe.ts). Existing findings keep their ids: those ids are in
+    // the append-only audit trail, in PR commit trailers (Fixloop-Finding), tracking issues and
+    // evidence links, none of which can be rewritten. Each keeps its organization (already stored)
+    // and gets no repository: the first repository scan of its organization that reports it claims
+    // it (src/ingest/persist.ts), so an open PR is not duplicated after the upgrade.
+    "0004_finding_identity": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("findings").addColumn("dedupe_key", "text").execute();
+        await db.schema.alterTable("findings").addColumn("repository", "text").execute();
+        await db
+          .updateTable("findings")
+          .set({ dedupe_key: sql.ref("id") })
+          .execute();
+        await db.schema
+          .createIndex("findings_identity")
+          .on("findings")
+          .columns(["dedupe_key", "org", "repository"])
+          .execute();
+      },
+    },
     // SQLite resolves `INSERT OR REPLACE` (and `REPLACE INTO`) of an existing id by deleting the old
     // row without firing DELETE triggers (unless recursive_triggers is on), which rewrote history past
     // 0001's triggers. An insert that would collide is refused before conflict resolution runs.
@@ -306,11 +327,12 @@ async function pendingMigrations(db: AnyDb, engine: Engine): Promise<string[] | 
 /**
  * Brings the schema up to date; throws with the failing migration's name and error. An up-to-date
  * schema is only read, never locked: the app's role of a two-role PostgreSQL set-up (README
- * "Security model") has no privilege on the migration lock and none to change the schema.
+ * "Security model") has no privilege on the migration lock and none to change the schema. `target`
+ * stops at that migration (tests of a migration on an older store).
  */
-export async function migrate(db: AnyDb, engine: Engine): Promise<void> {
+export async function migrate(db: AnyDb, engine: Engine, target?: string): Promise<void> {
   const pending = await pendingMigrations(db, engine);
-  if (pending !== null && pending.length === 0) return;
+  if (!target && pending !== null && pending.length === 0) return;
   const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
   const migrator = new Migrator({
     db,
@@ -318,7 +340,7 @@ export async function migrate(db: AnyDb, engine: Engine): Promise<void> {
     migrationTableName: "fixloop_migrations",
     migrationLockTableName: "fixloop_migrations_lock",
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (target ? migrator.migrateTo(target) : migrator.migrateToLatest());
   if (error) {
     const message = error instanceof Error ? error.message : String(error);
     const failed = results?.find((r) => r.status === "Error")?.migrationName;

@@ -8,7 +8,8 @@ import type { Generated, Insertable, Selectable } from "kysely";
 type Millis = number;
 
 export interface FindingsTable {
-  /** The dedupe key: the same resource and control from any source is one finding. */
+  /** The finding's id: the same resource and control from any source of one organization (and
+   *  repository, for a repository scan) is one finding. */
   id: string;
   state: string;
   /** Bumped on every transition: an update that names an old version lost a race and is refused. */
@@ -40,6 +41,12 @@ export interface FindingsTable {
   /** The GitHub organization (or user) the finding was posted for; null from the CLI. */
   org: string | null;
   installation_id: number | null;
+  /** The rule-and-resource key (src/triage/dedupe.ts), unique within (org, repository); the id
+   *  of findings stored before migration 0004, and a hash of it with its scope after. */
+  dedupe_key: string;
+  /** `owner/name` of the scanned repository for a repository scan's finding; null for a cloud
+   *  finding, or when the sender did not name it. */
+  repository: string | null;
 }
 
 /** One row per (finding, source record): a finding seen by Wiz and by Security Hub has two. */

@@ -48,10 +48,10 @@ describe("no pull request, and the reason in one issue", () => {
     expect(posted.body).toMatchObject({ findings: [{ state: "awaiting_approval" }] });
     await h.drain();
     const body = issueBody();
-    expect(body).toContain("<!-- fixloop:issue finding=5c7579463ae931d10dec4ec9 -->");
+    expect(body).toContain("<!-- fixloop:issue finding=4f627203c485b023eb9b4282 -->");
     expect(body).toContain('+resource "aws_s3_bucket_public_access_block" "backups" {');
     expect(body).toContain("`/fixloop approve`");
-    expect((await getFinding(h.store.db, "5c7579463ae931d10dec4ec9"))?.state).toBe("awaiting_approval");
+    expect((await getFinding(h.store.db, "4f627203c485b023eb9b4282"))?.state).toBe("awaiting_approval");
     expect(gh().count("POST", "/repos/{owner}/{repo}/pulls")).toBe(0);
 
     // Run again (a retry): the same issue, not a second one — and no request at all.
@@ -78,7 +78,7 @@ describe("no pull request, and the reason in one issue", () => {
     const posted = await h.postFindings([BATCH[1]]);
     expect(posted.body).toMatchObject({ findings: [{ state: "fixing" }] });
     await h.drain();
-    const finding = await getFinding(h.store.db, "b71bcea8a45d481aa71bc276");
+    const finding = await getFinding(h.store.db, "bcac7cb3002f29bfdde66e83");
     expect(finding?.state).toBe("unlocatable");
     expect(issueBody()).toContain("no Terraform block in 1 repository defines this resource");
 
@@ -97,7 +97,7 @@ describe("no pull request, and the reason in one issue", () => {
     const fixed = await h.postFindings([{ ...BATCH[1], status: "resolved" }]);
     expect(fixed.body).toMatchObject({ findings: [{ state: "resolved", outcome: "updated" }] });
     await h.drain();
-    expect((await getFinding(h.store.db, "b71bcea8a45d481aa71bc276"))?.state).toBe("resolved");
+    expect((await getFinding(h.store.db, "bcac7cb3002f29bfdde66e83"))?.state).toBe("resolved");
   });
 
   it("an invalid fixloop.yml: one issue naming the key, nothing else done, nothing half-applied", async () => {
@@ -114,7 +114,7 @@ describe("no pull request, and the reason in one issue", () => {
     await h.postFindings(PUBLIC_BUCKET);
     await h.drain();
     expect(issueBody()).toContain("limits.openPrsPerRepository:");
-    expect((await getFinding(h.store.db, "6edc7db308ef6ac1b9785bcc"))?.state).toBe("fixing");
+    expect((await getFinding(h.store.db, "2246b397c614a4456bf7b417"))?.state).toBe("fixing");
     const [job] = await listJobs(h.store.db, { kind: "remediate", state: "queued" });
     expect(job).toMatchObject({ runAt: h.clock.clock() + 60 * 60_000 });
   });
@@ -128,7 +128,7 @@ describe("no pull request, and the reason in one issue", () => {
     gh().get(`/orgs/${ORG}/teams/data-platform`).reply(404, { message: "Not Found" });
     await h.postFindings(PUBLIC_BUCKET);
     await h.drain();
-    expect((await getFinding(h.store.db, "6edc7db308ef6ac1b9785bcc"))?.state).toBe("fixing");
+    expect((await getFinding(h.store.db, "2246b397c614a4456bf7b417"))?.state).toBe("fixing");
     const [job] = await listJobs(h.store.db, { kind: "remediate", state: "queued" });
     expect(job).toMatchObject({ runAt: h.clock.clock() + 15 * 60_000, priority: 68 });
   });

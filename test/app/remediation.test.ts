@@ -46,7 +46,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const BRANCH = "fixloop/aws-s3-public-access-block/6edc7db308ef";
+const BRANCH = "fixloop/aws-s3-public-access-block/2246b397c614";
 const PR_URL = `https://github.com/${ORG}/${REPO}/pull/17`;
 
 /** The requests of one new PR, each answered as GitHub would. */
@@ -90,9 +90,9 @@ describe("a signed finding for a public S3 bucket, end to end", () => {
     expect(posted.body).toMatchObject({
       accepted: 1,
       rejected: [],
-      findings: [{ id: "6edc7db308ef6ac1b9785bcc", state: "fixing", outcome: "created" }],
+      findings: [{ id: "2246b397c614a4456bf7b417", state: "fixing", outcome: "created" }],
     });
-    const stored = await getFinding(h.store.db, "6edc7db308ef6ac1b9785bcc");
+    const stored = await getFinding(h.store.db, "2246b397c614a4456bf7b417");
     expect(stored).toMatchObject({ state: "fixing", org: ORG, installationId: 4242 });
 
     mockRepositories(gh());
@@ -113,7 +113,7 @@ describe("a signed finding for a public S3 bucket, end to end", () => {
     expect(commit.message).toMatch(
       /^fix\(security\): aws-s3-public-access-block on aws_s3_bucket\.backups\n/,
     );
-    expect(commit.message).toMatch(/\nFixloop-Finding: 6edc7db308ef6ac1b9785bcc\n$/);
+    expect(commit.message).toMatch(/\nFixloop-Finding: 2246b397c614a4456bf7b417\n$/);
     expect(requestBody("POST", "/repos/{owner}/{repo}/git/refs")).toEqual({
       ref: `refs/heads/${BRANCH}`,
       sha: "c0ffee0000000000000000000000000000000001",
@@ -130,9 +130,9 @@ describe("a signed finding for a public S3 bucket, end to end", () => {
     });
 
     // State, audit and the remediation record agree with GitHub.
-    const after = await getFinding(h.store.db, "6edc7db308ef6ac1b9785bcc");
+    const after = await getFinding(h.store.db, "2246b397c614a4456bf7b417");
     expect(after?.state).toBe("pr_open");
-    const [remediation] = await remediationsOf(h.store.db, "6edc7db308ef6ac1b9785bcc");
+    const [remediation] = await remediationsOf(h.store.db, "2246b397c614a4456bf7b417");
     expect(remediation).toMatchObject({
       repository: `${ORG}/${REPO}`,
       branch: BRANCH,
@@ -182,7 +182,7 @@ describe("a signed finding for a public S3 bucket, end to end", () => {
     mockNewPullRequest({ prCreate: "crash" });
     await h.postFindings(PUBLIC_BUCKET);
     await h.drain();
-    expect((await getFinding(h.store.db, "6edc7db308ef6ac1b9785bcc"))?.state).toBe("fixing");
+    expect((await getFinding(h.store.db, "2246b397c614a4456bf7b417"))?.state).toBe("fixing");
 
     // The retry adopts the branch the first attempt saved: no second tree, commit or ref. GitHub
     // may have created the PR before failing to answer, so the retry looks for it first.
@@ -194,9 +194,9 @@ describe("a signed finding for a public S3 bucket, end to end", () => {
     gh().post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).reply(201, { number: 17 });
     h.clock.advance(10 * 60_000);
     await h.drain();
-    expect((await getFinding(h.store.db, "6edc7db308ef6ac1b9785bcc"))?.state).toBe("pr_open");
+    expect((await getFinding(h.store.db, "2246b397c614a4456bf7b417"))?.state).toBe("pr_open");
     expect(gh().count("POST", "/repos/{owner}/{repo}/git/commits")).toBe(1);
     expect(gh().count("POST", "/repos/{owner}/{repo}/pulls")).toBe(2);
-    expect(await remediationsOf(h.store.db, "6edc7db308ef6ac1b9785bcc")).toHaveLength(1);
+    expect(await remediationsOf(h.store.db, "2246b397c614a4456bf7b417")).toHaveLength(1);
   });
 });

@@ -21,7 +21,8 @@ import {
   uniqueTimestamp,
 } from "./harness.ts";
 
-export const FINDING = "6edc7db308ef6ac1b9785bcc";
+/** acme's finding for the public bucket: its dedupe key 6edc7db308ef6ac1b9785bcc scoped to acme. */
+export const FINDING = "2246b397c614a4456bf7b417";
 export const PR_NUMBER = 17;
 export const PR_URL = `https://github.com/${ORG}/${REPO}/pull/${PR_NUMBER}`;
 export const EVIDENCE_PATH = `/api/findings/${FINDING}/evidence`;

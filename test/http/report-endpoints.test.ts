@@ -8,6 +8,7 @@ import { createApiHandler } from "../../src/http/routes.ts";
 import { signRequest } from "../../src/http/signature.ts";
 import type { Store } from "../../src/store/store.ts";
 import { DEFAULT_TRIAGE_CONFIG } from "../../src/triage/config.ts";
+import { scopedFindingId } from "../../src/triage/dedupe.ts";
 import { freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
 
 const SECRET = "report-test-secret-0123456789";
@@ -77,7 +78,12 @@ describe("report endpoints", () => {
         .slice(1)
         .map((l) => l.split(",")[0])
         .sort(),
-    ).toEqual(["5c7579463ae931d10dec4ec9", "b71bcea8a45d481aa71bc276"]);
+    ).toEqual(
+      // The batch's two dedupe keys, as acme's findings.
+      ["5c7579463ae931d10dec4ec9", "b71bcea8a45d481aa71bc276"]
+        .map((key) => scopedFindingId(key, { org: "acme", repository: null }))
+        .sort(),
+    );
   });
 
   it("names a bad date, wants since, and is signed like every GET", async () => {

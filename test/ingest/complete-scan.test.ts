@@ -8,11 +8,14 @@ import { persistDocument, persistFindings } from "../../src/ingest/persist.ts";
 import { changeState } from "../../src/lifecycle/change-state.ts";
 import type { Store } from "../../src/store/store.ts";
 import { verificationsOf } from "../../src/store/verifications.ts";
+import { scopedFindingId } from "../../src/triage/dedupe.ts";
 import { describeEachEngine, freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
 import { asffS38, readFixture, triage } from "../store/helpers.ts";
 
-const S3_8 = "ae0285f654a07dbf10547f88"; // Security Hub S3.8 on arn:aws:s3:::example, account 111111111111
-const SG = "b71bcea8a45d481aa71bc276"; // generic EC2.13, account 123456789012
+// The dedupe keys of Security Hub S3.8 on arn:aws:s3:::example (account 111111111111) and of the
+// generic EC2.13 (account 123456789012), as acme's findings.
+const S3_8 = scopedFindingId("ae0285f654a07dbf10547f88", { org: "acme", repository: null });
+const SG = scopedFindingId("b71bcea8a45d481aa71bc276", { org: "acme", repository: null });
 const APP = { kind: "app" } as const;
 
 describe("declaring a complete scan", () => {

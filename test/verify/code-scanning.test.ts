@@ -319,8 +319,8 @@ async function mergedSarif(m: Merged): Promise<string> {
   const [t] = triage(readFixture("sarif/checkov-duplicates.sarif"), new Date(m.store.now())) as [
     TriagedFinding,
   ];
-  await persistFindings(m.store, [t], { org: ORG, installationId: INSTALLATION });
-  const id = t.dedupeKey;
+  const [stored] = await persistFindings(m.store, [t], { org: ORG, installationId: INSTALLATION });
+  const id = stored!.id;
   const app = { kind: "app" } as const;
   for (const to of ["triaged", "fixing"] as FindingState[])
     await changeState(m.store, { findingId: id, to, actor: app, reason: "approved in the test" });

@@ -61,9 +61,11 @@ export async function mergedFix(options: MergedOptions): Promise<Merged> {
   const location = await freshLocation("sqlite");
   const clock = manualClock(Date.parse("2026-11-20T10:00:00.000Z"));
   const store = await location.open(clock.clock);
-  const [triaged] = triage(s38("FAILED"), new Date(clock.clock())) as [TriagedFinding];
-  await persistFindings(store, [triaged], { org: ORG, installationId: INSTALLATION });
-  const findingId = triaged.dedupeKey;
+  const [read] = triage(s38("FAILED"), new Date(clock.clock())) as [TriagedFinding];
+  const [stored] = await persistFindings(store, [read], { org: ORG, installationId: INSTALLATION });
+  const findingId = stored!.id;
+  // As the remediate job sees it (triagedFromStored): named by its stored id.
+  const triaged: TriagedFinding = { ...read, dedupeKey: findingId };
   // The admission's remediate job ran: it opened the PR recorded below.
   await store.db.updateTable("jobs").set({ state: "done", finished_at: store.now() }).execute();
 

@@ -7,6 +7,7 @@ import { type PersistResult, persistDocument } from "../../ingest/persist.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { type FileRejection, loadTriageConfig, readFindings } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
+import { scanScope } from "../scan-scope.ts";
 import { withStore } from "../store-access.ts";
 import { terminalSafe } from "../text.ts";
 
@@ -32,12 +33,17 @@ export async function ingestCommand(args: string[], io: CliIo): Promise<number> 
       accounts: { type: "string" },
       rules: { type: "string" },
       tool: { type: "string" },
+      org: { type: "string" },
+      repository: { type: "string" },
     },
   });
   if (positionals.length === 0)
     throw new CliError("missing file: fixloop ingest <file>… [--format auto|<name>] [--json]");
   if (values["data-dir"] !== undefined && !values.store)
     throw new CliError("--data-dir only applies with --store (nothing is stored without it)");
+  for (const flag of ["org", "repository"] as const)
+    if (values[flag] !== undefined && !values.store)
+      throw new CliError(`--${flag} only applies with --store (it scopes the stored findings)`);
   if (values["complete-scan"] && !values.store)
     throw new CliError("--complete-scan only applies with --store (it records re-scan results)");
   const config = await loadTriageConfig(values["triage-config"], io);
@@ -55,11 +61,12 @@ export async function ingestCommand(args: string[], io: CliIo): Promise<number> 
   if (!declared.ok) throw new CliError(declared.reason);
   const stored: Stored | undefined = values.store
     ? await withStore(io, values["data-dir"], async (store) => {
-        const done = await persistDocument(
-          store,
-          triaged,
-          declared.scan ? { completeScan: declared.scan } : {},
-        );
+        const scope = await scanScope(values.org, values.repository, io.cwd);
+        const done = await persistDocument(store, triaged, {
+          ...(scope.org ? { org: scope.org } : {}),
+          ...(scope.repository ? { repository: scope.repository } : {}),
+          ...(declared.scan ? { completeScan: declared.scan } : {}),
+        });
         return {
           results: done.results,
           location: store.location,

@@ -26,7 +26,7 @@ import {
   type ParseContext,
   type Severity,
 } from "../model.ts";
-import { isObject, parseRecords, RecordError } from "../records.ts";
+import { epochMillisToIso, isObject, parseRecords, RecordError } from "../records.ts";
 
 const Time = z.union([z.number(), z.string()]).optional();
 
@@ -115,7 +115,7 @@ const isoWithOffset = z.iso.datetime({ offset: true });
 function timeOf(...candidates: (number | string | undefined)[]): string | undefined {
   for (const c of candidates) {
     if (typeof c === "number" && Number.isFinite(c) && c > 0) {
-      return new Date(c > 1e11 ? c : c * 1000).toISOString();
+      return epochMillisToIso(c > 1e11 ? c : c * 1000);
     }
     if (typeof c === "string" && isoWithOffset.safeParse(c).success) return c;
   }

@@ -25,7 +25,7 @@ import {
   type ParseContext,
   type ResourceIdentifier,
 } from "../model.ts";
-import { isObject, own, parseRecords, RecordError } from "../records.ts";
+import { epochMillisToIso, isObject, own, parseRecords, RecordError } from "../records.ts";
 
 const ApiAlert = z.object({
   id: z.string().min(1),
@@ -105,7 +105,7 @@ const CLOUDS: Record<string, "aws" | "azure" | "gcp"> = { aws: "aws", azure: "az
 
 const epoch = (...c: (number | undefined)[]) => {
   const ms = c.find((v) => v !== undefined && Number.isFinite(v) && v > 0);
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  return ms === undefined ? undefined : epochMillisToIso(ms);
 };
 
 /** The normalized fields both shapes share, read from either one. */

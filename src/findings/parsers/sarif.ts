@@ -52,7 +52,7 @@ import {
   type ParseResult,
   type Severity,
 } from "../model.ts";
-import { isObject, parseRecords, RecordError } from "../records.ts";
+import { isObject, jsonPath, parseRecords, RecordError } from "../records.ts";
 
 const Message = z.looseObject({ text: z.string().optional() });
 const ArtifactLocation = z.looseObject({
@@ -91,18 +91,28 @@ const Result = z.looseObject({
 });
 type Result = z.infer<typeof Result>;
 
-interface Rule {
-  id?: string;
-  name?: string;
-  shortDescription?: { text?: string };
-  helpUri?: string;
-  defaultConfiguration?: { level?: string };
-  properties?: Record<string, unknown>;
+// A rule (reportingDescriptor, §3.49) is validated only when a result uses it: a rule with a wrong
+// type rejects the results that name it, at the rule's own path, and nothing else.
+const RuleSchema = z.looseObject({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  shortDescription: Message.optional(),
+  helpUri: z.string().optional(),
+  defaultConfiguration: z.looseObject({ level: z.string().optional() }).optional(),
+  properties: PropertyBag.optional(),
+});
+type Rule = z.infer<typeof RuleSchema>;
+
+/** A driver rule as read: its id (when it is a string, for lookup) and the rule or why it is unreadable. */
+interface RunRule {
+  id: string | undefined;
+  rule?: Rule;
+  problem?: { path: string; reason: string };
 }
 
 interface RunInfo {
   tool: string;
-  rules: Rule[];
+  rules: RunRule[];
   bases: Record<string, { uri?: string; uriBaseId?: string }>;
   roots: string[];
   artifacts: unknown[];
@@ -208,9 +218,19 @@ function ruleOf(result: Result, run: RunInfo): { id: string | undefined; rule: R
   const index = result.ruleIndex ?? result.rule?.index;
   const byIndex = index !== undefined && index >= 0 ? run.rules[index] : undefined;
   const id = result.ruleId ?? result.rule?.id ?? byIndex?.id;
-  const rule =
+  const found =
     byIndex && (id === undefined || byIndex.id === id) ? byIndex : run.rules.find((r) => r.id === id);
-  return { id, rule };
+  if (found?.problem)
+    throw new RecordError(`rule ${id ?? "?"}: ${found.problem.reason}`, ["ruleId"], found.problem.path);
+  return { id, rule: found?.rule };
+}
+
+function readRule(rule: unknown, path: string): RunRule {
+  const parsed = RuleSchema.safeParse(rule);
+  if (parsed.success) return { id: parsed.data.id, rule: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const id = isObject(rule) && typeof rule.id === "string" ? rule.id : undefined;
+  return { id, problem: { path: jsonPath(path, undefined, issue.path), reason: issue.message } };
 }
 
 function severityOf(
@@ -276,12 +296,12 @@ function idOf(result: Result, tool: string, ruleId: string, file?: string, line?
   return hash([tool, ruleId, file ?? null, line ?? null, result.message?.text ?? null]);
 }
 
-function runInfo(run: Record<string, unknown>): RunInfo | undefined {
+function runInfo(run: Record<string, unknown>, base: string): RunInfo | undefined {
   const tool = isObject(run.tool) ? run.tool : undefined;
   const driver = isObject(tool?.driver) ? tool.driver : undefined;
   if (typeof driver?.name !== "string" || driver.name.trim() === "") return undefined;
   const rules = Array.isArray(driver.rules)
-    ? (driver.rules.map((r) => (isObject(r) ? r : {})) as Rule[])
+    ? driver.rules.map((r, i) => readRule(r, `${base}.tool.driver.rules[${i}]`))
     : [];
   const bases: RunInfo["bases"] = {};
   if (isObject(run.originalUriBaseIds)) {
@@ -341,7 +361,7 @@ export const sarifParser: FindingParser = {
         offset += 1;
         return;
       }
-      const info = runInfo(run);
+      const info = runInfo(run, base);
       if (!info) {
         for (let i = 0; i < run.results.length; i++) {
           out.rejected.push({
