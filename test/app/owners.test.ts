@@ -20,7 +20,7 @@ import {
 
 const gh = useMockGitHub();
 const PUBLIC_BUCKET = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"));
-const FINDING_ID = "6edc7db308ef6ac1b9785bcc";
+const FINDING_ID = "2246b397c614a4456bf7b417";
 const TEAM = { id: 7, node_id: "T_7", slug: "data-platform", name: "Data Platform", privacy: "closed" };
 
 let h: Harness;

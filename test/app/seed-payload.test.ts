@@ -25,7 +25,7 @@ import {
 const gh = useMockGitHub();
 const SEED_TEXT = readFileSync(join(FIXTURES, "findings/generic/seed-routing-payload.json"), "utf8");
 const SEED = JSON.parse(SEED_TEXT);
-const FINDING = "5c7579463ae931d10dec4ec9";
+const FINDING = "4f627203c485b023eb9b4282";
 const ISSUE_URL = `https://github.com/${ORG}/${REPO}/issues/5`;
 const PR_URL = `https://github.com/${ORG}/${REPO}/pull/17`;
 const ATTACK_PATH =
@@ -115,6 +115,10 @@ describe("the seed routing payload through the app", () => {
     gh().post(`/repos/${ORG}/${REPO}/git/refs`).reply(201, {});
     gh().post(`/repos/${ORG}/${REPO}/pulls`).reply(201, { number: 17, html_url: PR_URL });
     gh().patch(`/repos/${ORG}/${REPO}/issues/17`).reply(200, { number: 17 });
+    // owner_team "data-platform" routes to the organization's team of that name when it exists.
+    gh()
+      .get(`/orgs/${ORG}/teams/data-platform`)
+      .reply(200, { id: 7, slug: "data-platform", name: "Data Platform" });
     gh().post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).optionally().reply(201, {});
     gh().post(`/repos/${ORG}/${REPO}/issues/5/comments`).optionally().reply(201, {});
     gh().patch(`/repos/${ORG}/${REPO}/issues/5`).optionally().reply(200, {});

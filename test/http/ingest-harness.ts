@@ -4,10 +4,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApiHandler } from "../../src/http/routes.ts";
-import { signBody } from "../../src/http/signature.ts";
+import { signRequest } from "../../src/http/signature.ts";
 import type { Engine } from "../../src/store/connect.ts";
 import type { Store } from "../../src/store/store.ts";
 import { DEFAULT_TRIAGE_CONFIG } from "../../src/triage/config.ts";
+import { uniqueTimestamp } from "../app/harness.ts";
 import { freshLocation, manualClock } from "../store/engines.ts";
 
 export const SECRET = "ingest-harness-secret-0123456789";
@@ -48,13 +49,13 @@ export async function startIngestApi(engine: Engine = "sqlite", now = Date.now()
     clock,
     logs,
     post(org, body, query = "") {
-      const at = Math.floor(clock.clock() / 1000);
-      return fetch(`${base}/api/orgs/${org}/findings${query}`, {
+      const target = `/api/orgs/${org}/findings${query}`;
+      const timestamp = uniqueTimestamp(clock.clock());
+      return fetch(`${base}${target}`, {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          "x-fixloop-timestamp": String(at),
-          "x-fixloop-signature-256": signBody(SECRET, at, body),
+          ...signRequest(SECRET, { timestamp, method: "POST", target, body }),
         },
         body: typeof body === "string" ? body : new Uint8Array(body),
       });
