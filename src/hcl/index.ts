@@ -14,6 +14,7 @@ import {
 } from "./ast.ts";
 import { HclSyntaxError } from "./errors.ts";
 import { evaluate, known, type Resolved, type Scope, unknown, type Value } from "./evaluate.ts";
+import { withoutTrailingSlashes } from "./module-source.ts";
 import { parseHcl } from "./parser.ts";
 import { byteOffset } from "./positions.ts";
 
@@ -249,7 +250,7 @@ function toCall(hcl: HclFile, block: Block, dir: string): ModuleCall {
   const sourceAttr = attribute(block.body, "source");
   const source = sourceAttr?.expr.kind === "literal" ? String(sourceAttr.expr.value) : undefined;
   const isLocal = source !== undefined && (source.startsWith("./") || source.startsWith("../"));
-  const sourceDir = isLocal ? posix.normalize(posix.join(dir, source.replace(/\/+$/, ""))) : undefined;
+  const sourceDir = isLocal ? posix.normalize(posix.join(dir, withoutTrailingSlashes(source))) : undefined;
   return {
     name,
     address: `module.${name}`,

@@ -20,6 +20,7 @@ import {
   resolveTags,
   type TerraformIndex,
 } from "../hcl/index.ts";
+import { withoutSubdirectory } from "../hcl/module-source.ts";
 import type { Candidate, Location } from "./types.ts";
 
 /** Which attribute of a resource type carries the name a cloud tool reports. */
@@ -326,7 +327,7 @@ function byModuleInput(finding: Finding, index: TerraformIndex, options: LocateO
   if (names.length === 0) return [];
   const out: Candidate[] = [];
   for (const call of index.calls) {
-    const source = call.source?.replace(/\/\/.*$/, "");
+    const source = call.source === undefined ? undefined : withoutSubdirectory(call.source);
     const known = source ? KNOWN_MODULES[source] : undefined;
     if (!known) continue;
     if (options.resourceTypes && !known.types.some((t) => options.resourceTypes!.includes(t))) continue;

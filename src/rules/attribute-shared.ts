@@ -199,6 +199,10 @@ export function majorOf(constraint: string): number | undefined {
   return highExclusive - low === 1 ? low : undefined;
 }
 
+/** `\s` of a regular expression: ASCII spaces checked directly, the rest through the class. */
+const isSpace = (code: number) =>
+  code === 32 || (code >= 9 && code <= 13) || (code > 127 && /\s/.test(String.fromCharCode(code)));
+
 const CONSTRAINT_OPERATORS = ["~>", ">=", "<=", "!=", ">", "<", "="];
 
 /**
@@ -210,7 +214,7 @@ export function readVersionConstraint(
   raw: string,
 ): { op: string; major: number; minor?: string; patch?: string } | undefined {
   const spaces = (at: number) => {
-    while (at < raw.length && /\s/.test(raw[at]!)) at++;
+    while (at < raw.length && isSpace(raw.charCodeAt(at))) at++;
     return at;
   };
   const digits = (at: number) => {

@@ -24,10 +24,10 @@ describe("version constraints", () => {
     expect(readVersionConstraint(">= x")).toBeUndefined();
   });
 
-  it("reads a megabyte of spaces in linear time (the regular expression was quadratic: minutes)", () => {
+  it("reads 200,000 spaces in linear time (the regular expression was quadratic: about 30 s)", () => {
     const started = performance.now();
-    expect(majorOf(`${" ".repeat(1_000_000)}x`)).toBeUndefined();
-    expect(majorOf(`>=${" ".repeat(500_000)},${" ".repeat(500_000)}<`)).toBeUndefined();
+    expect(majorOf(`${" ".repeat(200_000)}x`)).toBeUndefined();
+    expect(majorOf(`>=${" ".repeat(100_000)},${" ".repeat(100_000)}<`)).toBeUndefined();
     expect(performance.now() - started).toBeLessThan(200);
   });
 });
