@@ -2,7 +2,7 @@
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { buildIndex, type SourceFile, type TerraformIndex } from "./index.ts";
+import { buildIndex, type SourceFile, type TerraformIndex, tooLarge } from "./index.ts";
 
 /** Directories Terraform itself never reads configuration from. */
 const SKIP_DIRS = new Set([".git", ".terraform", "node_modules", ".terragrunt-cache"]);
@@ -26,10 +26,21 @@ export async function readTerraformTree(root: string): Promise<SourceFile[]> {
       if (entry.isDirectory()) {
         if (!SKIP_DIRS.has(entry.name)) await walk(full);
       } else if (entry.isFile() && (entry.name.endsWith(".tf") || entry.name.endsWith(".tfvars"))) {
+        const path = relative(root, full).split(sep).join("/");
+        const skipped = tooLarge(
+          await stat(full).then(
+            (s) => s.size,
+            () => 0,
+          ),
+        ); // unreadable: readFile says why
+        if (skipped) {
+          out.push({ path, text: "", skipped }); // not read: buildIndex reports it
+          continue;
+        }
         const text = await readFile(full, "utf8").catch((e: NodeJS.ErrnoException) => {
           throw new TreeError(`${full}: cannot read file (${e.code ?? e.message})`);
         });
-        out.push({ path: relative(root, full).split(sep).join("/"), text });
+        out.push({ path, text });
       }
     }
   };
