@@ -8,7 +8,7 @@ import { type ParseResult, parseRepoConfig } from "../config/repo-config.ts";
 import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
-import { buildIndex, type TerraformIndex } from "../hcl/index.ts";
+import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
 import type { Store } from "../store/store.ts";
 
@@ -29,6 +29,8 @@ export interface AppEnvOptions {
   repoSource: RepoSourceCache;
   /** Public base URL of this app, for evidence links (FIXLOOP_PUBLIC_URL); null: no link. */
   publicUrl: string | null;
+  /** Parses and indexes a repository's files (the app: in a worker thread, src/sandbox); default in-thread. */
+  indexer?: (repository: string, files: SourceFile[]) => Promise<TerraformIndex>;
 }
 
 export class AppEnv implements RemediationEnv {
@@ -39,6 +41,7 @@ export class AppEnv implements RemediationEnv {
   readonly #app: Probot;
   readonly #repoSource: RepoSourceCache;
   readonly #publicUrl: string | null;
+  readonly #indexer: (repository: string, files: SourceFile[]) => Promise<TerraformIndex>;
   readonly #clients = new Map<number, Promise<InstallationOctokit>>();
   readonly #repositories = new Map<number, Promise<InstallationRepository[]>>();
   readonly #configs = new Map<string, Promise<ParseResult>>();
@@ -58,6 +61,7 @@ export class AppEnv implements RemediationEnv {
     this.log = options.log;
     this.#app = options.app;
     this.#repoSource = options.repoSource;
+    this.#indexer = options.indexer ?? (async (_repository, files) => buildIndex(files));
     this.#publicUrl = options.publicUrl;
   }
 
@@ -171,7 +175,8 @@ export class AppEnv implements RemediationEnv {
     );
     if (!this.#knownHeads.has(key))
       this.#confirmedHeads.set(key, { sha: snapshot.sha, at: this.store.now() });
-    const index = cached?.sha === snapshot.sha ? cached.index : buildIndex(snapshot.files);
+    const index =
+      cached?.sha === snapshot.sha ? cached.index : await this.#indexer(fullName(repository), snapshot.files);
     this.#indexes.delete(key);
     this.#indexes.set(key, { sha: snapshot.sha, index, snapshot });
     while (this.#indexes.size > MAX_INDEXES)

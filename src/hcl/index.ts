@@ -108,7 +108,11 @@ const NON_RESOURCE_ROOTS = new Set([
   "self",
 ]);
 
-export function buildIndex(sources: SourceFile[]): TerraformIndex {
+/** `beforeFile` is told each file before it is parsed (the app's worker times each file with it). */
+export function buildIndex(
+  sources: SourceFile[],
+  hooks: { beforeFile?: (path: string) => void } = {},
+): TerraformIndex {
   const files = new Map<string, HclFile>();
   const errors: HclSyntaxError[] = [];
   const modules = new Map<string, ModuleDir>();
@@ -134,6 +138,7 @@ export function buildIndex(sources: SourceFile[]): TerraformIndex {
   for (const src of [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const dir = posix.dirname(src.path);
     const isVars = src.path.endsWith(".tfvars");
+    hooks.beforeFile?.(src.path);
     const skipped = src.skipped ?? tooLarge(Buffer.byteLength(src.text, "utf8"));
     if (skipped) {
       errors.push(new HclSyntaxError(src.path, 1, 1, skipped));
