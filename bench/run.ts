@@ -8,12 +8,14 @@
 //            driver writing the same rows (targets: SQLite ≥ 10,000/s, PostgreSQL ≥ 3,000/s);
 //  - github: the GitHub App end to end with GitHub answered in-process: REST requests per new PR
 //            (target ≤ 6 once warm), per finding already handled (target 0), per verified finding
-//            (target ≤ 5), and finding-to-PR latency vs planFix alone (bench/github.ts).
+//            (target ≤ 5), and finding-to-PR latency vs planFix alone (bench/github.ts);
+//  - adversarial: worst-case inputs for the matchers that read untrusted text, old code vs new,
+//            and indexing in the app's worker thread vs on the main thread (bench/adversarial.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store, github (default: all)
+//   --only    run only these groups: tree, ingest, locate, store, github, adversarial (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -23,7 +25,7 @@ import { join } from "node:path";
 import { asffDocument, genericDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo, type Monorepo } from "./monorepo.ts";
 
-const GROUPS = ["tree", "ingest", "locate", "store", "github"] as const;
+const GROUPS = ["tree", "ingest", "locate", "store", "github", "adversarial"] as const;
 type Group = (typeof GROUPS)[number];
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -259,6 +261,23 @@ if (selected.has("store")) {
   }
 }
 
+if (selected.has("adversarial")) {
+  const stdout = execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "bench/adversarial.ts")], {
+    encoding: "utf8",
+  });
+  for (const raw of stdout.trim().split("\n")) {
+    const r = JSON.parse(raw) as Record<string, number | string>;
+    console.log(`  adversarial ${raw}`);
+    if ("beforeMs" in r)
+      lines.push(
+        `| ${r.measure}: ${r.input} | ${Number(r.afterMs).toFixed(1)} ms (the code it replaced: ${Number(r.beforeMs).toFixed(0)} ms) | < 200 ms |`,
+      );
+    else
+      lines.push(
+        `| ${r.measure} (${r.input}) in the app's worker thread | ${Number(r.workerMs).toFixed(0)} ms warm, ${Number(r.workerColdMs).toFixed(0)} ms with the worker's start; on the main thread ${Number(r.inThreadMs).toFixed(0)} ms | |`,
+      );
+  }
+}
 if (selected.has("github")) {
   // Three runs, each in a fresh process; the request counts are deterministic, the latency is not.
   const runs = [0, 1, 2].map(() => {
