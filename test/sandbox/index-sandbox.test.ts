@@ -51,4 +51,18 @@ describe("IndexSandbox", () => {
       await small.close();
     }
   }, 30_000);
+
+  it("stops a worker that runs out of memory", async () => {
+    const small = new IndexSandbox({ maxMemoryMb: 64 });
+    try {
+      const error = await small
+        .index("acme/big", [{ path: "locals.tf", text: WORST }])
+        .catch((e: unknown) => e);
+      expect((error as Error).message).toBe(
+        "acme/big could not be indexed: locals.tf: parsing ran out of memory (the limit is 64 MB)",
+      );
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });
