@@ -64,7 +64,8 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       log: app.log,
       repoSource,
       publicUrl,
-      indexer: (repository, files) => sandbox.index(repository, files),
+      indexer: (repository, files, key) => sandbox.index(repository, files, key),
+      planner: (repository, key, files, group) => sandbox.plan(repository, key, files, group),
     });
 
     const secrets = (env.FIXLOOP_API_SECRET ?? "")

@@ -18,9 +18,8 @@ import { findingSources, getFinding } from "../store/findings.ts";
 import { remediationsOf } from "../store/remediations.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import { deliverFix } from "./deliver.ts";
-import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
+import { type IndexedSnapshot, type InstallationRepository, planIn, type RemediationEnv } from "./env.ts";
 import { noPr } from "./no-pr.ts";
-import { planFix } from "./plan-fix.ts";
 import { isRejectedFix } from "./rejected-fix.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
@@ -200,7 +199,7 @@ async function remediateNow(
       [],
     );
 
-  const plan = await planFix(indexed.snapshot.files, indexed.index, triaged);
+  const plan = await planIn(env, repository, indexed, [triaged]);
   if (plan.kind === "no-patch")
     return noPrUnlessRecheck(
       env,

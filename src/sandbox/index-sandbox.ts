@@ -6,6 +6,8 @@
 import { Worker } from "node:worker_threads";
 import { HclSyntaxError } from "../hcl/errors.ts";
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
+import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import type { FixPlan } from "../remediate/plan-fix.ts";
 import type { WorkerReply, WorkerRequest } from "./protocol.ts";
 
 export interface IndexBudgets {
@@ -23,20 +25,22 @@ export const DEFAULT_BUDGETS: IndexBudgets = {
   maxMemoryMb: 2048,
 };
 
-/** A repository that could not be indexed: which one, the file it stopped on (if any) and why. */
+/** A repository that could not be indexed (or fixed): which one, the file it stopped on (if any) and why. */
 export class RepositoryIndexError extends Error {
   readonly code = "INDEX_FAILED";
   constructor(
     readonly repository: string,
     readonly file: string | undefined,
     readonly reason: string,
+    what: "indexed" | "fixed" = "indexed",
   ) {
-    super(`${repository} could not be indexed: ${file ? `${file}: ` : ""}${reason}`);
+    super(`${repository} could not be ${what}: ${file ? `${file}: ` : ""}${reason}`);
     this.name = "RepositoryIndexError";
   }
 }
 
 const seconds = (ms: number) => `${ms / 1000} s`;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 const BOOT = new URL("./worker-boot.mjs", import.meta.url);
 const ENTRY = new URL("./index-worker.ts", import.meta.url).href;
 
@@ -50,9 +54,29 @@ export class IndexSandbox {
     this.#budgets = { ...DEFAULT_BUDGETS, ...budgets };
   }
 
-  /** The index of `files` of `repository` (owner/name), built in the worker; one repository at a time. */
-  index(repository: string, files: SourceFile[]): Promise<TerraformIndex> {
-    const run = this.#queue.then(() => this.#run(repository, files));
+  /** The index of `files` of `repository` (owner/name), built in the worker; one request at a time. */
+  index(repository: string, files: SourceFile[], key = repository): Promise<TerraformIndex> {
+    return this.#enqueue(repository, { kind: "index", key, files }, "indexed").then((m) => {
+      if (m.kind !== "indexed") throw new Error(`unexpected reply ${m.kind}`);
+      const errors = m.errors.map((e) => new HclSyntaxError(e.file, e.line, e.column, e.reason));
+      return { ...m.index, errors };
+    });
+  }
+
+  /** The fix plan for `group` in the snapshot `key` (repository@sha), computed in the worker. */
+  plan(repository: string, key: string, files: SourceFile[], group: TriagedFinding[]): Promise<FixPlan> {
+    return this.#enqueue(repository, { kind: "plan", key, files, group }, "fixed").then((m) => {
+      if (m.kind !== "planned") throw new Error(`unexpected reply ${m.kind}`);
+      return m.plan;
+    });
+  }
+
+  #enqueue(
+    repository: string,
+    request: DistributiveOmit<WorkerRequest, "id">,
+    what: "indexed" | "fixed",
+  ): Promise<WorkerReply> {
+    const run = this.#queue.then(() => this.#run(repository, request, what));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -72,7 +96,11 @@ export class IndexSandbox {
     return worker;
   }
 
-  #run(repository: string, files: SourceFile[]): Promise<TerraformIndex> {
+  #run(
+    repository: string,
+    request: DistributiveOmit<WorkerRequest, "id">,
+    what: "indexed" | "fixed",
+  ): Promise<WorkerReply> {
     const { perFileMs, perRepositoryMs, maxMemoryMb } = this.#budgets;
     this.#worker ??= this.#spawn();
     const worker = this.#worker;
@@ -88,14 +116,17 @@ export class IndexSandbox {
       const fail = (reason: string) => {
         finish();
         if (this.#worker === worker) this.#worker = undefined;
-        reject(new RepositoryIndexError(repository, file, reason));
+        reject(new RepositoryIndexError(repository, file, reason, what));
       };
       const stop = (reason: string) => {
         fail(reason);
         void worker.terminate();
       };
       const repositoryTimer = setTimeout(
-        () => stop(`indexing took longer than ${seconds(perRepositoryMs)} (the time budget per repository)`),
+        () =>
+          stop(
+            `${what === "indexed" ? "indexing" : "fixing"} took longer than ${seconds(perRepositoryMs)} (the time budget per repository)`,
+          ),
         perRepositoryMs,
       );
       const onMessage = (m: WorkerReply) => {
@@ -110,9 +141,8 @@ export class IndexSandbox {
           return;
         }
         finish();
-        if (m.kind === "failed") return reject(new RepositoryIndexError(repository, file, m.message));
-        const errors = m.errors.map((e) => new HclSyntaxError(e.file, e.line, e.column, e.reason));
-        resolve({ ...m.index, errors });
+        if (m.kind === "failed") return reject(new RepositoryIndexError(repository, file, m.message, what));
+        resolve(m);
       };
       const onError = (e: Error & { code?: string }) =>
         stop(
@@ -122,7 +152,7 @@ export class IndexSandbox {
         );
       const onExit = (code: number) => fail(`the indexing worker exited with code ${code}`);
       worker.on("message", onMessage).on("error", onError).on("exit", onExit);
-      worker.postMessage({ id, files } satisfies WorkerRequest);
+      worker.postMessage({ ...request, id } satisfies WorkerRequest);
     });
   }
 }

@@ -1,9 +1,13 @@
 // The indexing worker: the same index as in-thread, syntax errors kept as errors, and a budget
 // exceeded stops the worker, fails that repository with the file and why, and the next call works.
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { HclSyntaxError } from "../../src/hcl/errors.ts";
 import { buildIndex, MAX_FILE_BYTES } from "../../src/hcl/index.ts";
+import { readTerraformTree } from "../../src/hcl/load.ts";
+import { planGroupFix } from "../../src/remediate/plan-fix.ts";
 import { IndexSandbox, RepositoryIndexError } from "../../src/sandbox/index-sandbox.ts";
+import { readFixture, triage } from "../store/helpers.ts";
 
 const BUCKET = 'resource "aws_s3_bucket" "logs" {\n  bucket = "acme-logs"\n}\n';
 const line = `x = "${"${a}".repeat(200)}"\n`;
@@ -64,5 +68,16 @@ describe("IndexSandbox", () => {
     } finally {
       await small.close();
     }
+  }, 60_000);
+
+  it("plans a fix in the worker exactly as the main thread would", async () => {
+    const files = await readTerraformTree(
+      fileURLToPath(new URL("../../fixtures/repos/cspm-demo", import.meta.url)),
+    );
+    const group = triage(readFixture("generic/public-bucket.json"));
+    const inThread = await planGroupFix(files, buildIndex(files), group);
+    const inWorker = await sandbox.plan("acme/infra", "acme/infra@1", files, group);
+    expect(inWorker.kind).toBe("patch");
+    expect(inWorker).toEqual(inThread);
   }, 60_000);
 });
