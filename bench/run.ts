@@ -13,11 +13,13 @@
 //            with forged signature headers) vs reading every body before checking it (bench/api-load.ts).
 //  - s3:     the S3 rules on one module of 8,000 buckets vs indexing it (target: linear, rules ≤ 2×
 //            index), and on a bucket name of 12 unknown interpolations vs a literal name (bench/s3.ts).
+//  - adversarial: worst-case inputs for the matchers that read untrusted text, old code vs new,
+//            and indexing in the app's worker thread vs on the main thread (bench/adversarial.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store, github, api, s3 (default: all)
+//   --only    run only these groups: tree, ingest, locate, store, github, api, s3, adversarial (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -27,7 +29,7 @@ import { join } from "node:path";
 import { asffDocument, genericDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo, type Monorepo } from "./monorepo.ts";
 
-const GROUPS = ["tree", "ingest", "locate", "store", "github", "api", "s3"] as const;
+const GROUPS = ["tree", "ingest", "locate", "store", "github", "api", "s3", "adversarial"] as const;
 type Group = (typeof GROUPS)[number];
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -264,6 +266,23 @@ if (selected.has("store")) {
   }
 }
 
+if (selected.has("adversarial")) {
+  const stdout = execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "bench/adversarial.ts")], {
+    encoding: "utf8",
+  });
+  for (const raw of stdout.trim().split("\n")) {
+    const r = JSON.parse(raw) as Record<string, number | string>;
+    console.log(`  adversarial ${raw}`);
+    if ("beforeMs" in r)
+      lines.push(
+        `| ${r.measure}: ${r.input} | ${Number(r.afterMs).toFixed(1)} ms (the code it replaced: ${Number(r.beforeMs).toFixed(0)} ms) | < 200 ms |`,
+      );
+    else
+      lines.push(
+        `| ${r.measure} (${r.input}) in the app's worker thread | ${Number(r.workerMs).toFixed(0)} ms warm, ${Number(r.workerColdMs).toFixed(0)} ms with the worker's start; on the main thread ${Number(r.inThreadMs).toFixed(0)} ms | |`,
+      );
+  }
+}
 if (selected.has("github")) {
   // Three runs, each in a fresh process; the request counts are deterministic, the latency is not.
   const runs = [0, 1, 2].map(() => {

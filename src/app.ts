@@ -18,6 +18,7 @@ import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
 import { type JobHandler, Worker } from "./jobs/worker.ts";
 import { remediateHandler } from "./remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "./remediate/source-resolved.ts";
+import { type IndexBudgets, IndexSandbox } from "./sandbox/index-sandbox.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
 import { notifyOverdue } from "./verify/overdue.ts";
 import { regressionHandler } from "./verify/regression.ts";
@@ -31,6 +32,8 @@ export interface FixloopAppOptions {
   repoSource?: RepoSourceCache;
   /** Run the job worker in this process (default true). Tests drive it with `worker.runDue()`. */
   startWorker?: boolean;
+  /** Time and memory budgets of the worker thread that indexes repositories (tests shorten them). */
+  indexBudgets?: Partial<IndexBudgets>;
   /** Called once everything is wired (tests reach the worker and the environment through it). */
   onReady?: (app: { env: AppEnv; worker: Worker; store: Store }) => void;
 }
@@ -52,7 +55,18 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
         cacheDir: env.FIXLOOP_CACHE_DIR || join(location.dataDir ?? ".fixloop", "repos"),
         remoteUrl: (r) => gitRemoteUrl(host, r.owner, r.repo),
       });
-    const appEnv = new AppEnv({ app, store, host, log: app.log, repoSource, publicUrl });
+    // Untrusted Terraform is parsed in a worker thread, never on the loop that answers webhooks.
+    const sandbox = new IndexSandbox(options.indexBudgets);
+    const appEnv = new AppEnv({
+      app,
+      store,
+      host,
+      log: app.log,
+      repoSource,
+      publicUrl,
+      indexer: (repository, files, key) => sandbox.index(repository, files, key),
+      planner: (repository, key, files, group) => sandbox.plan(repository, key, files, group),
+    });
 
     const secrets = (env.FIXLOOP_API_SECRET ?? "")
       .split(",")
@@ -122,7 +136,7 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       const stop = (signal: NodeJS.Signals) =>
         void worker
           .stop()
-          .finally(() => store.close())
+          .finally(() => Promise.all([store.close(), sandbox.close()]))
           .finally(() => process.kill(process.pid, signal));
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);

@@ -9,8 +9,10 @@ import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
 import { TeamDirectory } from "../github/teams.ts";
-import { buildIndex, type TerraformIndex } from "../hcl/index.ts";
+import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
+import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
+import { type FixPlan, planGroupFix } from "../remediate/plan-fix.ts";
 import type { Store } from "../store/store.ts";
 
 export const CONFIG_PATH = ".github/fixloop.yml";
@@ -30,6 +32,15 @@ export interface AppEnvOptions {
   repoSource: RepoSourceCache;
   /** Public base URL of this app, for evidence links (FIXLOOP_PUBLIC_URL); null: no link. */
   publicUrl: string | null;
+  /** Parses and indexes a repository's files (the app: in a worker thread, src/sandbox); default in-thread. */
+  indexer?: (repository: string, files: SourceFile[], key: string) => Promise<TerraformIndex>;
+  /** Plans fixes in a snapshot (the app: in the same worker, on the index it keeps); default in-thread. */
+  planner?: (
+    repository: string,
+    key: string,
+    files: SourceFile[],
+    group: TriagedFinding[],
+  ) => Promise<FixPlan>;
 }
 
 export class AppEnv implements RemediationEnv {
@@ -40,6 +51,8 @@ export class AppEnv implements RemediationEnv {
   readonly #app: Probot;
   readonly #repoSource: RepoSourceCache;
   readonly #publicUrl: string | null;
+  readonly #indexer: (repository: string, files: SourceFile[], key: string) => Promise<TerraformIndex>;
+  readonly #planner: AppEnvOptions["planner"];
   readonly #clients = new Map<number, Promise<InstallationOctokit>>();
   readonly #repositories = new Map<number, Promise<InstallationRepository[]>>();
   readonly #configs = new Map<string, Promise<ParseResult>>();
@@ -60,6 +73,8 @@ export class AppEnv implements RemediationEnv {
     this.log = options.log;
     this.#app = options.app;
     this.#repoSource = options.repoSource;
+    this.#indexer = options.indexer ?? (async (_repository, files) => buildIndex(files));
+    this.#planner = options.planner;
     this.#publicUrl = options.publicUrl;
     this.#teams = new TeamDirectory(() => this.store.now());
   }
@@ -179,12 +194,26 @@ export class AppEnv implements RemediationEnv {
     );
     if (!this.#knownHeads.has(key))
       this.#confirmedHeads.set(key, { sha: snapshot.sha, at: this.store.now() });
-    const index = cached?.sha === snapshot.sha ? cached.index : buildIndex(snapshot.files);
+    const index =
+      cached?.sha === snapshot.sha
+        ? cached.index
+        : await this.#indexer(
+            fullName(repository),
+            snapshot.files,
+            `${fullName(repository)}@${snapshot.sha}`,
+          );
     this.#indexes.delete(key);
     this.#indexes.set(key, { sha: snapshot.sha, index, snapshot });
     while (this.#indexes.size > MAX_INDEXES)
       this.#indexes.delete(this.#indexes.keys().next().value as string);
     return { snapshot, index };
+  }
+
+  plan(repository: RepoRef, indexed: IndexedSnapshot, group: TriagedFinding[]): Promise<FixPlan> {
+    const { files, sha } = indexed.snapshot;
+    return this.#planner
+      ? this.#planner(fullName(repository), `${fullName(repository)}@${sha}`, files, group)
+      : planGroupFix(files, indexed.index, group);
   }
 
   evidenceUrl(findingId: string): string | null {

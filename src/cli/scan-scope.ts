@@ -5,6 +5,7 @@
 
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { withoutTrailingSlashes } from "../hcl/module-source.ts";
 import { CliError } from "./io.ts";
 
 const run = promisify(execFile);
@@ -19,12 +20,14 @@ const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** `owner/name` from a remote URL: https://host/owner/name(.git), git@host:owner/name(.git), ssh://…/owner/name. */
 export function repositoryFromRemote(url: string): string | undefined {
-  const path = url
-    .trim()
-    .replace(/^[a-z+]+:\/\/[^/]*\//i, "")
-    .replace(/^[^@/]+@[^:/]+:/, "")
-    .replace(/\.git$/, "")
-    .replace(/\/+$/, "");
+  // The trailing slashes go in one pass: `/\/+$/` on a remote URL of many slashes is quadratic.
+  const path = withoutTrailingSlashes(
+    url
+      .trim()
+      .replace(/^[a-z+]+:\/\/[^/]*\//i, "")
+      .replace(/^[^@/]+@[^:/]+:/, "")
+      .replace(/\.git$/, ""),
+  );
   const parts = path.split("/");
   const [owner, name] = parts.slice(-2);
   if (parts.length < 2 || !owner || !name || !OWNER.test(owner) || !NAME.test(name) || /^\.+$/.test(name))

@@ -10,6 +10,7 @@ import { resolveRuleId } from "../rules/registry.ts";
 import { type TriageConfig, TriageConfigSchema } from "../triage/config.ts";
 import type { Tier } from "../triage/risk.ts";
 import { type ConfigError, configErrors, unwrap } from "./config-errors.ts";
+import { simpleGlob } from "./wildcard.ts";
 
 export type { ConfigError } from "./config-errors.ts";
 
@@ -249,14 +250,12 @@ export function isRuleEnabled(config: RepoConfig, ruleId: string): boolean {
   return config.rules.enabled === "all" || config.rules.enabled.includes(id);
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.*?+^${}()|[\]\\-]/g, (c) => (c === "*" ? ".*" : c === "?" ? "." : `\\${c}`));
-  return new RegExp(`^${body}$`, "i");
-}
+/** Repository names are matched case-insensitively, as GitHub treats them. */
+const globMatches = (glob: string, name: string) => simpleGlob(glob.toLowerCase()).test(name.toLowerCase());
 
 /** A repository (by name, case-insensitively) is considered when an include matches and no exclude does. */
 export function isRepositoryConsidered(config: RepoConfig, name: string): boolean {
-  const matches = (globs: readonly string[]) => globs.some((g) => globToRegExp(g).test(name));
+  const matches = (globs: readonly string[]) => globs.some((g) => globMatches(g, name));
   return matches(config.repositories.include) && !matches(config.repositories.exclude);
 }
 

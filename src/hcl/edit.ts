@@ -147,7 +147,7 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
       if (op.after) {
         splices.push({ start: op.after.end, end: op.after.end, text: `${eol}${eol}${body}` });
       } else {
-        const trimmed = text.replace(/\s+$/, "");
+        const trimmed = text.trimEnd(); // not /\s+$/: quadratic on a long inner run of spaces
         const lead = trimmed.length === 0 ? "" : text.endsWith(eol) ? eol : eol + eol;
         splices.push({ start: text.length, end: text.length, text: `${lead}${body}${eol}` });
       }

@@ -11,3 +11,11 @@ export class HclSyntaxError extends Error {
     this.name = "HclSyntaxError";
   }
 }
+
+/**
+ * How deeply blocks, brackets, parentheses, braces, operators and `${` interpolations may nest.
+ * Real Terraform rarely goes past 10-15 levels (a jsonencode()d policy inside a dynamic block);
+ * 128 is far above that yet keeps the recursive parser, the lexer's interpolations and every
+ * walker of the tree well inside Node's ~1 MB stack (a 1,000-deep object or template overflowed it).
+ */
+export const MAX_NESTING = 128;

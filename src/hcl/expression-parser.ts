@@ -22,8 +22,6 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   "%": 6,
 };
 
-/** Parses one Terraform file. Throws HclSyntaxError with file, line and column on invalid input. */
-
 /** Parses a standalone expression (used to check values that rules write). */
 export function parseExpression(text: string, path = "<expression>"): Expr {
   const lines = new LineIndex(text);
@@ -40,6 +38,10 @@ export class ExpressionParser extends TokenCursor {
   }
 
   parseExpression(): Expr {
+    return this.nested(this.peek(), () => this.parseConditional());
+  }
+
+  private parseConditional(): Expr {
     const condition = this.parseBinary(0);
     if (this.isPunct(this.peek(), "?")) {
       this.next();
@@ -67,7 +69,7 @@ export class ExpressionParser extends TokenCursor {
     const t = this.peek();
     if (this.isPunct(t, "!") || this.isPunct(t, "-")) {
       this.next();
-      const operand = this.parseUnary();
+      const operand = this.nested(t, () => this.parseUnary());
       if (t.text === "-" && operand.kind === "literal" && typeof operand.value === "number") {
         return { kind: "literal", value: -operand.value, start: t.start, end: operand.end }; // as HCL folds it
       }
@@ -274,12 +276,17 @@ export class ExpressionParser extends TokenCursor {
     for (const p of t.parts ?? []) {
       if (p.kind === "text") parts.push({ kind: "text", value: p.value });
       else if (p.kind === "interp") {
-        const sub = new ExpressionParser(listSource(p.tokens), this.lines, this.file);
+        const sub = new ExpressionParser(listSource(p.tokens), this.lines, this.file, this.depth);
         parts.push({ kind: "interp", expr: sub.parseStandaloneExpression() });
       } else {
         parts.push({
           kind: "directive",
-          exprs: new ExpressionParser(listSource(p.tokens), this.lines, this.file).parseDirective(),
+          exprs: new ExpressionParser(
+            listSource(p.tokens),
+            this.lines,
+            this.file,
+            this.depth,
+          ).parseDirective(),
         });
       }
     }

@@ -22,6 +22,7 @@ import {
   unknown,
   type Value,
 } from "./evaluate.ts";
+import { withoutTrailingSlashes } from "./module-source.ts";
 import { parseHcl } from "./parser.ts";
 import { byteOffset } from "./positions.ts";
 
@@ -29,6 +30,21 @@ export interface SourceFile {
   /** Path relative to the index root, with forward slashes. */
   path: string;
   text: string;
+  /** Why the file was not read (its text is then empty): reported like a syntax error. */
+  skipped?: string;
+}
+
+/**
+ * Largest Terraform file fixloop reads: 4 MB. The largest files of the real modules in
+ * fixtures/corpus are ~60 KB; a 4 MB file of nothing but interpolations already costs ~6 s and
+ * ~450 MB to parse, and 50 MB exhausted the memory of the process.
+ */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/** The "skipped" reason for a file of `bytes` bytes, or undefined when it is small enough. */
+export function tooLarge(bytes: number): string | undefined {
+  if (bytes <= MAX_FILE_BYTES) return undefined;
+  return `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MB (${bytes} bytes)`;
 }
 
 export interface Resource {
@@ -100,7 +116,11 @@ const NON_RESOURCE_ROOTS = new Set([
   "self",
 ]);
 
-export function buildIndex(sources: SourceFile[]): TerraformIndex {
+/** `beforeFile` is told each file before it is parsed (the app's worker times each file with it). */
+export function buildIndex(
+  sources: SourceFile[],
+  hooks: { beforeFile?: (path: string) => void } = {},
+): TerraformIndex {
   const files = new Map<string, HclFile>();
   const errors: HclSyntaxError[] = [];
   const modules = new Map<string, ModuleDir>();
@@ -126,6 +146,12 @@ export function buildIndex(sources: SourceFile[]): TerraformIndex {
   for (const src of [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const dir = posix.dirname(src.path);
     const isVars = src.path.endsWith(".tfvars");
+    hooks.beforeFile?.(src.path);
+    const skipped = src.skipped ?? tooLarge(Buffer.byteLength(src.text, "utf8"));
+    if (skipped) {
+      errors.push(new HclSyntaxError(src.path, 1, 1, skipped));
+      continue;
+    }
     let hcl: HclFile;
     try {
       hcl = parseHcl(src.path, src.text);
@@ -257,7 +283,7 @@ function toCall(hcl: HclFile, block: Block, dir: string): ModuleCall {
   const sourceAttr = attribute(block.body, "source");
   const source = sourceAttr?.expr.kind === "literal" ? String(sourceAttr.expr.value) : undefined;
   const isLocal = source !== undefined && (source.startsWith("./") || source.startsWith("../"));
-  const sourceDir = isLocal ? posix.normalize(posix.join(dir, source.replace(/\/+$/, ""))) : undefined;
+  const sourceDir = isLocal ? posix.normalize(posix.join(dir, withoutTrailingSlashes(source))) : undefined;
   return {
     name,
     address: `module.${name}`,

@@ -2,7 +2,7 @@
 // Strings and heredocs are scanned as whole template tokens; their `${…}` / `%{…}` sequences
 // are tokenized recursively so the parser can treat interpolations as ordinary expressions.
 
-import { HclSyntaxError } from "./errors.ts";
+import { HclSyntaxError, MAX_NESTING } from "./errors.ts";
 import type { LineIndex } from "./positions.ts";
 
 export type TokenKind =
@@ -65,6 +65,8 @@ export class Lexer {
     private readonly file: string,
     start = 0,
     private readonly end = src.length,
+    /** How many `${`/`%{` interpolations enclose this lexer (each one lexes with a lexer of its own). */
+    private readonly nesting = 0,
   ) {
     // A UTF-8 byte-order mark opening the file is not a token (Terraform ignores it); it stays in
     // the text, so offsets are the file's and an edit gives it back untouched.
@@ -191,10 +193,11 @@ export class Lexer {
   /** `${` or `%{` at `pos`: tokenizes the interpolation body and returns its part. */
   private interpolation(kind: "interp" | "directive"): TemplateInterp {
     const start = this.pos;
+    if (this.nesting >= MAX_NESTING) this.fail(`nesting deeper than ${MAX_NESTING}`, start);
     let inner = start + 2;
     // `${~` / `~}` strip markers are whitespace-control only; skip them.
     if (this.src[inner] === "~") inner++;
-    const sub = new Lexer(this.src, this.lines, this.file, inner, this.end);
+    const sub = new Lexer(this.src, this.lines, this.file, inner, this.end, this.nesting + 1);
     const tokens = sub.tokenize(true);
     const closeAt = sub.position; // offset of the closing `}`
     const last = tokens[tokens.length - 2];

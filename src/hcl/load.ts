@@ -2,7 +2,7 @@
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { buildIndex, type SourceFile, type TerraformIndex } from "./index.ts";
+import { buildIndex, type SourceFile, type TerraformIndex, tooLarge } from "./index.ts";
 
 /** Directories Terraform itself never reads configuration from. */
 const SKIP_DIRS = new Set([".git", ".terraform", "node_modules", ".terragrunt-cache"]);
@@ -77,6 +77,15 @@ export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
       } else if (entry.isFile() && entry.name === "terragrunt.hcl") {
         out.terragrunt.push(rel(full));
       } else if (entry.isFile() && (entry.name.endsWith(".tf") || entry.name.endsWith(".tfvars"))) {
+        const size = await stat(full).then(
+          (st) => st.size,
+          () => 0, // unreadable: readFile says why
+        );
+        const skipped = tooLarge(size);
+        if (skipped) {
+          out.sources.push({ path: rel(full), text: "", skipped }); // not read: buildIndex reports it
+          continue;
+        }
         const bytes = await readFile(full).catch((e: NodeJS.ErrnoException) => {
           out.unreadable.push({ file: rel(full), reason: `cannot read file (${e.code ?? e.message})` });
           return undefined;

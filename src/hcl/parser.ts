@@ -87,7 +87,7 @@ class BodyParser extends ExpressionParser {
       );
     }
     this.next();
-    const body = this.parseBody(true, { type: nameTok.text, labels, line });
+    const body = this.nested(open, () => this.parseBody(true, { type: nameTok.text, labels, line }));
     const close = this.next(); // the "}" parseBody stopped at
     this.expectItemEnd(`after the block ${nameTok.text}`);
     const block: Block = {

@@ -1,7 +1,7 @@
 // Walking a token stream: significant-token lookahead (comments always skipped, newlines only
 // where HCL ignores them), expectations with file:line:column errors. Shared by both parsers.
 
-import { HclSyntaxError } from "./errors.ts";
+import { HclSyntaxError, MAX_NESTING } from "./errors.ts";
 import type { Token } from "./lexer.ts";
 import type { LineIndex } from "./positions.ts";
 
@@ -28,7 +28,20 @@ export class TokenCursor {
     private readonly source: TokenSource,
     protected readonly lines: LineIndex,
     protected readonly file: string,
+    /** Levels already open around this parser (an interpolation's parser starts inside its string). */
+    protected depth = 0,
   ) {}
+
+  /** Runs `fn` one nesting level deeper; past MAX_NESTING the file is a syntax error at `at`. */
+  protected nested<T>(at: Token, fn: () => T): T {
+    if (this.depth >= MAX_NESTING) this.fail(`nesting deeper than ${MAX_NESTING}`, at);
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+    }
+  }
 
   protected fail(message: string, at: Token = this.peekRaw()): never {
     const { line, column } = this.lines.position(at.start);

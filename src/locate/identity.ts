@@ -15,6 +15,7 @@ import {
   resolveTags,
   type TerraformIndex,
 } from "../hcl/index.ts";
+import { withoutSubdirectory } from "../hcl/module-source.ts";
 import { type Candidate, CONFIDENCE } from "./types.ts";
 
 /** The Terraform types the finding's rule covers, when it names a catalog rule. */
@@ -241,7 +242,7 @@ export function byModuleInput(finding: Finding, index: TerraformIndex, options: 
   if (names.length === 0) return [];
   const out: Candidate[] = [];
   for (const call of index.calls) {
-    const source = call.source?.replace(/\/\/.*$/, "");
+    const source = call.source === undefined ? undefined : withoutSubdirectory(call.source);
     const known = source ? KNOWN_MODULES[source] : undefined;
     if (!known) continue;
     if (options.resourceTypes && !known.types.some((t) => options.resourceTypes!.includes(t))) continue;

@@ -13,13 +13,16 @@
 // table of hmarr/codeowners (testdata/patterns.json), which was checked against GitHub.
 // Errors are shaped like GitHub's `GET /repos/{owner}/{repo}/codeowners/errors` entries.
 
+import { ANY, literal, NOT_SLASH, WildcardBuilder, type WildcardMatcher } from "../config/wildcard.ts";
+
 export interface CodeownersRule {
   pattern: string;
   /** Owners as written: `@user`, `@org/team`, `user@example.com`. Empty: the paths are un-owned. */
   owners: string[];
   /** 1-based line in the file. */
   line: number;
-  regex: RegExp;
+  /** Whether a normalized path matches the pattern. */
+  matcher: WildcardMatcher;
 }
 
 export interface CodeownersError {
@@ -81,7 +84,7 @@ export function parseCodeowners(text: string): ParsedCodeowners {
 /** The rule that decides `path` (the last one matching), or null when none does. */
 export function matchingRule(rules: readonly CodeownersRule[], path: string): CodeownersRule | null {
   const p = normalizePath(path);
-  for (let i = rules.length - 1; i >= 0; i--) if (rules[i]!.regex.test(p)) return rules[i]!;
+  for (let i = rules.length - 1; i >= 0; i--) if (rules[i]!.matcher.test(p)) return rules[i]!;
   return null;
 }
 
@@ -134,7 +137,7 @@ function parseLine(raw: string, line: number): CodeownersRule | CodeownersError 
       );
     owners.push(m[0]);
   }
-  return { pattern, owners, line, regex: patternRegex(pattern) };
+  return { pattern, owners, line, matcher: patternMatcher(pattern) };
 }
 
 /** The pattern runs to the first whitespace that a backslash does not escape. */
@@ -161,15 +164,13 @@ function patternProblem(pattern: string): { message: string; suggestion: string 
   return null;
 }
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-
 /**
- * gitignore pattern → anchored regular expression over a repository-relative path:
+ * gitignore pattern → matcher of a whole repository-relative path (linear-time, see wildcard.ts):
  * a leading `/` or a `/` inside anchors at the root, otherwise the pattern matches at any depth;
  * a trailing `/` means "everything below"; `*` and `?` stay within one path segment; `**` spans
  * segments; a pattern whose last segment is a name (not a lone `*`) also owns what is below it.
  */
-function patternRegex(pattern: string): RegExp {
+function patternMatcher(pattern: string): WildcardMatcher {
   let segments = pattern.split("/");
   if (segments[0] === "") segments = segments.slice(1);
   else if (segments.length === 1 || (segments.length === 2 && segments[1] === "")) {
@@ -178,36 +179,37 @@ function patternRegex(pattern: string): RegExp {
   if (segments.length > 1 && segments[segments.length - 1] === "") segments[segments.length - 1] = "**";
 
   const last = segments.length - 1;
-  let out = "^";
+  const b = new WildcardBuilder();
   let needSlash = false;
   segments.forEach((segment, i) => {
     if (segment === "**") {
-      if (i === 0 && i === last) out += ".+";
-      else if (i === 0) out += "(?:.+/)?";
-      else if (i === last) out += "/.*";
-      else out += "(?:/.+)?";
+      if (i === 0 && i === last)
+        b.some(ANY); // .+
+      else if (i === 0)
+        b.optional((o) => o.some(ANY).text("/")); // (?:.+/)?
+      else if (i === last)
+        b.text("/").many(ANY); // /.*
+      else b.optional((o) => o.text("/").some(ANY)); // (?:/.+)?
       needSlash = i !== 0;
       return;
     }
-    if (needSlash) out += "/";
-    if (segment === "*") out += "[^/]+";
+    if (needSlash) b.text("/");
+    if (segment === "*") b.some(NOT_SLASH);
     else {
-      out += segmentRegex(segment);
-      if (i === last) out += "(?:/.*)?";
+      addSegment(b, segment);
+      if (i === last) b.optional((o) => o.text("/").many(ANY)); // (?:/.*)?
     }
     needSlash = true;
   });
-  return new RegExp(`${out}$`);
+  return b.build();
 }
 
-function segmentRegex(segment: string): string {
-  let out = "";
+function addSegment(b: WildcardBuilder, segment: string): void {
   for (let i = 0; i < segment.length; i++) {
     const c = segment[i]!;
-    if (c === "\\" && i + 1 < segment.length) out += escapeRegex(segment[++i]!);
-    else if (c === "*") out += "[^/]*";
-    else if (c === "?") out += "[^/]";
-    else out += escapeRegex(c);
+    if (c === "\\" && i + 1 < segment.length) b.one(literal(segment[++i]!));
+    else if (c === "*") b.many(NOT_SLASH);
+    else if (c === "?") b.one(NOT_SLASH);
+    else b.one(literal(c));
   }
-  return out;
 }

@@ -21,10 +21,10 @@ import {
 import type { Db } from "../store/store.ts";
 import { effectiveMode, sourceCanRescan } from "../verify/decide.ts";
 import { fixBranchName } from "./branch-name.ts";
-import type { IndexedSnapshot, RemediationEnv } from "./env.ts";
+import { type IndexedSnapshot, planIn, type RemediationEnv } from "./env.ts";
 import { groupFor, openGroupPr } from "./grouping.ts";
 import { noPr } from "./no-pr.ts";
-import { fixCommitMessage, type PatchPlan, planGroupFix, prTitle } from "./plan-fix.ts";
+import { fixCommitMessage, type PatchPlan, prTitle } from "./plan-fix.ts";
 import { COMMANDS, prFinding } from "./present.ts";
 import type { RemediateResult } from "./remediate-job.ts";
 import { candidatesOf, type Searched } from "./search-repositories.ts";
@@ -64,9 +64,10 @@ export async function deliverFix(
   const members = await loadMembers(store, [...new Set([...memberIds, finding.id])], finding, sources);
   const prPlan =
     members.length > 1
-      ? await planGroupFix(
-          indexed.snapshot.files,
-          indexed.index,
+      ? await planIn(
+          env,
+          repository,
+          indexed,
           members.map((m) => triagedFromStored(m.finding, m.sources)),
         )
       : plan;

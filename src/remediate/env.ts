@@ -7,7 +7,9 @@ import type { GitHub, RepoRef } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { RepoSnapshot } from "../github/repo-source.ts";
 import type { TerraformIndex } from "../hcl/index.ts";
+import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { Store } from "../store/store.ts";
+import { type FixPlan, planGroupFix } from "./plan-fix.ts";
 
 export interface InstallationRepository extends RepoRef {
   defaultBranch: string;
@@ -42,8 +44,25 @@ export interface RemediationEnv {
    * cannot be told. Absent: bare owner values route only through owners.teams (the CLI).
    */
   teamExists?(installationId: number | null, org: string, slug: string): Promise<boolean | undefined>;
+  /**
+   * The fix plan for findings of one repository (the app: in its sandbox worker, off the event
+   * loop); absent: computed in this thread (plan-fix.ts).
+   */
+  plan?(repository: RepoRef, indexed: IndexedSnapshot, group: TriagedFinding[]): Promise<FixPlan>;
   /** Labels known to exist (ensureLabels' cache): a warm repository creates none. */
   labelCache: Set<string>;
   /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */
   evidenceUrl(findingId: string): string | null;
+}
+
+/** The fix plan through the environment's planner when it has one, else in this thread. */
+export function planIn(
+  env: RemediationEnv,
+  repository: RepoRef,
+  indexed: IndexedSnapshot,
+  group: TriagedFinding[],
+): Promise<FixPlan> {
+  return env.plan
+    ? env.plan(repository, indexed, group)
+    : planGroupFix(indexed.snapshot.files, indexed.index, group);
 }

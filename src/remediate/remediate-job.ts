@@ -18,9 +18,8 @@ import { findingSources, getFinding } from "../store/findings.ts";
 import { remediationsOf } from "../store/remediations.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import { deliverFix } from "./deliver.ts";
-import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
+import { type IndexedSnapshot, type InstallationRepository, planIn, type RemediationEnv } from "./env.ts";
 import { noPr } from "./no-pr.ts";
-import { planFix } from "./plan-fix.ts";
 import { failingRulesOf } from "./present.ts";
 import { isRejectedFix } from "./rejected-fix.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
@@ -201,7 +200,7 @@ async function remediateNow(
       [],
     );
 
-  const plan = await planFix(indexed.snapshot.files, indexed.index, triaged);
+  const plan = await planIn(env, repository, indexed, [triaged]);
   if (plan.kind === "no-patch")
     return noPrUnlessRecheck(
       env,

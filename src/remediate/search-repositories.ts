@@ -5,6 +5,8 @@
 import type { RepoConfig } from "../config/repo-config.ts";
 import { fullName } from "../github/client.ts";
 import type { IssueCandidate, NoPrReason } from "../github/issue-body.ts";
+import { RepoSourceError, type RepoSourceErrorCode } from "../github/repo-source.ts";
+import { RepositoryIndexError } from "../sandbox/index-sandbox.ts";
 import type { StoredFinding } from "../store/findings.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
 import { type CrossLocation, locateAcross, namedRepositories } from "./locate-across.ts";
@@ -25,17 +27,24 @@ export async function locateInRepositories(
   resourceTypes: string[] | undefined,
 ): Promise<Searched> {
   const indexed = new Map<string, IndexedSnapshot>();
+  const unreadable = new Map<string, string>();
   const search = async (subset: readonly InstallationRepository[], why?: string) => {
     const indexes = [];
     for (const r of subset) {
       let s = indexed.get(fullName(r));
-      if (!s) {
-        s = await env.snapshot(installationId, r);
-        indexed.set(fullName(r), s);
+      if (!s && !unreadable.has(fullName(r))) {
+        s = await readRepository(env, installationId, r, finding, unreadable);
+        if (s) indexed.set(fullName(r), s);
       }
-      indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
+      if (s) indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
     }
-    return locateAcross(triagedFinding(finding), indexes, resourceTypes, why);
+    return withUnreadable(
+      locateAcross(triagedFinding(finding), indexes, resourceTypes, why),
+      subset.flatMap((r) => {
+        const reason = unreadable.get(fullName(r));
+        return reason ? [reason] : [];
+      }),
+    );
   };
   const named =
     scannedRepository(finding, repos) ??
@@ -57,6 +66,43 @@ function scannedRepository(
   const scanned = finding.repository;
   const hit = scanned ? repos.filter((r) => fullName(r).toLowerCase() === scanned) : [];
   return hit.length > 0 ? { repositories: hit, why: `the finding comes from a scan of ${scanned}` } : null;
+}
+
+/** Repository read failures that a retry would meet again. */
+const PERMANENT = new Set<RepoSourceErrorCode>(["INVALID_INPUT", "BRANCH_NOT_FOUND", "READ_FAILED"]);
+
+/**
+ * One repository's snapshot, or undefined when it cannot be read or indexed (a git failure, a file
+ * that exhausts the worker's time or memory): logged, remembered with the reason, and the other
+ * repositories are searched as usual. Anything that may pass (a rate limit, a network or token
+ * failure of git) still fails the job, which is retried.
+ */
+async function readRepository(
+  env: RemediationEnv,
+  installationId: number | null,
+  r: InstallationRepository,
+  finding: StoredFinding,
+  unreadable: Map<string, string>,
+): Promise<IndexedSnapshot | undefined> {
+  try {
+    return await env.snapshot(installationId, r);
+  } catch (e) {
+    const permanent =
+      e instanceof RepositoryIndexError || (e instanceof RepoSourceError && PERMANENT.has(e.code));
+    if (!permanent) throw e;
+    env.log.warn(
+      { repository: fullName(r), finding: finding.id, code: e.code, reason: e.message },
+      "remediation: repository skipped, it cannot be read",
+    );
+    unreadable.set(fullName(r), e.message);
+    return undefined;
+  }
+}
+
+/** A search that skipped repositories says so: which, and why (the tracking issue shows it). */
+function withUnreadable(cross: CrossLocation, reasons: string[]): CrossLocation {
+  if (reasons.length === 0 || cross.kind === "located") return cross;
+  return { ...cross, reason: `${cross.reason}; not searched: ${reasons.join("; ")}` };
 }
 
 export function toReason(cross: CrossLocation): NoPrReason {

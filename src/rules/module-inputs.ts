@@ -2,6 +2,8 @@
 // rule's fix to the resource the module creates. Input names and types were read from the
 // modules' own variables.tf (fixtures/corpus/terraform-aws-modules__*).
 
+import { withoutSubdirectory } from "../hcl/module-source.ts";
+
 /** module source (without version or `//subdir`) → catalog rule id → input name → HCL value. */
 export const MODULE_INPUT_FIXES: Record<string, Record<string, Record<string, string>>> = {
   "terraform-aws-modules/s3-bucket/aws": {
@@ -28,5 +30,5 @@ export function moduleInputFix(
   ruleId: string | null,
 ): Record<string, string> | undefined {
   if (!source || !ruleId) return undefined;
-  return MODULE_INPUT_FIXES[source.replace(/\/\/.*$/, "")]?.[ruleId];
+  return MODULE_INPUT_FIXES[withoutSubdirectory(source)]?.[ruleId];
 }

@@ -306,6 +306,18 @@ function cmp(a: Version, b: Version): number {
  * Whether some version >= 4.0.0 satisfies a Terraform version constraint string
  * (`~> 3.74`, `>= 3.0, < 4.0`, `= 3.76.1`…); undefined when the string cannot be read.
  */
+const OPERATORS = ["~>", ">=", "<=", "!=", "=", ">", "<"] as const;
+
+/** One part of a constraint (`>= 3.0`), read in one pass: the regular expression it replaces was
+ *  quadratic on a long run of spaces, and the constraint comes from an untrusted file. */
+function constraintPart(part: string): { op: string; version: string } | undefined {
+  const text = part.trim();
+  const op = OPERATORS.find((o) => text.startsWith(o));
+  const version = (op ? text.slice(op.length) : text).trim();
+  if (!version || /\s/.test(version)) return undefined;
+  return { op: op ?? "=", version };
+}
+
 export function constraintAllowsV4(constraint: string): boolean | undefined {
   let lo: { v: Version; incl: boolean } = { v: [4, 0, 0], incl: true };
   let hi: { v: Version; incl: boolean } | undefined;
@@ -318,12 +330,12 @@ export function constraintAllowsV4(constraint: string): boolean | undefined {
     if (!hi || c < 0 || (c === 0 && !incl)) hi = { v, incl };
   };
   for (const part of constraint.split(",")) {
-    const m = /^\s*(~>|>=|<=|!=|=|>|<)?\s*(\S+)\s*$/.exec(part);
+    const m = constraintPart(part);
     if (!m) return undefined;
-    const parsed = parseVersion(m[2]!);
+    const parsed = parseVersion(m.version);
     if (!parsed) return undefined;
     const { v, segments } = parsed;
-    switch (m[1] ?? "=") {
+    switch (m.op) {
       case "=":
         raise(v, true);
         lower(v, true);

@@ -408,6 +408,16 @@ describe("reading a valid configuration", () => {
     expect(isRepositoryConsidered(DEFAULT_REPO_CONFIG, "anything")).toBe(true);
   });
 
+  it("matches an adversarial pattern in linear time (a backtracking RegExp took seconds)", () => {
+    // 49 stars: the longest such pattern the 100-character limit allows, on a 100-character name.
+    const pattern = `${"*a".repeat(49)}*b`;
+    const c = valid({ repositories: { include: [pattern] } });
+    const started = performance.now();
+    expect(isRepositoryConsidered(c, "a".repeat(100))).toBe(false);
+    expect(isRepositoryConsidered(c, `${"a".repeat(99)}b`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
   it("maps an owner tag value to its team in any letter case", () => {
     const c = valid({ owners: { teams: { Payments: "acme/payments-sre" } } });
     expect(teamForTagValue(c, "payments")).toBe("acme/payments-sre");

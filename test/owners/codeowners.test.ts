@@ -258,3 +258,16 @@ describe("parseOwner", () => {
     expect(parseOwner(token)).toEqual(expected);
   });
 });
+
+describe("matching time", () => {
+  it("matches adversarial patterns in linear time (a backtracking RegExp froze the app for a minute)", () => {
+    const { rules } = parseCodeowners(
+      `${"*a".repeat(30)}*b @org/a\n**/${"*a".repeat(30)}*/**/b @org/b\n${"?*".repeat(30)}c/ @org/c\n`,
+    );
+    const path = `${"a".repeat(500)}/${"a".repeat(500)}`; // deeper than any real path
+    const started = performance.now();
+    expect(matchingRule(rules, path)).toBeNull();
+    expect(codeownersFor(rules, `${path}b`)).toEqual(["@org/a"]);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+});

@@ -1,0 +1,23 @@
+// Messages between the app's main thread and its sandbox worker.
+
+import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
+import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import type { FixPlan } from "../remediate/plan-fix.ts";
+
+export type WorkerRequest =
+  | { id: number; kind: "index"; key: string; files: SourceFile[] }
+  /** `key` names the snapshot (repository@sha): the worker reuses its index when it still has it. */
+  | { id: number; kind: "plan"; key: string; files: SourceFile[]; group: TriagedFinding[] };
+
+export interface PlainSyntaxError {
+  file: string;
+  line: number;
+  column: number;
+  reason: string;
+}
+
+export type WorkerReply =
+  | { id: number; kind: "file"; path: string }
+  | { id: number; kind: "indexed"; index: TerraformIndex; errors: PlainSyntaxError[] }
+  | { id: number; kind: "planned"; plan: FixPlan }
+  | { id: number; kind: "failed"; message: string };
