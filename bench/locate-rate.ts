@@ -1,7 +1,8 @@
 // Locate rate on real repositories: how many findings, in the shapes the sources send them, fixloop
 // places on exactly one Terraform block (located), on several equally good ones (ambiguous), or on
-// none (not found). The repository is TerraGoat plus the real module corpus (fixtures/corpus);
-// the findings are generated deterministically from it in each source's shape:
+// none (not found). The repository is TerraGoat, the real module corpus (fixtures/corpus) and the
+// CSPM demo repository (fixtures/repos/cspm-demo: names written as literals, as many teams do); the
+// findings are generated deterministically from it in each source's shape:
 //  - sarif:   file (as the scanner saw it, under a CI checkout path) + line, rule id, no address;
 //  - checkov: Checkov JSON (`file_path` relative to the scanned root, `file_line_range`, `resource`);
 //  - asff:    Security Hub findings naming the resource as AWS does (ARN with the cloud id, the
@@ -35,6 +36,7 @@ export async function buildRateSet(outDir: string): Promise<RateSet> {
   mkdirSync(repo, { recursive: true });
   cpSync(join(here, "examples/terragoat"), join(repo, "terragoat"), { recursive: true });
   cpSync(join(here, "fixtures/corpus"), join(repo, "modules"), { recursive: true });
+  cpSync(join(here, "fixtures/repos/cspm-demo"), join(repo, "cspm-demo"), { recursive: true });
   const index = await indexTree(repo);
   const managed = index.resources.filter((r) => r.mode === "managed");
   const ruleFor = (type: string) => RULES.find((r) => r.resourceTypes.includes(type));

@@ -14,6 +14,12 @@ export interface Scope {
   local(name: string): Resolved | undefined;
   /** One instance of a resource with for_each (`each.key`, `each.value`) or count (`count.index`). */
   instance?: InstanceBinding;
+  /**
+   * Attributes of a data source whose value a caller knows from outside the code: the account and
+   * region a finding was reported in are what `data.aws_caller_identity.*.account_id` and
+   * `data.aws_region.*.name` read there (src/locate/identity.ts). Absent: data sources are unknown.
+   */
+  data?(type: string): Record<string, Value> | undefined;
 }
 
 /** What `each.*` or `count.index` mean inside one instance of a repeated resource. */
@@ -115,6 +121,9 @@ function evaluateTraversal(expr: Extract<Expr, { kind: "traversal" }>, scope: Sc
     base = known(scope.instance.each[name]);
   } else if (expr.root === "count" && scope.instance?.countIndex !== undefined && name === "index") {
     base = known(scope.instance.countIndex);
+  } else if (expr.root === "data" && name && scope.data?.(name) && rest[0]?.kind === "attr") {
+    // `data.<type>.<name>.<attr>`: the same facts for every data source of that type.
+    base = known({ [rest[0].name]: scope.data(name)! });
   } else {
     const why = NOT_STATIC_ROOTS[expr.root];
     const shown = [expr.root, ...(name ? [name] : [])].join(".");

@@ -315,10 +315,11 @@ const EMPTY_SCOPE: Scope = { variable: () => undefined, local: () => undefined }
  * Evaluation scope of a module: var.* from the given inputs (a module call), else tfvars, else the
  * variable's default; local.* evaluated lazily with cycle detection.
  */
-export function moduleScope(mod: ModuleDir, inputs?: Map<string, Resolved>): Scope {
+export function moduleScope(mod: ModuleDir, inputs?: Map<string, Resolved>, data?: Scope["data"]): Scope {
   const localCache = new Map<string, Resolved>();
   const inProgress = new Set<string>();
   const scope: Scope = {
+    ...(data ? { data } : {}),
     variable(name) {
       const decl = mod.variables.get(name);
       if (!decl) return undefined;
@@ -428,7 +429,7 @@ export function callScope(index: TerraformIndex, call: ModuleCall, callerScope: 
   for (const item of call.block.body) {
     if (item.kind === "attribute") inputs.set(item.name, evaluate(item.expr, callerScope));
   }
-  return moduleScope(target, inputs);
+  return moduleScope(target, inputs, callerScope.data);
 }
 
 /** Statically known value of a resource's top-level attribute, in the resource's own module scope. */

@@ -6,7 +6,7 @@
 import { parseArn } from "../findings/arn.ts";
 import type { Finding } from "../findings/model.ts";
 import { attribute } from "../hcl/ast.ts";
-import { evaluate, type Resolved, type Scope } from "../hcl/evaluate.ts";
+import { evaluate, type Resolved, type Scope, type Value } from "../hcl/evaluate.ts";
 import {
   callScope,
   type ModuleCall,
@@ -109,13 +109,17 @@ const NATIVE_TYPES: Record<string, string[]> = {
 };
 
 /** Scopes a module's code can be evaluated in: its own (defaults, tfvars) and one per local module call. */
-function scopesFor(index: TerraformIndex, dir: string): Array<{ scope: Scope; via?: ModuleCall }> {
+function scopesFor(
+  index: TerraformIndex,
+  dir: string,
+  data: Scope["data"],
+): Array<{ scope: Scope; via?: ModuleCall }> {
   const mod = index.modules.get(dir);
   if (!mod) return [];
-  const out: Array<{ scope: Scope; via?: ModuleCall }> = [{ scope: moduleScope(mod) }];
+  const out: Array<{ scope: Scope; via?: ModuleCall }> = [{ scope: moduleScope(mod, undefined, data) }];
   for (const call of mod.calledBy) {
     const caller = index.modules.get(call.module);
-    const scope = caller ? callScope(index, call, moduleScope(caller)) : undefined;
+    const scope = caller ? callScope(index, call, moduleScope(caller, undefined, data)) : undefined;
     if (scope) out.push({ scope, via: call });
   }
   return out;
@@ -132,14 +136,43 @@ interface IdentityEntry {
   scope?: Scope;
 }
 
-const IDENTITIES = new WeakMap<TerraformIndex, Map<string, IdentityEntry[]>>();
+/** Identity tables per index, one per cloud context (account and region) they were evaluated in. */
+const IDENTITIES = new WeakMap<TerraformIndex, Map<string, Map<string, IdentityEntry[]>>>();
+
+/**
+ * Where the finding was reported: the account and region AWS names the resource in. A name the code
+ * builds from `data.aws_caller_identity.current.account_id` or `data.aws_region.current.name` (the
+ * TerraGoat pattern, and a common way to make bucket names unique) is that name in that account —
+ * evaluated with those values, not guessed.
+ */
+export interface CloudContext {
+  account?: string;
+  region?: string;
+}
+
+function dataFacts(cloud: CloudContext): Scope["data"] {
+  const { account, region } = cloud;
+  if (!account && !region) return undefined;
+  return (type): Record<string, Value> | undefined => {
+    if (type === "aws_caller_identity" && account) return { account_id: account };
+    if (type === "aws_region" && region) return { name: region, region, id: region };
+    return undefined;
+  };
+}
 
 /**
  * Every statically known cloud name in the tree (bucket names, identifiers, Name tags…), evaluated
  * once per index in each scope the code runs in (its own, and each local module call's inputs).
  */
-function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
-  let map = IDENTITIES.get(index);
+function identities(index: TerraformIndex, cloud: CloudContext = {}): Map<string, IdentityEntry[]> {
+  const data = dataFacts(cloud);
+  const key = data ? `${cloud.account ?? ""}/${cloud.region ?? ""}` : "";
+  let tables = IDENTITIES.get(index);
+  if (!tables) {
+    tables = new Map();
+    IDENTITIES.set(index, tables);
+  }
+  let map = tables.get(key);
   if (map) return map;
   map = new Map();
   const add = (value: string, e: IdentityEntry) => {
@@ -155,7 +188,7 @@ function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
   }
   for (const type of Object.keys(IDENTITY_ATTRIBUTES)) {
     for (const r of byType.get(type) ?? []) {
-      if (!scopes.has(r.module)) scopes.set(r.module, scopesFor(index, r.module));
+      if (!scopes.has(r.module)) scopes.set(r.module, scopesFor(index, r.module, data));
       for (const { scope, via } of scopes.get(r.module)!) {
         for (const name of IDENTITY_ATTRIBUTES[type]!) {
           const attr = attribute(r.block.body, name);
@@ -176,7 +209,7 @@ function identities(index: TerraformIndex): Map<string, IdentityEntry[]> {
       if (typeof tagName === "string") add(tagName, { resource: r, attribute: "tags.Name" });
     }
   }
-  IDENTITIES.set(index, map);
+  tables.set(key, map);
   return map;
 }
 
@@ -186,7 +219,19 @@ export function byIdentity(finding: Finding, index: TerraformIndex, options: Typ
   const ruleTypes = options.resourceTypes?.filter((t) => t in IDENTITY_ATTRIBUTES);
   const nativeTypes = NATIVE_TYPES[finding.resource.type ?? ""];
   const out: Candidate[] = [];
-  const table = identities(index);
+  const cloud = { account: finding.resource.account, region: finding.resource.region };
+  const table = identities(index, cloud);
+  const plain = identities(index);
+  /** " with data.aws_caller_identity read as …" when the name resolved only with the finding's account/region. */
+  const withCloud = (value: string, e: IdentityEntry) =>
+    (plain.get(value) ?? []).some((p) => p.resource === e.resource && p.attribute === e.attribute)
+      ? ""
+      : ` with the data sources read in the finding's ${[
+          cloud.account ? `account ${cloud.account}` : "",
+          cloud.region ? `region ${cloud.region}` : "",
+        ]
+          .filter(Boolean)
+          .join(", ")}`;
   const generated = (value: string) => {
     const m = GENERATED_SUFFIX.exec(value);
     return m ? (table.get(prefixKey(m[1]!)) ?? []).map((e) => ({ e, prefix: m[1]! })) : [];
@@ -206,7 +251,7 @@ export function byIdentity(finding: Finding, index: TerraformIndex, options: Typ
       const said = from ? `, the finding's ${from}` : "";
       const how =
         prefix === undefined
-          ? `resolves to ${JSON.stringify(value)}${said}`
+          ? `resolves to ${JSON.stringify(value)}${withCloud(value, e)}${said}`
           : `resolves to ${JSON.stringify(prefix)}; ${from ? `the finding's ${from} ` : ""}${JSON.stringify(value)} is that prefix plus the suffix Terraform generates`;
       const inVpc = sameVpc
         ? `; its vpc_id resolves to ${JSON.stringify(vpc!.value)}, the finding's ${vpc!.from}`
