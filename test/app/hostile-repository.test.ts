@@ -93,7 +93,7 @@ describe("a hostile repository", () => {
     expect(times.length).toBeGreaterThan(50);
     expect(times[Math.floor(times.length * 0.95)]).toBeLessThan(100);
     expect(times[times.length - 1]).toBeLessThan(1000);
-    expect((await getFinding(h.store.db, "b71bcea8a45d481aa71bc276"))?.state).toBe("unlocatable");
+    expect((await getFinding(h.store.db, "bcac7cb3002f29bfdde66e83"))?.state).toBe("unlocatable");
     const issue = gh().requests.find(
       (r) => r.method === "POST" && r.route === "/repos/{owner}/{repo}/issues",
     );
@@ -126,7 +126,7 @@ describe("a hostile repository", () => {
     expect(((issue?.body ?? {}) as { body?: string }).body).toContain(
       '+resource "aws_s3_bucket_public_access_block" "backups" {',
     );
-    expect((await getFinding(h.store.db, "5c7579463ae931d10dec4ec9"))?.state).toBe("awaiting_approval");
+    expect((await getFinding(h.store.db, "4f627203c485b023eb9b4282"))?.state).toBe("awaiting_approval");
   }, 60_000);
 });
 

@@ -24,14 +24,27 @@ async function load(mode: "unsigned" | "forged"): Promise<LoadResult> {
 describe("150 concurrent unsigned 10 MB requests", () => {
   it("are refused with 401 before their bodies are read: the server grows by less than 64 MB", async () => {
     const result = await load("unsigned");
-    expect(result.statuses).toEqual({ 401: 150 });
+    // Refused before the body is read: each answer is a 401, or — when the server has answered and
+    // closed while the client was still writing its 10 MB — a broken pipe or reset on the client.
+    const { 401: refused = 0, EPIPE: pipe = 0, ECONNRESET: reset = 0, ...other } = result.statuses;
+    expect(other).toEqual({});
+    expect(refused + pipe + reset).toBe(150);
+    expect(refused).toBeGreaterThanOrEqual(140);
     expect(result.peakGrowthMb).toBeLessThan(64);
   }, 130_000);
 
   it("with forged signature headers, are read 16 at a time and the rest answered 503 with Retry-After", async () => {
     expect(DEFAULT_MAX_PENDING_BODIES).toBe(16);
     const result = await load("forged");
-    const { 401: refused = 0, 503: busy = 0, ...other } = result.statuses;
+    // A 503 is sent before the body is read; a client still writing may see the close as EPIPE/ECONNRESET.
+    const {
+      401: refused = 0,
+      503: answered = 0,
+      EPIPE: pipe = 0,
+      ECONNRESET: reset = 0,
+      ...other
+    } = result.statuses;
+    const busy = answered + pipe + reset;
     expect(other).toEqual({});
     expect(refused + busy).toBe(150);
     expect(refused).toBeLessThanOrEqual(2 * DEFAULT_MAX_PENDING_BODIES);

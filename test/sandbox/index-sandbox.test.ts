@@ -48,8 +48,10 @@ describe("IndexSandbox", () => {
       const error = await small
         .index("acme/big", [{ path: "locals.tf", text: WORST }])
         .catch((e: unknown) => e);
-      expect((error as Error).message).toBe(
-        "acme/big could not be indexed: locals.tf: indexing took longer than 1 s (the time budget per repository)",
+      // The file being worked on is named when the worker reported it before the budget ran out; on a
+      // loaded machine the budget can end before the worker's first report.
+      expect((error as Error).message).toMatch(
+        /^acme\/big could not be indexed: (locals\.tf: )?indexing took longer than 1 s \(the time budget per repository\)$/,
       );
     } finally {
       await small.close();
