@@ -1,78 +1,54 @@
-// The `fixloop` command: one table of sub-commands, errors handled in one place.
+// The `fixloop` command: one table of sub-commands (flags in spec.ts), errors handled in one place.
+// Each command's module is imported only when that command runs, so `fixloop rules` never loads
+// the WASM parsers, the store drivers or Octokit (start-up: docs/benchmarks.md).
 
-import { HclSyntaxError } from "../hcl/errors.ts";
-import { TreeError } from "../hcl/load.ts";
-import { FindingNotFoundError } from "../store/findings.ts";
-import { evidenceCommand } from "./commands/evidence.ts";
-import { findingCommand, findingsCommand } from "./commands/findings.ts";
-import { fixCommand } from "./commands/fix.ts";
-import { ingestCommand } from "./commands/ingest.ts";
-import { rulesCommand } from "./commands/rules.ts";
-import { scanCommand } from "./commands/scan.ts";
+import { VERSION } from "../version.ts";
 import { CliError, type CliIo, type Command } from "./io.ts";
+import { commandHelp, nearest, topLevelHelp } from "./options.ts";
+import { COMMAND_SPECS, type CommandSpec } from "./spec.ts";
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  scan: {
-    run: scanCommand,
-    summary: "scan <dir> [--format text|json|sarif] [--rule ID]...   report misconfigurations",
-  },
-  fix: {
-    run: fixCommand,
-    summary:
-      "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them\n  fixloop fix <dir> --findings F... --open-pr [--base BRANCH]   one PR per fixed finding, as the app opens it (GITHUB_TOKEN; GITHUB_API_URL for GHES)",
-  },
-  ingest: {
-    run: ingestCommand,
-    summary:
-      "ingest <file>... [--format auto|<name>] [--json] [--store [--data-dir DIR] [--complete-scan --accounts ID,… [--rules ID,…] [--tool NAME]]]   read scanner/CSPM findings, score and triage them (--store: keep them; --complete-scan: the files are the tool's whole scan of those accounts, so a finding being verified that is missing has passed)",
-  },
-  findings: {
-    run: findingsCommand,
-    summary: "findings [--state STATE] [--json] [--data-dir DIR]   list stored findings, highest risk first",
-  },
-  finding: {
-    run: findingCommand,
-    summary: "finding <id> [--json] [--data-dir DIR]   show one stored finding with its audit trail",
-  },
-  evidence: {
-    run: evidenceCommand,
-    summary:
-      "evidence <id> | --since DATE [--until DATE] [--format json|csv|md] [--data-dir DIR]   a finding's evidence record, or one row per finding active in a period",
-  },
-  rules: { run: rulesCommand, summary: "rules [--format text|json]   list the rule catalog with aliases" },
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import("./commands/scan.ts")).scanCommand,
+  fix: async () => (await import("./commands/fix.ts")).fixCommand,
+  ingest: async () => (await import("./commands/ingest.ts")).ingestCommand,
+  findings: async () => (await import("./commands/findings.ts")).findingsCommand,
+  finding: async () => (await import("./commands/findings.ts")).findingCommand,
+  evidence: async () => (await import("./commands/evidence.ts")).evidenceCommand,
+  rules: async () => (await import("./commands/rules.ts")).rulesCommand,
 };
 
-export const USAGE = `Usage: fixloop <command> [options]
-
-Commands:
-${Object.values(COMMANDS)
-  .map((c) => `  fixloop ${c.summary}`)
-  .join("\n")}
-
-Exit codes: 0 clean / everything fixed, 1 findings remain, 2 error.
-`;
+/** Kept for callers that print the overview. */
+export const USAGE = topLevelHelp();
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(USAGE);
+    const spec = name === "help" ? specOf(rest[0]) : undefined;
+    io.stdout.write(spec ? commandHelp(spec) : topLevelHelp());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.stderr.write(`fixloop: unknown command "${name}"\n\n${USAGE}`);
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.stdout.write(`fixloop ${VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  const spec = specOf(name);
+  if (!load || !spec) {
+    const near = nearest(name, Object.keys(COMMANDS));
+    io.stderr.write(
+      `fixloop: unknown command "${name}"${near ? ` (did you mean ${near}?)` : ""}\n\n${topLevelHelp()}`,
+    );
     return 2;
   }
+  if (wantsHelp(rest)) {
+    io.stdout.write(commandHelp(spec));
+    return 0;
+  }
   try {
-    return await command.run(rest, io);
+    return await (await load())(rest, io);
   } catch (e) {
-    if (
-      e instanceof CliError ||
-      e instanceof TreeError ||
-      e instanceof HclSyntaxError ||
-      e instanceof FindingNotFoundError
-    ) {
-      io.stderr.write(`fixloop ${name}: ${e.message}\n`);
+    if (e instanceof CliError || (await isUserError(e))) {
+      io.stderr.write(`fixloop ${name}: ${(e as Error).message}\n`);
       return 2;
     }
     if (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS")) {
@@ -81,4 +57,26 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     throw e;
   }
+}
+
+function specOf(name: string | undefined): CommandSpec | undefined {
+  return COMMAND_SPECS.find((s) => s.name === name);
+}
+
+/** `--help` / `-h` anywhere before a `--` separator. */
+function wantsHelp(args: string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+/** Errors that carry a message for the user. Their modules are loaded only when one is thrown
+ *  (by then the command has loaded them anyway), keeping them off the start-up path. */
+async function isUserError(e: unknown): Promise<boolean> {
+  if (!(e instanceof Error)) return false;
+  const [{ HclSyntaxError }, { TreeError }, { FindingNotFoundError }] = await Promise.all([
+    import("../hcl/errors.ts"),
+    import("../hcl/load.ts"),
+    import("../store/findings.ts"),
+  ]);
+  return e instanceof TreeError || e instanceof HclSyntaxError || e instanceof FindingNotFoundError;
 }

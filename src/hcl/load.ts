@@ -11,7 +11,17 @@ export class TreeError extends Error {
   readonly code = "TREE_UNREADABLE";
 }
 
-export async function readTerraformTree(root: string): Promise<SourceFile[]> {
+/** A file the walk found but could not read (permissions, a dangling link): reported, not fatal. */
+export interface UnreadableFile {
+  path: string;
+  reason: string;
+}
+
+/**
+ * Every .tf / .tfvars file under `root`. An unreadable file aborts the walk with a TreeError,
+ * unless `unreadable` is given: then it is recorded there and the rest is still read.
+ */
+export async function readTerraformTree(root: string, unreadable?: UnreadableFile[]): Promise<SourceFile[]> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new TreeError(`${root}: no such directory — pass the folder that holds your .tf files`);
   if (!info.isDirectory())
@@ -26,10 +36,14 @@ export async function readTerraformTree(root: string): Promise<SourceFile[]> {
       if (entry.isDirectory()) {
         if (!SKIP_DIRS.has(entry.name)) await walk(full);
       } else if (entry.isFile() && (entry.name.endsWith(".tf") || entry.name.endsWith(".tfvars"))) {
+        const path = relative(root, full).split(sep).join("/");
         const text = await readFile(full, "utf8").catch((e: NodeJS.ErrnoException) => {
-          throw new TreeError(`${full}: cannot read file (${e.code ?? e.message})`);
+          const reason = `cannot read file (${e.code ?? e.message})`;
+          if (!unreadable) throw new TreeError(`${full}: ${reason}`);
+          unreadable.push({ path, reason });
+          return undefined;
         });
-        out.push({ path: relative(root, full).split(sep).join("/"), text });
+        if (text !== undefined) out.push({ path, text });
       }
     }
   };

@@ -105,7 +105,7 @@ describe("fixloop scan", () => {
     expect(Object.values(runOut.results[0].partialFingerprints)[0]).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it("warns about a file with a syntax error, names file and line, and still scans the rest", async () => {
+  it("warns about a file with a syntax error, names file and line, still scans the rest, and exits 2", async () => {
     const dir = workdir({
       "kms.tf": KMS,
       "broken.tf": 'resource "aws_kms_key" "x" {\n  description = \n}\n',
@@ -115,7 +115,7 @@ describe("fixloop scan", () => {
       "broken.tf:2:17: expected an expression, found a newline (file skipped; fix the syntax and re-run)",
     );
     expect(r.stdout).toContain("kms.tf:1");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
   });
 
   it.each([
@@ -123,7 +123,7 @@ describe("fixloop scan", () => {
       ["scan", "does-not-exist"],
       "fixloop scan: does-not-exist: no such directory — pass the folder that holds your .tf files\n",
     ],
-    [["scan"], "fixloop scan: missing directory: fixloop scan <dir>\n"],
+    [["scan"], "fixloop scan: missing directory: fixloop scan <dir>...\n"],
     [
       ["scan", ".", "--rule", "CKV_NOPE_1"],
       'fixloop scan: unknown rule "CKV_NOPE_1": use a catalog id or an alias from `fixloop rules`\n',
@@ -132,7 +132,11 @@ describe("fixloop scan", () => {
       ["scan", ".", "--format", "xml"],
       'fixloop scan: --format must be one of text, json, sarif (got "xml")\n',
     ],
-    [["scan", ".", "--colour"], "fixloop scan: Unknown option '--colour'"],
+    [["scan", ".", "--colour"], "fixloop scan: unknown option --colour; see `fixloop scan --help`\n"],
+    [
+      ["scan", ".", "--formt", "json"],
+      "fixloop scan: unknown option --formt (did you mean --format?); see `fixloop scan --help`\n",
+    ],
   ])("exits 2 with one clear line for %j", async (args, message) => {
     const r = await run(args as string[]);
     expect(r.code).toBe(2);

@@ -2,7 +2,6 @@
 // `fixloop evidence --since <date> [--until <date>]`: one row per finding with activity in the
 // period (src/evidence/period.ts), for an audit folder.
 
-import { parseArgs } from "node:util";
 import {
   InvalidPeriodError,
   type Period,
@@ -14,23 +13,15 @@ import { buildEvidenceRecord } from "../../evidence/record.ts";
 import { EVIDENCE_FORMATS, renderEvidence } from "../../evidence/render.ts";
 import { resolveFindingId } from "../../store/findings.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf } from "../options.ts";
+import { oneOf, parseCommandArgs } from "../options.ts";
+import { EVIDENCE } from "../spec.ts";
 import { withStore } from "../store-access.ts";
 
 const USAGE =
   "fixloop evidence <id> [--format json|csv|md], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
 
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      "data-dir": { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(EVIDENCE, args);
   const format = oneOf(values.format, EVIDENCE_FORMATS, "--format", "json");
   const { since, until } = values;
   if (since !== undefined || until !== undefined) {

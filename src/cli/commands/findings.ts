@@ -1,7 +1,6 @@
 // `fixloop findings` (the stored findings, highest risk first) and `fixloop finding <id>` (one
 // finding with its sources and whole audit trail). Read-only: nothing here changes the store.
 
-import { parseArgs } from "node:util";
 import {
   actorLabel,
   linksLabel,
@@ -20,7 +19,8 @@ import {
   type StoredFinding,
 } from "../../store/findings.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf } from "../options.ts";
+import { oneOf, parseCommandArgs } from "../options.ts";
+import { FINDING, FINDINGS } from "../spec.ts";
 import { withStore } from "../store-access.ts";
 import { columns, terminalSafe } from "../text.ts";
 
@@ -31,10 +31,7 @@ const SHORT_ID = 12;
 const toSecond = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
 
 export async function findingsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { state: { type: "string" }, json: { type: "boolean" }, "data-dir": { type: "string" } },
-  });
+  const { values } = parseCommandArgs(FINDINGS, args);
   // Checked before the store is opened: a typo must not read as "no findings".
   const state =
     values.state === undefined ? undefined : oneOf<FindingState>(values.state, STATES, "--state", "new");
@@ -84,11 +81,7 @@ function byState(findings: StoredFinding[]): string {
 }
 
 export async function findingCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: "boolean" }, "data-dir": { type: "string" } },
-  });
+  const { values, positionals } = parseCommandArgs(FINDING, args);
   if (positionals.length !== 1)
     throw new CliError("give one finding id (or a unique prefix of one): fixloop finding <id> [--json]");
   return withStore(io, values["data-dir"], async (store) => {

@@ -1,10 +1,11 @@
-import { parseArgs } from "node:util";
 import { resourceLabel } from "../../evidence/labels.ts";
 import { completeScanFrom } from "../../ingest/complete-scan.ts";
 import { type PersistResult, persistDocument } from "../../ingest/persist.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { type FileRejection, loadTriageConfig, readFindings } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
+import { parseCommandArgs } from "../options.ts";
+import { INGEST } from "../spec.ts";
 import { withStore } from "../store-access.ts";
 import { terminalSafe } from "../text.ts";
 
@@ -17,21 +18,7 @@ interface Stored {
 }
 
 export async function ingestCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      json: { type: "boolean" },
-      "triage-config": { type: "string" },
-      store: { type: "boolean" },
-      "data-dir": { type: "string" },
-      "complete-scan": { type: "boolean" },
-      accounts: { type: "string" },
-      rules: { type: "string" },
-      tool: { type: "string" },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(INGEST, args);
   if (positionals.length === 0)
     throw new CliError("missing file: fixloop ingest <file>… [--format auto|<name>] [--json]");
   if (values["data-dir"] !== undefined && !values.store)
