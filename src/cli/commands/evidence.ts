@@ -15,7 +15,7 @@ import { resolveFindingId } from "../../store/findings.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, parseCommandArgs } from "../options.ts";
 import { EVIDENCE } from "../spec.ts";
-import { withStore } from "../store-access.ts";
+import { noStoreError, withExistingStore } from "../store-access.ts";
 
 const USAGE =
   "fixloop evidence <id> [--format json|csv|md], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
@@ -31,18 +31,33 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
     // Parsed before the store opens, so a mistyped date fails without touching anything (the CLI's
     // store reads the same clock).
     const period = periodOf({ since, until }, Date.now());
-    return withStore(io, values["data-dir"], async (store) => {
-      io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, format));
-      return 0;
-    });
+    return withExistingStore(
+      io,
+      values["data-dir"],
+      async (store) => {
+        io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, format));
+        return 0;
+      },
+      missing,
+    );
   }
   if (positionals.length !== 1)
     throw new CliError(`give one finding id (or a unique prefix of one): ${USAGE}`);
-  return withStore(io, values["data-dir"], async (store) => {
-    const id = await resolveFindingId(store.db, positionals[0]!);
-    io.stdout.write(renderEvidence(await buildEvidenceRecord(store.db, id), format));
-    return 0;
-  });
+  return withExistingStore(
+    io,
+    values["data-dir"],
+    async (store) => {
+      const id = await resolveFindingId(store.db, positionals[0]!);
+      io.stdout.write(renderEvidence(await buildEvidenceRecord(store.db, id), format));
+      return 0;
+    },
+    missing,
+  );
+}
+
+/** Reading evidence never creates a store. */
+function missing(location: string): never {
+  throw noStoreError(location);
 }
 
 function periodOf(bounds: { since: string; until: string | undefined }, now: number): Period {

@@ -124,8 +124,7 @@ function ingestText(
   const actionable = triaged.filter((t) => t.actionable).length;
   let summary = `${triaged.length} finding${triaged.length === 1 ? "" : "s"} (${actionable} actionable), ${rejected.length} rejected, ${unreadable.length} file${unreadable.length === 1 ? "" : "s"} unreadable.`;
   if (stored) {
-    const count = (o: PersistResult["outcome"]) => stored.results.filter((r) => r.outcome === o).length;
-    summary += ` Stored in ${terminalSafe(stored.location)}: ${count("created")} created, ${count("updated")} updated, ${count("skipped")} skipped.`;
+    summary += ` Stored in ${terminalSafe(stored.location)}: ${storedCounts(stored.results)}.`;
     if (stored.absent)
       summary += ` Absent from the complete scan (a passing re-scan recorded): ${
         stored.absent.length === 0 ? "none" : stored.absent.map((id) => id.slice(0, 12)).join(", ")
@@ -133,4 +132,20 @@ function ingestText(
   }
   lines.push("", summary);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Findings, not records: records sharing a dedupe key (two tools, or one file given twice) are one
+ * stored finding with several sources, so "created" counts each finding once.
+ */
+export function storedCounts(results: PersistResult[]): string {
+  const first = new Map<string, PersistResult["outcome"]>();
+  for (const r of results) if (!first.has(r.id)) first.set(r.id, r.outcome);
+  const count = (o: PersistResult["outcome"]) => [...first.values()].filter((v) => v === o).length;
+  const merged = results.length - first.size;
+  const mergedNote =
+    merged > 0
+      ? ` (${merged} record${merged === 1 ? "" : "s"} had the dedupe key of another and became ${merged === 1 ? "a source" : "sources"} of it)`
+      : "";
+  return `${count("created")} created, ${count("updated")} updated, ${count("skipped")} skipped${mergedNote}`;
 }
