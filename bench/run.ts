@@ -9,11 +9,13 @@
 //  - github: the GitHub App end to end with GitHub answered in-process: REST requests per new PR
 //            (target ≤ 6 once warm), per finding already handled (target 0), per verified finding
 //            (target ≤ 5), and finding-to-PR latency vs planFix alone (bench/github.ts).
+//  - startup: `fixloop rules --format json` (compiled, dist/) vs `node -e 0`, median wall time and
+//            peak memory (target: within 5×; bench/startup.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store, github (default: all)
+//   --only    run only these groups: tree, ingest, locate, store, github, startup (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -22,8 +24,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asffDocument, genericDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo, type Monorepo } from "./monorepo.ts";
+import { measureStartup, startupLines } from "./startup.ts";
 
-const GROUPS = ["tree", "ingest", "locate", "store", "github"] as const;
+const GROUPS = ["tree", "ingest", "locate", "store", "github", "startup"] as const;
 type Group = (typeof GROUPS)[number];
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -287,6 +290,17 @@ if (selected.has("github")) {
   verdicts.push(
     `github: ${perPr} requests per new PR (≤ 6), ${first.repeatRequests} for a handled finding (0), ${perVerified} per verified finding (≤ 5): ${perPr <= 6 && Number(first.repeatRequests) === 0 && perVerified <= 5 ? "targets met" : "TARGET MISSED"}`,
   );
+}
+
+// Start-up: the compiled CLI against `node -e 0` in the same run (bench/startup.ts).
+if (selected.has("startup")) {
+  const figures = measureStartup(repoRoot);
+  const { rows, verdict } = startupLines(figures);
+  lines.push(...rows);
+  verdicts.push(verdict);
+  figures.forEach((f, i) => {
+    results[`startup-${i}`] = { task: f.task, ms: f.medianMs, maxRssMb: f.maxRssMb };
+  });
 }
 
 if (lines.length) lines.unshift("", "| measure | value | target |", "|---|---|---|");
