@@ -29,8 +29,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   // A JavaScript action gets INPUT_FAIL-ON (the name as written, upper-cased); a shell cannot set
   // that name, so action.yml passes INPUT_FAIL_ON. Both are read.
   const input = (name: string) => {
-    const key = `INPUT_${name.toUpperCase()}`;
-    return (env[key] ?? env[key.replace(/-/g, "_")] ?? "").trim();
+    const upper = name.toUpperCase();
+    return (env[`INPUT_${upper}`] ?? env[`INPUT_${upper.replace(/-/g, "_")}`] ?? "").trim();
   };
   const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const v = input(name) || fallback;
