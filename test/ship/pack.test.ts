@@ -20,6 +20,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const REPO = join(import.meta.dirname, "../..");
 const SOURCES = [
+  "scripts/copy-assets.mjs",
   "package.json",
   "package-lock.json",
   "tsconfig.json",
@@ -40,6 +41,8 @@ beforeAll(() => {
   mkdirSync(copy);
   for (const f of SOURCES) cpSync(join(REPO, f), join(copy, f), { recursive: true });
   symlinkSync(join(REPO, "node_modules"), join(copy, "node_modules"));
+  // A non-TypeScript file under src/ must reach dist/ beside its module (scripts/copy-assets.mjs).
+  writeFileSync(join(copy, "src/report/asset-probe.svg"), "<svg/>\n");
   const packed = JSON.parse(
     execFileSync("npm", ["pack", "--json", "--pack-destination", work], {
       cwd: copy,
@@ -73,6 +76,7 @@ describe("npm pack", () => {
     expect(files).toContain("dist/server.js");
     expect(files).toContain("bin/fixloop.js");
     expect(files).toContain("app.yml");
+    expect(files).toContain("dist/report/asset-probe.svg");
     expect(files.filter((f) => f.startsWith("templates/")).length).toBeGreaterThan(0);
     expect(files.filter((f) => /^(src|test|fixtures|bench)\//.test(f))).toEqual([]);
   });
