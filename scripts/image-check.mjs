@@ -8,7 +8,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -100,4 +100,5 @@ if (!stopped) fail("did not stop within 30 s of SIGTERM");
 if (stopped.signal !== "SIGTERM" && stopped.code !== 0) fail(`stopped with ${JSON.stringify(stopped)}`);
 step(`SIGTERM → stopped (${stopped.signal ?? `exit ${stopped.code}`})`);
 github.close();
+rmSync(work, { recursive: true, force: true }); // kept on failure, for a look
 step("passed");
