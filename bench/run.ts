@@ -15,11 +15,14 @@
 //            index), and on a bucket name of 12 unknown interpolations vs a literal name (bench/s3.ts).
 //  - adversarial: worst-case inputs for the matchers that read untrusted text, old code vs new,
 //            and indexing in the app's worker thread vs on the main thread (bench/adversarial.ts).
+//  - startup: `fixloop rules --format json` (compiled, dist/) vs `node -e 0`, median wall time and
+//            peak memory (target: within 5×; bench/startup.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store, github, api, s3, adversarial (default: all)
+//   --only    run only these groups: tree, ingest, locate, store, github, api, s3, adversarial, startup
+//             (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -28,8 +31,19 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asffDocument, genericDocument, sarifDocument } from "./findings.ts";
 import { buildMonorepo, type Monorepo } from "./monorepo.ts";
+import { measureStartup, startupLines } from "./startup.ts";
 
-const GROUPS = ["tree", "ingest", "locate", "store", "github", "api", "s3", "adversarial"] as const;
+const GROUPS = [
+  "tree",
+  "ingest",
+  "locate",
+  "store",
+  "github",
+  "api",
+  "s3",
+  "adversarial",
+  "startup",
+] as const;
 type Group = (typeof GROUPS)[number];
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -374,6 +388,17 @@ if (selected.has("s3")) {
   verdicts.push(
     `s3: rules ${ratio.toFixed(2)}× index (≤ 2×), ${growth.toFixed(1)}× time for 4× buckets, template ${big.templateMs!.toFixed(1)} ms: ${ratio <= 2 && big.templateMs! < 100 ? "targets met" : "TARGET MISSED"}`,
   );
+}
+
+// Start-up: the compiled CLI against `node -e 0` in the same run (bench/startup.ts).
+if (selected.has("startup")) {
+  const figures = measureStartup(repoRoot);
+  const { rows, verdict } = startupLines(figures);
+  lines.push(...rows);
+  verdicts.push(verdict);
+  figures.forEach((f, i) => {
+    results[`startup-${i}`] = { task: f.task, ms: f.medianMs, maxRssMb: f.maxRssMb };
+  });
 }
 
 if (lines.length) lines.unshift("", "| measure | value | target |", "|---|---|---|");

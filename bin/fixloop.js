@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (tsx), so `npx fixloop` works from a fresh `npm ci`
-// with no build step and never runs stale compiled output.
-import { register } from "tsx/esm/api";
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm ci` runs through `prepare`).
+// Why compiled and not transpiled at each start: docs/architecture.md ("Build and start-up").
+import { existsSync } from "node:fs";
 
-register();
+const entry = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write("fixloop: dist/ is missing; run `npm run build` (npm ci does it) and try again\n");
+  process.exit(2);
+}
+// Stack traces point at src/*.ts (source maps are built next to the JavaScript).
+process.setSourceMapsEnabled(true);
 try {
-  const { main } = await import("../src/cli/main.ts");
+  const { main } = await import(entry.href);
   process.exitCode = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

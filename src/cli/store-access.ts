@@ -2,8 +2,9 @@
 // --data-dir (a relative data directory is relative to the working directory, like file
 // arguments), opened for one command and always closed, whatever the command does.
 
-import { resolve } from "node:path";
-import { redactUrl } from "../store/connect.ts";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { redactUrl, SQLITE_FILE } from "../store/connect.ts";
 import { Store, storeLocationFromEnv } from "../store/store.ts";
 import { CliError, type CliIo } from "./io.ts";
 
@@ -47,4 +48,30 @@ export async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * For commands that only read: when the SQLite store does not exist yet, `whenMissing` answers
+ * (with the file's path) instead of opening it, which would create the directory and the file.
+ * With DATABASE_URL the database is opened as usual (its tables are the app's to create).
+ */
+export async function withExistingStore<T>(
+  io: CliIo,
+  dataDirFlag: string | undefined,
+  fn: (store: Store) => Promise<T>,
+  whenMissing: (location: string) => T,
+): Promise<T> {
+  const location = storeLocationFromEnv(io.env ?? process.env, dataDirFlag);
+  if (!location.databaseUrl) {
+    const file = join(resolve(io.cwd, location.dataDir ?? ".fixloop"), SQLITE_FILE);
+    if (!existsSync(file)) return whenMissing(file);
+  }
+  return withStore(io, dataDirFlag, fn);
+}
+
+/** What `finding` and `evidence` say when nothing was ever stored. */
+export function noStoreError(location: string): CliError {
+  return new CliError(
+    `no store at ${location}: nothing has been stored yet (fixloop ingest <file>… --store, or --data-dir DIR)`,
+  );
 }

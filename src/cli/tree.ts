@@ -34,6 +34,10 @@ export interface LoadedTree {
   refuseWrite: (path: string) => Promise<string | undefined>;
 }
 
+/**
+ * The tree under `dir`: a file that cannot be read or parsed is reported on stderr, left out, and
+ * never written (`refuseWrite`); the rest is loaded.
+ */
 export async function loadTree(dir: string | undefined, io: CliIo, command: string): Promise<LoadedTree> {
   if (!dir) throw new CliError(`missing directory: fixloop ${command} <dir>`);
   const root = resolve(io.cwd, dir);

@@ -8,6 +8,7 @@ import { HclSyntaxError } from "../hcl/errors.ts";
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { FixPlan } from "../remediate/plan-fix.ts";
+import { siblingModule } from "../runtime/module-url.ts";
 import type { WorkerReply, WorkerRequest } from "./protocol.ts";
 
 export interface IndexBudgets {
@@ -42,7 +43,8 @@ export class RepositoryIndexError extends Error {
 const seconds = (ms: number) => `${ms / 1000} s`;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 const BOOT = new URL("./worker-boot.mjs", import.meta.url);
-const ENTRY = new URL("./index-worker.ts", import.meta.url).href;
+// The worker module next to this one: index-worker.ts from the sources, index-worker.js from dist/.
+const ENTRY = siblingModule(import.meta.url, "./index-worker").href;
 
 export class IndexSandbox {
   readonly #budgets: IndexBudgets;

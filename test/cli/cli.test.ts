@@ -154,7 +154,7 @@ describe("fixloop scan", () => {
       ["scan", "does-not-exist"],
       "fixloop scan: does-not-exist: no such directory — pass the folder that holds your .tf files\n",
     ],
-    [["scan"], "fixloop scan: missing directory: fixloop scan <dir>\n"],
+    [["scan"], "fixloop scan: missing directory: fixloop scan <dir>...\n"],
     [
       ["scan", ".", "--rule", "CKV_NOPE_1"],
       'fixloop scan: unknown rule "CKV_NOPE_1": use a catalog id or an alias from `fixloop rules`\n',
@@ -163,7 +163,11 @@ describe("fixloop scan", () => {
       ["scan", ".", "--format", "xml"],
       'fixloop scan: --format must be one of text, json, sarif (got "xml")\n',
     ],
-    [["scan", ".", "--colour"], "fixloop scan: Unknown option '--colour'"],
+    [["scan", ".", "--colour"], "fixloop scan: unknown option --colour; see `fixloop scan --help`\n"],
+    [
+      ["scan", ".", "--formt", "json"],
+      "fixloop scan: unknown option --formt (did you mean --format?); see `fixloop scan --help`\n",
+    ],
   ])("exits 2 with one clear line for %j", async (args, message) => {
     const r = await run(args as string[]);
     expect(r.code).toBe(2);

@@ -2,7 +2,6 @@
 // `fixloop evidence --since <date> [--until <date>]`: one row per finding with activity in the
 // period (src/evidence/period.ts), for an audit folder.
 
-import { parseArgs } from "node:util";
 import {
   InvalidPeriodError,
   type Period,
@@ -14,23 +13,15 @@ import { buildEvidenceRecord } from "../../evidence/record.ts";
 import { EVIDENCE_FORMATS, renderEvidence } from "../../evidence/render.ts";
 import { resolveFindingId } from "../../store/findings.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf } from "../options.ts";
-import { withStore } from "../store-access.ts";
+import { oneOf, parseCommandArgs } from "../options.ts";
+import { EVIDENCE } from "../spec.ts";
+import { noStoreError, withExistingStore } from "../store-access.ts";
 
 const USAGE =
   "fixloop evidence <id> [--format json|csv|md], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
 
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      "data-dir": { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(EVIDENCE, args);
   const format = oneOf(values.format, EVIDENCE_FORMATS, "--format", "json");
   const { since, until } = values;
   if (since !== undefined || until !== undefined) {
@@ -40,18 +31,33 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
     // Parsed before the store opens, so a mistyped date fails without touching anything (the CLI's
     // store reads the same clock).
     const period = periodOf({ since, until }, Date.now());
-    return withStore(io, values["data-dir"], async (store) => {
-      io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, format));
-      return 0;
-    });
+    return withExistingStore(
+      io,
+      values["data-dir"],
+      async (store) => {
+        io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, format));
+        return 0;
+      },
+      missing,
+    );
   }
   if (positionals.length !== 1)
     throw new CliError(`give one finding id (or a unique prefix of one): ${USAGE}`);
-  return withStore(io, values["data-dir"], async (store) => {
-    const id = await resolveFindingId(store.db, positionals[0]!);
-    io.stdout.write(renderEvidence(await buildEvidenceRecord(store.db, id), format));
-    return 0;
-  });
+  return withExistingStore(
+    io,
+    values["data-dir"],
+    async (store) => {
+      const id = await resolveFindingId(store.db, positionals[0]!);
+      io.stdout.write(renderEvidence(await buildEvidenceRecord(store.db, id), format));
+      return 0;
+    },
+    missing,
+  );
+}
+
+/** Reading evidence never creates a store. */
+function missing(location: string): never {
+  throw noStoreError(location);
 }
 
 function periodOf(bounds: { since: string; until: string | undefined }, now: number): Period {

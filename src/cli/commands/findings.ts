@@ -1,7 +1,6 @@
 // `fixloop findings` (the stored findings, highest risk first) and `fixloop finding <id>` (one
 // finding with its sources and whole audit trail). Read-only: nothing here changes the store.
 
-import { parseArgs } from "node:util";
 import {
   actorLabel,
   linksLabel,
@@ -21,8 +20,9 @@ import {
   type StoredFinding,
 } from "../../store/findings.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf } from "../options.ts";
-import { withStore } from "../store-access.ts";
+import { oneOf, parseCommandArgs } from "../options.ts";
+import { FINDING, FINDINGS } from "../spec.ts";
+import { noStoreError, withExistingStore } from "../store-access.ts";
 import { columns, terminalSafe } from "../text.ts";
 
 /** Ids are long hex; 12 characters stay unique in practice and `finding` accepts any unique prefix. */
@@ -32,48 +32,54 @@ const SHORT_ID = 12;
 const toSecond = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
 
 export async function findingsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { state: { type: "string" }, json: { type: "boolean" }, "data-dir": { type: "string" } },
-  });
+  const { values } = parseCommandArgs(FINDINGS, args);
   // Checked before the store is opened: a typo must not read as "no findings".
   const state =
     values.state === undefined ? undefined : oneOf<FindingState>(values.state, STATES, "--state", "new");
-  return withStore(io, values["data-dir"], async (store) => {
-    const findings = await listFindings(store.db, { state });
-    if (values.json) {
-      io.stdout.write(`${JSON.stringify({ findings, store: store.location }, null, 2)}\n`);
-      return 0;
-    }
-    const where = terminalSafe(store.location);
-    if (findings.length === 0) {
+  const none = (location: string) => {
+    if (values.json) io.stdout.write(`${JSON.stringify({ findings: [], store: location }, null, 2)}\n`);
+    else
       io.stdout.write(
         state
-          ? `No findings in state ${state} in ${where}.\n`
-          : `No findings stored in ${where}. Store some with \`fixloop ingest <file>… --store\`.\n`,
+          ? `No findings in state ${state} in ${terminalSafe(location)}.\n`
+          : `No findings stored in ${terminalSafe(location)}. Store some with \`fixloop ingest <file>… --store\`.\n`,
       );
-      return 0;
-    }
-    const rows = findings.map((f) =>
-      [
-        f.id.slice(0, SHORT_ID),
-        f.state,
-        `${f.risk.tier} ${f.risk.score}`,
-        ruleLabel(f.rule),
-        resourceLabel(f.resource),
-        f.ownerTeam ?? "-",
-        toSecond(f.lastSeen),
-      ].map(terminalSafe),
-    );
-    const lines = columns([["ID", "STATE", "RISK", "RULE", "RESOURCE", "TEAM", "LAST SEEN"], ...rows]);
-    const n = `${findings.length} finding${findings.length === 1 ? "" : "s"}`;
-    lines.push(
-      "",
-      state ? `${n} in state ${state} in ${where}.` : `${n} (${byState(findings)}) in ${where}.`,
-    );
-    io.stdout.write(`${lines.join("\n")}\n`);
     return 0;
-  });
+  };
+  // Reading must not create a store: a directory without one simply has no findings.
+  return withExistingStore(
+    io,
+    values["data-dir"],
+    async (store) => {
+      const findings = await listFindings(store.db, { state });
+      if (findings.length === 0) return none(store.location);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ findings, store: store.location }, null, 2)}\n`);
+        return 0;
+      }
+      const rows = findings.map((f) =>
+        [
+          f.id.slice(0, SHORT_ID),
+          f.state,
+          `${f.risk.tier} ${f.risk.score}`,
+          ruleLabel(f.rule),
+          resourceLabel(f.resource),
+          f.ownerTeam ?? "-",
+          toSecond(f.lastSeen),
+        ].map(terminalSafe),
+      );
+      const lines = columns([["ID", "STATE", "RISK", "RULE", "RESOURCE", "TEAM", "LAST SEEN"], ...rows]);
+      const n = `${findings.length} finding${findings.length === 1 ? "" : "s"}`;
+      const where = terminalSafe(store.location);
+      lines.push(
+        "",
+        state ? `${n} in state ${state} in ${where}.` : `${n} (${byState(findings)}) in ${where}.`,
+      );
+      io.stdout.write(`${lines.join("\n")}\n`);
+      return 0;
+    },
+    none,
+  );
 }
 
 /** "1 awaiting_approval, 2 fixing", in the lifecycle's order. */
@@ -85,26 +91,29 @@ function byState(findings: StoredFinding[]): string {
 }
 
 export async function findingCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: "boolean" }, "data-dir": { type: "string" } },
-  });
+  const { values, positionals } = parseCommandArgs(FINDING, args);
   if (positionals.length !== 1)
     throw new CliError("give one finding id (or a unique prefix of one): fixloop finding <id> [--json]");
-  return withStore(io, values["data-dir"], async (store) => {
-    const id = await resolveFindingId(store.db, positionals[0]!);
-    const finding = (await getFinding(store.db, id))!;
-    const sources = await findingSources(store.db, id);
-    const trail = await auditTrail(store.db, id);
-    if (values.json) {
-      const auditJson = trail.map((e) => ({ ...e, actorLabel: actorLabel(e.actor) }));
-      io.stdout.write(`${JSON.stringify({ finding, sources, auditTrail: auditJson }, null, 2)}\n`);
-    } else {
-      io.stdout.write(findingText(finding, sources, trail));
-    }
-    return 0;
-  });
+  return withExistingStore(
+    io,
+    values["data-dir"],
+    async (store) => {
+      const id = await resolveFindingId(store.db, positionals[0]!);
+      const finding = (await getFinding(store.db, id))!;
+      const sources = await findingSources(store.db, id);
+      const trail = await auditTrail(store.db, id);
+      if (values.json) {
+        const auditJson = trail.map((e) => ({ ...e, actorLabel: actorLabel(e.actor) }));
+        io.stdout.write(`${JSON.stringify({ finding, sources, auditTrail: auditJson }, null, 2)}\n`);
+      } else {
+        io.stdout.write(findingText(finding, sources, trail));
+      }
+      return 0;
+    },
+    (location) => {
+      throw noStoreError(location);
+    },
+  );
 }
 
 /** The source's own context keys (jira_project, owner_team, …), kept as sent. */

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { toTriageConfig } from "../../config/repo-config.ts";
 import { fixFindings } from "../../ingest/fix-findings.ts";
 import { fixDetections } from "../../rules/fix.ts";
@@ -7,29 +6,15 @@ import { scanIndex } from "../../rules/scan.ts";
 import { loadTriageConfig, readFindings } from "../findings-input.ts";
 import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf, selectRules } from "../options.ts";
+import { oneOf, parseCommandArgs, selectRules } from "../options.ts";
+import { FIX } from "../spec.ts";
 import { blockSafe, terminalSafe } from "../text.ts";
 import { loadTree, problemJson } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
 import { type OpenPrDeps, openPullRequests, prepareOpenPr, requireToken } from "./open-pr.ts";
 
 export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      rule: { type: "string", multiple: true },
-      "dry-run": { type: "boolean" },
-      branch: { type: "string" },
-      findings: { type: "string", multiple: true },
-      "findings-format": { type: "string" },
-      "triage-config": { type: "string" },
-      "open-pr": { type: "boolean" },
-      base: { type: "string" },
-      "min-risk": { type: "string" },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(FIX, args);
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
   const dryRun = values["dry-run"] === true;
   const selected = selectRules(values.rule);

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { resourceLabel } from "../../evidence/labels.ts";
 import type { Finding } from "../../findings/model.ts";
 import { completeScanFrom } from "../../ingest/complete-scan.ts";
@@ -7,7 +6,9 @@ import { type PersistResult, persistDocument } from "../../ingest/persist.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { type FileRejection, loadTriageConfig, readFindings } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
+import { parseCommandArgs } from "../options.ts";
 import { scanScope } from "../scan-scope.ts";
+import { INGEST } from "../spec.ts";
 import { withStore } from "../store-access.ts";
 import { terminalSafe } from "../text.ts";
 
@@ -20,23 +21,7 @@ interface Stored {
 }
 
 export async function ingestCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      json: { type: "boolean" },
-      "triage-config": { type: "string" },
-      store: { type: "boolean" },
-      "data-dir": { type: "string" },
-      "complete-scan": { type: "boolean" },
-      accounts: { type: "string" },
-      rules: { type: "string" },
-      tool: { type: "string" },
-      org: { type: "string" },
-      repository: { type: "string" },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(INGEST, args);
   if (positionals.length === 0)
     throw new CliError("missing file: fixloop ingest <file>… [--format auto|<name>] [--json]");
   if (values["data-dir"] !== undefined && !values.store)
@@ -160,8 +145,7 @@ function ingestText(
   const actionable = triaged.filter((t) => t.actionable).length;
   let summary = `${triaged.length} finding${triaged.length === 1 ? "" : "s"} (${actionable} actionable), ${rejected.length} rejected, ${unreadable.length} file${unreadable.length === 1 ? "" : "s"} unreadable.`;
   if (stored) {
-    const count = (o: PersistResult["outcome"]) => stored.results.filter((r) => r.outcome === o).length;
-    summary += ` Stored in ${terminalSafe(stored.location)}: ${count("created")} created, ${count("updated")} updated, ${count("skipped")} skipped.`;
+    summary += ` Stored in ${terminalSafe(stored.location)}: ${storedCounts(stored.results)}.`;
     if (stored.absent)
       summary += ` Absent from the complete scan (a passing re-scan recorded): ${
         stored.absent.length === 0 ? "none" : stored.absent.map((id) => id.slice(0, 12)).join(", ")
@@ -169,4 +153,20 @@ function ingestText(
   }
   lines.push("", summary);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Findings, not records: records sharing a dedupe key (two tools, or one file given twice) are one
+ * stored finding with several sources, so "created" counts each finding once.
+ */
+export function storedCounts(results: PersistResult[]): string {
+  const first = new Map<string, PersistResult["outcome"]>();
+  for (const r of results) if (!first.has(r.id)) first.set(r.id, r.outcome);
+  const count = (o: PersistResult["outcome"]) => [...first.values()].filter((v) => v === o).length;
+  const merged = results.length - first.size;
+  const mergedNote =
+    merged > 0
+      ? ` (${merged} record${merged === 1 ? "" : "s"} had the dedupe key of another and became ${merged === 1 ? "a source" : "sources"} of it)`
+      : "";
+  return `${count("created")} created, ${count("updated")} updated, ${count("skipped")} skipped${mergedNote}`;
 }

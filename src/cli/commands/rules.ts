@@ -1,11 +1,11 @@
-import { parseArgs } from "node:util";
 import { RULES } from "../../rules/registry.ts";
 import { ALIAS_TOOLS } from "../../rules/types.ts";
 import type { CliIo } from "../io.ts";
-import { oneOf } from "../options.ts";
+import { oneOf, parseCommandArgs } from "../options.ts";
+import { RULES_SPEC } from "../spec.ts";
 
 export async function rulesCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { format: { type: "string" } } });
+  const { values } = parseCommandArgs(RULES_SPEC, args);
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
   if (format === "json") {
     const rules = RULES.map((r) => ({

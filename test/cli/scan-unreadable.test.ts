@@ -1,0 +1,61 @@
+// An unreadable file is handled like an unparseable one: reported, the rest scanned, exit 2.
+// Tests run as root here, where chmod cannot make a file unreadable, so the read fails by mock.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs/promises")>();
+  const readFile = (path: unknown, ...rest: unknown[]) =>
+    String(path).endsWith("locked.tf")
+      ? Promise.reject(Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" }))
+      : (fs.readFile as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
+  return { ...fs, readFile, default: { ...fs, readFile } };
+});
+
+const { main } = await import("../../src/cli/main.ts");
+
+async function run(args: string[], cwd: string) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd,
+  });
+  return { code, stdout, stderr };
+}
+
+describe("fixloop scan with an unreadable file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fixloop-unreadable-"));
+  writeFileSync(join(dir, "kms.tf"), 'resource "aws_kms_key" "k" {\n  description = "x"\n}\n');
+  writeFileSync(join(dir, "locked.tf"), "");
+  writeFileSync(join(dir, "broken.tf"), 'resource "aws_kms_key" "x" {\n  description = \n}\n');
+
+  it("reports it and the unparseable one as warnings, scans the rest, exits 2", async () => {
+    const r = await run(["scan", ".", "--rule", "aws-kms-rotation"], dir);
+    expect(r.stderr).toBe(
+      "warning: ./locked.tf: cannot read file (EACCES) (file skipped; fix its permissions and re-run)\n" +
+        "warning: ./broken.tf:2:17: expected an expression, found a newline (file skipped; fix the syntax and re-run)\n",
+    );
+    expect(r.stdout).toContain("kms.tf:1  medium   aws-kms-rotation  aws_kms_key.k");
+    expect(r.code).toBe(2);
+  });
+
+  it("lists both under errors in the JSON output", async () => {
+    const r = await run(["scan", ".", "--format", "json", "--rule", "aws-kms-rotation"], dir);
+    expect(JSON.parse(r.stdout).errors).toEqual([
+      { file: "broken.tf", line: 2, column: 17, message: "expected an expression, found a newline" },
+      { file: "locked.tf", line: 0, column: 0, message: "cannot read file (EACCES)" },
+    ]);
+    expect(r.code).toBe(2);
+  });
+
+  it("fix still refuses to run on a tree it cannot read whole", async () => {
+    const r = await run(["fix", ".", "--dry-run"], dir);
+    expect(r.stderr).toMatch(/^fixloop fix: .*locked\.tf: cannot read file \(EACCES\)\n$/);
+    expect(r.code).toBe(2);
+  });
+});
