@@ -309,7 +309,7 @@ describe("bin/fixloop.js never prints a stack trace for bad input", () => {
   it.each([
     [["scan", "missing-dir"], "fixloop scan: missing-dir: no such directory"],
     [["fix", ".", "--branch=-f"], 'fixloop fix: --branch "-f": a branch name cannot start with "-"'],
-    [["fix", ".", "--nope"], "fixloop fix: Unknown option '--nope'"],
+    [["fix", ".", "--nope"], "fixloop fix: unknown option --nope; see `fixloop fix --help`"],
     [["constructor"], 'fixloop: unknown command "constructor"'],
     [["ingest", "nope.json"], "fixloop: nope.json: cannot read it (ENOENT)"],
   ])(

@@ -34,11 +34,11 @@ describe("fixloop scan with an unreadable file", () => {
   writeFileSync(join(dir, "locked.tf"), "");
   writeFileSync(join(dir, "broken.tf"), 'resource "aws_kms_key" "x" {\n  description = \n}\n');
 
-  it("reports it and the unparseable one as warnings, scans the rest, exits 2", async () => {
+  it("reports it and the unparseable one, scans the rest, exits 2", async () => {
     const r = await run(["scan", ".", "--rule", "aws-kms-rotation"], dir);
     expect(r.stderr).toBe(
-      "warning: ./locked.tf: cannot read file (EACCES) (file skipped; fix its permissions and re-run)\n" +
-        "warning: ./broken.tf:2:17: expected an expression, found a newline (file skipped; fix the syntax and re-run)\n",
+      "error: ./broken.tf:2:17: expected an expression, found a newline (file skipped; fix the syntax and re-run)\n" +
+        "error: ./locked.tf: cannot read file (EACCES) (file skipped)\n",
     );
     expect(r.stdout).toContain("kms.tf:1  medium   aws-kms-rotation  aws_kms_key.k");
     expect(r.code).toBe(2);
@@ -48,14 +48,16 @@ describe("fixloop scan with an unreadable file", () => {
     const r = await run(["scan", ".", "--format", "json", "--rule", "aws-kms-rotation"], dir);
     expect(JSON.parse(r.stdout).errors).toEqual([
       { file: "broken.tf", line: 2, column: 17, message: "expected an expression, found a newline" },
-      { file: "locked.tf", line: 0, column: 0, message: "cannot read file (EACCES)" },
+      { file: "locked.tf", line: null, column: null, message: "cannot read file (EACCES)" },
     ]);
     expect(r.code).toBe(2);
   });
 
-  it("fix still refuses to run on a tree it cannot read whole", async () => {
-    const r = await run(["fix", ".", "--dry-run"], dir);
-    expect(r.stderr).toMatch(/^fixloop fix: .*locked\.tf: cannot read file \(EACCES\)\n$/);
+  it("fix names it, fixes the files it could read, never writes the unread one, and exits 2", async () => {
+    const r = await run(["fix", ".", "--dry-run", "--rule", "aws-kms-rotation"], dir);
+    expect(r.stderr).toContain("error: ./locked.tf: cannot read file (EACCES) (file skipped)\n");
+    expect(r.stdout).toContain("+++ b/kms.tf");
+    expect(r.stdout).not.toContain("locked.tf");
     expect(r.code).toBe(2);
   });
 });
