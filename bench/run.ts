@@ -4,6 +4,8 @@
 //            ≥ 10× faster, < 1 GB peak); scan and fix times on the same tree;
 //  - ingest: parse + triage 5,000 findings vs JSON.parse of the same document;
 //  - locate: 1,000 findings in the monorepo;
+//  - locate-rate: findings in each source's shape (SARIF, Checkov, Security Hub, the seed payload)
+//            on TerraGoat + the corpus, located / ambiguous / not found (bench/locate-rate.ts);
 //  - store:  parse + triage + persist 5,000 findings into SQLite and PostgreSQL vs the engine's own
 //            driver writing the same rows (targets: SQLite ≥ 10,000/s, PostgreSQL ≥ 3,000/s);
 //  - github: the GitHub App end to end with GitHub answered in-process: REST requests per new PR
@@ -21,8 +23,8 @@
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, store, github, api, s3, adversarial, startup
-//             (default: all)
+//   --only    run only these groups: tree, ingest, locate, locate-rate, store, github, api, s3,
+//             adversarial, startup (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -37,6 +39,7 @@ const GROUPS = [
   "tree",
   "ingest",
   "locate",
+  "locate-rate",
   "store",
   "github",
   "api",
@@ -296,6 +299,19 @@ if (selected.has("adversarial")) {
         `| ${r.measure} (${r.input}) in the app's worker thread | ${Number(r.workerMs).toFixed(0)} ms warm, ${Number(r.workerColdMs).toFixed(0)} ms with the worker's start; on the main thread ${Number(r.inThreadMs).toFixed(0)} ms | |`,
       );
   }
+}
+if (selected.has("locate-rate")) {
+  // Findings in each source's shape, through `fixloop fix --findings` (bench/locate-rate.ts); with
+  // FIXLOOP_BENCH_BASELINE=<checkout of an earlier fixloop>, that version is measured too.
+  const rate = (root: string) =>
+    execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "bench/locate-rate.ts"), root], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    }).trim();
+  const baseline = process.env.FIXLOOP_BENCH_BASELINE;
+  const table = rate(repoRoot);
+  console.log(`  locate-rate (this checkout)\n${table}`);
+  if (baseline) console.log(`  locate-rate (${baseline})\n${rate(baseline)}`);
 }
 if (selected.has("github")) {
   // Three runs, each in a fresh process; the request counts are deterministic, the latency is not.
