@@ -82,7 +82,7 @@ describe("parseHcl", () => {
 
   // Shapes `terraform fmt` and HashiCorp's parser accept that fixloop used to reject (issue 13).
   describe("valid HCL shapes HashiCorp's parser accepts", () => {
-    const valueOf = (text: string) => {
+    const firstValue = (text: string) => {
       const [locals] = blocksOf(parseHcl("main.tf", text).body) as [Block];
       const attr = locals.body[0]!;
       if (attr.kind !== "attribute") throw new Error("expected an attribute");
@@ -90,7 +90,7 @@ describe("parseHcl", () => {
     };
 
     it("reads a newline before .attr inside parentheses as the same traversal", () => {
-      const e = valueOf("locals {\n  a = try(\n    var.x\n    .y, null)\n}\n");
+      const e = firstValue("locals {\n  a = try(\n    var.x\n    .y, null)\n}\n");
       expect(e.kind === "call" && e.args[0]).toMatchObject({
         kind: "traversal",
         root: "var",
@@ -102,7 +102,7 @@ describe("parseHcl", () => {
     });
 
     it("reads a newline before [index] and [*] inside brackets and parentheses as the same traversal", () => {
-      const e = valueOf(
+      const e = firstValue(
         "locals {\n  a = [\n    var.x\n    [0],\n    (aws_instance.web\n    [*].id)\n  ]\n}\n",
       );
       expect(e.kind === "tuple" && e.items.length).toBe(2);
@@ -113,13 +113,13 @@ describe("parseHcl", () => {
     });
 
     it("reads a newline between a function name and ( inside brackets as a call", () => {
-      const e = valueOf("locals {\n  a = [\n    max\n    (1, 2)\n  ]\n}\n");
+      const e = firstValue("locals {\n  a = [\n    max\n    (1, 2)\n  ]\n}\n");
       expect(e.kind === "tuple" && e.items[0]).toMatchObject({ kind: "call", name: "max" });
     });
 
     it("reads provider-defined functions, also inside a conditional", () => {
       const text = "locals {\n  a = var.b ? provider::aws::arn_parse(var.c).account_id : null\n}\n";
-      const e = valueOf(text);
+      const e = firstValue(text);
       expect(e.kind).toBe("conditional");
       const then = e.kind === "conditional" ? e.then : undefined;
       expect(then).toMatchObject({
