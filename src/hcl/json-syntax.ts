@@ -6,7 +6,7 @@
 //
 // JSON does not say which object keys are blocks and which are attributes; Terraform decides with
 // the provider schema. Without it: an object (or array of objects) is a nested block, except for
-// the map attributes below and for the values of `locals`, `variable`/`output` settings and tfvars.
+// the map attributes below, and everything in `locals`, module calls and tfvars.
 
 import type { Attribute, Block, BodyItem, Expr, HclFile, Span } from "./ast.ts";
 import { HclSyntaxError } from "./errors.ts";
@@ -89,7 +89,8 @@ class Converter {
   topLevel(m: Member): BodyItem[] {
     const labels = LABELS[m.key];
     if (labels === undefined) return this.blocks(m.key, [], m.value, m, 0, true);
-    return this.blocks(m.key, [], m.value, m, labels, m.key !== "locals");
+    // `locals` and module calls hold only arguments (a module input may be an object, never a block).
+    return this.blocks(m.key, [], m.value, m, labels, m.key !== "locals" && m.key !== "module");
   }
 
   /** Blocks of `type` from `value`, peeling `labels` levels of object keys as labels. */

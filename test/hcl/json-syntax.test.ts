@@ -133,6 +133,20 @@ describe(".tf.json files", () => {
     expect(r.stdout).toContain("1 finding in 1 file");
   });
 
+  it("reads a module call's object input as an argument, not a block", () => {
+    const text =
+      '{\n  "module": {\n    "logs": {\n      "source": "terraform-aws-modules/s3-bucket/aws",\n      "versioning": { "enabled": false }\n    }\n  }\n}\n';
+    const index = buildIndex([{ path: "main.tf.json", text }]);
+    const call = index.calls[0]!;
+    expect(call.address).toBe("module.logs");
+    expect(call.line).toBe(3);
+    expect(call.source).toBe("terraform-aws-modules/s3-bucket/aws");
+    expect(call.block.body.map((i) => `${i.kind}:${i.kind === "block" ? i.type : i.name}`)).toEqual([
+      "attribute:source",
+      "attribute:versioning",
+    ]);
+  });
+
   it("takes values from terraform.tfvars.json", () => {
     const index = buildIndex([
       {
