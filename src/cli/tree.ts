@@ -49,7 +49,7 @@ export async function loadTree(dir: string | undefined, io: CliIo, command: stri
   }
   const loaded = await loadTerraformTree(root);
   const problems: FileProblem[] = [...loaded.unreadable];
-  if (!loaded.sources.some((s) => s.path.endsWith(".tf")) && problems.length === 0) {
+  if (!loaded.sources.some((s) => /\.tf(\.json)?$/.test(s.path)) && problems.length === 0) {
     if (loaded.terragrunt.length > 0) {
       const n = loaded.terragrunt.length;
       throw new CliError(

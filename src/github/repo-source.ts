@@ -18,7 +18,7 @@ export interface RepoSnapshot {
   /** The commit the files are from. */
   sha: string;
   treeSha: string;
-  /** Every `.tf` and `.tfvars` file, paths relative to the repository root with `/`. */
+  /** Every `.tf` and `.tfvars` file (and their `.json` forms), paths relative to the repository root with `/`. */
   files: SourceFile[];
   /** The CODEOWNERS file GitHub would use, or null. */
   codeowners: { path: string; text: string } | null;
@@ -64,6 +64,8 @@ const CODEOWNERS_MAX_BYTES = 3 * 1024 * 1024;
 export const SPARSE_PATTERNS = [
   "*.tf",
   "*.tfvars",
+  "*.tf.json",
+  "*.tfvars.json",
   ".gitattributes",
   ...CODEOWNERS_PATHS.map((p) => `/${p}`),
 ] as const;

@@ -79,27 +79,29 @@ export class ExpressionParser extends TokenCursor {
   }
 
   protected parsePostfix(base: Expr): Expr {
-    const first = this.peekRaw(); // traversal steps must follow without a newline in between
+    // Traversal steps follow without a newline in between, except inside parentheses and brackets
+    // where newlines mean nothing (`try(\n  x\n  .y, null)` is `x.y`): `peek` knows which applies.
+    const first = this.peek();
     if (first.kind !== "punct" || (first.text !== "." && first.text !== "[")) return base; // the common case
     const steps: TraversalStep[] = [];
     let end = base.end;
     while (true) {
-      const t = this.peekRaw();
+      const t = this.peek();
       if (this.isPunct(t, ".")) {
-        this.advanceRaw();
-        const n = this.peekRaw();
+        this.next();
+        const n = this.peek();
         if (n.kind === "ident") steps.push({ kind: "attr", name: n.text });
         else if (n.kind === "number") {
           // Legacy index syntax `foo.0.bar`; a number token may have swallowed ".bar"-less decimals.
           for (const part of n.text.split(".")) steps.push({ kind: "index", key: literal(Number(part), n) });
         } else if (this.isPunct(n, "*")) steps.push({ kind: "splat" });
         else this.fail(`expected an attribute name after ".", found ${describe(n)}`, n);
-        this.advanceRaw();
+        this.next();
         end = n.end;
         continue;
       }
       if (this.isPunct(t, "[")) {
-        this.advanceRaw();
+        this.next();
         const close = this.withNewlines(true, () => {
           if (this.isPunct(this.peek(), "*")) {
             this.next();
@@ -140,7 +142,8 @@ export class ExpressionParser extends TokenCursor {
         this.next();
         if (t.text === "true" || t.text === "false") return literal(t.text === "true", t);
         if (t.text === "null") return literal(null, t);
-        if (this.isPunct(this.peekRaw(), "(")) return this.parseCall(t);
+        if (this.isPunct(this.peek(), "::")) return this.parseCall(this.namespacedName(t));
+        if (this.isPunct(this.peek(), "(")) return this.parseCall(t); // `(` on the next line in brackets too
         return { kind: "traversal", root: t.text, steps: [], start: t.start, end: t.end };
       }
       case "punct":
@@ -159,6 +162,23 @@ export class ExpressionParser extends TokenCursor {
         break;
     }
     this.fail(`expected an expression, found ${describe(t)}`, t);
+  }
+
+  /** `provider::aws::arn_parse`: a provider-defined function's name, as one token for `parseCall`. */
+  protected namespacedName(first: Token): Token {
+    let last = first;
+    const parts = [first.text];
+    while (this.isPunct(this.peek(), "::")) {
+      this.next();
+      last = this.next();
+      if (last.kind !== "ident")
+        this.fail(`expected a function name after "::", found ${describe(last)}`, last);
+      parts.push(last.text);
+    }
+    const open = this.peek();
+    if (!this.isPunct(open, "("))
+      this.fail(`expected "(" after function name, found ${describe(open)}`, open);
+    return { kind: "ident", text: parts.join("::"), start: first.start, end: last.end };
   }
 
   protected parseCall(name: Token): Expr {

@@ -22,6 +22,7 @@ import {
   unknown,
   type Value,
 } from "./evaluate.ts";
+import { isJsonSyntax, parseTerraformJson } from "./json-syntax.ts";
 import { withoutTrailingSlashes } from "./module-source.ts";
 import { parseHcl } from "./parser.ts";
 import { byteOffset } from "./positions.ts";
@@ -145,7 +146,7 @@ export function buildIndex(
 
   for (const src of [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const dir = posix.dirname(src.path);
-    const isVars = src.path.endsWith(".tfvars");
+    const isVars = src.path.endsWith(".tfvars") || src.path.endsWith(".tfvars.json");
     hooks.beforeFile?.(src.path);
     const skipped = src.skipped ?? tooLarge(Buffer.byteLength(src.text, "utf8"));
     if (skipped) {
@@ -154,7 +155,7 @@ export function buildIndex(
     }
     let hcl: HclFile;
     try {
-      hcl = parseHcl(src.path, src.text);
+      hcl = isJsonSyntax(src.path) ? parseTerraformJson(src.path, src.text) : parseHcl(src.path, src.text);
     } catch (e) {
       if (e instanceof HclSyntaxError) {
         errors.push(e);
@@ -165,7 +166,7 @@ export function buildIndex(
     const mod = moduleFor(dir);
     if (isVars) {
       const base = posix.basename(src.path);
-      if (base === "terraform.tfvars" || base.endsWith(".auto.tfvars")) {
+      if (/^terraform\.tfvars(\.json)?$|\.auto\.tfvars(\.json)?$/.test(base)) {
         for (const item of hcl.body) {
           if (item.kind !== "attribute") continue;
           mod.tfvars.set(item.name, { value: evaluate(item.expr, EMPTY_SCOPE), file: src.path });

@@ -38,8 +38,9 @@ export interface Token {
   heredoc?: { marker: string; indented: boolean; contentStart: number; contentEnd: number };
 }
 
-const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||", "=>"];
-const PUNCT2_FIRST = "=!<>&|";
+// `::` separates the parts of a provider-defined function name (`provider::aws::arn_parse`).
+const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||", "=>", "::"];
+const PUNCT2_FIRST = "=!<>&|:";
 const PUNCT1_CODE = new Uint8Array(128);
 for (const ch of "{}[]()=<>+-*/%!?:,.~") PUNCT1_CODE[ch.charCodeAt(0)] = 1;
 

@@ -9,6 +9,9 @@ const SKIP_DIRS = new Set([".git", ".terraform", "node_modules", ".terragrunt-ca
 
 const BOM = "\uFEFF";
 
+/** Files Terraform reads: native syntax and its JSON syntax (`.tf.json`, `.tfvars.json`). */
+const TERRAFORM_FILE = /\.(tf|tfvars)(\.json)?$/;
+
 export class TreeError extends Error {
   readonly code = "TREE_UNREADABLE";
 }
@@ -55,7 +58,7 @@ export function encodeSource(text: string, encoding: FileEncoding | undefined): 
 }
 
 /**
- * Every `.tf`/`.tfvars` file under `root`, skipping symbolic links (their targets are not the
+ * Every `.tf`/`.tfvars` file (and `.tf.json`/`.tfvars.json`) under `root`, skipping symbolic links (their targets are not the
  * repository's content) and directories Terraform never reads. A file that cannot be read is
  * reported in `unreadable` and the walk goes on; a directory that cannot be listed is a TreeError.
  */
@@ -76,7 +79,7 @@ export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
         if (!SKIP_DIRS.has(entry.name)) await walk(full);
       } else if (entry.isFile() && entry.name === "terragrunt.hcl") {
         out.terragrunt.push(rel(full));
-      } else if (entry.isFile() && (entry.name.endsWith(".tf") || entry.name.endsWith(".tfvars"))) {
+      } else if (entry.isFile() && TERRAFORM_FILE.test(entry.name)) {
         const size = await stat(full).then(
           (st) => st.size,
           () => 0, // unreadable: readFile says why

@@ -6,6 +6,7 @@
 import { posix } from "node:path";
 import type { HclFile } from "../hcl/ast.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
+import { isJsonSyntax } from "../hcl/json-syntax.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { scanIndex } from "./scan.ts";
@@ -104,6 +105,10 @@ export async function fixDetections(
     const changes: Array<{ file: string; before: string; after: string }> = [];
     let refusal: string | undefined;
     for (const { file, ops } of plan.files) {
+      if (isJsonSyntax(file)) {
+        refusal = `${file}: fixloop does not edit .tf.json files yet — apply the change by hand`;
+        break;
+      }
       const cannotWrite = await refuseWrite(file);
       if (cannotWrite) {
         refusal = cannotWrite;

@@ -81,7 +81,7 @@ const files = [...tfFiles(join(ROOT, "fixtures/corpus")), ...tfFiles(join(ROOT, 
 
 describe("parser agrees with HashiCorp's parser on real-world Terraform", () => {
   it("has a corpus to test against", () => {
-    expect(files.length).toBeGreaterThan(40);
+    expect(files.length).toBeGreaterThan(55);
   });
 
   it.each(files.map((f) => [relative(ROOT, f), f]))("%s", async (_name, file) => {
@@ -89,5 +89,32 @@ describe("parser agrees with HashiCorp's parser on real-world Terraform", () => 
     const theirs = await parse(file, text);
     const ours = parseHcl(file, text);
     expect(shapeOf(ours.body)).toEqual(normalize(theirs));
+  });
+});
+
+// Shapes of valid HCL that fixloop once rejected (issue 13): HashiCorp's parser must accept each, and
+// fixloop must see the same structure.
+const SHAPES: Array<[string, string]> = [
+  ["newline before .attr inside parentheses", "locals {\n  a = try(\n    var.x\n    .y, null)\n}\n"],
+  ["newline before [index] inside brackets", "locals {\n  a = [\n    var.x\n    [0],\n  ]\n  b = 1\n}\n"],
+  [
+    "newline before [*] inside parentheses",
+    'output "ids" {\n  value = (\n    aws_instance.web\n    [*].id\n  )\n}\n',
+  ],
+  ["newline between function name and ( inside brackets", "locals {\n  a = [\n    max\n    (1, 2)\n  ]\n}\n"],
+  [
+    "provider-defined function",
+    'output "account" {\n  value = provider::aws::arn_parse("arn:aws:iam::123456789012:role/x").account_id\n}\n',
+  ],
+  [
+    "provider-defined function in a conditional",
+    "locals {\n  a = var.b ? provider::aws::arn_parse(var.c) : null\n  b = 1\n}\n",
+  ],
+];
+
+describe("parser agrees with HashiCorp's parser on the shapes issue 13 named", () => {
+  it.each(SHAPES)("%s", async (_name, text) => {
+    const theirs = await parse("shape.tf", text);
+    expect(shapeOf(parseHcl("shape.tf", text).body)).toEqual(normalize(theirs));
   });
 });

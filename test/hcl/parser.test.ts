@@ -80,6 +80,68 @@ describe("parseHcl", () => {
     ]);
   });
 
+  // Shapes `terraform fmt` and HashiCorp's parser accept that fixloop used to reject (issue 13).
+  describe("valid HCL shapes HashiCorp's parser accepts", () => {
+    const firstValue = (text: string) => {
+      const [locals] = blocksOf(parseHcl("main.tf", text).body) as [Block];
+      const attr = locals.body[0]!;
+      if (attr.kind !== "attribute") throw new Error("expected an attribute");
+      return attr.expr;
+    };
+
+    it("reads a newline before .attr inside parentheses as the same traversal", () => {
+      const e = firstValue("locals {\n  a = try(\n    var.x\n    .y, null)\n}\n");
+      expect(e.kind === "call" && e.args[0]).toMatchObject({
+        kind: "traversal",
+        root: "var",
+        steps: [
+          { kind: "attr", name: "x" },
+          { kind: "attr", name: "y" },
+        ],
+      });
+    });
+
+    it("reads a newline before [index] and [*] inside brackets and parentheses as the same traversal", () => {
+      const e = firstValue(
+        "locals {\n  a = [\n    var.x\n    [0],\n    (aws_instance.web\n    [*].id)\n  ]\n}\n",
+      );
+      expect(e.kind === "tuple" && e.items.length).toBe(2);
+      expect(e.kind === "tuple" && e.items[0]).toMatchObject({ kind: "traversal", root: "var" });
+      expect(e.kind === "tuple" && e.items[0]!.kind === "traversal" && e.items[0]!.steps[1]).toMatchObject({
+        kind: "index",
+      });
+    });
+
+    it("reads a newline between a function name and ( inside brackets as a call", () => {
+      const e = firstValue("locals {\n  a = [\n    max\n    (1, 2)\n  ]\n}\n");
+      expect(e.kind === "tuple" && e.items[0]).toMatchObject({ kind: "call", name: "max" });
+    });
+
+    it("reads provider-defined functions, also inside a conditional", () => {
+      const text = "locals {\n  a = var.b ? provider::aws::arn_parse(var.c).account_id : null\n}\n";
+      const e = firstValue(text);
+      expect(e.kind).toBe("conditional");
+      const then = e.kind === "conditional" ? e.then : undefined;
+      expect(then).toMatchObject({
+        kind: "relative",
+        source: { kind: "call", name: "provider::aws::arn_parse" },
+      });
+      expect(then && text.slice(then.start, then.end)).toBe("provider::aws::arn_parse(var.c).account_id");
+    });
+
+    it("keeps a newline significant outside brackets: the next line is not a traversal step", () => {
+      expect(() => parseHcl("main.tf", "locals {\n  a = var.x\n  .y\n}\n")).toThrow(
+        'main.tf:3:3: expected an attribute name or block type, found "."',
+      );
+    });
+
+    it("names what is wrong in a malformed provider function", () => {
+      expect(() => parseHcl("main.tf", "locals {\n  a = provider::aws::arn_parse\n}\n")).toThrow(
+        'main.tf:2:31: expected "(" after function name, found a newline',
+      );
+    });
+  });
+
   it("keeps offsets right with CRLF line endings", () => {
     const text = 'resource "aws_kms_key" "k" {\r\n  enable_key_rotation = false\r\n}\r\n';
     const [key] = blocksOf(parseHcl("k.tf", text).body) as [Block];
