@@ -138,3 +138,19 @@ kms.tf:2  medium   aws-kms-rotation  aws_kms_key.new
     expect(r.code).toBe(1);
   });
 });
+
+describe("fixloop fix with suppressions", () => {
+  it("never fixes a suppressed detection and lists it as suppressed", async () => {
+    const dir = workdir({ "kms.tf": KMS });
+    const r = await run(["fix", dir, "--rule", "aws-kms-rotation", "--dry-run"]);
+    expect(r.stdout.split("\n").filter((l) => /^(fixed|suppressed)/.test(l))).toEqual([
+      "fixed   aws-kms-rotation  aws_kms_key.old (kms.tf:7): set enable_key_rotation = true",
+      "suppressed aws-kms-rotation  aws_kms_key.new (kms.tf:2): suppressed by #trivy:ignore:AVD-AWS-0065:exp:2026-12-31 (kms.tf:1); no reason given; until 2026-12-31",
+    ]);
+    expect(r.stdout).toContain(
+      "1 fixed, 0 skipped, 0 refused, 1 suppressed in code. Dry run: nothing written.",
+    );
+    expect(r.stdout).not.toContain('resource "aws_kms_key" "new" {\n+');
+    expect(r.code).toBe(0);
+  });
+});
