@@ -20,12 +20,17 @@ export interface TreeSuppressions {
   today: string;
 }
 
-export async function treeSuppressions(tree: LoadedTree, io: CliIo): Promise<TreeSuppressions> {
+/** `withPolicy`: also read the repository's `suppressions` policy (scan reports it; fix does not). */
+export async function treeSuppressions(
+  tree: LoadedTree,
+  io: CliIo,
+  withPolicy = true,
+): Promise<TreeSuppressions> {
   const { suppressions, problems } = collectSuppressions(tree.sources, tree.ignoreFiles);
   for (const p of problems)
     io.stderr.write(`warning: ${terminalSafe(`${p.file}: ${p.reason}`)} (its entries are not applied)\n`);
   const today = isoDay(io.now?.() ?? new Date());
-  return { suppressions, policy: await suppressionPolicy(tree.root, io), today };
+  return { suppressions, policy: withPolicy ? await suppressionPolicy(tree.root, io) : undefined, today };
 }
 
 /** `suppressions` of `.github/fixloop.yml` in the scanned folder or the repository's top level. */
@@ -66,7 +71,8 @@ export async function blameAuthor(root: string, file: string, line: number): Pro
     );
   });
   if (!out) return undefined;
-  const field = (name: string) => new RegExp(`^${name} (.*)$`, "m").exec(out)?.[1];
+  const lines = out.split("\n");
+  const field = (name: string) => lines.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1);
   const name = field("author");
   if (!name || name === "Not Committed Yet") return undefined;
   const mail = field("author-mail");

@@ -69,10 +69,8 @@ function commentOf(line: string): { body: string; trailing: boolean } | undefine
     }
     const m = COMMENT_START.exec(line.slice(i, i + 2));
     if (m && m.index === 0) {
-      const body = line
-        .slice(i + m[0].length)
-        .replace(/\*\/\s*$/, "")
-        .trim();
+      let body = line.slice(i + m[0].length).trim();
+      if (m[0] === "/*" && body.endsWith("*/")) body = body.slice(0, -2).trim();
       return { body, trailing: line.slice(0, i).trim() !== "" };
     }
   }
@@ -94,11 +92,18 @@ export function suppressionsInText(file: string, text: string): Suppression[] {
   const lines = text.split(/\r?\n/);
   const out: Suppression[] = [];
   const firstCode = lines.findIndex((l) => isCode(l));
+  // The first code line at or after each index, computed backwards once (linear in the file).
+  const nextCode = new Array<number>(lines.length + 1);
+  nextCode[lines.length] = lines.length;
+  for (let j = lines.length - 1; j >= 0; j--) nextCode[j] = isCode(lines[j]!) ? j : nextCode[j + 1]!;
   lines.forEach((raw, i) => {
+    if (!raw.includes("#") && !raw.includes("/")) return;
     const comment = commentOf(raw);
     if (!comment) return;
     const line = i + 1;
-    const target = comment.trailing ? line : nextCodeLine(lines, i);
+    // A comment on its own line applies to the next line of code (stacked comments in between).
+    const next = nextCode[i + 1]!;
+    const target = comment.trailing ? line : next < lines.length ? next + 1 : line + 1;
     const base = { file, line, text: raw.trim() };
     out.push(...parseComment(comment.body, base, target, firstCode === -1 || i < firstCode));
   });
@@ -107,22 +112,16 @@ export function suppressionsInText(file: string, text: string): Suppression[] {
 
 const isCode = (line: string) => line.trim() !== "" && !/^(#|\/\/|\/\*)/.test(line.trim());
 
-/** The first line after index `i` that is not only a comment (1-based): what a comment above applies to. */
-function nextCodeLine(lines: string[], i: number): number {
-  for (let j = i + 1; j < lines.length; j++) if (isCode(lines[j]!)) return j + 1;
-  return i + 2;
-}
-
 function parseComment(
   body: string,
   base: { file: string; line: number; text: string },
   target: number,
   fileTop: boolean,
 ): Suppression[] {
-  const checkov = /^(?:checkov|bridgecrew):skip= *([A-Za-z_\d]+(?:,[A-Za-z_\d]+)*)(?::([^\n]+))?/.exec(body);
+  const checkov = /^(?:checkov|bridgecrew):skip= *([A-Za-z_\d,]+)(?::([^\n]+))?/.exec(body);
   if (checkov) {
     const reason = checkov[2]?.trim();
-    const ids = checkov[1]!.split(",");
+    const ids = checkov[1]!.split(",").filter(Boolean);
     return [
       {
         ...base,

@@ -53,7 +53,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
   const token = openPr ? requireToken(io) : undefined;
   const tree = await loadTree(positionals[0], io, "fix");
   const { root, sources, index, problems, checkout, refuseWrite } = tree;
-  const sup = await treeSuppressions(tree, io);
+  const sup = await treeSuppressions(tree, io, false);
 
   if (values.findings) {
     if (values.rule)
