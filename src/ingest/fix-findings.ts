@@ -8,14 +8,13 @@ import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
-import { suppressionSentence } from "../report/suppressed.ts";
 import { type FixOutcome, fixDetections, type WriteCheck } from "../rules/fix.ts";
 import { linkedTo } from "../rules/linked.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanWithSuppressions } from "../rules/scan.ts";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
-import { isoDay, type SuppressedDetection } from "../suppress/apply.ts";
+import { isoDay, type SuppressedDetection, suppressionSentence } from "../suppress/apply.ts";
 import { collectSuppressions, type Suppression } from "../suppress/index.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
 

@@ -1,7 +1,7 @@
 // Suppressed detections and suppressions the repository's policy rejects, in the scan's outputs.
 
 import type { Rule } from "../rules/types.ts";
-import type { SuppressedDetection } from "../suppress/apply.ts";
+import { type SuppressedDetection, suppressionSentence } from "../suppress/apply.ts";
 import type { Suppression } from "../suppress/comments.ts";
 import type { SuppressionProblem } from "../suppress/policy.ts";
 import { findingJson } from "./findings.ts";
@@ -45,16 +45,7 @@ export function expiredNote(s: Suppression): string {
   return `suppression expired on ${s.expires}: ${s.text} (${s.file}:${s.line})`;
 }
 
-/** One sentence on a suppression: what, where, why, until when, by whom. */
-export function suppressionSentence(s: Suppression, authors: Authors = new Map()): string {
-  const who = authors.get(`${s.file}:${s.line}`);
-  return [
-    `suppressed by ${s.text} (${s.file}:${s.line})`,
-    s.reason ? `reason: ${s.reason}` : "no reason given",
-    s.expires ? `until ${s.expires}` : "no expiry",
-    ...(who ? [`written by ${who}`] : []),
-  ].join("; ");
-}
+export { suppressionSentence } from "../suppress/apply.ts";
 
 export function suppressedText(
   suppressed: readonly SuppressedDetection[],

@@ -74,3 +74,17 @@ export function applySuppressions(
 export function suppressionSite(s: Suppression): string {
   return `${s.text} (${s.file}:${s.line})`;
 }
+
+/** One sentence on a suppression: what, where, why, until when, by whom. */
+export function suppressionSentence(
+  s: Suppression,
+  authors: ReadonlyMap<string, string> = new Map(),
+): string {
+  const who = authors.get(`${s.file}:${s.line}`);
+  return [
+    `suppressed by ${s.text} (${s.file}:${s.line})`,
+    s.reason ? `reason: ${s.reason}` : "no reason given",
+    s.expires ? `until ${s.expires}` : "no expiry",
+    ...(who ? [`written by ${who}`] : []),
+  ].join("; ");
+}
