@@ -56,8 +56,21 @@ export function applySuppressions(
   today: string,
 ): SuppressionResult {
   const result: SuppressionResult = { active: [], suppressed: [], expired: new Map() };
+  // By file, so a detection is checked against its own file's comments and the tree-wide entries
+  // only (a repository with thousands of comments stays linear in practice).
+  const byFile = new Map<string, Suppression[]>();
+  const treeWide: Suppression[] = [];
+  for (const s of suppressions) {
+    if (s.scope.kind === "tree") treeWide.push(s);
+    else {
+      const list = byFile.get(s.file);
+      if (list) list.push(s);
+      else byFile.set(s.file, [s]);
+    }
+  }
   for (const d of detections) {
-    const matching = suppressions.filter((s) => namesRule(s, d.ruleId) && covers(s, d));
+    const candidates = [...(byFile.get(d.resource.file) ?? []), ...treeWide];
+    const matching = candidates.filter((s) => covers(s, d) && namesRule(s, d.ruleId));
     const valid = matching.find((s) => !isExpired(s, today));
     if (valid) {
       result.suppressed.push({ detection: d, suppression: valid });
