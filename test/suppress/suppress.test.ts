@@ -71,6 +71,25 @@ resource "aws_s3_bucket" "my-bucket" {
     ]);
   });
 
+  it("reads `# checkov:skip=` with a space and `//` comments; a skip in another block does not apply", () => {
+    const r = scan({
+      "kms.tf": `resource "aws_kms_key" "a" {
+  # checkov:skip=CKV_AWS_7:HSM rotates this key
+  description = "a"
+}
+
+resource "aws_kms_key" "b" {
+  // checkov:skip=CKV_AWS_20:not this rule
+  description = "b"
+}
+`,
+    });
+    expect(r.suppressed).toEqual([
+      "aws-kms-rotation aws_kms_key.a <- # checkov:skip=CKV_AWS_7:HSM rotates this key",
+    ]);
+    expect(r.active).toEqual(["aws-kms-rotation aws_kms_key.b"]);
+  });
+
   it("does not read a marker inside a string", () => {
     expect(suppressionsInText("a.tf", `locals { x = "#checkov:skip=CKV_AWS_20:no" }\n`)).toEqual([]);
   });
