@@ -11,6 +11,8 @@ export interface CliIo {
   /** The environment (DATABASE_URL, FIXLOOP_DATA_DIR); process.env when absent. Tests pass their own
    *  so a developer's DATABASE_URL never points a test run at a real database. */
   env?: NodeJS.ProcessEnv;
+  /** The clock (suppression expiries are judged against today); the system clock when absent. */
+  now?: () => Date;
 }
 
 /** An error the user can act on: printed as one line, exit code 2. */

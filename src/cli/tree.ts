@@ -29,6 +29,8 @@ export interface LoadedTree {
   index: TerraformIndex;
   /** Files that could not be read or parsed; any makes the command exit 2. */
   problems: FileProblem[];
+  /** `.trivyignore` / `.trivyignore.yaml` at the root, as text. */
+  ignoreFiles: Array<{ path: string; text: string }>;
   checkout: Checkout;
   /** For the fix engine: why a file must not be written, if it must not. */
   refuseWrite: (path: string) => Promise<string | undefined>;
@@ -76,7 +78,7 @@ export async function loadTree(dir: string | undefined, io: CliIo, command: stri
     skipped.has(path)
       ? `${path} could not be read or parsed, so fixloop does not change it`
       : writeRefusal(checkout, path);
-  return { root, sources, index, problems, checkout, refuseWrite };
+  return { root, sources, index, problems, checkout, refuseWrite, ignoreFiles: loaded.ignoreFiles };
 }
 
 /**

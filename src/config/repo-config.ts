@@ -189,6 +189,14 @@ const RepoConfigObject = z.strictObject({
     })
     .prefault({}),
   branchPrefix: BranchPrefix.default("fixloop"),
+  // What a suppression written in code (#checkov:skip, #tfsec:ignore, .trivyignore…) must carry;
+  // one that does not is reported as a `suppression-without-reason` finding (src/suppress/policy.ts).
+  suppressions: z
+    .strictObject({
+      requireReason: z.boolean().default(false),
+      maxDays: z.number().int().positive().nullable().default(null),
+    })
+    .prefault({}),
   verification: z
     .strictObject({
       // auto: both when the finding's source re-scans the cloud (a CSPM), else code (an IaC scanner).

@@ -33,7 +33,11 @@ export interface LoadedFiles {
   unreadable: Array<{ file: string; reason: string }>;
   /** `terragrunt.hcl` files seen (relative paths): a tree of only these holds no Terraform to scan. */
   terragrunt: string[];
+  /** Trivy's ignore files at the root (`.trivyignore`, `.trivyignore.yaml`) as text, when present. */
+  ignoreFiles: Array<{ path: string; text: string }>;
 }
+
+const IGNORE_FILES = [".trivyignore", ".trivyignore.yaml"];
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const LOSSY_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -67,7 +71,13 @@ export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
   if (!info) throw new TreeError(`${root}: no such directory — pass the folder that holds your .tf files`);
   if (!info.isDirectory())
     throw new TreeError(`${root}: not a directory — pass the folder that holds your .tf files`);
-  const out: LoadedFiles = { sources: [], encodings: new Map(), unreadable: [], terragrunt: [] };
+  const out: LoadedFiles = {
+    sources: [],
+    encodings: new Map(),
+    unreadable: [],
+    terragrunt: [],
+    ignoreFiles: [],
+  };
   const rel = (full: string) => relative(root, full).split(sep).join("/");
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
@@ -101,6 +111,10 @@ export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
     }
   };
   await walk(root);
+  for (const name of IGNORE_FILES) {
+    const text = await readFile(join(root, name), "utf8").catch(() => undefined);
+    if (text !== undefined) out.ignoreFiles.push({ path: name, text });
+  }
   return out;
 }
 

@@ -12,8 +12,10 @@ import { type FixOutcome, fixDetections, type WriteCheck } from "../rules/fix.ts
 import { linkedTo } from "../rules/linked.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
-import { scanIndex } from "../rules/scan.ts";
+import { scanWithSuppressions } from "../rules/scan.ts";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
+import { isoDay, type SuppressedDetection, suppressionSentence } from "../suppress/apply.ts";
+import { collectSuppressions, type Suppression } from "../suppress/index.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
 
 export interface FindingFixResult {
@@ -21,8 +23,11 @@ export interface FindingFixResult {
   location: Location;
   /** The fixes applied (or refused/skipped) for this finding; empty when nothing was attempted. */
   outcomes: FixOutcome[];
-  status: "fixed" | "skipped" | "refused";
+  /** suppressed: the located detection is suppressed in code (#checkov:skip…): never fixed, no PR. */
+  status: "fixed" | "skipped" | "refused" | "suppressed";
   reason: string;
+  /** The suppression written in the repository, when status is suppressed. */
+  suppression?: Suppression;
   /** For a fix at a module call site: its diff (there is no rule outcome to carry it). */
   moduleDiff?: string;
 }
@@ -52,6 +57,10 @@ export async function fixFindings(
     recordOnly?: RecordOnlyPolicy;
     /** Asked before any file is changed (the CLI refuses symlinks and files that are not UTF-8). */
     refuseWrite?: WriteCheck;
+    /** Suppressions of the tree; by default the comments in `sources` (#checkov:skip, #tfsec:ignore…). */
+    suppressions?: readonly Suppression[];
+    /** yyyy-mm-dd against which suppression expiries are judged; today (UTC) by default. */
+    today?: string;
   } = {},
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
   const { recordOnly = "triage", refuseWrite = async () => undefined } = options;
@@ -63,8 +72,12 @@ export async function fixFindings(
     /** file:address of each resource reached through the located block → how they are linked. */
     linked?: Map<string, string>;
     moduleFix?: { call: ModuleCall; inputs: Record<string, string> };
+    suppressed?: SuppressedDetection;
   }> = [];
-  const all = scanIndex(index, RULES);
+  const suppressions = options.suppressions ?? collectSuppressions(sources).suppressions;
+  const scanned = scanWithSuppressions(index, RULES, suppressions, options.today ?? isoDay(new Date()));
+  const all = [...scanned.active, ...scanned.suppressed.map((x) => x.detection)];
+  const suppressedById = new Map(scanned.suppressed.map((x) => [detectionId(x.detection), x]));
   for (const t of triaged) {
     const rule = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId) : undefined;
     const location = locate(t.finding, index, rule ? { resourceTypes: rule.resourceTypes } : {});
@@ -87,7 +100,13 @@ export async function fixFindings(
       }
     } else {
       const { resource, instance } = location.candidate;
-      plans.push({ ...plan, ...detectionsOn(index, all, resource, { rule, instance }) });
+      // Suppressed detections are never fixed; a finding all of whose detections are suppressed is
+      // reported as suppressed (no PR), with the suppression as written.
+      const on = detectionsOn(index, all, resource, { rule, instance });
+      const active = on.detections.filter((d) => !suppressedById.has(detectionId(d)));
+      const suppressed = on.detections.map((d) => suppressedById.get(detectionId(d))).find(Boolean);
+      if (active.length === 0 && suppressed) plans.push({ ...plan, suppressed });
+      else plans.push({ ...plan, ...on, detections: active });
     }
   }
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
@@ -105,6 +124,15 @@ export async function fixFindings(
     );
   }
   const results = plans.map((p): FindingFixResult => {
+    if (p.suppressed)
+      return {
+        triaged: p.t,
+        location: p.location,
+        outcomes: [],
+        status: "suppressed",
+        reason: `${p.suppressed.detection.ruleId} is ${suppressionSentence(p.suppressed.suppression)}`,
+        suppression: p.suppressed.suppression,
+      };
     if (p.skip)
       return { triaged: p.t, location: p.location, outcomes: [], status: "skipped", reason: p.skip };
     const moduleResult = moduleResults.get(p);

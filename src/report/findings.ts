@@ -1,7 +1,7 @@
 // The scan report in fixloop's JSON shape and as plain text.
 
 import type { HclSyntaxError } from "../hcl/errors.ts";
-import { type Detection, type Rule, SEVERITY_ORDER } from "../rules/types.ts";
+import { type Detection, detectionId, type Rule, SEVERITY_ORDER } from "../rules/types.ts";
 import { showUnsafe } from "./unsafe-chars.ts";
 
 export interface FindingJson {
@@ -32,7 +32,13 @@ export function errorJson(e: HclSyntaxError) {
   return { file: e.file, line: e.line, column: e.column, message: e.reason };
 }
 
-export function scanText(detections: Detection[], rules: Map<string, Rule>, fileCount: number): string {
+/** `notes`: an extra line per detection id (a suppression that expired). */
+export function scanText(
+  detections: Detection[],
+  rules: Map<string, Rule>,
+  fileCount: number,
+  notes: ReadonlyMap<string, string> = new Map(),
+): string {
   if (detections.length === 0)
     return `No findings in ${fileCount} Terraform file${fileCount === 1 ? "" : "s"}.\n`;
   const lines: string[] = [];
@@ -45,6 +51,8 @@ export function scanText(detections: Detection[], rules: Map<string, Rule>, file
       ),
     );
     lines.push(showUnsafe(`    ${d.message}`));
+    const note = notes.get(detectionId(d));
+    if (note) lines.push(showUnsafe(`    ${note}`));
   }
   const bySeverity = new Map<string, number>();
   for (const d of detections) {

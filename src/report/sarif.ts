@@ -5,8 +5,9 @@
 
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import type { Invocation, Log } from "sarif";
+import type { Invocation, Log, ReportingDescriptor, Result } from "sarif";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
+import { SUPPRESSION_RULE_ID } from "../suppress/policy.ts";
 
 /** GitHub maps security-severity to levels: >9 critical, 7–8.9 high, 4–6.9 medium, <4 low. */
 const SECURITY_SEVERITY: Record<Rule["severity"], string> = {
@@ -58,11 +59,50 @@ export function toSarif(
   detections: Detection[],
   rules: readonly Rule[],
   version: string,
-  options: { site?: SarifSite; skipped?: readonly SkippedFile[] } = {},
+  options: {
+    site?: SarifSite;
+    skipped?: readonly SkippedFile[];
+    /** Detections a team suppressed in code: results with SARIF's own `suppressions` (inSource). */
+    suppressed?: ReadonlyArray<{ detection: Detection; justification: string }>;
+    /** Extra text per detection id (a suppression that expired), appended to the message. */
+    notes?: ReadonlyMap<string, string>;
+    /** Suppressions the repository's policy rejects, as `suppression-without-reason` results. */
+    policy?: ReadonlyArray<{ file: string; line: number; message: string }>;
+  } = {},
 ): Log {
-  const { site = { root: "", description: "", prefix: "" }, skipped = [] } = options;
-  const used = rules.filter((r) => detections.some((d) => d.ruleId === r.id));
+  const {
+    site = { root: "", description: "", prefix: "" },
+    skipped = [],
+    suppressed = [],
+    notes,
+    policy = [],
+  } = options;
+  const all = [...detections, ...suppressed.map((s) => s.detection)];
+  const used = rules.filter((r) => all.some((d) => d.ruleId === r.id));
   const ruleIndex = new Map(used.map((r, i) => [r.id, i]));
+  const result = (d: Detection, justification?: string): Result => {
+    const rule = used[ruleIndex.get(d.ruleId)!]!;
+    const note = notes?.get(detectionId(d));
+    return {
+      ruleId: d.ruleId,
+      ruleIndex: ruleIndex.get(d.ruleId),
+      level: LEVEL[rule.severity],
+      message: { text: note ? `${d.message} (${note})` : d.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: uriOf(site.prefix + d.resource.file), uriBaseId: "%SRCROOT%" },
+            region: { startLine: d.line },
+          },
+          logicalLocations: [{ name: d.resource.address, kind: "resource" }],
+        },
+      ],
+      partialFingerprints: {
+        "fixloopFindingId/v1": createHash("sha256").update(detectionId(d)).digest("hex").slice(0, 32),
+      },
+      ...(justification === undefined ? {} : { suppressions: [{ kind: "inSource", justification }] }),
+    };
+  };
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -80,46 +120,33 @@ export function toSarif(
             name: "fixloop",
             version,
             informationUri: "https://github.com/fixloop/fixloop",
-            rules: used.map((r) => ({
-              id: r.id,
-              name: r.id.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
-              shortDescription: { text: r.title },
-              fullDescription: { text: r.rationale },
-              help: {
-                text: `${r.rationale}\n\nImpact of the fix: ${r.impact.join(" ")}`,
-                markdown: `${r.rationale}\n\n**Impact of the fix:**\n${r.impact.map((i) => `- ${i}`).join("\n")}`,
-              },
-              defaultConfiguration: { level: LEVEL[r.severity] },
-              properties: {
-                tags: ["security", "terraform", r.provider],
-                precision: "high",
-                "security-severity": SECURITY_SEVERITY[r.severity],
-              },
-            })),
+            rules: [
+              ...used.map((r) => ({
+                id: r.id,
+                name: r.id.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
+                shortDescription: { text: r.title },
+                fullDescription: { text: r.rationale },
+                help: {
+                  text: `${r.rationale}\n\nImpact of the fix: ${r.impact.join(" ")}`,
+                  markdown: `${r.rationale}\n\n**Impact of the fix:**\n${r.impact.map((i) => `- ${i}`).join("\n")}`,
+                },
+                defaultConfiguration: { level: LEVEL[r.severity] },
+                properties: {
+                  tags: ["security", "terraform", r.provider],
+                  precision: "high",
+                  "security-severity": SECURITY_SEVERITY[r.severity],
+                },
+              })),
+              ...(policy.length > 0 ? [SUPPRESSION_RULE] : []),
+            ],
           },
         },
         invocations: [invocation(skipped, site.prefix)],
-        results: detections.map((d) => {
-          const rule = used[ruleIndex.get(d.ruleId)!]!;
-          return {
-            ruleId: d.ruleId,
-            ruleIndex: ruleIndex.get(d.ruleId),
-            level: LEVEL[rule.severity],
-            message: { text: d.message },
-            locations: [
-              {
-                physicalLocation: {
-                  artifactLocation: { uri: uriOf(site.prefix + d.resource.file), uriBaseId: "%SRCROOT%" },
-                  region: { startLine: d.line },
-                },
-                logicalLocations: [{ name: d.resource.address, kind: "resource" }],
-              },
-            ],
-            partialFingerprints: {
-              "fixloopFindingId/v1": createHash("sha256").update(detectionId(d)).digest("hex").slice(0, 32),
-            },
-          };
-        }),
+        results: [
+          ...detections.map((d) => result(d)),
+          ...suppressed.map((x) => result(x.detection, x.justification)),
+          ...policy.map((p) => policyResult(p, site.prefix, used.length)),
+        ],
       },
     ],
   };
@@ -148,5 +175,48 @@ function invocation(skipped: readonly SkippedFile[], prefix: string): Invocation
         },
       ],
     })),
+  };
+}
+
+/** The pseudo-rule of suppressions the repository's policy rejects (`.github/fixloop.yml` › suppressions). */
+const SUPPRESSION_RULE: ReportingDescriptor = {
+  id: SUPPRESSION_RULE_ID,
+  name: "SuppressionWithoutReason",
+  shortDescription: { text: "Suppression without a reason or a near enough expiry" },
+  fullDescription: {
+    text: "A check is suppressed in code (#checkov:skip, #tfsec:ignore, #trivy:ignore, .trivyignore, kics-scan) without the reason or the expiry the repository's configuration requires.",
+  },
+  defaultConfiguration: { level: "warning" },
+  properties: {
+    tags: ["security", "terraform", "suppression"],
+    precision: "high",
+    "security-severity": "5.5",
+  },
+};
+
+function policyResult(
+  p: { file: string; line: number; message: string },
+  prefix: string,
+  index: number,
+): Result {
+  return {
+    ruleId: SUPPRESSION_RULE_ID,
+    ruleIndex: index,
+    level: "warning",
+    message: { text: p.message },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: uriOf(prefix + p.file), uriBaseId: "%SRCROOT%" },
+          region: { startLine: p.line },
+        },
+      },
+    ],
+    partialFingerprints: {
+      "fixloopFindingId/v1": createHash("sha256")
+        .update(`${SUPPRESSION_RULE_ID}:${p.file}:${p.line}:${p.message}`)
+        .digest("hex")
+        .slice(0, 32),
+    },
   };
 }

@@ -4,6 +4,7 @@ import { unifiedDiff } from "../../hcl/unified-diff.ts";
 import { candidateJson, type FindingFixResult } from "../../ingest/fix-findings.ts";
 import { renderTemplate } from "../../report/template.ts";
 import type { FixOutcome } from "../../rules/fix.ts";
+import type { Detection } from "../../rules/types.ts";
 import { prepareBranch } from "../git.ts";
 import { CliError } from "../io.ts";
 import { type Checkout, WriteRefused, writeInside, writeRefusal } from "../safe-write.ts";
@@ -106,7 +107,7 @@ export function findingsFixText(
   const committed = branch && commit ? ` Committed ${commit} on branch ${terminalSafe(branch)}.` : "";
   lines.push(
     "",
-    `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused. ${written}${committed}`,
+    `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused${count("suppressed") ? `, ${count("suppressed")} suppressed in code` : ""}. ${written}${committed}`,
   );
   return `${lines.join("\n")}\n`;
 }
@@ -117,10 +118,16 @@ export function fixText(
   dryRun: boolean,
   branch: string | undefined,
   commit: string | undefined,
+  suppressed: ReadonlyArray<{ detection: Detection; reason: string }> = [],
 ): string {
-  if (outcomes.length === 0) return "Nothing to fix: the scan found no findings.\n";
+  if (outcomes.length === 0 && suppressed.length === 0)
+    return "Nothing to fix: the scan found no findings.\n";
   const lines: string[] = [];
-  for (const o of outcomes) {
+  const listed = [
+    ...outcomes.map((o) => ({ status: o.status as string, detection: o.detection, reason: o.reason })),
+    ...suppressed.map((x) => ({ status: "suppressed", ...x })),
+  ];
+  for (const o of listed) {
     const d = o.detection;
     lines.push(
       terminalSafe(
@@ -133,7 +140,8 @@ export function fixText(
     .map(([p, f]) => blockSafe(unifiedDiff(p, f.before, f.after)));
   if (diffs.length) lines.push("", diffs.join("").trimEnd());
   const count = (s: string) => outcomes.filter((o) => o.status === s).length;
-  const tally = `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused.`;
+  const held = suppressed.length > 0 ? `, ${suppressed.length} suppressed in code` : "";
+  const tally = `${count("fixed")} fixed, ${count("skipped")} skipped, ${count("refused")} refused${held}.`;
   const written =
     files.size === 0
       ? "No file changed."

@@ -1,13 +1,15 @@
 import { toTriageConfig } from "../../config/repo-config.ts";
 import { fixFindings } from "../../ingest/fix-findings.ts";
+import { suppressionSentence } from "../../report/suppressed.ts";
 import { fixDetections } from "../../rules/fix.ts";
 import { RULES } from "../../rules/registry.ts";
-import { scanIndex } from "../../rules/scan.ts";
+import { scanWithSuppressions } from "../../rules/scan.ts";
 import { loadTriageConfig, readFindings } from "../findings-input.ts";
 import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, parseCommandArgs, selectRules } from "../options.ts";
 import { FIX } from "../spec.ts";
+import { suppressionAuthors, treeSuppressions } from "../suppressions.ts";
 import { blockSafe, terminalSafe } from "../text.ts";
 import { loadTree, problemJson } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
@@ -34,7 +36,9 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
   const minRisk = values["min-risk"] === undefined ? undefined : riskOption(values["min-risk"]);
   if (values.branch !== undefined) checkBranchName(values.branch);
   const token = openPr ? requireToken(io) : undefined;
-  const { root, sources, index, problems, checkout, refuseWrite } = await loadTree(positionals[0], io, "fix");
+  const tree = await loadTree(positionals[0], io, "fix");
+  const { root, sources, index, problems, checkout, refuseWrite } = tree;
+  const sup = await treeSuppressions(tree, io, false);
 
   if (values.findings) {
     if (values.rule)
@@ -61,7 +65,12 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     }
     // Plain fix fixes what it is given; the triage gate's "record only" applies when asked for.
     const recordOnly = minRisk === undefined ? "none" : { minRisk };
-    const { results, files } = await fixFindings(sources, index, input.triaged, { recordOnly, refuseWrite });
+    const { results, files } = await fixFindings(sources, index, input.triaged, {
+      recordOnly,
+      refuseWrite,
+      suppressions: sup.suppressions,
+      today: sup.today,
+    });
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
     if (format === "json") {
@@ -72,10 +81,22 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       io.stdout.write(findingsFixText(results, files, dryRun, values.branch, written.commit));
     }
     if (problems.length > 0) return 2;
-    return results.every((r) => r.status === "fixed") && input.rejected.length === 0 ? 0 : 1;
+    // A finding suppressed in code is a decision already made, not a failure to fix.
+    const done = results.every((r) => r.status === "fixed" || r.status === "suppressed");
+    return done && input.rejected.length === 0 ? 0 : 1;
   }
 
-  const detections = scanIndex(index, selected);
+  const scanned = scanWithSuppressions(index, selected, sup.suppressions, sup.today);
+  const detections = scanned.active;
+  const authors = await suppressionAuthors(
+    root,
+    scanned.suppressed.map((x) => x.suppression),
+  );
+  // Never fixed: listed with the suppression as written, who wrote it and until when.
+  const suppressed = scanned.suppressed.map((x) => ({
+    detection: x.detection,
+    reason: suppressionSentence(x.suppression, authors),
+  }));
   const run = await fixDetections(sources, detections, RULES, index, refuseWrite);
   const changed = [...run.files.keys()].sort();
 
@@ -87,10 +108,20 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       resource: { address: o.detection.resource.address },
       file: o.detection.resource.file,
       line: o.detection.line,
-      status: o.status,
+      status: o.status as string,
       reason: o.reason,
       diff: blockSafe(o.changes.map((c) => c.diff).join("")),
     }));
+    for (const { detection: d, reason } of suppressed)
+      results.push({
+        ruleId: d.ruleId,
+        resource: { address: d.resource.address },
+        file: d.resource.file,
+        line: d.line,
+        status: "suppressed",
+        reason,
+        diff: "",
+      });
     const summary = {
       dryRun,
       filesChanged: changed,
@@ -100,7 +131,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       `${JSON.stringify({ results, errors: problems.map(problemJson), ...summary }, null, 2)}\n`,
     );
   } else {
-    io.stdout.write(fixText(run.outcomes, run.files, dryRun, values.branch, commit));
+    io.stdout.write(fixText(run.outcomes, run.files, dryRun, values.branch, commit, suppressed));
   }
   if (problems.length > 0) return 2;
   return run.outcomes.every((o) => o.status === "fixed") ? 0 : 1;
