@@ -28,12 +28,20 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       "open-pr": { type: "boolean" },
       base: { type: "string" },
       "min-risk": { type: "string" },
+      "allow-disruptive": { type: "boolean" },
     },
   });
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
   const dryRun = values["dry-run"] === true;
   const selected = selectRules(values.rule);
   const openPr = values["open-pr"] === true;
+  // Local fixes that replace a resource, lose data or cut traffic need the flag. --open-pr does not:
+  // its pull requests are reviewed, and those of disruptive fixes carry the security review label.
+  const allowDisruptive = values["allow-disruptive"] === true;
+  if (openPr && allowDisruptive)
+    throw new CliError(
+      "--allow-disruptive does not apply with --open-pr: disruptive fixes open pull requests labelled for security review",
+    );
   if (openPr) {
     if (!values.findings)
       throw new CliError("--open-pr needs --findings: it opens one pull request per finding");
@@ -76,7 +84,11 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     }
     // Plain fix fixes what it is given; the triage gate's "record only" applies when asked for.
     const recordOnly = minRisk === undefined ? "none" : { minRisk };
-    const { results, files } = await fixFindings(sources, index, input.triaged, { recordOnly, refuseWrite });
+    const { results, files } = await fixFindings(sources, index, input.triaged, {
+      recordOnly,
+      refuseWrite,
+      allowDisruptive,
+    });
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
     if (format === "json") {
@@ -91,7 +103,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
   }
 
   const detections = scanIndex(index, selected);
-  const run = await fixDetections(sources, detections, RULES, index, refuseWrite);
+  const run = await fixDetections(sources, detections, RULES, index, refuseWrite, { allowDisruptive });
   const changed = [...run.files.keys()].sort();
 
   const { commit } = await writeAndCommit(checkout, run.files, run.outcomes, dryRun, values.branch);
@@ -104,6 +116,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       line: o.detection.line,
       status: o.status,
       reason: o.reason,
+      impact: o.impact,
       diff: blockSafe(o.changes.map((c) => c.diff).join("")),
     }));
     const summary = {
