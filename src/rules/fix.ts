@@ -6,6 +6,7 @@
 import { posix } from "node:path";
 import type { HclFile } from "../hcl/ast.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
+import { parseHcl } from "../hcl/parser.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { disruptionSentence } from "../triage/gate.ts";
@@ -136,6 +137,8 @@ export async function fixDetections(
       const existing = current.get(file);
       let hcl: HclFile | undefined = index.files.get(file);
       if (!hcl && existing === undefined) hcl = { path: file, text: "", body: [] };
+      // Variable files are indexed for their values only; a fix at a tfvars entry edits one.
+      if (!hcl && existing !== undefined && file.endsWith(".tfvars")) hcl = tfvarsFile(file, existing);
       if (!hcl) {
         refusal = `${file} cannot be edited: it does not parse`;
         break;
@@ -183,4 +186,12 @@ export async function fixDetections(
     if (was !== text) files.set(path, { before: was ?? "", after: text });
   }
   return { outcomes, files };
+}
+
+function tfvarsFile(path: string, text: string): HclFile | undefined {
+  try {
+    return parseHcl(path, text);
+  } catch {
+    return undefined;
+  }
 }
