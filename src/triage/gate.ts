@@ -28,11 +28,10 @@ export interface FixTraits {
  */
 export function disruptionSentence(impact: readonly string[] | undefined): string {
   // Its first sentence: the full notes are shown beside it (fix output, PR body).
-  const note = impact?.[0]
-    ?.split(/(?<!\b(?:e\.g|i\.e|etc))\.\s/)[0]
-    ?.trim()
-    .replace(/[.\s]+$/, "");
-  return `disruptive — ${note || "the fix replaces a resource or closes access someone may rely on"}`;
+  const note = impact?.[0]?.split(/(?<!\b(?:e\.g|i\.e|etc))\.\s/)[0]?.trim();
+  // A trailing period is dropped by hand (the sentence goes on after it), not by a regex run before $.
+  const bare = note?.endsWith(".") ? note.slice(0, -1) : note;
+  return `disruptive — ${bare || "the fix replaces a resource or closes access someone may rely on"}`;
 }
 
 export function decideGate(risk: Risk, conf: Confidence, fix: FixTraits, config: TriageConfig): GateDecision {
