@@ -83,12 +83,17 @@ export const FIX = {
   name: "fix",
   summary: "patch the misconfigurations (or the findings of a scanner/CSPM) in place",
   forms: [
-    "<dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]",
-    "<dir> --findings FILE... [--findings-format auto|NAME] [--triage-config FILE] [--min-risk N] [--dry-run] [--branch NAME] [--format text|json]",
+    "<dir> [--rule ID]... [--allow-disruptive] [--dry-run] [--branch NAME] [--format text|json]",
+    "<dir> --findings FILE... [--findings-format auto|NAME] [--triage-config FILE] [--min-risk N] [--allow-disruptive] [--dry-run] [--branch NAME] [--format text|json]",
     "<dir> --findings FILE... --open-pr [--base BRANCH] [--format text|json]",
   ],
   flags: {
     rule: RULE,
+    "allow-disruptive": {
+      type: "boolean",
+      help: "also apply fixes that replace a resource, lose data or cut traffic (listed as skipped with their impact otherwise)",
+      default: "skip disruptive fixes",
+    },
     "dry-run": { type: "boolean", help: "print the diff, write nothing", default: "write the files" },
     branch: {
       type: "string",

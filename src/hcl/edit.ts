@@ -7,8 +7,9 @@ import { Lexer } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
 
 export type EditOp =
-  /** Set attribute `name` of `block` to the HCL expression `value` (replaces or adds it). */
-  | { kind: "set"; block: Block; name: string; value: string }
+  /** Set attribute `name` of `block` to the HCL expression `value` (replaces or adds it); with
+   *  `block: null`, replaces a top-level attribute (a tfvars entry). */
+  | { kind: "set"; block: Block | null; name: string; value: string }
   /** Remove attribute `name` of `block` (with its line). */
   | { kind: "remove"; block: Block; name: string }
   /** Add a block (HCL text, unindented) inside `parent`, or at top level (after `after`, else at the end). */
@@ -97,7 +98,7 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
 
   for (const op of ops) {
     if (op.kind === "set") {
-      const existing = op.block.body.find(
+      const existing = (op.block?.body ?? file.body).find(
         (i): i is Attribute => i.kind === "attribute" && i.name === op.name,
       );
       if (existing) {
@@ -114,8 +115,8 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
             text: comments.map((c) => `${indent}${c}${eol}`).join(""),
           });
         }
-      } else
-        additions.set(op.block, [...(additions.get(op.block) ?? []), { name: op.name, value: op.value }]);
+      } else if (!op.block) throw new Error(`no top-level ${op.name} to replace`);
+      else additions.set(op.block, [...(additions.get(op.block) ?? []), { name: op.name, value: op.value }]);
     } else if (op.kind === "remove") {
       const existing = op.block.body.find(
         (i): i is Attribute => i.kind === "attribute" && i.name === op.name,

@@ -88,7 +88,17 @@ export interface ModuleDir {
   variables: Map<string, { block: Block; file: string }>;
   locals: Map<string, { attr: Attribute; file: string }>;
   /** Values from terraform.tfvars / *.auto.tfvars in this directory. */
-  tfvars: Map<string, { value: Resolved; file: string }>;
+  tfvars: Map<
+    string,
+    {
+      value: Resolved;
+      file: string;
+      /** The entry as written (its line, its expression for a fix at the definition). */
+      attr: Attribute;
+      /** Other entries for the same variable in this directory's tfvars files. */
+      others: Array<{ file: string; line: number }>;
+    }
+  >;
   resources: Resource[];
   calls: ModuleCall[];
   /** `default_tags { tags = … }` of the aws providers declared here. */
@@ -169,7 +179,14 @@ export function buildIndex(
       if (/^terraform\.tfvars(\.json)?$|\.auto\.tfvars(\.json)?$/.test(base)) {
         for (const item of hcl.body) {
           if (item.kind !== "attribute") continue;
-          mod.tfvars.set(item.name, { value: evaluate(item.expr, EMPTY_SCOPE), file: src.path });
+          const earlier = mod.tfvars.get(item.name);
+          const others = earlier ? [...earlier.others, { file: earlier.file, line: earlier.attr.line }] : [];
+          mod.tfvars.set(item.name, {
+            value: evaluate(item.expr, EMPTY_SCOPE),
+            file: src.path,
+            attr: item,
+            others,
+          });
         }
       }
       continue;

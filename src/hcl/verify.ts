@@ -105,7 +105,9 @@ async function expectedJson(file: HclFile, before: Json, ops: EditOp[]): Promise
         ? op.parent
           ? jsonPathOf(file.body, op.parent)
           : []
-        : jsonPathOf(file.body, op.block);
+        : op.block
+          ? jsonPathOf(file.body, op.block)
+          : [];
     if (!parentPath) throw new Error("the block to edit is not part of this file");
     const target = at(expected, parentPath) as Record<string, Json> | undefined;
     if (!target || typeof target !== "object")

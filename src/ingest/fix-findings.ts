@@ -8,7 +8,7 @@ import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
-import { type FixOutcome, fixDetections, type WriteCheck } from "../rules/fix.ts";
+import { disruptiveSkipReason, type FixOutcome, fixDetections, type WriteCheck } from "../rules/fix.ts";
 import { linkedTo } from "../rules/linked.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
@@ -30,6 +30,8 @@ export interface FindingFixResult {
   suppression?: Suppression;
   /** For a fix at a module call site: its diff (there is no rule outcome to carry it). */
   moduleDiff?: string;
+  /** Impact notes of the fixes applied or held back as disruptive, each once. */
+  impact: string[];
 }
 
 /**
@@ -61,9 +63,11 @@ export async function fixFindings(
     suppressions?: readonly Suppression[];
     /** yyyy-mm-dd against which suppression expiries are judged; today (UTC) by default. */
     today?: string;
+    /** Apply fixes the rule marks disruptive (default); the CLI asks for --allow-disruptive. */
+    allowDisruptive?: boolean;
   } = {},
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
-  const { recordOnly = "triage", refuseWrite = async () => undefined } = options;
+  const { recordOnly = "triage", refuseWrite = async () => undefined, allowDisruptive = true } = options;
   const plans: Array<{
     t: TriagedFinding;
     location: Location;
@@ -89,7 +93,9 @@ export async function fixFindings(
     else if (!location.candidate.resource) {
       const call = location.candidate.moduleCall!;
       const inputs = moduleInputFix(call.source, rule?.id ?? null);
-      if (inputs) plans.push({ ...plan, moduleFix: { call, inputs } });
+      if (inputs && rule?.disruptive && !allowDisruptive)
+        plans.push({ ...plan, skip: disruptiveSkipReason(rule) });
+      else if (inputs) plans.push({ ...plan, moduleFix: { call, inputs } });
       else {
         plans.push({
           ...plan,
@@ -112,10 +118,12 @@ export async function fixFindings(
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
   const unique = new Map<string, Detection>();
   for (const p of plans) for (const d of p.detections) unique.set(detectionId(d), d);
-  const run = await fixDetections(sources, [...unique.values()], RULES, index, refuseWrite);
+  const run = await fixDetections(sources, [...unique.values()], RULES, index, refuseWrite, {
+    allowDisruptive,
+  });
   const byId = new Map(run.outcomes.map((o) => [detectionId(o.detection), o]));
   const files = run.files;
-  const moduleResults = new Map<(typeof plans)[number], FindingFixResult>();
+  const moduleResults = new Map<(typeof plans)[number], Omit<FindingFixResult, "impact">>();
   for (const p of plans) {
     if (!p.moduleFix) continue;
     moduleResults.set(
@@ -124,6 +132,7 @@ export async function fixFindings(
     );
   }
   const results = plans.map((p): FindingFixResult => {
+    const rule = p.t.finding.rule.catalogId ? ruleById(p.t.finding.rule.catalogId) : undefined;
     if (p.suppressed)
       return {
         triaged: p.t,
@@ -132,11 +141,22 @@ export async function fixFindings(
         status: "suppressed",
         reason: `${p.suppressed.detection.ruleId} is ${suppressionSentence(p.suppressed.suppression)}`,
         suppression: p.suppressed.suppression,
+        impact: [],
       };
-    if (p.skip)
-      return { triaged: p.t, location: p.location, outcomes: [], status: "skipped", reason: p.skip };
+    if (p.skip) {
+      const held = rule && p.skip === disruptiveSkipReason(rule) ? [...rule.impact] : [];
+      return {
+        triaged: p.t,
+        location: p.location,
+        outcomes: [],
+        status: "skipped",
+        reason: p.skip,
+        impact: held,
+      };
+    }
     const moduleResult = moduleResults.get(p);
-    if (moduleResult) return moduleResult;
+    if (moduleResult)
+      return { ...moduleResult, impact: moduleResult.status === "fixed" && rule ? [...rule.impact] : [] };
     const outcomes = p.detections
       .map((d) => byId.get(detectionId(d))!)
       .filter(Boolean)
@@ -147,7 +167,8 @@ export async function fixFindings(
         ? "refused"
         : "skipped";
     const reason = outcomes.map((o) => `${o.detection.ruleId}: ${o.reason}`).join("; ");
-    return { triaged: p.t, location: p.location, outcomes, status, reason };
+    const impact = [...new Set(outcomes.flatMap((o) => o.impact))];
+    return { triaged: p.t, location: p.location, outcomes, status, reason, impact };
   });
   return { results, files };
 }
@@ -205,7 +226,7 @@ async function fixModuleCall(
   sources: SourceFile[],
   files: Map<string, { before: string; after: string }>,
   refuseWrite: WriteCheck,
-): Promise<FindingFixResult> {
+): Promise<Omit<FindingFixResult, "impact">> {
   const cannotWrite = await refuseWrite(call.file);
   if (cannotWrite) return { triaged: t, location, outcomes: [], status: "refused", reason: cannotWrite };
   const original = sources.find((s) => s.path === call.file)?.text ?? "";

@@ -42,7 +42,12 @@ export function triageFinding(finding: Finding, config: TriageConfig, now: Date)
   });
   const fixable = rule?.fixable === true || unspecified;
   const conf = confidence(finding, expectedLocation(finding), rule?.fixable === true);
-  const gate = decideGate(risk, conf, { fixable, disruptive: rule?.disruptive ?? unspecified }, config);
+  const gate = decideGate(
+    risk,
+    conf,
+    { fixable, disruptive: rule?.disruptive ?? unspecified, ...(rule ? { impact: rule.impact } : {}) },
+    config,
+  );
   const detected = finding.firstSeen ?? now.toISOString();
   let actionable = true;
   let reason = gate.reason;

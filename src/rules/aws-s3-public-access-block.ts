@@ -12,6 +12,7 @@ import {
   writtenAs,
 } from "./s3-shared.ts";
 import type { Detection, FixPlan, Rule } from "./types.ts";
+import { fixAtDefinition } from "./value-origin.ts";
 
 const ID = "aws-s3-public-access-block";
 const FLAGS = [
@@ -124,6 +125,9 @@ export const awsS3PublicAccessBlock: Rule = {
     const off = flagStates(index, resource).filter((f) => f.state === "off");
     const computed = off.find((f) => f.attr && !isWrittenLiteral(f.attr.expr));
     if (computed?.attr) {
+      // At the variable's definition when that is the only flag to change, or to say where it is.
+      const atDefinition = fixAtDefinition(index, resource, computed.name, computed.attr.expr, "true");
+      if (atDefinition && (atDefinition.kind === "unfixable" || off.length === 1)) return atDefinition;
       return {
         kind: "unfixable",
         reason: `${computed.name} is set from \`${writtenAs(index, resource, computed.attr.expr)}\`; change the value where it is defined`,

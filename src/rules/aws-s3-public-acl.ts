@@ -3,6 +3,7 @@ import type { Resource, TerraformIndex } from "../hcl/index.ts";
 import { managedResources, nestedBlocks } from "./helpers.ts";
 import { isWrittenLiteral, resolveFor, S3_ACL, S3_BUCKET, setAttributes, writtenAs } from "./s3-shared.ts";
 import type { Detection, FixPlan, Rule } from "./types.ts";
+import { fixAtDefinition } from "./value-origin.ts";
 
 const ID = "aws-s3-public-acl";
 const PUBLIC_CANNED = new Set(["public-read", "public-read-write", "authenticated-read"]);
@@ -118,6 +119,8 @@ export const awsS3PublicAcl: Rule = {
     const acl = cannedAcl(index, resource);
     if (!acl) return { kind: "unfixable", reason: "the public acl is no longer present" };
     if (!isWrittenLiteral(acl.attr.expr)) {
+      const atDefinition = fixAtDefinition(index, resource, "acl", acl.attr.expr, '"private"');
+      if (atDefinition) return atDefinition;
       return {
         kind: "unfixable",
         reason: `acl is set from \`${writtenAs(index, resource, acl.attr.expr)}\`; change the value where it is defined`,

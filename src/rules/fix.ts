@@ -7,8 +7,10 @@ import { posix } from "node:path";
 import type { HclFile } from "../hcl/ast.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import { isJsonSyntax } from "../hcl/json-syntax.ts";
+import { parseHcl } from "../hcl/parser.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
+import { disruptionSentence } from "../triage/gate.ts";
 import { scanIndex } from "./scan.ts";
 import { type Detection, detectionId, type Rule } from "./types.ts";
 
@@ -22,6 +24,20 @@ export interface FixOutcome {
   /** Files this fix changed, each with the unified diff of this fix alone (texts are not kept:
    *  a run over a large tree would hold every intermediate version of every file). */
   changes: Array<{ file: string; diff: string }>;
+  /** The rule's impact notes (what the fix does beyond the obvious), for a fix applied or held back
+   *  as disruptive; empty otherwise. */
+  impact: string[];
+}
+
+export interface FixOptions {
+  /** Apply fixes the rule marks disruptive. The CLI asks for `--allow-disruptive`; the app applies
+   *  them and lets its triage gate hold critical ones for a human approval. */
+  allowDisruptive?: boolean;
+}
+
+/** Why a disruptive fix was not applied, with the flag that applies it. */
+export function disruptiveSkipReason(rule: Pick<Rule, "impact">): string {
+  return `${disruptionSentence(rule.impact)}; re-run with --allow-disruptive to apply it`;
 }
 
 export interface FixRun {
@@ -42,6 +58,7 @@ export async function fixDetections(
   fullIndex: TerraformIndex = buildIndex(sources),
   /** Asked for every file a fix would change; a reason makes the fix `refused` with it. */
   refuseWrite: WriteCheck = async () => undefined,
+  { allowDisruptive = true }: FixOptions = {},
 ): Promise<FixRun> {
   const current = new Map(sources.map((s) => [s.path, s.text]));
   const original = new Map(current);
@@ -78,14 +95,22 @@ export async function fixDetections(
 
   for (const detection of detections) {
     const rule = byId.get(detection.ruleId);
-    const outcome = (status: FixStatus, reason: string, changes: FixOutcome["changes"] = []) =>
-      outcomes.push({ detection, status, reason, changes });
+    const outcome = (
+      status: FixStatus,
+      reason: string,
+      changes: FixOutcome["changes"] = [],
+      impact: string[] = [],
+    ) => outcomes.push({ detection, status, reason, changes, impact });
     if (!rule) {
       outcome("refused", `rule ${detection.ruleId} is not in the catalog`);
       continue;
     }
     if (rule.fixable !== true || !rule.fix) {
       outcome("skipped", rule.fixable === true ? "this rule has no automatic fix" : rule.fixable.reason);
+      continue;
+    }
+    if (rule.disruptive && !allowDisruptive) {
+      outcome("skipped", disruptiveSkipReason(rule), [], [...rule.impact]);
       continue;
     }
     const dirs = scopeOf(detection.resource.module);
@@ -117,6 +142,8 @@ export async function fixDetections(
       const existing = current.get(file);
       let hcl: HclFile | undefined = index.files.get(file);
       if (!hcl && existing === undefined) hcl = { path: file, text: "", body: [] };
+      // Variable files are indexed for their values only; a fix at a tfvars entry edits one.
+      if (!hcl && existing !== undefined && file.endsWith(".tfvars")) hcl = tfvarsFile(file, existing);
       if (!hcl) {
         refusal = `${file} cannot be edited: it does not parse`;
         break;
@@ -154,6 +181,7 @@ export async function fixDetections(
       "fixed",
       plan.summary,
       changes.map((c) => ({ file: c.file, diff: unifiedDiff(c.file, c.before, c.after) })),
+      [...rule.impact],
     );
   }
 
@@ -163,4 +191,12 @@ export async function fixDetections(
     if (was !== text) files.set(path, { before: was ?? "", after: text });
   }
   return { outcomes, files };
+}
+
+function tfvarsFile(path: string, text: string): HclFile | undefined {
+  try {
+    return parseHcl(path, text);
+  } catch {
+    return undefined;
+  }
 }

@@ -17,6 +17,21 @@ export interface FixTraits {
   fixable: boolean;
   /** The fix replaces a resource or closes network access (from the rule's impact notes). */
   disruptive: boolean;
+  /** The rule's impact notes; the first says what a disruptive fix breaks. */
+  impact?: readonly string[];
+}
+
+/**
+ * The one sentence that says a fix is disruptive and what it breaks, shared by the app's gate and
+ * the CLI's `--allow-disruptive` skip so both say the same thing. A disruptive rule's first impact
+ * note is the one that says what breaks (replacement, data loss, lost access).
+ */
+export function disruptionSentence(impact: readonly string[] | undefined): string {
+  // Its first sentence: the full notes are shown beside it (fix output, PR body).
+  const note = impact?.[0]?.split(/(?<!\b(?:e\.g|i\.e|etc))\.\s/)[0]?.trim();
+  // A trailing period is dropped by hand (the sentence goes on after it), not by a regex run before $.
+  const bare = note?.endsWith(".") ? note.slice(0, -1) : note;
+  return `disruptive — ${bare || "the fix replaces a resource or closes access someone may rely on"}`;
 }
 
 export function decideGate(risk: Risk, conf: Confidence, fix: FixTraits, config: TriageConfig): GateDecision {
@@ -36,7 +51,7 @@ export function decideGate(risk: Risk, conf: Confidence, fix: FixTraits, config:
   if (risk.tier === "critical" && fix.disruptive) {
     return {
       gate: "pr_after_approval",
-      reason: "critical risk and the fix is disruptive: a human approves first",
+      reason: `critical risk and the fix is ${disruptionSentence(fix.impact)}; a human approves first`,
     };
   }
   return { gate: "pr", reason: `risk ${risk.score} (${risk.tier}) with confidence ${conf.value}` };

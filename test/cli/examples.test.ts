@@ -50,7 +50,7 @@ describe("examples/terragoat", () => {
   it("fixes everything it finds, and the written tree then scans clean", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fixloop-terragoat-"));
     cpSync(EXAMPLE, dir, { recursive: true });
-    const fixed = await run(["fix", dir, "--format", "json"]);
+    const fixed = await run(["fix", "--allow-disruptive", dir, "--format", "json"]);
     const { results, filesChanged } = JSON.parse(fixed.stdout);
     expect(results.filter((r: { status: string }) => r.status !== "fixed")).toEqual([]);
     expect(fixed.code).toBe(0);

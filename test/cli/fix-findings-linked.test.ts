@@ -47,7 +47,7 @@ resource "aws_s3_bucket_public_access_block" "example" {
 describe("fix --findings fixes the problem where it is written", () => {
   it("sets the flag on the bucket's public access block for a Security Hub S3.8 finding", async () => {
     const dir = repo({ "s3.tf": PUBLIC_ACCESS_BLOCK });
-    const r = await run(["fix", dir, "--findings", asff("afsbp-s3.8.json")]);
+    const r = await run(["fix", "--allow-disruptive", dir, "--findings", asff("afsbp-s3.8.json")]);
     expect(r.stdout.split("\n").slice(0, 2)).toEqual([
       'fixed   securityhub arn:aws:securityhub:us-east-1:111111111111:subscription/aws-foundational-security-best-practices/v/1.0.0/S3.8/finding/e0182181-9218-420f-bef2-ed09ed230c59 [medium 45] → aws_s3_bucket.example (aws_s3_bucket.example.bucket resolves to "example" (s3.tf:1))',
       "    aws-s3-public-access-block: on aws_s3_bucket_public_access_block.example (its bucket is aws_s3_bucket.example): set block_public_acls = true",
@@ -75,7 +75,15 @@ resource "aws_s3_bucket_versioning" "data" {
     // MEDIUM with no context scores below the default PR threshold: lower it for this run.
     const config = join(dir, "triage.json");
     writeFileSync(config, JSON.stringify({ gates: { prThreshold: 10 } }));
-    const r = await run(["fix", dir, "--findings", asff("afsbp-s3.14.json"), "--triage-config", config]);
+    const r = await run([
+      "fix",
+      "--allow-disruptive",
+      dir,
+      "--findings",
+      asff("afsbp-s3.14.json"),
+      "--triage-config",
+      config,
+    ]);
     expect(r.stdout.split("\n")[1]).toBe(
       '    aws-s3-versioning: on aws_s3_bucket_versioning.data (its bucket is aws_s3_bucket.data): set versioning_configuration.status = "Enabled"',
     );
@@ -98,7 +106,15 @@ resource "aws_security_group_rule" "ssh" {
 }
 `;
     const dir = repo({ "sg.tf": text });
-    const r = await run(["fix", dir, "--findings", asff("cis-4.1-ssh-open.json"), "--format", "json"]);
+    const r = await run([
+      "fix",
+      "--allow-disruptive",
+      dir,
+      "--findings",
+      asff("cis-4.1-ssh-open.json"),
+      "--format",
+      "json",
+    ]);
     const [result] = JSON.parse(r.stdout).results;
     expect(result).toMatchObject({
       status: "fixed",
@@ -144,7 +160,15 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
 }
 `;
     const dir = repo({ "sg.tf": text });
-    const r = await run(["fix", dir, "--findings", asff("cis-4.1-ssh-open.json"), "--format", "json"]);
+    const r = await run([
+      "fix",
+      "--allow-disruptive",
+      dir,
+      "--findings",
+      asff("cis-4.1-ssh-open.json"),
+      "--format",
+      "json",
+    ]);
     const [result] = JSON.parse(r.stdout).results;
     expect(result.status).toBe("fixed");
     expect(result.reason).toMatch(
@@ -163,7 +187,7 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
         "block_public_acls       = true",
       ),
     });
-    const r = await run(["fix", dir, "--findings", asff("afsbp-s3.8.json")]);
+    const r = await run(["fix", "--allow-disruptive", dir, "--findings", asff("afsbp-s3.8.json")]);
     expect(r.stdout.split("\n")[1]).toBe(
       "    fixloop's rule aws-s3-public-access-block finds nothing to fix on aws_s3_bucket.example or the resources that configure it (aws_s3_bucket_public_access_block.example); the source may be stale or see something the code does not show",
     );

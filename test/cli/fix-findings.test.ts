@@ -27,6 +27,7 @@ describe("fixloop fix --findings", () => {
     cpSync(join(ROOT, "fixtures/repos/cspm-demo"), dir, { recursive: true });
     const r = await run([
       "fix",
+      "--allow-disruptive",
       dir,
       "--findings",
       "fixtures/findings/generic/cspm-batch.json",
@@ -83,6 +84,7 @@ describe("fixloop fix --findings", () => {
   it("fixes a bucket created by terraform-aws-modules/s3-bucket at the module call, by setting its inputs", async () => {
     const r = await run([
       "fix",
+      "--allow-disruptive",
       "fixtures/repos/cspm-demo",
       "--findings",
       "fixtures/findings/generic/hub-module-bucket.json",
@@ -194,6 +196,7 @@ describe("fixloop fix --findings fixes what it is given", () => {
   it("fixes a Checkov report's findings that carry no severity (the triage gate would record them only)", async () => {
     const r = await run([
       "fix",
+      "--allow-disruptive",
       "examples/terragoat",
       "--findings",
       checkov,
@@ -217,6 +220,7 @@ describe("fixloop fix --findings fixes what it is given", () => {
   it("--min-risk N holds back the findings below N, saying so", async () => {
     const r = await run([
       "fix",
+      "--allow-disruptive",
       "examples/terragoat",
       "--findings",
       checkov,
@@ -228,7 +232,15 @@ describe("fixloop fix --findings fixes what it is given", () => {
       "skipped checkov 84c8e6ae0d715e5fb57369423859ee29 [low 27] → aws_db_instance.default (the finding names aws_db_instance.default; defined in aws/db-app.tf:2)\n    record only: risk 27 is below --min-risk 35\n",
     );
     expect(r.stdout).not.toContain("storage_encrypted       = true");
-    const bad = await run(["fix", "examples/terragoat", "--findings", checkov, "--min-risk", "high"]);
+    const bad = await run([
+      "fix",
+      "--allow-disruptive",
+      "examples/terragoat",
+      "--findings",
+      checkov,
+      "--min-risk",
+      "high",
+    ]);
     expect(bad).toMatchObject({
       code: 2,
       stderr: 'fixloop fix: --min-risk must be a risk score from 0 to 100 (got "high")\n',
@@ -254,7 +266,13 @@ describe("fixloop fix --findings fixes what it is given", () => {
       join(dir, "main.tf"),
       'resource "aws_s3_bucket" "reports" {\n  bucket = "zeta-reports-bucket"\n}\n\nresource "aws_s3_bucket" "artifacts" {\n  bucket = "alpha-artifacts-bucket"\n}\n',
     );
-    const r = await run(["fix", dir, "--findings", "fixtures/findings/asff/config_multiple_resources.json"]);
+    const r = await run([
+      "fix",
+      "--allow-disruptive",
+      dir,
+      "--findings",
+      "fixtures/findings/asff/config_multiple_resources.json",
+    ]);
     expect(r.stdout).toContain(
       "fixed   securityhub arn:aws:securityhub:us-east-1:001122334455:subscription/aws-foundational-security-best-practices/v/1.0.0/S3.8/finding/b2c3d4e5-5555-6666-7777-888899990000#arn:aws:s3:::zeta-reports-bucket [low 30] → aws_s3_bucket.reports",
     );
@@ -273,6 +291,7 @@ describe("fixloop fix --findings on count/for_each instances", () => {
   it("takes a tfsec finding on instance [0] to that instance's problem, and [1] to none", async () => {
     const r = await run([
       "fix",
+      "--allow-disruptive",
       "fixtures/repos/instances-demo",
       "--findings",
       "fixtures/findings/tfsec/many_findings_current.json",

@@ -69,7 +69,7 @@ describe("fixloop fix never writes through a committed symlink", () => {
     writeFileSync(victim, 'precious = "keep me"\n');
     symlinkSync("../outside/victim.tf", join(repo, "variables.tf"));
 
-    const r = await run(["fix", repo, "--format", "json"]);
+    const r = await run(["fix", "--allow-disruptive", repo, "--format", "json"]);
     const out = JSON.parse(r.stdout);
     expect(out.results).toEqual([
       expect.objectContaining({
@@ -91,7 +91,7 @@ describe("fixloop fix never writes through a committed symlink", () => {
     const { repo, outside } = sandbox({ "main.tf": OPEN_SG });
     symlinkSync("../outside/created.tf", join(repo, "variables.tf"));
 
-    const r = await run(["fix", repo]);
+    const r = await run(["fix", "--allow-disruptive", repo]);
     expect(r.stdout).toContain(
       "refused aws-sg-open-admin-ports  aws_security_group.web (main.tf:8): variables.tf is a symbolic link",
     );
@@ -118,7 +118,7 @@ describe("fixloop fix never writes through a committed symlink", () => {
   it("still fixes a checkout reached through a symlinked root (the user's own path)", async () => {
     const { base, repo } = sandbox({ "main.tf": OPEN_SG });
     symlinkSync(repo, join(base, "link-to-repo"));
-    const r = await run(["fix", join(base, "link-to-repo")]);
+    const r = await run(["fix", "--allow-disruptive", join(base, "link-to-repo")]);
     expect(r.code).toBe(0);
     expect(readFileSync(join(repo, "variables.tf"), "utf8")).toContain('variable "ssh_allowed_cidrs"');
   });
@@ -134,7 +134,7 @@ describe("fixloop fix keeps the bytes it does not change", () => {
   it("refuses to rewrite a file that is not valid UTF-8, and leaves it byte-identical", async () => {
     const original = Buffer.concat([latin1Comment, Buffer.from(OPEN_SG)]);
     const { repo } = sandbox({ "main.tf": original });
-    const r = await run(["fix", repo]);
+    const r = await run(["fix", "--allow-disruptive", repo]);
     expect(r.stdout).toContain(
       "refused aws-sg-open-admin-ports  aws_security_group.web (main.tf:9): main.tf is not valid UTF-8: rewriting it would change bytes on lines the fix does not touch",
     );
@@ -145,7 +145,7 @@ describe("fixloop fix keeps the bytes it does not change", () => {
   it("fixes the other files while a Latin-1 file it does not touch stays byte-identical", async () => {
     const other = Buffer.concat([latin1Comment, Buffer.from('locals {\n  team = "net"\n}\n')]);
     const { repo } = sandbox({ "kms.tf": KMS, "locals.tf": other });
-    const r = await run(["fix", repo, "--rule", "aws-kms-rotation"]);
+    const r = await run(["fix", "--allow-disruptive", repo, "--rule", "aws-kms-rotation"]);
     expect(r.code).toBe(0);
     expect(readFileSync(join(repo, "kms.tf"), "utf8")).toContain("enable_key_rotation = true");
     expect(readFileSync(join(repo, "locals.tf")).equals(other)).toBe(true);
@@ -157,7 +157,7 @@ describe("fixloop fix keeps the bytes it does not change", () => {
     expect(scan.stdout).toContain("kms.tf:1  medium   aws-kms-rotation  aws_kms_key.orders");
     expect(scan.code).toBe(1);
 
-    const fix = await run(["fix", repo, "--rule", "aws-kms-rotation"]);
+    const fix = await run(["fix", "--allow-disruptive", repo, "--rule", "aws-kms-rotation"]);
     expect(fix.code).toBe(0);
     const bytes = readFileSync(join(repo, "kms.tf"));
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -193,7 +193,14 @@ describe("fixloop fix --branch with a name git would misread", () => {
     git("init", "-q", "-b", "main");
     git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".");
     git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init");
-    const r = await run(["fix", repo, `--branch=${name}`, "--rule", "aws-kms-rotation"]);
+    const r = await run([
+      "fix",
+      "--allow-disruptive",
+      repo,
+      `--branch=${name}`,
+      "--rule",
+      "aws-kms-rotation",
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`fixloop fix: ${message}\n`);
     expect(readFileSync(join(repo, "kms.tf"), "utf8")).toBe(KMS);
@@ -257,7 +264,15 @@ describe("fixloop scan: a file that cannot be read is named, and the rest is sti
   it("fix: fixes the files that parse, never touches the one that does not, lists it, exits 2", async () => {
     const broken = 'resource "aws_kms_key" "x" {\n  description = \n}\n';
     const { repo } = sandbox({ "kms.tf": KMS, "broken.tf": broken });
-    const r = await run(["fix", repo, "--rule", "aws-kms-rotation", "--format", "json"]);
+    const r = await run([
+      "fix",
+      "--allow-disruptive",
+      repo,
+      "--rule",
+      "aws-kms-rotation",
+      "--format",
+      "json",
+    ]);
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout);
     expect(out.errors).toEqual([

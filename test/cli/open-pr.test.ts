@@ -77,7 +77,12 @@ async function fixedLocally(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "fixloop-local-"));
   cpSync(join(ROOT, "fixtures/repos/cspm-demo"), dir, { recursive: true });
   const quiet = { write: () => true };
-  await main(["fix", dir, "--findings", FINDINGS], { stdout: quiet, stderr: quiet, cwd: ROOT, env: {} });
+  await main(["fix", dir, "--findings", FINDINGS, "--allow-disruptive"], {
+    stdout: quiet,
+    stderr: quiet,
+    cwd: ROOT,
+    env: {},
+  });
   return readFileSync(join(dir, "envs/prod/main.tf"), "utf8");
 }
 

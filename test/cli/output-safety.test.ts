@@ -73,10 +73,11 @@ describe("fixloop scan shows hostile text", () => {
 describe("fixloop fix shows hostile text", () => {
   it("in the status lines and in the diff, keeping the diff's lines", async () => {
     const dir = repo();
-    const r = await run(["fix", dir, "--dry-run"]);
+    const r = await run(["fix", "--allow-disruptive", dir, "--dry-run"]);
     expect(r.stdout).toBe(
       [
         `fixed   aws-kms-rotation  ${ADDRESS} (kms.tf:1): set enable_key_rotation = true`,
+        "    impact: AWS rotates the key material yearly; existing ciphertext stays decryptable, nothing is re-encrypted.",
         "",
         "--- a/kms.tf",
         "+++ b/kms.tf",
@@ -96,7 +97,7 @@ describe("fixloop fix shows hostile text", () => {
   });
 
   it("as JSON that still parses", async () => {
-    const r = await run(["fix", repo(), "--dry-run", "--format", "json"]);
+    const r = await run(["fix", "--allow-disruptive", repo(), "--dry-run", "--format", "json"]);
     expect(raw(r.stdout)).toEqual([]);
     expect(JSON.parse(r.stdout).results[0].diff).toContain('"orders<U+202E> data"');
   });

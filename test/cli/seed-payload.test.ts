@@ -67,7 +67,7 @@ describe("the seed routing payload through the CLI", () => {
   it("fixloop fix --findings patches the bucket's block", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fixloop-seed-"));
     cpSync(join(ROOT, "fixtures/repos/cspm-demo"), dir, { recursive: true });
-    const r = await run(["fix", dir, "--findings", SEED]);
+    const r = await run(["fix", "--allow-disruptive", dir, "--findings", SEED]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       'fixed   generic cspm-aws-s3-042 [critical 100] → aws_s3_bucket.backups (aws_s3_bucket.backups.bucket resolves to "prod-customer-data-backups" (envs/prod/main.tf:14))\n' +

@@ -14,8 +14,8 @@ const scan = (text: string) => {
 };
 
 describe("aws-s3-public-access-block details", () => {
-  it("declines a flag set from a variable, naming the expression", () => {
-    const { index, detections } = scan(`variable "open" {
+  it("fixes a flag set from a variable at its default, or says where it is defined", () => {
+    const text = `variable "open" {
   default = false
 }
 
@@ -26,11 +26,24 @@ resource "aws_s3_bucket_public_access_block" "x" {
   ignore_public_acls      = true
   restrict_public_buckets = true
 }
+`;
+    const once = scan(text);
+    expect(once.detections.map((d) => d.line)).toEqual([7]);
+    expect(awsS3PublicAccessBlock.fix!(once.detections[0]!, { index: once.index })).toMatchObject({
+      kind: "edits",
+      files: [{ file: "main.tf", ops: [{ kind: "set", name: "default", value: "true" }] }],
+      summary:
+        "set the default of var.open = true at main.tf:2: block_public_acls is set from `var.open`, which has no other use",
+    });
+    const twice = scan(`${text}
+output "open" {
+  value = var.open
+}
 `);
-    expect(detections.map((d) => d.line)).toEqual([7]);
-    expect(awsS3PublicAccessBlock.fix!(detections[0]!, { index })).toEqual({
+    expect(awsS3PublicAccessBlock.fix!(twice.detections[0]!, { index: twice.index })).toEqual({
       kind: "unfixable",
-      reason: "block_public_acls is set from `var.open`; change the value where it is defined",
+      reason:
+        "block_public_acls is set from `var.open`, defined by its default at main.tf:2; change it there: var.open is used 2 times in its module, so changing it would change the other uses too",
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/findings/model.ts";
+import { ruleById } from "../../src/rules/registry.ts";
 import { confidence } from "../../src/triage/confidence.ts";
 import { DEFAULT_TRIAGE_CONFIG as config, TriageConfigSchema } from "../../src/triage/config.ts";
 import { dedupeKey } from "../../src/triage/dedupe.ts";
@@ -99,7 +100,17 @@ describe("confidence and gates", () => {
     expect(decideGate(high, sure, fix, config).gate).toBe("pr");
     expect(decideGate(critical, sure, { fixable: true, disruptive: true }, config)).toEqual({
       gate: "pr_after_approval",
-      reason: "critical risk and the fix is disruptive: a human approves first",
+      reason:
+        "critical risk and the fix is disruptive — the fix replaces a resource or closes access someone may rely on; a human approves first",
+    });
+    // The same sentence the CLI prints when it skips the fix without --allow-disruptive.
+    const rds = ruleById("aws-rds-encryption")!;
+    expect(
+      decideGate(critical, sure, { fixable: true, disruptive: true, impact: rds.impact }, config),
+    ).toEqual({
+      gate: "pr_after_approval",
+      reason:
+        "critical risk and the fix is disruptive — FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one; a human approves first",
     });
     expect(decideGate(high, unsure, fix, config).gate).toBe("pr_after_approval");
     expect(decideGate(high, sure, { fixable: false, disruptive: false }, config).gate).toBe("record_only");

@@ -56,6 +56,7 @@ export function findingResultJson(r: FindingFixResult) {
     file: loc.kind === "located" ? candidateJson(loc.candidate).file : undefined,
     status: r.status,
     reason: r.reason,
+    impact: r.impact,
     // Shown like every output of repository text: a diff with <U+202E> in it no longer applies
     // byte for byte, but it can no longer read differently from what it changes either.
     diff: blockSafe(r.moduleDiff ?? r.outcomes.flatMap((o) => o.changes.map((c) => c.diff)).join("")),
@@ -92,6 +93,7 @@ export function findingsFixText(
       ),
     );
     lines.push(terminalSafe(`    ${r.reason}`));
+    lines.push(...impactLines(r.impact));
   }
   const diffs = [...files]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -124,8 +126,13 @@ export function fixText(
     return "Nothing to fix: the scan found no findings.\n";
   const lines: string[] = [];
   const listed = [
-    ...outcomes.map((o) => ({ status: o.status as string, detection: o.detection, reason: o.reason })),
-    ...suppressed.map((x) => ({ status: "suppressed", ...x })),
+    ...outcomes.map((o) => ({
+      status: o.status as string,
+      detection: o.detection,
+      reason: o.reason,
+      impact: o.impact,
+    })),
+    ...suppressed.map((x) => ({ status: "suppressed", ...x, impact: [] as string[] })),
   ];
   for (const o of listed) {
     const d = o.detection;
@@ -134,6 +141,7 @@ export function fixText(
         `${o.status.padEnd(7)} ${d.ruleId}  ${d.resource.address} (${d.resource.file}:${d.line}): ${o.reason}`,
       ),
     );
+    lines.push(...impactLines(o.impact));
   }
   const diffs = [...files]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -169,5 +177,33 @@ export function commitMessage(outcomes: FixOutcome[]): string {
     file: terminalSafe(o.detection.resource.file),
     summary: terminalSafe(o.reason),
   }));
-  return renderTemplate("commit-message.md", { subject, fixes });
+  const impacts = impactByRule(fixed).map(({ ruleId, addresses, note }) => ({
+    ruleId,
+    addresses: terminalSafe(addresses.join(", ")),
+    note: terminalSafe(note),
+  }));
+  return renderTemplate("commit-message.md", {
+    subject,
+    fixes,
+    impactSection: impacts.length ? [{ impacts }] : [],
+  });
+}
+
+/** Each fixed rule's impact notes once, with the resources it changed. */
+function impactByRule(fixed: FixOutcome[]): Array<{ ruleId: string; addresses: string[]; note: string }> {
+  const byRule = new Map<string, { addresses: string[]; notes: string[] }>();
+  for (const o of fixed) {
+    const entry = byRule.get(o.detection.ruleId) ?? { addresses: [], notes: o.impact };
+    if (!entry.addresses.includes(o.detection.resource.address))
+      entry.addresses.push(o.detection.resource.address);
+    byRule.set(o.detection.ruleId, entry);
+  }
+  return [...byRule].flatMap(([ruleId, { addresses, notes }]) =>
+    notes.map((note) => ({ ruleId, addresses, note })),
+  );
+}
+
+/** The impact notes under a finding's line in text output. */
+function impactLines(notes: readonly string[]): string[] {
+  return notes.map((n) => terminalSafe(`    impact: ${n}`));
 }

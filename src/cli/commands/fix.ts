@@ -21,6 +21,13 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
   const dryRun = values["dry-run"] === true;
   const selected = selectRules(values.rule);
   const openPr = values["open-pr"] === true;
+  // Local fixes that replace a resource, lose data or cut traffic need the flag. --open-pr does not:
+  // its pull requests are reviewed, and those of disruptive fixes carry the security review label.
+  const allowDisruptive = values["allow-disruptive"] === true;
+  if (openPr && allowDisruptive)
+    throw new CliError(
+      "--allow-disruptive does not apply with --open-pr: disruptive fixes open pull requests labelled for security review",
+    );
   if (openPr) {
     if (!values.findings)
       throw new CliError("--open-pr needs --findings: it opens one pull request per finding");
@@ -70,6 +77,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       refuseWrite,
       suppressions: sup.suppressions,
       today: sup.today,
+      allowDisruptive,
     });
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
@@ -97,7 +105,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     detection: x.detection,
     reason: suppressionSentence(x.suppression, authors),
   }));
-  const run = await fixDetections(sources, detections, RULES, index, refuseWrite);
+  const run = await fixDetections(sources, detections, RULES, index, refuseWrite, { allowDisruptive });
   const changed = [...run.files.keys()].sort();
 
   const { commit } = await writeAndCommit(checkout, run.files, run.outcomes, dryRun, values.branch);
@@ -110,6 +118,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       line: o.detection.line,
       status: o.status as string,
       reason: o.reason,
+      impact: o.impact,
       diff: blockSafe(o.changes.map((c) => c.diff).join("")),
     }));
     for (const { detection: d, reason } of suppressed)
@@ -120,6 +129,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
         line: d.line,
         status: "suppressed",
         reason,
+        impact: [],
         diff: "",
       });
     const summary = {

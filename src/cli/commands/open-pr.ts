@@ -24,6 +24,7 @@ import {
   prTitle,
 } from "../../remediate/plan-fix.ts";
 import { guidanceOf } from "../../remediate/present.ts";
+import { ruleById } from "../../rules/registry.ts";
 import type { FindingsInput } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { terminalSafe } from "../text.ts";
@@ -226,9 +227,11 @@ async function openOne(setup: OpenPrSetup, w: OneFinding): Promise<PrOutcome> {
       detail: `${declined.html_url} was closed without merging: fixloop opens no other PR for this finding (reopen it to have it updated)`,
       pr: null,
     };
-  // No approval step outside the app: a gated fix is opened, but always asks for a security review.
+  // No approval step outside the app: a gated or disruptive fix (the CLI's --allow-disruptive does
+  // not apply here) is opened, but always asks for a security review.
   const labels = labelsFor({ tier: t.risk.tier, impactNotes: plan.impact.length > 0 }, config);
-  if (t.gate.gate === "pr_after_approval" && !labels.includes(config.securityReview.label))
+  const disruptive = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId)?.disruptive : false;
+  if ((t.gate.gate === "pr_after_approval" || disruptive) && !labels.includes(config.securityReview.label))
     labels.push(config.securityReview.label);
   await ensureLabels(gh, repository, labels, w.labelCache);
   const draft = {
