@@ -1,21 +1,28 @@
-import type { Attribute, Block } from "../hcl/ast.ts";
+import { type Attribute, attribute, type Block } from "../hcl/ast.ts";
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate } from "../hcl/evaluate.ts";
 import { type Instance, type Resource, resourceInstances, type TerraformIndex } from "../hcl/index.ts";
-import { managedResources, nestedBlocks } from "./helpers.ts";
+import { managedResources } from "./helpers.ts";
 import {
   ALL_PORTS,
+  type AttrChange,
   accessImpact,
   adminPortsIn,
   attrValue,
+  countGuard,
+  countGuardRefusal,
   declareVariable,
   describeAdminPorts,
   describeRanges,
+  dynamicBlockText,
+  guardedImpact,
   isWorldCidr,
   mergeFileOps,
   notLiteralReason,
   opensMoreThanAdmin,
   type PortRange,
+  referencesTo,
+  ruleBlocks,
   scopeOf,
   sourceText,
   splitTuple,
@@ -119,10 +126,11 @@ function analyze(index: TerraformIndex, resource: Resource, inst?: Instance): Fi
   };
 
   if (resource.type === "aws_security_group") {
-    const { blocks } = nestedBlocks(resource.block, "ingress");
-    // A `dynamic "ingress"` block's items are not known statically: only literal blocks are checked.
-    blocks.forEach((b, i) => {
-      listForm(b, `ingress[${i}]`);
+    // A `dynamic "ingress"` block's items are not known statically: only literal blocks are checked,
+    // but dynamic ones count in the position, so a fix that turns one block dynamic keeps the keys
+    // of the others.
+    ruleBlocks(resource.block, "ingress").forEach((b, i) => {
+      if (b.type === "ingress") listForm(b, `ingress[${i}]`);
     });
   } else if (resource.type === "aws_security_group_rule") {
     const type = attrValue(index, resource, resource.block, "type", inst);
@@ -208,6 +216,13 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
         reason: `${resource.address} already uses count/for_each; restrict its cidr_ipv4/cidr_ipv6 values by hand`,
       };
     }
+    const refs = referencesTo(index, resource);
+    if (refs.length > 0) {
+      return {
+        kind: "unfixable",
+        reason: `${resource.address} is referred to at ${refs.join(", ")}; one rule per allowed CIDR (for_each) would break those references`,
+      };
+    }
     const v6 = f.world[0]!.name === "cidr_ipv6";
     const name = variableName(f.ports, resource.name, v6 ? "ipv6_cidrs" : "cidrs");
     const decl = declareVariable(index, resource, name, f.ports, isWorldCidr, {
@@ -233,36 +248,41 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   const v4 = f.world.find((a) => a.name === "cidr_blocks");
   const v6 = f.world.find((a) => a.name === "ipv6_cidr_blocks");
   const name = variableName(f.ports, resource.name);
+  const edits: AttrChange[] = [];
   let needVar = false;
+  let keptAny = false;
   if (v4) {
     const split = splitTuple(index, resource, v4, isWorldCidr);
     if (!split) return { kind: "unfixable", reason: notLiteralReason(index, resource, v4, "0.0.0.0/0") };
-    ops.push({ kind: "set", block: f.block, name: "cidr_blocks", value: withVariable(split.kept, name) });
+    edits.push({ name: "cidr_blocks", value: withVariable(split.kept, name) });
     changes.push(`replace ${split.dropped.join(", ")} in ${where}cidr_blocks with var.${name}`);
     needVar = true;
+    keptAny ||= split.kept.length > 0;
   }
   if (v6) {
     const split = splitTuple(index, resource, v6, isWorldCidr);
     if (!split) return { kind: "unfixable", reason: notLiteralReason(index, resource, v6, "::/0") };
     if (split.kept.length === 0) {
-      ops.push({ kind: "remove", block: f.block, name: "ipv6_cidr_blocks" });
+      edits.push({ name: "ipv6_cidr_blocks", remove: true });
       changes.push(`remove ${where}ipv6_cidr_blocks`);
     } else {
-      ops.push({
-        kind: "set",
-        block: f.block,
-        name: "ipv6_cidr_blocks",
-        value: `[${split.kept.join(", ")}]`,
-      });
+      edits.push({ name: "ipv6_cidr_blocks", value: `[${split.kept.join(", ")}]` });
       changes.push(`remove ${split.dropped.join(", ")} from ${where}ipv6_cidr_blocks`);
+      keptAny = true;
     }
-    if (!v4 && !f.block.body.some((i) => i.kind === "attribute" && i.name === "cidr_blocks")) {
-      ops.push({ kind: "set", block: f.block, name: "cidr_blocks", value: `var.${name}` });
+    const cidrs = attribute(f.block.body, "cidr_blocks");
+    if (!v4 && !cidrs) {
+      edits.push({ name: "cidr_blocks", value: `var.${name}` });
       changes.push(`set ${where}cidr_blocks = var.${name}`);
       needVar = true;
-    }
+    } else if (!v4 && cidrs) keptAny = true;
   }
-  let files = [{ file: resource.file, ops }];
+  // The variable as the only source: the rule must not exist while it is empty.
+  const guard = needVar && !keptAny && !hasOtherSource(index, resource, f.block);
+  const written = writeListForm(index, resource, f, edits, guard ? name : undefined);
+  if ("reason" in written) return { kind: "unfixable", reason: written.reason };
+  if (written.change) changes.push(written.change);
+  let files = [{ file: resource.file, ops: written.ops }];
   if (needVar) {
     const decl = declareVariable(index, resource, name, f.ports, isWorldCidr, reach(resource, f));
     if (!decl.ok) return { kind: "unfixable", reason: decl.reason };
@@ -272,10 +292,58 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   const more = opensMoreThanAdmin(f.ranges)
     ? ` (this also closes the rest of ${describeRanges(f.ranges)})`
     : "";
-  const impact = needVar
-    ? `${accessImpact(name, f.ports)}${more}`
-    : `closes ${describeAdminPorts(f.ports)} from the IPv6 internet${more}`;
-  return { kind: "edits", files, summary: `${changes.join("; ")}. ${impact}` };
+  const impact = !needVar
+    ? `closes ${describeAdminPorts(f.ports)} from the IPv6 internet`
+    : guard
+      ? guardedImpact(name, f.ports)
+      : accessImpact(name, f.ports);
+  return { kind: "edits", files, summary: `${changes.join("; ")}. ${impact}${more}` };
+}
+
+/** Sources other than CIDR lists that keep a rule valid with no CIDR at all. */
+function hasOtherSource(index: TerraformIndex, resource: Resource, block: Block): boolean {
+  for (const name of ["prefix_list_ids", "security_groups", "source_security_group_id", "self"]) {
+    const v = attrValue(index, resource, block, name);
+    if (!v) continue;
+    if (!v.value.known) return true; // may be set: the guard would only remove a valid rule
+    const val = v.value.value;
+    if (val === true || (typeof val === "string" && val !== "") || (Array.isArray(val) && val.length > 0))
+      return true;
+  }
+  return false;
+}
+
+/**
+ * The edits as operations: plain attribute edits, or — when `guardVar` is set — the same edits with
+ * the rule created only while the variable is set (`count` on aws_security_group_rule, a `dynamic`
+ * block for an inline `ingress {}`).
+ */
+function writeListForm(
+  index: TerraformIndex,
+  resource: Resource,
+  f: Finding,
+  edits: AttrChange[],
+  guardVar: string | undefined,
+): { ops: EditOp[]; change?: string } | { reason: string } {
+  const plain: EditOp[] = edits.map((e) =>
+    "value" in e
+      ? { kind: "set", block: f.block, name: e.name, value: e.value }
+      : { kind: "remove", block: f.block, name: e.name },
+  );
+  if (!guardVar) return { ops: plain };
+  if (f.block === resource.block) {
+    const refusal = countGuardRefusal(index, resource, guardVar);
+    if (refusal) return { reason: refusal };
+    return {
+      ops: [{ kind: "set", block: f.block, name: "count", value: countGuard(guardVar) }, ...plain],
+      change: `set count = ${countGuard(guardVar)}`,
+    };
+  }
+  const text = index.files.get(resource.file)?.text ?? "";
+  return {
+    ops: [{ kind: "replaceBlock", block: f.block, text: dynamicBlockText(text, f.block, guardVar, edits) }],
+    change: `turn ${f.key} into a dynamic "ingress" block that exists only while var.${guardVar} is set`,
+  };
 }
 
 export const awsSgOpenAdminPorts: Rule = {
@@ -317,9 +385,11 @@ export const awsSgOpenAdminPorts: Rule = {
       "access (e.g. a VPN/bastion range). Other CIDRs in the list are kept.",
     "::/0 is removed from ipv6_cidr_blocks (the attribute is dropped when nothing else is left).",
     "A rule with a port range or protocol -1 closes every port it covers to the internet, not only 22/3389.",
-    "An aws_security_group_rule with no source left (empty variable and no other CIDR, prefix list or security " +
-      "group) is rejected by the AWS provider at apply (`One of ['cidr_blocks', …] must be set`): set the " +
-      "variable before applying, or delete the rule.",
+    "AWS rejects a rule with no source, so when the variable is the rule's only source (no other CIDR, prefix " +
+      "list, security group or self) the rule exists only while the variable is set: `count = length(var.<name>) > 0 " +
+      '? 1 : 0` on an aws_security_group_rule, a `dynamic "ingress"` block for an inline rule. Left empty, the rule ' +
+      "is removed: SSH/RDP from anywhere stops until someone sets the allowed CIDRs. A rule that already has " +
+      "count/for_each, or is referred to by address elsewhere in its module, is not fixed (the reason is given).",
     "aws_vpc_security_group_ingress_rule gets `for_each = toset(var.<name>)` and `cidr_ipv4 = each.value`: its " +
       'address changes to <address>["<cidr>"], so the open rule is destroyed and one rule per CIDR is created.',
   ],
