@@ -1,7 +1,8 @@
-import { type Attribute, attribute, type Block } from "../hcl/ast.ts";
+import { type Attribute, attribute, type Block, type Expr } from "../hcl/ast.ts";
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate } from "../hcl/evaluate.ts";
 import { type Instance, type Resource, resourceInstances, type TerraformIndex } from "../hcl/index.ts";
+import { LineIndex } from "../hcl/positions.ts";
 import { managedResources } from "./helpers.ts";
 import {
   ALL_PORTS,
@@ -34,13 +35,22 @@ import {
 import type { Detection, FixPlan, Rule, RuleContext } from "./types.ts";
 
 const ID = "aws-sg-open-admin-ports";
-const TYPES = ["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"];
+const TYPES = [
+  "aws_security_group",
+  "aws_default_security_group",
+  "aws_security_group_rule",
+  "aws_vpc_security_group_ingress_rule",
+];
+/** Resources whose rules are nested `ingress` blocks (or an `ingress = [{ … }]` attribute). */
+const GROUP_TYPES = new Set(["aws_security_group", "aws_default_security_group"]);
 
 interface Finding {
   key: string;
   block: Block;
   /** inline `ingress {}` / aws_security_group_rule (CIDR lists) or aws_vpc_security_group_ingress_rule. */
-  form: "list" | "single";
+  form: "list" | "single" | "attribute";
+  /** Line to report, when there is no world attribute of its own (the attribute form). */
+  line?: number;
   ports: number[];
   ranges: PortRange[];
   /** The world-open source attributes, IPv4 first. */
@@ -125,7 +135,10 @@ function analyze(index: TerraformIndex, resource: Resource, inst?: Instance): Fi
     if (world.length > 0) out.push({ key, block, form: "list", ports, ranges: r.ranges, world, worldValues });
   };
 
-  if (resource.type === "aws_security_group") {
+  if (GROUP_TYPES.has(resource.type) && attribute(resource.block.body, "ingress")) {
+    return attributeForm(index, resource, inst);
+  }
+  if (GROUP_TYPES.has(resource.type)) {
     // A `dynamic "ingress"` block's items are not known statically: only literal blocks are checked,
     // but dynamic ones count in the position, so a fix that turns one block dynamic keeps the keys
     // of the others.
@@ -159,6 +172,74 @@ function analyze(index: TerraformIndex, resource: Resource, inst?: Instance): Fi
   return out;
 }
 
+/** A field of an object constructor (`{ from_port = 22, … }`) by name. */
+function field(obj: Expr, name: string): Expr | undefined {
+  if (obj.kind !== "object") return undefined;
+  for (const item of obj.items) {
+    const k = item.key;
+    const key =
+      k.kind === "traversal" && k.steps.length === 0
+        ? k.root
+        : k.kind === "literal"
+          ? String(k.value)
+          : undefined;
+    if (key === name) return item.value;
+  }
+  return undefined;
+}
+
+/**
+ * `ingress = [{ from_port = 22, …, cidr_blocks = ["0.0.0.0/0"] }]` (the attribute form, one object per
+ * rule): each object read on its own, so a reference in one rule does not hide the others.
+ */
+function attributeForm(index: TerraformIndex, resource: Resource, inst?: Instance): Finding[] {
+  const attr = attribute(resource.block.body, "ingress")!;
+  if (attr.expr.kind !== "tuple") return [];
+  const scope = scopeOf(index, resource, inst);
+  const lines = new LineIndex(index.files.get(resource.file)?.text ?? "");
+  const out: Finding[] = [];
+  attr.expr.items.forEach((item, i) => {
+    const get = (name: string) => {
+      const e = field(item, name);
+      return e ? evaluate(e, scope) : undefined;
+    };
+    const proto = get("protocol");
+    const kind = proto?.known ? tcpProtocol(proto.value) : undefined;
+    if (!kind) return;
+    let ranges: PortRange[] = [ALL_PORTS];
+    if (kind === "tcp") {
+      const from = get("from_port");
+      const to = get("to_port");
+      const f = from?.known ? portNumber(from.value) : undefined;
+      const t = to?.known ? portNumber(to.value) : undefined;
+      if (f === undefined || t === undefined) return;
+      ranges = [{ from: Math.max(f, 0), to: t }];
+    }
+    const ports = adminPortsIn(ranges);
+    if (ports.length === 0) return;
+    const worldValues: string[] = [];
+    let line: number | undefined;
+    for (const name of ["cidr_blocks", "ipv6_cidr_blocks"]) {
+      const hits = (stringList(get(name)) ?? []).filter(isWorldCidr).map(String);
+      if (hits.length === 0) continue;
+      worldValues.push(...hits);
+      line ??= lines.line(field(item, name)!.start);
+    }
+    if (line === undefined) return;
+    out.push({
+      key: `ingress[${i}]`,
+      block: resource.block,
+      form: "attribute",
+      ports,
+      ranges,
+      world: [],
+      worldValues,
+      line,
+    });
+  });
+  return out;
+}
+
 /** Variables named after the resource (both admin ports) describe the whole range they open. */
 function reach(resource: Resource, f: Finding): { reach?: string } {
   if (f.ports.length < 2) return {};
@@ -177,7 +258,7 @@ function detect({ index }: RuleContext): Detection[] {
       ruleId: ID,
       resource,
       key,
-      line: f.world[0]!.line,
+      line: f.line ?? f.world[0]!.line,
       message: `${where} allows ${describeAdminPorts(f.ports)} from ${[...new Set(f.worldValues)].join(", ")}${extra}`,
     });
   };
@@ -205,6 +286,14 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   }
   const f = analyze(index, resource).find((x) => x.key === detection.key);
   if (!f) return { kind: "unfixable", reason: "the finding is no longer present" };
+  if (f.form === "attribute") {
+    return {
+      kind: "unfixable",
+      reason:
+        `${resource.address} sets its rules with the ingress = [{ … }] attribute form, where every object must ` +
+        `spell out all of its fields; fixloop does not rewrite it: restrict the CIDRs of ${f.key} by hand`,
+    };
+  }
   const where = f.key ? `${f.key}.` : "";
   const ops: EditOp[] = [];
   const changes: string[] = [];

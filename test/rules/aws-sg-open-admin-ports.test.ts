@@ -257,6 +257,84 @@ describe("aws-sg-open-admin-ports details", () => {
       ].join("\n"),
     );
   });
+
+  it("reports the ingress = [{ … }] attribute form per object, detect-only with the reason", async () => {
+    const text = [
+      'resource "aws_security_group" "attr" {',
+      '  name = "attr"',
+      "  ingress = [",
+      "    {",
+      "      from_port        = 443",
+      "      to_port          = 443",
+      '      protocol         = "tcp"',
+      '      cidr_blocks      = ["0.0.0.0/0"]',
+      "      ipv6_cidr_blocks = []",
+      "      prefix_list_ids  = []",
+      "      security_groups  = [aws_security_group.lb.id]",
+      "      self             = false",
+      '      description      = "https"',
+      "    },",
+      "    {",
+      "      from_port        = 22",
+      "      to_port          = 22",
+      '      protocol         = "tcp"',
+      '      cidr_blocks      = ["0.0.0.0/0"]',
+      "      ipv6_cidr_blocks = []",
+      "      prefix_list_ids  = []",
+      "      security_groups  = [aws_security_group.lb.id]",
+      "      self             = false",
+      '      description      = "ssh"',
+      "    },",
+      "  ]",
+      "}",
+      "",
+    ].join("\n");
+    const run = await fixText(text);
+    expect(run.outcomes.map((o) => [o.detection.line, o.detection.message, o.status, o.reason])).toEqual([
+      [
+        19,
+        "aws_security_group.attr ingress[1] allows SSH (22) from 0.0.0.0/0",
+        "skipped",
+        "aws_security_group.attr sets its rules with the ingress = [{ … }] attribute form, where every object must spell out all of its fields; fixloop does not rewrite it: restrict the CIDRs of ingress[1] by hand",
+      ],
+    ]);
+  });
+
+  it("checks and fixes aws_default_security_group like aws_security_group", async () => {
+    const text = [
+      'resource "aws_default_security_group" "default" {',
+      "  vpc_id = aws_vpc.main.id",
+      "",
+      "  ingress {",
+      '    protocol    = "-1"',
+      "    from_port   = 0",
+      "    to_port     = 0",
+      '    cidr_blocks = ["0.0.0.0/0"]',
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    const run = await fixText(text);
+    expect(run.outcomes.map((o) => [o.detection.message, o.status])).toEqual([
+      [
+        "aws_default_security_group.default ingress[0] allows SSH (22) and RDP (3389) from 0.0.0.0/0 (the rule opens all ports)",
+        "fixed",
+      ],
+    ]);
+    expect(run.files.get("main.tf")?.after).toContain(
+      [
+        '  dynamic "ingress" {',
+        "    for_each = length(var.default_admin_allowed_cidrs) > 0 ? [1] : []",
+        "    content {",
+        '      protocol    = "-1"',
+        "      from_port   = 0",
+        "      to_port     = 0",
+        "      cidr_blocks = var.default_admin_allowed_cidrs",
+        "    }",
+        "  }",
+      ].join("\n"),
+    );
+  });
 });
 
 async function fixText(text: string) {
