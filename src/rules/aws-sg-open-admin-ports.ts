@@ -442,6 +442,10 @@ export const awsSgOpenAdminPorts: Rule = {
   disruptive: true,
   provider: "aws",
   resourceTypes: TYPES,
+  fixProviderVersions: {
+    versions: ">= 3.0",
+    byResourceType: { aws_vpc_security_group_ingress_rule: ">= 4.62" },
+  },
   aliases: {
     checkov: ["CKV_AWS_24", "CKV_AWS_25"],
     trivy: ["AVD-AWS-0107"],

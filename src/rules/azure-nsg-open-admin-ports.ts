@@ -203,6 +203,7 @@ export const azureNsgOpenAdminPorts: Rule = {
   disruptive: true,
   provider: "azure",
   resourceTypes: TYPES,
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AZURE_9", "CKV_AZURE_10"],
     trivy: ["AVD-AZU-0048", "AVD-AZU-0050"],

@@ -8,6 +8,7 @@ import type { HclFile } from "../hcl/ast.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
+import { providerVersionRefusal } from "./provider-versions.ts";
 import { scanIndex } from "./scan.ts";
 import { type Detection, detectionId, type Rule } from "./types.ts";
 
@@ -94,6 +95,12 @@ export async function fixDetections(
     const live = before.find((d) => detectionId(d) === id);
     if (!live) {
       outcome("skipped", "already fixed by an earlier change in this run");
+      continue;
+    }
+    // A module pinned to provider versions the fix was not checked against gets no fix.
+    const pinned = providerVersionRefusal(index, rule, live);
+    if (pinned) {
+      outcome("refused", pinned);
       continue;
     }
     const plan = rule.fix(live, { index });

@@ -11,7 +11,15 @@ import {
   resourceInstances,
   type TerraformIndex,
 } from "../hcl/index.ts";
-import type { Detection, FixPlan, Rule, RuleAliases, RuleContext, Severity } from "./types.ts";
+import type {
+  Detection,
+  FixPlan,
+  FixProviderVersions,
+  Rule,
+  RuleAliases,
+  RuleContext,
+  Severity,
+} from "./types.ts";
 
 export function managedResources(index: TerraformIndex, types: readonly string[]): Resource[] {
   return index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
@@ -81,6 +89,7 @@ export interface AttributeRuleSpec {
   severity: Severity;
   provider: Rule["provider"];
   resourceTypes: string[];
+  fixProviderVersions: FixProviderVersions;
   aliases: RuleAliases;
   rationale: string;
   impact: string[];
@@ -127,6 +136,7 @@ export function attributeRule(spec: AttributeRuleSpec): Rule {
     severity: spec.severity,
     provider: spec.provider,
     resourceTypes: spec.resourceTypes,
+    fixProviderVersions: spec.fixProviderVersions,
     aliases: spec.aliases,
     rationale: spec.rationale,
     impact: spec.impact,
