@@ -335,6 +335,30 @@ describe("aws-sg-open-admin-ports details", () => {
       ].join("\n"),
     );
   });
+
+  it("refuses the for_each conversion of a rule other code refers to", async () => {
+    const text = [
+      'resource "aws_vpc_security_group_ingress_rule" "ssh" {',
+      '  security_group_id = "sg-1"',
+      '  cidr_ipv4         = "0.0.0.0/0"',
+      "  from_port         = 22",
+      '  ip_protocol       = "tcp"',
+      "  to_port           = 22",
+      "}",
+      "",
+      'output "ssh_rule" {',
+      "  value = aws_vpc_security_group_ingress_rule.ssh.security_group_rule_id",
+      "}",
+      "",
+    ].join("\n");
+    const run = await fixText(text);
+    expect(run.outcomes.map((o) => [o.status, o.reason])).toEqual([
+      [
+        "skipped",
+        "aws_vpc_security_group_ingress_rule.ssh is referred to at main.tf:10; one rule per allowed CIDR (for_each) would break those references",
+      ],
+    ]);
+  });
 });
 
 async function fixText(text: string) {
