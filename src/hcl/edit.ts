@@ -13,7 +13,10 @@ export type EditOp =
   /** Remove attribute `name` of `block` (with its line). */
   | { kind: "remove"; block: Block; name: string }
   /** Add a block (HCL text, unindented) inside `parent`, or at top level (after `after`, else at the end). */
-  | { kind: "addBlock"; parent: Block | null; text: string; after?: Block };
+  | { kind: "addBlock"; parent: Block | null; text: string; after?: Block }
+  /** Replace the whole text of `block` (from its type to its `}`) with `text`, given as it must
+   *  read at the block's position (lines after the first carry their own indentation). */
+  | { kind: "replaceBlock"; block: Block; text: string };
 
 /** Comment texts inside [start, end) of `text`, found by the lexer (a `#` in a string is not one). */
 function commentsWithin(text: string, start: number, end: number): string[] {
@@ -126,6 +129,8 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
       const onlyOnLine = text.slice(start, existing.start).trim() === "";
       if (onlyOnLine) splices.push({ start, end: lineEndOf(text, existing.end), text: "" });
       else splices.push({ start: existing.start, end: existing.end, text: "" });
+    } else if (op.kind === "replaceBlock") {
+      splices.push({ start: op.block.start, end: op.block.end, text: op.text.replace(/\r?\n/g, eol) });
     } else if (op.parent) {
       const parent = op.parent;
       const indent = bodyIndent(text, parent);

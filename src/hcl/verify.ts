@@ -97,9 +97,31 @@ function mergeBlocks(target: Record<string, Json>, snippet: Record<string, Json>
   }
 }
 
+/** A replaced block leaves its type's array (hcl2json lists blocks) and the new text's JSON joins
+ *  the parent. */
+async function replaceBlockJson(
+  file: HclFile,
+  expected: Record<string, Json>,
+  block: Block,
+  text: string,
+): Promise<void> {
+  const path = jsonPathOf(file.body, block);
+  if (!path) throw new Error("the block to replace is not part of this file");
+  const parent = at(expected, path.slice(0, -2)) as Record<string, Json> | undefined;
+  const list = parent?.[path.at(-2) as string];
+  if (!parent || !Array.isArray(list)) throw new Error(`block ${path.join(".")} not found in parsed file`);
+  list.splice(path.at(-1) as number, 1);
+  if (list.length === 0) delete parent[path.at(-2) as string];
+  mergeBlocks(parent, (await snippetJson(`${text}\n`)) as Record<string, Json>);
+}
+
 async function expectedJson(file: HclFile, before: Json, ops: EditOp[]): Promise<Json> {
   const expected = structuredClone(before) as Record<string, Json>;
   for (const op of ops) {
+    if (op.kind === "replaceBlock") {
+      await replaceBlockJson(file, expected, op.block, op.text);
+      continue;
+    }
     const parentPath =
       op.kind === "addBlock"
         ? op.parent

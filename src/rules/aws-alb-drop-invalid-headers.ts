@@ -9,6 +9,7 @@ export const awsAlbDropInvalidHeaders = contextAttributeRule({
   disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_lb", "aws_alb"],
+  fixProviderVersions: { versions: ">= 2.41" }, // drop_invalid_header_fields arrived in 2.41
   aliases: {
     checkov: ["CKV_AWS_131"],
     trivy: ["AVD-AWS-0052"],

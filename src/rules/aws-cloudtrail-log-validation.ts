@@ -7,6 +7,7 @@ export const awsCloudtrailLogValidation = attributeRule({
   disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_cloudtrail"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_36"],
     trivy: ["AVD-AWS-0016"],

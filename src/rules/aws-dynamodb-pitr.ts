@@ -7,6 +7,7 @@ export const awsDynamodbPitr = attributeRule({
   disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_dynamodb_table"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_28"],
     trivy: ["AVD-AWS-0024"],

@@ -7,6 +7,7 @@ export const awsEbsEncryptionByDefault = attributeRule({
   disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_ebs_encryption_by_default"],
+  fixProviderVersions: { versions: ">= 2.24" }, // the resource arrived in 2.24
   aliases: {
     checkov: ["CKV_AWS_106"],
     trivy: [],

@@ -7,6 +7,7 @@ export const awsEbsVolumeEncryption = attributeRule({
   disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_ebs_volume"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_3"],
     trivy: ["AVD-AWS-0026"],

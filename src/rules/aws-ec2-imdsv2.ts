@@ -18,6 +18,7 @@ export const awsEc2Imdsv2 = contextAttributeRule({
   disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_instance", "aws_launch_template"],
+  fixProviderVersions: { versions: ">= 2.58" }, // metadata_options on aws_instance arrived in 2.58
   aliases: {
     checkov: ["CKV_AWS_79"],
     trivy: ["AVD-AWS-0028", "AVD-AWS-0130"],

@@ -279,6 +279,7 @@ export const awsIamWildcardPolicy: Rule = {
   disruptive: false,
   provider: "aws",
   resourceTypes: [...POLICY_RESOURCES, "aws_iam_role", "aws_iam_policy_document"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_1", "CKV_AWS_62"],
     trivy: ["AVD-AWS-0057"],

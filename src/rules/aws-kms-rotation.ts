@@ -7,6 +7,7 @@ export const awsKmsRotation = attributeRule({
   disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_kms_key"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_7"],
     trivy: ["AVD-AWS-0065"],

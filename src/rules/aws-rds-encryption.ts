@@ -40,6 +40,7 @@ export const awsRdsEncryption = contextAttributeRule({
   disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_db_instance"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_16"],
     trivy: ["AVD-AWS-0080"],

@@ -7,6 +7,7 @@ export const awsRdsPublic = attributeRule({
   disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_db_instance", "aws_rds_cluster_instance"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_17"],
     trivy: ["AVD-AWS-0180", "AVD-AWS-0082"],

@@ -26,6 +26,7 @@ export const awsS3Encryption: Rule = {
   disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_s3_bucket", S3_ENCRYPTION],
+  fixProviderVersions: { versions: ">= 3.0" }, // inline below 4.0, split resources from 4.0
   aliases: {
     checkov: ["CKV_AWS_19"],
     trivy: ["AVD-AWS-0088"],

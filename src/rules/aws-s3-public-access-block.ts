@@ -46,6 +46,7 @@ export const awsS3PublicAccessBlock: Rule = {
   disruptive: true,
   provider: "aws",
   resourceTypes: ["aws_s3_bucket", S3_PUBLIC_ACCESS_BLOCK],
+  fixProviderVersions: { versions: ">= 3.0" },
   aliases: {
     checkov: ["CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV2_AWS_6"],
     trivy: ["AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093", "AVD-AWS-0094"],

@@ -62,6 +62,7 @@ export const awsS3PublicAcl: Rule = {
   disruptive: true,
   provider: "aws",
   resourceTypes: [S3_BUCKET, S3_ACL],
+  fixProviderVersions: { versions: ">= 3.0" }, // inline below 4.0, split resources from 4.0
   aliases: {
     checkov: ["CKV_AWS_20", "CKV_AWS_57"],
     trivy: ["AVD-AWS-0092"],

@@ -58,6 +58,7 @@ export const awsS3Versioning: Rule = {
   disruptive: false,
   provider: "aws",
   resourceTypes: ["aws_s3_bucket", S3_VERSIONING],
+  fixProviderVersions: { versions: ">= 3.0" }, // inline below 4.0, split resources from 4.0
   aliases: {
     checkov: ["CKV_AWS_21"],
     trivy: ["AVD-AWS-0090"],

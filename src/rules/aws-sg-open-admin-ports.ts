@@ -1,21 +1,29 @@
-import type { Attribute, Block } from "../hcl/ast.ts";
+import { type Attribute, attribute, type Block, type Expr } from "../hcl/ast.ts";
 import type { EditOp } from "../hcl/edit.ts";
 import { evaluate } from "../hcl/evaluate.ts";
 import { type Instance, type Resource, resourceInstances, type TerraformIndex } from "../hcl/index.ts";
-import { managedResources, nestedBlocks } from "./helpers.ts";
+import { LineIndex } from "../hcl/positions.ts";
+import { managedResources } from "./helpers.ts";
 import {
   ALL_PORTS,
+  type AttrChange,
   accessImpact,
   adminPortsIn,
   attrValue,
+  countGuard,
+  countGuardRefusal,
   declareVariable,
   describeAdminPorts,
   describeRanges,
+  dynamicBlockText,
+  guardedImpact,
   isWorldCidr,
   mergeFileOps,
   notLiteralReason,
   opensMoreThanAdmin,
   type PortRange,
+  referencesTo,
+  ruleBlocks,
   scopeOf,
   sourceText,
   splitTuple,
@@ -27,13 +35,22 @@ import {
 import type { Detection, FixPlan, Rule, RuleContext } from "./types.ts";
 
 const ID = "aws-sg-open-admin-ports";
-const TYPES = ["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"];
+const TYPES = [
+  "aws_security_group",
+  "aws_default_security_group",
+  "aws_security_group_rule",
+  "aws_vpc_security_group_ingress_rule",
+];
+/** Resources whose rules are nested `ingress` blocks (or an `ingress = [{ … }]` attribute). */
+const GROUP_TYPES = new Set(["aws_security_group", "aws_default_security_group"]);
 
 interface Finding {
   key: string;
   block: Block;
   /** inline `ingress {}` / aws_security_group_rule (CIDR lists) or aws_vpc_security_group_ingress_rule. */
-  form: "list" | "single";
+  form: "list" | "single" | "attribute";
+  /** Line to report, when there is no world attribute of its own (the attribute form). */
+  line?: number;
   ports: number[];
   ranges: PortRange[];
   /** The world-open source attributes, IPv4 first. */
@@ -118,11 +135,15 @@ function analyze(index: TerraformIndex, resource: Resource, inst?: Instance): Fi
     if (world.length > 0) out.push({ key, block, form: "list", ports, ranges: r.ranges, world, worldValues });
   };
 
-  if (resource.type === "aws_security_group") {
-    const { blocks } = nestedBlocks(resource.block, "ingress");
-    // A `dynamic "ingress"` block's items are not known statically: only literal blocks are checked.
-    blocks.forEach((b, i) => {
-      listForm(b, `ingress[${i}]`);
+  if (GROUP_TYPES.has(resource.type) && attribute(resource.block.body, "ingress")) {
+    return attributeForm(index, resource, inst);
+  }
+  if (GROUP_TYPES.has(resource.type)) {
+    // A `dynamic "ingress"` block's items are not known statically: only literal blocks are checked,
+    // but dynamic ones count in the position, so a fix that turns one block dynamic keeps the keys
+    // of the others.
+    ruleBlocks(resource.block, "ingress").forEach((b, i) => {
+      if (b.type === "ingress") listForm(b, `ingress[${i}]`);
     });
   } else if (resource.type === "aws_security_group_rule") {
     const type = attrValue(index, resource, resource.block, "type", inst);
@@ -151,6 +172,74 @@ function analyze(index: TerraformIndex, resource: Resource, inst?: Instance): Fi
   return out;
 }
 
+/** A field of an object constructor (`{ from_port = 22, … }`) by name. */
+function field(obj: Expr, name: string): Expr | undefined {
+  if (obj.kind !== "object") return undefined;
+  for (const item of obj.items) {
+    const k = item.key;
+    const key =
+      k.kind === "traversal" && k.steps.length === 0
+        ? k.root
+        : k.kind === "literal"
+          ? String(k.value)
+          : undefined;
+    if (key === name) return item.value;
+  }
+  return undefined;
+}
+
+/**
+ * `ingress = [{ from_port = 22, …, cidr_blocks = ["0.0.0.0/0"] }]` (the attribute form, one object per
+ * rule): each object read on its own, so a reference in one rule does not hide the others.
+ */
+function attributeForm(index: TerraformIndex, resource: Resource, inst?: Instance): Finding[] {
+  const attr = attribute(resource.block.body, "ingress")!;
+  if (attr.expr.kind !== "tuple") return [];
+  const scope = scopeOf(index, resource, inst);
+  const lines = new LineIndex(index.files.get(resource.file)?.text ?? "");
+  const out: Finding[] = [];
+  attr.expr.items.forEach((item, i) => {
+    const get = (name: string) => {
+      const e = field(item, name);
+      return e ? evaluate(e, scope) : undefined;
+    };
+    const proto = get("protocol");
+    const kind = proto?.known ? tcpProtocol(proto.value) : undefined;
+    if (!kind) return;
+    let ranges: PortRange[] = [ALL_PORTS];
+    if (kind === "tcp") {
+      const from = get("from_port");
+      const to = get("to_port");
+      const f = from?.known ? portNumber(from.value) : undefined;
+      const t = to?.known ? portNumber(to.value) : undefined;
+      if (f === undefined || t === undefined) return;
+      ranges = [{ from: Math.max(f, 0), to: t }];
+    }
+    const ports = adminPortsIn(ranges);
+    if (ports.length === 0) return;
+    const worldValues: string[] = [];
+    let line: number | undefined;
+    for (const name of ["cidr_blocks", "ipv6_cidr_blocks"]) {
+      const hits = (stringList(get(name)) ?? []).filter(isWorldCidr).map(String);
+      if (hits.length === 0) continue;
+      worldValues.push(...hits);
+      line ??= lines.line(field(item, name)!.start);
+    }
+    if (line === undefined) return;
+    out.push({
+      key: `ingress[${i}]`,
+      block: resource.block,
+      form: "attribute",
+      ports,
+      ranges,
+      world: [],
+      worldValues,
+      line,
+    });
+  });
+  return out;
+}
+
 /** Variables named after the resource (both admin ports) describe the whole range they open. */
 function reach(resource: Resource, f: Finding): { reach?: string } {
   if (f.ports.length < 2) return {};
@@ -169,7 +258,7 @@ function detect({ index }: RuleContext): Detection[] {
       ruleId: ID,
       resource,
       key,
-      line: f.world[0]!.line,
+      line: f.line ?? f.world[0]!.line,
       message: `${where} allows ${describeAdminPorts(f.ports)} from ${[...new Set(f.worldValues)].join(", ")}${extra}`,
     });
   };
@@ -197,6 +286,14 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   }
   const f = analyze(index, resource).find((x) => x.key === detection.key);
   if (!f) return { kind: "unfixable", reason: "the finding is no longer present" };
+  if (f.form === "attribute") {
+    return {
+      kind: "unfixable",
+      reason:
+        `${resource.address} sets its rules with the ingress = [{ … }] attribute form, where every object must ` +
+        `spell out all of its fields; fixloop does not rewrite it: restrict the CIDRs of ${f.key} by hand`,
+    };
+  }
   const where = f.key ? `${f.key}.` : "";
   const ops: EditOp[] = [];
   const changes: string[] = [];
@@ -206,6 +303,13 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
       return {
         kind: "unfixable",
         reason: `${resource.address} already uses count/for_each; restrict its cidr_ipv4/cidr_ipv6 values by hand`,
+      };
+    }
+    const refs = referencesTo(index, resource);
+    if (refs.length > 0) {
+      return {
+        kind: "unfixable",
+        reason: `${resource.address} is referred to at ${refs.join(", ")}; one rule per allowed CIDR (for_each) would break those references`,
       };
     }
     const v6 = f.world[0]!.name === "cidr_ipv6";
@@ -233,36 +337,41 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   const v4 = f.world.find((a) => a.name === "cidr_blocks");
   const v6 = f.world.find((a) => a.name === "ipv6_cidr_blocks");
   const name = variableName(f.ports, resource.name);
+  const edits: AttrChange[] = [];
   let needVar = false;
+  let keptAny = false;
   if (v4) {
     const split = splitTuple(index, resource, v4, isWorldCidr);
     if (!split) return { kind: "unfixable", reason: notLiteralReason(index, resource, v4, "0.0.0.0/0") };
-    ops.push({ kind: "set", block: f.block, name: "cidr_blocks", value: withVariable(split.kept, name) });
+    edits.push({ name: "cidr_blocks", value: withVariable(split.kept, name) });
     changes.push(`replace ${split.dropped.join(", ")} in ${where}cidr_blocks with var.${name}`);
     needVar = true;
+    keptAny ||= split.kept.length > 0;
   }
   if (v6) {
     const split = splitTuple(index, resource, v6, isWorldCidr);
     if (!split) return { kind: "unfixable", reason: notLiteralReason(index, resource, v6, "::/0") };
     if (split.kept.length === 0) {
-      ops.push({ kind: "remove", block: f.block, name: "ipv6_cidr_blocks" });
+      edits.push({ name: "ipv6_cidr_blocks", remove: true });
       changes.push(`remove ${where}ipv6_cidr_blocks`);
     } else {
-      ops.push({
-        kind: "set",
-        block: f.block,
-        name: "ipv6_cidr_blocks",
-        value: `[${split.kept.join(", ")}]`,
-      });
+      edits.push({ name: "ipv6_cidr_blocks", value: `[${split.kept.join(", ")}]` });
       changes.push(`remove ${split.dropped.join(", ")} from ${where}ipv6_cidr_blocks`);
+      keptAny = true;
     }
-    if (!v4 && !f.block.body.some((i) => i.kind === "attribute" && i.name === "cidr_blocks")) {
-      ops.push({ kind: "set", block: f.block, name: "cidr_blocks", value: `var.${name}` });
+    const cidrs = attribute(f.block.body, "cidr_blocks");
+    if (!v4 && !cidrs) {
+      edits.push({ name: "cidr_blocks", value: `var.${name}` });
       changes.push(`set ${where}cidr_blocks = var.${name}`);
       needVar = true;
-    }
+    } else if (!v4 && cidrs) keptAny = true;
   }
-  let files = [{ file: resource.file, ops }];
+  // The variable as the only source: the rule must not exist while it is empty.
+  const guard = needVar && !keptAny && !hasOtherSource(index, resource, f.block);
+  const written = writeListForm(index, resource, f, edits, guard ? name : undefined);
+  if ("reason" in written) return { kind: "unfixable", reason: written.reason };
+  if (written.change) changes.push(written.change);
+  let files = [{ file: resource.file, ops: written.ops }];
   if (needVar) {
     const decl = declareVariable(index, resource, name, f.ports, isWorldCidr, reach(resource, f));
     if (!decl.ok) return { kind: "unfixable", reason: decl.reason };
@@ -272,10 +381,58 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   const more = opensMoreThanAdmin(f.ranges)
     ? ` (this also closes the rest of ${describeRanges(f.ranges)})`
     : "";
-  const impact = needVar
-    ? `${accessImpact(name, f.ports)}${more}`
-    : `closes ${describeAdminPorts(f.ports)} from the IPv6 internet${more}`;
-  return { kind: "edits", files, summary: `${changes.join("; ")}. ${impact}` };
+  const impact = !needVar
+    ? `closes ${describeAdminPorts(f.ports)} from the IPv6 internet`
+    : guard
+      ? guardedImpact(name, f.ports)
+      : accessImpact(name, f.ports);
+  return { kind: "edits", files, summary: `${changes.join("; ")}. ${impact}${more}` };
+}
+
+/** Sources other than CIDR lists that keep a rule valid with no CIDR at all. */
+function hasOtherSource(index: TerraformIndex, resource: Resource, block: Block): boolean {
+  for (const name of ["prefix_list_ids", "security_groups", "source_security_group_id", "self"]) {
+    const v = attrValue(index, resource, block, name);
+    if (!v) continue;
+    if (!v.value.known) return true; // may be set: the guard would only remove a valid rule
+    const val = v.value.value;
+    if (val === true || (typeof val === "string" && val !== "") || (Array.isArray(val) && val.length > 0))
+      return true;
+  }
+  return false;
+}
+
+/**
+ * The edits as operations: plain attribute edits, or — when `guardVar` is set — the same edits with
+ * the rule created only while the variable is set (`count` on aws_security_group_rule, a `dynamic`
+ * block for an inline `ingress {}`).
+ */
+function writeListForm(
+  index: TerraformIndex,
+  resource: Resource,
+  f: Finding,
+  edits: AttrChange[],
+  guardVar: string | undefined,
+): { ops: EditOp[]; change?: string } | { reason: string } {
+  const plain: EditOp[] = edits.map((e) =>
+    "value" in e
+      ? { kind: "set", block: f.block, name: e.name, value: e.value }
+      : { kind: "remove", block: f.block, name: e.name },
+  );
+  if (!guardVar) return { ops: plain };
+  if (f.block === resource.block) {
+    const refusal = countGuardRefusal(index, resource, guardVar);
+    if (refusal) return { reason: refusal };
+    return {
+      ops: [{ kind: "set", block: f.block, name: "count", value: countGuard(guardVar) }, ...plain],
+      change: `set count = ${countGuard(guardVar)}`,
+    };
+  }
+  const text = index.files.get(resource.file)?.text ?? "";
+  return {
+    ops: [{ kind: "replaceBlock", block: f.block, text: dynamicBlockText(text, f.block, guardVar, edits) }],
+    change: `turn ${f.key} into a dynamic "ingress" block that exists only while var.${guardVar} is set`,
+  };
 }
 
 export const awsSgOpenAdminPorts: Rule = {
@@ -285,6 +442,10 @@ export const awsSgOpenAdminPorts: Rule = {
   disruptive: true,
   provider: "aws",
   resourceTypes: TYPES,
+  fixProviderVersions: {
+    versions: ">= 3.0",
+    byResourceType: { aws_vpc_security_group_ingress_rule: ">= 4.62" },
+  },
   aliases: {
     checkov: ["CKV_AWS_24", "CKV_AWS_25"],
     trivy: ["AVD-AWS-0107"],
@@ -317,9 +478,11 @@ export const awsSgOpenAdminPorts: Rule = {
       "access (e.g. a VPN/bastion range). Other CIDRs in the list are kept.",
     "::/0 is removed from ipv6_cidr_blocks (the attribute is dropped when nothing else is left).",
     "A rule with a port range or protocol -1 closes every port it covers to the internet, not only 22/3389.",
-    "An aws_security_group_rule with no source left (empty variable and no other CIDR, prefix list or security " +
-      "group) is rejected by the AWS provider at apply (`One of ['cidr_blocks', …] must be set`): set the " +
-      "variable before applying, or delete the rule.",
+    "AWS rejects a rule with no source, so when the variable is the rule's only source (no other CIDR, prefix " +
+      "list, security group or self) the rule exists only while the variable is set: `count = length(var.<name>) > 0 " +
+      '? 1 : 0` on an aws_security_group_rule, a `dynamic "ingress"` block for an inline rule. Left empty, the rule ' +
+      "is removed: SSH/RDP from anywhere stops until someone sets the allowed CIDRs. A rule that already has " +
+      "count/for_each, or is referred to by address elsewhere in its module, is not fixed (the reason is given).",
     "aws_vpc_security_group_ingress_rule gets `for_each = toset(var.<name>)` and `cidr_ipv4 = each.value`: its " +
       'address changes to <address>["<cidr>"], so the open rule is destroyed and one rule per CIDR is created.',
   ],

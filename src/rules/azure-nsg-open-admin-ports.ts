@@ -1,20 +1,26 @@
 import type { Attribute, Block } from "../hcl/ast.ts";
 import type { EditOp } from "../hcl/edit.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
-import { managedResources, nestedBlocks } from "./helpers.ts";
+import { managedResources } from "./helpers.ts";
 import {
+  type AttrChange,
   accessImpact,
   adminPortsIn,
   attrValue,
+  countGuard,
+  countGuardRefusal,
   declareVariable,
   describeAdminPorts,
   describeRanges,
+  dynamicBlockText,
+  guardedImpact,
   isAzureWorldPrefix,
   mergeFileOps,
   notLiteralReason,
   opensMoreThanAdmin,
   type PortRange,
   parsePortSpec,
+  ruleBlocks,
   sourceText,
   splitTuple,
   stringList,
@@ -82,8 +88,10 @@ function analyze(index: TerraformIndex, resource: Resource): Finding[] {
     return f ? [f] : [];
   }
   // Inline rules; a `dynamic "security_rule"` block's items are not known statically.
-  const { blocks } = nestedBlocks(resource.block, "security_rule");
-  return blocks.flatMap((b, i) => analyzeRule(index, resource, b, `security_rule[${i}]`) ?? []);
+  // Dynamic blocks count in the position so that turning one block dynamic keeps the others' keys.
+  return ruleBlocks(resource.block, "security_rule").flatMap((b, i) =>
+    b.type === "security_rule" ? (analyzeRule(index, resource, b, `security_rule[${i}]`) ?? []) : [],
+  );
 }
 
 function detect({ index }: RuleContext): Detection[] {
@@ -110,25 +118,28 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   if (!f) return { kind: "unfixable", reason: "the finding is no longer present" };
   const name = variableName(f.ports, resource.name);
   const where = f.key ? `${f.key}.` : "";
-  const ops: EditOp[] = [];
+  const edits: AttrChange[] = [];
   let change: string;
+  let kept: string[] = [];
   if (f.source.name === "source_address_prefix") {
     // A single prefix: whatever expression gives the world value is replaced by the list variable.
-    ops.push({ kind: "remove", block: f.block, name: "source_address_prefix" });
-    ops.push({ kind: "set", block: f.block, name: "source_address_prefixes", value: `var.${name}` });
+    edits.push({ name: "source_address_prefix", remove: true });
+    edits.push({ name: "source_address_prefixes", value: `var.${name}` });
     change = `replace ${where}source_address_prefix = ${sourceText(index, resource, f.source.expr)} with source_address_prefixes = var.${name}`;
   } else {
     const split = splitTuple(index, resource, f.source, isAzureWorldPrefix);
     if (!split)
       return { kind: "unfixable", reason: notLiteralReason(index, resource, f.source, "the world prefix") };
-    ops.push({
-      kind: "set",
-      block: f.block,
-      name: "source_address_prefixes",
-      value: withVariable(split.kept, name),
-    });
+    kept = split.kept;
+    edits.push({ name: "source_address_prefixes", value: withVariable(split.kept, name) });
     change = `replace ${split.dropped.join(", ")} in ${where}source_address_prefixes with var.${name}`;
   }
+  // Azure needs a source on every rule: with only the variable left, the rule exists only while it is set.
+  const guard = kept.length === 0 && !hasSourceGroup(index, resource, f.block);
+  const written = writeRule(index, resource, f, edits, guard ? name : undefined);
+  if ("reason" in written) return { kind: "unfixable", reason: written.reason };
+  const ops = written.ops;
+  if (written.change) change += `; ${written.change}`;
   const reach =
     f.ports.length > 1
       ? {
@@ -145,7 +156,44 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   const more = opensMoreThanAdmin(f.ranges)
     ? ` (this also closes the rest of ${describeRanges(f.ranges)})`
     : "";
-  return { kind: "edits", files, summary: `${change}${declared}. ${accessImpact(name, f.ports)}${more}` };
+  const impact = guard ? guardedImpact(name, f.ports) : accessImpact(name, f.ports);
+  return { kind: "edits", files, summary: `${change}${declared}. ${impact}${more}` };
+}
+
+/** An application security group source keeps a rule valid with no address prefix. */
+function hasSourceGroup(index: TerraformIndex, resource: Resource, block: Block): boolean {
+  const v = attrValue(index, resource, block, "source_application_security_group_ids");
+  if (!v) return false;
+  return !v.value.known || (Array.isArray(v.value.value) && v.value.value.length > 0);
+}
+
+/** The edits as operations; guarded by `count` (split rule) or a `dynamic` block (inline rule). */
+function writeRule(
+  index: TerraformIndex,
+  resource: Resource,
+  f: Finding,
+  edits: AttrChange[],
+  guardVar: string | undefined,
+): { ops: EditOp[]; change?: string } | { reason: string } {
+  const plain: EditOp[] = edits.map((e) =>
+    "value" in e
+      ? { kind: "set", block: f.block, name: e.name, value: e.value }
+      : { kind: "remove", block: f.block, name: e.name },
+  );
+  if (!guardVar) return { ops: plain };
+  if (f.block === resource.block) {
+    const refusal = countGuardRefusal(index, resource, guardVar);
+    if (refusal) return { reason: refusal };
+    return {
+      ops: [{ kind: "set", block: f.block, name: "count", value: countGuard(guardVar) }, ...plain],
+      change: `set count = ${countGuard(guardVar)}`,
+    };
+  }
+  const text = index.files.get(resource.file)?.text ?? "";
+  return {
+    ops: [{ kind: "replaceBlock", block: f.block, text: dynamicBlockText(text, f.block, guardVar, edits) }],
+    change: `turn ${f.key} into a dynamic "security_rule" block that exists only while var.${guardVar} is set`,
+  };
 }
 
 export const azureNsgOpenAdminPorts: Rule = {
@@ -155,6 +203,7 @@ export const azureNsgOpenAdminPorts: Rule = {
   disruptive: true,
   provider: "azure",
   resourceTypes: TYPES,
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AZURE_9", "CKV_AZURE_10"],
     trivy: ["AVD-AZU-0048", "AVD-AZU-0050"],
@@ -175,8 +224,11 @@ export const azureNsgOpenAdminPorts: Rule = {
     'Closes SSH/RDP from the internet: `source_address_prefix = "*"` (or Internet/Any/0.0.0.0/0) becomes ' +
       "`source_address_prefixes = var.ssh_allowed_cidrs` (or rdp_/<name>_admin_), a list(string) variable with " +
       "default [] = no access; set it to the CIDRs that need access (e.g. a VPN/bastion range).",
-    "Azure needs a source on every rule: while the variable is empty and the rule has no application security " +
-      "group, apply fails for this rule. Set the variable before applying, or delete the rule.",
+    "Azure needs a source on every rule, so when the variable is the rule's only source the rule exists only " +
+      "while the variable is set: `count = length(var.<name>) > 0 ? 1 : 0` on an azurerm_network_security_rule, a " +
+      '`dynamic "security_rule"` block for an inline rule. Left empty, the rule is removed: SSH/RDP from anywhere ' +
+      "stops until someone sets the allowed CIDRs. A rule that already has count/for_each, or is referred to by " +
+      "address elsewhere in its module, is not fixed (the reason is given).",
     "A rule whose port range is wider than 22/3389 (`*`, 0-65535, 20-30) closes all of those ports to the internet.",
   ],
   fixable: true,

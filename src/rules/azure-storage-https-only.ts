@@ -7,6 +7,8 @@ export const azureStorageHttpsOnly = attributeRule({
   disruptive: true,
   provider: "azure",
   resourceTypes: ["azurerm_storage_account"],
+  // An explicit enable_https_traffic_only (the pre-3.114 spelling) is edited in place.
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AZURE_3"],
     trivy: ["AVD-AZU-0008"],

@@ -9,6 +9,7 @@ export const azureStorageMinTls = contextAttributeRule({
   disruptive: true,
   provider: "azure",
   resourceTypes: ["azurerm_storage_account"],
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AZURE_44"],
     trivy: ["AVD-AZU-0011"],

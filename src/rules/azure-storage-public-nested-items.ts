@@ -7,6 +7,8 @@ export const azureStoragePublicNestedItems = contextAttributeRule({
   disruptive: true,
   provider: "azure",
   resourceTypes: ["azurerm_storage_account"],
+  // 2.x: allow_blob_public_access is edited in place; unset is compliant there (default false).
+  fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AZURE_190"],
     trivy: [],

@@ -11,6 +11,7 @@ import { parseHcl } from "../hcl/parser.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { disruptionSentence } from "../triage/gate.ts";
+import { providerVersionRefusal } from "./provider-versions.ts";
 import { scanIndex } from "./scan.ts";
 import { type Detection, detectionId, type Rule } from "./types.ts";
 
@@ -120,6 +121,12 @@ export async function fixDetections(
     const live = before.find((d) => detectionId(d) === id);
     if (!live) {
       outcome("skipped", "already fixed by an earlier change in this run");
+      continue;
+    }
+    // A module pinned to provider versions the fix was not checked against gets no fix.
+    const pinned = providerVersionRefusal(index, rule, live);
+    if (pinned) {
+      outcome("refused", pinned);
       continue;
     }
     const plan = rule.fix(live, { index });

@@ -164,6 +164,7 @@ export const gcpFirewallOpenAdminPorts: Rule = {
   disruptive: true,
   provider: "gcp",
   resourceTypes: TYPES,
+  fixProviderVersions: { versions: ">= 3.0" },
   aliases: {
     checkov: ["CKV_GCP_2", "CKV_GCP_3"],
     trivy: ["AVD-GCP-0071", "AVD-GCP-0070"],

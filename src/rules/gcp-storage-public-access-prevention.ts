@@ -7,6 +7,7 @@ export const gcpStoragePublicAccessPrevention = attributeRule({
   disruptive: true,
   provider: "gcp",
   resourceTypes: ["google_storage_bucket"],
+  fixProviderVersions: { versions: ">= 4.0" },
   aliases: { checkov: ["CKV_GCP_114"], trivy: [], tfsec: [], kics: [], securityhub: [], prowler: [] },
   rationale:
     "Unless public access prevention is enforced, a single IAM binding or ACL for allUsers/allAuthenticatedUsers makes the bucket's data public.",

@@ -7,6 +7,7 @@ export const gcpStorageUniformAccess = attributeRule({
   disruptive: true,
   provider: "gcp",
   resourceTypes: ["google_storage_bucket"],
+  fixProviderVersions: { versions: ">= 3.0" },
   aliases: {
     checkov: ["CKV_GCP_29"],
     trivy: ["AVD-GCP-0002"],

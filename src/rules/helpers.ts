@@ -11,7 +11,15 @@ import {
   resourceInstances,
   type TerraformIndex,
 } from "../hcl/index.ts";
-import type { Detection, FixPlan, Rule, RuleAliases, RuleContext, Severity } from "./types.ts";
+import type {
+  Detection,
+  FixPlan,
+  FixProviderVersions,
+  Rule,
+  RuleAliases,
+  RuleContext,
+  Severity,
+} from "./types.ts";
 import { fixAtDefinition } from "./value-origin.ts";
 
 export function managedResources(index: TerraformIndex, types: readonly string[]): Resource[] {
@@ -82,6 +90,7 @@ export interface AttributeRuleSpec {
   severity: Severity;
   provider: Rule["provider"];
   resourceTypes: string[];
+  fixProviderVersions: FixProviderVersions;
   aliases: RuleAliases;
   rationale: string;
   impact: string[];
@@ -128,6 +137,7 @@ export function attributeRule(spec: AttributeRuleSpec): Rule {
     severity: spec.severity,
     provider: spec.provider,
     resourceTypes: spec.resourceTypes,
+    fixProviderVersions: spec.fixProviderVersions,
     aliases: spec.aliases,
     rationale: spec.rationale,
     impact: spec.impact,

@@ -298,3 +298,126 @@ export function mergeFileOps(...groups: FileOps[][]): FileOps[] {
 export function accessImpact(name: string, ports: number[]): string {
   return `closes ${describeAdminPorts(ports)} from the internet; set var.${name} to the CIDRs that need access (e.g. a VPN/bastion range)`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Apply-safe forms: a rule whose only source is the new variable must not exist while the variable
+// is empty (AWS rejects an aws_security_group_rule with no source; Azure needs a source on every
+// rule), so it is created only when the variable holds at least one CIDR.
+
+/** What happens while the variable is empty, for fixes that guard the rule. */
+export function guardedImpact(name: string, ports: number[]): string {
+  return (
+    `${accessImpact(name, ports)}. While var.${name} is empty the rule is not created: ` +
+    `${describeAdminPorts(ports)} from anywhere stops until someone sets the allowed CIDRs`
+  );
+}
+
+/** `count = length(var.x) > 0 ? 1 : 0`. */
+export const countGuard = (name: string) => `length(var.${name}) > 0 ? 1 : 0`;
+
+/** Where `resource` is referred to by address from other code of its module (outputs, locals, other
+ *  resources): a count added to it would turn those references into errors. */
+export function referencesTo(index: TerraformIndex, resource: Resource): string[] {
+  const needle = `${resource.type}.${resource.name}`;
+  const out: string[] = [];
+  for (const file of index.modules.get(resource.module)?.files ?? []) {
+    const text = file.text;
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+      if (file.path === resource.file && at >= resource.block.start && at < resource.block.end) continue;
+      const before = text.charCodeAt(at - 1);
+      const after = text.charCodeAt(at + needle.length);
+      if (isIdentChar(before) || isIdentChar(after) || text[at - 1] === ".") continue;
+      out.push(`${file.path}:${lineOf(text, at)}`);
+    }
+  }
+  return out;
+}
+
+const isIdentChar = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/**
+ * Why a split rule resource cannot get `count = length(var.x) > 0 ? 1 : 0`, or undefined when it can:
+ * it already has count/for_each, or other code refers to it by address.
+ */
+export function countGuardRefusal(
+  index: TerraformIndex,
+  resource: Resource,
+  name: string,
+): string | undefined {
+  if (resource.repeated) {
+    return `${resource.address} already uses count/for_each, so it cannot also be created only when var.${name} is set; restrict its sources by hand`;
+  }
+  const refs = referencesTo(index, resource);
+  if (refs.length > 0) {
+    return `${resource.address} is referred to at ${refs.join(", ")}; creating it only when var.${name} is set (count) would break those references`;
+  }
+  return undefined;
+}
+
+export type AttrChange = { name: string; value: string } | { name: string; remove: true };
+
+/**
+ * The text of `dynamic "<type>" { for_each = length(var.x) > 0 ? [1] : [] content { … } }` that
+ * replaces a nested block, with `changes` applied to its attributes: the block then exists only while
+ * the variable is set. Comments and layout inside the block are kept (indented one level deeper).
+ */
+export function dynamicBlockText(
+  text: string,
+  block: Block,
+  variable: string,
+  changes: AttrChange[],
+): string {
+  const base = block.openBrace + 1;
+  const splices: Array<{ start: number; end: number; text: string }> = [];
+  const added: string[] = [];
+  for (const c of changes) {
+    const attr = attribute(block.body, c.name);
+    if (!attr) {
+      if ("value" in c) added.push(`${c.name} = ${c.value}`);
+      continue;
+    }
+    if ("value" in c)
+      splices.push({ start: attr.expr.start - base, end: attr.expr.end - base, text: c.value });
+    else {
+      const lineStart = text.lastIndexOf("\n", attr.start - 1) + 1;
+      const lineEnd = text.indexOf("\n", attr.end);
+      const whole = text.slice(lineStart, attr.start).trim() === "" && lineEnd >= 0;
+      splices.push(
+        whole
+          ? { start: lineStart - base, end: lineEnd + 1 - base, text: "" }
+          : { start: attr.start - base, end: attr.end - base, text: "" },
+      );
+    }
+  }
+  let inner = text.slice(base, block.closeBrace);
+  for (const s of splices.sort((a, b) => b.start - a.start))
+    inner = inner.slice(0, s.start) + s.text + inner.slice(s.end);
+  inner = inner.replace(/\r\n/g, "\n");
+  const lineStart = text.lastIndexOf("\n", block.start - 1) + 1;
+  const indent = text.slice(lineStart, block.start);
+  const head = `dynamic "${block.type}" {\n${indent}  for_each = length(var.${variable}) > 0 ? [1] : []\n${indent}  content {`;
+  const lines = inner.split("\n");
+  if (lines.length === 1) {
+    const body = [inner.trim(), ...added].filter(Boolean).join(" ");
+    return `${head}\n${indent}    ${body}\n${indent}  }\n${indent}}`;
+  }
+  const first = lines[0]!;
+  const middle = lines.slice(1, -1).map((l) => (l.trim() ? `  ${l}` : l));
+  for (const a of added) middle.push(`${indent}    ${a}`);
+  return `${head}${first}\n${middle.join("\n")}\n${indent}  }\n${indent}}`;
+}
+
+/** The nested `<type> {}` and `dynamic "<type>" {}` blocks of a resource, in order. */
+export function ruleBlocks(block: Block, type: string): Block[] {
+  return block.body.filter(
+    (b): b is Block =>
+      b.kind === "block" && (b.type === type || (b.type === "dynamic" && b.labels[0] === type)),
+  );
+}

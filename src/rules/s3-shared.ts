@@ -8,6 +8,7 @@ import type { EditOp } from "../hcl/edit.ts";
 import { evaluate, type Resolved } from "../hcl/evaluate.ts";
 import { moduleScope, type Resource, type TerraformIndex } from "../hcl/index.ts";
 import { knownInstances, managedResources, resolveExpr, sourceText } from "./helpers.ts";
+import { constraintsMeet } from "./provider-versions.ts";
 import { matchesTemplate, type TemplateShape } from "./template-match.ts";
 import type { FixPlan } from "./types.ts";
 
@@ -289,80 +290,12 @@ export function inlineBlocks(bucket: Resource, type: string): { blocks: Block[];
 // ---------------------------------------------------------------------------------------------
 // AWS provider version: does the module's constraint allow v4+ (where the split resources exist)?
 
-type Version = [number, number, number];
-
-function parseVersion(text: string): { v: Version; segments: number } | undefined {
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const segments = m[3] !== undefined ? 3 : m[2] !== undefined ? 2 : 1;
-  return { v: [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)], segments };
-}
-
-function cmp(a: Version, b: Version): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-}
-
 /**
  * Whether some version >= 4.0.0 satisfies a Terraform version constraint string
  * (`~> 3.74`, `>= 3.0, < 4.0`, `= 3.76.1`…); undefined when the string cannot be read.
  */
-const OPERATORS = ["~>", ">=", "<=", "!=", "=", ">", "<"] as const;
-
-/** One part of a constraint (`>= 3.0`), read in one pass: the regular expression it replaces was
- *  quadratic on a long run of spaces, and the constraint comes from an untrusted file. */
-function constraintPart(part: string): { op: string; version: string } | undefined {
-  const text = part.trim();
-  const op = OPERATORS.find((o) => text.startsWith(o));
-  const version = (op ? text.slice(op.length) : text).trim();
-  if (!version || /\s/.test(version)) return undefined;
-  return { op: op ?? "=", version };
-}
-
 export function constraintAllowsV4(constraint: string): boolean | undefined {
-  let lo: { v: Version; incl: boolean } = { v: [4, 0, 0], incl: true };
-  let hi: { v: Version; incl: boolean } | undefined;
-  const raise = (v: Version, incl: boolean) => {
-    const c = cmp(v, lo.v);
-    if (c > 0 || (c === 0 && !incl)) lo = { v, incl };
-  };
-  const lower = (v: Version, incl: boolean) => {
-    const c = hi ? cmp(v, hi.v) : -1;
-    if (!hi || c < 0 || (c === 0 && !incl)) hi = { v, incl };
-  };
-  for (const part of constraint.split(",")) {
-    const m = constraintPart(part);
-    if (!m) return undefined;
-    const parsed = parseVersion(m.version);
-    if (!parsed) return undefined;
-    const { v, segments } = parsed;
-    switch (m.op) {
-      case "=":
-        raise(v, true);
-        lower(v, true);
-        break;
-      case "!=":
-        break;
-      case ">":
-        raise(v, false);
-        break;
-      case ">=":
-        raise(v, true);
-        break;
-      case "<":
-        lower(v, false);
-        break;
-      case "<=":
-        lower(v, true);
-        break;
-      case "~>":
-        raise(v, true);
-        lower(segments === 3 ? [v[0], v[1] + 1, 0] : [v[0] + 1, 0, 0], false);
-        break;
-    }
-  }
-  if (!hi) return true;
-  const c = cmp(lo.v, hi.v);
-  return c < 0 || (c === 0 && lo.incl && hi.incl);
+  return constraintsMeet(constraint, ">= 4.0.0");
 }
 
 /** The aws provider version constraints declared in a module directory. */

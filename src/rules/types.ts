@@ -45,6 +45,14 @@ export type FixPlan =
   | { kind: "edits"; files: FileOps[]; summary: string }
   | { kind: "unfixable"; reason: string };
 
+/** The provider versions a rule's fix was checked against, in Terraform constraint syntax. */
+export interface FixProviderVersions {
+  /** e.g. ">= 3.0": every fix of the rule writes resources and attributes that exist in that range. */
+  versions: string;
+  /** Narrower ranges where the fix of one resource type needs more (e.g. a resource added in 4.62). */
+  byResourceType?: Record<string, string>;
+}
+
 export interface Rule {
   id: string;
   title: string;
@@ -59,6 +67,9 @@ export interface Rule {
   /** The fix replaces a resource or closes access someone may rely on: critical findings then wait
    *  for a human approval before a PR opens (triage gates). */
   disruptive: boolean;
+  /** Provider versions the fix was checked against; the fix engine refuses a fix where the module pins
+   *  a provider range with no version in common (provider-versions.ts). */
+  fixProviderVersions: FixProviderVersions;
   /** False with the reason when the rule only detects. */
   fixable: true | { reason: string };
   detect(ctx: RuleContext): Detection[];

@@ -282,4 +282,20 @@ describe("fixloop rules", () => {
       aliases: { checkov: ["CKV_AWS_7"], trivy: ["AVD-AWS-0065"] },
     });
   });
+
+  it("shows the provider versions each fix was checked against", async () => {
+    const { rules } = JSON.parse((await run(["rules", "--format", "json"])).stdout);
+    expect(rules.find((x: { id: string }) => x.id === "aws-sg-open-admin-ports").fixProviderVersions).toEqual(
+      {
+        provider: "aws",
+        versions: ">= 3.0",
+        byResourceType: { aws_vpc_security_group_ingress_rule: ">= 4.62" },
+      },
+    );
+    for (const r of rules) expect(r.fixProviderVersions?.versions, r.id).toMatch(/^>= \d/);
+    const text = (await run(["rules"])).stdout;
+    expect(text).toContain(
+      '    fix checked against: aws ">= 3.0" (aws_vpc_security_group_ingress_rule: ">= 4.62")\n',
+    );
+  });
 });

@@ -48,8 +48,9 @@ describe("azure-nsg-open-admin-ports details", () => {
     );
     expect(ssh?.reason).toBe(
       "replace source_address_prefix = local.internet with source_address_prefixes = var.ssh_allowed_cidrs; " +
-        "declare var.ssh_allowed_cidrs (default []). closes SSH (22) from the internet; set var.ssh_allowed_cidrs " +
-        "to the CIDRs that need access (e.g. a VPN/bastion range)",
+        "set count = length(var.ssh_allowed_cidrs) > 0 ? 1 : 0; " +
+        "declare var.ssh_allowed_cidrs (default []). closes SSH (22) from the internet; set var.ssh_allowed_cidrs to the CIDRs that need access (e.g. a VPN/bastion range). " +
+        "While var.ssh_allowed_cidrs is empty the rule is not created: SSH (22) from anywhere stops until someone sets the allowed CIDRs",
     );
   });
 });

@@ -1,5 +1,6 @@
+import { PROVIDER_TYPE } from "../../rules/provider-versions.ts";
 import { RULES } from "../../rules/registry.ts";
-import { ALIAS_TOOLS } from "../../rules/types.ts";
+import { ALIAS_TOOLS, type Rule } from "../../rules/types.ts";
 import type { CliIo } from "../io.ts";
 import { oneOf, parseCommandArgs } from "../options.ts";
 import { RULES_SPEC } from "../spec.ts";
@@ -18,6 +19,7 @@ export async function rulesCommand(args: string[], io: CliIo): Promise<number> {
       disruptive: r.disruptive,
       ...(r.fixable === true ? {} : { notFixableBecause: r.fixable.reason }),
       impact: r.impact,
+      fixProviderVersions: { provider: PROVIDER_TYPE[r.provider], ...r.fixProviderVersions },
       aliases: r.aliases,
     }));
     io.stdout.write(`${JSON.stringify({ rules }, null, 2)}\n`);
@@ -31,9 +33,17 @@ export async function rulesCommand(args: string[], io: CliIo): Promise<number> {
     for (const tool of ALIAS_TOOLS)
       if (r.aliases[tool].length) out.push(`    ${tool}: ${r.aliases[tool].join(", ")}`);
     if (r.fixable !== true) out.push(`    not auto-fixed: ${r.fixable.reason}`);
+    else out.push(`    fix checked against: ${describeVersions(r)}`);
     for (const i of r.impact) out.push(`    impact: ${i}`);
     out.push("");
   }
   io.stdout.write(`${out.join("\n")}${RULES.length} rules.\n`);
   return 0;
+}
+
+/** `aws ">= 3.0" (aws_vpc_security_group_ingress_rule: ">= 4.62")`. */
+function describeVersions(r: Rule): string {
+  const type = PROVIDER_TYPE[r.provider];
+  const by = Object.entries(r.fixProviderVersions.byResourceType ?? {}).map(([t, v]) => `${t}: "${v}"`);
+  return `${type} "${r.fixProviderVersions.versions}"${by.length ? ` (${by.join(", ")})` : ""}`;
 }
