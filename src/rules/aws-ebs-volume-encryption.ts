@@ -1,4 +1,4 @@
-import { attributeRule } from "./helpers.ts";
+import { attributeRule, isTrue } from "./helpers.ts";
 
 export const awsEbsVolumeEncryption = attributeRule({
   id: "aws-ebs-volume-encryption",
@@ -24,7 +24,7 @@ export const awsEbsVolumeEncryption = attributeRule({
   ],
   blockPath: [],
   names: ["encrypted"],
-  compliant: (v) => v === true,
+  compliant: isTrue,
   fixValue: "true",
   message: (r, v) =>
     v === undefined

@@ -1,6 +1,6 @@
 import { type Attribute, attribute } from "../hcl/ast.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
-import { managedResources } from "./helpers.ts";
+import { isTrue, managedResources } from "./helpers.ts";
 import {
   addSplitResource,
   isWrittenLiteral,
@@ -34,7 +34,7 @@ function flagStates(index: TerraformIndex, pab: Resource): FlagState[] {
     if (!attr) return { name, attr, state: "off" };
     const v = resolveFor(index, pab, attr.expr);
     if (!v.known) return { name, attr, state: "unknown" };
-    return { name, attr, state: v.value === true || v.value === "true" ? "on" : "off" };
+    return { name, attr, state: isTrue(v.value) ? "on" : "off" };
   });
 }
 
