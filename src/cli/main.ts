@@ -15,12 +15,12 @@ import { safeOutput, terminalSafe } from "./text.ts";
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   scan: {
     run: scanCommand,
-    summary: "scan <dir> [--format text|json|sarif] [--rule ID]...   report misconfigurations",
+    summary: "scan <dir> [--format text|json|sarif] [--rule ID]... [--require-kms]   report misconfigurations",
   },
   fix: {
     run: fixCommand,
     summary:
-      "fix <dir> [--rule ID]... [--dry-run] [--branch NAME] [--format text|json]   patch them\n  fixloop fix <dir> --findings F... [--min-risk N]   fix the given findings (all it can; --min-risk N: only risk ≥ N)\n  fixloop fix <dir> --findings F... --open-pr [--base BRANCH]   one PR per fixed finding, as the app opens it (GITHUB_TOKEN; GITHUB_API_URL for GHES)",
+      "fix <dir> [--rule ID]... [--require-kms] [--dry-run] [--branch NAME] [--format text|json]   patch them\n  fixloop fix <dir> --findings F... [--min-risk N]   fix the given findings (all it can; --min-risk N: only risk ≥ N)\n  fixloop fix <dir> --findings F... --open-pr [--base BRANCH]   one PR per fixed finding, as the app opens it (GITHUB_TOKEN; GITHUB_API_URL for GHES)",
   },
   ingest: {
     run: ingestCommand,

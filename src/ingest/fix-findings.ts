@@ -52,9 +52,11 @@ export async function fixFindings(
     recordOnly?: RecordOnlyPolicy;
     /** Asked before any file is changed (the CLI refuses symlinks and files that are not UTF-8). */
     refuseWrite?: WriteCheck;
+    /** The catalog with the repository's rule options applied (configuredRules); default RULES. */
+    rules?: readonly Rule[];
   } = {},
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
-  const { recordOnly = "triage", refuseWrite = async () => undefined } = options;
+  const { recordOnly = "triage", refuseWrite = async () => undefined, rules = RULES } = options;
   const plans: Array<{
     t: TriagedFinding;
     location: Location;
@@ -64,7 +66,7 @@ export async function fixFindings(
     linked?: Map<string, string>;
     moduleFix?: { call: ModuleCall; inputs: Record<string, string> };
   }> = [];
-  const all = scanIndex(index, RULES);
+  const all = scanIndex(index, rules);
   for (const t of triaged) {
     const rule = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId) : undefined;
     const location = locate(t.finding, index, rule ? { resourceTypes: rule.resourceTypes } : {});
@@ -93,7 +95,7 @@ export async function fixFindings(
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
   const unique = new Map<string, Detection>();
   for (const p of plans) for (const d of p.detections) unique.set(detectionId(d), d);
-  const run = await fixDetections(sources, [...unique.values()], RULES, index, refuseWrite);
+  const run = await fixDetections(sources, [...unique.values()], rules, index, refuseWrite);
   const byId = new Map(run.outcomes.map((o) => [detectionId(o.detection), o]));
   const files = run.files;
   const moduleResults = new Map<(typeof plans)[number], FindingFixResult>();

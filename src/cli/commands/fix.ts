@@ -2,12 +2,12 @@ import { parseArgs } from "node:util";
 import { toTriageConfig } from "../../config/repo-config.ts";
 import { fixFindings } from "../../ingest/fix-findings.ts";
 import { fixDetections } from "../../rules/fix.ts";
-import { RULES } from "../../rules/registry.ts";
+import { configuredRules } from "../../rules/registry.ts";
 import { scanIndex } from "../../rules/scan.ts";
 import { loadTriageConfig, readFindings } from "../findings-input.ts";
 import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf, selectRules } from "../options.ts";
+import { oneOf, ruleOptionFlags, selectRules } from "../options.ts";
 import { blockSafe, terminalSafe } from "../text.ts";
 import { loadTree, problemJson } from "../tree.ts";
 import { findingResultJson, findingsFixText, fixText, writeAndCommit } from "./fix-output.ts";
@@ -28,11 +28,13 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       "open-pr": { type: "boolean" },
       base: { type: "string" },
       "min-risk": { type: "string" },
+      "require-kms": { type: "boolean" },
     },
   });
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
   const dryRun = values["dry-run"] === true;
-  const selected = selectRules(values.rule);
+  const flagOptions = ruleOptionFlags(values);
+  const selected = selectRules(values.rule, flagOptions);
   const openPr = values["open-pr"] === true;
   if (openPr) {
     if (!values.findings)
@@ -69,14 +71,18 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
         setup,
         { sources, index },
         input,
-        { format, base: values.base },
+        { format, base: values.base, ruleOptions: flagOptions },
         io,
       );
       return problems.length > 0 ? 2 : code;
     }
     // Plain fix fixes what it is given; the triage gate's "record only" applies when asked for.
     const recordOnly = minRisk === undefined ? "none" : { minRisk };
-    const { results, files } = await fixFindings(sources, index, input.triaged, { recordOnly, refuseWrite });
+    const { results, files } = await fixFindings(sources, index, input.triaged, {
+      recordOnly,
+      refuseWrite,
+      rules: configuredRules(flagOptions),
+    });
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
     if (format === "json") {
@@ -91,7 +97,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
   }
 
   const detections = scanIndex(index, selected);
-  const run = await fixDetections(sources, detections, RULES, index, refuseWrite);
+  const run = await fixDetections(sources, detections, configuredRules(flagOptions), index, refuseWrite);
   const changed = [...run.files.keys()].sort();
 
   const { commit } = await writeAndCommit(checkout, run.files, run.outcomes, dryRun, values.branch);

@@ -7,17 +7,21 @@ import { scanIndex } from "../../rules/scan.ts";
 import { VERSION } from "../../version.ts";
 import { repositoryTop } from "../git.ts";
 import type { CliIo } from "../io.ts";
-import { oneOf, selectRules } from "../options.ts";
+import { oneOf, ruleOptionFlags, selectRules } from "../options.ts";
 import { type FileProblem, loadTree, problemJson } from "../tree.ts";
 
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { format: { type: "string" }, rule: { type: "string", multiple: true } },
+    options: {
+      format: { type: "string" },
+      rule: { type: "string", multiple: true },
+      "require-kms": { type: "boolean" },
+    },
   });
   const format = oneOf(values.format, ["text", "json", "sarif"] as const, "--format", "text");
-  const rules = selectRules(values.rule);
+  const rules = selectRules(values.rule, ruleOptionFlags(values));
   const { root, index, problems } = await loadTree(positionals[0], io, "scan");
   const detections = scanIndex(index, rules);
   const byId = new Map(rules.map((r) => [r.id, r]));
