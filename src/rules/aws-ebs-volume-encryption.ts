@@ -1,6 +1,13 @@
+import {
+  controlName,
+  EBS_ACCOUNT_REASON,
+  ebsEncryptionByDefault,
+  withAccountControl,
+} from "./account-controls.ts";
 import { attributeRule, isTrue } from "./helpers.ts";
+import type { Rule } from "./types.ts";
 
-export const awsEbsVolumeEncryption = attributeRule({
+const volumeLevel = attributeRule({
   id: "aws-ebs-volume-encryption",
   title: "EBS volume is not encrypted",
   severity: "high",
@@ -21,6 +28,10 @@ export const awsEbsVolumeEncryption = attributeRule({
     "FORCES REPLACEMENT: `encrypted` cannot change on an existing volume, so Terraform destroys it and creates a new, EMPTY encrypted volume. Snapshot the volume first and create the replacement from that snapshot (snapshot_id), or copy the data over, before applying.",
     "The volume is detached from its instance during the replacement; plan a maintenance window.",
     "Without kms_key_id the AWS managed key aws/ebs is used; snapshots encrypted with it cannot be shared with other accounts.",
+    "With aws_ebs_encryption_by_default enabled in the same configuration the finding says so: a volume created " +
+      "after it was enabled (in that account and region) is already encrypted, and setting encrypted = true plans " +
+      "no replacement; one that predates it is replaced. The setting is still proposed so that the volume stays " +
+      "encrypted wherever the code is applied, and because Security Hub (EC2.3) checks each volume.",
   ],
   blockPath: [],
   names: ["encrypted"],
@@ -31,3 +42,11 @@ export const awsEbsVolumeEncryption = attributeRule({
       ? `${r.address} is not encrypted (encrypted is unset, default false unless EBS encryption by default is on for the account and region)`
       : `${r.address} sets encrypted = ${JSON.stringify(v)}`,
 });
+
+export const awsEbsVolumeEncryption: Rule = withAccountControl(
+  volumeLevel,
+  ebsEncryptionByDefault,
+  (c, d) =>
+    `${controlName(c, d.resource)} in this configuration encrypts new volumes in its account and region, which covers this volume if it was created there after it was enabled`,
+  EBS_ACCOUNT_REASON,
+);

@@ -1,5 +1,11 @@
 import { type Attribute, attribute } from "../hcl/ast.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
+import {
+  accountPublicAccessBlock,
+  controlName,
+  S3_ACCOUNT_REASON,
+  withAccountControl,
+} from "./account-controls.ts";
 import { isTrue, managedResources } from "./helpers.ts";
 import {
   addSplitResource,
@@ -38,7 +44,7 @@ function flagStates(index: TerraformIndex, pab: Resource): FlagState[] {
   });
 }
 
-export const awsS3PublicAccessBlock: Rule = {
+const bucketLevel: Rule = {
   id: ID,
   title: "S3 bucket does not block public access",
   severity: "high",
@@ -78,7 +84,10 @@ export const awsS3PublicAccessBlock: Rule = {
       "through CloudFront with origin access control instead, or keep this bucket out of the fix.",
     "ignore_public_acls makes S3 ignore existing public ACLs at once; block_public_policy makes S3 reject any new " +
       "bucket policy that grants public access (a later apply of such a policy fails).",
-    "An account-level aws_s3_account_public_access_block does not silence this finding: scanners check the bucket level.",
+    "An account-level aws_s3_account_public_access_block with all four flags in the same configuration covers " +
+      "the bucket, and the finding says so; the bucket-level block is still proposed because Security Hub (S3.8) " +
+      "and the scanners check the bucket level, and it keeps the bucket protected if the account setting is " +
+      "turned off or the code is applied to another account.",
   ],
   fixable: true,
   detect({ index }): Detection[] {
@@ -137,3 +146,11 @@ export const awsS3PublicAccessBlock: Rule = {
     );
   },
 };
+
+export const awsS3PublicAccessBlock: Rule = withAccountControl(
+  bucketLevel,
+  accountPublicAccessBlock,
+  (c, d) =>
+    `the account-level ${controlName(c, d.resource)} blocks public access for the whole account, which covers this bucket`,
+  S3_ACCOUNT_REASON,
+);
