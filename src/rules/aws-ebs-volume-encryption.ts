@@ -28,10 +28,10 @@ const volumeLevel = attributeRule({
     "FORCES REPLACEMENT: `encrypted` cannot change on an existing volume, so Terraform destroys it and creates a new, EMPTY encrypted volume. Snapshot the volume first and create the replacement from that snapshot (snapshot_id), or copy the data over, before applying.",
     "The volume is detached from its instance during the replacement; plan a maintenance window.",
     "Without kms_key_id the AWS managed key aws/ebs is used; snapshots encrypted with it cannot be shared with other accounts.",
-    "With aws_ebs_encryption_by_default enabled in the same configuration the finding says so: a volume created " +
-      "after it was enabled (in that account and region) is already encrypted, and setting encrypted = true plans " +
-      "no replacement; one that predates it is replaced. The setting is still proposed so that the volume stays " +
-      "encrypted wherever the code is applied, and because Security Hub (EC2.3) checks each volume.",
+    "With aws_ebs_encryption_by_default on in the same configuration, a volume created after it was enabled is " +
+      "already encrypted: setting encrypted = true plans no replacement; an older volume is replaced.",
+    "Where encryption by default covers the volume the setting is still proposed, so that the volume stays " +
+      "encrypted wherever the code is applied, and because Security Hub EC2.3 checks each volume.",
   ],
   blockPath: [],
   names: ["encrypted"],

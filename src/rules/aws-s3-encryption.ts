@@ -127,9 +127,9 @@ export function awsS3EncryptionRule(options: S3EncryptionOptions): Rule {
       "(or `--require-kms`), SSE-S3 — explicit or by default — is reported: SSE-KMS adds key-level access " +
       "control and a CloudTrail record of every use of the key.",
     impact: [
-      'Sets sse_algorithm = "aws:kms" without kms_master_key_id: S3 uses the AWS managed key aws/s3. Readers ' +
-        "need kms:Decrypt on it (granted by default within the account; cross-account readers and services " +
-        "such as CloudFront with origin access control need a customer managed key whose policy allows them).",
+      'Sets sse_algorithm = "aws:kms" without kms_master_key_id: S3 uses the AWS managed key aws/s3.',
+      "Readers need kms:Decrypt on the key: granted within the account by default; cross-account readers and " +
+        "CloudFront origin access control need a customer managed key whose policy allows them.",
       "Only new objects are encrypted with KMS; existing objects keep SSE-S3 until rewritten (S3 Batch " +
         "Operations copy). Every PUT/GET then calls KMS: add bucket_key_enabled = true to keep request costs down.",
       "Adds an aws_s3_bucket_server_side_encryption_configuration resource (AWS provider v4+), or an inline " +

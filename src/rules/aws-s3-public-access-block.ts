@@ -84,10 +84,9 @@ const bucketLevel: Rule = {
       "through CloudFront with origin access control instead, or keep this bucket out of the fix.",
     "ignore_public_acls makes S3 ignore existing public ACLs at once; block_public_policy makes S3 reject any new " +
       "bucket policy that grants public access (a later apply of such a policy fails).",
-    "An account-level aws_s3_account_public_access_block with all four flags in the same configuration covers " +
-      "the bucket, and the finding says so; the bucket-level block is still proposed because Security Hub (S3.8) " +
-      "and the scanners check the bucket level, and it keeps the bucket protected if the account setting is " +
-      "turned off or the code is applied to another account.",
+    "An account-level aws_s3_account_public_access_block (all four flags) in the same configuration covers the " +
+      "bucket and the finding says so; the bucket block is still proposed: Security Hub S3.8 checks each bucket, " +
+      "and it outlives a change of the account setting.",
   ],
   fixable: true,
   detect({ index }): Detection[] {

@@ -83,9 +83,9 @@ const aclRule: Rule = {
       "straight from the bucket stops working. Serve it through CloudFront with origin access control instead.",
     "Only the bucket ACL changes; objects uploaded with their own public-read ACL stay public until a public " +
       "access block with ignore_public_acls (rule aws-s3-public-access-block) is in place.",
-    "An account-level aws_s3_account_public_access_block with all four flags in the same configuration makes S3 " +
-      "ignore this ACL today, and the finding says so; the fix is still proposed because the ACL would grant " +
-      "public access again as soon as that account setting is turned off or the code is applied to another account.",
+    "An account-level public access block (all four flags) in the same configuration makes S3 ignore this ACL " +
+      "today, and the finding says so; the fix is still proposed because the ACL would grant access again if " +
+      "that setting is turned off or the code is reused elsewhere.",
   ],
   fixable: true,
   detect({ index }): Detection[] {
