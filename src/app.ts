@@ -65,7 +65,8 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       repoSource,
       publicUrl,
       indexer: (repository, files, key) => sandbox.index(repository, files, key),
-      planner: (repository, key, files, group) => sandbox.plan(repository, key, files, group),
+      planner: (repository, key, files, group, ruleOptions) =>
+        sandbox.plan(repository, key, files, group, ruleOptions),
     });
 
     const secrets = (env.FIXLOOP_API_SECRET ?? "")

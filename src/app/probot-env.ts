@@ -13,6 +13,7 @@ import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.t
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
 import { type FixPlan, planGroupFix } from "../remediate/plan-fix.ts";
+import type { RuleOptions } from "../rules/registry.ts";
 import type { Store } from "../store/store.ts";
 
 export const CONFIG_PATH = ".github/fixloop.yml";
@@ -40,6 +41,7 @@ export interface AppEnvOptions {
     key: string,
     files: SourceFile[],
     group: TriagedFinding[],
+    ruleOptions?: RuleOptions,
   ) => Promise<FixPlan>;
 }
 
@@ -209,11 +211,16 @@ export class AppEnv implements RemediationEnv {
     return { snapshot, index };
   }
 
-  plan(repository: RepoRef, indexed: IndexedSnapshot, group: TriagedFinding[]): Promise<FixPlan> {
+  plan(
+    repository: RepoRef,
+    indexed: IndexedSnapshot,
+    group: TriagedFinding[],
+    ruleOptions?: RuleOptions,
+  ): Promise<FixPlan> {
     const { files, sha } = indexed.snapshot;
     return this.#planner
-      ? this.#planner(fullName(repository), `${fullName(repository)}@${sha}`, files, group)
-      : planGroupFix(files, indexed.index, group);
+      ? this.#planner(fullName(repository), `${fullName(repository)}@${sha}`, files, group, ruleOptions)
+      : planGroupFix(files, indexed.index, group, ruleOptions);
   }
 
   evidenceUrl(findingId: string): string | null {

@@ -50,6 +50,12 @@ const TRIAGE_CONFIG = {
   help: "JSON file overriding the True Risk weights, tiers, gates and SLAs (README: True Risk)",
   default: "the built-in settings",
 } satisfies FlagSpec;
+const REQUIRE_KMS = {
+  type: "boolean",
+  help: "the organization requires SSE-KMS: a bucket without it (SSE-S3 or no configuration) is a finding (rules.options.aws-s3-encryption.requireKms)",
+  default: "SSE-S3, AWS's default since January 2023, is enough",
+} as const;
+
 const RULE = {
   type: "string",
   multiple: true,
@@ -61,7 +67,7 @@ const RULE = {
 export const SCAN = {
   name: "scan",
   summary: "report misconfigurations in Terraform directories",
-  forms: ["<dir>... [--format text|json|sarif] [--rule ID]..."],
+  forms: ["<dir>... [--format text|json|sarif] [--rule ID]... [--require-kms]"],
   flags: {
     format: {
       type: "string",
@@ -71,6 +77,7 @@ export const SCAN = {
       default: "text",
     },
     rule: RULE,
+    "require-kms": REQUIRE_KMS,
   },
   description:
     "Scans every .tf file under each directory with the rule catalog. Files that do not parse (or\n" +
@@ -83,12 +90,13 @@ export const FIX = {
   name: "fix",
   summary: "patch the misconfigurations (or the findings of a scanner/CSPM) in place",
   forms: [
-    "<dir> [--rule ID]... [--allow-disruptive] [--dry-run] [--branch NAME] [--format text|json]",
+    "<dir> [--rule ID]... [--require-kms] [--allow-disruptive] [--dry-run] [--branch NAME] [--format text|json]",
     "<dir> --findings FILE... [--findings-format auto|NAME] [--triage-config FILE] [--min-risk N] [--allow-disruptive] [--dry-run] [--branch NAME] [--format text|json]",
     "<dir> --findings FILE... --open-pr [--base BRANCH] [--format text|json]",
   ],
   flags: {
     rule: RULE,
+    "require-kms": REQUIRE_KMS,
     "allow-disruptive": {
       type: "boolean",
       help: "also apply fixes that replace a resource, lose data or cut traffic (listed as skipped with their impact otherwise)",

@@ -186,6 +186,12 @@ const RepoConfigObject = z.strictObject({
         }, z.array(RuleRef).optional())
         .transform((ids): "all" | string[] => (ids ? [...new Set(ids)] : "all")),
       disabled: RuleList.default([]),
+      // Per-rule options; off by default (docs/configuration.md).
+      options: z
+        .strictObject({
+          "aws-s3-encryption": z.strictObject({ requireKms: z.boolean().default(false) }).prefault({}),
+        })
+        .prefault({}),
     })
     .prefault({}),
   branchPrefix: BranchPrefix.default("fixloop"),

@@ -65,9 +65,16 @@ export async function fixFindings(
     today?: string;
     /** Apply fixes the rule marks disruptive (default); the CLI asks for --allow-disruptive. */
     allowDisruptive?: boolean;
+    /** The catalog with the repository's rule options applied (configuredRules); default RULES. */
+    rules?: readonly Rule[];
   } = {},
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
-  const { recordOnly = "triage", refuseWrite = async () => undefined, allowDisruptive = true } = options;
+  const {
+    recordOnly = "triage",
+    refuseWrite = async () => undefined,
+    allowDisruptive = true,
+    rules = RULES,
+  } = options;
   const plans: Array<{
     t: TriagedFinding;
     location: Location;
@@ -79,7 +86,7 @@ export async function fixFindings(
     suppressed?: SuppressedDetection;
   }> = [];
   const suppressions = options.suppressions ?? collectSuppressions(sources).suppressions;
-  const scanned = scanWithSuppressions(index, RULES, suppressions, options.today ?? isoDay(new Date()));
+  const scanned = scanWithSuppressions(index, rules, suppressions, options.today ?? isoDay(new Date()));
   const all = [...scanned.active, ...scanned.suppressed.map((x) => x.detection)];
   const suppressedById = new Map(scanned.suppressed.map((x) => [detectionId(x.detection), x]));
   for (const t of triaged) {
@@ -118,7 +125,7 @@ export async function fixFindings(
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
   const unique = new Map<string, Detection>();
   for (const p of plans) for (const d of p.detections) unique.set(detectionId(d), d);
-  const run = await fixDetections(sources, [...unique.values()], RULES, index, refuseWrite, {
+  const run = await fixDetections(sources, [...unique.values()], rules, index, refuseWrite, {
     allowDisruptive,
   });
   const byId = new Map(run.outcomes.map((o) => [detectionId(o.detection), o]));

@@ -69,6 +69,7 @@ export async function deliverFix(
           repository,
           indexed,
           members.map((m) => triagedFromStored(m.finding, m.sources)),
+          config.rules.options,
         )
       : plan;
   if (prPlan.kind === "no-patch")

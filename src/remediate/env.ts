@@ -8,6 +8,7 @@ import type { GitHubHost } from "../github/hosts.ts";
 import type { RepoSnapshot } from "../github/repo-source.ts";
 import type { TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import type { RuleOptions } from "../rules/registry.ts";
 import type { Store } from "../store/store.ts";
 import { type FixPlan, planGroupFix } from "./plan-fix.ts";
 
@@ -48,7 +49,12 @@ export interface RemediationEnv {
    * The fix plan for findings of one repository (the app: in its sandbox worker, off the event
    * loop); absent: computed in this thread (plan-fix.ts).
    */
-  plan?(repository: RepoRef, indexed: IndexedSnapshot, group: TriagedFinding[]): Promise<FixPlan>;
+  plan?(
+    repository: RepoRef,
+    indexed: IndexedSnapshot,
+    group: TriagedFinding[],
+    ruleOptions?: RuleOptions,
+  ): Promise<FixPlan>;
   /** Labels known to exist (ensureLabels' cache): a warm repository creates none. */
   labelCache: Set<string>;
   /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */
@@ -61,8 +67,10 @@ export function planIn(
   repository: RepoRef,
   indexed: IndexedSnapshot,
   group: TriagedFinding[],
+  /** The repository configuration's `rules.options`. */
+  ruleOptions?: RuleOptions,
 ): Promise<FixPlan> {
   return env.plan
-    ? env.plan(repository, indexed, group)
-    : planGroupFix(indexed.snapshot.files, indexed.index, group);
+    ? env.plan(repository, indexed, group, ruleOptions)
+    : planGroupFix(indexed.snapshot.files, indexed.index, group, ruleOptions);
 }

@@ -9,7 +9,7 @@ import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { type FindingFixResult, fixFindings } from "../ingest/fix-findings.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import { showUnsafe } from "../report/unsafe-chars.ts";
-import { ruleById } from "../rules/registry.ts";
+import { configuredRules, type RuleOptions, ruleById } from "../rules/registry.ts";
 
 export interface PatchPlan {
   kind: "patch";
@@ -42,8 +42,9 @@ export async function planFix(
   sources: SourceFile[],
   index: TerraformIndex,
   triaged: TriagedFinding,
+  ruleOptions?: RuleOptions,
 ): Promise<FixPlan> {
-  return planGroupFix(sources, index, [triaged]);
+  return planGroupFix(sources, index, [triaged], ruleOptions);
 }
 
 /**
@@ -54,9 +55,11 @@ export async function planGroupFix(
   sources: SourceFile[],
   index: TerraformIndex,
   group: readonly TriagedFinding[],
+  ruleOptions?: RuleOptions,
 ): Promise<FixPlan> {
   const triaged = group[0] as TriagedFinding;
-  const { results, files } = await fixFindings(sources, index, [...group]);
+  const rules = configuredRules(ruleOptions);
+  const { results, files } = await fixFindings(sources, index, [...group], { rules });
   const blocked = results.find((r) => r.status !== "fixed" || r.location.kind !== "located");
   const result = (blocked ?? results[0]) as FindingFixResult;
   if (result.location.kind === "not-found")

@@ -200,7 +200,7 @@ async function remediateNow(
       [],
     );
 
-  const plan = await planIn(env, repository, indexed, [triaged]);
+  const plan = await planIn(env, repository, indexed, [triaged], config.rules.options);
   if (plan.kind === "no-patch")
     return noPrUnlessRecheck(
       env,

@@ -1,6 +1,6 @@
 import { attribute } from "../hcl/ast.ts";
 import { contextAttributeRule } from "./attribute-shared.ts";
-import { resolveIn } from "./helpers.ts";
+import { isTrue, resolveIn } from "./helpers.ts";
 
 export const awsAlbDropInvalidHeaders = contextAttributeRule({
   id: "aws-alb-drop-invalid-headers",
@@ -33,7 +33,7 @@ export const awsAlbDropInvalidHeaders = contextAttributeRule({
     const r = resolveIn(index, resource, attr)!;
     return r.known && r.value === "application";
   },
-  compliant: (v) => v === true,
+  compliant: isTrue,
   fixValue: "true",
   message: (r, v) =>
     v === undefined

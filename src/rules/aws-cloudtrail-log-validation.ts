@@ -1,4 +1,4 @@
-import { attributeRule } from "./helpers.ts";
+import { attributeRule, isTrue } from "./helpers.ts";
 
 export const awsCloudtrailLogValidation = attributeRule({
   id: "aws-cloudtrail-log-validation",
@@ -24,7 +24,7 @@ export const awsCloudtrailLogValidation = attributeRule({
   ],
   blockPath: [],
   names: ["enable_log_file_validation"],
-  compliant: (v) => v === true,
+  compliant: isTrue,
   fixValue: "true",
   message: (r, v) =>
     v === undefined

@@ -1,4 +1,4 @@
-import { attributeRule } from "./helpers.ts";
+import { attributeRule, isTrue } from "./helpers.ts";
 
 export const awsDynamodbPitr = attributeRule({
   id: "aws-dynamodb-pitr",
@@ -24,7 +24,7 @@ export const awsDynamodbPitr = attributeRule({
   ],
   blockPath: ["point_in_time_recovery"],
   names: ["enabled"],
-  compliant: (v) => v === true,
+  compliant: isTrue,
   fixValue: "true",
   message: (r, v) =>
     v === undefined

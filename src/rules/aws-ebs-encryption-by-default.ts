@@ -1,4 +1,4 @@
-import { attributeRule } from "./helpers.ts";
+import { attributeRule, isFalse } from "./helpers.ts";
 
 export const awsEbsEncryptionByDefault = attributeRule({
   id: "aws-ebs-encryption-by-default",
@@ -25,7 +25,7 @@ export const awsEbsEncryptionByDefault = attributeRule({
   blockPath: [],
   names: ["enabled"],
   // The resource exists to turn the setting on: `enabled` defaults to true.
-  compliant: (v) => v !== false,
+  compliant: (v) => !isFalse(v),
   fixValue: "true",
   message: (r, v) =>
     `${r.address} sets enabled = ${JSON.stringify(v)}: new EBS volumes are not encrypted by default`,

@@ -1,6 +1,13 @@
-import { attributeRule } from "./helpers.ts";
+import {
+  controlName,
+  EBS_ACCOUNT_REASON,
+  ebsEncryptionByDefault,
+  withAccountControl,
+} from "./account-controls.ts";
+import { attributeRule, isTrue } from "./helpers.ts";
+import type { Rule } from "./types.ts";
 
-export const awsEbsVolumeEncryption = attributeRule({
+const volumeLevel = attributeRule({
   id: "aws-ebs-volume-encryption",
   title: "EBS volume is not encrypted",
   severity: "high",
@@ -22,13 +29,25 @@ export const awsEbsVolumeEncryption = attributeRule({
     "FORCES REPLACEMENT: `encrypted` cannot change on an existing volume, so Terraform destroys it and creates a new, EMPTY encrypted volume. Snapshot the volume first and create the replacement from that snapshot (snapshot_id), or copy the data over, before applying.",
     "The volume is detached from its instance during the replacement; plan a maintenance window.",
     "Without kms_key_id the AWS managed key aws/ebs is used; snapshots encrypted with it cannot be shared with other accounts.",
+    "With aws_ebs_encryption_by_default on in the same configuration, a volume created after it was enabled is " +
+      "already encrypted: setting encrypted = true plans no replacement; an older volume is replaced.",
+    "Where encryption by default covers the volume the setting is still proposed, so that the volume stays " +
+      "encrypted wherever the code is applied, and because Security Hub EC2.3 checks each volume.",
   ],
   blockPath: [],
   names: ["encrypted"],
-  compliant: (v) => v === true,
+  compliant: isTrue,
   fixValue: "true",
   message: (r, v) =>
     v === undefined
       ? `${r.address} is not encrypted (encrypted is unset, default false unless EBS encryption by default is on for the account and region)`
       : `${r.address} sets encrypted = ${JSON.stringify(v)}`,
 });
+
+export const awsEbsVolumeEncryption: Rule = withAccountControl(
+  volumeLevel,
+  ebsEncryptionByDefault,
+  (c, d) =>
+    `${controlName(c, d.resource)} in this configuration encrypts new volumes in its account and region, which covers this volume if it was created there after it was enabled`,
+  EBS_ACCOUNT_REASON,
+);

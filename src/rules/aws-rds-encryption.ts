@@ -1,7 +1,7 @@
 import { type Attribute, attribute } from "../hcl/ast.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
 import { contextAttributeRule, valueIn } from "./attribute-shared.ts";
-import { exprText } from "./helpers.ts";
+import { exprText, isFalse, isTrue } from "./helpers.ts";
 
 /** The aws_db_instance in the same module a `replicate_source_db` expression points at, if any. */
 function replicaSource(index: TerraformIndex, resource: Resource, attr: Attribute): Resource | undefined {
@@ -17,7 +17,7 @@ function replicaSource(index: TerraformIndex, resource: Resource, attr: Attribut
 /** true/false when the instance's own settings say whether it is encrypted, undefined when they cannot. */
 function encrypted(index: TerraformIndex, resource: Resource, seen: Set<Resource>): boolean | undefined {
   const own = valueIn(index, resource, resource.block, "storage_encrypted");
-  if (own === true) return true;
+  if (own !== "unknown" && isTrue(own)) return true;
   if (own === "unknown") return undefined;
   const replicate = attribute(resource.block.body, "replicate_source_db");
   if (replicate) {
@@ -29,7 +29,8 @@ function encrypted(index: TerraformIndex, resource: Resource, seen: Set<Resource
     return source ? encrypted(index, source, seen) : undefined;
   }
   // A restore takes the snapshot's encryption; only an explicit false says the author wants it clear.
-  if (attribute(resource.block.body, "snapshot_identifier")) return own === false ? false : undefined;
+  if (attribute(resource.block.body, "snapshot_identifier"))
+    return own !== "unknown" && isFalse(own) ? false : undefined;
   return false; // storage_encrypted unset or false: the provider default is false
 }
 
@@ -59,9 +60,9 @@ export const awsRdsEncryption = contextAttributeRule({
   ],
   blockPath: [],
   names: ["storage_encrypted"],
-  compliant: (v) => v === true,
+  compliant: isTrue,
   judge(value, index, resource) {
-    if (value === true) return true;
+    if (isTrue(value)) return true;
     const verdict = encrypted(index, resource, new Set());
     return verdict === undefined ? undefined : verdict;
   },

@@ -1,4 +1,4 @@
-import { attributeRule } from "./helpers.ts";
+import { attributeRule, isTrue } from "./helpers.ts";
 
 export const awsRdsPublic = attributeRule({
   id: "aws-rds-public",
@@ -24,7 +24,7 @@ export const awsRdsPublic = attributeRule({
   ],
   blockPath: [],
   names: ["publicly_accessible"],
-  compliant: (v) => v !== true,
+  compliant: (v) => !isTrue(v),
   fixValue: "false",
   message: (r, v) =>
     `${r.address} sets publicly_accessible = ${JSON.stringify(v)}: the DB endpoint resolves to a public IP`,

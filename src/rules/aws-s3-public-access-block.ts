@@ -1,6 +1,12 @@
 import { type Attribute, attribute } from "../hcl/ast.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
-import { managedResources } from "./helpers.ts";
+import {
+  accountPublicAccessBlock,
+  controlName,
+  S3_ACCOUNT_REASON,
+  withAccountControl,
+} from "./account-controls.ts";
+import { isTrue, managedResources } from "./helpers.ts";
 import {
   addSplitResource,
   isWrittenLiteral,
@@ -35,11 +41,11 @@ function flagStates(index: TerraformIndex, pab: Resource): FlagState[] {
     if (!attr) return { name, attr, state: "off" };
     const v = resolveFor(index, pab, attr.expr);
     if (!v.known) return { name, attr, state: "unknown" };
-    return { name, attr, state: v.value === true || v.value === "true" ? "on" : "off" };
+    return { name, attr, state: isTrue(v.value) ? "on" : "off" };
   });
 }
 
-export const awsS3PublicAccessBlock: Rule = {
+const bucketLevel: Rule = {
   id: ID,
   title: "S3 bucket does not block public access",
   severity: "high",
@@ -80,7 +86,9 @@ export const awsS3PublicAccessBlock: Rule = {
       "through CloudFront with origin access control instead, or keep this bucket out of the fix.",
     "ignore_public_acls makes S3 ignore existing public ACLs at once; block_public_policy makes S3 reject any new " +
       "bucket policy that grants public access (a later apply of such a policy fails).",
-    "An account-level aws_s3_account_public_access_block does not silence this finding: scanners check the bucket level.",
+    "An account-level aws_s3_account_public_access_block (all four flags) in the same configuration covers the " +
+      "bucket and the finding says so; the bucket block is still proposed: Security Hub S3.8 checks each bucket, " +
+      "and it outlives a change of the account setting.",
   ],
   fixable: true,
   detect({ index }): Detection[] {
@@ -142,3 +150,11 @@ export const awsS3PublicAccessBlock: Rule = {
     );
   },
 };
+
+export const awsS3PublicAccessBlock: Rule = withAccountControl(
+  bucketLevel,
+  accountPublicAccessBlock,
+  (c, d) =>
+    `the account-level ${controlName(c, d.resource)} blocks public access for the whole account, which covers this bucket`,
+  S3_ACCOUNT_REASON,
+);

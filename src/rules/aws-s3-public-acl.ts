@@ -1,5 +1,11 @@
 import { type Attribute, attribute, type Block, blocksOf } from "../hcl/ast.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
+import {
+  accountPublicAccessBlock,
+  controlName,
+  S3_ACCOUNT_REASON,
+  withAccountControl,
+} from "./account-controls.ts";
 import { managedResources, nestedBlocks } from "./helpers.ts";
 import { isWrittenLiteral, resolveFor, S3_ACL, S3_BUCKET, setAttributes, writtenAs } from "./s3-shared.ts";
 import type { Detection, FixPlan, Rule } from "./types.ts";
@@ -55,7 +61,7 @@ function cannedAcl(
   return { attr, value: v.value };
 }
 
-export const awsS3PublicAcl: Rule = {
+const aclRule: Rule = {
   id: ID,
   title: "S3 bucket ACL grants public access",
   severity: "high",
@@ -79,6 +85,9 @@ export const awsS3PublicAcl: Rule = {
       "straight from the bucket stops working. Serve it through CloudFront with origin access control instead.",
     "Only the bucket ACL changes; objects uploaded with their own public-read ACL stay public until a public " +
       "access block with ignore_public_acls (rule aws-s3-public-access-block) is in place.",
+    "An account-level public access block (all four flags) in the same configuration makes S3 ignore this ACL " +
+      "today, and the finding says so; the fix is still proposed because the ACL would grant access again if " +
+      "that setting is turned off or the code is reused elsewhere.",
   ],
   fixable: true,
   detect({ index }): Detection[] {
@@ -130,3 +139,11 @@ export const awsS3PublicAcl: Rule = {
     return setAttributes(resource, resource.block, [["acl", '"private"']], 'set acl = "private"');
   },
 };
+
+export const awsS3PublicAcl: Rule = withAccountControl(
+  aclRule,
+  accountPublicAccessBlock,
+  (c, d) =>
+    `the account-level ${controlName(c, d.resource)} makes S3 ignore public ACLs and reject public grants in the whole account, so this grants no public access while it is in place`,
+  S3_ACCOUNT_REASON,
+);

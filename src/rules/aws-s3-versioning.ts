@@ -1,6 +1,6 @@
 import { type Attribute, attribute, type Block } from "../hcl/ast.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
-import { managedResources, nestedBlocks } from "./helpers.ts";
+import { isTrue, managedResources, nestedBlocks } from "./helpers.ts";
 import {
   addInlineBlock,
   addSplitResource,
@@ -34,9 +34,7 @@ function inlineState(index: TerraformIndex, bucket: Resource): State {
   if (!attr) return { kind: "disabled", block, attr, value: undefined };
   const v = resolveFor(index, bucket, attr.expr);
   if (!v.known) return { kind: "unknown" };
-  return v.value === true || v.value === "true"
-    ? { kind: "enabled" }
-    : { kind: "disabled", block, attr, value: v.value };
+  return isTrue(v.value) ? { kind: "enabled" } : { kind: "disabled", block, attr, value: v.value };
 }
 
 /** `versioning_configuration { status }` of an aws_s3_bucket_versioning. */

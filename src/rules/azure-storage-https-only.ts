@@ -1,4 +1,4 @@
-import { attributeRule } from "./helpers.ts";
+import { attributeRule, isFalse } from "./helpers.ts";
 
 export const azureStorageHttpsOnly = attributeRule({
   id: "azure-storage-https-only",
@@ -27,7 +27,7 @@ export const azureStorageHttpsOnly = attributeRule({
   // azurerm v4 name first; enable_https_traffic_only is the v3 spelling (removed in v4).
   names: ["https_traffic_only_enabled", "enable_https_traffic_only"],
   // Both spellings default to true.
-  compliant: (v) => v !== false,
+  compliant: (v) => !isFalse(v),
   fixValue: "true",
   message: (r, v) =>
     `${r.address} turns off secure transfer (HTTPS-only is ${JSON.stringify(v)}; the provider default is true)`,

@@ -1,4 +1,5 @@
 import { contextAttributeRule, pinnedProviderMajor } from "./attribute-shared.ts";
+import { isFalse } from "./helpers.ts";
 
 export const azureStoragePublicNestedItems = contextAttributeRule({
   id: "azure-storage-public-nested-items",
@@ -26,9 +27,9 @@ export const azureStoragePublicNestedItems = contextAttributeRule({
   blockPath: [],
   // allow_blob_public_access is the azurerm 2.x spelling (renamed in 3.0).
   names: ["allow_nested_items_to_be_public", "allow_blob_public_access"],
-  compliant: (v) => v === false,
+  compliant: isFalse,
   judge(value, index, resource) {
-    if (value !== undefined) return value === false;
+    if (value !== undefined) return isFalse(value);
     // Unset: azurerm 3.x/4.x default to true; 2.x (allow_blob_public_access) defaulted to false.
     const major = pinnedProviderMajor(index, resource, "azurerm");
     return major !== undefined && major <= 2;

@@ -1,7 +1,7 @@
 import { type Attribute, attribute } from "../hcl/ast.ts";
 import type { EditOp } from "../hcl/edit.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
-import { managedResources, nestedBlocks } from "./helpers.ts";
+import { isTrue, managedResources, nestedBlocks } from "./helpers.ts";
 import {
   ALL_PORTS,
   accessImpact,
@@ -48,7 +48,7 @@ function analyze(index: TerraformIndex, resource: Resource): Finding | undefined
     return undefined;
   }
   const disabled = get("disabled");
-  if (disabled && (!disabled.value.known || disabled.value.value === true)) return undefined;
+  if (disabled && (!disabled.value.known || isTrue(disabled.value.value))) return undefined;
 
   const ranges: PortRange[] = [];
   for (const allow of nestedBlocks(block, "allow").blocks) {

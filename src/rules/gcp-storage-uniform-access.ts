@@ -1,4 +1,4 @@
-import { attributeRule } from "./helpers.ts";
+import { attributeRule, isTrue } from "./helpers.ts";
 
 export const gcpStorageUniformAccess = attributeRule({
   id: "gcp-storage-uniform-access",
@@ -25,7 +25,7 @@ export const gcpStorageUniformAccess = attributeRule({
   blockPath: [],
   // bucket_policy_only is the pre-4.0 google provider spelling.
   names: ["uniform_bucket_level_access", "bucket_policy_only"],
-  compliant: (v) => v === true,
+  compliant: isTrue,
   fixValue: "true",
   message: (r, v) =>
     v === undefined

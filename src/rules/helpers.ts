@@ -22,6 +22,25 @@ import type {
 } from "./types.ts";
 import { fixAtDefinition } from "./value-origin.ts";
 
+/**
+ * A value as Terraform reads it for an argument typed `bool`: `true`/`false`, and the strings
+ * "true"/"1" and "false"/"0", which go-cty converts (so `enable_key_rotation = "true"` is on);
+ * undefined for anything else — absent, unknown shapes, "True" or "yes", which Terraform rejects.
+ * Every rule that reads a boolean goes through this, so a compliant value is never reported and a
+ * fix never rewrites "true" to true.
+ */
+export function asBool(value: Value | undefined): boolean | undefined {
+  if (value === true || value === "true" || value === "1") return true;
+  if (value === false || value === "false" || value === "0") return false;
+  return undefined;
+}
+
+/** A bool argument that is statically on (`true`, "true", "1"). */
+export const isTrue = (value: Value | undefined): boolean => asBool(value) === true;
+
+/** A bool argument that is statically off (`false`, "false", "0"); absent is not off. */
+export const isFalse = (value: Value | undefined): boolean => asBool(value) === false;
+
 export function managedResources(index: TerraformIndex, types: readonly string[]): Resource[] {
   return index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
 }

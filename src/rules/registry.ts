@@ -10,7 +10,7 @@ import { awsIamWildcardPolicy } from "./aws-iam-wildcard-policy.ts";
 import { awsKmsRotation } from "./aws-kms-rotation.ts";
 import { awsRdsEncryption } from "./aws-rds-encryption.ts";
 import { awsRdsPublic } from "./aws-rds-public.ts";
-import { awsS3Encryption } from "./aws-s3-encryption.ts";
+import { awsS3Encryption, awsS3EncryptionRule } from "./aws-s3-encryption.ts";
 import { awsS3PublicAccessBlock } from "./aws-s3-public-access-block.ts";
 import { awsS3PublicAcl } from "./aws-s3-public-acl.ts";
 import { awsS3Versioning } from "./aws-s3-versioning.ts";
@@ -48,6 +48,22 @@ export const RULES: readonly Rule[] = [
   gcpStoragePublicAccessPrevention,
   gcpStorageUniformAccess,
 ];
+
+/** Per-rule options a repository configuration may set (`rules.options` in .github/fixloop.yml). */
+export interface RuleOptions {
+  "aws-s3-encryption"?: { requireKms?: boolean };
+}
+
+/**
+ * The catalog with a repository's rule options applied: same ids and order, the rules that take an
+ * option replaced by an instance built with it. Without options (or with all defaults): RULES.
+ */
+export function configuredRules(options: RuleOptions | undefined): readonly Rule[] {
+  const requireKms = options?.["aws-s3-encryption"]?.requireKms === true;
+  if (!requireKms) return RULES;
+  const s3 = awsS3EncryptionRule({ requireKms });
+  return RULES.map((r) => (r.id === s3.id ? s3 : r));
+}
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));
 

@@ -8,6 +8,7 @@ import { HclSyntaxError } from "../hcl/errors.ts";
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { FixPlan } from "../remediate/plan-fix.ts";
+import type { RuleOptions } from "../rules/registry.ts";
 import { siblingModule } from "../runtime/module-url.ts";
 import type { WorkerReply, WorkerRequest } from "./protocol.ts";
 
@@ -66,8 +67,14 @@ export class IndexSandbox {
   }
 
   /** The fix plan for `group` in the snapshot `key` (repository@sha), computed in the worker. */
-  plan(repository: string, key: string, files: SourceFile[], group: TriagedFinding[]): Promise<FixPlan> {
-    return this.#enqueue(repository, { kind: "plan", key, files, group }, "fixed").then((m) => {
+  plan(
+    repository: string,
+    key: string,
+    files: SourceFile[],
+    group: TriagedFinding[],
+    ruleOptions?: RuleOptions,
+  ): Promise<FixPlan> {
+    return this.#enqueue(repository, { kind: "plan", key, files, group, ruleOptions }, "fixed").then((m) => {
       if (m.kind !== "planned") throw new Error(`unexpected reply ${m.kind}`);
       return m.plan;
     });

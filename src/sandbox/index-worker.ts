@@ -30,7 +30,7 @@ port.on("message", async (request: WorkerRequest) => {
   try {
     const index = indexOf(request.key, request.files, onFile);
     if (request.kind === "plan") {
-      const plan = await planGroupFix(request.files, index, request.group);
+      const plan = await planGroupFix(request.files, index, request.group, request.ruleOptions);
       reply({ id: request.id, kind: "planned", plan });
       return;
     }

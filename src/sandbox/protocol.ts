@@ -3,11 +3,20 @@
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { FixPlan } from "../remediate/plan-fix.ts";
+import type { RuleOptions } from "../rules/registry.ts";
 
 export type WorkerRequest =
   | { id: number; kind: "index"; key: string; files: SourceFile[] }
   /** `key` names the snapshot (repository@sha): the worker reuses its index when it still has it. */
-  | { id: number; kind: "plan"; key: string; files: SourceFile[]; group: TriagedFinding[] };
+  | {
+      id: number;
+      kind: "plan";
+      key: string;
+      files: SourceFile[];
+      group: TriagedFinding[];
+      /** The repository configuration's `rules.options` (plain data: structured clone). */
+      ruleOptions?: RuleOptions;
+    };
 
 export interface PlainSyntaxError {
   file: string;

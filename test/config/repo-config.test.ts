@@ -50,7 +50,11 @@ describe("defaults", () => {
     expect(c.repositories).toEqual({ include: ["*"], exclude: [], accounts: {} });
     expect(c.grouping).toBe("off");
     expect(c.limits).toEqual({ openPrsPerRepository: 5, openPrsPerTeam: 10, teams: {} });
-    expect(c.rules).toEqual({ enabled: "all", disabled: [] });
+    expect(c.rules).toEqual({
+      enabled: "all",
+      disabled: [],
+      options: { "aws-s3-encryption": { requireKms: false } },
+    });
     expect(c.branchPrefix).toBe("fixloop");
     expect(c.verification).toEqual({ mode: "auto", waitHours: 72 });
   });
@@ -102,7 +106,11 @@ describe("the documented example", () => {
     });
     expect(c.grouping).toBe("per-resource");
     expect(c.limits.teams).toEqual({ "acme/payments-sre": 3 });
-    expect(c.rules).toEqual({ enabled: "all", disabled: ["aws-s3-versioning", "aws-dynamodb-pitr"] });
+    expect(c.rules).toEqual({
+      enabled: "all",
+      disabled: ["aws-s3-versioning", "aws-dynamodb-pitr"],
+      options: { "aws-s3-encryption": { requireKms: true } },
+    });
     expect(c.verification).toEqual({ mode: "both", waitHours: 72 });
   });
 

@@ -1,9 +1,25 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildIndex } from "../../src/hcl/index.ts";
-import { awsS3Encryption } from "../../src/rules/aws-s3-encryption.ts";
+import { readTerraformTree } from "../../src/hcl/load.ts";
+import { awsS3Encryption, awsS3EncryptionRule } from "../../src/rules/aws-s3-encryption.ts";
+import { scanIndex } from "../../src/rules/scan.ts";
 import { ruleFixtureSuite } from "./harness.ts";
 
-ruleFixtureSuite(awsS3Encryption);
+// The fixtures describe the rule with `requireKms: true`: SSE-S3, explicit or by default, is a finding.
+const requireKms = awsS3EncryptionRule({ requireKms: true });
+ruleFixtureSuite(requireKms);
+
+describe("aws-s3-encryption without requireKms (the default)", () => {
+  it("reports no bucket: S3 encrypts every new object with SSE-S3 since January 2023", async () => {
+    for (const side of ["positive", "negative"]) {
+      const sources = await readTerraformTree(
+        join(import.meta.dirname, "../../fixtures/rules/aws-s3-encryption", side),
+      );
+      expect(scanIndex(buildIndex(sources), [awsS3Encryption])).toEqual([]);
+    }
+  });
+});
 
 describe("aws-s3-encryption details", () => {
   it("uses the inline block in a module whose caller pins the AWS provider below v4", () => {
@@ -29,9 +45,9 @@ module "store" {
         text: `resource "aws_s3_bucket" "this" {\n  bucket = "acme-store"\n}\n`,
       },
     ]);
-    const [d] = awsS3Encryption.detect({ index });
+    const [d] = requireKms.detect({ index });
     expect(d?.resource.module).toBe("modules/store");
-    const plan = awsS3Encryption.fix!(d!, { index });
+    const plan = requireKms.fix!(d!, { index });
     expect(plan.kind === "edits" && plan.files[0]!.ops[0]).toMatchObject({
       kind: "addBlock",
       parent: d!.resource.block,
@@ -63,6 +79,6 @@ resource "aws_s3_bucket" "x" {
 `,
       },
     ]);
-    expect(awsS3Encryption.detect({ index })).toEqual([]);
+    expect(requireKms.detect({ index })).toEqual([]);
   });
 });

@@ -2,12 +2,12 @@ import { toTriageConfig } from "../../config/repo-config.ts";
 import { fixFindings } from "../../ingest/fix-findings.ts";
 import { suppressionSentence } from "../../report/suppressed.ts";
 import { fixDetections } from "../../rules/fix.ts";
-import { RULES } from "../../rules/registry.ts";
+import { configuredRules } from "../../rules/registry.ts";
 import { scanWithSuppressions } from "../../rules/scan.ts";
 import { loadTriageConfig, readFindings } from "../findings-input.ts";
 import { checkBranchName } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf, parseCommandArgs, selectRules } from "../options.ts";
+import { oneOf, parseCommandArgs, ruleOptionFlags, selectRules } from "../options.ts";
 import { FIX } from "../spec.ts";
 import { suppressionAuthors, treeSuppressions } from "../suppressions.ts";
 import { blockSafe, terminalSafe } from "../text.ts";
@@ -19,7 +19,8 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
   const { values, positionals } = parseCommandArgs(FIX, args);
   const format = oneOf(values.format, ["text", "json"] as const, "--format", "text");
   const dryRun = values["dry-run"] === true;
-  const selected = selectRules(values.rule);
+  const flagOptions = ruleOptionFlags(values);
+  const selected = selectRules(values.rule, flagOptions);
   const openPr = values["open-pr"] === true;
   // Local fixes that replace a resource, lose data or cut traffic need the flag. --open-pr does not:
   // its pull requests are reviewed, and those of disruptive fixes carry the security review label.
@@ -65,7 +66,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
         setup,
         { sources, index },
         input,
-        { format, base: values.base },
+        { format, base: values.base, ruleOptions: flagOptions },
         io,
       );
       return problems.length > 0 ? 2 : code;
@@ -78,6 +79,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
       suppressions: sup.suppressions,
       today: sup.today,
       allowDisruptive,
+      rules: configuredRules(flagOptions),
     });
     const outcomes = results.flatMap((r) => r.outcomes);
     const written = await writeAndCommit(checkout, files, outcomes, dryRun, values.branch);
@@ -105,7 +107,9 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     detection: x.detection,
     reason: suppressionSentence(x.suppression, authors),
   }));
-  const run = await fixDetections(sources, detections, RULES, index, refuseWrite, { allowDisruptive });
+  const run = await fixDetections(sources, detections, configuredRules(flagOptions), index, refuseWrite, {
+    allowDisruptive,
+  });
   const changed = [...run.files.keys()].sort();
 
   const { commit } = await writeAndCommit(checkout, run.files, run.outcomes, dryRun, values.branch);

@@ -24,7 +24,7 @@ import {
   prTitle,
 } from "../../remediate/plan-fix.ts";
 import { guidanceOf } from "../../remediate/present.ts";
-import { ruleById } from "../../rules/registry.ts";
+import { type RuleOptions, ruleById } from "../../rules/registry.ts";
 import type { FindingsInput } from "../findings-input.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { terminalSafe } from "../text.ts";
@@ -53,7 +53,12 @@ export async function openPullRequests(
   setup: OpenPrSetup,
   tree: { sources: SourceFile[]; index: TerraformIndex },
   input: FindingsInput,
-  options: { format: "text" | "json"; base: string | undefined },
+  options: {
+    format: "text" | "json";
+    base: string | undefined;
+    /** From flags (--require-kms); otherwise the repository's fixloop.yml `rules.options`. */
+    ruleOptions?: RuleOptions | undefined;
+  },
   io: CliIo,
 ): Promise<number> {
   const { sources, index } = atRepositoryRoot(tree, setup.prefix);
@@ -61,7 +66,7 @@ export async function openPullRequests(
   const planned: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }> = [];
   const seen = new Map<string, string>();
   for (const t of input.triaged) {
-    const plan = await planFix(sources, index, t);
+    const plan = await planFix(sources, index, t, options.ruleOptions ?? setup.config.rules.options);
     const rule = t.finding.rule.catalogId;
     const first = seen.get(t.dedupeKey);
     seen.set(t.dedupeKey, first ?? t.finding.source.findingId);

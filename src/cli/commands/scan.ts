@@ -19,7 +19,7 @@ import { type SuppressionProblem, suppressionProblems } from "../../suppress/pol
 import { VERSION } from "../../version.ts";
 import { repositoryTop } from "../git.ts";
 import { CliError, type CliIo } from "../io.ts";
-import { oneOf, parseCommandArgs, selectRules } from "../options.ts";
+import { oneOf, parseCommandArgs, ruleOptionFlags, selectRules } from "../options.ts";
 import { SCAN } from "../spec.ts";
 import { suppressionAuthors, treeSuppressions } from "../suppressions.ts";
 import { type FileProblem, loadTree, problemJson } from "../tree.ts";
@@ -46,7 +46,7 @@ interface ScanOutcome {
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(SCAN, args);
   const format = oneOf(values.format, ["text", "json", "sarif"] as const, "--format", "text");
-  const rules = selectRules(values.rule);
+  const rules = selectRules(values.rule, ruleOptionFlags(values));
   if (positionals.length === 0) throw new CliError("missing directory: fixloop scan <dir>...");
   const out = await scanDirectories(positionals, rules, io);
   const { detections, suppressed, expired, rejected, problems, authors } = out;
