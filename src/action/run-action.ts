@@ -20,6 +20,8 @@ export interface ActionInputs {
   failOn: Tier;
   sarifFile: string;
   base: string | undefined;
+  /** fix: apply disruptive fixes too (`--allow-disruptive`). */
+  allowDisruptive: boolean;
 }
 
 export class ActionInputError extends Error {}
@@ -45,6 +47,7 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     failOn: pick("fail-on", TIERS, "high"),
     sarifFile: input("sarif-file") || "fixloop.sarif",
     base: input("base") || undefined,
+    allowDisruptive: pick("allow-disruptive", ["true", "false"] as const, "false") === "true",
   };
   return inputs;
 }
@@ -158,6 +161,7 @@ async function runFix(
   if (inputs.findings.length > 0 || inputs.mode === "open-pr")
     args.push("--findings", ...(inputs.findings.length > 0 ? inputs.findings : [sarifPath]));
   if (inputs.mode === "open-pr") args.push("--open-pr", ...(inputs.base ? ["--base", inputs.base] : []));
+  else if (inputs.allowDisruptive) args.push("--allow-disruptive");
   const run = await cli(args, workspace, env, log);
   if (run.code === 2 || !run.stdout) return `fixloop ${args.join(" ")} failed: ${run.stderr.trim()}`;
   const severity = new Map(scanned.findings.map((f) => [f.ruleId, f.severity]));

@@ -54,10 +54,10 @@ const COMMANDS: Command[] = [
   { usage: "/fixloop explain", description: "show how the risk and the owner were decided" },
 ];
 
-/** The first file of the rule's committed fix snapshot: a real diff fixloop produced. */
-const S3_DIFF = readFileSync(new URL("rules/aws-s3-public-access-block/fix.diff", FIXTURES), "utf8").split(
-  /(?=^--- a\/)/m,
-)[0]!;
+/** TerraGoat's file in the rule's committed fix snapshot: a real diff fixloop produced. */
+const S3_DIFF = readFileSync(new URL("rules/aws-s3-public-access-block/fix.diff", FIXTURES), "utf8")
+  .split(/(?=^--- a\/)/m)
+  .find((file) => file.startsWith("--- a/terragoat/main.tf"))!;
 
 const S3_CONSOLE =
   "https://us-east-1.console.aws.amazon.com/securityhub/home?region=us-east-1#/findings?search=Id%3D%255Coperator%255C%253AEQUALS%255C%253Aarn%3Aaws%3Asecurityhub";

@@ -47,7 +47,6 @@ const FOUND = [
   "| severity | rule | resource | file |",
   "|---|---|---|---|",
   "| high | `aws-s3-public-access-block` | `aws_s3_bucket.backups` | infra/envs/prod/main.tf:14 |",
-  "| medium | `aws-s3-encryption` | `aws_s3_bucket.backups` | infra/envs/staging/main.tf:1 |",
   "| medium | `aws-s3-versioning` | `aws_s3_bucket.backups` | infra/envs/staging/main.tf:1 |",
 ].join("\n");
 
@@ -57,15 +56,15 @@ describe("the Action's entry script", () => {
     const r = await act(ws.env);
     expect(r.code).toBe(1);
     expect(r.log).toBe(
-      "fixloop: 3 found, 0 fixed, 3 remaining; SARIF in fixloop.sarif\n" +
+      "fixloop: 2 found, 0 fixed, 2 remaining; SARIF in fixloop.sarif\n" +
         "::error title=fixloop::1 finding at or above high remain (fail-on: high)\n",
     );
     expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
-      "findings=3\nfixed=0\nremaining=3\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+      "findings=2\nfixed=0\nremaining=2\nsarif-file=fixloop.sarif\npull-requests=[]\n",
     );
     const summary = ws.read(ws.env.GITHUB_STEP_SUMMARY);
     expect(summary).toContain(
-      "## fixloop scan: `infra`\n\n**3 found** by the rule catalog, **0 fixed**, **3 remaining**.",
+      "## fixloop scan: `infra`\n\n**2 found** by the rule catalog, **0 fixed**, **2 remaining**.",
     );
     expect(summary).toContain(FOUND);
     expect(summary).toContain(":x: 1 at or above `high` remain (fail-on).");
@@ -76,15 +75,21 @@ describe("the Action's entry script", () => {
         (x: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
           x.locations[0]!.physicalLocation.artifactLocation.uri,
       ),
-    ).toEqual(["infra/envs/prod/main.tf", "infra/envs/staging/main.tf", "infra/envs/staging/main.tf"]);
+    ).toEqual(["infra/envs/prod/main.tf", "infra/envs/staging/main.tf"]);
   });
 
   it("mode fix: patches the workspace, lists what it fixed, and passes", async () => {
     const ws = workspace();
-    const r = await act({ ...ws.env, INPUT_MODE: "fix", "INPUT_FAIL-ON": "low" });
+    // Blocking public access is disruptive: applied only because the workflow allows it.
+    const r = await act({
+      ...ws.env,
+      INPUT_MODE: "fix",
+      "INPUT_FAIL-ON": "low",
+      "INPUT_ALLOW-DISRUPTIVE": "true",
+    });
     expect(r.code).toBe(0);
     expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
-      "findings=3\nfixed=3\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+      "findings=2\nfixed=2\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
     );
     const summary = ws.read(ws.env.GITHUB_STEP_SUMMARY);
     expect(summary).toContain(
@@ -98,10 +103,15 @@ describe("the Action's entry script", () => {
   it("mode fix with a findings document: fixes what the CSPM reported, gated by its True Risk", async () => {
     const ws = workspace();
     const findings = join(ROOT, "fixtures/findings/generic/public-bucket.json");
-    const r = await act({ ...ws.env, INPUT_MODE: "fix", INPUT_FINDINGS: `\n${findings}\n` });
+    const r = await act({
+      ...ws.env,
+      INPUT_MODE: "fix",
+      INPUT_FINDINGS: `\n${findings}\n`,
+      "INPUT_ALLOW-DISRUPTIVE": "true",
+    });
     expect(r.code).toBe(0);
     expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
-      "findings=3\nfixed=1\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+      "findings=2\nfixed=1\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
     );
   });
 
@@ -131,9 +141,9 @@ describe("the Action's entry script", () => {
       encoding: "utf8",
     });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("fixloop: 3 found, 0 fixed, 3 remaining; SARIF in fixloop.sarif\n");
+    expect(r.stdout).toBe("fixloop: 2 found, 0 fixed, 2 remaining; SARIF in fixloop.sarif\n");
     expect(r.status).toBe(0);
-    expect(ws.read(ws.env.GITHUB_OUTPUT)).toContain("findings=3\n");
+    expect(ws.read(ws.env.GITHUB_OUTPUT)).toContain("findings=2\n");
   });
 
   it("action.yml passes every input it declares to the entry script", () => {
@@ -152,5 +162,22 @@ describe("the Action's entry script", () => {
       "remaining",
       "sarif-file",
     ]);
+  });
+});
+
+describe("the Action and disruptive fixes", () => {
+  it("mode fix leaves a disruptive fix undone unless allow-disruptive is true, and says why", async () => {
+    const ws = workspace();
+    const r = await act({ ...ws.env, INPUT_MODE: "fix", "INPUT_FAIL-ON": "low" });
+    expect(r.code).toBe(1);
+    expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
+      "findings=2\nfixed=1\nremaining=1\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+    );
+    expect(ws.read(ws.env.GITHUB_STEP_SUMMARY)).toContain(
+      "| high | aws-s3-public-access-block aws_s3_bucket.backups | infra/envs/prod/main.tf | disruptive — Blocking public access breaks anything that relies on public objects or a public bucket policy",
+    );
+    expect(ws.read(join(ws.dir, "infra/envs/prod/main.tf"))).not.toContain(
+      "aws_s3_bucket_public_access_block",
+    );
   });
 });
