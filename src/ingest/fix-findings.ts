@@ -8,7 +8,13 @@ import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
-import { disruptiveSkipReason, type FixOutcome, fixDetections, type WriteCheck } from "../rules/fix.ts";
+import {
+  disruptiveSkipReason,
+  type FixOutcome,
+  fixDetections,
+  lossyTextCheck,
+  type WriteCheck,
+} from "../rules/fix.ts";
 import { linkedTo } from "../rules/linked.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
@@ -71,7 +77,7 @@ export async function fixFindings(
 ): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
   const {
     recordOnly = "triage",
-    refuseWrite = async () => undefined,
+    refuseWrite = lossyTextCheck(sources),
     allowDisruptive = true,
     rules = RULES,
   } = options;

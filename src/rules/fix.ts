@@ -51,6 +51,19 @@ export interface FixRun {
  *  undefined when it may be. The engine is pure: the caller that owns the disk answers. */
 export type WriteCheck = (path: string) => Promise<string | undefined>;
 
+/**
+ * The check when the caller has none of its own (the app, whose repository snapshot is decoded
+ * lossily): a file whose text holds U+FFFD had bytes that were not UTF-8 when read, and writing the
+ * text back would replace them on lines the fix does not touch. Such a file is never edited.
+ */
+export function lossyTextCheck(sources: readonly SourceFile[]): WriteCheck {
+  const lossy = new Set(sources.filter((s) => s.text.includes("\uFFFD")).map((s) => s.path));
+  return async (path) =>
+    lossy.has(path)
+      ? `${path} is not valid UTF-8 (bytes that could not be read show as U+FFFD): rewriting it would change bytes on lines the fix does not touch, so fixloop does not edit it`
+      : undefined;
+}
+
 export async function fixDetections(
   sources: SourceFile[],
   detections: Detection[],
@@ -58,7 +71,7 @@ export async function fixDetections(
   /** The index the detections came from, when the caller has it (saves indexing the tree twice). */
   fullIndex: TerraformIndex = buildIndex(sources),
   /** Asked for every file a fix would change; a reason makes the fix `refused` with it. */
-  refuseWrite: WriteCheck = async () => undefined,
+  refuseWrite: WriteCheck = lossyTextCheck(sources),
   { allowDisruptive = true }: FixOptions = {},
 ): Promise<FixRun> {
   const current = new Map(sources.map((s) => [s.path, s.text]));
