@@ -10,13 +10,11 @@ import {
   accessImpact,
   adminPortsIn,
   attrValue,
-  countGuard,
-  countGuardRefusal,
   declareVariable,
   describeAdminPorts,
   describeRanges,
-  dynamicBlockText,
   guardedImpact,
+  guardedRuleEdits,
   isWorldCidr,
   mergeFileOps,
   notLiteralReason,
@@ -368,7 +366,13 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   }
   // The variable as the only source: the rule must not exist while it is empty.
   const guard = needVar && !keptAny && !hasOtherSource(index, resource, f.block);
-  const written = writeListForm(index, resource, f, edits, guard ? name : undefined);
+  const written = guardedRuleEdits(
+    index,
+    resource,
+    { block: f.block, key: f.key, inlineBlock: "ingress" },
+    edits,
+    guard ? name : undefined,
+  );
   if ("reason" in written) return { kind: "unfixable", reason: written.reason };
   if (written.change) changes.push(written.change);
   let files = [{ file: resource.file, ops: written.ops }];
@@ -400,39 +404,6 @@ function hasOtherSource(index: TerraformIndex, resource: Resource, block: Block)
       return true;
   }
   return false;
-}
-
-/**
- * The edits as operations: plain attribute edits, or — when `guardVar` is set — the same edits with
- * the rule created only while the variable is set (`count` on aws_security_group_rule, a `dynamic`
- * block for an inline `ingress {}`).
- */
-function writeListForm(
-  index: TerraformIndex,
-  resource: Resource,
-  f: Finding,
-  edits: AttrChange[],
-  guardVar: string | undefined,
-): { ops: EditOp[]; change?: string } | { reason: string } {
-  const plain: EditOp[] = edits.map((e) =>
-    "value" in e
-      ? { kind: "set", block: f.block, name: e.name, value: e.value }
-      : { kind: "remove", block: f.block, name: e.name },
-  );
-  if (!guardVar) return { ops: plain };
-  if (f.block === resource.block) {
-    const refusal = countGuardRefusal(index, resource, guardVar);
-    if (refusal) return { reason: refusal };
-    return {
-      ops: [{ kind: "set", block: f.block, name: "count", value: countGuard(guardVar) }, ...plain],
-      change: `set count = ${countGuard(guardVar)}`,
-    };
-  }
-  const text = index.files.get(resource.file)?.text ?? "";
-  return {
-    ops: [{ kind: "replaceBlock", block: f.block, text: dynamicBlockText(text, f.block, guardVar, edits) }],
-    change: `turn ${f.key} into a dynamic "ingress" block that exists only while var.${guardVar} is set`,
-  };
 }
 
 export const awsSgOpenAdminPorts: Rule = {

@@ -1,5 +1,4 @@
 import type { Attribute, Block } from "../hcl/ast.ts";
-import type { EditOp } from "../hcl/edit.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
 import { managedResources } from "./helpers.ts";
 import {
@@ -7,13 +6,11 @@ import {
   accessImpact,
   adminPortsIn,
   attrValue,
-  countGuard,
-  countGuardRefusal,
   declareVariable,
   describeAdminPorts,
   describeRanges,
-  dynamicBlockText,
   guardedImpact,
+  guardedRuleEdits,
   isAzureWorldPrefix,
   mergeFileOps,
   notLiteralReason,
@@ -136,7 +133,13 @@ function fix(detection: Detection, { index }: RuleContext): FixPlan {
   }
   // Azure needs a source on every rule: with only the variable left, the rule exists only while it is set.
   const guard = kept.length === 0 && !hasSourceGroup(index, resource, f.block);
-  const written = writeRule(index, resource, f, edits, guard ? name : undefined);
+  const written = guardedRuleEdits(
+    index,
+    resource,
+    { block: f.block, key: f.key, inlineBlock: "security_rule" },
+    edits,
+    guard ? name : undefined,
+  );
   if ("reason" in written) return { kind: "unfixable", reason: written.reason };
   const ops = written.ops;
   if (written.change) change += `; ${written.change}`;
@@ -165,35 +168,6 @@ function hasSourceGroup(index: TerraformIndex, resource: Resource, block: Block)
   const v = attrValue(index, resource, block, "source_application_security_group_ids");
   if (!v) return false;
   return !v.value.known || (Array.isArray(v.value.value) && v.value.value.length > 0);
-}
-
-/** The edits as operations; guarded by `count` (split rule) or a `dynamic` block (inline rule). */
-function writeRule(
-  index: TerraformIndex,
-  resource: Resource,
-  f: Finding,
-  edits: AttrChange[],
-  guardVar: string | undefined,
-): { ops: EditOp[]; change?: string } | { reason: string } {
-  const plain: EditOp[] = edits.map((e) =>
-    "value" in e
-      ? { kind: "set", block: f.block, name: e.name, value: e.value }
-      : { kind: "remove", block: f.block, name: e.name },
-  );
-  if (!guardVar) return { ops: plain };
-  if (f.block === resource.block) {
-    const refusal = countGuardRefusal(index, resource, guardVar);
-    if (refusal) return { reason: refusal };
-    return {
-      ops: [{ kind: "set", block: f.block, name: "count", value: countGuard(guardVar) }, ...plain],
-      change: `set count = ${countGuard(guardVar)}`,
-    };
-  }
-  const text = index.files.get(resource.file)?.text ?? "";
-  return {
-    ops: [{ kind: "replaceBlock", block: f.block, text: dynamicBlockText(text, f.block, guardVar, edits) }],
-    change: `turn ${f.key} into a dynamic "security_rule" block that exists only while var.${guardVar} is set`,
-  };
 }
 
 export const azureNsgOpenAdminPorts: Rule = {

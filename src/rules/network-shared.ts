@@ -421,3 +421,43 @@ export function ruleBlocks(block: Block, type: string): Block[] {
       b.kind === "block" && (b.type === type || (b.type === "dynamic" && b.labels[0] === type)),
   );
 }
+
+/**
+ * A network rule's edits as operations: plain attribute edits, or — when `guardVar` is set — the
+ * same edits with the rule created only while the variable is set: `count` on a split rule resource
+ * (aws_security_group_rule, azurerm_network_security_rule), a `dynamic` block for an inline one
+ * (`ingress {}`, `security_rule {}`, named by `inlineBlock`).
+ */
+export function guardedRuleEdits(
+  index: TerraformIndex,
+  resource: Resource,
+  target: { block: Block; key: string; inlineBlock: string },
+  edits: AttrChange[],
+  guardVar: string | undefined,
+): { ops: EditOp[]; change?: string } | { reason: string } {
+  const plain: EditOp[] = edits.map((e) =>
+    "value" in e
+      ? { kind: "set", block: target.block, name: e.name, value: e.value }
+      : { kind: "remove", block: target.block, name: e.name },
+  );
+  if (!guardVar) return { ops: plain };
+  if (target.block === resource.block) {
+    const refusal = countGuardRefusal(index, resource, guardVar);
+    if (refusal) return { reason: refusal };
+    return {
+      ops: [{ kind: "set", block: target.block, name: "count", value: countGuard(guardVar) }, ...plain],
+      change: `set count = ${countGuard(guardVar)}`,
+    };
+  }
+  const text = index.files.get(resource.file)?.text ?? "";
+  return {
+    ops: [
+      {
+        kind: "replaceBlock",
+        block: target.block,
+        text: dynamicBlockText(text, target.block, guardVar, edits),
+      },
+    ],
+    change: `turn ${target.key} into a dynamic "${target.inlineBlock}" block that exists only while var.${guardVar} is set`,
+  };
+}
