@@ -10,7 +10,7 @@ import {
   insertFindings,
   writeFindingState,
 } from "../store/findings.ts";
-import { enqueueJobs } from "../store/jobs.ts";
+import { enqueueJobs, type NewJob } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { admit } from "./admission.ts";
@@ -25,14 +25,24 @@ export async function applyResult(
   result: CommandResult,
   now: number,
 ): Promise<void> {
-  const last = result.events.at(-1);
-  if (last && finding.state !== null) {
-    const write = { id: finding.id, version: finding.version, to: last.to, steps: result.events.length };
-    if (!(await writeFindingState(tx, write, now)))
-      throw new ConcurrentChangeError(finding.id, finding.state, await findingState(tx, finding.id));
-    await appendAuditEvents(tx, result.events);
-  }
+  await writeTransitions(tx, finding, result, now);
   await enqueueJobs(tx, result.jobs, now);
+}
+
+/** The state and the audit events of a result; refused if the finding moved since it was read. */
+async function writeTransitions(tx: Db, finding: FindingSnapshot, result: CommandResult, now: number) {
+  const last = result.events.at(-1);
+  if (!last || finding.state === null) return;
+  const write = { id: finding.id, version: finding.version, to: last.to, steps: result.events.length };
+  if (!(await writeFindingState(tx, write, now)))
+    throw new ConcurrentChangeError(finding.id, finding.state, await findingState(tx, finding.id));
+  await appendAuditEvents(tx, result.events);
+}
+
+async function snapshot(tx: Db, findingId: string): Promise<FindingSnapshot> {
+  const finding = await findingSnapshot(tx, findingId);
+  if (!finding) throw new FindingNotFoundError(findingId);
+  return finding;
 }
 
 /** Reads the finding, runs the command on it and writes the result, inside the caller's transaction. */
@@ -42,11 +52,24 @@ export async function runCommand(
   command: Command,
   now: number,
 ): Promise<CommandResult> {
-  const finding = await findingSnapshot(tx, findingId);
-  if (!finding) throw new FindingNotFoundError(findingId);
+  const finding = await snapshot(tx, findingId);
   const result = command(finding, now);
   await applyResult(tx, finding, result, now);
   return result;
+}
+
+/** `runCommand` for a batch that queues all its jobs at once, in order (ingest): writes the state
+ *  and the events, and returns the jobs for the caller to queue in the same transaction. */
+export async function applyTransitions(
+  tx: Db,
+  findingId: string,
+  command: Command,
+  now: number,
+): Promise<NewJob[]> {
+  const finding = await snapshot(tx, findingId);
+  const result = command(finding, now);
+  await writeTransitions(tx, finding, result, now);
+  return result.jobs;
 }
 
 /** `runCommand` in a transaction of its own. */
@@ -75,11 +98,11 @@ export function admissions(
   });
 }
 
-/** Inserts admitted findings with their trails and first jobs (one statement per chunk). */
+/** Inserts admitted findings with their trails (one statement per chunk). Their first jobs are in
+ *  each result, for the caller to queue in the same transaction. */
 export async function applyAdmissions(
   tx: Db,
   admitted: ReadonlyArray<{ row: NewFindingRow; result: CommandResult }>,
-  now: number,
 ): Promise<void> {
   await insertFindings(
     tx,
@@ -88,10 +111,5 @@ export async function applyAdmissions(
   await appendAuditEvents(
     tx,
     admitted.flatMap((a) => a.result.events),
-  );
-  await enqueueJobs(
-    tx,
-    admitted.flatMap((a) => a.result.jobs),
-    now,
   );
 }
