@@ -43,7 +43,7 @@ export interface PersistResult {
   reason?: string;
 }
 
-interface KnownFinding {
+export interface KnownFinding {
   state: FindingState;
 }
 
@@ -90,7 +90,7 @@ function admittedRow(t: TriagedFinding, now: number, id: string): Admission["row
   };
 }
 
-interface Identities {
+export interface Identities {
   /** The stored id of each triaged finding, in order: a known finding's, or a new scoped one. */
   ids: string[];
   known: Map<string, KnownFinding>;
