@@ -35,7 +35,7 @@ export async function notifyOverdue(env: RemediationEnv): Promise<number> {
       const formats = sources.map((s) => s.format);
       const setting: ModeSetting = parsed.ok ? parsed.config.verification.mode : "both";
       const mode = effectiveMode(setting, sourceCanRescan(finding, formats));
-      const ctx = verificationContext(env, finding, remediation, { owner, repo }, mode);
+      const ctx = verificationContext(env, finding, remediation, { repository: { owner, repo }, mode });
       const merge = (await auditTrail(store.db, finding.id)).filter((e) => e.to === "merged").at(-1);
       const mergedAt = merge ? Date.parse(merge.at) : 0;
       const seen = (await verificationsOf(store.db, finding.id)).filter(

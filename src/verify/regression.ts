@@ -60,13 +60,8 @@ export async function handleRegression(
       const parsed = await env.repoConfig(finding.installationId, repository);
       const setting: ModeSetting = parsed.ok ? parsed.config.verification.mode : "auto";
       const formats = (await findingSources(store.db, findingId)).map((s) => s.format);
-      const ctx = verificationContext(
-        env,
-        finding,
-        remediation,
-        repository,
-        effectiveMode(setting, sourceCanRescan(finding, formats)),
-      );
+      const mode = effectiveMode(setting, sourceCanRescan(finding, formats));
+      const ctx = verificationContext(env, finding, remediation, { repository, mode });
       const { team, reviewers } = remediation.assignment;
       const body = regressionComment(ctx, {
         reason: regression?.reason ?? "a later scan reports the finding failing again",

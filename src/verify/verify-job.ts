@@ -214,7 +214,7 @@ async function gatherEvidence(env: RemediationEnv, s: Subject): Promise<Evidence
     ...base,
     mode: s.mode,
     ci,
-    context: verificationContext(env, finding, remediation, repository, s.mode),
+    context: verificationContext(env, finding, remediation, { repository, mode: s.mode }),
   };
   if (ci.kind === "pending") return pending;
   const code = ci.kind === "green" ? await checkCode(env, finding, remediation, installed, gh) : null;
@@ -224,7 +224,7 @@ async function gatherEvidence(env: RemediationEnv, s: Subject): Promise<Evidence
   const mode = scanning.unavailable
     ? effectiveMode(s.setting, sourceCanRescan(finding, s.formats, false))
     : s.mode;
-  const context = verificationContext(env, finding, remediation, repository, mode);
+  const context = verificationContext(env, finding, remediation, { repository, mode });
   const runtime = await latestRuntime(env, finding, scanning.known);
   return { ...base, mode, ci, code, runtime, scanningNote: scanning.note, context };
 }
@@ -349,8 +349,7 @@ export function verificationContext(
   env: RemediationEnv,
   finding: StoredFinding,
   remediation: Remediation,
-  repository: RepoRef,
-  mode: VerificationMode,
+  { repository, mode }: { repository: RepoRef; mode: VerificationMode },
 ): VerificationContext {
   const sha = remediation.mergeCommitSha as string;
   const { owner, repo } = repository;
