@@ -8,6 +8,7 @@ import type { Probot } from "probot";
 import { VERIFY_JOB, verifyJob, verifyJobKey } from "../jobs/kinds.ts";
 import { firstDelivery } from "../store/deliveries.ts";
 import { enqueueJobs, wakeJobs } from "../store/jobs.ts";
+import { verifyingFindingsOfCommit } from "../store/remediations.ts";
 import type { Store } from "../store/store.ts";
 import { FIXLOOP_CHECK_NAME } from "../verify/ci-state.ts";
 import type { AppEnv } from "./probot-env.ts";
@@ -25,29 +26,16 @@ export async function wakeVerifications(store: Store, e: CiEvent): Promise<numbe
   return store.transaction(async (tx) => {
     const now = store.now();
     if (!(await firstDelivery(tx, e.deliveryId, e.event, now))) return 0;
-    const rows = await tx
-      .selectFrom("remediations")
-      .innerJoin("findings", "findings.id", "remediations.finding_id")
-      .select("remediations.finding_id as id")
-      .distinct()
-      .where("remediations.repository", "=", e.repository)
-      .where("remediations.merge_commit_sha", "=", e.sha)
-      .where("findings.state", "in", ["merged", "verifying"])
-      .execute();
-    if (rows.length === 0) return 0;
+    const ids = await verifyingFindingsOfCommit(tx, e.repository, e.sha);
+    if (ids.length === 0) return 0;
     // A job already queued (waiting for its next look) is moved to now; otherwise one is added.
-    await wakeJobs(
-      tx,
-      VERIFY_JOB,
-      now,
-      rows.map((r) => verifyJobKey(r.id)),
-    );
+    await wakeJobs(tx, VERIFY_JOB, now, ids.map(verifyJobKey));
     await enqueueJobs(
       tx,
-      rows.map((r) => verifyJob(r.id)),
+      ids.map((id) => verifyJob(id)),
       now,
     );
-    return rows.length;
+    return ids.length;
   });
 }
 

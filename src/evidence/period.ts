@@ -5,8 +5,9 @@
 // of the period: events, checks and fixes after `until` are left out, which makes a report for a
 // past period come out the same whenever it is run again.
 
-import { OPEN_STATES } from "../lifecycle/admission.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
+import { OPEN_STATES } from "../lifecycle/states.ts";
+import { findingIdsActiveBetween } from "../store/audit.ts";
 import type { Store } from "../store/store.ts";
 import type { VerificationKind, VerificationResult } from "../store/verifications.ts";
 import { ruleLabel } from "./labels.ts";
@@ -165,20 +166,7 @@ export function periodRow(record: EvidenceRecord, period: Period): PeriodRow | n
 
 /** The ids of findings detected in the period or with an audit event in it. */
 async function candidateIds(store: Store, p: Period): Promise<string[]> {
-  const rows = await store.db
-    .selectFrom("audit_events")
-    .select("finding_id as id")
-    .where("at", ">=", p.since)
-    .where("at", "<", p.until)
-    .union(
-      store.db
-        .selectFrom("findings")
-        .select("id")
-        .where("first_seen", ">=", p.since)
-        .where("first_seen", "<", p.until),
-    )
-    .execute();
-  return rows.map((r) => r.id);
+  return findingIdsActiveBetween(store.db, p.since, p.until);
 }
 
 /** One row per finding with activity in the period, oldest detection first. */

@@ -8,7 +8,14 @@ import { buildEvidenceRecord, type EvidenceRecord } from "../evidence/record.ts"
 import { EVIDENCE_FORMATS, renderEvidence } from "../evidence/render.ts";
 import { type FindingState, STATES } from "../lifecycle/machine.ts";
 import { auditTrail } from "../store/audit.ts";
-import { FindingNotFoundError, findingFromRow, findingSources, resolveFindingId } from "../store/findings.ts";
+import {
+  FindingNotFoundError,
+  findingFromRow,
+  findingRow,
+  findingRowsPage,
+  findingSources,
+  resolveFindingId,
+} from "../store/findings.ts";
 import type { FindingRow } from "../store/schema.ts";
 import { type JsonValue, sendError, sendJson, sendText } from "./respond.ts";
 import type { ApiContext } from "./routes.ts";
@@ -24,26 +31,13 @@ export async function listFindingsEndpoint(ctx: ApiContext): Promise<void> {
   if (!(await ctx.authenticateGet())) return;
   const query = listQuery(ctx.url.searchParams);
   if (typeof query === "string") return sendError(ctx.res, 400, query);
-  let q = ctx.deps.store.db.selectFrom("findings").selectAll();
-  if (query.state) q = q.where("state", "=", query.state);
-  if (query.org) q = q.where("org", "=", query.org);
-  if (query.after) {
-    const [score, firstSeen, id] = query.after;
-    q = q.where((eb) =>
-      eb.or([
-        eb("risk_score", "<", score),
-        eb.and([eb("risk_score", "=", score), eb("first_seen", ">", firstSeen)]),
-        eb.and([eb("risk_score", "=", score), eb("first_seen", "=", firstSeen), eb("id", ">", id)]),
-      ]),
-    );
-  }
   // One row more than asked says whether there is a next page without counting.
-  const rows = await q
-    .orderBy("risk_score", "desc")
-    .orderBy("first_seen")
-    .orderBy("id")
-    .limit(query.limit + 1)
-    .execute();
+  const rows = await findingRowsPage(ctx.deps.store.db, {
+    state: query.state,
+    org: query.org,
+    after: query.after,
+    limit: query.limit + 1,
+  });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   sendJson(ctx.res, 200, {
@@ -58,7 +52,8 @@ export async function findingEndpoint(ctx: ApiContext, [query]: string[]): Promi
   const id = await resolveOrAnswer(ctx, query ?? "");
   if (id === undefined) return;
   const db = ctx.deps.store.db;
-  const row = await db.selectFrom("findings").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const row = await findingRow(db, id);
+  if (!row) throw new FindingNotFoundError(id);
   const [sources, events] = await Promise.all([findingSources(db, id), auditTrail(db, id)]);
   sendJson(ctx.res, 200, {
     finding: jsonOf(findingJson(ctx, row)),

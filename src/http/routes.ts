@@ -11,8 +11,7 @@
 // outcome, never a body or a header.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { sql } from "kysely";
-import type { Store } from "../store/store.ts";
+import { ping, type Store } from "../store/store.ts";
 import type { TriageConfig } from "../triage/config.ts";
 import { DEFAULT_BODY_LIMIT_BYTES, readBody } from "./body.ts";
 import { evidenceEndpoint, findingEndpoint, listFindingsEndpoint } from "./findings-endpoints.ts";
@@ -271,7 +270,7 @@ async function healthz(req: IncomingMessage, res: ServerResponse, deps: ApiDeps)
     return;
   }
   try {
-    await sql`select 1`.execute(deps.store.db);
+    await ping(deps.store.db);
     sendJson(res, 200, { status: "ok" });
   } catch (error) {
     deps.log.warn({ route: "/healthz", error: errorSummary(error) }, "store health check failed");

@@ -3,19 +3,22 @@
 // source's pass or fail for a finding fixloop is working on is kept as runtime re-scan evidence.
 // One transaction per call: either the whole document is stored or nothing is.
 
-import {
-  recheckJob,
-  regressionJob,
-  remediateJob,
-  sourceResolvedJob,
-  VERIFY_JOB,
-  verifyJobKey,
-} from "../jobs/kinds.ts";
-import { admissionPath, OPEN_STATES, reingestTransition } from "../lifecycle/admission.ts";
-import { changeStateIn } from "../lifecycle/change-state.ts";
+import { recheckJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
+import { reingestCommand, reingestTransition } from "../lifecycle/admission.ts";
+import { type Admission, admissions, applyAdmissions, applyTransitions } from "../lifecycle/apply.ts";
+import type { Command, CommandResult } from "../lifecycle/command.ts";
 import type { AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
-import { appendAuditEvents, auditTrail } from "../store/audit.ts";
-import { chunks, insertChunked } from "../store/chunks.ts";
+import { OPEN_STATES, VERIFYING_STATES } from "../lifecycle/states.ts";
+import { auditTrail } from "../store/audit.ts";
+import { upsertSources } from "../store/finding-sources.ts";
+import {
+  claimFindingRepository,
+  existingFindingIds,
+  findingsByDedupeKey,
+  type IdentityRow,
+  markLastSeen,
+  verifyingFindingsOfTool,
+} from "../store/findings.ts";
 import { enqueueJobs, type NewJob, wakeJobs } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
@@ -40,7 +43,7 @@ export interface PersistResult {
   reason?: string;
 }
 
-interface KnownFinding {
+export interface KnownFinding {
   state: FindingState;
 }
 
@@ -52,15 +55,17 @@ export function findingRow(
   state: FindingState,
   version: number,
   now: number,
-  id = t.dedupeKey,
 ): NewFindingRow {
+  return { ...admittedRow(t, now, t.dedupeKey), state, version };
+}
+
+/** A new finding's row without its state: the lifecycle's admission sets that (src/lifecycle/apply.ts). */
+function admittedRow(t: TriagedFinding, now: number, id: string): Admission["row"] {
   const f = t.finding;
   return {
     id,
     dedupe_key: t.dedupeKey,
     repository: null,
-    state,
-    version,
     rule_native_id: f.rule.nativeId,
     rule_catalog_id: f.rule.catalogId,
     title: f.title,
@@ -85,7 +90,7 @@ export function findingRow(
   };
 }
 
-interface Identities {
+export interface Identities {
   /** The stored id of each triaged finding, in order: a known finding's, or a new scoped one. */
   ids: string[];
   known: Map<string, KnownFinding>;
@@ -106,20 +111,9 @@ async function resolveIdentities(
   scope: PersistScope,
 ): Promise<Identities> {
   const org = scope.org ?? null;
-  const byKey = new Map<
-    string,
-    { id: string; state: string; dedupe_key: string; repository: string | null }[]
-  >();
-  for (const part of chunks([...new Set(triaged.map((t) => t.dedupeKey))])) {
-    const rows = await tx
-      .selectFrom("findings")
-      .select(["id", "state", "dedupe_key", "repository"])
-      .where("dedupe_key", "in", part)
-      .where((eb) => (org === null ? eb("org", "is", null) : eb("org", "=", org)))
-      .orderBy("id")
-      .execute();
-    for (const r of rows) byKey.set(r.dedupe_key, [...(byKey.get(r.dedupe_key) ?? []), r]);
-  }
+  const byKey = new Map<string, IdentityRow[]>();
+  for (const r of await findingsByDedupeKey(tx, [...new Set(triaged.map((t) => t.dedupeKey))], org))
+    byKey.set(r.dedupe_key, [...(byKey.get(r.dedupe_key) ?? []), r]);
   const known = new Map<string, KnownFinding>();
   const claims = new Map<string, string>();
   const scopes = triaged.map((t) => findingScope(t.finding, org, scope.repository ?? null));
@@ -141,10 +135,7 @@ async function resolveIdentities(
   // A bare dedupe key (the CLI's unscoped store) may already be another scope's id: a finding of
   // an organization stored before scoping, or one a repository has claimed since.
   const bare = [...new Set(ids.filter((id, i) => !known.has(id) && id === triaged[i]?.dedupeKey))];
-  const taken = new Set<string>();
-  for (const part of chunks(bare))
-    for (const r of await tx.selectFrom("findings").select("id").where("id", "in", part).execute())
-      taken.add(r.id);
+  const taken = await existingFindingIds(tx, bare);
   const resolved = ids.map((id, i) => (taken.has(id) ? scopedFindingId(id, scopes[i] as FindingScope) : id));
   return { ids: resolved, known, claims };
 }
@@ -184,7 +175,7 @@ function runtimeEvidence(
 ): NewVerification | undefined {
   const f = t.finding;
   const passed = f.status === "passed" || f.status === "resolved";
-  const failedAfterMerge = f.status === "failed" && (state === "merged" || state === "verifying");
+  const failedAfterMerge = f.status === "failed" && VERIFYING_STATES.has(state);
   if (!(passed && OPEN_STATES.has(state)) && !failedAfterMerge) return undefined;
   return {
     findingId: id,
@@ -239,124 +230,19 @@ async function persistIn(
   now: number,
   scope: PersistScope,
 ): Promise<PersistedDocument> {
-  const { ids: idOf, known, claims } = await resolveIdentities(tx, triaged, scope);
-  const ids = [...new Set(idOf)];
-
-  const newRows: NewFindingRow[] = [];
-  const events: AuditEvent[] = [];
-  const jobs: NewJob[] = [];
-  const evidence: NewVerification[] = [];
-  const stored: TriagedFinding[] = [];
-  const storedIds: string[] = [];
-  const results: PersistResult[] = [];
-  // Several records of one document can share a dedupe key (two sources, or one source twice):
-  // the first failing one admits the finding, the others are its sources.
-  const admitted = new Map<string, FindingState>();
-  const lastSeenByValue = new Map<number, string[]>();
-
-  for (const [i, t] of triaged.entries()) {
-    const id = idOf[i] as string;
-    const prior =
-      known.get(id) ?? (admitted.has(id) ? { state: admitted.get(id) as FindingState } : undefined);
-    if (!prior) {
-      if (t.finding.status === "passed" || t.finding.status === "resolved") {
-        results.push({
-          id,
-          state: null,
-          outcome: "skipped",
-          reason: `the source reports it ${t.finding.status} and it was never seen failing`,
-        });
-        continue;
-      }
-      const path = admissionPath(t, new Date(now), id);
-      const state = path[path.length - 1]?.to as FindingState;
-      newRows.push({
-        ...findingRow(t, state, path.length, now, id),
-        org: scope.org ?? null,
-        installation_id: scope.installationId ?? null,
-        repository: findingScope(t.finding, scope.org ?? null, scope.repository ?? null).repository,
-      });
-      events.push(...path);
-      // A gated fix gets the same job: it locates and patches, then opens the tracking issue that
-      // shows the proposed change and waits for `/fixloop approve` instead of a PR.
-      if (state === "fixing" || state === "awaiting_approval") jobs.push(remediateJob(id, t.risk.score));
-      admitted.set(id, state);
-      stored.push(t);
-      storedIds.push(id);
-      results.push({ id, state, outcome: "created" });
-      continue;
-    }
-    stored.push(t);
-    storedIds.push(id);
-    let state = prior.state;
-    // The state this record found: a pass that resolves a finding is still its re-scan evidence.
-    const found = state;
-    if (known.has(id)) {
-      let change: (ReturnType<typeof reingestTransition> & { links?: Links }) | undefined =
-        reingestTransition(state, t);
-      if (change?.to === "reopened" && state === "resolved") {
-        // A regression links back to the resolution it undoes (its PR, commit and check run).
-        const resolved = (await auditTrail(tx, id)).findLast((e) => e.to === "resolved");
-        if (resolved)
-          change = {
-            ...change,
-            links: resolved.links,
-            reason: `${change.reason}; resolved on ${resolved.at}`,
-          };
-      }
-      if (change) {
-        await changeStateIn(tx, { findingId: id, ...change }, now);
-        // The fix's PR is told and the fix computed again (src/verify/regression.ts).
-        if (change.to === "reopened" && state === "resolved") jobs.push(regressionJob(id, t.risk.score));
-        // Its tracking issue is closed with the source's word (src/remediate/source-resolved.ts).
-        if (change.to === "resolved") jobs.push(sourceResolvedJob(id));
-        state = change.to;
-        known.set(id, { state });
-      }
-      // Its PR was closed without merge: no new PR unless the fix it would get has changed since
-      // (the Terraform moved on, or the finding did). A recheck job compares, later and at most
-      // once per window (src/remediate/remediate-job.ts).
-      if (state === "closed_unmerged" && t.finding.status === "failed") jobs.push(recheckJob(id, now));
-      const seen = ms(t.finding.lastSeen, now);
-      // Appended in place: copying the list per finding made a re-ingest quadratic (5,000 known
-      // findings: 40 ms; 50,000: 24 s).
-      const sameTime = lastSeenByValue.get(seen);
-      if (sameTime) sameTime.push(id);
-      else lastSeenByValue.set(seen, [id]);
-    }
-    const proof = runtimeEvidence(t, id, found, now);
-    if (proof) evidence.push(proof);
-    results.push({ id, state, outcome: known.has(id) ? "updated" : "created" });
-  }
+  const identities = await resolveIdentities(tx, triaged, scope);
+  const resolutions = await lastResolutions(tx, triaged, identities);
+  const plan = planIngest({ triaged, identities, resolutions, scope, now });
+  const jobs = await applyPlan(tx, plan, now);
   const absent = scope.completeScan
     ? absenceEvidence(
         scope.completeScan,
         await scanCandidates(tx, scope.completeScan, scope.org ?? null),
-        new Set(ids),
+        new Set(identities.ids),
         now,
       )
     : [];
-  evidence.push(...absent);
-
-  await insertChunked(newRows, (rows) => tx.insertInto("findings").values(rows).execute());
-  await appendAuditEvents(tx, events);
-  for (const [id, repository] of claims)
-    await tx
-      .updateTable("findings")
-      .set({ repository, updated_at: now })
-      .where("id", "=", id)
-      .where("repository", "is", null)
-      .execute();
-  await upsertSources(tx, sourceRows(stored, storedIds, now));
-  // Findings of one scan share their last-seen time, so this is one UPDATE per scan time.
-  for (const [seen, seenIds] of lastSeenByValue)
-    for (const part of chunks(seenIds))
-      await tx
-        .updateTable("findings")
-        .set({ last_seen: seen, updated_at: now })
-        .where("id", "in", part)
-        .where("last_seen", "<", seen)
-        .execute();
+  const evidence = [...plan.evidence, ...absent];
   await recordVerifications(tx, evidence);
   await enqueueJobs(tx, jobs, now);
   // A re-scan result is what a waiting verification needs: wake it rather than let it sleep.
@@ -367,23 +253,172 @@ async function persistIn(
       now,
       evidence.map((e) => verifyJobKey(e.findingId)),
     );
-  return { results, absent: absent.map((e) => e.findingId) };
+  return { results: plan.results, absent: absent.map((e) => e.findingId) };
+}
+
+/** The resolution a regression would undo, for each known resolved finding reported failing: the
+ *  reopening links back to it (its PR, commit and check run). */
+async function lastResolutions(
+  tx: Db,
+  triaged: readonly TriagedFinding[],
+  identities: Identities,
+): Promise<Map<string, AuditEvent>> {
+  const out = new Map<string, AuditEvent>();
+  for (const [i, t] of triaged.entries()) {
+    const id = identities.ids[i] as string;
+    if (t.finding.status !== "failed" || identities.known.get(id)?.state !== "resolved" || out.has(id))
+      continue;
+    const resolved = (await auditTrail(tx, id)).findLast((e) => e.to === "resolved");
+    if (resolved) out.set(id, resolved);
+  }
+  return out;
+}
+
+export interface IngestFacts {
+  triaged: readonly TriagedFinding[];
+  identities: Identities;
+  resolutions: ReadonlyMap<string, AuditEvent>;
+  scope: PersistScope;
+  now: number;
+}
+
+/** A job to queue, or the jobs of the re-ingest change at this index (known when it is applied). */
+type PlannedJob = NewJob | { change: number };
+
+export interface IngestPlan {
+  admitted: Array<{ row: NewFindingRow; result: CommandResult }>;
+  /** The lifecycle commands for known findings, in document order. */
+  changes: Array<{ id: string; command: Command }>;
+  /** Every job, in document order. */
+  jobs: PlannedJob[];
+  claims: ReadonlyMap<string, string>;
+  sources: ReturnType<typeof sourceRows>;
+  /** Known findings by their new last-seen time. */
+  lastSeen: Map<number, string[]>;
+  evidence: NewVerification[];
+  results: PersistResult[];
+}
+
+/** What storing a document means, decided without I/O: admissions, lifecycle commands, jobs,
+ *  source rows, last-seen times and runtime re-scan evidence. */
+export function planIngest(facts: IngestFacts): IngestPlan {
+  const { triaged, identities, now } = facts;
+  const plan: IngestPlan = {
+    admitted: [],
+    changes: [],
+    jobs: [],
+    claims: identities.claims,
+    sources: [],
+    lastSeen: new Map(),
+    evidence: [],
+    results: [],
+  };
+  const states = new Map([...identities.known].map(([id, k]) => [id, k.state]));
+  const admittedIds = new Set<string>();
+  const stored: TriagedFinding[] = [];
+  const storedIds: string[] = [];
+  for (const [i, t] of triaged.entries()) {
+    const id = identities.ids[i] as string;
+    const known = identities.known.has(id);
+    if (!known && !admittedIds.has(id)) {
+      const result = planAdmission(plan, { t, id, facts });
+      plan.results.push(result);
+      if (result.outcome === "skipped") continue;
+      admittedIds.add(id);
+    } else {
+      // Several records of one document can share a dedupe key (two sources, or one source
+      // twice): the first failing one admits the finding, the others are its sources.
+      const found = states.get(id) as FindingState;
+      const state = known ? planReingest(plan, { t, id, facts }, found) : found;
+      states.set(id, state);
+      const proof = runtimeEvidence(t, id, found, now);
+      if (proof) plan.evidence.push(proof);
+      plan.results.push({ id, state, outcome: known ? "updated" : "created" });
+    }
+    stored.push(t);
+    storedIds.push(id);
+    if (!known) states.set(id, plan.results.at(-1)?.state as FindingState);
+  }
+  plan.sources = sourceRows(stored, storedIds, now);
+  return plan;
+}
+
+interface IngestRecord {
+  t: TriagedFinding;
+  id: string;
+  facts: IngestFacts;
+}
+
+/** A record of a finding never stored: admitted, or skipped when it was never seen failing. */
+function planAdmission(plan: IngestPlan, { t, id, facts }: IngestRecord): PersistResult {
+  if (t.finding.status === "passed" || t.finding.status === "resolved")
+    return {
+      id,
+      state: null,
+      outcome: "skipped",
+      reason: `the source reports it ${t.finding.status} and it was never seen failing`,
+    };
+  const { scope, now } = facts;
+  const row = {
+    ...admittedRow(t, now, id),
+    org: scope.org ?? null,
+    installation_id: scope.installationId ?? null,
+    repository: findingScope(t.finding, scope.org ?? null, scope.repository ?? null).repository,
+  };
+  const [admitted] = admissions([{ triaged: t, row }], now) as [IngestPlan["admitted"][number]];
+  plan.admitted.push(admitted);
+  // A gated fix gets the same job as one to fix: it locates and patches, then opens the tracking
+  // issue that shows the proposed change and waits for `/fixloop approve` instead of a PR.
+  plan.jobs.push(...admitted.result.jobs);
+  return { id, state: admitted.row.state as FindingState, outcome: "created" };
+}
+
+/** A record of a known finding: the lifecycle command its source status calls for, a recheck of a
+ *  closed PR's finding reported failing, its last-seen time. Returns its state after. */
+function planReingest(plan: IngestPlan, { t, id, facts }: IngestRecord, state: FindingState): FindingState {
+  let change: (ReturnType<typeof reingestTransition> & { links?: Links }) | undefined = reingestTransition(
+    state,
+    t,
+  );
+  const resolved = facts.resolutions.get(id);
+  if (change?.to === "reopened" && resolved)
+    // A regression links back to the resolution it undoes (its PR, commit and check run).
+    change = { ...change, links: resolved.links, reason: `${change.reason}; resolved on ${resolved.at}` };
+  let after = state;
+  if (change) {
+    plan.jobs.push({ change: plan.changes.length });
+    plan.changes.push({ id, command: reingestCommand(change, t.risk.score) });
+    after = change.to;
+  }
+  // Its PR was closed without merge: no new PR unless the fix it would get has changed since
+  // (the Terraform moved on, or the finding did). A recheck job compares, later and at most
+  // once per window (src/remediate/remediate-job.ts).
+  if (after === "closed_unmerged" && t.finding.status === "failed") plan.jobs.push(recheckJob(id, facts.now));
+  const seen = ms(t.finding.lastSeen, facts.now);
+  // Appended in place: copying the list per finding made a re-ingest quadratic (5,000 known
+  // findings: 40 ms; 50,000: 24 s).
+  const sameTime = plan.lastSeen.get(seen);
+  if (sameTime) sameTime.push(id);
+  else plan.lastSeen.set(seen, [id]);
+  return after;
+}
+
+/** Writes the plan (all but the evidence and the jobs); returns the jobs to queue, in order. */
+async function applyPlan(tx: Db, plan: IngestPlan, now: number): Promise<NewJob[]> {
+  const changeJobs: NewJob[][] = [];
+  for (const { id, command } of plan.changes) changeJobs.push(await applyTransitions(tx, id, command, now));
+  await applyAdmissions(tx, plan.admitted);
+  for (const [id, repository] of plan.claims) await claimFindingRepository(tx, id, repository, now);
+  await upsertSources(tx, plan.sources);
+  for (const [seen, ids] of plan.lastSeen) await markLastSeen(tx, ids, seen, now);
+  return plan.jobs.flatMap((j) => ("change" in j ? (changeJobs[j.change] ?? []) : [j]));
 }
 
 /** Findings a complete scan of `scan.tool` could have reported and whose verification waits for a
  *  re-scan: merged or verifying, of the same organization (none for the CLI), with a source row of
  *  that tool. Few at any time, so account and rule are matched in ./complete-scan.ts. */
 async function scanCandidates(tx: Db, scan: CompleteScan, org: string | null): Promise<ScanCandidate[]> {
-  const rows = await tx
-    .selectFrom("findings as f")
-    .innerJoin("finding_sources as s", "s.finding_id", "f.id")
-    .select(["f.id", "f.resource", "f.rule_native_id", "f.rule_catalog_id", "s.source_finding_id"])
-    .where("s.tool", "=", scan.tool)
-    .where("f.state", "in", ["merged", "verifying"])
-    .where((eb) => (org === null ? eb("f.org", "is", null) : eb("f.org", "=", org)))
-    .orderBy("f.id")
-    .orderBy("s.source_finding_id")
-    .execute();
+  const rows = await verifyingFindingsOfTool(tx, scan.tool, org);
   return rows.map((r) => ({
     id: r.id,
     account: (JSON.parse(r.resource) as { account?: string }).account,
@@ -391,20 +426,4 @@ async function scanCandidates(tx: Db, scan: CompleteScan, org: string | null): P
     ruleCatalogId: r.rule_catalog_id,
     sourceFindingId: r.source_finding_id,
   }));
-}
-
-async function upsertSources(tx: Db, rows: ReturnType<typeof sourceRow>[]): Promise<void> {
-  await insertChunked(rows, (part) =>
-    tx
-      .insertInto("finding_sources")
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(["finding_id", "tool", "source_finding_id"]).doUpdateSet((eb) => ({
-          status: eb.ref("excluded.status"),
-          last_seen: eb.ref("excluded.last_seen"),
-          raw: eb.ref("excluded.raw"),
-        })),
-      )
-      .execute(),
-  );
 }

@@ -28,6 +28,10 @@ export const sourceResolvedJobKey = (findingId: string) => `${SOURCE_RESOLVED_JO
  */
 export const RECHECK_DELAY_MS = 6 * 60 * 60_000;
 
+/** A commit with no check at all this long after the merge has no CI to wait for; a merged
+ *  finding's first verification look waits this long (src/lifecycle/states.ts). */
+export const CI_GRACE_MS = 15 * 60_000;
+
 /** Riskier findings first when a repository or team is capped: the priority is the risk score. */
 export function remediateJob(findingId: string, riskScore: number): NewJob {
   return {

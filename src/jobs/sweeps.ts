@@ -2,37 +2,22 @@
 // were missed. Each is a recurring job (unique key, rescheduled when it completes), so however
 // many replicas run, one sweep of each kind is queued at a time.
 
-import { OPEN_STATES } from "../lifecycle/admission.ts";
 import { expireExceptions } from "../lifecycle/exceptions.ts";
+import { findingIdsIn, markSlaBreaches, markVerificationsOverdue } from "../store/findings.ts";
 import { enqueueJobs } from "../store/jobs.ts";
 import type { Store } from "../store/store.ts";
 import { verifyJob } from "./kinds.ts";
 import type { JobHandler } from "./worker.ts";
 
-/** Marks findings whose SLA due date has passed (once each); the GitHub layer tells the owners. */
-export async function sweepSlaBreaches(store: Store): Promise<number> {
-  const now = store.now();
-  const r = await store.db
-    .updateTable("findings")
-    .set({ sla_breached_at: now, updated_at: now })
-    .where("sla_due", "<", now)
-    .where("sla_breached_at", "is", null)
-    .where("state", "in", [...OPEN_STATES])
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+/** Marks findings whose SLA due date has passed (once each, only while their SLA clock runs);
+ *  the GitHub layer tells the owners. */
+export function sweepSlaBreaches(store: Store): Promise<number> {
+  return markSlaBreaches(store.db, store.now());
 }
 
 /** Marks merged fixes whose verification did not conclude within the configured window. */
-export async function sweepVerificationTimeouts(store: Store): Promise<number> {
-  const now = store.now();
-  const r = await store.db
-    .updateTable("findings")
-    .set({ verification_overdue_at: now, updated_at: now })
-    .where("state", "in", ["merged", "verifying"])
-    .where("verification_deadline", "<", now)
-    .where("verification_overdue_at", "is", null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+export function sweepVerificationTimeouts(store: Store): Promise<number> {
+  return markVerificationsOverdue(store.db, store.now());
 }
 
 /**
@@ -41,20 +26,17 @@ export async function sweepVerificationTimeouts(store: Store): Promise<number> {
  * never came.
  */
 export async function sweepPendingVerifications(store: Store): Promise<number> {
-  const rows = await store.db
-    .selectFrom("findings")
-    .select("id")
-    .where("state", "in", ["merged", "verifying"])
-    .execute();
+  const ids = await findingIdsIn(store.db, "verifying");
   return enqueueJobs(
     store.db,
-    rows.map((r) => verifyJob(r.id)),
+    ids.map((id) => verifyJob(id)),
     store.now(),
   );
 }
 
-export async function sweepExpiredExceptions(store: Store): Promise<number> {
-  return (await store.transaction((tx) => expireExceptions(tx, store.now()))).length;
+/** Expired exceptions: their findings go back into the loop (src/lifecycle/exceptions.ts). */
+export function sweepExpiredExceptions(store: Store): Promise<number> {
+  return expireExceptions(store);
 }
 
 interface Sweep {

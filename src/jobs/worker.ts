@@ -11,6 +11,7 @@ import {
   extendLease,
   failJob,
   type Job,
+  rescheduleJob,
   saveProgress,
 } from "../store/jobs.ts";
 import type { Store } from "../store/store.ts";
@@ -148,32 +149,9 @@ export class Worker {
     await store.transaction(async (tx) => {
       const now = store.now();
       if (!(await completeJob(tx, job, now))) return; // lost the lease: the new owner finishes it
-      if (outcome?.rescheduleAt !== undefined) {
-        // The next run carries the priority and whatever this run saved (a branch, an opened PR),
-        // so a job that waits for a rate limit resumes instead of repeating its work.
-        const saved = await tx
-          .selectFrom("jobs")
-          .select("progress")
-          .where("id", "=", job.id)
-          .executeTakeFirst();
-        await tx
-          .insertInto("jobs")
-          .values({
-            kind: job.kind,
-            payload: JSON.stringify(job.payload),
-            state: "queued",
-            unique_key: job.uniqueKey,
-            run_at: outcome.rescheduleAt,
-            attempts: 0,
-            max_attempts: job.maxAttempts,
-            priority: job.priority,
-            progress: saved?.progress ?? null,
-            created_at: now,
-            updated_at: now,
-          })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
+      // The next run carries the priority and whatever this run saved (a branch, an opened PR),
+      // so a job that waits for a rate limit resumes instead of repeating its work.
+      if (outcome?.rescheduleAt !== undefined) await rescheduleJob(tx, job, outcome.rescheduleAt, now);
     });
   }
 }

@@ -1,52 +1,51 @@
 // Where a newly seen finding goes, decided from its triage alone (pure): every step is a checked
 // transition with its own audit event, so the trail reads new → triaged → fixing with the reason
-// for each step. Also what a re-ingest means for a finding that is already known.
+// for each step. Also what a re-ingest means for a finding that is already known (which command).
 
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
-import { type Actor, type AuditEvent, type FindingState, STATES, transition } from "./machine.ts";
-
-const APP: Actor = { kind: "app" };
+import { APP, type Command, Path } from "./command.ts";
+import { regress, resolveBySource, suppressBySource } from "./commands.ts";
+import type { Actor, AuditEvent, FindingState, Links } from "./machine.ts";
 
 export function ingestActor(t: TriagedFinding): Actor {
   return { kind: "ingest", source: t.finding.source.tool };
 }
 
-/** The audit events that take a new finding from nothing to its first resting state. */
-export function admissionPath(t: TriagedFinding, at: Date, findingId = t.dedupeKey): AuditEvent[] {
-  const f = t.finding;
-  const events: AuditEvent[] = [];
-  let from: FindingState | null = null;
-  const step = (to: FindingState, actor: Actor, reason: string) => {
-    events.push(transition({ findingId, from, to, actor, reason, at }));
-    from = to;
-  };
-  step("new", ingestActor(t), `first seen in ${f.source.tool} (${f.source.format}) as ${f.source.findingId}`);
-  if (f.status === "suppressed") {
-    step(
-      "suppressed",
+/** `admit`: a new finding from nothing to its first resting state, and the jobs that state queues
+ *  (a finding that may get a PR, and one awaiting approval — its job opens the issue that shows
+ *  the proposed change — each get a remediate job). */
+export function admit(t: TriagedFinding): Command {
+  return (finding, now) => {
+    const f = t.finding;
+    const path = new Path(finding, now).to(
+      "new",
       ingestActor(t),
-      `suppressed in ${f.source.tool}: the owners accepted or waived it there`,
+      `first seen in ${f.source.tool} (${f.source.format}) as ${f.source.findingId}`,
     );
-    return events;
-  }
-  step("triaged", APP, t.risk.explanation);
-  if (!t.actionable || t.gate.gate === "record_only") step("recorded_only", APP, t.reason);
-  else if (t.gate.gate === "pr_after_approval") step("awaiting_approval", APP, t.gate.reason);
-  else step("fixing", APP, t.gate.reason);
-  return events;
+    if (f.status === "suppressed")
+      return path
+        .to(
+          "suppressed",
+          ingestActor(t),
+          `suppressed in ${f.source.tool}: the owners accepted or waived it there`,
+        )
+        .result();
+    path.to("triaged", APP, t.risk.explanation);
+    if (!t.actionable || t.gate.gate === "record_only") path.to("recorded_only", APP, t.reason);
+    else if (t.gate.gate === "pr_after_approval") path.to("awaiting_approval", APP, t.gate.reason);
+    else path.to("fixing", APP, t.gate.reason);
+    return path.result();
+  };
 }
 
-/** States in which a finding is closed: fixed, accepted or waived (`new` only exists mid-admission). */
-const CLOSED_STATES: ReadonlySet<FindingState> = new Set<FindingState>([
-  "new",
-  "resolved",
-  "suppressed",
-  "excepted",
-]);
+/** The audit events that take a new finding from nothing to its first resting state. */
+export function admissionPath(t: TriagedFinding, at: Date, findingId = t.dedupeKey): AuditEvent[] {
+  const snapshot = { id: findingId, state: null, version: 0, riskScore: t.risk.score, gate: t.gate };
+  return admit(t)(snapshot, at.getTime()).events;
+}
 
-/** States in which a finding is still open work: a passing re-scan there is evidence of a fix,
- *  and its SLA keeps running. */
-export const OPEN_STATES: ReadonlySet<FindingState> = new Set(STATES.filter((s) => !CLOSED_STATES.has(s)));
+/** States in which a finding is still open work (./states.ts names the groups). */
+export { OPEN_STATES } from "./states.ts";
 
 /** A known finding seen again: the transition its new source status calls for, if any. */
 export function reingestTransition(
@@ -83,4 +82,15 @@ export function reingestTransition(
       reason: `suppressed in ${f.source.tool}: the owners accepted or waived it there`,
     };
   return undefined;
+}
+
+/** The command a re-ingest's transition calls for: a regression, a resolution or a suppression
+ *  by the source (`riskScore`: the reporting record's, the priority of the regression job). */
+export function reingestCommand(
+  change: { to: FindingState; actor: Actor; reason: string; links?: Links },
+  riskScore: number,
+): Command {
+  if (change.to === "reopened") return regress({ ...change, riskScore });
+  if (change.to === "resolved") return resolveBySource(change);
+  return suppressBySource(change);
 }

@@ -1,11 +1,16 @@
-// The one place where a stored finding changes state: the transition is checked against the
-// machine's table, the row is moved only if nobody moved it first (optimistic version check),
-// and the audit event is appended in the same transaction.
+// One checked transition with no decision behind it: the transition is checked against the
+// machine's table, the row is moved only if nobody moved it first (optimistic version check), and
+// the audit event is appended in the same transaction. The app's decisions go through the
+// commands (./commands.ts), which also queue what the entered state needs; this stays for
+// operators' tools and tests that put a finding in a given state.
 
 import { appendAuditEvents } from "../store/audit.ts";
-import { FindingNotFoundError } from "../store/findings.ts";
+import { FindingNotFoundError, findingSnapshot, findingState, writeFindingState } from "../store/findings.ts";
 import type { Db, Store } from "../store/store.ts";
+import { ConcurrentChangeError } from "./errors.ts";
 import { type Actor, type AuditEvent, type FindingState, type Links, transition } from "./machine.ts";
+
+export { ConcurrentChangeError };
 
 export interface StateChange {
   findingId: string;
@@ -17,47 +22,17 @@ export interface StateChange {
   expectedFrom?: FindingState;
 }
 
-/** Another writer changed the finding between our read and our write; nothing was written. */
-export class ConcurrentChangeError extends Error {
-  readonly code = "CONCURRENT_CHANGE";
-  constructor(
-    readonly findingId: string,
-    readonly expected: FindingState,
-    readonly actual: FindingState | undefined,
-  ) {
-    super(
-      `finding ${findingId} is ${actual ?? "gone"}, not ${expected}: it was changed by someone else meanwhile`,
-    );
-    this.name = "ConcurrentChangeError";
-  }
-}
-
 /** Applies one state change inside the caller's transaction. */
 export async function changeStateIn(tx: Db, change: StateChange, now: number): Promise<AuditEvent> {
-  const current = await tx
-    .selectFrom("findings")
-    .select(["state", "version"])
-    .where("id", "=", change.findingId)
-    .executeTakeFirst();
+  const current = await findingSnapshot(tx, change.findingId);
   if (!current) throw new FindingNotFoundError(change.findingId);
-  const from = current.state as FindingState;
+  const from = current.state;
   if (change.expectedFrom && change.expectedFrom !== from)
     throw new ConcurrentChangeError(change.findingId, change.expectedFrom, from);
   const event = transition({ ...change, from, at: new Date(now) });
-  const moved = await tx
-    .updateTable("findings")
-    .set({ state: change.to, version: current.version + 1, updated_at: now })
-    .where("id", "=", change.findingId)
-    .where("version", "=", current.version)
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) {
-    const after = await tx
-      .selectFrom("findings")
-      .select("state")
-      .where("id", "=", change.findingId)
-      .executeTakeFirst();
-    throw new ConcurrentChangeError(change.findingId, from, after?.state as FindingState | undefined);
-  }
+  const write = { id: change.findingId, version: current.version, to: change.to, steps: 1 };
+  if (!(await writeFindingState(tx, write, now)))
+    throw new ConcurrentChangeError(change.findingId, from, await findingState(tx, change.findingId));
   await appendAuditEvents(tx, [event]);
   return event;
 }

@@ -1,9 +1,12 @@
 // Exceptions: a human accepts a finding's risk until a date. Competing tools let these live
 // forever with nobody's name on them; here an exception needs an approver (a GitHub user), a
-// reason and an expiry, and when it expires the finding is triaged again (the sweep job).
+// reason and an expiry, and when it expires the finding goes back into the loop (the sweep job):
+// triaged again and on to where its triage gate sends it.
 
-import type { Db, Store } from "../store/store.ts";
-import { changeStateIn } from "./change-state.ts";
+import { latestExceptionsOfExcepted, recordException } from "../store/exceptions.ts";
+import type { Store } from "../store/store.ts";
+import { runCommand } from "./apply.ts";
+import { expireException, grantException as grant } from "./commands.ts";
 import type { Actor, AuditEvent } from "./machine.ts";
 
 export interface ExceptionRequest {
@@ -27,68 +30,25 @@ export async function grantException(store: Store, req: ExceptionRequest): Promi
       `an exception for ${req.findingId} must expire in the future (got ${Number.isNaN(req.expiresAt.getTime()) ? "an invalid date" : req.expiresAt.toISOString()})`,
     );
   return store.transaction(async (tx) => {
-    const event = await changeStateIn(
-      tx,
-      {
-        findingId: req.findingId,
-        to: "excepted",
-        actor: req.approvedBy,
-        reason: `exception until ${req.expiresAt.toISOString()}: ${req.reason}`,
-      },
-      now,
-    );
-    await tx
-      .insertInto("exceptions")
-      .values({
-        finding_id: req.findingId,
-        kind: "exception",
-        reason: req.reason,
-        approved_by: JSON.stringify(req.approvedBy),
-        expires_at: req.expiresAt.getTime(),
-        created_at: now,
-        revoked_at: null,
-      })
-      .execute();
-    return event;
+    const { events } = await runCommand(tx, req.findingId, grant(req), now);
+    const e = { findingId: req.findingId, reason: req.reason, approvedBy: req.approvedBy };
+    await recordException(tx, { ...e, expiresAt: req.expiresAt.getTime() }, now);
+    return events[0] as AuditEvent;
   });
 }
 
-/** Findings whose latest exception has expired: each goes back to `triaged`, by the app, saying whose exception ended. */
-export async function expireExceptions(tx: Db, now: number): Promise<AuditEvent[]> {
-  const due = await tx
-    .selectFrom("findings")
-    .innerJoin("exceptions", "exceptions.finding_id", "findings.id")
-    .select([
-      "findings.id as findingId",
-      "exceptions.id as exceptionId",
-      "exceptions.expires_at",
-      "exceptions.approved_by",
-    ])
-    .where("findings.state", "=", "excepted")
-    .where("exceptions.revoked_at", "is", null)
-    .orderBy("exceptions.id", "desc")
-    .execute();
-  const latest = new Map<string, (typeof due)[number]>();
-  for (const d of due) if (!latest.has(d.findingId)) latest.set(d.findingId, d);
-  const events: AuditEvent[] = [];
-  for (const d of latest.values()) {
-    if (d.expires_at === null || d.expires_at > now) continue;
-    const approver = JSON.parse(d.approved_by) as Actor;
-    const who =
-      approver.kind === "github-user" ? `${approver.login} (GitHub user ${approver.id})` : approver.kind;
-    events.push(
-      await changeStateIn(
-        tx,
-        {
-          findingId: d.findingId,
-          to: "triaged",
-          actor: { kind: "app" },
-          reason: `exception #${d.exceptionId} approved by ${who} expired on ${new Date(d.expires_at).toISOString()}`,
-          expectedFrom: "excepted",
-        },
-        now,
-      ),
-    );
-  }
-  return events;
+/** Ends the exceptions that expired: each finding is triaged again and routed by its triage gate
+ *  (a remediate job when it is to be fixed). Returns how many findings came back. */
+export async function expireExceptions(store: Store): Promise<number> {
+  return store.transaction(async (tx) => {
+    const now = store.now();
+    let expired = 0;
+    for (const d of await latestExceptionsOfExcepted(tx)) {
+      if (d.expiresAt === null || d.expiresAt > now) continue;
+      const expiry = { exceptionId: d.exceptionId, approver: d.approvedBy, expiresAt: d.expiresAt };
+      await runCommand(tx, d.findingId, expireException(expiry), now);
+      expired++;
+    }
+    return expired;
+  });
 }

@@ -6,9 +6,10 @@
 // queries (a scrape must stay cheap as history grows); the metric families are built by a pure
 // function from what those queries return.
 
-import { OPEN_STATES } from "../lifecycle/admission.ts";
 import { STATES } from "../lifecycle/machine.ts";
-import { countByState } from "../store/findings.ts";
+import { resolutionEpisodes, suppressionEvents, transitionCountsByRule } from "../store/audit.ts";
+import { closedCountsByRule, countByState, slaBreachesByTier, slaOverdueByTier } from "../store/findings.ts";
+import { routedTeamsOfResolved } from "../store/remediations.ts";
 import type { Db, Store } from "../store/store.ts";
 
 export type Labels = Readonly<Record<string, string>>;
@@ -96,73 +97,16 @@ export function remediationHours(events: readonly EpisodeEvent[], firstSeen: Rea
 }
 
 async function readFacts(db: Db, now: number): Promise<MetricFacts> {
-  const transitions = await db
-    .selectFrom("audit_events as a")
-    .innerJoin("findings as f", "f.id", "a.finding_id")
-    .select(["f.rule_catalog_id", "f.rule_native_id", "a.to_state", db.fn.countAll<number>().as("n")])
-    .where("a.to_state", "in", ["new", "resolved", "reopened"])
-    .groupBy(["f.rule_catalog_id", "f.rule_native_id", "a.to_state"])
-    .execute();
-
-  const closedRows = await db
-    .selectFrom("findings")
-    .select(["rule_catalog_id", "rule_native_id", "state", db.fn.countAll<number>().as("n")])
-    .where("state", "in", ["resolved", "excepted"])
-    .groupBy(["rule_catalog_id", "rule_native_id", "state"])
-    .execute();
+  const transitions = await transitionCountsByRule(db);
+  const closedRows = await closedCountsByRule(db);
   // A suppressed finding's last event is the one that suppressed it: from false_positive_pending
   // it is a confirmed false positive, otherwise a waiver (in the source or by a person).
-  const suppressedEvents = await db
-    .selectFrom("audit_events as a")
-    .innerJoin("findings as f", "f.id", "a.finding_id")
-    .select(["f.id", "f.rule_catalog_id", "f.rule_native_id", "a.from_state"])
-    .where("f.state", "=", "suppressed")
-    .where("a.to_state", "=", "suppressed")
-    .orderBy("a.id")
-    .execute();
-  const lastSuppression = new Map(suppressedEvents.map((e) => [e.id, e]));
-
-  const slaOpen = await db
-    .selectFrom("findings")
-    .select(["risk_tier", db.fn.countAll<number>().as("n")])
-    .where("state", "in", [...OPEN_STATES])
-    .where("sla_due", "<", now)
-    .groupBy("risk_tier")
-    .execute();
-  const slaRecorded = await db
-    .selectFrom("findings")
-    .select(["risk_tier", db.fn.countAll<number>().as("n")])
-    .where("sla_breached_at", "is not", null)
-    .groupBy("risk_tier")
-    .execute();
-
-  const episodeEvents = await db
-    .selectFrom("audit_events as a")
-    .innerJoin("findings as f", "f.id", "a.finding_id")
-    .select([
-      "a.finding_id",
-      "a.from_state",
-      "a.to_state",
-      "a.at",
-      "f.first_seen",
-      "f.risk_tier",
-      "f.owner_team",
-    ])
-    .where("a.to_state", "in", ["resolved", "reopened"])
-    .orderBy("a.id")
-    .execute();
+  const lastSuppression = new Map((await suppressionEvents(db)).map((e) => [e.id, e]));
+  const slaOpen = await slaOverdueByTier(db, now);
+  const slaRecorded = await slaBreachesByTier(db);
+  const episodeEvents = await resolutionEpisodes(db);
   // The team the latest fix was routed to, else the team the finding named.
-  const routed = await db
-    .selectFrom("remediations")
-    .select(["finding_id", "owner_team"])
-    .where("owner_team", "is not", null)
-    .where(
-      "finding_id",
-      "in",
-      db.selectFrom("audit_events").select("finding_id").where("to_state", "=", "resolved"),
-    )
-    .orderBy("id")
-    .execute();
+  const routed = await routedTeamsOfResolved(db);
   const teamOf = new Map(routed.map((r) => [r.finding_id, r.owner_team as string]));
   const findingOf = new Map(episodeEvents.map((e) => [e.finding_id, e]));
 

@@ -7,7 +7,8 @@ import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
 import { ensureLabels, labelsFor } from "../github/labels.ts";
 import { renderPrBody } from "../github/pr-body.ts";
 import { openPullRequest, type PullRequestProgress, updatePullRequest } from "../github/pull-requests.ts";
-import { changeStateIn } from "../lifecycle/change-state.ts";
+import { runCommand } from "../lifecycle/apply.ts";
+import { prOpened } from "../lifecycle/commands.ts";
 import type { OwnerDecision } from "../owners/resolve-owner.ts";
 import { type FindingSource, findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
 import {
@@ -29,8 +30,6 @@ import { COMMANDS, prFinding } from "./present.ts";
 import type { RemediateResult } from "./remediate-job.ts";
 import { candidatesOf, type Searched } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
-
-const APP = { kind: "app" } as const;
 
 export interface Delivery {
   finding: StoredFinding;
@@ -261,7 +260,7 @@ async function recordPrOpen(
     now,
   );
   const links = { pr: r.prUrl, ...(r.commitSha ? { commit: r.commitSha } : {}) };
-  await changeStateIn(tx, { findingId: r.findingId, to: "pr_open", actor: APP, reason: r.why, links }, now);
+  await runCommand(tx, r.findingId, prOpened({ reason: r.why, links }), now);
 }
 
 /** The findings a PR carries, with their sources (the current finding's are already loaded). */

@@ -5,6 +5,7 @@
 import type { RepoConfig } from "../config/repo-config.ts";
 import { stableId } from "../findings/hash.ts";
 import { fullName, type RepoRef } from "../github/client.ts";
+import { openRemediationsOnBranch } from "../store/remediations.ts";
 import type { Db } from "../store/store.ts";
 import { groupBranchName } from "./branch-name.ts";
 import type { PatchPlan } from "./plan-fix.ts";
@@ -34,14 +35,7 @@ export async function openGroupPr(
   repository: RepoRef,
   branch: string,
 ): Promise<{ prNumber: number; findingIds: string[] } | null> {
-  const rows = await db
-    .selectFrom("remediations")
-    .select(["pr_number", "finding_id"])
-    .where("repository", "=", fullName(repository))
-    .where("branch", "=", branch)
-    .where("pr_state", "=", "open")
-    .orderBy("id")
-    .execute();
+  const rows = await openRemediationsOnBranch(db, fullName(repository), branch);
   const prNumber = rows[0]?.pr_number;
   if (prNumber === undefined || prNumber === null) return null;
   return {

@@ -10,15 +10,13 @@ import {
   type NoPrReason,
   renderTrackingIssueBody,
 } from "../github/issue-body.ts";
-import { changeStateIn } from "../lifecycle/change-state.ts";
-import type { FindingState } from "../lifecycle/machine.ts";
+import { runCommandAlone } from "../lifecycle/apply.ts";
+import { cannotFix } from "../lifecycle/commands.ts";
 import type { FindingSource, StoredFinding } from "../store/findings.ts";
 import type { RemediationEnv } from "./env.ts";
 import { ISSUE_COMMANDS, issueFinding } from "./present.ts";
 import type { RemediateResult } from "./remediate-job.ts";
 import { upsertTrackingIssue } from "./tracking-issues.ts";
-
-const APP = { kind: "app" } as const;
 
 /** No PR: the tracking issue (when there is a repository to put it in) and the state that says why. */
 export async function noPr(
@@ -59,7 +57,7 @@ export async function noPr(
     );
     issueUrl = issue.url;
   }
-  const to: FindingState | null =
+  const to: "unfixable" | "unlocatable" | null =
     finding.state !== "fixing"
       ? null
       : reason.kind === "not-fixable"
@@ -68,19 +66,14 @@ export async function noPr(
           ? null
           : "unlocatable";
   if (to)
-    await store.transaction((tx) =>
-      changeStateIn(
-        tx,
-        {
-          findingId: finding.id,
-          to,
-          actor: APP,
-          reason: reason.detail.split("\n")[0] ?? reason.kind,
-          ...(issueUrl ? { links: { issue: issueUrl } } : {}),
-          expectedFrom: "fixing",
-        },
-        store.now(),
-      ),
+    await runCommandAlone(
+      store,
+      finding.id,
+      cannotFix({
+        to,
+        reason: reason.detail.split("\n")[0] ?? reason.kind,
+        ...(issueUrl ? { links: { issue: issueUrl } } : {}),
+      }),
     );
   return {
     outcome: "issue",

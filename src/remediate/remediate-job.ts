@@ -9,7 +9,8 @@ import { isRepositoryConsidered, isRuleEnabled, type RepoConfig } from "../confi
 import { fullName, type RepoRef } from "../github/client.ts";
 import type { PullRequestProgress } from "../github/pull-requests.ts";
 import type { JobHandler } from "../jobs/worker.ts";
-import { changeState } from "../lifecycle/change-state.ts";
+import { runCommandAlone } from "../lifecycle/apply.ts";
+import { recompute } from "../lifecycle/commands.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
 import { parseCodeowners } from "../owners/codeowners.ts";
 import { type OwnerInput, resolveOwner, teamCandidates } from "../owners/resolve-owner.ts";
@@ -25,7 +26,6 @@ import { isRejectedFix } from "./rejected-fix.ts";
 import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
 
-const APP = { kind: "app" } as const;
 /**
  * `remediate`: a finding to fix (or whose open PR to refresh). `recheck`: a finding whose PR was
  * closed without merge, seen again — it gets a new PR only when its fix differs from the closed one.
@@ -220,14 +220,17 @@ async function remediateNow(
         outcome: "nothing-to-do",
         detail: `the fix is still the one ${pr} proposed, closed without merge: no new PR until the fix changes or someone runs /fixloop retry`,
       };
-    await changeState(store, {
+    // This job carries on with the fix itself (inline): no second remediate job.
+    await runCommandAlone(
+      store,
       findingId,
-      to: "fixing",
-      actor: APP,
-      reason: `the fix changed since ${pr} was closed without merge: ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
-      ...(closed.prUrl ? { links: { pr: closed.prUrl } } : {}),
-      expectedFrom: "closed_unmerged",
-    });
+      recompute({
+        from: "closed_unmerged",
+        reason: `the fix changed since ${pr} was closed without merge: ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
+        ...(closed.prUrl ? { links: { pr: closed.prUrl } } : {}),
+        inline: true,
+      }),
+    );
     finding = { ...finding, state: "fixing" };
   }
 

@@ -50,3 +50,61 @@ export async function auditTrail(db: Db, findingId: string): Promise<StoredAudit
     .execute();
   return rows.map(fromRow);
 }
+
+// ---- Reads for metrics and evidence (grouped, so a scrape stays cheap as history grows). ----
+
+/** How many findings entered `new`, `resolved` and `reopened`, per rule. */
+export async function transitionCountsByRule(db: Db) {
+  return db
+    .selectFrom("audit_events as a")
+    .innerJoin("findings as f", "f.id", "a.finding_id")
+    .select(["f.rule_catalog_id", "f.rule_native_id", "a.to_state", db.fn.countAll<number>().as("n")])
+    .where("a.to_state", "in", ["new", "resolved", "reopened"])
+    .groupBy(["f.rule_catalog_id", "f.rule_native_id", "a.to_state"])
+    .execute();
+}
+
+/** The events that suppressed each suppressed finding, oldest first (the last one counts). */
+export async function suppressionEvents(db: Db) {
+  return db
+    .selectFrom("audit_events as a")
+    .innerJoin("findings as f", "f.id", "a.finding_id")
+    .select(["f.id", "f.rule_catalog_id", "f.rule_native_id", "a.from_state"])
+    .where("f.state", "=", "suppressed")
+    .where("a.to_state", "=", "suppressed")
+    .orderBy("a.id")
+    .execute();
+}
+
+/** Every resolution and reopening with its finding's first detection, tier and team, oldest first. */
+export async function resolutionEpisodes(db: Db) {
+  return db
+    .selectFrom("audit_events as a")
+    .innerJoin("findings as f", "f.id", "a.finding_id")
+    .select([
+      "a.finding_id",
+      "a.from_state",
+      "a.to_state",
+      "a.at",
+      "f.first_seen",
+      "f.risk_tier",
+      "f.owner_team",
+    ])
+    .where("a.to_state", "in", ["resolved", "reopened"])
+    .orderBy("a.id")
+    .execute();
+}
+
+/** The ids of findings detected in [since, until) or with an audit event in it. */
+export async function findingIdsActiveBetween(db: Db, since: number, until: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("audit_events")
+    .select("finding_id as id")
+    .where("at", ">=", since)
+    .where("at", "<", until)
+    .union(
+      db.selectFrom("findings").select("id").where("first_seen", ">=", since).where("first_seen", "<", until),
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}

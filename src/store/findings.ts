@@ -1,12 +1,15 @@
-// Reading findings back out of the store. Writes go through src/lifecycle (state changes) and
-// src/ingest/persist.ts (admission and re-ingest), never from here.
+// The findings table. Reads for everyone; the writes that set a state (`writeFindingState`,
+// `insertFindings`) are called from src/lifecycle only (test/architecture/lifecycle-seam.test.ts),
+// the other writes (last seen, SLA and verification marks) from the code that owns those facts.
 
 import type { Finding } from "../findings/model.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
+import { STATE_GROUPS, type StateGroup } from "../lifecycle/states.ts";
 import type { Confidence } from "../triage/confidence.ts";
 import type { GateDecision } from "../triage/gate.ts";
 import type { Risk } from "../triage/risk.ts";
-import type { FindingRow, SourceRow } from "./schema.ts";
+import { chunks, insertChunked } from "./chunks.ts";
+import type { FindingRow, NewFindingRow, SourceRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
 export interface StoredFinding {
@@ -165,4 +168,259 @@ export async function countByState(db: Db): Promise<Map<FindingState, number>> {
     .groupBy("state")
     .execute();
   return new Map(rows.map((r) => [r.state as FindingState, Number(r.n)]));
+}
+
+// ---- State: written only by src/lifecycle (test/architecture/lifecycle-seam.test.ts). ----
+
+/** What a lifecycle command reads about a finding before it decides. */
+export async function findingSnapshot(
+  db: Db,
+  id: string,
+): Promise<
+  { id: string; state: FindingState; version: number; riskScore: number; gate: GateDecision } | undefined
+> {
+  const row = await db
+    .selectFrom("findings")
+    .select(["state", "version", "risk_score", "gate"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return (
+    row && {
+      id,
+      state: row.state as FindingState,
+      version: row.version,
+      riskScore: row.risk_score,
+      gate: JSON.parse(row.gate) as GateDecision,
+    }
+  );
+}
+
+export async function findingState(db: Db, id: string): Promise<FindingState | undefined> {
+  const row = await db.selectFrom("findings").select("state").where("id", "=", id).executeTakeFirst();
+  return row?.state as FindingState | undefined;
+}
+
+export interface StateWrite {
+  id: string;
+  /** The version read: the write is refused if the finding moved since. */
+  version: number;
+  to: FindingState;
+  /** How many transitions the write records (the version moves by as many). */
+  steps: number;
+}
+
+/** Moves a finding's state if nobody moved it first; false when it lost the race. Lifecycle only. */
+export async function writeFindingState(tx: Db, w: StateWrite, now: number): Promise<boolean> {
+  const moved = await tx
+    .updateTable("findings")
+    .set({ state: w.to, version: w.version + w.steps, updated_at: now })
+    .where("id", "=", w.id)
+    .where("version", "=", w.version)
+    .executeTakeFirst();
+  return Number(moved.numUpdatedRows) === 1;
+}
+
+/** Inserts newly admitted findings (their state included). Lifecycle only. */
+export async function insertFindings(tx: Db, rows: readonly NewFindingRow[]): Promise<void> {
+  await insertChunked(rows, (part) => tx.insertInto("findings").values(part).execute());
+}
+
+// ---- Ingest: identities, last seen. ----
+
+export interface IdentityRow {
+  id: string;
+  state: string;
+  dedupe_key: string;
+  repository: string | null;
+}
+
+/** The stored findings with these dedupe keys in an organization (null: the CLI's), by id. */
+export async function findingsByDedupeKey(
+  db: Db,
+  keys: readonly string[],
+  org: string | null,
+): Promise<IdentityRow[]> {
+  const out: IdentityRow[] = [];
+  for (const part of chunks([...keys]))
+    out.push(
+      ...(await db
+        .selectFrom("findings")
+        .select(["id", "state", "dedupe_key", "repository"])
+        .where("dedupe_key", "in", part)
+        .where((eb) => (org === null ? eb("org", "is", null) : eb("org", "=", org)))
+        .orderBy("id")
+        .execute()),
+    );
+  return out;
+}
+
+/** Which of these ids are taken. */
+export async function existingFindingIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const taken = new Set<string>();
+  for (const part of chunks([...ids]))
+    for (const r of await db.selectFrom("findings").select("id").where("id", "in", part).execute())
+      taken.add(r.id);
+  return taken;
+}
+
+/** A repository claims a finding stored before identities were scoped (it had none). */
+export async function claimFindingRepository(
+  tx: Db,
+  id: string,
+  repository: string,
+  now: number,
+): Promise<void> {
+  await tx
+    .updateTable("findings")
+    .set({ repository, updated_at: now })
+    .where("id", "=", id)
+    .where("repository", "is", null)
+    .execute();
+}
+
+/** Findings of one scan share their last-seen time, so this is one UPDATE per scan time. */
+export async function markLastSeen(tx: Db, ids: readonly string[], seen: number, now: number): Promise<void> {
+  for (const part of chunks([...ids]))
+    await tx
+      .updateTable("findings")
+      .set({ last_seen: seen, updated_at: now })
+      .where("id", "in", part)
+      .where("last_seen", "<", seen)
+      .execute();
+}
+
+/** Findings being verified that a complete scan of `tool` could have reported (with a source row of
+ *  that tool), in an organization (null: the CLI's). */
+export async function verifyingFindingsOfTool(db: Db, tool: string, org: string | null) {
+  return db
+    .selectFrom("findings as f")
+    .innerJoin("finding_sources as s", "s.finding_id", "f.id")
+    .select(["f.id", "f.resource", "f.rule_native_id", "f.rule_catalog_id", "s.source_finding_id"])
+    .where("s.tool", "=", tool)
+    .where("f.state", "in", STATE_GROUPS.verifying)
+    .where((eb) => (org === null ? eb("f.org", "is", null) : eb("f.org", "=", org)))
+    .orderBy("f.id")
+    .orderBy("s.source_finding_id")
+    .execute();
+}
+
+// ---- Sweeps and verification windows. ----
+
+/** Marks open findings whose SLA due date has passed (once each); returns how many. */
+export async function markSlaBreaches(db: Db, now: number): Promise<number> {
+  const r = await db
+    .updateTable("findings")
+    .set({ sla_breached_at: now, updated_at: now })
+    .where("sla_due", "<", now)
+    .where("sla_breached_at", "is", null)
+    .where("state", "in", STATE_GROUPS.slaRunning)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Marks findings being verified past their verification deadline (once per window). */
+export async function markVerificationsOverdue(db: Db, now: number): Promise<number> {
+  const r = await db
+    .updateTable("findings")
+    .set({ verification_overdue_at: now, updated_at: now })
+    .where("state", "in", STATE_GROUPS.verifying)
+    .where("verification_deadline", "<", now)
+    .where("verification_overdue_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** The ids of the findings in a state group. */
+export async function findingIdsIn(db: Db, group: StateGroup): Promise<string[]> {
+  const rows = await db
+    .selectFrom("findings")
+    .select("id")
+    .where("state", "in", STATE_GROUPS[group])
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Findings being verified and flagged overdue, the longest overdue first. */
+export async function overdueVerifications(db: Db): Promise<FindingRow[]> {
+  return db
+    .selectFrom("findings")
+    .selectAll()
+    .where("state", "in", STATE_GROUPS.verifying)
+    .where("verification_overdue_at", "is not", null)
+    .orderBy("verification_overdue_at")
+    .execute();
+}
+
+/** A new verification window per merge: a reopened finding merged again starts over. */
+export async function startVerificationWindow(tx: Db, id: string, deadline: number): Promise<void> {
+  await tx
+    .updateTable("findings")
+    .set({ verification_deadline: deadline, verification_overdue_at: null })
+    .where("id", "=", id)
+    .execute();
+}
+
+// ---- The HTTP API's list. ----
+
+export interface FindingPageQuery {
+  state?: FindingState | undefined;
+  org?: string | undefined;
+  /** After this (risk score, first seen, id), in the list's order. */
+  after?: [riskScore: number, firstSeen: number, id: string] | undefined;
+  limit: number;
+}
+
+/** Highest risk first, then the oldest detection, then the id: the CLI's order, and a total one. */
+export async function findingRowsPage(db: Db, query: FindingPageQuery): Promise<FindingRow[]> {
+  let q = db.selectFrom("findings").selectAll();
+  if (query.state) q = q.where("state", "=", query.state);
+  if (query.org) q = q.where("org", "=", query.org);
+  if (query.after) {
+    const [score, firstSeen, id] = query.after;
+    q = q.where((eb) =>
+      eb.or([
+        eb("risk_score", "<", score),
+        eb.and([eb("risk_score", "=", score), eb("first_seen", ">", firstSeen)]),
+        eb.and([eb("risk_score", "=", score), eb("first_seen", "=", firstSeen), eb("id", ">", id)]),
+      ]),
+    );
+  }
+  return q.orderBy("risk_score", "desc").orderBy("first_seen").orderBy("id").limit(query.limit).execute();
+}
+
+export async function findingRow(db: Db, id: string): Promise<FindingRow | undefined> {
+  return db.selectFrom("findings").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+// ---- Metrics and evidence. ----
+
+/** Findings per rule in the closed states that count as closed work (resolved, excepted). */
+export async function closedCountsByRule(db: Db) {
+  return db
+    .selectFrom("findings")
+    .select(["rule_catalog_id", "rule_native_id", "state", db.fn.countAll<number>().as("n")])
+    .where("state", "in", ["resolved", "excepted"])
+    .groupBy(["rule_catalog_id", "rule_native_id", "state"])
+    .execute();
+}
+
+/** Open findings past their SLA due date, per risk tier. */
+export async function slaOverdueByTier(db: Db, now: number) {
+  return db
+    .selectFrom("findings")
+    .select(["risk_tier", db.fn.countAll<number>().as("n")])
+    .where("state", "in", STATE_GROUPS.slaRunning)
+    .where("sla_due", "<", now)
+    .groupBy("risk_tier")
+    .execute();
+}
+
+/** Findings whose SLA breach was recorded, per risk tier. */
+export async function slaBreachesByTier(db: Db) {
+  return db
+    .selectFrom("findings")
+    .select(["risk_tier", db.fn.countAll<number>().as("n")])
+    .where("sla_breached_at", "is not", null)
+    .groupBy("risk_tier")
+    .execute();
 }

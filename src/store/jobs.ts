@@ -276,3 +276,27 @@ export async function listJobs(db: Db, filter: { state?: JobState; kind?: string
   if (filter.kind) q = q.where("kind", "=", filter.kind);
   return (await q.orderBy("id").execute()).map(jobFromRow);
 }
+
+/** Queues the next run of a completed job at `runAt`: same kind, payload, key and priority, and
+ *  whatever the run saved (a branch, an opened PR), so a job that waits resumes instead of
+ *  repeating its work. */
+export async function rescheduleJob(tx: Db, job: Job, runAt: number, now: number): Promise<void> {
+  const saved = await tx.selectFrom("jobs").select("progress").where("id", "=", job.id).executeTakeFirst();
+  await tx
+    .insertInto("jobs")
+    .values({
+      kind: job.kind,
+      payload: JSON.stringify(job.payload),
+      state: "queued",
+      unique_key: job.uniqueKey,
+      run_at: runAt,
+      attempts: 0,
+      max_attempts: job.maxAttempts,
+      priority: job.priority,
+      progress: saved?.progress ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}

@@ -2,6 +2,7 @@
 // it changed (files and diff), and who it was assigned to. Written by the PR step, read by evidence.
 
 import { sql } from "kysely";
+import { STATE_GROUPS } from "../lifecycle/states.ts";
 import type { RemediationRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
@@ -190,4 +191,45 @@ export async function openPrCounts(
     repository: await count("repository", repository),
     team: team ? await count("owner_team", team) : 0,
   };
+}
+
+/** The open remediations on a branch of a repository (a group's PR), oldest first. */
+export async function openRemediationsOnBranch(db: Db, repository: string, branch: string) {
+  return db
+    .selectFrom("remediations")
+    .select(["pr_number", "finding_id"])
+    .where("repository", "=", repository)
+    .where("branch", "=", branch)
+    .where("pr_state", "=", "open")
+    .orderBy("id")
+    .execute();
+}
+
+/** The findings merged as `sha` in the repository that are being verified. */
+export async function verifyingFindingsOfCommit(db: Db, repository: string, sha: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("remediations")
+    .innerJoin("findings", "findings.id", "remediations.finding_id")
+    .select("remediations.finding_id as id")
+    .distinct()
+    .where("remediations.repository", "=", repository)
+    .where("remediations.merge_commit_sha", "=", sha)
+    .where("findings.state", "in", STATE_GROUPS.verifying)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The team each resolved finding's latest fix was routed to (later rows win). */
+export async function routedTeamsOfResolved(db: Db) {
+  return db
+    .selectFrom("remediations")
+    .select(["finding_id", "owner_team"])
+    .where("owner_team", "is not", null)
+    .where(
+      "finding_id",
+      "in",
+      db.selectFrom("audit_events").select("finding_id").where("to_state", "=", "resolved"),
+    )
+    .orderBy("id")
+    .execute();
 }

@@ -2,7 +2,7 @@
 // modules (findings, audit, jobs…) are plain functions over a `Db`, which is either this handle's
 // database or an open transaction, so callers compose them inside one transaction.
 
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type Engine, openDatabase, type StoreLocation, type StoreWarning } from "./connect.ts";
 import type { Database } from "./schema.ts";
 
@@ -52,4 +52,9 @@ export function storeLocationFromEnv(env: NodeJS.ProcessEnv, dataDirFlag?: strin
     migrationUrl: env.DATABASE_MIGRATION_URL || undefined,
     dataDir: dataDirFlag ?? (env.FIXLOOP_DATA_DIR || ".fixloop"),
   };
+}
+
+/** A `SELECT 1`: the store answers (the health check). */
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }

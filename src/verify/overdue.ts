@@ -1,39 +1,33 @@
 // Telling the owners when a merged fix has gone unverified past its window. The sweep
 // (src/jobs/sweeps.ts) sets `verification_overdue_at`; this posts one comment per overdue window
-// on the fix's PR, mentioning the owners. "Already told" is a deliveries row keyed by the finding
-// and the overdue time — no schema change, and a finding merged again later (a new window) is told
-// again. The row is claimed before posting, so two replicas never both post, and released when
+// on the fix's PR, mentioning the owners. "Already told" is an overdue notice keyed by the finding
+// and the overdue time (src/store/overdue-notices.ts), so a finding merged again later (a new
+// window) is told again. The row is claimed before posting, so two replicas never both post, and released when
 // the post fails, so the next sweep tries again.
 
 import type { RemediationEnv } from "../remediate/env.ts";
 import { auditTrail } from "../store/audit.ts";
-import { firstDelivery } from "../store/deliveries.ts";
-import { findingFromRow, findingSources } from "../store/findings.ts";
+import { findingFromRow, findingSources, overdueVerifications } from "../store/findings.ts";
+import { claimOverdueNotice, overdueMarker, releaseOverdueNotice } from "../store/overdue-notices.ts";
 import { latestMergedRemediation } from "../store/remediations.ts";
 import { verificationsOf } from "../store/verifications.ts";
 import { effectiveMode, type ModeSetting, sourceCanRescan } from "./decide.ts";
 import { overdueComment, sourceName, when } from "./verification-text.ts";
 import { verificationContext } from "./verify-job.ts";
 
-export const overdueMarker = (findingId: string, overdueAt: number) => `overdue:${findingId}:${overdueAt}`;
+export { overdueMarker };
 
 /** Posts the overdue comments not posted yet; returns how many were posted. */
 export async function notifyOverdue(env: RemediationEnv): Promise<number> {
   const { store } = env;
-  const rows = await store.db
-    .selectFrom("findings")
-    .selectAll()
-    .where("state", "in", ["merged", "verifying"])
-    .where("verification_overdue_at", "is not", null)
-    .orderBy("verification_overdue_at")
-    .execute();
+  const rows = await overdueVerifications(store.db);
   let posted = 0;
   for (const row of rows) {
     const finding = findingFromRow(row);
     const remediation = await latestMergedRemediation(store.db, finding.id);
     if (!remediation || finding.installationId === null) continue;
-    const marker = overdueMarker(finding.id, row.verification_overdue_at as number);
-    if (!(await firstDelivery(store.db, marker, "verification-overdue", store.now()))) continue;
+    const overdueAt = row.verification_overdue_at as number;
+    if (!(await claimOverdueNotice(store.db, finding.id, overdueAt, store.now()))) continue;
     try {
       const [owner, repo] = (remediation.repository as string).split("/") as [string, string];
       const parsed = await env.repoConfig(finding.installationId, { owner, repo });
@@ -41,7 +35,7 @@ export async function notifyOverdue(env: RemediationEnv): Promise<number> {
       const formats = sources.map((s) => s.format);
       const setting: ModeSetting = parsed.ok ? parsed.config.verification.mode : "both";
       const mode = effectiveMode(setting, sourceCanRescan(finding, formats));
-      const ctx = verificationContext(env, finding, remediation, { owner, repo }, mode);
+      const ctx = verificationContext(env, finding, remediation, { repository: { owner, repo }, mode });
       const merge = (await auditTrail(store.db, finding.id)).filter((e) => e.to === "merged").at(-1);
       const mergedAt = merge ? Date.parse(merge.at) : 0;
       const seen = (await verificationsOf(store.db, finding.id)).filter(
@@ -65,7 +59,7 @@ export async function notifyOverdue(env: RemediationEnv): Promise<number> {
       await gh.rest.issues.createComment({ owner, repo, issue_number: remediation.prNumber as number, body });
       posted++;
     } catch (error) {
-      await store.db.deleteFrom("deliveries").where("id", "=", marker).execute();
+      await releaseOverdueNotice(store.db, finding.id, overdueAt);
       env.log.warn(
         { findingId: finding.id, err: { message: (error as Error).message } },
         "could not post the verification-overdue comment; the next sweep retries",

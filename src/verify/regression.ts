@@ -8,19 +8,16 @@
 // never posts it twice.
 
 import type { RepoRef } from "../github/client.ts";
-import { remediateJob } from "../jobs/kinds.ts";
 import type { JobHandler } from "../jobs/worker.ts";
-import { changeStateIn } from "../lifecycle/change-state.ts";
+import { runCommandAlone } from "../lifecycle/apply.ts";
+import { recompute } from "../lifecycle/commands.ts";
 import type { RemediationEnv } from "../remediate/env.ts";
 import { auditTrail } from "../store/audit.ts";
 import { findingSources, getFinding } from "../store/findings.ts";
-import { enqueueJobs } from "../store/jobs.ts";
 import { latestMergedRemediation } from "../store/remediations.ts";
 import { effectiveMode, type ModeSetting, sourceCanRescan } from "./decide.ts";
 import { regressionComment } from "./verification-text.ts";
 import { verificationContext } from "./verify-job.ts";
-
-const APP = { kind: "app" } as const;
 
 interface RegressionProgress {
   /** The PR comment's URL once posted; null when there was no merged PR to post on. */
@@ -63,13 +60,8 @@ export async function handleRegression(
       const parsed = await env.repoConfig(finding.installationId, repository);
       const setting: ModeSetting = parsed.ok ? parsed.config.verification.mode : "auto";
       const formats = (await findingSources(store.db, findingId)).map((s) => s.format);
-      const ctx = verificationContext(
-        env,
-        finding,
-        remediation,
-        repository,
-        effectiveMode(setting, sourceCanRescan(finding, formats)),
-      );
+      const mode = effectiveMode(setting, sourceCanRescan(finding, formats));
+      const ctx = verificationContext(env, finding, remediation, { repository, mode });
       const { team, reviewers } = remediation.assignment;
       const body = regressionComment(ctx, {
         reason: regression?.reason ?? "a later scan reports the finding failing again",
@@ -89,22 +81,16 @@ export async function handleRegression(
     await save(progress);
   }
 
-  await store.transaction(async (tx) => {
-    const now = store.now();
-    await changeStateIn(
-      tx,
-      {
-        findingId,
-        to: "fixing",
-        actor: APP,
-        reason:
-          "regression: fixloop computes the fix again on the current default branch (a new PR if the code no longer has it)",
-        ...(remediation?.prUrl ? { links: { pr: remediation.prUrl } } : {}),
-        expectedFrom: "reopened",
-      },
-      now,
-    );
-    await enqueueJobs(tx, [remediateJob(findingId, finding.risk.score)], now);
-  });
+  // Entering `fixing` queues its remediate job (src/lifecycle/states.ts).
+  await runCommandAlone(
+    store,
+    findingId,
+    recompute({
+      from: "reopened",
+      reason:
+        "regression: fixloop computes the fix again on the current default branch (a new PR if the code no longer has it)",
+      ...(remediation?.prUrl ? { links: { pr: remediation.prUrl } } : {}),
+    }),
+  );
   return "recomputing";
 }

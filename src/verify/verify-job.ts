@@ -10,16 +10,21 @@ import { errorsAsLine } from "../config/config-errors.ts";
 import { resourceLabel } from "../evidence/labels.ts";
 import type { RepoRef } from "../github/client.ts";
 import { webLink } from "../github/hosts.ts";
-import { remediateJob } from "../jobs/kinds.ts";
 import type { JobHandler } from "../jobs/worker.ts";
-import { changeStateIn } from "../lifecycle/change-state.ts";
+import { runCommand } from "../lifecycle/apply.ts";
+import { startVerification, type VerdictDecision, verdict } from "../lifecycle/commands.ts";
 import type { Actor } from "../lifecycle/machine.ts";
+import { VERIFYING_STATES } from "../lifecycle/states.ts";
 import type { RemediationEnv } from "../remediate/env.ts";
 import { CONFIG_RETRY_MS } from "../remediate/remediate-job.ts";
 import { auditTrail } from "../store/audit.ts";
-import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
-import { enqueueJobs } from "../store/jobs.ts";
-import { latestMergedRemediation, type Remediation } from "../store/remediations.ts";
+import {
+  findingSources,
+  getFinding,
+  type StoredFinding,
+  startVerificationWindow,
+} from "../store/findings.ts";
+import { latestMergedRemediation, type MergedRemediation, type Remediation } from "../store/remediations.ts";
 import { type NewVerification, recordVerifications, verificationsOf } from "../store/verifications.ts";
 import { codeScanningStep, withNote } from "./code-scanning.ts";
 import {
@@ -33,11 +38,10 @@ import {
 } from "./decide.ts";
 import type { CheckedItem, VerificationContext } from "./verification-text.ts";
 import { notify } from "./verify-notify.ts";
-import { type CodeCheck, checkCi, checkCode, latestRuntime } from "./verify-steps.ts";
+import { type CiCheck, type CodeCheck, checkCi, checkCode, latestRuntime } from "./verify-steps.ts";
 
 export { VERIFY_JOB } from "../jobs/kinds.ts";
 
-const APP: Actor = { kind: "app" };
 const MINUTE = 60_000;
 /** While waiting for CI or a runtime scan; a check webhook for the commit wakes the job earlier. */
 export const VERIFY_RETRY_MS = 30 * MINUTE;
@@ -88,10 +92,50 @@ export async function verifyFinding(
   findingId: string,
   io: ProgressIo = { progress: {}, save: async () => {} },
 ): Promise<VerifyResult> {
+  const subject = await loadSubject(env, findingId, io);
+  if ("outcome" in subject) return subject;
+  if (subject.finding.state === "merged") await beginVerification(env, subject);
+  const evidence = await gatherEvidence(env, subject);
+  const plan = planVerification(evidence, {
+    now: env.store.now(),
+    overdue: subject.finding.verificationOverdueAt !== null,
+    remediation: subject.remediation,
+    repository: subject.repository,
+  });
+  if (plan.kind === "waiting") {
+    if (plan.fresh.length > 0) await env.store.transaction((tx) => recordVerifications(tx, plan.fresh));
+    return plan.result;
+  }
+  io.progress.verdict = plan.verdict;
+  await io.save(io.progress);
+  await env.store.transaction(async (tx) => {
+    await recordVerifications(tx, plan.fresh);
+    await runCommand(tx, findingId, verdict(plan.decision), env.store.now());
+  });
+  return finish(env, subject.finding, io);
+}
+
+/** What a verification is about: the finding, its merged fix and the repository's settings. */
+interface Subject {
+  finding: StoredFinding;
+  remediation: MergedRemediation;
+  repository: RepoRef;
+  formats: string[];
+  setting: ModeSetting;
+  /** The mode before GitHub code scanning has answered (./decide.ts). */
+  mode: VerificationMode;
+  waitHours: number;
+}
+
+async function loadSubject(
+  env: RemediationEnv,
+  findingId: string,
+  io: ProgressIo,
+): Promise<Subject | VerifyResult> {
   const { store } = env;
   const finding = await getFinding(store.db, findingId);
   if (!finding) return { outcome: "nothing-to-do", detail: "finding is gone" };
-  if (finding.state !== "merged" && finding.state !== "verifying") {
+  if (!VERIFYING_STATES.has(finding.state)) {
     // A retry after a crash between the decision and its notifications finishes them — only when
     // the decision was committed (the transaction may have lost a race instead).
     if (io.progress.verdict && committed(await auditTrail(store.db, findingId), io.progress.verdict))
@@ -102,140 +146,144 @@ export async function verifyFinding(
   if (!remediation || finding.installationId === null)
     return { outcome: "nothing-to-do", detail: "no merged fixloop PR with a merge commit to verify" };
   const [owner, repo] = (remediation.repository as string).split("/") as [string, string];
-  const repository: RepoRef = { owner, repo };
-  const parsed = await env.repoConfig(finding.installationId, repository);
+  const parsed = await env.repoConfig(finding.installationId, { owner, repo });
   if (!parsed.ok)
     return {
       outcome: "invalid-config",
       detail: `.github/fixloop.yml in ${owner}/${repo} is invalid (${errorsAsLine(parsed.errors)}): verification waits for it to be fixed`,
       rescheduleAt: store.now() + CONFIG_RETRY_MS,
     };
-  const config = parsed.config;
-  const sha = remediation.mergeCommitSha as string;
   const formats = (await findingSources(store.db, findingId)).map((s) => s.format);
-  const setting = config.verification.mode as ModeSetting;
-  let mode = effectiveMode(setting, sourceCanRescan(finding, formats));
-  if (finding.state === "merged")
-    await store.transaction(async (tx) => {
-      const now = store.now();
-      await changeStateIn(
-        tx,
-        {
-          findingId,
-          to: "verifying",
-          actor: APP,
-          reason: `verifying the merge commit ${sha}: CI, then ${rescansPlanned(mode, finding, formats)}`,
-          links: { pr: remediation.prUrl ?? undefined, commit: sha },
-          expectedFrom: "merged",
-        },
-        now,
-      );
-      await tx
-        .updateTable("findings")
-        // A new window per merge: a reopened finding merged again starts over.
-        .set({
-          verification_deadline: now + config.verification.waitHours * 60 * MINUTE,
-          verification_overdue_at: null,
-        })
-        .where("id", "=", findingId)
-        .execute();
-    });
+  const setting = parsed.config.verification.mode as ModeSetting;
+  const mode = effectiveMode(setting, sourceCanRescan(finding, formats));
+  const waitHours = parsed.config.verification.waitHours;
+  return { finding, remediation, repository: { owner, repo }, formats, setting, mode, waitHours };
+}
 
-  const mergedAt = mergeTime(await auditTrail(store.db, findingId));
-  const known = (await verificationsOf(store.db, findingId)).filter(
+/** merged → verifying, with a new verification window (a reopened finding merged again starts over). */
+async function beginVerification(env: RemediationEnv, s: Subject): Promise<void> {
+  const sha = s.remediation.mergeCommitSha;
+  const reason = `verifying the merge commit ${sha}: CI, then ${rescansPlanned(s.mode, s.finding, s.formats)}`;
+  const links = { pr: s.remediation.prUrl ?? undefined, commit: sha };
+  await env.store.transaction(async (tx) => {
+    const now = env.store.now();
+    await runCommand(tx, s.finding.id, startVerification({ reason, links }), now);
+    await startVerificationWindow(tx, s.finding.id, now + s.waitHours * 60 * MINUTE);
+  });
+}
+
+/** What the verification has seen: CI on the merge commit, the code re-scan, the runtime re-scan. */
+export interface Evidence {
+  findingId: string;
+  mode: VerificationMode;
+  ci: CiCheck;
+  code: CodeCheck | { stale: string } | null;
+  runtime: CheckedItem | null;
+  /** GitHub code scanning's note on the decision, if it had one. */
+  scanningNote: string | null;
+  context: VerificationContext;
+  /** Verification rows already stored since the merge. */
+  known: ReadonlyArray<{ kind: string; result: string; detail: string }>;
+}
+
+async function gatherEvidence(env: RemediationEnv, s: Subject): Promise<Evidence> {
+  const { store } = env;
+  const { finding, remediation, repository } = s;
+  const installationId = finding.installationId as number;
+  const mergedAt = mergeTime(await auditTrail(store.db, finding.id));
+  const known = (await verificationsOf(store.db, finding.id)).filter(
     (v) => Date.parse(v.observedAt) >= mergedAt,
   );
-  const gh = await env.github(finding.installationId);
+  const gh = await env.github(installationId);
   const installed =
-    (await env.repositories(finding.installationId, owner)).find(
-      (r) => r.owner === owner && r.repo === repo,
+    (await env.repositories(installationId, repository.owner)).find(
+      (r) => r.owner === repository.owner && r.repo === repository.repo,
     ) ?? null;
-
+  const defaultBranch = installed?.defaultBranch ?? null;
+  const base = { findingId: finding.id, known, code: null, runtime: null, scanningNote: null };
   const ci = await checkCi(
     gh,
     repository,
-    sha,
-    installed?.defaultBranch ?? null,
+    remediation.mergeCommitSha,
+    defaultBranch,
     known,
     mergedAt,
     store.now(),
   );
-  if (ci.kind === "pending")
-    return { outcome: "waiting-ci", detail: ci.detail, rescheduleAt: retryAt(env, finding) };
-  const checked: CheckedItem[] = [ci.item];
-  let code: CodeCheck | null = null;
-  if (ci.kind === "green") {
-    const scanned = await checkCode(env, finding, remediation, installed, gh);
-    if ("stale" in scanned)
-      return { outcome: "waiting-ci", detail: scanned.stale, rescheduleAt: store.now() + STALE_RETRY_MS };
-    code = scanned;
-    checked.push(code.item);
-  }
-  const scanning = await codeScanningStep(
-    env,
-    gh,
-    finding,
-    {
-      repository,
-      defaultBranch: installed?.defaultBranch ?? null,
-      mergedAt,
-      needed: runtimeMatters(mode, ci, code),
-    },
-    known,
-  );
-  if (scanning.unavailable) mode = effectiveMode(setting, sourceCanRescan(finding, formats, false));
-  const ctx = verificationContext(env, finding, remediation, repository, mode);
-  const runtime = await latestRuntime(env, finding, scanning.known);
-  if (runtime) checked.push(runtime);
-  const decision = withNote(decide(mode, ci, code, runtime, ctx.resource), scanning.note);
-  const fresh = newRows(findingId, checked, known);
-
-  if (decision.kind === "waiting") {
-    if (fresh.length > 0) await store.transaction((tx) => recordVerifications(tx, fresh));
-    return { outcome: "waiting-runtime", detail: decision.detail, rescheduleAt: retryAt(env, finding) };
-  }
-  const assignment = remediation.assignment;
-  io.progress.verdict = {
-    ...decision,
-    context: ctx,
-    checked,
-    repository,
-    prNumber: remediation.prNumber as number,
-    owners: [...(assignment.team ? [assignment.team] : []), ...assignment.reviewers],
+  const pending = {
+    ...base,
+    mode: s.mode,
+    ci,
+    context: verificationContext(env, finding, remediation, { repository, mode: s.mode }),
   };
-  await io.save(io.progress);
-  await store.transaction(async (tx) => {
-    const now = store.now();
-    await recordVerifications(tx, fresh);
-    const verified = decision.kind === "verified";
-    await changeStateIn(
-      tx,
-      {
-        findingId,
-        to: verified ? "resolved" : "reopened",
-        actor: APP,
-        reason: verified ? `verified: ${decision.summary}` : `not verified: ${decision.reason}`,
-        links: { ...(remediation.prUrl ? { pr: remediation.prUrl } : {}), commit: sha },
-        expectedFrom: "verifying",
-      },
-      now,
-    );
-    if (decision.kind === "not-verified" && decision.newFix) {
-      await changeStateIn(
-        tx,
-        {
-          findingId,
-          to: "fixing",
-          actor: APP,
-          reason: "the rule still fails on the resource in the merged code: fixloop computes a new fix",
-          expectedFrom: "reopened",
-        },
-        now,
-      );
-      await enqueueJobs(tx, [remediateJob(findingId, finding.risk.score)], now);
-    }
+  if (ci.kind === "pending") return pending;
+  const code = ci.kind === "green" ? await checkCode(env, finding, remediation, installed, gh) : null;
+  if (code && "stale" in code) return { ...pending, code };
+  const at = { repository, defaultBranch, mergedAt, needed: runtimeMatters(s.mode, ci, code) };
+  const scanning = await codeScanningStep(env, gh, finding, at, known);
+  const mode = scanning.unavailable
+    ? effectiveMode(s.setting, sourceCanRescan(finding, s.formats, false))
+    : s.mode;
+  const context = verificationContext(env, finding, remediation, { repository, mode });
+  const runtime = await latestRuntime(env, finding, scanning.known);
+  return { ...base, mode, ci, code, runtime, scanningNote: scanning.note, context };
+}
+
+export type VerificationPlan =
+  | { kind: "waiting"; result: VerifyResult; fresh: NewVerification[] }
+  | { kind: "verdict"; verdict: Verdict; decision: VerdictDecision; fresh: NewVerification[] };
+
+/**
+ * The decision, from the evidence alone (pure): wait (and when to look again), or the verdict with
+ * what its notifications need and the lifecycle decision it makes. Only new verification rows
+ * are stored.
+ */
+export function planVerification(
+  e: Evidence,
+  at: { now: number; overdue: boolean; remediation: MergedRemediation; repository: RepoRef },
+): VerificationPlan {
+  // Past the deadline the owners have been told (overdue): look less often.
+  const retryAt = at.now + (at.overdue ? OVERDUE_RETRY_MS : VERIFY_RETRY_MS);
+  const waiting = (result: VerifyResult, fresh: NewVerification[] = []): VerificationPlan => ({
+    kind: "waiting",
+    result,
+    fresh,
   });
-  return finish(env, finding, io);
+  if (e.ci.kind === "pending")
+    return waiting({ outcome: "waiting-ci", detail: e.ci.detail, rescheduleAt: retryAt });
+  if (e.code && "stale" in e.code)
+    return waiting({ outcome: "waiting-ci", detail: e.code.stale, rescheduleAt: at.now + STALE_RETRY_MS });
+  const checked: CheckedItem[] = [
+    e.ci.item,
+    ...(e.code ? [e.code.item] : []),
+    ...(e.runtime ? [e.runtime] : []),
+  ];
+  const decision = withNote(decide(e.mode, e.ci, e.code, e.runtime, e.context.resource), e.scanningNote);
+  const fresh = newRows(e.findingId, checked, e.known);
+  if (decision.kind === "waiting")
+    return waiting({ outcome: "waiting-runtime", detail: decision.detail, rescheduleAt: retryAt }, fresh);
+  const { remediation } = at;
+  const links = {
+    ...(remediation.prUrl ? { pr: remediation.prUrl } : {}),
+    commit: remediation.mergeCommitSha,
+  };
+  const assignment = remediation.assignment;
+  return {
+    kind: "verdict",
+    fresh,
+    verdict: {
+      ...decision,
+      context: e.context,
+      checked,
+      repository: at.repository,
+      prNumber: remediation.prNumber as number,
+      owners: [...(assignment.team ? [assignment.team] : []), ...assignment.reviewers],
+    },
+    decision:
+      decision.kind === "verified"
+        ? { verified: true, summary: decision.summary, links }
+        : { verified: false, reason: decision.reason, newFix: decision.newFix, links },
+  };
 }
 
 /** Posts what the decision owes people (check run, tracking issue, PR comment), each once. */
@@ -257,12 +305,6 @@ function rescansPlanned(mode: VerificationMode, finding: StoredFinding, formats:
   if (!sourceCanRescan(finding, formats, false))
     return "the code re-scan and GitHub code scanning's alert (the code re-scan alone if code scanning is not enabled)";
   return "the code and runtime re-scans";
-}
-
-function retryAt(env: RemediationEnv, finding: StoredFinding): number {
-  const now = env.store.now();
-  const overdue = finding.verificationOverdueAt !== null;
-  return now + (overdue ? OVERDUE_RETRY_MS : VERIFY_RETRY_MS);
 }
 
 /** The verdict's own transition is in the trail, after the latest merge. */
@@ -307,8 +349,7 @@ export function verificationContext(
   env: RemediationEnv,
   finding: StoredFinding,
   remediation: Remediation,
-  repository: RepoRef,
-  mode: VerificationMode,
+  { repository, mode }: { repository: RepoRef; mode: VerificationMode },
 ): VerificationContext {
   const sha = remediation.mergeCommitSha as string;
   const { owner, repo } = repository;

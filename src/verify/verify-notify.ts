@@ -6,6 +6,7 @@
 import type { GitHub } from "../github/client.ts";
 import type { RemediationEnv } from "../remediate/env.ts";
 import { closeTrackingIssue, upsertTrackingIssue } from "../remediate/tracking-issues.ts";
+import { openTrackingIssueUrl } from "../store/finding-issues.ts";
 import { FIXLOOP_CHECK_NAME } from "./ci-state.ts";
 import type { Verdict } from "./decide.ts";
 import {
@@ -50,12 +51,7 @@ export async function notify(env: RemediationEnv, gh: GitHub, verdict: Verdict, 
   const checkRunUrl = progress.checkRun.url || null;
   if (progress.issue === undefined) {
     if (verdict.kind === "verified") {
-      const open = await env.store.db
-        .selectFrom("tracking_issues")
-        .select("url")
-        .where("finding_id", "=", ctx.findingId)
-        .where("state", "=", "open")
-        .executeTakeFirst();
+      const open = await openTrackingIssueUrl(env.store.db, ctx.findingId);
       const closed = await closeTrackingIssue(
         gh,
         env.store.db,
@@ -63,7 +59,7 @@ export async function notify(env: RemediationEnv, gh: GitHub, verdict: Verdict, 
         issueClosingComment(ctx, checkRunUrl),
         now,
       );
-      progress.issue = closed && open ? open.url : null;
+      progress.issue = closed && open ? open : null;
     } else {
       const draft = notVerifiedIssue(ctx, verdict.reason);
       const issue = await upsertTrackingIssue(

@@ -6,6 +6,7 @@ import { applyPatch, parsePatch, reversePatch } from "diff";
 import type { GitHub, RepoRef } from "../github/client.ts";
 import { blobLink } from "../github/hosts.ts";
 import type { SourceFile } from "../hcl/index.ts";
+import { CI_GRACE_MS } from "../jobs/kinds.ts";
 import { locate } from "../locate/locate.ts";
 import type { InstallationRepository, RemediationEnv } from "../remediate/env.ts";
 import { triagedFromStored } from "../remediate/stored-finding.ts";
@@ -17,8 +18,9 @@ import { type CheckRunInput, type CommitStatusInput, ciState, type RequiredCheck
 import { codeRescan } from "./code-rescan.ts";
 import { type CheckedItem, sourceName, when } from "./verification-text.ts";
 
-/** A commit with no check at all this long after the merge has no CI to wait for. */
-export const CI_GRACE_MS = 15 * 60_000;
+/** A commit with no check at all this long after the merge has no CI to wait for (declared with the
+ *  job delays: the lifecycle schedules the first verification look after it). */
+export { CI_GRACE_MS };
 
 const short = (sha: string) => sha.slice(0, 12);
 const status = (e: unknown) => (e as { status?: number }).status;

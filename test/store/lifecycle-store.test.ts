@@ -266,16 +266,27 @@ describeEachEngine("finding lifecycle in the store", (engine) => {
       reason: "exception until 2026-12-01T00:00:00.000Z: legacy bucket, migration in Q1",
     });
 
-    // Nothing happens before the expiry; after it the sweep triages the finding again.
+    // Nothing happens before the expiry; after it the sweep triages the finding again, and its
+    // triage gate sends it back into the loop (here: fixed, with its remediate job) instead of
+    // leaving it in `triaged`, where nothing would ever pick it up.
     expect(await sweepExpiredExceptions(store)).toBe(0);
     time.set(Date.parse("2026-12-01T00:00:01Z"));
     expect(await sweepExpiredExceptions(store)).toBe(1);
-    expect((await auditTrail(store.db, id)).at(-1)).toMatchObject({
-      from: "excepted",
-      to: "triaged",
-      actor: { kind: "app" },
-      reason: "exception #1 approved by octocat (GitHub user 583231) expired on 2026-12-01T00:00:00.000Z",
-    });
+    expect((await auditTrail(store.db, id)).slice(-2)).toMatchObject([
+      {
+        from: "excepted",
+        to: "triaged",
+        actor: { kind: "app" },
+        reason: "exception #1 approved by octocat (GitHub user 583231) expired on 2026-12-01T00:00:00.000Z",
+      },
+      {
+        from: "triaged",
+        to: "fixing",
+        actor: { kind: "app" },
+        reason: "risk 45 (medium) with confidence 0.77",
+      },
+    ]);
+    expect((await getFinding(store.db, id))?.state).toBe("fixing");
     expect(await sweepExpiredExceptions(store)).toBe(0);
   });
 

@@ -1,0 +1,209 @@
+// The lifecycle commands: every decision that moves a finding, one function each. A command is
+// built from its decision and is pure over the finding (./command.ts): it returns the audit events
+// and the jobs that follow, and ./apply.ts writes them in one transaction. A new decision (false
+// positive, accept risk, snooze, assign…) is one more function here, built the same way; what
+// entering a state implies is in ./states.ts, not here.
+
+import { regressionJob, sourceResolvedJob } from "../jobs/kinds.ts";
+import { APP, type Command, type CommandResult, Path, routeByGate } from "./command.ts";
+import type { Actor, FindingState, Links } from "./machine.ts";
+
+type GitHubUser = Extract<Actor, { kind: "github-user" }>;
+
+const none: Command = (f, now) => new Path(f, now).result();
+
+/** `/fixloop approve`: a gated fix may open its PR. Nothing to do unless it waits for approval. */
+export function approve(decision: { by: GitHubUser }): Command {
+  return (f, now) => {
+    if (f.state !== "awaiting_approval") return none(f, now);
+    return new Path(f, now).to("fixing", decision.by, `approved by ${decision.by.login}`).result();
+  };
+}
+
+/** Where a fixloop finding can be retried from, and the first step to take. */
+const RETRY_FROM: Partial<Record<FindingState, FindingState>> = {
+  closed_unmerged: "fixing",
+  unlocatable: "triaged",
+  unfixable: "triaged",
+  reopened: "fixing",
+};
+
+/** `/fixloop retry`: compute the fix again on the current default branch. A finding being fixed or
+ *  with an open PR just gets the job; resolved, merged or verifying ones have nothing to retry
+ *  (an empty result: no events, no jobs). */
+export function retry(decision: { by: GitHubUser }): Command {
+  return (f, now) => {
+    const reason = `/fixloop retry by ${decision.by.login}`;
+    const path = new Path(f, now);
+    const step = f.state === null ? undefined : RETRY_FROM[f.state];
+    if (step === "triaged")
+      return path.to("triaged", decision.by, reason).to("fixing", decision.by, reason).result();
+    if (step) return path.to(step, decision.by, reason).result();
+    if (f.state === "pr_open" || f.state === "fixing") return path.redo("fixing").result();
+    return path.result();
+  };
+}
+
+/** The app opened (or adopted) the fix's PR. */
+export function prOpened(decision: { reason: string; links: Links }): Command {
+  return (f, now) => new Path(f, now).to("pr_open", APP, decision.reason, { links: decision.links }).result();
+}
+
+export interface PullRequestDecision {
+  url: string;
+  by: GitHubUser;
+  /** The merge commit (merged only). */
+  mergeCommitSha?: string | null;
+}
+
+/** The fix's PR was closed without merge: no new PR until its fix changes or someone retries.
+ *  A finding no longer `pr_open` (a redelivery) is left alone. */
+export function prClosed(pr: PullRequestDecision): Command {
+  return (f, now) => {
+    if (f.state !== "pr_open") return none(f, now);
+    const reason = `${pr.url} closed without merge by ${pr.by.login}: no new PR until its fix changes or someone runs /fixloop retry`;
+    return new Path(f, now).to("closed_unmerged", pr.by, reason, { links: { pr: pr.url } }).result();
+  };
+}
+
+/** The fix's PR was merged: verification takes over (entering `merged` queues it). */
+export function merged(pr: PullRequestDecision): Command {
+  return (f, now) => {
+    if (f.state !== "pr_open") return none(f, now);
+    const sha = pr.mergeCommitSha ?? null;
+    const reason = `${pr.url} merged by ${pr.by.login} as ${sha ?? "an unknown commit"}`;
+    const links = { pr: pr.url, ...(sha ? { commit: sha } : {}) };
+    return new Path(f, now).to("merged", pr.by, reason, { links }).result();
+  };
+}
+
+/** The verification job starts on a merged finding (its window is set by the caller). */
+export function startVerification(decision: { reason: string; links: Links }): Command {
+  return (f, now) =>
+    new Path(f, now)
+      .expect("merged")
+      .to("verifying", APP, decision.reason, { links: decision.links })
+      .result();
+}
+
+export type VerdictDecision =
+  | { verified: true; summary: string; links: Links }
+  | {
+      verified: false;
+      reason: string;
+      links: Links /** The rule still fails in the merged code. */;
+      newFix: boolean;
+    };
+
+/** The verification's verdict: resolved, or reopened — and fixed again at once when the merged
+ *  code still fails the rule. */
+export function verdict(decision: VerdictDecision): Command {
+  return (f, now) => {
+    const path = new Path(f, now).expect("verifying");
+    if (decision.verified)
+      return path.to("resolved", APP, `verified: ${decision.summary}`, { links: decision.links }).result();
+    path.to("reopened", APP, `not verified: ${decision.reason}`, { links: decision.links });
+    if (decision.newFix)
+      path.to(
+        "fixing",
+        APP,
+        "the rule still fails on the resource in the merged code: fixloop computes a new fix",
+      );
+    return path.result();
+  };
+}
+
+export interface SourceDecision {
+  /** Who reported it (an ingest actor). */
+  actor: Actor;
+  reason: string;
+  links?: Links;
+  /** The risk score of the record that reported it (the priority of the job that follows). */
+  riskScore?: number;
+}
+
+/** A resolved finding is reported failing again: reopened, its PR told and the fix computed again
+ *  (the regression job, src/verify/regression.ts). */
+export function regress(d: SourceDecision): Command {
+  return (f, now) =>
+    new Path(f, now)
+      .to("reopened", d.actor, d.reason, d.links ? { links: d.links } : {})
+      .queue(regressionJob(f.id, d.riskScore ?? f.riskScore))
+      .result();
+}
+
+/** The source's own re-scan resolves a finding fixloop had no fix for: its tracking issue is closed
+ *  with the source's word (src/remediate/source-resolved.ts). */
+export function resolveBySource(d: SourceDecision): Command {
+  return (f, now) =>
+    new Path(f, now).to("resolved", d.actor, d.reason).queue(sourceResolvedJob(f.id)).result();
+}
+
+/** The source says its owners accepted or waived the finding there. */
+export function suppressBySource(d: SourceDecision): Command {
+  return (f, now) => new Path(f, now).to("suppressed", d.actor, d.reason).result();
+}
+
+/** Compute the fix again: a reopened finding (regression), or a closed PR's finding whose fix has
+ *  changed since. `inline`: the running job carries on with the fix itself (no new job). */
+export function recompute(d: {
+  from: FindingState;
+  reason: string;
+  links?: Links;
+  inline?: boolean;
+}): Command {
+  return (f, now) =>
+    new Path(f, now)
+      .expect(d.from)
+      .to("fixing", APP, d.reason, {
+        ...(d.links ? { links: d.links } : {}),
+        ...(d.inline ? { inline: true } : {}),
+      })
+      .result();
+}
+
+/** No PR can be made: nothing to patch where the finding is (`unlocatable`) or no safe change
+ *  (`unfixable`); its tracking issue says why. */
+export function cannotFix(d: { to: "unlocatable" | "unfixable"; reason: string; links?: Links }): Command {
+  return (f, now) =>
+    new Path(f, now)
+      .expect("fixing")
+      .to(d.to, APP, d.reason, d.links ? { links: d.links } : {})
+      .result();
+}
+
+export interface ExceptionGrant {
+  approvedBy: GitHubUser;
+  reason: string;
+  expiresAt: Date;
+}
+
+/** A person accepts the finding's risk until a date (validated by src/lifecycle/exceptions.ts). */
+export function grantException(d: ExceptionGrant): Command {
+  return (f, now) =>
+    new Path(f, now)
+      .to("excepted", d.approvedBy, `exception until ${d.expiresAt.toISOString()}: ${d.reason}`)
+      .result();
+}
+
+export interface ExceptionExpiry {
+  exceptionId: number;
+  approver: Actor;
+  expiresAt: number;
+}
+
+/** An exception ended: the finding is triaged again and goes where its triage gate sends it —
+ *  fixed (a remediate job), waiting for approval, or recorded only — instead of resting in
+ *  `triaged`, where nothing would ever pick it up. */
+export function expireException(d: ExceptionExpiry): Command {
+  return (f, now) => {
+    const who =
+      d.approver.kind === "github-user"
+        ? `${d.approver.login} (GitHub user ${d.approver.id})`
+        : d.approver.kind;
+    const reason = `exception #${d.exceptionId} approved by ${who} expired on ${new Date(d.expiresAt).toISOString()}`;
+    return routeByGate(new Path(f, now).expect("excepted").to("triaged", APP, reason), f.gate).result();
+  };
+}
+
+export type { Command, CommandResult };
