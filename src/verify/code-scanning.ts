@@ -13,7 +13,14 @@
 // observed live in advanced-security/dismiss-alerts#296; fixloop needs open and fixed alike.
 
 import { normalizeToolName } from "../findings/parsers/sarif.ts";
-import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
+import { Forbidden, NotFound } from "../github/errors.ts";
+import {
+  type CodeScanningAlert as Alert,
+  type CodeScanningAnalysis as Analysis,
+  fullName,
+  type Platform,
+  type RepoRef,
+} from "../github/platform.ts";
 import type { RemediationEnv } from "../remediate/env.ts";
 import { resolveRuleId } from "../rules/registry.ts";
 import { findingSources, type StoredFinding } from "../store/findings.ts";
@@ -51,31 +58,8 @@ export interface CodeScanningResult {
   unavailable: boolean;
 }
 
-/** The fields of GitHub's code-scanning-alert-items and code-scanning-analysis fixloop reads. */
-interface Alert {
-  number: number;
-  html_url: string;
-  state: string | null;
-  fixed_at?: string | null;
-  dismissed_reason?: string | null;
-  rule: { id?: string | null };
-  tool: { name?: string };
-  most_recent_instance: {
-    category?: string;
-    message?: { text?: string };
-    location?: { path?: string; start_line?: number };
-  };
-}
-interface Analysis {
-  created_at: string;
-  commit_sha: string;
-  category?: string;
-  tool: { name?: string };
-}
-
 const isRelative = (p: string) => !p.startsWith("/") && !/^[A-Za-z]:\//.test(p);
 const cleanPath = (p: string) => p.replace(/^(\.\/)+/, "");
-const httpStatus = (e: unknown) => (e as { status?: number }).status;
 /** Scanner text is untrusted: one line, bounded (the renderers escape it). */
 const oneLine = (s: string) => {
   const t = s.replace(/\s+/g, " ").trim();
@@ -128,17 +112,15 @@ function latest(analyses: readonly Analysis[], tool: string, category?: string):
  * verdict about the merged code from one about the code before the merge.
  */
 export async function codeScanningCheck(
-  gh: GitHub,
-  repo: RepoRef,
-  defaultBranch: string,
+  platform: Platform,
+  at: { repository: RepoRef; defaultBranch: string; mergedAt: number; now: number },
   finding: CodeScanningFinding,
-  mergedAt: number,
-  now: number,
 ): Promise<CodeScanningResult> {
+  const { repository: repo, defaultBranch, mergedAt, now } = at;
   const ref = `refs/heads/${defaultBranch}`;
   const tool = sourceName(finding.tool);
   const driver = DRIVER_NAMES[finding.tool];
-  const query = { ...repo, ref, ...(driver ? { tool_name: driver } : {}), per_page: 100 };
+  const query = { ref, ...(driver ? { toolName: driver } : {}) };
   const none = (detail: string, unavailable: boolean): CodeScanningResult => ({
     row: null,
     detail,
@@ -146,16 +128,16 @@ export async function codeScanningCheck(
   });
   const denied = (e: unknown) =>
     none(
-      httpStatus(e) === 403
+      e instanceof Forbidden
         ? `GitHub code scanning is not available for ${fullName(repo)} (HTTP 403: Advanced Security is not enabled)`
         : `GitHub code scanning is not available for ${fullName(repo)} (HTTP 404: not set up, or fixloop may not read its alerts)`,
       true,
     );
   let alerts: Alert[];
   try {
-    alerts = (await gh.paginate(gh.rest.codeScanning.listAlertsForRepo, query)) as Alert[];
+    alerts = await platform.codeScanningAlerts(repo, query);
   } catch (e) {
-    if (httpStatus(e) === 403 || httpStatus(e) === 404) return denied(e);
+    if (e instanceof Forbidden || e instanceof NotFound) return denied(e);
     throw e;
   }
   const file = finding.resource.file as string;
@@ -191,12 +173,10 @@ export async function codeScanningCheck(
 
   let analyses: Analysis[];
   try {
-    analyses = (await gh.rest.codeScanning.listRecentAnalyses(query)).data as Analysis[];
+    analyses = await platform.codeScanningAnalyses(repo, query); // [] when there is none
   } catch (e) {
-    if (httpStatus(e) === 404)
-      analyses = []; // GitHub answers 404 when there is no analysis
-    else if (httpStatus(e) === 403) return denied(e);
-    else throw e;
+    if (e instanceof Forbidden) return denied(e);
+    throw e;
   }
   const alert = open[0];
   const last = latest(analyses, finding.tool, alert?.most_recent_instance.category);
@@ -237,11 +217,18 @@ export interface CodeScanningStep {
  */
 export async function codeScanningStep(
   env: RemediationEnv,
-  gh: GitHub,
+  platform: Platform,
   finding: StoredFinding,
-  at: { repository: RepoRef; defaultBranch: string | null; mergedAt: number; needed: boolean },
-  known: Verification[],
+  at: {
+    repository: RepoRef;
+    defaultBranch: string | null;
+    mergedAt: number;
+    needed: boolean;
+    /** The verification rows after the merge, so far. */
+    known: Verification[];
+  },
 ): Promise<CodeScanningStep> {
+  const { known } = at;
   const sarif = (await findingSources(env.store.db, finding.id)).find((s) => s.format === "sarif");
   if (!at.needed || !sarif || !codeScanningApplies(finding, ["sarif"]))
     return { known, unavailable: false, note: null };
@@ -253,12 +240,14 @@ export async function codeScanningStep(
     };
   const input = { id: finding.id, tool: sarif.tool, rule: finding.rule, resource: finding.resource };
   const answer = await codeScanningCheck(
-    gh,
-    at.repository,
-    at.defaultBranch,
+    platform,
+    {
+      repository: at.repository,
+      defaultBranch: at.defaultBranch,
+      mergedAt: at.mergedAt,
+      now: env.store.now(),
+    },
     input,
-    at.mergedAt,
-    env.store.now(),
   );
   const row = answer.row;
   if (!row) return { known, unavailable: answer.unavailable, note: answer.detail };

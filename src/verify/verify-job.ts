@@ -145,7 +145,7 @@ export async function verifyFinding(
   const known = (await verificationsOf(store.db, findingId)).filter(
     (v) => Date.parse(v.observedAt) >= mergedAt,
   );
-  const gh = await env.github(finding.installationId);
+  const gh = await env.platform(finding.installationId);
   const installed =
     (await env.repositories(finding.installationId, owner)).find(
       (r) => r.owner === owner && r.repo === repo,
@@ -153,11 +153,8 @@ export async function verifyFinding(
 
   const ci = await checkCi(
     gh,
-    repository,
-    sha,
-    installed?.defaultBranch ?? null,
+    { repository, sha, defaultBranch: installed?.defaultBranch ?? null, mergedAt },
     known,
-    mergedAt,
     store.now(),
   );
   if (ci.kind === "pending")
@@ -165,24 +162,19 @@ export async function verifyFinding(
   const checked: CheckedItem[] = [ci.item];
   let code: CodeCheck | null = null;
   if (ci.kind === "green") {
-    const scanned = await checkCode(env, finding, remediation, installed, gh);
+    const scanned = await checkCode(env, gh, { finding, remediation, installed });
     if ("stale" in scanned)
       return { outcome: "waiting-ci", detail: scanned.stale, rescheduleAt: store.now() + STALE_RETRY_MS };
     code = scanned;
     checked.push(code.item);
   }
-  const scanning = await codeScanningStep(
-    env,
-    gh,
-    finding,
-    {
-      repository,
-      defaultBranch: installed?.defaultBranch ?? null,
-      mergedAt,
-      needed: runtimeMatters(mode, ci, code),
-    },
+  const scanning = await codeScanningStep(env, gh, finding, {
+    repository,
+    defaultBranch: installed?.defaultBranch ?? null,
+    mergedAt,
+    needed: runtimeMatters(mode, ci, code),
     known,
-  );
+  });
   if (scanning.unavailable) mode = effectiveMode(setting, sourceCanRescan(finding, formats, false));
   const ctx = verificationContext(env, finding, remediation, repository, mode);
   const runtime = await latestRuntime(env, finding, scanning.known);
@@ -241,7 +233,7 @@ export async function verifyFinding(
 /** Posts what the decision owes people (check run, tracking issue, PR comment), each once. */
 async function finish(env: RemediationEnv, finding: StoredFinding, io: ProgressIo): Promise<VerifyResult> {
   const verdict = io.progress.verdict as Verdict;
-  await notify(env, await env.github(finding.installationId), verdict, {
+  await notify(env, await env.platform(finding.installationId), verdict, {
     progress: io.progress,
     save: (p) => io.save(p as VerifyProgress),
   });
