@@ -75,13 +75,10 @@ export async function deliverFix(
   const target = await prTargetOf(env, d);
   const prPlan =
     target.members.length > 1
-      ? await planIn(
-          env,
-          d.repository,
-          d.indexed,
-          target.members.map((m) => triagedFromStored(m.finding, m.sources)),
-          d.config.rules.options,
-        )
+      ? await planIn(env, d.repository, d.indexed, {
+          group: target.members.map((m) => triagedFromStored(m.finding, m.sources)),
+          ruleOptions: d.config.rules.options,
+        })
       : d.plan;
   if (prPlan.kind === "no-patch")
     return noPr(

@@ -64,10 +64,13 @@ export function planIn(
   env: RemediationEnv,
   repository: RepoRef,
   indexed: IndexedSnapshot,
-  group: TriagedFinding[],
-  /** The repository configuration's `rules.options`. */
-  ruleOptions?: RuleOptions,
+  request: {
+    group: TriagedFinding[];
+    /** The repository configuration's `rules.options`. */
+    ruleOptions?: RuleOptions | undefined;
+  },
 ): Promise<FixPlan> {
+  const { group, ruleOptions } = request;
   return env.plan
     ? env.plan(repository, indexed, group, ruleOptions)
     : planGroupFix(indexed.snapshot.files, indexed.index, group, ruleOptions);

@@ -187,6 +187,14 @@ export function decideRemediation(facts: RemediationFacts): RemediationDecision 
   const found = facts.search.repos.find(
     (r) => r.owner === cross.repository.owner && r.repo === cross.repository.repo,
   ) as InstallationRepository;
+  return decideInRepository(facts, found);
+}
+
+/** The finding is located in `found`: its configuration, its rule, the plan, then approval or a PR. */
+function decideInRepository(facts: RemediationFacts, found: InstallationRepository): RemediationDecision {
+  const finding = facts.finding as StoredFinding;
+  const { mode } = facts;
+  const where = (facts.search as NonNullable<RemediationFacts["search"]>).where;
   // Only owner and repo go into API calls (Octokit sends unknown parameters as query strings).
   const repository: RepoRef = { owner: found.owner, repo: found.repo };
   if (!facts.repoConfig) return { kind: "need", fact: "repo-config" };
@@ -213,19 +221,9 @@ export function decideRemediation(facts: RemediationFacts): RemediationDecision 
     });
   let refix: { reason: string; prUrl: string | null } | null = null;
   if (finding.state === "closed_unmerged") {
-    if (facts.closed === undefined) return { kind: "need", fact: "closed-pr" };
-    const closed = facts.closed;
-    const pr = closed?.prUrl ?? "its last PR";
-    if (!closed || isRejectedFix(closed.diff, plan.diff))
-      return {
-        kind: "nothing-to-do",
-        detail: `the fix is still the one ${pr} proposed, closed without merge: no new PR until the fix changes or someone runs /fixloop retry`,
-      };
-    const fixes = plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ");
-    refix = {
-      reason: `the fix changed since ${pr} was closed without merge: ${fixes}`,
-      prUrl: closed.prUrl ?? null,
-    };
+    const again = decideRefix(facts.closed, plan);
+    if (again.kind !== "refix") return again;
+    refix = again.refix;
   } else if (finding.state === "awaiting_approval")
     return noPrUnlessRecheck(mode, {
       repository,
@@ -235,6 +233,28 @@ export function decideRemediation(facts: RemediationFacts): RemediationDecision 
       failingRules: failingRulesOf(finding, plan),
     });
   return { kind: "deliver", repository: found, config, plan, refix };
+}
+
+/** A PR closed without merge gets a successor only when the fix is no longer the one it proposed. */
+function decideRefix(
+  closed: Remediation | null | undefined,
+  plan: PatchPlan,
+): RemediationDecision | { kind: "refix"; refix: { reason: string; prUrl: string | null } } {
+  if (closed === undefined) return { kind: "need", fact: "closed-pr" };
+  const pr = closed?.prUrl ?? "its last PR";
+  if (!closed || isRejectedFix(closed.diff, plan.diff))
+    return {
+      kind: "nothing-to-do",
+      detail: `the fix is still the one ${pr} proposed, closed without merge: no new PR until the fix changes or someone runs /fixloop retry`,
+    };
+  const fixes = plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ");
+  return {
+    kind: "refix",
+    refix: {
+      reason: `the fix changed since ${pr} was closed without merge: ${fixes}`,
+      prUrl: closed.prUrl ?? null,
+    },
+  };
 }
 
 /**
@@ -291,7 +311,10 @@ async function learn(env: RemediationEnv, facts: RemediationFacts, fact: string)
     const config = (facts.repoConfig as Extract<ConfigResult, { ok: true }>).config;
     const sources = await findingSources(env.store.db, finding.id);
     const triaged = triagedFromStored(finding, sources);
-    facts.plan = await planIn(env, repositoryOf(facts), indexedOf(facts), [triaged], config.rules.options);
+    facts.plan = await planIn(env, repositoryOf(facts), indexedOf(facts), {
+      group: [triaged],
+      ruleOptions: config.rules.options,
+    });
   } else if (fact === "closed-pr") {
     const closed = (await remediationsOf(env.store.db, finding.id)).findLast((r) => r.prState === "closed");
     facts.closed = closed ?? null;

@@ -106,6 +106,34 @@ function latest(analyses: readonly Analysis[], tool: string, category?: string):
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
 }
 
+const none = (detail: string, unavailable: boolean): CodeScanningResult => ({
+  row: null,
+  detail,
+  unavailable,
+});
+
+const denied = (e: unknown, repo: RepoRef) =>
+  none(
+    e instanceof Forbidden
+      ? `GitHub code scanning is not available for ${fullName(repo)} (HTTP 403: Advanced Security is not enabled)`
+      : `GitHub code scanning is not available for ${fullName(repo)} (HTTP 404: not set up, or fixloop may not read its alerts)`,
+    true,
+  );
+
+/** One question to code scanning: where, about what, and how to word the answer. */
+interface Asking {
+  platform: Platform;
+  repo: RepoRef;
+  defaultBranch: string;
+  mergedAt: number;
+  query: { ref: string; toolName?: string };
+  finding: CodeScanningFinding;
+  tool: string;
+  file: string;
+  row: (result: "passed" | "failed", detail: string, scan?: string) => CodeScanningResult;
+  name: (a: Alert) => string;
+}
+
 /**
  * Asks code scanning about one finding on the default branch. One request (a page of up to 100
  * alerts) when the alert is fixed; one more (the analyses) when it is open or absent, to tell a
@@ -117,27 +145,14 @@ export async function codeScanningCheck(
   finding: CodeScanningFinding,
 ): Promise<CodeScanningResult> {
   const { repository: repo, defaultBranch, mergedAt, now } = at;
-  const ref = `refs/heads/${defaultBranch}`;
   const tool = sourceName(finding.tool);
   const driver = DRIVER_NAMES[finding.tool];
-  const query = { ref, ...(driver ? { toolName: driver } : {}) };
-  const none = (detail: string, unavailable: boolean): CodeScanningResult => ({
-    row: null,
-    detail,
-    unavailable,
-  });
-  const denied = (e: unknown) =>
-    none(
-      e instanceof Forbidden
-        ? `GitHub code scanning is not available for ${fullName(repo)} (HTTP 403: Advanced Security is not enabled)`
-        : `GitHub code scanning is not available for ${fullName(repo)} (HTTP 404: not set up, or fixloop may not read its alerts)`,
-      true,
-    );
+  const query = { ref: `refs/heads/${defaultBranch}`, ...(driver ? { toolName: driver } : {}) };
   let alerts: Alert[];
   try {
     alerts = await platform.codeScanningAlerts(repo, query);
   } catch (e) {
-    if (e instanceof Forbidden || e instanceof NotFound) return denied(e);
+    if (e instanceof Forbidden || e instanceof NotFound) return denied(e, repo);
     throw e;
   }
   const file = finding.resource.file as string;
@@ -154,10 +169,10 @@ export async function codeScanningCheck(
     detail,
     unavailable: false,
   });
+  const name = (a: Alert) => `${tool} alert #${a.number} (${oneLine(a.rule.id ?? "")})`;
   const matches = matchingAlerts(alerts, finding);
   const open = matches.filter((a) => a.state === "open");
   const fixed = matches.filter((a) => a.state === "fixed");
-  const name = (a: Alert) => `${tool} alert #${a.number} (${oneLine(a.rule.id ?? "")})`;
   if (open.length === 0 && fixed.length > 0) {
     const a = fixed[0] as Alert;
     const since = a.fixed_at ? ` since ${when(a.fixed_at)}` : "";
@@ -170,33 +185,38 @@ export async function codeScanningCheck(
       true,
     );
   }
+  const asking = { platform, repo, defaultBranch, mergedAt, query, finding, tool, file, row, name };
+  return judgeByAnalysis(asking, open[0]);
+}
 
+/** An open or absent alert counts only when code scanning analysed the merged code. */
+async function judgeByAnalysis(q: Asking, alert: Alert | undefined): Promise<CodeScanningResult> {
+  const { tool, defaultBranch, file } = q;
   let analyses: Analysis[];
   try {
-    analyses = await platform.codeScanningAnalyses(repo, query); // [] when there is none
+    analyses = await q.platform.codeScanningAnalyses(q.repo, q.query); // [] when there is none
   } catch (e) {
-    if (e instanceof Forbidden) return denied(e);
+    if (e instanceof Forbidden) return denied(e, q.repo);
     throw e;
   }
-  const alert = open[0];
-  const last = latest(analyses, finding.tool, alert?.most_recent_instance.category);
+  const last = latest(analyses, q.finding.tool, alert?.most_recent_instance.category);
   if (!last)
     return none(
       `GitHub code scanning holds no ${tool} analysis of ${defaultBranch}: ${tool}'s results are not uploaded there`,
       true,
     );
   const analysed = `${tool}'s analysis of ${defaultBranch} at ${last.commit_sha.slice(0, 12)} (${when(last.created_at)})`;
-  if (Date.parse(last.created_at) < mergedAt)
+  if (Date.parse(last.created_at) < q.mergedAt)
     return none(
       `waiting for a ${tool} analysis of ${defaultBranch} after the merge in GitHub code scanning; the latest is ${analysed}`,
       false,
     );
-  if (!alert) return row("passed", `${analysed} reports no ${finding.rule.nativeId} alert on ${file}`);
+  if (!alert) return q.row("passed", `${analysed} reports no ${q.finding.rule.nativeId} alert on ${file}`);
   const where = alert.most_recent_instance.location?.start_line;
   const message = oneLine(alert.most_recent_instance.message?.text ?? "");
-  return row(
+  return q.row(
     "failed",
-    `${name(alert)} is still open on ${file}${where ? `:${where}` : ""} in ${analysed}${message ? `: ${message}` : ""}`,
+    `${q.name(alert)} is still open on ${file}${where ? `:${where}` : ""} in ${analysed}${message ? `: ${message}` : ""}`,
     alert.html_url,
   );
 }

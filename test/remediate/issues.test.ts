@@ -96,7 +96,9 @@ describe("the configuration issue", () => {
       labels: ["fixloop"],
       state: "open",
     });
-    expect(platform.issues[0]?.body).toContain("limits.openPrsPerRepository: Expected number, received string");
+    expect(platform.issues[0]?.body).toContain(
+      "limits.openPrsPerRepository: Expected number, received string",
+    );
 
     expect(await reportInvalidConfig(io(), REPO, errors)).toBe(url);
     expect(platform.calls.filter((c) => c.op === "ensureIssue")).toHaveLength(1);

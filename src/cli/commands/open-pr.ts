@@ -48,8 +48,7 @@ interface PrOutcome {
 /** Plans every finding, checks the base on GitHub, then opens or updates one PR per fixed finding. */
 export async function openPullRequests(
   setup: OpenPrSetup,
-  tree: { sources: SourceFile[]; index: TerraformIndex },
-  input: FindingsInput,
+  given: { tree: { sources: SourceFile[]; index: TerraformIndex }; input: FindingsInput },
   options: {
     format: "text" | "json";
     base: string | undefined;
@@ -58,7 +57,8 @@ export async function openPullRequests(
   },
   io: CliIo,
 ): Promise<number> {
-  const { sources, index } = atRepositoryRoot(tree, setup.prefix);
+  const { input } = given;
+  const { sources, index } = atRepositoryRoot(given.tree, setup.prefix);
   const codeownersRules = await codeownersAtHead(setup.git);
   const planned: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }> = [];
   const seen = new Map<string, string>();
