@@ -3,12 +3,13 @@
 // repository snapshots through git, and the caches that make a warm repository cost no request.
 // Webhooks invalidate the caches (src/app/webhooks.ts); nothing here reads process.env.
 
-import type { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { type ParseResult, parseRepoConfig } from "../config/repo-config.ts";
-import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
+import type { GitHub } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
+import { AppInstallations, UnreadableConfig } from "../github/installations.ts";
+import { fullName, type Platform, type RepoRef } from "../github/platform.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
-import { TeamDirectory } from "../github/teams.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
@@ -22,8 +23,6 @@ export const CONFIG_PATH = ".github/fixloop.yml";
 const HEAD_TRUST_MS = 60_000;
 /** Indexes kept per process (each is a parsed Terraform tree); least recently used goes first. */
 const MAX_INDEXES = 64;
-
-type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
 
 export interface AppEnvOptions {
   app: Probot;
@@ -49,13 +48,11 @@ export class AppEnv implements RemediationEnv {
   readonly store: Store;
   readonly host: GitHubHost;
   readonly log: Logger;
-  readonly labelCache = new Set<string>();
-  readonly #app: Probot;
+  readonly #github: AppInstallations;
   readonly #repoSource: RepoSourceCache;
   readonly #publicUrl: string | null;
   readonly #indexer: (repository: string, files: SourceFile[], key: string) => Promise<TerraformIndex>;
   readonly #planner: AppEnvOptions["planner"];
-  readonly #clients = new Map<number, Promise<InstallationOctokit>>();
   readonly #repositories = new Map<number, Promise<InstallationRepository[]>>();
   readonly #configs = new Map<string, Promise<ParseResult>>();
   readonly #indexes = new Map<
@@ -67,58 +64,39 @@ export class AppEnv implements RemediationEnv {
   readonly #knownHeads = new Map<string, string>();
   /** Heads confirmed by a fetch or ls-remote, with when. */
   readonly #confirmedHeads = new Map<string, { sha: string; at: number }>();
-  readonly #teams: TeamDirectory;
 
   constructor(options: AppEnvOptions) {
     this.store = options.store;
     this.host = options.host;
     this.log = options.log;
-    this.#app = options.app;
+    this.#github = new AppInstallations(options.app, () => this.store.now());
     this.#repoSource = options.repoSource;
     this.#indexer = options.indexer ?? (async (_repository, files) => buildIndex(files));
     this.#planner = options.planner;
     this.#publicUrl = options.publicUrl;
-    this.#teams = new TeamDirectory(() => this.store.now());
   }
 
-  async teamExists(installationId: number | null, org: string, slug: string): Promise<boolean | undefined> {
-    if (installationId === null) return undefined;
-    return this.#teams.has(installationId, await this.github(installationId), org, slug);
+  teamExists(installationId: number | null, org: string, slug: string): Promise<boolean | undefined> {
+    return this.#github.teamExists(installationId, org, slug);
   }
 
-  async github(installationId: number | null): Promise<GitHub> {
-    return (await this.#client(installationId)) as unknown as GitHub;
+  platform(installationId: number | null): Promise<Platform> {
+    return this.#github.platform(installationId);
   }
 
-  #client(installationId: number | null): Promise<InstallationOctokit> {
-    if (installationId === null)
-      throw new Error("the GitHub App acts only on findings posted for an installation");
-    let client = this.#clients.get(installationId);
-    if (!client) {
-      // Probot caches installation tokens and refreshes them before they expire.
-      client = this.#app.auth(installationId) as Promise<InstallationOctokit>;
-      client.catch(() => this.#clients.delete(installationId));
-      this.#clients.set(installationId, client);
-    }
-    return client;
+  /**
+   * TEMPORARY: the raw installation client, for src/app/comment-commands.ts only (another change
+   * restructures it into a command registry; the merge moves it onto `platform()` and deletes this).
+   */
+  github(installationId: number | null): Promise<GitHub> {
+    return this.#github.client(installationId);
   }
 
   /** The installation for an organization (or user account), or null when fixloop is not installed there. */
   async installationFor(org: string): Promise<number | null> {
     const key = org.toLowerCase();
     if (this.#installations.has(key)) return this.#installations.get(key) as number | null;
-    const appClient = await this.#app.auth();
-    let id: number | null = null;
-    try {
-      id = (await appClient.rest.apps.getOrgInstallation({ org })).data.id;
-    } catch (error) {
-      if ((error as { status?: number }).status !== 404) throw error;
-      try {
-        id = (await appClient.rest.apps.getUserInstallation({ username: org })).data.id;
-      } catch (inner) {
-        if ((inner as { status?: number }).status !== 404) throw inner;
-      }
-    }
+    const id = await this.#github.installationFor(org);
     // Only a positive answer is cached: an org that installs the app later is found at once.
     if (id !== null) this.#installations.set(key, id);
     return id;
@@ -128,16 +106,7 @@ export class AppEnv implements RemediationEnv {
     if (installationId === null) return Promise.resolve([]);
     let list = this.#repositories.get(installationId);
     if (!list) {
-      list = (async () => {
-        const gh = await this.#client(installationId);
-        const repos = await gh.paginate(gh.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-        return repos.map((r) => ({
-          owner: r.owner.login,
-          repo: r.name,
-          defaultBranch: r.default_branch,
-          archived: r.archived === true,
-        }));
-      })();
+      list = this.#github.repositories(installationId);
       list.catch(() => this.#repositories.delete(installationId));
       this.#repositories.set(installationId, list);
     }
@@ -149,19 +118,14 @@ export class AppEnv implements RemediationEnv {
     let config = this.#configs.get(key);
     if (!config) {
       config = (async () => {
-        const gh = await this.#client(installationId);
         try {
-          const { config: raw } = await gh.config.get({ ...repository, path: CONFIG_PATH });
+          const raw = await this.#github.config(installationId, repository, CONFIG_PATH);
           // The plugin returns {} when no file exists anywhere: the defaults.
           return parseRepoConfig(Object.keys(raw).length === 0 ? null : raw);
         } catch (error) {
-          const message = (error as Error).message ?? String(error);
-          if ((error as { status?: number }).status) throw error;
+          if (!(error instanceof UnreadableConfig)) throw error;
           // YAML that does not parse: the same "never half-applied" outcome as a schema error.
-          return {
-            ok: false,
-            errors: [{ path: CONFIG_PATH, message: message.split("\n")[0] ?? "unreadable" }],
-          } as ParseResult;
+          return { ok: false, errors: [{ path: CONFIG_PATH, message: error.message }] } as ParseResult;
         }
       })();
       config.catch(() => this.#configs.delete(key));
@@ -186,8 +150,7 @@ export class AppEnv implements RemediationEnv {
       this.#indexes.set(key, cached);
       return { snapshot: { ...cached.snapshot, fetched: false }, index: cached.index };
     }
-    const gh = await this.#client(installationId);
-    const { token } = (await gh.auth({ type: "installation" })) as { token: string };
+    const token = await this.#github.token(installationId);
     const snapshot = await this.#repoSource.snapshot(
       { owner: repository.owner, repo: repository.repo },
       repository.defaultBranch,
@@ -251,8 +214,7 @@ export class AppEnv implements RemediationEnv {
     removed: readonly RepoRef[] = [],
   ): void {
     this.#repositories.delete(installationId);
-    this.#clients.delete(installationId);
-    this.#teams.forget(installationId);
+    this.#github.forget(installationId);
     if (account) this.#installations.delete(account.toLowerCase());
     for (const r of removed) {
       this.#repoSource.forget(r);

@@ -10,13 +10,7 @@ import type { GitHubHost } from "./hosts.ts";
 // Probot's Octokit has `.rest` but not the legacy top-level endpoint methods: use `.rest` and `.request`.
 export type GitHub = Pick<Octokit, "rest" | "request" | "paginate" | "log">;
 
-/** A repository as fixloop addresses it. */
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
-
-export const fullName = (r: RepoRef) => `${r.owner}/${r.repo}`;
+export { fullName, type RepoRef } from "./platform.ts";
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 

@@ -3,44 +3,17 @@
 // retry after a crash adopts the branch and the PR an earlier attempt created instead of
 // opening a second one.
 
-import type { GitHub, RepoRef } from "./client.ts";
-import { createCommit, type FileChange, pointBranch } from "./git-data.ts";
+import type { GitHub } from "./client.ts";
+import { createCommit, pointBranch } from "./git-data.ts";
+import type {
+  OpenedPullRequest,
+  PullRequestDraft,
+  PullRequestProgress,
+  PullRequestUpdate,
+  RepoRef,
+} from "./platform.ts";
 
-export interface PullRequestDraft {
-  repository: RepoRef;
-  baseBranch: string;
-  /** The default branch head the fix was computed on, and its tree. */
-  baseSha: string;
-  baseTreeSha: string;
-  branch: string;
-  title: string;
-  body: string;
-  commitMessage: string;
-  files: readonly FileChange[];
-  labels: readonly string[];
-  assignees: readonly string[];
-  /** `org/team` slugs and user logins to request review from. */
-  teamReviewers: readonly string[];
-  reviewers: readonly string[];
-}
-
-/** What an attempt has made so far (saved in the job's progress). */
-export interface PullRequestProgress {
-  branch?: string;
-  commitSha?: string;
-  baseSha?: string;
-  prNumber?: number;
-  prUrl?: string;
-}
-
-export interface OpenedPullRequest {
-  number: number;
-  url: string;
-  commitSha: string;
-  /** Review could not be requested (the team has no access to the repository…): said in the log and the store. */
-  reviewProblem: string | null;
-  adopted: boolean;
-}
+export type { OpenedPullRequest, PullRequestDraft, PullRequestProgress, PullRequestUpdate };
 
 export async function openPullRequest(
   gh: GitHub,
@@ -97,51 +70,41 @@ export async function openPullRequest(
       labels: [...draft.labels],
       ...(draft.assignees.length > 0 ? { assignees: [...draft.assignees] } : {}),
     });
-  const reviewProblem = await requestReview(gh, repo, number, draft);
+  const reviewProblem = await requestReview(gh, repo, number, {
+    teams: draft.teamReviewers,
+    users: draft.reviewers,
+  });
   return { number, url: state.prUrl as string, commitSha: state.commitSha as string, reviewProblem, adopted };
 }
 
-async function requestReview(
+/** Asks `who` for review; a refusal GitHub explains (422, 404) is returned as text, not thrown. */
+export async function requestReview(
   gh: GitHub,
   repo: RepoRef,
   number: number,
-  draft: PullRequestDraft,
+  who: { teams: readonly string[]; users: readonly string[] },
 ): Promise<string | null> {
-  const teams = draft.teamReviewers.map((t) => t.split("/").pop() as string);
-  if (teams.length === 0 && draft.reviewers.length === 0) return null;
+  // `org/team` → the team's slug (a review request names teams of the repository's organization).
+  const teams = who.teams.map((t) => t.split("/").pop() as string);
+  if (teams.length === 0 && who.users.length === 0) return null;
   try {
     await gh.rest.pulls.requestReviewers({
       ...repo,
       pull_number: number,
       ...(teams.length > 0 ? { team_reviewers: teams } : {}),
-      ...(draft.reviewers.length > 0 ? { reviewers: [...draft.reviewers] } : {}),
+      ...(who.users.length > 0 ? { reviewers: [...who.users] } : {}),
     });
     return null;
   } catch (error) {
     const e = error as { status?: number; message?: string };
     // 422: the team or user cannot review here (no access to the repository, or the author).
     if (e.status === 422 || e.status === 404)
-      return `GitHub refused the review request for ${[...draft.teamReviewers, ...draft.reviewers].join(", ")}: ${firstLine(e.message)}`;
+      return `GitHub refused the review request for ${[...who.teams, ...who.users].join(", ")}: ${firstLine(e.message)}`;
     throw error;
   }
 }
 
 const firstLine = (s: string | undefined) => (s ?? "").split("\n")[0]?.slice(0, 300) ?? "";
-
-export interface PullRequestUpdate {
-  repository: RepoRef;
-  number: number;
-  body: string;
-  title: string;
-  /** A new commit, when the fix changed: rebuilt on the current default branch and force-moved. */
-  commit?: {
-    branch: string;
-    baseSha: string;
-    baseTreeSha: string;
-    files: readonly FileChange[];
-    message: string;
-  };
-}
 
 /** Refreshes an open fix PR: a new commit only when the fix changed, then the body (1–4 requests). */
 export async function updatePullRequest(

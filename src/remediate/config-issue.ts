@@ -1,11 +1,14 @@
 // An invalid fixloop.yml is never half-applied: fixloop does nothing in that repository, and says
 // so in one issue there that names every wrong key — updated when the errors change, closed when
-// the file is valid again. Nothing is written when the same errors are reported again.
+// the file is valid again. Nothing is written when the same errors are reported again. The same
+// ensureIssue / ensureIssueClosed as tracking issues; the bookkeeping in src/store/config-issues.ts.
 
 import { errorsAsLine, errorsAsMarkdown } from "../config/config-errors.ts";
 import type { ConfigError } from "../config/repo-config.ts";
-import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
-import type { Db } from "../store/store.ts";
+import { Forbidden, NotFound } from "../github/errors.ts";
+import { fullName, type RepoRef } from "../github/platform.ts";
+import { configIssueOf, markConfigIssueClosed, saveConfigIssue } from "../store/config-issues.ts";
+import type { IssueIo } from "./tracking-issues.ts";
 
 export const CONFIG_ISSUE_TITLE = "fixloop: .github/fixloop.yml is invalid, so fixloop is paused here";
 
@@ -24,81 +27,39 @@ export function configIssueBody(repository: RepoRef, errors: readonly ConfigErro
 
 /** Opens or updates the repository's configuration issue; returns its URL, or null when GitHub refused. */
 export async function reportInvalidConfig(
-  gh: GitHub,
-  db: Db,
+  io: IssueIo,
   repository: RepoRef,
   errors: readonly ConfigError[],
-  now: number,
 ): Promise<string | null> {
   const key = fullName(repository);
   const text = errorsAsLine(errors);
-  const known = await db
-    .selectFrom("config_issues")
-    .selectAll()
-    .where("repository", "=", key)
-    .executeTakeFirst();
+  const known = await configIssueOf(io.db, key);
   if (known && known.state === "open" && known.errors === text) return known.url;
-  const body = configIssueBody(repository, errors);
   try {
-    if (known) {
-      await gh.rest.issues.update({ ...repository, issue_number: known.number, body, state: "open" });
-      await db
-        .updateTable("config_issues")
-        .set({ state: "open", errors: text, updated_at: now })
-        .where("repository", "=", key)
-        .execute();
-      return known.url;
-    }
-    const issue = await gh.rest.issues.create({
-      ...repository,
+    const issue = await io.platform.ensureIssue({
+      repository,
+      existing: known ? { number: known.number, url: known.url } : null,
       title: CONFIG_ISSUE_TITLE,
-      body,
+      body: configIssueBody(repository, errors),
       labels: ["fixloop"],
     });
-    await db
-      .insertInto("config_issues")
-      .values({
-        repository: key,
-        number: issue.data.number,
-        url: issue.data.html_url,
-        state: "open",
-        errors: text,
-        updated_at: now,
-      })
-      .execute();
-    return issue.data.html_url;
+    await saveConfigIssue(
+      io.db,
+      { repository: key, number: issue.number, url: issue.url, errors: text },
+      io.now,
+    );
+    return issue.url;
   } catch (error) {
-    const status = (error as { status?: number }).status;
     // No access to that repository's issues (the org's .github repository is often not installed).
-    if (status === 403 || status === 404 || status === 410) return null;
+    if (error instanceof Forbidden || error instanceof NotFound) return null;
     throw error;
   }
 }
 
 /** Closes the configuration issue once the file is valid again (no request when there is none open). */
-export async function configIsValidAgain(
-  gh: GitHub,
-  db: Db,
-  repository: RepoRef,
-  now: number,
-): Promise<void> {
-  const key = fullName(repository);
-  const known = await db
-    .selectFrom("config_issues")
-    .selectAll()
-    .where("repository", "=", key)
-    .where("state", "=", "open")
-    .executeTakeFirst();
-  if (!known) return;
-  await gh.rest.issues.update({
-    ...repository,
-    issue_number: known.number,
-    state: "closed",
-    state_reason: "completed",
-  });
-  await db
-    .updateTable("config_issues")
-    .set({ state: "closed", updated_at: now })
-    .where("repository", "=", key)
-    .execute();
+export async function configIsValidAgain(io: IssueIo, repository: RepoRef): Promise<void> {
+  const known = await configIssueOf(io.db, fullName(repository));
+  if (known?.state !== "open") return;
+  await io.platform.ensureIssueClosed(repository, known.number);
+  await markConfigIssueClosed(io.db, fullName(repository), io.now);
 }

@@ -1,12 +1,10 @@
 // Delivering a patch as a pull request: a new PR (within the noise budget), or the finding's open
 // PR refreshed (a new commit only when the fix changed), or — grouping — the group's open PR joined.
-// The state change and the remediation record are written together, after GitHub has the PR.
+// The decisions are the shared pipeline's (./pr-delivery.ts), with the app's PRs read from the
+// store; the state change and the remediation record are written together, after GitHub has the PR.
 
 import type { RepoConfig } from "../config/repo-config.ts";
-import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
-import { ensureLabels, labelsFor } from "../github/labels.ts";
-import { renderPrBody } from "../github/pr-body.ts";
-import { openPullRequest, type PullRequestProgress, updatePullRequest } from "../github/pull-requests.ts";
+import { fullName, type Platform, type PullRequestProgress, type RepoRef } from "../github/platform.ts";
 import { runCommand } from "../lifecycle/apply.ts";
 import { prOpened } from "../lifecycle/commands.ts";
 import type { OwnerDecision } from "../owners/resolve-owner.ts";
@@ -15,17 +13,25 @@ import {
   type Assignment,
   openPrCounts,
   openRemediationOf,
+  type Remediation,
   recordRemediation,
   remediationsOfPr,
   updateRemediation,
 } from "../store/remediations.ts";
 import type { Db } from "../store/store.ts";
 import { effectiveMode, sourceCanRescan } from "../verify/decide.ts";
-import { fixBranchName } from "./branch-name.ts";
 import { type IndexedSnapshot, planIn, type RemediationEnv } from "./env.ts";
-import { groupFor, openGroupPr } from "./grouping.ts";
+import { groupFor, openGroupPr, type PrGroup } from "./grouping.ts";
 import { noPr } from "./no-pr.ts";
-import { fixCommitMessage, type PatchPlan, prTitle } from "./plan-fix.ts";
+import type { PatchPlan } from "./plan-fix.ts";
+import {
+  deliverPullRequest,
+  type FixPullRequests,
+  type PrOutcome,
+  prBranch,
+  prContent,
+  prLimits,
+} from "./pr-delivery.ts";
 import { COMMANDS, prFinding } from "./present.ts";
 import type { RemediateResult } from "./remediate-job.ts";
 import { candidatesOf, type Searched } from "./search-repositories.ts";
@@ -43,163 +49,201 @@ export interface Delivery {
   where: Searched;
 }
 
+/** Resuming a half-made PR after a crash: what the job's progress names, and how to save more. */
+export interface Resume {
+  progress: PullRequestProgress;
+  save: (p: PullRequestProgress) => Promise<void>;
+}
+
+/** The PR a finding goes to: its own open one, or (grouping) its group's, which it joins. */
+interface PrTarget {
+  group: PrGroup | null;
+  own: Remediation | undefined;
+  joined: { prNumber: number; findingIds: string[] } | null;
+  members: Array<{ finding: StoredFinding; sources: FindingSource[] }>;
+  /** Every remediation on that PR (empty for a new PR). */
+  rows: Remediation[];
+}
+
 export async function deliverFix(
   env: RemediationEnv,
-  gh: GitHub,
+  platform: Platform,
   d: Delivery,
-  progress: PullRequestProgress,
-  save: (p: PullRequestProgress) => Promise<void>,
+  resume: Resume,
 ): Promise<RemediateResult> {
-  const { store } = env;
-  const { finding, sources, repository, indexed, plan, owner, config, where } = d;
-  const findingId = finding.id;
-  // The PR this finding goes to: its own open one, or (grouping) its group's, which it joins.
-  const group = groupFor(config, repository, plan);
-  const own = await openRemediationOf(store.db, finding.id);
-  const joined = !own && group ? await openGroupPr(store.db, repository, group.branch) : null;
-  const memberIds = own?.prNumber
-    ? (await remediationsOfPr(store.db, fullName(repository), own.prNumber)).map((r) => r.findingId)
-    : (joined?.findingIds ?? []);
-  const members = await loadMembers(store, [...new Set([...memberIds, finding.id])], finding, sources);
+  const target = await prTargetOf(env, d);
   const prPlan =
-    members.length > 1
-      ? await planIn(
-          env,
-          repository,
-          indexed,
-          members.map((m) => triagedFromStored(m.finding, m.sources)),
-          config.rules.options,
-        )
-      : plan;
+    target.members.length > 1
+      ? await planIn(env, d.repository, d.indexed, {
+          group: target.members.map((m) => triagedFromStored(m.finding, m.sources)),
+          ruleOptions: d.config.rules.options,
+        })
+      : d.plan;
   if (prPlan.kind === "no-patch")
     return noPr(
       env,
-      gh,
-      finding,
-      sources,
-      repository,
-      { kind: "not-fixable", detail: `the group's combined fix no longer applies: ${prPlan.reason}` },
-      candidatesOf(where),
+      platform,
+      { finding: d.finding, sources: d.sources },
+      {
+        repository: d.repository,
+        reason: {
+          kind: "not-fixable",
+          detail: `the group's combined fix no longer applies: ${prPlan.reason}`,
+        },
+        candidates: candidatesOf(d.where),
+      },
     );
-
-  const body = renderPrBody({
+  const { finding, sources, config, owner } = d;
+  const content = prContent({
     host: env.host,
-    findings: members.map((m) => prFinding(m.finding, m.sources)),
-    change: { files: prPlan.files.map((f) => f.path), diff: prPlan.diff, fixes: prPlan.fixes },
-    impactNotes: prPlan.impact,
-    verification: {
-      mode: effectiveMode(
-        config.verification.mode,
-        sourceCanRescan(
-          finding,
-          sources.map((s) => s.format),
-        ),
+    config,
+    plan: prPlan,
+    findings: target.members.map((m) => prFinding(m.finding, m.sources)),
+    owner,
+    verification: effectiveMode(
+      config.verification.mode,
+      sourceCanRescan(
+        finding,
+        sources.map((s) => s.format),
       ),
-      waitHours: config.verification.waitHours,
-    },
-    routing: owner.explanation,
+    ),
+    origin: "app",
     commands: COMMANDS,
+    tier: finding.risk.tier,
+    // The app has its own approval step for gated fixes: only the configured tiers ask for review.
+    forceSecurityReview: false,
   });
-  const title = prTitle(prPlan);
-  const message = fixCommitMessage(
-    prPlan,
-    members.map((m) => m.finding.id),
-  );
-  const base = { baseSha: indexed.snapshot.sha, baseTreeSha: indexed.snapshot.treeSha };
-  const branch = group?.branch ?? fixBranchName(config.branchPrefix, plan.ruleIds[0] ?? null, finding.id);
-  const assignment = { team: owner.team, reviewers: owner.reviewers, decidedBy: owner.decidedBy };
+  const branch = prBranch(config, d.plan, finding.id, target.group);
+  const outcome = await deliverPullRequest(platform, storedPullRequests(env, d.repository, target, branch), {
+    repository: d.repository,
+    baseBranch: d.defaultBranch,
+    base: { baseSha: d.indexed.snapshot.sha, baseTreeSha: d.indexed.snapshot.treeSha },
+    branch,
+    plan: prPlan,
+    content,
+    team: owner.team,
+    limits: prLimits(config, owner.team),
+    resume,
+  });
+  return recordOutcome(env, d, { target, prPlan, outcome });
+}
 
-  const prNumber = own?.prNumber ?? joined?.prNumber;
-  if (prNumber) {
-    const rows = await remediationsOfPr(store.db, fullName(repository), prNumber);
-    const current = rows.find((r) => r.prState === "open");
-    const changed = current?.fixFingerprint !== prPlan.fingerprint;
-    const prBranch = current?.branch ?? branch;
-    const updated = await updatePullRequest(gh, {
-      repository,
-      number: prNumber,
-      title,
-      body,
-      ...(changed ? { commit: { branch: prBranch, ...base, files: prPlan.files, message } } : {}),
-    });
-    const prUrl = current?.prUrl ?? "";
-    await store.transaction(async (tx) => {
-      const now = store.now();
-      const patch = changed
-        ? {
-            commitSha: updated.commitSha,
-            diff: prPlan.diff,
-            files: prPlan.files.map((f) => f.path),
-            fixFingerprint: prPlan.fingerprint,
-          }
-        : {};
-      for (const r of rows) if (r.prState === "open") await updateRemediation(tx, r.id, patch, now);
-      if (joined)
-        await recordPrOpen(
-          tx,
-          {
-            findingId: finding.id,
-            repository,
-            branch: prBranch,
-            prNumber,
-            prUrl,
-            commitSha: updated.commitSha ?? current?.commitSha ?? null,
-            plan: prPlan,
-            assignment,
-            why: `joined ${prUrl} (${group?.key}): ${fixesText(plan)}`,
-          },
-          now,
-        );
-    });
-    if (joined)
-      return {
-        outcome: "pr-updated",
-        detail: `joined ${prUrl} with ${members.length - 1} other finding(s) (${group?.key})`,
-      };
-    return changed
-      ? { outcome: "pr-updated", detail: `new commit ${updated.commitSha} on ${prUrl}: the fix changed` }
-      : { outcome: "pr-unchanged", detail: `${prUrl} already carries this fix; body refreshed` };
-  }
+async function prTargetOf(env: RemediationEnv, d: Delivery): Promise<PrTarget> {
+  const { store } = env;
+  const { finding, sources, repository } = d;
+  const group = groupFor(d.config, repository, d.plan);
+  const own = await openRemediationOf(store.db, finding.id);
+  const joined = !own && group ? await openGroupPr(store.db, repository, group.branch) : null;
+  const rows = own?.prNumber
+    ? await remediationsOfPr(store.db, fullName(repository), own.prNumber)
+    : joined
+      ? await remediationsOfPr(store.db, fullName(repository), joined.prNumber)
+      : [];
+  const memberIds = own?.prNumber ? rows.map((r) => r.findingId) : (joined?.findingIds ?? []);
+  const members = await loadMembers(store, [...new Set([...memberIds, finding.id])], finding, sources);
+  return { group, own, joined, members, rows };
+}
 
-  const counts = await openPrCounts(store.db, fullName(repository), owner.team);
-  const teamLimit = owner.team
-    ? (config.limits.teams[owner.team] ?? config.limits.openPrsPerTeam)
-    : Number.POSITIVE_INFINITY;
-  if (!progress.prNumber && !progress.branch) {
-    if (counts.repository >= config.limits.openPrsPerRepository)
-      return {
-        outcome: "waiting-budget",
-        detail: `${fullName(repository)} has ${counts.repository} open fixloop PRs (limit ${config.limits.openPrsPerRepository}); queued`,
-      };
-    if (counts.team >= teamLimit)
-      return {
-        outcome: "waiting-budget",
-        detail: `${owner.team} has ${counts.team} open fixloop PRs (limit ${teamLimit}); queued`,
-      };
-  }
-
-  const labels = labelsFor({ tier: finding.risk.tier, impactNotes: plan.impact.length > 0 }, config);
-  await ensureLabels(gh, repository, labels, env.labelCache);
-  const opened = await openPullRequest(
-    gh,
-    {
-      repository,
-      baseBranch: d.defaultBranch,
-      ...base,
-      branch,
-      title,
-      body,
-      commitMessage: message,
-      files: plan.files,
-      labels,
-      assignees: config.owners.assignees,
-      teamReviewers: config.owners.requestReview && owner.team ? [owner.team] : [],
-      reviewers: config.owners.requestReview ? owner.reviewers : [],
+/** The app's side of the pipeline's port: its PRs, their fix fingerprints and counts, from the store. */
+function storedPullRequests(
+  env: RemediationEnv,
+  repository: RepoRef,
+  target: PrTarget,
+  branch: string,
+): FixPullRequests {
+  const current = target.rows.find((r) => r.prState === "open");
+  return {
+    existing: async () => {
+      const number = target.own?.prNumber ?? target.joined?.prNumber;
+      if (!number) return null;
+      return { number, url: current?.prUrl ?? "", branch: current?.branch ?? branch };
     },
-    progress,
-    save,
-  );
-  if (opened.reviewProblem) env.log.warn({ findingId, pr: opened.url }, opened.reviewProblem);
+    fixChanged: async (_pr, plan) => current?.fixFingerprint !== plan.fingerprint,
+    openCounts: (team) => openPrCounts(env.store.db, fullName(repository), team),
+  };
+}
+
+/** The store follows what GitHub now has: the remediation records and the move to pr_open. */
+async function recordOutcome(
+  env: RemediationEnv,
+  d: Delivery,
+  r: { target: PrTarget; prPlan: PatchPlan; outcome: PrOutcome },
+): Promise<RemediateResult> {
+  const { outcome } = r;
+  const { repository } = d;
+  if (outcome.kind === "over-limit")
+    return {
+      outcome: "waiting-budget",
+      detail: `${outcome.scope === "repository" ? fullName(repository) : d.owner.team} has ${outcome.count} open fixloop PRs (limit ${outcome.limit}); queued`,
+    };
+  if (outcome.kind === "opened") return recordOpened(env, d, r.prPlan, outcome);
+  return recordUpdated(env, d, { ...r, outcome });
+}
+
+async function recordUpdated(
+  env: RemediationEnv,
+  d: Delivery,
+  r: { target: PrTarget; prPlan: PatchPlan; outcome: Extract<PrOutcome, { kind: "updated" | "unchanged" }> },
+): Promise<RemediateResult> {
+  const { store } = env;
+  const { finding, repository, plan } = d;
+  const { target, prPlan } = r;
+  const { pr, commitSha } = r.outcome;
+  const changed = r.outcome.kind === "updated";
+  const { rows, joined, group } = target;
+  const current = rows.find((x) => x.prState === "open");
+  const prNumber = pr.number;
+  const prBranch = pr.branch;
+  const prUrl = pr.url;
+  const assignment = assignmentOf(d.owner);
+  await store.transaction(async (tx) => {
+    const now = store.now();
+    const patch = changed
+      ? {
+          commitSha,
+          diff: prPlan.diff,
+          files: prPlan.files.map((f) => f.path),
+          fixFingerprint: prPlan.fingerprint,
+        }
+      : {};
+    for (const r of rows) if (r.prState === "open") await updateRemediation(tx, r.id, patch, now);
+    if (joined)
+      await recordPrOpen(
+        tx,
+        {
+          findingId: finding.id,
+          repository,
+          branch: prBranch,
+          prNumber,
+          prUrl,
+          commitSha: commitSha ?? current?.commitSha ?? null,
+          plan: prPlan,
+          assignment,
+          why: `joined ${prUrl} (${group?.key}): ${fixesText(plan)}`,
+        },
+        now,
+      );
+  });
+  if (joined)
+    return {
+      outcome: "pr-updated",
+      detail: `joined ${prUrl} with ${target.members.length - 1} other finding(s) (${group?.key})`,
+    };
+  return changed
+    ? { outcome: "pr-updated", detail: `new commit ${commitSha} on ${prUrl}: the fix changed` }
+    : { outcome: "pr-unchanged", detail: `${prUrl} already carries this fix; body refreshed` };
+}
+
+async function recordOpened(
+  env: RemediationEnv,
+  d: Delivery,
+  prPlan: PatchPlan,
+  outcome: Extract<PrOutcome, { kind: "opened" }>,
+): Promise<RemediateResult> {
+  const { store } = env;
+  const { finding, repository } = d;
+  const { opened, branch } = outcome;
+  if (opened.reviewProblem) env.log.warn({ findingId: finding.id, pr: opened.url }, opened.reviewProblem);
   await store.transaction(async (tx) => {
     await recordPrOpen(
       tx,
@@ -211,7 +255,7 @@ export async function deliverFix(
         prUrl: opened.url,
         commitSha: opened.commitSha,
         plan: prPlan,
-        assignment,
+        assignment: assignmentOf(d.owner),
         why: `opened ${opened.url}: ${fixesText(prPlan)}`,
       },
       store.now(),
@@ -222,6 +266,12 @@ export async function deliverFix(
     detail: `opened ${opened.url}${opened.adopted ? " (adopted after a retry)" : ""}`,
   };
 }
+
+const assignmentOf = (owner: OwnerDecision): Assignment => ({
+  team: owner.team,
+  reviewers: owner.reviewers,
+  decidedBy: owner.decidedBy,
+});
 
 const fixesText = (plan: PatchPlan) => plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ");
 

@@ -1,10 +1,10 @@
 // What a remediation needs from the outside world, as one interface: the GitHub App provides it
-// from Probot (installation clients, context.config) and the CLI from a token. The remediation
-// code itself never reads the environment or constructs a client.
+// from Probot (installation platforms, context.config) and the CLI from a token. The remediation
+// code itself never reads the environment or constructs a client: GitHub is the Platform port.
 
 import type { ParseResult as ConfigResult } from "../config/repo-config.ts";
-import type { GitHub, RepoRef } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
+import type { Platform, RepoRef } from "../github/platform.ts";
 import type { RepoSnapshot } from "../github/repo-source.ts";
 import type { TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
@@ -32,8 +32,8 @@ export interface RemediationEnv {
   store: Store;
   host: GitHubHost;
   log: Logger;
-  /** The client acting for the installation (the app) or the token's user (the CLI). */
-  github(installationId: number | null): Promise<GitHub>;
+  /** The code host acting for the installation (the app) or the token's user (the CLI). */
+  platform(installationId: number | null): Promise<Platform>;
   /** The repositories fixloop may see for this installation (cached; refreshed on installation events). */
   repositories(installationId: number | null, org: string): Promise<InstallationRepository[]>;
   /** `.github/fixloop.yml` of a repository as Probot's context.config reads it (`_extends` followed), validated. */
@@ -55,8 +55,6 @@ export interface RemediationEnv {
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
   ): Promise<FixPlan>;
-  /** Labels known to exist (ensureLabels' cache): a warm repository creates none. */
-  labelCache: Set<string>;
   /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */
   evidenceUrl(findingId: string): string | null;
 }
@@ -66,10 +64,13 @@ export function planIn(
   env: RemediationEnv,
   repository: RepoRef,
   indexed: IndexedSnapshot,
-  group: TriagedFinding[],
-  /** The repository configuration's `rules.options`. */
-  ruleOptions?: RuleOptions,
+  request: {
+    group: TriagedFinding[];
+    /** The repository configuration's `rules.options`. */
+    ruleOptions?: RuleOptions | undefined;
+  },
 ): Promise<FixPlan> {
+  const { group, ruleOptions } = request;
   return env.plan
     ? env.plan(repository, indexed, group, ruleOptions)
     : planGroupFix(indexed.snapshot.files, indexed.index, group, ruleOptions);

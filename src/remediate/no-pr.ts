@@ -2,7 +2,6 @@
 // approval — the finding's one tracking issue says why (in the repository, or the configured
 // triage repository), and the finding's state records it.
 
-import type { GitHub, RepoRef } from "../github/client.ts";
 import {
   type FailingRule,
   type IssueCandidate,
@@ -10,6 +9,7 @@ import {
   type NoPrReason,
   renderTrackingIssueBody,
 } from "../github/issue-body.ts";
+import type { Platform, RepoRef } from "../github/platform.ts";
 import { runCommandAlone } from "../lifecycle/apply.ts";
 import { cannotFix } from "../lifecycle/commands.ts";
 import type { FindingSource, StoredFinding } from "../store/findings.ts";
@@ -18,19 +18,26 @@ import { ISSUE_COMMANDS, issueFinding } from "./present.ts";
 import type { RemediateResult } from "./remediate-job.ts";
 import { upsertTrackingIssue } from "./tracking-issues.ts";
 
+/** Why there is no PR, and where to say it. */
+export interface NoPrIssue {
+  /** The repository the tracking issue goes to; null: recorded only (no triage repository). */
+  repository: RepoRef | null;
+  reason: NoPrReason;
+  candidates: IssueCandidate[];
+  proposedChange?: string;
+  failingRules?: FailingRule[];
+}
+
 /** No PR: the tracking issue (when there is a repository to put it in) and the state that says why. */
 export async function noPr(
   env: RemediationEnv,
-  gh: GitHub,
-  finding: StoredFinding,
-  sources: readonly FindingSource[],
-  repository: RepoRef | null,
-  reason: NoPrReason,
-  candidates: IssueCandidate[],
-  proposedChange?: string,
-  failingRules?: FailingRule[],
+  platform: Platform,
+  subject: { finding: StoredFinding; sources: readonly FindingSource[] },
+  why: NoPrIssue,
 ): Promise<RemediateResult> {
   const { store } = env;
+  const { finding, sources } = subject;
+  const { repository, reason, candidates, proposedChange, failingRules } = why;
   let issueUrl: string | undefined;
   if (repository) {
     const body = renderTrackingIssueBody({
@@ -43,8 +50,7 @@ export async function noPr(
       ...(failingRules ? { failingRules } : {}),
     });
     const issue = await upsertTrackingIssue(
-      gh,
-      store.db,
+      { platform, db: store.db, now: store.now() },
       {
         findingId: finding.id,
         repository,
@@ -53,7 +59,6 @@ export async function noPr(
         labels: ["security", "fixloop"],
         reason: `${reason.kind}: ${reason.detail.split("\n")[0]}`,
       },
-      store.now(),
     );
     issueUrl = issue.url;
   }

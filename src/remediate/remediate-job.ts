@@ -5,25 +5,32 @@
 // between is finished by the retry, which adopts what the job's saved progress names.
 
 import { errorsAsLine } from "../config/config-errors.ts";
-import { isRepositoryConsidered, isRuleEnabled, type RepoConfig } from "../config/repo-config.ts";
-import { fullName, type RepoRef } from "../github/client.ts";
-import type { PullRequestProgress } from "../github/pull-requests.ts";
+import {
+  type ConfigError,
+  type ParseResult as ConfigResult,
+  isRepositoryConsidered,
+  isRuleEnabled,
+  type RepoConfig,
+} from "../config/repo-config.ts";
+import { fullName, type PullRequestProgress, type RepoRef } from "../github/platform.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { runCommandAlone } from "../lifecycle/apply.ts";
 import { recompute } from "../lifecycle/commands.ts";
 import type { FindingState } from "../lifecycle/machine.ts";
 import { parseCodeowners } from "../owners/codeowners.ts";
-import { type OwnerInput, resolveOwner, teamCandidates } from "../owners/resolve-owner.ts";
+import { type OwnerDecision, type OwnerInput, teamCandidates } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
-import { findingSources, getFinding } from "../store/findings.ts";
-import { remediationsOf } from "../store/remediations.ts";
+import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
+import { type Remediation, remediationsOf } from "../store/remediations.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
-import { deliverFix } from "./deliver.ts";
+import { deliverFix, type Resume } from "./deliver.ts";
 import { type IndexedSnapshot, type InstallationRepository, planIn, type RemediationEnv } from "./env.ts";
-import { noPr } from "./no-pr.ts";
+import { type NoPrIssue, noPr } from "./no-pr.ts";
+import type { FixPlan, PatchPlan } from "./plan-fix.ts";
+import { prOwner } from "./pr-delivery.ts";
 import { failingRulesOf } from "./present.ts";
 import { isRejectedFix } from "./rejected-fix.ts";
-import { candidatesOf, locateInRepositories, toReason } from "./search-repositories.ts";
+import { candidatesOf, locateInRepositories, type Searched, toReason } from "./search-repositories.ts";
 import { triagedFromStored } from "./stored-finding.ts";
 
 /**
@@ -62,7 +69,7 @@ export function remediateHandler(
     if (typeof findingId !== "string") throw new Error("remediate job without a findingId");
     const progress = (ctx.progress ?? {}) as PullRequestProgress;
     // A rate limit is the app's wrapper's to wait out (src/jobs/rate-limited.ts).
-    const result = await remediate(env, findingId, progress, (p) => ctx.saveProgress(p), mode);
+    const result = await remediate(env, findingId, { progress, save: (p) => ctx.saveProgress(p) }, mode);
     onResult?.(findingId, result);
     env.log.info({ findingId, outcome: result.outcome }, result.detail);
     if (result.outcome === "waiting-budget") return { rescheduleAt: env.store.now() + BUDGET_RETRY_MS };
@@ -81,16 +88,16 @@ const orgQueues = new Map<string, Promise<unknown>>();
 export function remediate(
   env: RemediationEnv,
   findingId: string,
-  progress: PullRequestProgress,
-  save: (p: PullRequestProgress) => Promise<void>,
+  resume: Resume,
   mode: RemediateMode = "remediate",
 ): Promise<RemediateResult> {
   return (async () => {
     const org = (await getFinding(env.store.db, findingId))?.org ?? "";
     const previous = orgQueues.get(org) ?? Promise.resolve();
+    const job = { findingId, resume, mode };
     const run = previous.then(
-      () => remediateNow(env, findingId, progress, save, mode),
-      () => remediateNow(env, findingId, progress, save, mode),
+      () => remediateNow(env, job),
+      () => remediateNow(env, job),
     );
     const tail = run.catch(() => {});
     orgQueues.set(org, tail);
@@ -101,175 +108,338 @@ export function remediate(
   })();
 }
 
-async function remediateNow(
-  env: RemediationEnv,
-  findingId: string,
-  progress: PullRequestProgress,
-  save: (p: PullRequestProgress) => Promise<void>,
-  mode: RemediateMode,
-): Promise<RemediateResult> {
-  const { store } = env;
-  let finding = await getFinding(store.db, findingId);
+interface RemediateJob {
+  findingId: string;
+  resume: Resume;
+  mode: RemediateMode;
+}
+
+/** What the decision has learned so far; each step of remediateNow adds what the decision asks for. */
+export interface RemediationFacts {
+  mode: RemediateMode;
+  finding: StoredFinding | null;
+  orgConfig?: ConfigResult;
+  /** The installation's repositories fixloop considers, and where the finding was found among them. */
+  search?: { repos: InstallationRepository[]; where: Searched };
+  repoConfig?: ConfigResult;
+  plan?: FixPlan;
+  /** For a recheck: the PR closed without merge (null: none recorded). */
+  closed?: Remediation | null;
+}
+
+/** A step of the remediation: stop with a result, or learn one more fact first. Pure. */
+export type RemediationDecision =
+  | { kind: "nothing-to-do"; detail: string }
+  | { kind: "need"; fact: "org-config" | "location" | "repo-config" | "plan" | "closed-pr" }
+  | { kind: "invalid-config"; repository: RepoRef; errors: ConfigError[]; org: boolean }
+  | ({ kind: "no-pr" } & NoPrIssue)
+  | {
+      kind: "deliver";
+      repository: InstallationRepository;
+      config: RepoConfig;
+      plan: PatchPlan;
+      /** A recheck whose fix changed since its PR was closed: back to fixing first. */
+      refix: { reason: string; prUrl: string | null } | null;
+    };
+
+const located = (facts: RemediationFacts) => {
+  const cross = facts.search?.where.cross;
+  return cross?.kind === "located" ? cross : null;
+};
+
+/**
+ * What to do with a finding, from what is known of it: nothing (not actionable, no organization), an
+ * issue about an invalid configuration, a tracking issue saying why there is no PR (a recheck only
+ * logs it), or a PR. Asks for the next fact while it cannot tell yet.
+ */
+export function decideRemediation(facts: RemediationFacts): RemediationDecision {
+  const { finding, mode } = facts;
   if (!finding || !ACTIONABLE[mode].has(finding.state))
     return {
-      outcome: "nothing-to-do",
+      kind: "nothing-to-do",
       detail: `finding is ${finding?.state ?? "gone"}: no ${mode === "recheck" ? "recheck" : "remediation"}`,
     };
-  // A recheck opens a PR or does nothing: the closed PR's reviewers have decided, and a tracking
-  // issue for a fix that no longer applies would be noise. The reason goes to the log.
-  const noPrUnlessRecheck: typeof noPr = (...args) =>
-    mode === "recheck"
-      ? Promise.resolve({ outcome: "nothing-to-do", detail: `recheck: no new PR (${args[5].detail})` })
-      : noPr(...args);
   const org = finding.org;
   if (!org)
     return {
-      outcome: "nothing-to-do",
+      kind: "nothing-to-do",
       detail: "finding has no organization (CLI ingest): the app does not act on it",
     };
-  const installationId = finding.installationId;
-  const gh = await env.github(installationId);
-
-  const orgConfig = await env.repoConfig(installationId, { owner: org, repo: ".github" });
-  if (!orgConfig.ok) {
-    const issue = await reportInvalidConfig(
-      gh,
-      store.db,
-      { owner: org, repo: ".github" },
-      orgConfig.errors,
-      store.now(),
-    );
-    env.log.warn({ org, issue }, `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(orgConfig.errors)}`);
+  if (!facts.orgConfig) return { kind: "need", fact: "org-config" };
+  if (!facts.orgConfig.ok)
     return {
-      outcome: "invalid-config",
-      detail: `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(orgConfig.errors)}${issue ? ` (${issue})` : ""}`,
+      kind: "invalid-config",
+      repository: { owner: org, repo: ".github" },
+      errors: facts.orgConfig.errors,
+      org: true,
     };
+  if (!facts.search) return { kind: "need", fact: "location" };
+  const cross = located(facts);
+  const where = facts.search.where;
+  if (!cross) {
+    const triage = facts.orgConfig.config.triageRepository;
+    return noPrUnlessRecheck(mode, {
+      repository: triage ? { owner: org, repo: triage } : null,
+      reason: toReason(where.cross),
+      candidates: candidatesOf(where),
+    });
   }
-  await configIsValidAgain(gh, store.db, { owner: org, repo: ".github" }, store.now());
-  const sources = await findingSources(store.db, findingId);
-  const triaged = triagedFromStored(finding, sources);
-  const rule = finding.rule.catalogId ? ruleById(finding.rule.catalogId) : undefined;
-
-  const repos = (await env.repositories(installationId, org)).filter(
-    (r) => !r.archived && isRepositoryConsidered(orgConfig.config, r.repo),
-  );
-  const where = await locateInRepositories(
-    env,
-    installationId,
-    finding,
-    repos,
-    orgConfig.config,
-    rule?.resourceTypes,
-  );
-  if (where.cross.kind !== "located") {
-    const triage = orgConfig.config.triageRepository;
-    return noPrUnlessRecheck(
-      env,
-      gh,
-      finding,
-      sources,
-      triage ? { owner: org, repo: triage } : null,
-      toReason(where.cross),
-      candidatesOf(where),
-    );
-  }
-  const cross = where.cross;
-  const found = repos.find(
+  const found = facts.search.repos.find(
     (r) => r.owner === cross.repository.owner && r.repo === cross.repository.repo,
   ) as InstallationRepository;
+  return decideInRepository(facts, found);
+}
+
+/** The finding is located in `found`: its configuration, its rule, the plan, then approval or a PR. */
+function decideInRepository(facts: RemediationFacts, found: InstallationRepository): RemediationDecision {
+  const finding = facts.finding as StoredFinding;
+  const { mode } = facts;
+  const where = (facts.search as NonNullable<RemediationFacts["search"]>).where;
   // Only owner and repo go into API calls (Octokit sends unknown parameters as query strings).
   const repository: RepoRef = { owner: found.owner, repo: found.repo };
-  const indexed = where.indexed.get(fullName(found)) as IndexedSnapshot;
-
-  const repoConfig = await env.repoConfig(installationId, repository);
-  if (!repoConfig.ok) {
-    const issue = await reportInvalidConfig(gh, store.db, repository, repoConfig.errors, store.now());
-    const detail = `.github/fixloop.yml in ${fullName(repository)} is invalid (${errorsAsLine(repoConfig.errors)}); fixloop does nothing there until it is fixed${issue ? ` (${issue})` : ""}`;
-    return { outcome: "invalid-config", detail };
-  }
-  await configIsValidAgain(gh, store.db, repository, store.now());
-  const config = repoConfig.config;
+  if (!facts.repoConfig) return { kind: "need", fact: "repo-config" };
+  if (!facts.repoConfig.ok)
+    return { kind: "invalid-config", repository, errors: facts.repoConfig.errors, org: false };
+  const config = facts.repoConfig.config;
+  const rule = finding.rule.catalogId ? ruleById(finding.rule.catalogId) : undefined;
   if (rule && !isRuleEnabled(config, rule.id))
-    return noPrUnlessRecheck(
-      env,
-      gh,
-      finding,
-      sources,
+    return noPrUnlessRecheck(mode, {
       repository,
-      { kind: "not-fixable", detail: `rule ${rule.id} is disabled in ${fullName(repository)}'s fixloop.yml` },
-      [],
-    );
-
-  const plan = await planIn(env, repository, indexed, [triaged], config.rules.options);
+      reason: {
+        kind: "not-fixable",
+        detail: `rule ${rule.id} is disabled in ${fullName(repository)}'s fixloop.yml`,
+      },
+      candidates: [],
+    });
+  if (!facts.plan) return { kind: "need", fact: "plan" };
+  const plan = facts.plan;
   if (plan.kind === "no-patch")
-    return noPrUnlessRecheck(
-      env,
-      gh,
-      finding,
-      sources,
+    return noPrUnlessRecheck(mode, {
       repository,
-      { kind: "not-fixable", detail: plan.reason },
-      candidatesOf(where),
-    );
-
+      reason: { kind: "not-fixable", detail: plan.reason },
+      candidates: candidatesOf(where),
+    });
+  let refix: { reason: string; prUrl: string | null } | null = null;
   if (finding.state === "closed_unmerged") {
-    const closed = (await remediationsOf(store.db, findingId)).findLast((r) => r.prState === "closed");
-    const pr = closed?.prUrl ?? "its last PR";
-    if (!closed || isRejectedFix(closed.diff, plan.diff))
-      return {
-        outcome: "nothing-to-do",
-        detail: `the fix is still the one ${pr} proposed, closed without merge: no new PR until the fix changes or someone runs /fixloop retry`,
-      };
+    const again = decideRefix(facts.closed, plan);
+    if (again.kind !== "refix") return again;
+    refix = again.refix;
+  } else if (finding.state === "awaiting_approval")
+    return noPrUnlessRecheck(mode, {
+      repository,
+      reason: { kind: "awaiting-approval", detail: finding.gate.reason },
+      candidates: candidatesOf(where),
+      proposedChange: plan.diff,
+      failingRules: failingRulesOf(finding, plan),
+    });
+  return { kind: "deliver", repository: found, config, plan, refix };
+}
+
+/** A PR closed without merge gets a successor only when the fix is no longer the one it proposed. */
+function decideRefix(
+  closed: Remediation | null | undefined,
+  plan: PatchPlan,
+): RemediationDecision | { kind: "refix"; refix: { reason: string; prUrl: string | null } } {
+  if (closed === undefined) return { kind: "need", fact: "closed-pr" };
+  const pr = closed?.prUrl ?? "its last PR";
+  if (!closed || isRejectedFix(closed.diff, plan.diff))
+    return {
+      kind: "nothing-to-do",
+      detail: `the fix is still the one ${pr} proposed, closed without merge: no new PR until the fix changes or someone runs /fixloop retry`,
+    };
+  const fixes = plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ");
+  return {
+    kind: "refix",
+    refix: {
+      reason: `the fix changed since ${pr} was closed without merge: ${fixes}`,
+      prUrl: closed.prUrl ?? null,
+    },
+  };
+}
+
+/**
+ * A recheck opens a PR or does nothing: the closed PR's reviewers have decided, and a tracking
+ * issue for a fix that no longer applies would be noise. The reason goes to the log.
+ */
+function noPrUnlessRecheck(mode: RemediateMode, issue: NoPrIssue): RemediationDecision {
+  return mode === "recheck"
+    ? { kind: "nothing-to-do", detail: `recheck: no new PR (${issue.reason.detail})` }
+    : { kind: "no-pr", ...issue };
+}
+
+/** Learns the facts the decision asks for, then carries the decision out. */
+async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<RemediateResult> {
+  const facts: RemediationFacts = {
+    mode: job.mode,
+    finding: (await getFinding(env.store.db, job.findingId)) ?? null,
+  };
+  for (;;) {
+    const decision = decideRemediation(facts);
+    if (decision.kind !== "need") return act(env, job, { facts, decision });
+    await learn(env, facts, decision.fact);
+  }
+}
+
+async function learn(env: RemediationEnv, facts: RemediationFacts, fact: string): Promise<void> {
+  const finding = facts.finding as StoredFinding;
+  const installationId = finding.installationId;
+  const org = finding.org as string;
+  if (fact === "org-config") {
+    facts.orgConfig = await env.repoConfig(installationId, { owner: org, repo: ".github" });
+    if (facts.orgConfig.ok)
+      await configIsValidAgain(await issueIo(env, finding), { owner: org, repo: ".github" });
+  } else if (fact === "location") {
+    const config = (facts.orgConfig as Extract<ConfigResult, { ok: true }>).config;
+    const rule = finding.rule.catalogId ? ruleById(finding.rule.catalogId) : undefined;
+    const repos = (await env.repositories(installationId, org)).filter(
+      (r) => !r.archived && isRepositoryConsidered(config, r.repo),
+    );
+    const where = await locateInRepositories(
+      env,
+      installationId,
+      finding,
+      repos,
+      config,
+      rule?.resourceTypes,
+    );
+    facts.search = { repos, where };
+  } else if (fact === "repo-config") {
+    const repository = repositoryOf(facts);
+    facts.repoConfig = await env.repoConfig(installationId, repository);
+    if (facts.repoConfig.ok) await configIsValidAgain(await issueIo(env, finding), repository);
+  } else if (fact === "plan") {
+    const config = (facts.repoConfig as Extract<ConfigResult, { ok: true }>).config;
+    const sources = await findingSources(env.store.db, finding.id);
+    const triaged = triagedFromStored(finding, sources);
+    facts.plan = await planIn(env, repositoryOf(facts), indexedOf(facts), {
+      group: [triaged],
+      ruleOptions: config.rules.options,
+    });
+  } else if (fact === "closed-pr") {
+    const closed = (await remediationsOf(env.store.db, finding.id)).findLast((r) => r.prState === "closed");
+    facts.closed = closed ?? null;
+  }
+}
+
+const repositoryOf = (facts: RemediationFacts): RepoRef => {
+  const cross = located(facts) as NonNullable<ReturnType<typeof located>>;
+  return { owner: cross.repository.owner, repo: cross.repository.repo };
+};
+const indexedOf = (facts: RemediationFacts): IndexedSnapshot =>
+  facts.search?.where.indexed.get(fullName(repositoryOf(facts))) as IndexedSnapshot;
+
+const issueIo = async (env: RemediationEnv, finding: StoredFinding) => ({
+  platform: await env.platform(finding.installationId),
+  db: env.store.db,
+  now: env.store.now(),
+});
+
+/** Carries out a decision: the configuration issue, the tracking issue, or the PR. */
+async function act(
+  env: RemediationEnv,
+  job: RemediateJob,
+  d: { facts: RemediationFacts; decision: Exclude<RemediationDecision, { kind: "need" }> },
+): Promise<RemediateResult> {
+  const { store } = env;
+  const { decision, facts } = d;
+  const findingId = job.findingId;
+  if (decision.kind === "nothing-to-do") return { outcome: "nothing-to-do", detail: decision.detail };
+  let finding = facts.finding as StoredFinding;
+  if (decision.kind === "invalid-config") return invalidConfig(env, finding, decision);
+  const platform = await env.platform(finding.installationId);
+  const sources = await findingSources(store.db, findingId);
+  if (decision.kind === "no-pr") return noPr(env, platform, { finding, sources }, decision);
+  if (decision.refix) {
+    const { reason, prUrl } = decision.refix;
     // This job carries on with the fix itself (inline): no second remediate job.
     await runCommandAlone(
       store,
       findingId,
       recompute({
         from: "closed_unmerged",
-        reason: `the fix changed since ${pr} was closed without merge: ${plan.fixes.map((f) => `${f.ruleId}: ${f.summary}`).join("; ")}`,
-        ...(closed.prUrl ? { links: { pr: closed.prUrl } } : {}),
+        reason,
+        ...(prUrl ? { links: { pr: prUrl } } : {}),
         inline: true,
       }),
     );
     finding = { ...finding, state: "fixing" };
   }
-
-  if (finding.state === "awaiting_approval")
-    return noPrUnlessRecheck(
-      env,
-      gh,
+  const where = (facts.search as NonNullable<RemediationFacts["search"]>).where;
+  const indexed = indexedOf(facts);
+  const repository: RepoRef = { owner: decision.repository.owner, repo: decision.repository.repo };
+  const owner = await ownerOf(env, {
+    finding,
+    repository,
+    indexed,
+    where,
+    plan: decision.plan,
+    config: decision.config,
+  });
+  return deliverFix(
+    env,
+    platform,
+    {
       finding,
       sources,
       repository,
-      { kind: "awaiting-approval", detail: finding.gate.reason },
-      candidatesOf(where),
-      plan.diff,
-      failingRulesOf(finding, plan),
-    );
+      defaultBranch: decision.repository.defaultBranch,
+      indexed,
+      plan: decision.plan,
+      owner,
+      config: decision.config,
+      where,
+    },
+    job.resume,
+  );
+}
 
-  // Only a PR needs its owner (and the team lookups that may cost).
-  const located = cross.location.candidate.resource;
+async function invalidConfig(
+  env: RemediationEnv,
+  finding: StoredFinding,
+  decision: Extract<RemediationDecision, { kind: "invalid-config" }>,
+): Promise<RemediateResult> {
+  const { repository, errors } = decision;
+  const issue = await reportInvalidConfig(await issueIo(env, finding), repository, errors);
+  if (decision.org) {
+    const org = repository.owner;
+    env.log.warn({ org, issue }, `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(errors)}`);
+    return {
+      outcome: "invalid-config",
+      detail: `${org}/.github: fixloop.yml is invalid: ${errorsAsLine(errors)}${issue ? ` (${issue})` : ""}`,
+    };
+  }
+  const detail = `.github/fixloop.yml in ${fullName(repository)} is invalid (${errorsAsLine(errors)}); fixloop does nothing there until it is fixed${issue ? ` (${issue})` : ""}`;
+  return { outcome: "invalid-config", detail };
+}
+
+/** Only a PR needs its owner (and the team lookups that may cost). */
+async function ownerOf(
+  env: RemediationEnv,
+  at: {
+    finding: StoredFinding;
+    repository: RepoRef;
+    indexed: IndexedSnapshot;
+    where: Searched;
+    plan: PatchPlan;
+    config: RepoConfig;
+  },
+): Promise<OwnerDecision> {
+  const { finding, indexed, config } = at;
+  const cross = at.where.cross as Extract<Searched["cross"], { kind: "located" }>;
+  const locatedResource = cross.location.candidate.resource;
   const codeowners = indexed.snapshot.codeowners;
   const ownerInput: OwnerInput = {
     finding: { context: finding.context, resource: finding.resource },
-    located: located ? { index: indexed.index, resource: located } : null,
-    file: plan.target.file,
+    located: locatedResource ? { index: indexed.index, resource: locatedResource } : null,
+    file: at.plan.target.file,
     codeowners: codeowners ? { path: codeowners.path, rules: parseCodeowners(codeowners.text).rules } : null,
   };
-  const owner = resolveOwner(
-    {
-      ...ownerInput,
-      organization: await organizationTeams(env, installationId, repository.owner, ownerInput, config),
-    },
+  const organization = await organizationTeams(env, finding.installationId, {
+    org: at.repository.owner,
+    input: ownerInput,
     config,
-  );
-  return deliverFix(
-    env,
-    gh,
-    { finding, sources, repository, defaultBranch: found.defaultBranch, indexed, plan, owner, config, where },
-    progress,
-    save,
-  );
+  });
+  return prOwner({ ...ownerInput, organization }, config);
 }
 
 /** At most this many team lookups per finding: the values are untrusted and each costs a request. */
@@ -279,16 +449,14 @@ const MAX_TEAM_LOOKUPS = 4;
 async function organizationTeams(
   env: RemediationEnv,
   installationId: number | null,
-  org: string,
-  input: OwnerInput,
-  config: RepoConfig,
+  q: { org: string; input: OwnerInput; config: RepoConfig },
 ): Promise<OwnerInput["organization"]> {
   if (!env.teamExists) return null;
   const answers = new Map<string, boolean | undefined>();
-  for (const slug of teamCandidates(input, config).slice(0, MAX_TEAM_LOOKUPS)) {
-    const known = await env.teamExists(installationId, org, slug);
+  for (const slug of teamCandidates(q.input, q.config).slice(0, MAX_TEAM_LOOKUPS)) {
+    const known = await env.teamExists(installationId, q.org, slug);
     answers.set(slug, known);
     if (known) break; // the steps consult candidates in this order: the first team decides
   }
-  return { login: org, hasTeam: (slug) => answers.get(slug) };
+  return { login: q.org, hasTeam: (slug) => answers.get(slug) };
 }

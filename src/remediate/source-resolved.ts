@@ -31,13 +31,8 @@ export function sourceResolvedHandler(env: RemediationEnv): JobHandler {
       resolved?.reason ?? "the source reports it passing",
       env.evidenceUrl(findingId),
     );
-    const closed = await closeTrackingIssue(
-      await env.github(finding.installationId),
-      store.db,
-      findingId,
-      comment,
-      store.now(),
-    );
+    const platform = await env.platform(finding.installationId);
+    const closed = await closeTrackingIssue({ platform, db: store.db, now: store.now() }, findingId, comment);
     env.log.info({ findingId, closed }, "resolved by the source: tracking issue closed");
     return undefined;
   };

@@ -1,9 +1,16 @@
 // The one issue fixloop keeps for a finding it cannot (yet) fix by PR: created once, then updated
 // in place — retitled, rewritten and reopened — so a finding never produces a pile of issues.
+// GitHub through the platform's ensureIssue / ensureIssueClosed (the configuration issue uses the
+// same two), the bookkeeping in src/store/tracking-issues.ts.
 
-import type { GitHub, RepoRef } from "../github/client.ts";
-import { fullName } from "../github/client.ts";
+import { fullName, type Platform, type RepoRef, repoRefOf } from "../github/platform.ts";
 import type { Db } from "../store/store.ts";
+import {
+  markTrackingIssueClosed,
+  openTrackingIssueOf,
+  saveTrackingIssue,
+  trackingIssueOf,
+} from "../store/tracking-issues.ts";
 
 export interface TrackingIssueDraft {
   findingId: string;
@@ -21,88 +28,41 @@ export interface TrackingIssue {
   created: boolean;
 }
 
-export async function upsertTrackingIssue(
-  gh: GitHub,
-  db: Db,
-  draft: TrackingIssueDraft,
-  now: number,
-): Promise<TrackingIssue> {
+/** Where the issue work happens: the platform, the store, and the store's clock. */
+export interface IssueIo {
+  platform: Platform;
+  db: Db;
+  now: number;
+}
+
+export async function upsertTrackingIssue(io: IssueIo, draft: TrackingIssueDraft): Promise<TrackingIssue> {
   const repository = fullName(draft.repository);
-  const known = await db
-    .selectFrom("tracking_issues")
-    .selectAll()
-    .where("finding_id", "=", draft.findingId)
-    .executeTakeFirst();
-  if (known && known.repository === repository) {
-    const changed = known.state !== "open" || known.reason !== draft.reason;
-    if (changed) {
-      await gh.rest.issues.update({
-        ...draft.repository,
-        issue_number: known.number,
-        title: draft.title,
-        body: draft.body,
-        state: "open",
-      });
-      await db
-        .updateTable("tracking_issues")
-        .set({ state: "open", reason: draft.reason, updated_at: now })
-        .where("finding_id", "=", draft.findingId)
-        .execute();
-    }
-    return { number: known.number, url: known.url, created: false };
-  }
-  const issue = await gh.rest.issues.create({
-    ...draft.repository,
+  const known = await trackingIssueOf(io.db, draft.findingId);
+  const same = known && known.repository === repository ? known : null;
+  // Nothing to write when the open issue already says this.
+  if (same && same.state === "open" && same.reason === draft.reason)
+    return { number: same.number, url: same.url, created: false };
+  const issue = await io.platform.ensureIssue({
+    repository: draft.repository,
+    existing: same ? { number: same.number, url: same.url } : null,
     title: draft.title,
     body: draft.body,
     labels: draft.labels,
   });
-  const row = {
-    repository,
-    number: issue.data.number,
-    url: issue.data.html_url,
-    state: "open",
-    reason: draft.reason,
-    updated_at: now,
-  };
-  if (known)
-    await db.updateTable("tracking_issues").set(row).where("finding_id", "=", draft.findingId).execute();
-  else
-    await db
-      .insertInto("tracking_issues")
-      .values({ ...row, finding_id: draft.findingId, created_at: now })
-      .execute();
-  return { number: issue.data.number, url: issue.data.html_url, created: true };
+  const { findingId, reason } = draft;
+  await saveTrackingIssue(
+    io.db,
+    { findingId, repository, number: issue.number, url: issue.url, reason },
+    io.now,
+  );
+  return issue;
 }
 
 /** Closes the finding's tracking issue with a comment (a PR now carries the work, or it was verified). */
-export async function closeTrackingIssue(
-  gh: GitHub,
-  db: Db,
-  findingId: string,
-  comment: string,
-  now: number,
-): Promise<boolean> {
-  const known = await db
-    .selectFrom("tracking_issues")
-    .selectAll()
-    .where("finding_id", "=", findingId)
-    .where("state", "=", "open")
-    .executeTakeFirst();
+export async function closeTrackingIssue(io: IssueIo, findingId: string, comment: string): Promise<boolean> {
+  const known = await openTrackingIssueOf(io.db, findingId);
   if (!known) return false;
-  const [owner, repo] = known.repository.split("/") as [string, string];
-  await gh.rest.issues.createComment({ owner, repo, issue_number: known.number, body: comment });
-  await gh.rest.issues.update({
-    owner,
-    repo,
-    issue_number: known.number,
-    state: "closed",
-    state_reason: "completed",
-  });
-  await db
-    .updateTable("tracking_issues")
-    .set({ state: "closed", updated_at: now })
-    .where("finding_id", "=", findingId)
-    .execute();
+  await io.platform.ensureIssueClosed(repoRefOf(known.repository), known.number, comment);
+  await markTrackingIssueClosed(io.db, findingId, io.now);
   return true;
 }

@@ -13,7 +13,14 @@
 // observed live in advanced-security/dismiss-alerts#296; fixloop needs open and fixed alike.
 
 import { normalizeToolName } from "../findings/parsers/sarif.ts";
-import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
+import { Forbidden, NotFound } from "../github/errors.ts";
+import {
+  type CodeScanningAlert as Alert,
+  type CodeScanningAnalysis as Analysis,
+  fullName,
+  type Platform,
+  type RepoRef,
+} from "../github/platform.ts";
 import type { RemediationEnv } from "../remediate/env.ts";
 import { resolveRuleId } from "../rules/registry.ts";
 import { findingSources, type StoredFinding } from "../store/findings.ts";
@@ -51,31 +58,8 @@ export interface CodeScanningResult {
   unavailable: boolean;
 }
 
-/** The fields of GitHub's code-scanning-alert-items and code-scanning-analysis fixloop reads. */
-interface Alert {
-  number: number;
-  html_url: string;
-  state: string | null;
-  fixed_at?: string | null;
-  dismissed_reason?: string | null;
-  rule: { id?: string | null };
-  tool: { name?: string };
-  most_recent_instance: {
-    category?: string;
-    message?: { text?: string };
-    location?: { path?: string; start_line?: number };
-  };
-}
-interface Analysis {
-  created_at: string;
-  commit_sha: string;
-  category?: string;
-  tool: { name?: string };
-}
-
 const isRelative = (p: string) => !p.startsWith("/") && !/^[A-Za-z]:\//.test(p);
 const cleanPath = (p: string) => p.replace(/^(\.\/)+/, "");
-const httpStatus = (e: unknown) => (e as { status?: number }).status;
 /** Scanner text is untrusted: one line, bounded (the renderers escape it). */
 const oneLine = (s: string) => {
   const t = s.replace(/\s+/g, " ").trim();
@@ -122,40 +106,53 @@ function latest(analyses: readonly Analysis[], tool: string, category?: string):
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
 }
 
+const none = (detail: string, unavailable: boolean): CodeScanningResult => ({
+  row: null,
+  detail,
+  unavailable,
+});
+
+const denied = (e: unknown, repo: RepoRef) =>
+  none(
+    e instanceof Forbidden
+      ? `GitHub code scanning is not available for ${fullName(repo)} (HTTP 403: Advanced Security is not enabled)`
+      : `GitHub code scanning is not available for ${fullName(repo)} (HTTP 404: not set up, or fixloop may not read its alerts)`,
+    true,
+  );
+
+/** One question to code scanning: where, about what, and how to word the answer. */
+interface Asking {
+  platform: Platform;
+  repo: RepoRef;
+  defaultBranch: string;
+  mergedAt: number;
+  query: { ref: string; toolName?: string };
+  finding: CodeScanningFinding;
+  tool: string;
+  file: string;
+  row: (result: "passed" | "failed", detail: string, scan?: string) => CodeScanningResult;
+  name: (a: Alert) => string;
+}
+
 /**
  * Asks code scanning about one finding on the default branch. One request (a page of up to 100
  * alerts) when the alert is fixed; one more (the analyses) when it is open or absent, to tell a
  * verdict about the merged code from one about the code before the merge.
  */
 export async function codeScanningCheck(
-  gh: GitHub,
-  repo: RepoRef,
-  defaultBranch: string,
+  platform: Platform,
+  at: { repository: RepoRef; defaultBranch: string; mergedAt: number; now: number },
   finding: CodeScanningFinding,
-  mergedAt: number,
-  now: number,
 ): Promise<CodeScanningResult> {
-  const ref = `refs/heads/${defaultBranch}`;
+  const { repository: repo, defaultBranch, mergedAt, now } = at;
   const tool = sourceName(finding.tool);
   const driver = DRIVER_NAMES[finding.tool];
-  const query = { ...repo, ref, ...(driver ? { tool_name: driver } : {}), per_page: 100 };
-  const none = (detail: string, unavailable: boolean): CodeScanningResult => ({
-    row: null,
-    detail,
-    unavailable,
-  });
-  const denied = (e: unknown) =>
-    none(
-      httpStatus(e) === 403
-        ? `GitHub code scanning is not available for ${fullName(repo)} (HTTP 403: Advanced Security is not enabled)`
-        : `GitHub code scanning is not available for ${fullName(repo)} (HTTP 404: not set up, or fixloop may not read its alerts)`,
-      true,
-    );
+  const query = { ref: `refs/heads/${defaultBranch}`, ...(driver ? { toolName: driver } : {}) };
   let alerts: Alert[];
   try {
-    alerts = (await gh.paginate(gh.rest.codeScanning.listAlertsForRepo, query)) as Alert[];
+    alerts = await platform.codeScanningAlerts(repo, query);
   } catch (e) {
-    if (httpStatus(e) === 403 || httpStatus(e) === 404) return denied(e);
+    if (e instanceof Forbidden || e instanceof NotFound) return denied(e, repo);
     throw e;
   }
   const file = finding.resource.file as string;
@@ -172,10 +169,10 @@ export async function codeScanningCheck(
     detail,
     unavailable: false,
   });
+  const name = (a: Alert) => `${tool} alert #${a.number} (${oneLine(a.rule.id ?? "")})`;
   const matches = matchingAlerts(alerts, finding);
   const open = matches.filter((a) => a.state === "open");
   const fixed = matches.filter((a) => a.state === "fixed");
-  const name = (a: Alert) => `${tool} alert #${a.number} (${oneLine(a.rule.id ?? "")})`;
   if (open.length === 0 && fixed.length > 0) {
     const a = fixed[0] as Alert;
     const since = a.fixed_at ? ` since ${when(a.fixed_at)}` : "";
@@ -188,35 +185,38 @@ export async function codeScanningCheck(
       true,
     );
   }
+  const asking = { platform, repo, defaultBranch, mergedAt, query, finding, tool, file, row, name };
+  return judgeByAnalysis(asking, open[0]);
+}
 
+/** An open or absent alert counts only when code scanning analysed the merged code. */
+async function judgeByAnalysis(q: Asking, alert: Alert | undefined): Promise<CodeScanningResult> {
+  const { tool, defaultBranch, file } = q;
   let analyses: Analysis[];
   try {
-    analyses = (await gh.rest.codeScanning.listRecentAnalyses(query)).data as Analysis[];
+    analyses = await q.platform.codeScanningAnalyses(q.repo, q.query); // [] when there is none
   } catch (e) {
-    if (httpStatus(e) === 404)
-      analyses = []; // GitHub answers 404 when there is no analysis
-    else if (httpStatus(e) === 403) return denied(e);
-    else throw e;
+    if (e instanceof Forbidden) return denied(e, q.repo);
+    throw e;
   }
-  const alert = open[0];
-  const last = latest(analyses, finding.tool, alert?.most_recent_instance.category);
+  const last = latest(analyses, q.finding.tool, alert?.most_recent_instance.category);
   if (!last)
     return none(
       `GitHub code scanning holds no ${tool} analysis of ${defaultBranch}: ${tool}'s results are not uploaded there`,
       true,
     );
   const analysed = `${tool}'s analysis of ${defaultBranch} at ${last.commit_sha.slice(0, 12)} (${when(last.created_at)})`;
-  if (Date.parse(last.created_at) < mergedAt)
+  if (Date.parse(last.created_at) < q.mergedAt)
     return none(
       `waiting for a ${tool} analysis of ${defaultBranch} after the merge in GitHub code scanning; the latest is ${analysed}`,
       false,
     );
-  if (!alert) return row("passed", `${analysed} reports no ${finding.rule.nativeId} alert on ${file}`);
+  if (!alert) return q.row("passed", `${analysed} reports no ${q.finding.rule.nativeId} alert on ${file}`);
   const where = alert.most_recent_instance.location?.start_line;
   const message = oneLine(alert.most_recent_instance.message?.text ?? "");
-  return row(
+  return q.row(
     "failed",
-    `${name(alert)} is still open on ${file}${where ? `:${where}` : ""} in ${analysed}${message ? `: ${message}` : ""}`,
+    `${q.name(alert)} is still open on ${file}${where ? `:${where}` : ""} in ${analysed}${message ? `: ${message}` : ""}`,
     alert.html_url,
   );
 }
@@ -237,11 +237,18 @@ export interface CodeScanningStep {
  */
 export async function codeScanningStep(
   env: RemediationEnv,
-  gh: GitHub,
+  platform: Platform,
   finding: StoredFinding,
-  at: { repository: RepoRef; defaultBranch: string | null; mergedAt: number; needed: boolean },
-  known: Verification[],
+  at: {
+    repository: RepoRef;
+    defaultBranch: string | null;
+    mergedAt: number;
+    needed: boolean;
+    /** The verification rows after the merge, so far. */
+    known: Verification[];
+  },
 ): Promise<CodeScanningStep> {
+  const { known } = at;
   const sarif = (await findingSources(env.store.db, finding.id)).find((s) => s.format === "sarif");
   if (!at.needed || !sarif || !codeScanningApplies(finding, ["sarif"]))
     return { known, unavailable: false, note: null };
@@ -253,12 +260,14 @@ export async function codeScanningStep(
     };
   const input = { id: finding.id, tool: sarif.tool, rule: finding.rule, resource: finding.resource };
   const answer = await codeScanningCheck(
-    gh,
-    at.repository,
-    at.defaultBranch,
+    platform,
+    {
+      repository: at.repository,
+      defaultBranch: at.defaultBranch,
+      mergedAt: at.mergedAt,
+      now: env.store.now(),
+    },
     input,
-    at.mergedAt,
-    env.store.now(),
   );
   const row = answer.row;
   if (!row) return { known, unavailable: answer.unavailable, note: answer.detail };

@@ -5,6 +5,7 @@
 // window) is told again. The row is claimed before posting, so two replicas never both post, and released when
 // the post fails, so the next sweep tries again.
 
+import { repoRefOf } from "../github/platform.ts";
 import type { RemediationEnv } from "../remediate/env.ts";
 import { auditTrail } from "../store/audit.ts";
 import { findingFromRow, findingSources, overdueVerifications } from "../store/findings.ts";
@@ -29,13 +30,13 @@ export async function notifyOverdue(env: RemediationEnv): Promise<number> {
     const overdueAt = row.verification_overdue_at as number;
     if (!(await claimOverdueNotice(store.db, finding.id, overdueAt, store.now()))) continue;
     try {
-      const [owner, repo] = (remediation.repository as string).split("/") as [string, string];
-      const parsed = await env.repoConfig(finding.installationId, { owner, repo });
+      const repository = repoRefOf(remediation.repository as string);
+      const parsed = await env.repoConfig(finding.installationId, repository);
       const sources = await findingSources(store.db, finding.id);
       const formats = sources.map((s) => s.format);
       const setting: ModeSetting = parsed.ok ? parsed.config.verification.mode : "both";
       const mode = effectiveMode(setting, sourceCanRescan(finding, formats));
-      const ctx = verificationContext(env, finding, remediation, { repository: { owner, repo }, mode });
+      const ctx = verificationContext(env, finding, remediation, { repository, mode });
       const merge = (await auditTrail(store.db, finding.id)).filter((e) => e.to === "merged").at(-1);
       const mergedAt = merge ? Date.parse(merge.at) : 0;
       const seen = (await verificationsOf(store.db, finding.id)).filter(
@@ -55,8 +56,8 @@ export async function notifyOverdue(env: RemediationEnv): Promise<number> {
         waitingFor,
         owners: [...(team ? [team] : []), ...reviewers],
       });
-      const gh = await env.github(finding.installationId);
-      await gh.rest.issues.createComment({ owner, repo, issue_number: remediation.prNumber as number, body });
+      const platform = await env.platform(finding.installationId);
+      await platform.comment(repository, remediation.prNumber as number, body);
       posted++;
     } catch (error) {
       await releaseOverdueNotice(store.db, finding.id, overdueAt);

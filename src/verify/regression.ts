@@ -7,7 +7,7 @@
 // has drifted from the code. The comment is saved in the job's progress once posted, so a retry
 // never posts it twice.
 
-import type { RepoRef } from "../github/client.ts";
+import { repoRefOf } from "../github/platform.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { runCommandAlone } from "../lifecycle/apply.ts";
 import { recompute } from "../lifecycle/commands.ts";
@@ -52,8 +52,7 @@ export async function handleRegression(
   const remediation = await latestMergedRemediation(store.db, findingId);
   if (progress.comment === undefined) {
     if (remediation) {
-      const [owner, repo] = (remediation.repository as string).split("/") as [string, string];
-      const repository: RepoRef = { owner, repo };
+      const repository = repoRefOf(remediation.repository as string);
       const trail = await auditTrail(store.db, findingId);
       const regression = trail.findLast((e) => e.from === "resolved" && e.to === "reopened");
       const resolved = trail.findLast((e) => e.to === "resolved");
@@ -68,13 +67,9 @@ export async function handleRegression(
         resolvedAt: resolved?.at ?? null,
         owners: [...(team ? [team] : []), ...reviewers],
       });
-      const gh = await env.github(finding.installationId);
-      const { data } = await gh.rest.issues.createComment({
-        ...repository,
-        issue_number: remediation.prNumber as number,
-        body,
-      });
-      progress.comment = data.html_url;
+      const platform = await env.platform(finding.installationId);
+      const posted = await platform.comment(repository, remediation.prNumber as number, body);
+      progress.comment = posted.url;
     } else {
       progress.comment = null;
     }

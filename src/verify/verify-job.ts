@@ -8,8 +8,8 @@
 
 import { errorsAsLine } from "../config/config-errors.ts";
 import { resourceLabel } from "../evidence/labels.ts";
-import type { RepoRef } from "../github/client.ts";
 import { webLink } from "../github/hosts.ts";
+import { type RepoRef, repoRefOf } from "../github/platform.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { runCommand } from "../lifecycle/apply.ts";
 import { startVerification, type VerdictDecision, verdict } from "../lifecycle/commands.ts";
@@ -145,8 +145,9 @@ async function loadSubject(
   const remediation = await latestMergedRemediation(store.db, findingId);
   if (!remediation || finding.installationId === null)
     return { outcome: "nothing-to-do", detail: "no merged fixloop PR with a merge commit to verify" };
-  const [owner, repo] = (remediation.repository as string).split("/") as [string, string];
-  const parsed = await env.repoConfig(finding.installationId, { owner, repo });
+  const repository = repoRefOf(remediation.repository as string);
+  const { owner, repo } = repository;
+  const parsed = await env.repoConfig(finding.installationId, repository);
   if (!parsed.ok)
     return {
       outcome: "invalid-config",
@@ -157,7 +158,7 @@ async function loadSubject(
   const setting = parsed.config.verification.mode as ModeSetting;
   const mode = effectiveMode(setting, sourceCanRescan(finding, formats));
   const waitHours = parsed.config.verification.waitHours;
-  return { finding, remediation, repository: { owner, repo }, formats, setting, mode, waitHours };
+  return { finding, remediation, repository, formats, setting, mode, waitHours };
 }
 
 /** merged → verifying, with a new verification window (a reopened finding merged again starts over). */
@@ -194,7 +195,7 @@ async function gatherEvidence(env: RemediationEnv, s: Subject): Promise<Evidence
   const known = (await verificationsOf(store.db, finding.id)).filter(
     (v) => Date.parse(v.observedAt) >= mergedAt,
   );
-  const gh = await env.github(installationId);
+  const gh = await env.platform(installationId);
   const installed =
     (await env.repositories(installationId, repository.owner)).find(
       (r) => r.owner === repository.owner && r.repo === repository.repo,
@@ -203,11 +204,8 @@ async function gatherEvidence(env: RemediationEnv, s: Subject): Promise<Evidence
   const base = { findingId: finding.id, known, code: null, runtime: null, scanningNote: null };
   const ci = await checkCi(
     gh,
-    repository,
-    remediation.mergeCommitSha,
-    defaultBranch,
+    { repository, sha: remediation.mergeCommitSha, defaultBranch, mergedAt },
     known,
-    mergedAt,
     store.now(),
   );
   const pending = {
@@ -217,10 +215,10 @@ async function gatherEvidence(env: RemediationEnv, s: Subject): Promise<Evidence
     context: verificationContext(env, finding, remediation, { repository, mode: s.mode }),
   };
   if (ci.kind === "pending") return pending;
-  const code = ci.kind === "green" ? await checkCode(env, finding, remediation, installed, gh) : null;
+  const code = ci.kind === "green" ? await checkCode(env, gh, { finding, remediation, installed }) : null;
   if (code && "stale" in code) return { ...pending, code };
-  const at = { repository, defaultBranch, mergedAt, needed: runtimeMatters(s.mode, ci, code) };
-  const scanning = await codeScanningStep(env, gh, finding, at, known);
+  const at = { repository, defaultBranch, mergedAt, needed: runtimeMatters(s.mode, ci, code), known };
+  const scanning = await codeScanningStep(env, gh, finding, at);
   const mode = scanning.unavailable
     ? effectiveMode(s.setting, sourceCanRescan(finding, s.formats, false))
     : s.mode;
@@ -289,7 +287,7 @@ export function planVerification(
 /** Posts what the decision owes people (check run, tracking issue, PR comment), each once. */
 async function finish(env: RemediationEnv, finding: StoredFinding, io: ProgressIo): Promise<VerifyResult> {
   const verdict = io.progress.verdict as Verdict;
-  await notify(env, await env.github(finding.installationId), verdict, {
+  await notify(env, await env.platform(finding.installationId), verdict, {
     progress: io.progress,
     save: (p) => io.save(p as VerifyProgress),
   });

@@ -3,10 +3,10 @@
 // on the PR that links both. Each step is saved in the job's progress once done, so a retry after
 // a crash posts only what is missing.
 
-import type { GitHub } from "../github/client.ts";
+import type { Platform } from "../github/platform.ts";
 import type { RemediationEnv } from "../remediate/env.ts";
 import { closeTrackingIssue, upsertTrackingIssue } from "../remediate/tracking-issues.ts";
-import { openTrackingIssueUrl } from "../store/finding-issues.ts";
+import { openTrackingIssueOf } from "../store/tracking-issues.ts";
 import { FIXLOOP_CHECK_NAME } from "./ci-state.ts";
 import type { Verdict } from "./decide.ts";
 import {
@@ -23,7 +23,12 @@ export interface NotifyIo {
 }
 
 /** Check run, tracking issue, then the PR comment (which links both): each step saved once done. */
-export async function notify(env: RemediationEnv, gh: GitHub, verdict: Verdict, io: NotifyIo): Promise<void> {
+export async function notify(
+  env: RemediationEnv,
+  platform: Platform,
+  verdict: Verdict,
+  io: NotifyIo,
+): Promise<void> {
   const { progress } = io;
   const { context: ctx, repository } = verdict;
   const verified = verdict.kind === "verified";
@@ -34,46 +39,33 @@ export async function notify(env: RemediationEnv, gh: GitHub, verdict: Verdict, 
       verified ? { verified } : { verified, reason: verdict.reason },
       verdict.checked,
     );
-    const { data } = await gh.rest.checks.create({
-      ...repository,
+    progress.checkRun = await platform.createCheckRun(repository, {
       name: FIXLOOP_CHECK_NAME,
-      head_sha: ctx.mergeCommit,
-      status: "completed",
+      headSha: ctx.mergeCommit,
       conclusion: verified ? "success" : "failure",
-      completed_at: new Date(now).toISOString(),
-      external_id: ctx.findingId,
-      ...(ctx.evidenceUrl ? { details_url: ctx.evidenceUrl } : {}),
+      completedAt: new Date(now).toISOString(),
+      externalId: ctx.findingId,
+      ...(ctx.evidenceUrl ? { detailsUrl: ctx.evidenceUrl } : {}),
       output,
     });
-    progress.checkRun = { id: data.id, url: data.html_url ?? "" };
     await io.save(progress);
   }
   const checkRunUrl = progress.checkRun.url || null;
   if (progress.issue === undefined) {
+    const issues = { platform, db: env.store.db, now };
     if (verdict.kind === "verified") {
-      const open = await openTrackingIssueUrl(env.store.db, ctx.findingId);
-      const closed = await closeTrackingIssue(
-        gh,
-        env.store.db,
-        ctx.findingId,
-        issueClosingComment(ctx, checkRunUrl),
-        now,
-      );
-      progress.issue = closed && open ? open : null;
+      const open = await openTrackingIssueOf(env.store.db, ctx.findingId);
+      const closed = await closeTrackingIssue(issues, ctx.findingId, issueClosingComment(ctx, checkRunUrl));
+      progress.issue = closed && open ? open.url : null;
     } else {
       const draft = notVerifiedIssue(ctx, verdict.reason);
-      const issue = await upsertTrackingIssue(
-        gh,
-        env.store.db,
-        {
-          findingId: ctx.findingId,
-          repository,
-          ...draft,
-          labels: ["security", "fixloop"],
-          reason: `not-verified: ${verdict.reason}`.slice(0, 500),
-        },
-        now,
-      );
+      const issue = await upsertTrackingIssue(issues, {
+        findingId: ctx.findingId,
+        repository,
+        ...draft,
+        labels: ["security", "fixloop"],
+        reason: `not-verified: ${verdict.reason}`.slice(0, 500),
+      });
       progress.issue = issue.url;
     }
     await io.save(progress);
@@ -89,12 +81,7 @@ export async function notify(env: RemediationEnv, gh: GitHub, verdict: Verdict, 
             newFix: verdict.newFix,
             issueUrl: progress.issue ?? null,
           });
-    const { data } = await gh.rest.issues.createComment({
-      ...repository,
-      issue_number: verdict.prNumber,
-      body,
-    });
-    progress.comment = data.html_url;
+    progress.comment = (await platform.comment(repository, verdict.prNumber, body)).url;
     await io.save(progress);
   }
 }

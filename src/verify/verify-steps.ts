@@ -3,8 +3,8 @@
 // recorded. The decision is ./decide.ts; the notifications ./verify-notify.ts.
 
 import { applyPatch, parsePatch, reversePatch } from "diff";
-import type { GitHub, RepoRef } from "../github/client.ts";
 import { blobLink } from "../github/hosts.ts";
+import type { Platform, RepoRef } from "../github/platform.ts";
 import type { SourceFile } from "../hcl/index.ts";
 import { CI_GRACE_MS } from "../jobs/kinds.ts";
 import { locate } from "../locate/locate.ts";
@@ -23,7 +23,6 @@ import { type CheckedItem, sourceName, when } from "./verification-text.ts";
 export { CI_GRACE_MS };
 
 const short = (sha: string) => sha.slice(0, 12);
-const status = (e: unknown) => (e as { status?: number }).status;
 
 export type CiCheck =
   | { kind: "pending"; detail: string }
@@ -35,25 +34,19 @@ export type CiCheck =
  * endpoint, which needs administration access); without protection every check counts.
  */
 export async function checkCi(
-  gh: GitHub,
-  repository: RepoRef,
-  sha: string,
-  defaultBranch: string | null,
+  platform: Platform,
+  at: { repository: RepoRef; sha: string; defaultBranch: string | null; mergedAt: number },
   known: readonly Verification[],
-  mergedAt: number,
   now: number,
 ): Promise<CiCheck> {
+  const { sha, mergedAt } = at;
   const stored = known.filter((k) => k.kind === "ci" && k.result === "passed").at(-1);
   if (stored) return { kind: "green", item: { ...stored }, reused: true };
-  const [runs, statuses, required] = await Promise.all([
-    gh.paginate(gh.rest.checks.listForRef, { ...repository, ref: sha, per_page: 100 }),
-    gh.paginate(gh.rest.repos.listCommitStatusesForRef, { ...repository, ref: sha, per_page: 100 }),
-    defaultBranch ? requiredChecks(gh, repository, defaultBranch) : Promise.resolve(null),
-  ]);
+  const reports = await platform.ciReports(at.repository, sha, at.defaultBranch);
   const ci = ciState({
-    checkRuns: runs as unknown as CheckRunInput[],
-    statuses: statuses as unknown as CommitStatusInput[],
-    required,
+    checkRuns: reports.checkRuns as CheckRunInput[],
+    statuses: reports.statuses as CommitStatusInput[],
+    required: reports.required as RequiredCheck[] | null,
   });
   const noCi = ci.considered.length === 0;
   if (ci.state === "pending" || (noCi && now - mergedAt < CI_GRACE_MS))
@@ -78,29 +71,12 @@ export async function checkCi(
     };
   const detail = noCi
     ? `no CI reported on the merge commit ${short(sha)} within ${CI_GRACE_MS / 60_000} minutes of the merge`
-    : `${ci.considered.length} check${ci.considered.length === 1 ? "" : "s"} passed on the merge commit ${short(sha)}${required?.length ? " (the branch's required checks)" : ""}: ${ci.considered.join(", ")}`;
+    : `${ci.considered.length} check${ci.considered.length === 1 ? "" : "s"} passed on the merge commit ${short(sha)}${reports.required?.length ? " (the branch's required checks)" : ""}: ${ci.considered.join(", ")}`;
   return {
     kind: "green",
     reused: false,
     item: { ...base, result: "passed", detail, links: { commit: sha } },
   };
-}
-
-async function requiredChecks(
-  gh: GitHub,
-  repository: RepoRef,
-  branch: string,
-): Promise<RequiredCheck[] | null> {
-  try {
-    const { data } = await gh.rest.repos.getBranch({ ...repository, branch });
-    const rsc = data.protection?.required_status_checks;
-    if (!data.protected || !rsc) return null;
-    if (rsc.checks?.length) return rsc.checks.map((c) => ({ context: c.context, appId: c.app_id }));
-    return rsc.contexts?.length ? rsc.contexts : null;
-  } catch (error) {
-    if (status(error) === 403 || status(error) === 404) return null;
-    throw error;
-  }
 }
 
 export interface CodeCheck {
@@ -119,11 +95,10 @@ export interface CodeCheck {
  */
 export async function checkCode(
   env: RemediationEnv,
-  finding: StoredFinding,
-  remediation: Remediation,
-  installed: InstallationRepository | null,
-  gh: GitHub,
+  platform: Platform,
+  fix: { finding: StoredFinding; remediation: Remediation; installed: InstallationRepository | null },
 ): Promise<CodeCheck | { stale: string }> {
+  const { finding, remediation, installed } = fix;
   const at = new Date(env.store.now()).toISOString();
   const sha = remediation.mergeCommitSha as string;
   const item = (result: CheckedItem["result"], detail: string, links = {}): CheckedItem => ({
@@ -145,17 +120,16 @@ export async function checkCode(
   const { snapshot, index } = await env.snapshot(finding.installationId, installed);
   let note = "";
   if (snapshot.sha !== sha) {
-    const { data } = await gh.rest.repos.compareCommitsWithBasehead({
-      owner: installed.owner,
-      repo: installed.repo,
-      basehead: `${sha}...${snapshot.sha}`,
-      per_page: 1,
-    });
-    if (data.status === "behind")
+    const status = await platform.compareCommits(
+      { owner: installed.owner, repo: installed.repo },
+      sha,
+      snapshot.sha,
+    );
+    if (status === "behind")
       return {
         stale: `the default branch head fixloop read (${short(snapshot.sha)}) predates the merge commit ${short(sha)}`,
       };
-    if (data.status === "diverged")
+    if (status === "diverged")
       return {
         item: item(
           "pending",

@@ -2,6 +2,7 @@
 // handler the app registers (remediate, recheck, regression, source-resolved, verify).
 
 import { describe, expect, it } from "vitest";
+import { RateLimited, toGitHubError } from "../../src/github/errors.ts";
 import { waitingOutRateLimits } from "../../src/jobs/rate-limited.ts";
 import type { JobContext } from "../../src/jobs/worker.ts";
 
@@ -48,5 +49,26 @@ describe("waitingOutRateLimits", () => {
       log,
     );
     await expect(forbidden(null, ctx)).rejects.toThrow("Resource not accessible by integration");
+  });
+
+  it("waits until the resetAt of the platform's RateLimited error", async () => {
+    const mappedError = toGitHubError(
+      httpError(
+        403,
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 + 120) },
+        "API rate limit exceeded",
+      ),
+      NOW,
+    );
+    expect(mappedError).toBeInstanceOf(RateLimited);
+    expect((mappedError as RateLimited).resetAt).toBe(NOW + 121_000);
+    const handler = waitingOutRateLimits(
+      async () => {
+        throw mappedError;
+      },
+      () => NOW + 1_000,
+      { warn: () => {} },
+    );
+    expect(await handler(null, ctx)).toEqual({ rescheduleAt: NOW + 121_000 });
   });
 });

@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
+import { OctokitPlatform } from "../../src/github/octokit-platform.ts";
 import { persistFindings } from "../../src/ingest/persist.ts";
 import type { TriagedFinding } from "../../src/ingest/triage-finding.ts";
 import { changeState } from "../../src/lifecycle/change-state.ts";
@@ -108,7 +109,8 @@ function analysis(id: number, createdAt: string, commit: string) {
 
 const EGRESS = "Ensure no security groups allow egress from 0.0.0.0:0 to port -1";
 const VPC = "infrastructure-catalog/modules/vpc/main.tf";
-const octokit = (gh: MockGitHub) => new Octokit({ baseUrl: gh.apiUrl, request: { retries: 0 } });
+const platform = (gh: MockGitHub) =>
+  new OctokitPlatform(new Octokit({ baseUrl: gh.apiUrl, request: { retries: 0 } }));
 const repo = { owner: ORG, repo: REPO };
 
 describe("codeScanningCheck", () => {
@@ -135,7 +137,11 @@ describe("codeScanningCheck", () => {
       }),
     ]);
 
-    const result = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
+    const result = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
 
     const detail = `Checkov alert #9 (CKV_AWS_382) on ${VPC} is fixed on main since 2026-11-20 12:41 UTC`;
     expect(result).toEqual({
@@ -175,7 +181,11 @@ describe("codeScanningCheck", () => {
       analysis(3251, "2026-11-19T16:22:10Z", "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e"),
     ]);
 
-    const result = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
+    const result = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
 
     expect(result.row).toMatchObject({
       result: "failed",
@@ -197,7 +207,11 @@ describe("codeScanningCheck", () => {
       analysis(3251, "2026-11-19T16:22:10Z", "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e"),
     ]);
 
-    const result = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
+    const result = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
 
     expect(result).toEqual({
       row: null,
@@ -227,7 +241,11 @@ describe("codeScanningCheck", () => {
       alert({ number: 6, state: "open", rule: "CKV_AWS_53", path: "buckets.tf", line: 80, message: "m" }),
     ]);
 
-    const result = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
+    const result = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
 
     expect(result.row?.result).toBe("passed");
     expect(result.detail).toBe(
@@ -245,8 +263,16 @@ describe("codeScanningCheck", () => {
       documentation_url: "https://docs.github.com/rest",
     });
 
-    const gone = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
-    const none = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
+    const gone = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
+    const none = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
 
     expect(gone.row?.result).toBe("passed");
     expect(gone.detail).toBe(
@@ -268,8 +294,16 @@ describe("codeScanningCheck", () => {
       message: "Advanced Security must be enabled for this repository to use code scanning.",
     });
 
-    const notFound = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
-    const forbidden = await codeScanningCheck(octokit(gh), repo, "main", finding, MERGED_AT, NOW);
+    const notFound = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
+    const forbidden = await codeScanningCheck(
+      platform(gh),
+      { repository: repo, defaultBranch: "main", mergedAt: MERGED_AT, now: NOW },
+      finding,
+    );
 
     expect(notFound).toEqual({
       row: null,

@@ -6,6 +6,7 @@
 import { Octokit } from "@octokit/rest";
 import { parseRepoConfig } from "../../src/config/repo-config.ts";
 import { GITHUB_COM } from "../../src/github/hosts.ts";
+import { OctokitPlatform } from "../../src/github/octokit-platform.ts";
 import { buildIndex, type SourceFile } from "../../src/hcl/index.ts";
 import { readTerraformTree } from "../../src/hcl/load.ts";
 import { persistFindings } from "../../src/ingest/persist.ts";
@@ -130,7 +131,10 @@ export async function mergedFix(options: MergedOptions): Promise<Merged> {
       warn: (_o, m) => logs.push(`warn: ${m}`),
       error: (_o, m) => logs.push(`error: ${m}`),
     },
-    github: async () => new Octokit({ baseUrl: options.kit().apiUrl, request: { retries: 0 } }),
+    platform: async () =>
+      new OctokitPlatform(new Octokit({ baseUrl: options.kit().apiUrl, request: { retries: 0 } }), {
+        now: clock.clock,
+      }),
     repositories: async () => [repository],
     repoConfig: async () => parseRepoConfig(options.config ?? null),
     snapshot: async () => ({
@@ -145,7 +149,6 @@ export async function mergedFix(options: MergedOptions): Promise<Merged> {
       },
       index: buildIndex(after),
     }),
-    labelCache: new Set(),
     evidenceUrl: EVIDENCE,
   };
   return { store, location, clock, env, findingId, plan, before, after };

@@ -64,8 +64,7 @@ export async function fixCommand(args: string[], io: CliIo, deps: OpenPrDeps = {
     if (setup) {
       const code = await openPullRequests(
         setup,
-        { sources, index },
-        input,
+        { tree: { sources, index }, input },
         { format, base: values.base, ruleOptions: flagOptions },
         io,
       );

@@ -10,14 +10,10 @@ import { type SimpleGit, simpleGit } from "simple-git";
 import { parse as parseYaml } from "yaml";
 import { errorsAsLine } from "../../config/config-errors.ts";
 import { DEFAULT_REPO_CONFIG, parseRepoConfig, type RepoConfig } from "../../config/repo-config.ts";
-import {
-  fullName,
-  type GitHub,
-  type RepoRef,
-  type TokenClientOptions,
-  tokenClient,
-} from "../../github/client.ts";
+import { type GitHub, type TokenClientOptions, tokenClient } from "../../github/client.ts";
 import { type GitHubHost, hostFromEnv } from "../../github/hosts.ts";
+import { OctokitPlatform } from "../../github/octokit-platform.ts";
+import { fullName, type Platform, type RepoRef } from "../../github/platform.ts";
 import { CODEOWNERS_PATHS, scrubToken } from "../../github/repo-source.ts";
 import { parseCodeowners } from "../../owners/codeowners.ts";
 import { CliError, type CliIo } from "../io.ts";
@@ -30,7 +26,7 @@ export interface OpenPrDeps {
 }
 
 export interface OpenPrSetup {
-  gh: GitHub;
+  platform: Platform;
   host: GitHubHost;
   repository: RepoRef;
   config: RepoConfig;
@@ -75,7 +71,7 @@ export async function prepareOpenPr(
   const make = deps.client ?? tokenClient;
   const gh = make({ token, host, onWarning: (m) => io.stderr.write(`warning: ${m}\n`) });
   return {
-    gh,
+    platform: new OctokitPlatform(gh),
     host,
     repository,
     config,
@@ -164,21 +160,18 @@ export async function codeownersAtHead(git: SimpleGit) {
 
 /** The base must be on GitHub (2 requests); returns the branch the PRs target. */
 export async function checkBase(setup: OpenPrSetup, base: string | undefined): Promise<string> {
-  const { gh, repository } = setup;
-  const repo = await gh.rest.repos
-    .get({ ...repository })
+  const { platform, repository } = setup;
+  const defaultBranch = await platform
+    .defaultBranch(repository)
     .catch((e) => Promise.reject(githubFailure(e, `read ${fullName(repository)}`, setup.scrub)));
-  try {
-    await gh.rest.git.getCommit({ ...repository, commit_sha: setup.base.baseSha });
-  } catch (e) {
-    const status = (e as { status?: number }).status;
-    if (status === 404 || status === 422)
-      throw new CliError(
-        `HEAD (${setup.base.baseSha.slice(0, 12)}) is not on ${fullName(repository)}: push your branch first, the pull requests are built on that commit`,
-      );
-    throw githubFailure(e, `look up HEAD in ${fullName(repository)}`, setup.scrub);
-  }
-  return base ?? repo.data.default_branch;
+  const onGitHub = await platform
+    .commitExists(repository, setup.base.baseSha)
+    .catch((e) => Promise.reject(githubFailure(e, `look up HEAD in ${fullName(repository)}`, setup.scrub)));
+  if (!onGitHub)
+    throw new CliError(
+      `HEAD (${setup.base.baseSha.slice(0, 12)}) is not on ${fullName(repository)}: push your branch first, the pull requests are built on that commit`,
+    );
+  return base ?? defaultBranch;
 }
 
 export function githubFailure(error: unknown, what: string, scrub: (t: string) => string): CliError {

@@ -6,23 +6,20 @@
 
 import type { SimpleGit } from "simple-git";
 import { isRuleEnabled } from "../../config/repo-config.ts";
-import { fullName, type GitHub, type RepoRef } from "../../github/client.ts";
-import type { FileChange } from "../../github/git-data.ts";
-import { ensureLabels, labelsFor } from "../../github/labels.ts";
-import { type PrFinding, renderPrBody } from "../../github/pr-body.ts";
-import { openPullRequest, updatePullRequest } from "../../github/pull-requests.ts";
+import { fullName } from "../../github/platform.ts";
+import type { PrFinding } from "../../github/pr-body.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../../hcl/index.ts";
 import type { FindingFixResult } from "../../ingest/fix-findings.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
-import { resolveOwner } from "../../owners/resolve-owner.ts";
-import { fixBranchName } from "../../remediate/branch-name.ts";
+import { type FixPlan, type PatchPlan, planFix } from "../../remediate/plan-fix.ts";
 import {
-  type FixPlan,
-  fixCommitMessage,
-  type PatchPlan,
-  planFix,
-  prTitle,
-} from "../../remediate/plan-fix.ts";
+  deliverPullRequest,
+  type FixPullRequests,
+  overLimit,
+  prBranch,
+  prContent,
+  prOwner,
+} from "../../remediate/pr-delivery.ts";
 import { guidanceOf } from "../../remediate/present.ts";
 import { type RuleOptions, ruleById } from "../../rules/registry.ts";
 import type { FindingsInput } from "../findings-input.ts";
@@ -51,8 +48,7 @@ interface PrOutcome {
 /** Plans every finding, checks the base on GitHub, then opens or updates one PR per fixed finding. */
 export async function openPullRequests(
   setup: OpenPrSetup,
-  tree: { sources: SourceFile[]; index: TerraformIndex },
-  input: FindingsInput,
+  given: { tree: { sources: SourceFile[]; index: TerraformIndex }; input: FindingsInput },
   options: {
     format: "text" | "json";
     base: string | undefined;
@@ -61,7 +57,8 @@ export async function openPullRequests(
   },
   io: CliIo,
 ): Promise<number> {
-  const { sources, index } = atRepositoryRoot(tree, setup.prefix);
+  const { input } = given;
+  const { sources, index } = atRepositoryRoot(given.tree, setup.prefix);
   const codeownersRules = await codeownersAtHead(setup.git);
   const planned: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }> = [];
   const seen = new Map<string, string>();
@@ -83,14 +80,13 @@ export async function openPullRequests(
   const work = planned.filter((p) => !p.skip && p.plan.kind === "patch");
   const baseBranch = work.length > 0 ? await checkBase(setup, options.base) : (options.base ?? null);
   if (work.length > 0) await applyRepositoryLimit(setup, work);
-  const labelCache = new Set<string>();
   for (const { t, plan, skip } of planned) {
     if (skip || plan.kind !== "patch") {
       outcomes.push({ result: plan.result, action: "none", detail: skip ?? "", pr: null });
       continue;
     }
     try {
-      outcomes.push(await openOne(setup, { t, plan, index, codeownersRules, baseBranch, labelCache }));
+      outcomes.push(await openOne(setup, { t, plan, index, codeownersRules, baseBranch }));
     } catch (e) {
       if (e instanceof CliError) throw e;
       throw githubFailure(e, `open the pull request for ${t.finding.source.findingId}`, setup.scrub);
@@ -112,20 +108,18 @@ async function applyRepositoryLimit(
   setup: OpenPrSetup,
   work: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }>,
 ): Promise<void> {
-  const { gh, repository, config } = setup;
-  const open = await gh.paginate(gh.rest.pulls.list, { ...repository, state: "open", per_page: 100 });
-  const ours = new Set(
-    open.map((p) => p.head.ref).filter((ref) => ref.startsWith(`${config.branchPrefix}/`)),
-  );
-  const limit = config.limits.openPrsPerRepository;
+  const { platform, repository, config } = setup;
+  const open = await platform.openPullRequests(repository);
+  const ours = new Set(open.map((p) => p.branch).filter((ref) => ref.startsWith(`${config.branchPrefix}/`)));
+  const limits = { repository: config.limits.openPrsPerRepository, team: Number.POSITIVE_INFINITY };
   let count = ours.size;
   const byRisk = [...work].sort((a, b) => b.t.risk.score - a.t.risk.score);
   for (const w of byRisk) {
     if (w.plan.kind !== "patch") continue;
-    const branch = fixBranchName(config.branchPrefix, w.plan.ruleIds[0] ?? null, w.t.dedupeKey);
-    if (ours.has(branch)) continue;
-    if (count >= limit) {
-      w.skip = `not opened: ${fullName(repository)} has ${count} open fixloop PRs (limits.openPrsPerRepository: ${limit}); riskier findings went first — it opens on a later run, once some merge or close`;
+    if (ours.has(prBranch(config, w.plan, w.t.dedupeKey))) continue;
+    const over = overLimit({ repository: count, team: null }, limits);
+    if (over) {
+      w.skip = `not opened: ${fullName(repository)} has ${over.count} open fixloop PRs (limits.openPrsPerRepository: ${over.limit}); riskier findings went first — it opens on a later run, once some merge or close`;
       continue;
     }
     count++;
@@ -160,16 +154,15 @@ interface OneFinding {
   index: TerraformIndex;
   codeownersRules: Awaited<ReturnType<typeof codeownersAtHead>>;
   baseBranch: string | null;
-  labelCache: Set<string>;
 }
 
 async function openOne(setup: OpenPrSetup, w: OneFinding): Promise<PrOutcome> {
-  const { gh, repository, config, base } = setup;
+  const { platform, repository, config, base } = setup;
   const { t, plan } = w;
   const f = t.finding;
   const loc = plan.result.location;
   const located = loc.kind === "located" ? loc.candidate.resource : undefined;
-  const owner = resolveOwner(
+  const owner = prOwner(
     {
       finding: { context: f.context, resource: f.resource },
       located: located ? { index: w.index, resource: located } : null,
@@ -178,110 +171,78 @@ async function openOne(setup: OpenPrSetup, w: OneFinding): Promise<PrOutcome> {
     },
     config,
   );
-  const body = renderPrBody({
+  // No approval step outside the app: a gated or disruptive fix (the CLI's --allow-disruptive does
+  // not apply here) is opened, but always asks for a security review.
+  const disruptive = f.rule.catalogId ? ruleById(f.rule.catalogId)?.disruptive === true : false;
+  const content = prContent({
     host: setup.host,
+    config,
+    plan,
     findings: [prFindingOf(t)],
-    change: {
-      files: plan.files.map((c) => c.path),
-      diff: plan.diff,
-      fixes: plan.fixes,
-    },
-    impactNotes: plan.impact,
+    owner,
     // Not shown for a PR opened from CI (nothing verifies it), but the type wants a concrete mode.
-    verification: { mode: "code", waitHours: config.verification.waitHours },
-    routing: owner.explanation,
-    commands: [],
+    verification: "code",
     origin: "cli",
+    commands: [],
+    tier: t.risk.tier,
+    forceSecurityReview: t.gate.gate === "pr_after_approval" || disruptive,
   });
-  const title = prTitle(plan);
-  const message = fixCommitMessage(plan, [t.dedupeKey]);
-  const branch = fixBranchName(config.branchPrefix, plan.ruleIds[0] ?? null, t.dedupeKey);
-  const team = config.owners.requestReview ? owner.team : null;
-  const reviewers = config.owners.requestReview ? owner.reviewers : [];
-  const pr = (number: number, url: string) => ({ number, url, branch, team, reviewers });
+  const branch = prBranch(config, plan, t.dedupeKey);
+  const team = content.teamReviewers[0] ?? null;
+  const pr = (number: number, url: string) => ({ number, url, branch, team, reviewers: content.reviewers });
 
-  const existing = await gh.rest.pulls.list({
-    ...repository,
-    head: `${repository.owner}:${branch}`,
-    state: "all",
-  });
-  const open = existing.data.find((p) => p.state === "open");
-  if (open) {
-    const changed = await fixChanged(gh, repository, open.head.sha, base, plan.files);
-    const commit = changed ? { commit: { branch, ...base, files: plan.files, message } } : {};
-    await updatePullRequest(gh, { repository, number: open.number, title, body, ...commit });
-    return changed
-      ? {
-          result: plan.result,
-          action: "updated",
-          detail: "new commit: the fix changed",
-          pr: pr(open.number, open.html_url),
-        }
-      : {
-          result: plan.result,
-          action: "unchanged",
-          detail: "already carries this fix; body refreshed",
-          pr: pr(open.number, open.html_url),
-        };
-  }
-  const declined = existing.data.find((p) => p.state === "closed" && !p.merged_at);
-  if (declined)
+  const existing = await platform.pullRequestsFor(repository, branch);
+  const open = existing.find((p) => p.state === "open");
+  const declined = existing.find((p) => p.state === "closed" && !p.merged);
+  if (!open && declined)
     return {
       result: plan.result,
       action: "declined",
-      detail: `${declined.html_url} was closed without merging: fixloop opens no other PR for this finding (reopen it to have it updated)`,
+      detail: `${declined.url} was closed without merging: fixloop opens no other PR for this finding (reopen it to have it updated)`,
       pr: null,
     };
-  // No approval step outside the app: a gated or disruptive fix (the CLI's --allow-disruptive does
-  // not apply here) is opened, but always asks for a security review.
-  const labels = labelsFor({ tier: t.risk.tier, impactNotes: plan.impact.length > 0 }, config);
-  const disruptive = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId)?.disruptive : false;
-  if ((t.gate.gate === "pr_after_approval" || disruptive) && !labels.includes(config.securityReview.label))
-    labels.push(config.securityReview.label);
-  await ensureLabels(gh, repository, labels, w.labelCache);
-  const draft = {
+  // The PR was listed by its head branch: that branch is the one to move (a listing may omit it).
+  const listed = open ? { ...open, branch } : undefined;
+  const outcome = await deliverPullRequest(platform, githubPullRequests(setup, listed), {
     repository,
     baseBranch: w.baseBranch as string,
-    ...base,
+    base,
     branch,
-    title,
-    body,
-    commitMessage: message,
-    files: plan.files,
-    labels,
-    assignees: config.owners.assignees,
-    teamReviewers: team ? [team] : [],
-    reviewers,
+    plan,
+    content,
+    team: owner.team,
+    limits: null, // applied to the whole run, riskiest first (applyRepositoryLimit)
+    resume: { progress: {}, save: async () => {} },
+  });
+  if (outcome.kind === "over-limit") throw new Error("unreachable: the CLI applies no limit per PR");
+  if (outcome.kind === "opened") {
+    const { opened } = outcome;
+    const detail = opened.reviewProblem ?? (t.gate.gate === "pr_after_approval" ? t.gate.reason : "");
+    return { result: plan.result, action: "opened", detail, pr: pr(opened.number, opened.url) };
+  }
+  const changed = outcome.kind === "updated";
+  return {
+    result: plan.result,
+    action: changed ? "updated" : "unchanged",
+    detail: changed ? "new commit: the fix changed" : "already carries this fix; body refreshed",
+    pr: pr(outcome.pr.number, outcome.pr.url),
   };
-  const opened = await openPullRequest(gh, draft, {}, async () => {});
-  const detail = opened.reviewProblem ?? (t.gate.gate === "pr_after_approval" ? t.gate.reason : "");
-  return { result: plan.result, action: "opened", detail, pr: pr(opened.number, opened.url) };
 }
 
-/**
- * Whether the open PR's branch lacks this fix: a different base, or a different tree. GitHub names a
- * tree by its content, so creating the tree again makes nothing new and says whether it matches.
- */
-async function fixChanged(
-  gh: GitHub,
-  repo: RepoRef,
-  headSha: string,
-  base: { baseSha: string; baseTreeSha: string },
-  files: readonly FileChange[],
-): Promise<boolean> {
-  const head = await gh.rest.git.getCommit({ ...repo, commit_sha: headSha });
-  if (head.data.parents.length !== 1 || head.data.parents[0]?.sha !== base.baseSha) return true;
-  const tree = await gh.rest.git.createTree({
-    ...repo,
-    base_tree: base.baseTreeSha,
-    tree: files.map((f) => ({
-      path: f.path,
-      mode: "100644" as const,
-      type: "blob" as const,
-      content: f.content,
-    })),
-  });
-  return tree.data.sha !== head.data.tree.sha;
+/** The CLI's side of the pipeline's port: its PRs, and whether their branch has the fix, from GitHub. */
+function githubPullRequests(
+  setup: OpenPrSetup,
+  open: { number: number; url: string; branch: string; headSha: string } | undefined,
+): FixPullRequests {
+  return {
+    existing: async () => (open ? { number: open.number, url: open.url, branch: open.branch } : null),
+    fixChanged: (_pr, plan) =>
+      setup.platform.fixDiffers(setup.repository, (open as { headSha: string }).headSha, {
+        ...setup.base,
+        files: plan.files,
+      }),
+    openCounts: async () => ({ repository: 0, team: null }),
+  };
 }
 
 /** A triaged finding as the PR body presents it (present.ts does the same for a stored one). */

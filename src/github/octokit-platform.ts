@@ -1,0 +1,391 @@
+// The platform port on GitHub's REST API: the one class outside src/github's helpers that holds an
+// Octokit client. Every operation's failure leaves as a typed error (./errors.ts), mapped here once.
+// The app builds one per installation (Probot's installation client), the CLI one from a token.
+
+import type { GitHub } from "./client.ts";
+import { mapped, NotFound, Unprocessable } from "./errors.ts";
+import type { FileChange } from "./git-data.ts";
+import { ensureLabels } from "./labels.ts";
+import type {
+  CheckRunInput,
+  CiReports,
+  CodeScanningAlert,
+  CodeScanningAnalysis,
+  CodeScanningQuery,
+  EnsureIssueInput,
+  IssueRef,
+  OpenedPullRequest,
+  Permission,
+  Platform,
+  PullRequestDraft,
+  PullRequestProgress,
+  PullRequestSummary,
+  PullRequestUpdate,
+  ReactionContent,
+  RepoRef,
+  RequiredCheck,
+} from "./platform.ts";
+import { openPullRequest, requestReview, updatePullRequest } from "./pull-requests.ts";
+import { teamExists } from "./teams.ts";
+
+export interface OctokitPlatformOptions {
+  /** The clock a rate limit's reset time is computed on (the store's, in the app). */
+  now?: () => number;
+  /** Labels known to exist, shared by every platform of the process (ensureLabels' cache). */
+  labelCache?: Set<string>;
+}
+
+interface PullLike {
+  number: number;
+  html_url: string;
+  state: string;
+  merged_at?: string | null;
+  head: { ref: string; sha: string };
+}
+
+const summary = (p: PullLike): PullRequestSummary => ({
+  number: p.number,
+  url: p.html_url,
+  state: p.state === "open" ? "open" : "closed",
+  merged: Boolean(p.merged_at),
+  branch: p.head.ref,
+  headSha: p.head.sha,
+});
+
+export class OctokitPlatform implements Platform {
+  readonly #gh: GitHub;
+  readonly #now: () => number;
+  readonly #labelCache: Set<string>;
+
+  constructor(gh: GitHub, options: OctokitPlatformOptions = {}) {
+    this.#gh = gh;
+    this.#now = options.now ?? Date.now;
+    this.#labelCache = options.labelCache ?? new Set();
+  }
+
+  #run<T>(call: (gh: GitHub) => Promise<T>): Promise<T> {
+    return mapped(() => call(this.#gh), this.#now);
+  }
+
+  // --- issues and comments ---
+
+  ensureIssue(input: EnsureIssueInput): Promise<IssueRef & { created: boolean }> {
+    const { repository, existing, title, body } = input;
+    return this.#run(async (gh) => {
+      if (existing) {
+        await gh.rest.issues.update({
+          ...repository,
+          issue_number: existing.number,
+          title,
+          body,
+          state: "open",
+        });
+        return { ...existing, created: false };
+      }
+      const { data } = await gh.rest.issues.create({ ...repository, title, body, labels: [...input.labels] });
+      return { number: data.number, url: data.html_url, created: true };
+    });
+  }
+
+  ensureIssueClosed(repository: RepoRef, number: number, comment?: string): Promise<void> {
+    return this.#run(async (gh) => {
+      if (comment !== undefined)
+        await gh.rest.issues.createComment({ ...repository, issue_number: number, body: comment });
+      await gh.rest.issues.update({
+        ...repository,
+        issue_number: number,
+        state: "closed",
+        state_reason: "completed",
+      });
+    });
+  }
+
+  comment(repository: RepoRef, number: number, body: string): Promise<{ id: number; url: string }> {
+    return this.#run(async (gh) => {
+      const { data } = await gh.rest.issues.createComment({ ...repository, issue_number: number, body });
+      return { id: data.id, url: data.html_url };
+    });
+  }
+
+  ensureComment(input: { repository: RepoRef; number: number; marker: string; body: string }) {
+    const { repository, number, marker } = input;
+    const tag = `<!-- fixloop:${marker} -->`;
+    const body = input.body.includes(tag) ? input.body : `${input.body}\n\n${tag}`;
+    return this.#run(async (gh) => {
+      const comments = await gh.paginate(gh.rest.issues.listComments, {
+        ...repository,
+        issue_number: number,
+        per_page: 100,
+      });
+      // Only a bot's comment is fixloop's: a person quoting the marker is not edited.
+      const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").includes(tag));
+      if (mine) {
+        const { data } = await gh.rest.issues.updateComment({ ...repository, comment_id: mine.id, body });
+        return { id: data.id, url: data.html_url, created: false };
+      }
+      const { data } = await gh.rest.issues.createComment({ ...repository, issue_number: number, body });
+      return { id: data.id, url: data.html_url, created: true };
+    });
+  }
+
+  addReaction(repository: RepoRef, commentId: number, content: ReactionContent): Promise<void> {
+    return this.#run(async (gh) => {
+      await gh.rest.reactions.createForIssueComment({ ...repository, comment_id: commentId, content });
+    });
+  }
+
+  // --- pull requests ---
+
+  openOrUpdatePullRequest(
+    draft: PullRequestDraft,
+    resume: { progress: PullRequestProgress; save: (p: PullRequestProgress) => Promise<void> },
+  ): Promise<OpenedPullRequest> {
+    return this.#run(async (gh) => {
+      await ensureLabels(gh, draft.repository, draft.labels, this.#labelCache);
+      return openPullRequest(gh, draft, resume.progress, resume.save);
+    });
+  }
+
+  updatePullRequest(update: PullRequestUpdate): Promise<{ commitSha: string | null }> {
+    return this.#run((gh) => updatePullRequest(gh, update));
+  }
+
+  pullRequestsFor(repository: RepoRef, branch: string): Promise<PullRequestSummary[]> {
+    return this.#run(async (gh) => {
+      const { data } = await gh.rest.pulls.list({
+        ...repository,
+        head: `${repository.owner}:${branch}`,
+        state: "all",
+      });
+      return data.map(summary);
+    });
+  }
+
+  openPullRequests(repository: RepoRef): Promise<PullRequestSummary[]> {
+    return this.#run(async (gh) => {
+      const open = await gh.paginate(gh.rest.pulls.list, { ...repository, state: "open", per_page: 100 });
+      return open.map(summary);
+    });
+  }
+
+  closePullRequest(repository: RepoRef, number: number, comment?: string): Promise<void> {
+    return this.#run(async (gh) => {
+      if (comment !== undefined)
+        await gh.rest.issues.createComment({ ...repository, issue_number: number, body: comment });
+      await gh.rest.pulls.update({ ...repository, pull_number: number, state: "closed" });
+    });
+  }
+
+  requestReview(
+    repository: RepoRef,
+    number: number,
+    who: { teams: readonly string[]; users: readonly string[] },
+  ): Promise<string | null> {
+    return this.#run((gh) => requestReview(gh, repository, number, who));
+  }
+
+  setLabels(
+    repository: RepoRef,
+    number: number,
+    labels: readonly string[],
+    assignees: readonly string[] = [],
+  ): Promise<void> {
+    return this.#run(async (gh) => {
+      await ensureLabels(gh, repository, labels, this.#labelCache);
+      await gh.rest.issues.update({
+        ...repository,
+        issue_number: number,
+        labels: [...labels],
+        ...(assignees.length > 0 ? { assignees: [...assignees] } : {}),
+      });
+    });
+  }
+
+  ensureLabels(repository: RepoRef, names: readonly string[]): Promise<void> {
+    return this.#run((gh) => ensureLabels(gh, repository, names, this.#labelCache));
+  }
+
+  /** GitHub names a tree by its content, so creating the tree again makes nothing new and says whether it matches. */
+  fixDiffers(
+    repository: RepoRef,
+    headSha: string,
+    fix: { baseSha: string; baseTreeSha: string; files: readonly FileChange[] },
+  ): Promise<boolean> {
+    return this.#run(async (gh) => {
+      const head = await gh.rest.git.getCommit({ ...repository, commit_sha: headSha });
+      if (head.data.parents.length !== 1 || head.data.parents[0]?.sha !== fix.baseSha) return true;
+      const tree = await gh.rest.git.createTree({
+        ...repository,
+        base_tree: fix.baseTreeSha,
+        tree: fix.files.map((f) => ({
+          path: f.path,
+          mode: "100644" as const,
+          type: "blob" as const,
+          content: f.content,
+        })),
+      });
+      return tree.data.sha !== head.data.tree.sha;
+    });
+  }
+
+  // --- repositories and commits ---
+
+  defaultBranch(repository: RepoRef): Promise<string> {
+    return this.#run(async (gh) => (await gh.rest.repos.get({ ...repository })).data.default_branch);
+  }
+
+  async commitExists(repository: RepoRef, sha: string): Promise<boolean> {
+    try {
+      await this.#run((gh) => gh.rest.git.getCommit({ ...repository, commit_sha: sha }));
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof Unprocessable) return false;
+      throw error;
+    }
+  }
+
+  compareCommits(repository: RepoRef, base: string, head: string): Promise<string> {
+    return this.#run(async (gh) => {
+      const { data } = await gh.rest.repos.compareCommitsWithBasehead({
+        ...repository,
+        basehead: `${base}...${head}`,
+        per_page: 1,
+      });
+      return data.status;
+    });
+  }
+
+  // --- checks and CI ---
+
+  createCheckRun(repository: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }> {
+    return this.#run(async (gh) => {
+      const { data } = await gh.rest.checks.create({
+        ...repository,
+        name: input.name,
+        head_sha: input.headSha,
+        status: "completed",
+        conclusion: input.conclusion,
+        completed_at: input.completedAt,
+        ...(input.externalId ? { external_id: input.externalId } : {}),
+        ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
+        output: input.output,
+      });
+      return { id: data.id, url: data.html_url ?? "" };
+    });
+  }
+
+  updateCheckRun(repository: RepoRef, id: number, input: Partial<CheckRunInput>): Promise<void> {
+    return this.#run(async (gh) => {
+      await gh.rest.checks.update({
+        ...repository,
+        check_run_id: id,
+        ...(input.name ? { name: input.name } : {}),
+        ...(input.conclusion ? { status: "completed" as const, conclusion: input.conclusion } : {}),
+        ...(input.completedAt ? { completed_at: input.completedAt } : {}),
+        ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
+        ...(input.output ? { output: input.output } : {}),
+      });
+    });
+  }
+
+  ciReports(repository: RepoRef, sha: string, branch: string | null): Promise<CiReports> {
+    return this.#run(async (gh) => {
+      const [runs, statuses, required] = await Promise.all([
+        gh.paginate(gh.rest.checks.listForRef, { ...repository, ref: sha, per_page: 100 }),
+        gh.paginate(gh.rest.repos.listCommitStatusesForRef, { ...repository, ref: sha, per_page: 100 }),
+        branch ? requiredChecks(gh, repository, branch) : Promise.resolve(null),
+      ]);
+      return {
+        checkRuns: runs as unknown as CiReports["checkRuns"],
+        statuses: statuses as unknown as CiReports["statuses"],
+        required,
+      };
+    });
+  }
+
+  // --- people and teams ---
+
+  async permissionOf(repository: RepoRef, login: string): Promise<Permission> {
+    try {
+      const r = await this.#run((gh) =>
+        gh.rest.repos.getCollaboratorPermissionLevel({ ...repository, username: login }),
+      );
+      return r.data.role_name ?? r.data.permission;
+    } catch (error) {
+      if (error instanceof NotFound) return "none";
+      throw error;
+    }
+  }
+
+  async isTeamMember(team: string, login: string): Promise<boolean> {
+    const [org, slug] = team.split("/") as [string, string];
+    try {
+      const r = await this.#run((gh) =>
+        gh.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login }),
+      );
+      return r.data.state === "active";
+    } catch (error) {
+      if (error instanceof NotFound) return false;
+      throw error;
+    }
+  }
+
+  teamExists(org: string, slug: string): Promise<boolean | undefined> {
+    return this.#run((gh) => teamExists(gh, org, slug));
+  }
+
+  // --- code scanning ---
+
+  codeScanningAlerts(repository: RepoRef, query: CodeScanningQuery): Promise<CodeScanningAlert[]> {
+    return this.#run(
+      async (gh) =>
+        (await gh.paginate(gh.rest.codeScanning.listAlertsForRepo, {
+          ...repository,
+          ref: query.ref,
+          ...(query.toolName ? { tool_name: query.toolName } : {}),
+          per_page: 100,
+        })) as CodeScanningAlert[],
+    );
+  }
+
+  async codeScanningAnalyses(repository: RepoRef, query: CodeScanningQuery): Promise<CodeScanningAnalysis[]> {
+    try {
+      return await this.#run(
+        async (gh) =>
+          (
+            await gh.rest.codeScanning.listRecentAnalyses({
+              ...repository,
+              ref: query.ref,
+              ...(query.toolName ? { tool_name: query.toolName } : {}),
+              per_page: 100,
+            })
+          ).data as CodeScanningAnalysis[],
+      );
+    } catch (error) {
+      if (error instanceof NotFound) return []; // GitHub answers 404 when there is no analysis
+      throw error;
+    }
+  }
+}
+
+/**
+ * Required checks from the branch's protection as the branch endpoint reports it (readable with the
+ * app's contents permission, unlike the protection endpoint, which needs administration access).
+ */
+async function requiredChecks(
+  gh: GitHub,
+  repository: RepoRef,
+  branch: string,
+): Promise<RequiredCheck[] | null> {
+  try {
+    const { data } = await gh.rest.repos.getBranch({ ...repository, branch });
+    const rsc = data.protection?.required_status_checks;
+    if (!data.protected || !rsc) return null;
+    if (rsc.checks?.length) return rsc.checks.map((c) => ({ context: c.context, appId: c.app_id }));
+    return rsc.contexts?.length ? rsc.contexts : null;
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 403 || status === 404) return null;
+    throw error;
+  }
+}
