@@ -4,7 +4,7 @@
 // Webhooks invalidate the caches (src/app/webhooks.ts); nothing here reads process.env.
 
 import type { Probot, ProbotOctokit } from "probot";
-import { type ParseResult, parseRepoConfig } from "../config/repo-config.ts";
+import { parseRepoConfig, type RepoConfigParse } from "../config/repo-config.ts";
 import { fullName, type GitHub, type RepoRef } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
@@ -12,7 +12,7 @@ import { TeamDirectory } from "../github/teams.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
-import { type FixPlan, planGroupFix } from "../remediate/plan-fix.ts";
+import { type GroupFixPlan, planGroupFix } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import type { Store } from "../store/store.ts";
 
@@ -42,7 +42,7 @@ export interface AppEnvOptions {
     files: SourceFile[],
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
-  ) => Promise<FixPlan>;
+  ) => Promise<GroupFixPlan>;
 }
 
 export class AppEnv implements RemediationEnv {
@@ -57,7 +57,7 @@ export class AppEnv implements RemediationEnv {
   readonly #planner: AppEnvOptions["planner"];
   readonly #clients = new Map<number, Promise<InstallationOctokit>>();
   readonly #repositories = new Map<number, Promise<InstallationRepository[]>>();
-  readonly #configs = new Map<string, Promise<ParseResult>>();
+  readonly #configs = new Map<string, Promise<RepoConfigParse>>();
   readonly #indexes = new Map<
     string,
     { sha: string; index: TerraformIndex; snapshot: IndexedSnapshot["snapshot"] }
@@ -144,7 +144,7 @@ export class AppEnv implements RemediationEnv {
     return list;
   }
 
-  repoConfig(installationId: number | null, repository: RepoRef): Promise<ParseResult> {
+  repoConfig(installationId: number | null, repository: RepoRef): Promise<RepoConfigParse> {
     const key = fullName(repository).toLowerCase();
     let config = this.#configs.get(key);
     if (!config) {
@@ -161,7 +161,7 @@ export class AppEnv implements RemediationEnv {
           return {
             ok: false,
             errors: [{ path: CONFIG_PATH, message: message.split("\n")[0] ?? "unreadable" }],
-          } as ParseResult;
+          } as RepoConfigParse;
         }
       })();
       config.catch(() => this.#configs.delete(key));
@@ -216,7 +216,7 @@ export class AppEnv implements RemediationEnv {
     indexed: IndexedSnapshot,
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
-  ): Promise<FixPlan> {
+  ): Promise<GroupFixPlan> {
     const { files, sha } = indexed.snapshot;
     return this.#planner
       ? this.#planner(fullName(repository), `${fullName(repository)}@${sha}`, files, group, ruleOptions)

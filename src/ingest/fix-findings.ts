@@ -4,8 +4,8 @@
 import type { Block } from "../hcl/ast.ts";
 import type { ModuleCall, Resource, SourceFile, TerraformIndex } from "../hcl/index.ts";
 import { parseHcl } from "../hcl/parser.ts";
+import { patchFile } from "../hcl/patch-check.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
-import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
 import {

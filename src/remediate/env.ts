@@ -2,7 +2,7 @@
 // from Probot (installation clients, context.config) and the CLI from a token. The remediation
 // code itself never reads the environment or constructs a client.
 
-import type { ParseResult as ConfigResult } from "../config/repo-config.ts";
+import type { RepoConfigParse as ConfigResult } from "../config/repo-config.ts";
 import type { GitHub, RepoRef } from "../github/client.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { RepoSnapshot } from "../github/repo-source.ts";
@@ -10,7 +10,7 @@ import type { TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import type { Store } from "../store/store.ts";
-import { type FixPlan, planGroupFix } from "./plan-fix.ts";
+import { type GroupFixPlan, planGroupFix } from "./plan-fix.ts";
 
 export interface InstallationRepository extends RepoRef {
   defaultBranch: string;
@@ -54,7 +54,7 @@ export interface RemediationEnv {
     indexed: IndexedSnapshot,
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
-  ): Promise<FixPlan>;
+  ): Promise<GroupFixPlan>;
   /** Labels known to exist (ensureLabels' cache): a warm repository creates none. */
   labelCache: Set<string>;
   /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */
@@ -69,7 +69,7 @@ export function planIn(
   group: TriagedFinding[],
   /** The repository configuration's `rules.options`. */
   ruleOptions?: RuleOptions,
-): Promise<FixPlan> {
+): Promise<GroupFixPlan> {
   return env.plan
     ? env.plan(repository, indexed, group, ruleOptions)
     : planGroupFix(indexed.snapshot.files, indexed.index, group, ruleOptions);

@@ -17,8 +17,8 @@ import type { TriagedFinding } from "../../ingest/triage-finding.ts";
 import { resolveOwner } from "../../owners/resolve-owner.ts";
 import { fixBranchName } from "../../remediate/branch-name.ts";
 import {
-  type FixPlan,
   fixCommitMessage,
+  type GroupFixPlan,
   type PatchPlan,
   planFix,
   prTitle,
@@ -63,7 +63,7 @@ export async function openPullRequests(
 ): Promise<number> {
   const { sources, index } = atRepositoryRoot(tree, setup.prefix);
   const codeownersRules = await codeownersAtHead(setup.git);
-  const planned: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }> = [];
+  const planned: Array<{ t: TriagedFinding; plan: GroupFixPlan; skip?: string }> = [];
   const seen = new Map<string, string>();
   for (const t of input.triaged) {
     const plan = await planFix(sources, index, t, options.ruleOptions ?? setup.config.rules.options);
@@ -110,7 +110,7 @@ export async function openPullRequests(
  */
 async function applyRepositoryLimit(
   setup: OpenPrSetup,
-  work: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }>,
+  work: Array<{ t: TriagedFinding; plan: GroupFixPlan; skip?: string }>,
 ): Promise<void> {
   const { gh, repository, config } = setup;
   const open = await gh.paginate(gh.rest.pulls.list, { ...repository, state: "open", per_page: 100 });
@@ -139,7 +139,7 @@ function atRepositoryRoot(tree: { sources: SourceFile[]; index: TerraformIndex }
   return { sources, index: buildIndex(sources) };
 }
 
-async function headTexts(git: SimpleGit, plan: FixPlan) {
+async function headTexts(git: SimpleGit, plan: GroupFixPlan) {
   const files = plan.kind === "patch" ? plan.files : [];
   return new Map(await Promise.all(files.map(async (f) => [f.path, await readAtHead(git, f.path)] as const)));
 }
