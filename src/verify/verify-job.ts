@@ -35,8 +35,6 @@ import type { CheckedItem, VerificationContext } from "./verification-text.ts";
 import { notify } from "./verify-notify.ts";
 import { type CodeCheck, checkCi, checkCode, latestRuntime } from "./verify-steps.ts";
 
-export { VERIFY_JOB } from "../jobs/kinds.ts";
-
 const APP: Actor = { kind: "app" };
 const MINUTE = 60_000;
 /** While waiting for CI or a runtime scan; a check webhook for the commit wakes the job earlier. */
