@@ -33,7 +33,7 @@ export async function locateInRepositories(
     for (const r of subset) {
       let s = indexed.get(fullName(r));
       if (!s && !unreadable.has(fullName(r))) {
-        s = await readRepository(env, installationId, r, finding, unreadable);
+        s = await readRepository({ env, installationId, finding, unreadable }, r);
         if (s) indexed.set(fullName(r), s);
       }
       if (s) indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
@@ -78,12 +78,16 @@ const PERMANENT = new Set<RepoSourceErrorCode>(["INVALID_INPUT", "BRANCH_NOT_FOU
  * failure of git) still fails the job, which is retried.
  */
 async function readRepository(
-  env: RemediationEnv,
-  installationId: number | null,
+  search: {
+    env: RemediationEnv;
+    installationId: number | null;
+    finding: StoredFinding;
+    /** Repositories that cannot be read, with the reason (filled here). */
+    unreadable: Map<string, string>;
+  },
   r: InstallationRepository,
-  finding: StoredFinding,
-  unreadable: Map<string, string>,
 ): Promise<IndexedSnapshot | undefined> {
+  const { env, installationId, finding, unreadable } = search;
   try {
     return await env.snapshot(installationId, r);
   } catch (e) {
