@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import type { ApplicationFunction, Probot } from "probot";
+import { jobHandlers } from "./app/job-handlers.ts";
 import { AppEnv } from "./app/probot-env.ts";
 import { registerVerificationWebhooks } from "./app/verification-triggers.ts";
 import { registerWebhooks } from "./app/webhooks.ts";
@@ -12,17 +13,11 @@ import { toTriageConfig } from "./config/repo-config.ts";
 import { type GitHubHost, gitRemoteUrl, hostFromEnv } from "./github/hosts.ts";
 import { RepoSourceCache } from "./github/repo-source.ts";
 import { createApiHandler } from "./http/routes.ts";
-import { RECHECK_JOB, REGRESSION_JOB, REMEDIATE_JOB, SOURCE_RESOLVED_JOB, VERIFY_JOB } from "./jobs/kinds.ts";
-import { waitingOutRateLimits } from "./jobs/rate-limited.ts";
-import { SWEEP_HANDLERS, scheduleSweeps } from "./jobs/sweeps.ts";
-import { type JobHandler, Worker } from "./jobs/worker.ts";
-import { remediateHandler } from "./remediate/remediate-job.ts";
-import { sourceResolvedHandler } from "./remediate/source-resolved.ts";
+import { assertEveryKindHandled } from "./jobs/kinds.ts";
+import { scheduleSweeps } from "./jobs/sweeps.ts";
+import { Worker } from "./jobs/worker.ts";
 import { type IndexBudgets, IndexSandbox } from "./sandbox/index-sandbox.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
-import { notifyOverdue } from "./verify/overdue.ts";
-import { regressionHandler } from "./verify/regression.ts";
-import { verifyHandler } from "./verify/verify-job.ts";
 
 export interface FixloopAppOptions {
   env?: NodeJS.ProcessEnv;
@@ -105,30 +100,14 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       }),
     );
 
-    const gitHubJob = (handler: JobHandler) => waitingOutRateLimits(handler, store.now, app.log);
-    const worker = new Worker(
-      store,
-      {
-        // The jobs that talk to GitHub go back to the queue when it says "slow down".
-        [REMEDIATE_JOB]: gitHubJob(remediateHandler(appEnv)),
-        [RECHECK_JOB]: gitHubJob(remediateHandler(appEnv, undefined, "recheck")),
-        [REGRESSION_JOB]: gitHubJob(regressionHandler(appEnv)),
-        [SOURCE_RESOLVED_JOB]: gitHubJob(sourceResolvedHandler(appEnv)),
-        [VERIFY_JOB]: gitHubJob(verifyHandler(appEnv)),
-        ...SWEEP_HANDLERS,
-        // The app's timeout sweep also tells the owners of each newly overdue verification, once.
-        "sweep:verification-timeout": async (payload, ctx) => {
-          const outcome = await SWEEP_HANDLERS["sweep:verification-timeout"]?.(payload, ctx);
-          await notifyOverdue(appEnv);
-          return outcome;
-        },
-      },
-      {
-        concurrency: Number(env.FIXLOOP_WORKER_CONCURRENCY) || 2,
-        onError: (error) =>
-          app.log.error({ err: { message: (error as Error).message } }, "job worker loop failed"),
-      },
-    );
+    const handlers = jobHandlers(appEnv, app.log);
+    // A kind that can be queued but has no handler would wait forever: refuse to start instead.
+    assertEveryKindHandled(handlers);
+    const worker = new Worker(store, handlers, {
+      concurrency: Number(env.FIXLOOP_WORKER_CONCURRENCY) || 2,
+      onError: (error) =>
+        app.log.error({ err: { message: (error as Error).message } }, "job worker loop failed"),
+    });
     await scheduleSweeps(store);
     if (options.startWorker !== false) {
       worker.start();

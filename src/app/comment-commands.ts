@@ -1,23 +1,36 @@
 // Running a comment command on a fixloop PR or tracking issue. Every command gets a reply (a
-// silent bot is the most common complaint about bots); only people with write access to the
-// repository may run one, and approving a gated fix needs admin access or the security team.
-// A redelivered webhook is answered once: its delivery id is recorded first.
+// silent bot is the most common complaint about bots); who may run each one is in its table entry
+// (commands.ts). Dispatch is a table too: one handler per command.
+//
+// A redelivered webhook is answered once, and a delivery that failed is answered by its
+// redelivery: a command that changes state records its delivery id in the same transaction as
+// the change; one that only replies records it once the reply is posted.
 
 import { errorsAsLine } from "../config/config-errors.ts";
-import type { GitHub, RepoRef } from "../github/client.ts";
+import type { RepoConfigParse } from "../config/repo-config.ts";
 import { mdInline } from "../github/markdown.ts";
+import type { Platform, RepoRef } from "../github/platform.ts";
 import { attackPathLine, guidanceLine } from "../github/pr-body.ts";
-import { remediateJob } from "../jobs/kinds.ts";
-import { changeStateIn } from "../lifecycle/change-state.ts";
-import type { Actor, FindingState } from "../lifecycle/machine.ts";
+import { runCommand } from "../lifecycle/apply.ts";
+import type { Command } from "../lifecycle/command.ts";
+import { approve as approveCommand, retry as retryCommand } from "../lifecycle/commands.ts";
+import type { Actor } from "../lifecycle/machine.ts";
 import { guidanceOf } from "../remediate/present.ts";
 import { auditTrail } from "../store/audit.ts";
-import { firstDelivery } from "../store/deliveries.ts";
+import { deliverySeen, firstDelivery } from "../store/deliveries.ts";
 import { getFinding, type StoredFinding } from "../store/findings.ts";
-import { enqueueJobs } from "../store/jobs.ts";
 import { remediationsOfPr } from "../store/remediations.ts";
-import type { Store } from "../store/store.ts";
-import { type CommandName, helpText, parseComment } from "./commands.ts";
+import type { Db, Store } from "../store/store.ts";
+import { findingsOfTrackingIssue } from "../store/tracking-issues.ts";
+import {
+  type CommandArgs,
+  type CommandName,
+  commandSpec,
+  helpText,
+  malformedText,
+  parseComment,
+  type Who,
+} from "./commands.ts";
 import type { AppEnv } from "./probot-env.ts";
 
 export interface CommentEvent {
@@ -29,122 +42,162 @@ export interface CommentEvent {
   installationId: number;
 }
 
-/** Where a fixloop finding can be retried from, and the first step to take. */
-const RETRY_FROM: Partial<Record<FindingState, FindingState>> = {
-  closed_unmerged: "fixing",
-  unlocatable: "triaged",
-  unfixable: "triaged",
-  reopened: "fixing",
+/** The GitHub operations comment commands need: a subset of the port (tests pass a few lines). */
+export type CommentPlatform = Pick<Platform, "comment" | "permissionOf" | "isTeamMember">;
+
+export interface CommentDeps {
+  store: Store;
+  platform: CommentPlatform;
+  repoConfig: () => Promise<RepoConfigParse>;
+}
+
+/** What a handler is given: the command's arguments, the findings it is about, who runs it. */
+export interface CommandContext {
+  store: Store;
+  event: CommentEvent;
+  args: CommandArgs;
+  findingIds: readonly string[];
+  actor: Actor;
+  /** Runs the command's effect in one transaction with the record of its delivery. */
+  commit<T>(effect: (tx: Db) => Promise<T>): Promise<T>;
+}
+
+/** Returns the reply. */
+type CommandHandler = (ctx: CommandContext) => Promise<string>;
+
+/** The redelivery of a delivery whose effect is already committed. */
+class AlreadyHandled extends Error {}
+
+const HANDLERS: Readonly<Record<CommandName, CommandHandler>> = {
+  help: async () => helpText(),
+  explain: (ctx) => explain(ctx.store, ctx.findingIds),
+  approve: approve,
+  retry: retry,
 };
+
+/** The command handlers' table, for the architecture test (every command has one). */
+export const COMMAND_HANDLER_NAMES: readonly string[] = Object.keys(HANDLERS);
 
 export async function handleComment(env: AppEnv, event: CommentEvent): Promise<string | null> {
   if (event.author.type === "Bot") return null;
-  const parsed = parseComment(event.body);
-  if (parsed.kind === "ignore") return null;
-  const { store } = env;
-  if (!(await firstDelivery(store.db, event.deliveryId, "issue_comment", store.now()))) return null;
-  const gh = await env.github(event.installationId);
-  const reply = (body: string) =>
-    gh.rest.issues.createComment({ ...event.repository, issue_number: event.number, body }).then(() => body);
-
-  const findingIds = await findingsOf(store, event.repository, event.number);
-  if (findingIds.length === 0) return null; // not a fixloop PR or issue
-  if (parsed.kind === "unknown")
-    return reply(helpText(`fixloop does not know ${mdInline(parsed.text, 80)}. It understands:`));
-  const name: CommandName = parsed.name;
-  if (name === "help") return reply(helpText());
-
-  const permission = await permissionOf(gh, event.repository, event.author.login);
-  if (permission !== "admin" && permission !== "write" && permission !== "maintain")
-    return reply(
-      `@${event.author.login} only people with write access to this repository can run \`/fixloop ${name}\`.`,
-    );
-  const actor: Actor = { kind: "github-user", login: event.author.login, id: event.author.id };
-
-  if (name === "explain") return reply(await explain(store, findingIds));
-  if (name === "approve") {
-    const repoConfig = await env.repoConfig(event.installationId, event.repository);
-    if (!repoConfig.ok)
-      return reply(
-        `fixloop.yml is invalid, so fixloop does nothing here: ${errorsAsLine(repoConfig.errors)}`,
-      );
-    const team = repoConfig.config.securityTeam;
-    const allowed =
-      permission === "admin" || (team !== null && (await isTeamMember(gh, team, event.author.login)));
-    if (!allowed)
-      return reply(
-        `@${event.author.login} approving a gated fix needs admin access${team ? ` or membership of @${team}` : " (no securityTeam is configured)"}.`,
-      );
-    const moved = await move(
-      store,
-      findingIds,
-      "awaiting_approval",
-      "fixing",
-      actor,
-      `approved by ${event.author.login}`,
-    );
-    return reply(
-      moved > 0
-        ? "Approved: fixloop is preparing the pull request."
-        : "Nothing here is waiting for approval.",
-    );
-  }
-  // retry
-  let queued = 0;
-  for (const id of findingIds) {
-    const finding = await getFinding(store.db, id);
-    if (!finding) continue;
-    const step = RETRY_FROM[finding.state];
-    if (step) await move(store, [id], finding.state, step, actor, `/fixloop retry by ${event.author.login}`);
-    if (step === "triaged")
-      await move(store, [id], "triaged", "fixing", actor, `/fixloop retry by ${event.author.login}`);
-    else if (!step && finding.state !== "pr_open" && finding.state !== "fixing") continue;
-    await store.transaction((tx) => enqueueJobs(tx, [remediateJob(id, finding.risk.score)], store.now()));
-    queued++;
-  }
-  return reply(
-    queued > 0
-      ? `On it: fixloop will compute the fix again on the current default branch (${queued} finding${queued === 1 ? "" : "s"}).`
-      : "Nothing to retry: the findings here are resolved, merged or being verified.",
+  const platform = await env.platform(event.installationId);
+  return runComment(
+    {
+      store: env.store,
+      platform,
+      repoConfig: () => env.repoConfig(event.installationId, event.repository),
+    },
+    event,
   );
 }
+
+export async function runComment(deps: CommentDeps, event: CommentEvent): Promise<string | null> {
+  if (event.author.type === "Bot") return null;
+  const parsed = parseComment(event.body);
+  if (parsed.kind === "ignore") return null;
+  const { store } = deps;
+  if (await deliverySeen(store.db, event.deliveryId)) return null;
+  const findingIds = await findingsOf(store, event.repository, event.number);
+  if (findingIds.length === 0) return null; // not a fixloop PR or issue
+
+  let committed = false;
+  const commit = <T>(effect: (tx: Db) => Promise<T>) =>
+    store
+      .transaction(async (tx) => {
+        if (!(await firstDelivery(tx, event.deliveryId, "issue_comment", store.now())))
+          throw new AlreadyHandled();
+        return effect(tx);
+      })
+      .then((result) => {
+        committed = true;
+        return result;
+      });
+  let body: string;
+  try {
+    body = await replyTo(parsed, { deps, event, findingIds, commit });
+  } catch (error) {
+    if (error instanceof AlreadyHandled) return null;
+    throw error;
+  }
+  await deps.platform.comment(event.repository, event.number, body);
+  if (!committed) await firstDelivery(store.db, event.deliveryId, "issue_comment", store.now());
+  return body;
+}
+
+async function replyTo(
+  parsed: Exclude<ReturnType<typeof parseComment>, { kind: "ignore" }>,
+  run: {
+    deps: CommentDeps;
+    event: CommentEvent;
+    findingIds: readonly string[];
+    commit: CommandContext["commit"];
+  },
+): Promise<string> {
+  if (parsed.kind === "unknown")
+    return helpText(`fixloop does not know ${mdInline(parsed.text, 80)}. It understands:`);
+  if (parsed.kind === "malformed") return malformedText(parsed.error, parsed.usage);
+  const { deps, event } = run;
+  const refusal = await refusalOf(commandSpec(parsed.name).who, parsed.name, deps, event);
+  if (refusal !== null) return refusal;
+  const actor: Actor = { kind: "github-user", login: event.author.login, id: event.author.id };
+  return HANDLERS[parsed.name]({ ...run, store: deps.store, args: parsed.args, actor });
+}
+
+/** Why the author may not run the command, or null when they may. */
+async function refusalOf(
+  who: Who,
+  name: CommandName,
+  deps: CommentDeps,
+  event: CommentEvent,
+): Promise<string | null> {
+  if (who === "anyone") return null;
+  const login = event.author.login;
+  const permission = await deps.platform.permissionOf(event.repository, login);
+  if (permission !== "admin" && permission !== "write" && permission !== "maintain")
+    return `@${login} only people with write access to this repository can run \`/fixloop ${name}\`.`;
+  if (who === "writers") return null;
+  const config = await deps.repoConfig();
+  if (!config.ok)
+    return `fixloop.yml is invalid, so fixloop does nothing here: ${errorsAsLine(config.errors)}`;
+  if (permission === "admin") return null;
+  const team = config.config.securityTeam;
+  if (team !== null && (await deps.platform.isTeamMember(team, login))) return null;
+  return `@${login} approving a gated fix needs admin access${team ? ` or membership of @${team}` : " (no securityTeam is configured)"}.`;
+}
+
+async function approve(ctx: CommandContext): Promise<string> {
+  const moved = await applyToEach(ctx, approveCommand({ by: userOf(ctx.actor) }));
+  return moved > 0
+    ? "Approved: fixloop is preparing the pull request."
+    : "Nothing here is waiting for approval.";
+}
+
+async function retry(ctx: CommandContext): Promise<string> {
+  const queued = await applyToEach(ctx, retryCommand({ by: userOf(ctx.actor) }));
+  return queued > 0
+    ? `On it: fixloop will compute the fix again on the current default branch (${queued} finding${queued === 1 ? "" : "s"}).`
+    : "Nothing to retry: the findings here are resolved, merged or being verified.";
+}
+
+/** Runs a lifecycle command on every finding of the PR or issue, with the delivery; how many it moved. */
+function applyToEach(ctx: CommandContext, command: Command): Promise<number> {
+  return ctx.commit(async (tx) => {
+    let n = 0;
+    for (const id of ctx.findingIds) {
+      const result = await runCommand(tx, id, command, ctx.store.now());
+      if (result.events.length > 0 || result.jobs.length > 0) n++;
+    }
+    return n;
+  });
+}
+
+const userOf = (actor: Actor) => actor as Extract<Actor, { kind: "github-user" }>;
 
 async function findingsOf(store: Store, repository: RepoRef, number: number): Promise<string[]> {
   const full = `${repository.owner}/${repository.repo}`;
   const prs = await remediationsOfPr(store.db, full, number);
   if (prs.length > 0) return [...new Set(prs.map((r) => r.findingId))];
-  const issues = await store.db
-    .selectFrom("tracking_issues")
-    .select("finding_id")
-    .where("repository", "=", full)
-    .where("number", "=", number)
-    .execute();
-  return issues.map((r) => r.finding_id);
-}
-
-async function move(
-  store: Store,
-  ids: readonly string[],
-  from: FindingState,
-  to: FindingState,
-  actor: Actor,
-  reason: string,
-): Promise<number> {
-  let moved = 0;
-  await store.transaction(async (tx) => {
-    for (const findingId of ids) {
-      const row = await tx
-        .selectFrom("findings")
-        .select(["state", "risk_score"])
-        .where("id", "=", findingId)
-        .executeTakeFirst();
-      if (row?.state !== from) continue;
-      await changeStateIn(tx, { findingId, to, actor, reason, expectedFrom: from }, store.now());
-      if (to === "fixing") await enqueueJobs(tx, [remediateJob(findingId, row.risk_score)], store.now());
-      moved++;
-    }
-  });
-  return moved;
+  return findingsOfTrackingIssue(store.db, full, number);
 }
 
 async function explain(store: Store, ids: readonly string[]): Promise<string> {
@@ -173,25 +226,4 @@ function sourceSays(f: StoredFinding): string[] {
     guidanceLine(guidanceOf(f.context)),
   ].filter((line) => line !== "");
   return lines.length > 0 ? [...lines.flatMap((line) => [line, ""])] : [];
-}
-
-async function permissionOf(gh: GitHub, repo: RepoRef, username: string): Promise<string> {
-  try {
-    const r = await gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
-    return r.data.role_name ?? r.data.permission;
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) return "none";
-    throw error;
-  }
-}
-
-async function isTeamMember(gh: GitHub, team: string, username: string): Promise<boolean> {
-  const [org, slug] = team.split("/") as [string, string];
-  try {
-    const r = await gh.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username });
-    return r.data.state === "active";
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) return false;
-    throw error;
-  }
 }

@@ -4,8 +4,7 @@
 // Webhooks invalidate the caches (src/app/webhooks.ts); nothing here reads process.env.
 
 import type { Probot } from "probot";
-import { type ParseResult, parseRepoConfig } from "../config/repo-config.ts";
-import type { GitHub } from "../github/client.ts";
+import { parseRepoConfig, type RepoConfigParse } from "../config/repo-config.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import { AppInstallations, UnreadableConfig } from "../github/installations.ts";
 import { fullName, type Platform, type RepoRef } from "../github/platform.ts";
@@ -13,7 +12,7 @@ import type { RepoSourceCache } from "../github/repo-source.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
-import { type FixPlan, planGroupFix } from "../remediate/plan-fix.ts";
+import { type GroupFixPlan, planGroupFix } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import type { Store } from "../store/store.ts";
 
@@ -41,7 +40,7 @@ export interface AppEnvOptions {
     files: SourceFile[],
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
-  ) => Promise<FixPlan>;
+  ) => Promise<GroupFixPlan>;
 }
 
 export class AppEnv implements RemediationEnv {
@@ -54,7 +53,7 @@ export class AppEnv implements RemediationEnv {
   readonly #indexer: (repository: string, files: SourceFile[], key: string) => Promise<TerraformIndex>;
   readonly #planner: AppEnvOptions["planner"];
   readonly #repositories = new Map<number, Promise<InstallationRepository[]>>();
-  readonly #configs = new Map<string, Promise<ParseResult>>();
+  readonly #configs = new Map<string, Promise<RepoConfigParse>>();
   readonly #indexes = new Map<
     string,
     { sha: string; index: TerraformIndex; snapshot: IndexedSnapshot["snapshot"] }
@@ -84,14 +83,6 @@ export class AppEnv implements RemediationEnv {
     return this.#github.platform(installationId);
   }
 
-  /**
-   * TEMPORARY: the raw installation client, for src/app/comment-commands.ts only (another change
-   * restructures it into a command registry; the merge moves it onto `platform()` and deletes this).
-   */
-  github(installationId: number | null): Promise<GitHub> {
-    return this.#github.client(installationId);
-  }
-
   /** The installation for an organization (or user account), or null when fixloop is not installed there. */
   async installationFor(org: string): Promise<number | null> {
     const key = org.toLowerCase();
@@ -113,7 +104,7 @@ export class AppEnv implements RemediationEnv {
     return list;
   }
 
-  repoConfig(installationId: number | null, repository: RepoRef): Promise<ParseResult> {
+  repoConfig(installationId: number | null, repository: RepoRef): Promise<RepoConfigParse> {
     const key = fullName(repository).toLowerCase();
     let config = this.#configs.get(key);
     if (!config) {
@@ -125,7 +116,7 @@ export class AppEnv implements RemediationEnv {
         } catch (error) {
           if (!(error instanceof UnreadableConfig)) throw error;
           // YAML that does not parse: the same "never half-applied" outcome as a schema error.
-          return { ok: false, errors: [{ path: CONFIG_PATH, message: error.message }] } as ParseResult;
+          return { ok: false, errors: [{ path: CONFIG_PATH, message: error.message }] } as RepoConfigParse;
         }
       })();
       config.catch(() => this.#configs.delete(key));
@@ -179,7 +170,7 @@ export class AppEnv implements RemediationEnv {
     indexed: IndexedSnapshot,
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
-  ): Promise<FixPlan> {
+  ): Promise<GroupFixPlan> {
     const { files, sha } = indexed.snapshot;
     return this.#planner
       ? this.#planner(fullName(repository), `${fullName(repository)}@${sha}`, files, group, ruleOptions)

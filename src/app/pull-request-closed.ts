@@ -20,12 +20,12 @@ export interface ClosedPullRequest {
   by: { login: string; id: number };
 }
 
-export interface ClosedOutcome {
+export interface PrClosedResult {
   findingIds: string[];
   moved: number;
 }
 
-export async function pullRequestClosed(store: Store, pr: ClosedPullRequest): Promise<ClosedOutcome> {
+export async function pullRequestClosed(store: Store, pr: ClosedPullRequest): Promise<PrClosedResult> {
   const remediations = (await remediationsOfPr(store.db, pr.repository, pr.number)).filter(
     (r) => r.prState === "open",
   );

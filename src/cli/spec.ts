@@ -249,9 +249,9 @@ export const FINDING = {
 
 const EVIDENCE_FORMAT = {
   type: "string",
-  value: "json|csv|md",
-  choices: ["json", "csv", "md"],
-  help: "output format",
+  value: "json|csv|md|html",
+  choices: ["json", "csv", "md", "html"],
+  help: "output format (html: one finding's record as a page; a period is json, csv or md)",
   default: "json",
 } satisfies FlagSpec;
 
@@ -259,7 +259,7 @@ export const EVIDENCE = {
   name: "evidence",
   summary: "a finding's evidence record, or one row per finding active in a period",
   forms: [
-    "FINDING [--format json|csv|md] [--data-dir DIR]",
+    "FINDING [--format json|csv|md|html] [--data-dir DIR]",
     "--since DATE [--until DATE] [--format json|csv|md] [--data-dir DIR]",
   ],
   flags: {
@@ -277,6 +277,7 @@ export const EVIDENCE = {
     "trail, for an auditor.",
   examples: [
     "fixloop evidence 3f2a9c01 --format md",
+    "fixloop evidence 3f2a9c01 --format html > evidence.html",
     "fixloop evidence --since 2026-10-01 --until 2026-10-31 --format csv",
   ],
 } satisfies CommandSpec;

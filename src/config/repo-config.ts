@@ -238,13 +238,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** The schema, including the preparation `parseRepoConfig` does (nulls → defaults, `_extends` ignored). */
 export const RepoConfigSchema = z.preprocess(prepare, RepoConfigObject);
 
-export type ParseResult = { ok: true; config: RepoConfig } | { ok: false; errors: ConfigError[] };
+export type RepoConfigParse = { ok: true; config: RepoConfig } | { ok: false; errors: ConfigError[] };
 
 /**
  * Validates what `context.config("fixloop.yml")` returned: null (no file) or an empty file give the
  * defaults; any error gives no configuration and every error with its key path.
  */
-export function parseRepoConfig(raw: unknown): ParseResult {
+export function parseRepoConfig(raw: unknown): RepoConfigParse {
   const parsed = RepoConfigSchema.safeParse(raw, { reportInput: true });
   if (parsed.success) return { ok: true, config: parsed.data };
   return { ok: false, errors: configErrors(RepoConfigObject, parsed.error.issues) };

@@ -1,23 +1,39 @@
 // The evidence record as JSON (the record itself), CSV (one row per audit event, for
-// spreadsheets) and Markdown (for a PR, an issue or an audit folder). Much of the text came from
-// findings and is untrusted, so each medium neutralizes what would be live in it: formulas in a
-// spreadsheet, markup and @mentions in Markdown. Pure and deterministic: same record, same bytes.
+// spreadsheets), Markdown (for a PR, an issue or an audit folder) and HTML (./html.ts, for a
+// browser), from one table of renderers. Much of the text came from findings and is untrusted, so
+// each medium neutralizes what would be live in it: formulas in a spreadsheet, markup and
+// @mentions in Markdown, tags in HTML. Pure and deterministic: same record, same bytes.
 
+import { evidenceHtml } from "./html.ts";
 import { linkPairs, linksLabel, resourceDescription, ruleLabel } from "./labels.ts";
 import type { EvidenceRecord, EvidenceRemediation } from "./record.ts";
 
+/** The formats a period export (`--since`) is written in. */
 export const EVIDENCE_FORMATS = ["json", "csv", "md"] as const;
 export type EvidenceFormat = (typeof EVIDENCE_FORMATS)[number];
 
-export function renderEvidence(record: EvidenceRecord, format: EvidenceFormat): string {
-  switch (format) {
-    case "json":
-      return `${JSON.stringify(record, null, 2)}\n`;
-    case "csv":
-      return evidenceCsv(record);
-    case "md":
-      return evidenceMarkdown(record);
-  }
+interface EvidenceRenderer {
+  contentType: string;
+  render(record: EvidenceRecord): string;
+}
+
+/** The formats one finding's evidence record is written in: the API and the CLI read this table. */
+export const EVIDENCE_RENDERERS = {
+  json: { contentType: "application/json; charset=utf-8", render: (r) => `${JSON.stringify(r, null, 2)}\n` },
+  csv: { contentType: "text/csv; charset=utf-8", render: (r) => evidenceCsv(r) },
+  md: { contentType: "text/markdown; charset=utf-8", render: (r) => evidenceMarkdown(r) },
+  html: { contentType: "text/html; charset=utf-8", render: (r) => evidenceHtml(r) },
+} as const satisfies Record<string, EvidenceRenderer>;
+
+export type EvidenceRecordFormat = keyof typeof EVIDENCE_RENDERERS;
+export const EVIDENCE_RECORD_FORMATS = Object.keys(EVIDENCE_RENDERERS) as EvidenceRecordFormat[];
+
+export function isEvidenceRecordFormat(format: string): format is EvidenceRecordFormat {
+  return Object.hasOwn(EVIDENCE_RENDERERS, format);
+}
+
+export function renderEvidence(record: EvidenceRecord, format: EvidenceRecordFormat): string {
+  return EVIDENCE_RENDERERS[format].render(record);
 }
 
 // ---- CSV ----------------------------------------------------------------------------------------

@@ -112,6 +112,10 @@ export interface FindingParser {
   /** Format id used by `--format`: generic, sarif, checkov, trivy, tfsec, kics, asff, ocsf, wiz, prisma. */
   id: string;
   title: string;
+  /** Its sources re-scan the running resource (CSPMs): their later reports are runtime evidence of a fix. */
+  rescansCloud: boolean;
+  /** How people name the tools this format's findings record as `source.tool` (`securityhub` → Security Hub). */
+  sourceNames: Readonly<Record<string, string>>;
   detect(document: unknown): boolean;
   parse(document: unknown, ctx: ParseContext): ParseResult;
 }

@@ -26,6 +26,18 @@ export const PARSERS: readonly FindingParser[] = [
   genericParser,
 ];
 
+/** Whether a format's sources re-scan the running resource (false for a format fixloop does not read). */
+export function rescansCloud(format: string): boolean {
+  return parserById(format)?.rescansCloud ?? false;
+}
+
+/** How people know a source tool (`securityhub` → Security Hub), or undefined when no parser names it. */
+export function sourceDisplayName(tool: string): string | undefined {
+  const key = tool.toLowerCase();
+  const parser = PARSERS.find((p) => Object.hasOwn(p.sourceNames, key));
+  return parser?.sourceNames[key];
+}
+
 export class UnknownFormatError extends Error {
   readonly code = "FINDINGS_UNKNOWN_FORMAT";
 }

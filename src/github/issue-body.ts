@@ -82,17 +82,9 @@ export interface FailingRule {
   diff: string;
 }
 
-const ISSUE_MARKER = /<!-- fixloop:issue finding=(\S+) -->/;
-
 export function issueMarker(id: string): string {
   if (!FINDING_ID.test(id)) throw new Error(`not a finding id: ${JSON.stringify(clip(id, 40))}`);
   return `<!-- fixloop:issue finding=${id} -->`;
-}
-
-/** The finding id of a tracking issue fixloop wrote, or null. */
-export function parseIssueMarker(body: string | null | undefined): string | null {
-  const id = ISSUE_MARKER.exec(body ?? "")?.[1];
-  return id !== undefined && FINDING_ID.test(id) ? id : null;
 }
 
 const WHY: Record<NoPrReason["kind"], { short: string; lead: string; next: string[] }> = {

@@ -84,7 +84,6 @@ export interface PrBodyInput {
 }
 
 export const FINDING_ID = /^[A-Za-z0-9:_-]+$/;
-const PR_MARKER = /<!-- fixloop:finding=(\S+) v=(\d+) -->/;
 
 /** The hidden line that ties a pull request to its findings; ids are checked so none can end the comment. */
 export function prMarker(ids: readonly string[]): string {
@@ -92,14 +91,6 @@ export function prMarker(ids: readonly string[]): string {
   const bad = ids.find((id) => !FINDING_ID.test(id));
   if (bad !== undefined) throw new Error(`not a finding id: ${JSON.stringify(clip(bad, 40))}`);
   return `<!-- fixloop:finding=${ids.join(",")} v=1 -->`;
-}
-
-/** The finding ids of a body fixloop wrote, or null for any other body (or an unknown marker version). */
-export function parsePrMarker(body: string | null | undefined): string[] | null {
-  const m = PR_MARKER.exec(body ?? "");
-  if (m?.[2] !== "1") return null;
-  const ids = m[1]!.split(",");
-  return ids.every((id) => FINDING_ID.test(id)) ? ids : null;
 }
 
 /** `S3_PUBLIC_ACCESS` (`CKV_AWS_20`), or the source's id alone when no catalog rule maps to it. */

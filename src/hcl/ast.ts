@@ -62,10 +62,6 @@ export interface HclFile {
   body: BodyItem[];
 }
 
-export function attributesOf(body: BodyItem[]): Attribute[] {
-  return body.filter((i): i is Attribute => i.kind === "attribute");
-}
-
 export function blocksOf(body: BodyItem[], type?: string): Block[] {
   return body.filter((i): i is Block => i.kind === "block" && (type === undefined || i.type === type));
 }
@@ -124,16 +120,6 @@ export function traversals(expr: Expr, out: Array<Extract<Expr, { kind: "travers
       break;
     case "literal":
       break;
-  }
-  return out;
-}
-
-/** `aws_s3_bucket.logs.id` for a traversal made only of attribute steps (indexes shown as [n]). */
-export function traversalPath(t: Extract<Expr, { kind: "traversal" }>): string[] {
-  const out = [t.root];
-  for (const s of t.steps) {
-    if (s.kind === "attr") out.push(s.name);
-    else break;
   }
   return out;
 }

@@ -16,7 +16,6 @@ import { HclSyntaxError } from "./errors.ts";
 import {
   evaluate,
   type InstanceBinding,
-  known,
   type Resolved,
   type Scope,
   unknown,
@@ -486,4 +485,4 @@ export function referrers(index: TerraformIndex, target: Resource): Resource[] {
   return index.resources.filter((r) => r.module === target.module && r.references.includes(target.address));
 }
 
-export { known, unknown };
+export { unknown };

@@ -7,8 +7,6 @@ import { Lexer } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
 import { describe } from "./token-cursor.ts";
 
-export { parseExpression } from "./expression-parser.ts";
-
 /** Parses one Terraform file. Throws HclSyntaxError with file, line and column on invalid input. */
 export function parseHcl(path: string, text: string): HclFile {
   const lines = new LineIndex(text);

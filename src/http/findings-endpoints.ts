@@ -3,9 +3,14 @@
 // HTML page). Read-only. Finding text is untrusted: JSON carries it as data, the HTML page escapes
 // every value and is served with a Content-Security-Policy that allows nothing to load or run.
 
-import { linksLabel, resourceDescription, ruleLabel } from "../evidence/labels.ts";
-import { buildEvidenceRecord, type EvidenceRecord } from "../evidence/record.ts";
-import { EVIDENCE_FORMATS, renderEvidence } from "../evidence/render.ts";
+import { buildEvidenceRecord } from "../evidence/record.ts";
+import {
+  EVIDENCE_RECORD_FORMATS,
+  EVIDENCE_RENDERERS,
+  type EvidenceRecordFormat,
+  isEvidenceRecordFormat,
+  renderEvidence,
+} from "../evidence/render.ts";
 import { type FindingState, STATES } from "../lifecycle/machine.ts";
 import { auditTrail } from "../store/audit.ts";
 import {
@@ -63,31 +68,24 @@ export async function findingEndpoint(ctx: ApiContext, [query]: string[]): Promi
   });
 }
 
-const EVIDENCE_CONTENT_TYPES = {
-  json: "application/json; charset=utf-8",
-  csv: "text/csv; charset=utf-8",
-  md: "text/markdown; charset=utf-8",
-  html: "text/html; charset=utf-8",
-} as const;
-
 export async function evidenceEndpoint(ctx: ApiContext, [query]: string[]): Promise<void> {
   if (!(await ctx.authenticateGet())) return;
   const format = evidenceFormat(ctx);
   if (format === undefined)
-    return sendError(ctx.res, 400, `format must be one of: ${[...EVIDENCE_FORMATS, "html"].join(", ")}`);
+    return sendError(ctx.res, 400, `format must be one of: ${EVIDENCE_RECORD_FORMATS.join(", ")}`);
   const id = await resolveOrAnswer(ctx, query ?? "");
   if (id === undefined) return;
   const record = await buildEvidenceRecord(ctx.deps.store.db, id);
-  const body = format === "html" ? evidenceHtml(record) : renderEvidence(record, format);
+  const body = renderEvidence(record, format);
   const headers: Record<string, string> = { Vary: "Accept" };
   if (format === "csv") headers["Content-Disposition"] = `attachment; filename="fixloop-evidence-${id}.csv"`;
-  sendText(ctx.res, 200, EVIDENCE_CONTENT_TYPES[format], body, headers);
+  sendText(ctx.res, 200, EVIDENCE_RENDERERS[format].contentType, body, headers);
 }
 
 /** `?format=` wins; otherwise a browser (Accept: text/html) gets the page, anything else JSON. */
-function evidenceFormat(ctx: ApiContext): keyof typeof EVIDENCE_CONTENT_TYPES | undefined {
+function evidenceFormat(ctx: ApiContext): EvidenceRecordFormat | undefined {
   const asked = ctx.url.searchParams.get("format");
-  if (asked !== null) return Object.hasOwn(EVIDENCE_CONTENT_TYPES, asked) ? (asked as "json") : undefined;
+  if (asked !== null) return isEvidenceRecordFormat(asked) ? asked : undefined;
   return /\btext\/html\b/i.test(ctx.req.headers.accept ?? "") ? "html" : "json";
 }
 
@@ -175,115 +173,4 @@ function findingJson(ctx: ApiContext, row: FindingRow) {
     installationId: row.installation_id,
     evidenceUrl: ctx.deps.evidenceUrl(row.id),
   };
-}
-
-// ---- the evidence page ----------------------------------------------------------------------------
-
-/** Text as HTML character data or a quoted attribute value: nothing in it can become markup. */
-export function htmlText(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return "—";
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function dl(pairs: Array<[string, string | number | boolean | null | undefined]>): string {
-  return `<dl>${pairs.map(([k, v]) => `<dt>${htmlText(k)}</dt><dd>${htmlText(v)}</dd>`).join("")}</dl>`;
-}
-
-function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  if (rows.length === 0) return "<p>None recorded.</p>";
-  const head = header.map((h) => `<th>${htmlText(h)}</th>`).join("");
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${htmlText(c)}</td>`).join("")}</tr>`).join("");
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
-/** The evidence record as a page an auditor reads in a browser; URLs are shown as text, never links. */
-export function evidenceHtml(r: EvidenceRecord): string {
-  const f = r.finding;
-  const fixes = r.remediations.map(
-    (fix, i) =>
-      `<h3>Attempt ${i + 1}</h3>${dl([
-        ["Pull request", fix.prUrl ?? (fix.prNumber !== null ? `#${fix.prNumber}` : "not opened")],
-        ["Repository", fix.repository],
-        ["Branch", fix.branch],
-        ["Commit", fix.commitSha],
-        ["Merge commit", fix.mergeCommitSha],
-        ["Files", fix.files.join(", ")],
-        ["Recorded", fix.createdAt],
-      ])}${fix.diff ? `<pre>${htmlText(fix.diff)}</pre>` : ""}`,
-  );
-  const sections = [
-    `<h1>Evidence for finding ${htmlText(f.id)}</h1>`,
-    dl([
-      ["Title", f.title],
-      ["State", f.state],
-      ["Rule", ruleLabel(f.rule)],
-      ["Severity", f.severity],
-      ["Resource", resourceDescription(f.resource)],
-    ]),
-    "<h2>Detection</h2>",
-    dl([
-      ["Detected", r.detection.detectedAt],
-      ["Last seen", r.detection.lastSeen],
-      ["Recorded by fixloop", r.detection.recordedAt],
-    ]),
-    table(
-      ["tool", "format", "source id", "status", "first seen", "last seen"],
-      r.detection.sources.map((s) => [
-        s.tool,
-        s.format,
-        s.sourceFindingId,
-        s.status,
-        s.firstSeen,
-        s.lastSeen,
-      ]),
-    ),
-    "<h2>Risk</h2>",
-    `<p>${htmlText(r.risk.explanation)}</p>`,
-    table(
-      ["factor", "value", "weight"],
-      r.risk.factors.map((x) => [x.name, String(x.value), x.weight]),
-    ),
-    "<h2>Assignment</h2>",
-    dl([
-      ["Team", r.assignment.team],
-      ["Reviewers", r.assignment.reviewers.join(", ") || null],
-      ["Decided by", r.assignment.decidedBy],
-    ]),
-    "<h2>Remediation</h2>",
-    fixes.length > 0 ? fixes.join("") : "<p>No fix recorded yet.</p>",
-    "<h2>Verification</h2>",
-    `<p>Result: ${htmlText(r.verification.result)}</p>`,
-    table(
-      ["observed", "kind", "result", "checked by", "detail", "links"],
-      r.verification.checks.map((c) => [
-        c.observedAt,
-        c.kind,
-        c.result,
-        c.checkedBy,
-        c.detail,
-        linksLabel(c.links),
-      ]),
-    ),
-    "<h2>SLA</h2>",
-    dl([
-      ["Due", r.sla.due],
-      ["Resolved", r.sla.resolvedAt ?? "not yet"],
-      [
-        "Breached",
-        r.sla.breached ? `yes${r.sla.breachedAt ? `, recorded at ${r.sla.breachedAt}` : ""}` : "no",
-      ],
-    ]),
-    "<h2>Audit trail</h2>",
-    table(
-      ["time", "from", "to", "actor", "reason", "links"],
-      r.audit.map((e) => [e.at, e.from, e.to, e.actorLabel, e.reason, linksLabel(e.links)]),
-    ),
-  ];
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
-<title>fixloop evidence ${htmlText(f.id)}</title></head>
-<body>
-${sections.join("\n")}
-</body></html>
-`;
 }

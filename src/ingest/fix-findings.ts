@@ -4,8 +4,8 @@
 import type { Block } from "../hcl/ast.ts";
 import type { ModuleCall, Resource, SourceFile, TerraformIndex } from "../hcl/index.ts";
 import { parseHcl } from "../hcl/parser.ts";
+import { patchFile } from "../hcl/patch-check.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
-import { patchFile } from "../hcl/verify.ts";
 import { locate } from "../locate/locate.ts";
 import type { Candidate, Location } from "../locate/types.ts";
 import {
@@ -57,77 +57,65 @@ function recordOnlyReason(t: TriagedFinding, policy: RecordOnlyPolicy): string |
     : undefined;
 }
 
+export interface FixFindingsOptions {
+  recordOnly?: RecordOnlyPolicy;
+  /** Asked before any file is changed (the CLI refuses symlinks and files that are not UTF-8). */
+  refuseWrite?: WriteCheck;
+  /** Suppressions of the tree; by default the comments in `sources` (#checkov:skip, #tfsec:ignore…). */
+  suppressions?: readonly Suppression[];
+  /** yyyy-mm-dd against which suppression expiries are judged; today (UTC) by default. */
+  today?: string;
+  /** Apply fixes the rule marks disruptive (default); the CLI asks for --allow-disruptive. */
+  allowDisruptive?: boolean;
+  /** The catalog with the repository's rule options applied (configuredRules); default RULES. */
+  rules?: readonly Rule[];
+}
+
+type Files = Map<string, { before: string; after: string }>;
+
+/** What fixloop decided to do about one finding, before anything is patched. */
+interface FindingPlan {
+  t: TriagedFinding;
+  location: Location;
+  detections: Detection[];
+  skip?: string;
+  /** file:address of each resource reached through the located block → how they are linked. */
+  linked?: Map<string, string>;
+  moduleFix?: { call: ModuleCall; inputs: Record<string, string> };
+  suppressed?: SuppressedDetection;
+}
+
+/** What planning every finding shares: the tree's detections, suppressed ones apart, and the policy. */
+interface PlanContext {
+  index: TerraformIndex;
+  all: Detection[];
+  suppressedById: Map<string, SuppressedDetection>;
+  recordOnly: RecordOnlyPolicy;
+  allowDisruptive: boolean;
+}
+
 export async function fixFindings(
   sources: SourceFile[],
   index: TerraformIndex,
   triaged: TriagedFinding[],
-  options: {
-    recordOnly?: RecordOnlyPolicy;
-    /** Asked before any file is changed (the CLI refuses symlinks and files that are not UTF-8). */
-    refuseWrite?: WriteCheck;
-    /** Suppressions of the tree; by default the comments in `sources` (#checkov:skip, #tfsec:ignore…). */
-    suppressions?: readonly Suppression[];
-    /** yyyy-mm-dd against which suppression expiries are judged; today (UTC) by default. */
-    today?: string;
-    /** Apply fixes the rule marks disruptive (default); the CLI asks for --allow-disruptive. */
-    allowDisruptive?: boolean;
-    /** The catalog with the repository's rule options applied (configuredRules); default RULES. */
-    rules?: readonly Rule[];
-  } = {},
-): Promise<{ results: FindingFixResult[]; files: Map<string, { before: string; after: string }> }> {
+  options: FixFindingsOptions = {},
+): Promise<{ results: FindingFixResult[]; files: Files }> {
   const {
     recordOnly = "triage",
     refuseWrite = lossyTextCheck(sources),
     allowDisruptive = true,
     rules = RULES,
   } = options;
-  const plans: Array<{
-    t: TriagedFinding;
-    location: Location;
-    detections: Detection[];
-    skip?: string;
-    /** file:address of each resource reached through the located block → how they are linked. */
-    linked?: Map<string, string>;
-    moduleFix?: { call: ModuleCall; inputs: Record<string, string> };
-    suppressed?: SuppressedDetection;
-  }> = [];
   const suppressions = options.suppressions ?? collectSuppressions(sources).suppressions;
   const scanned = scanWithSuppressions(index, rules, suppressions, options.today ?? isoDay(new Date()));
-  const all = [...scanned.active, ...scanned.suppressed.map((x) => x.detection)];
-  const suppressedById = new Map(scanned.suppressed.map((x) => [detectionId(x.detection), x]));
-  for (const t of triaged) {
-    const rule = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId) : undefined;
-    const location = locate(t.finding, index, rule ? { resourceTypes: rule.resourceTypes } : {});
-    const plan = { t, location, detections: [] as Detection[] };
-    const held = recordOnlyReason(t, recordOnly);
-    if (!t.actionable) plans.push({ ...plan, skip: t.reason });
-    else if (held) plans.push({ ...plan, skip: held });
-    else if (location.kind !== "located") plans.push({ ...plan, skip: location.reason });
-    else if (!location.candidate.resource) {
-      const call = location.candidate.moduleCall!;
-      const inputs = moduleInputFix(call.source, rule?.id ?? null);
-      if (inputs && rule?.disruptive && !allowDisruptive)
-        plans.push({ ...plan, skip: disruptiveSkipReason(rule) });
-      else if (inputs) plans.push({ ...plan, moduleFix: { call, inputs } });
-      else {
-        plans.push({
-          ...plan,
-          skip: rule
-            ? `located at ${call.address} (${call.source}), but fixloop knows no input of that module that fixes ${rule.id} (${location.candidate.evidence})`
-            : `located at ${call.address} (${call.source}); the finding names no check, so fixloop cannot tell which of the module's inputs to set`,
-        });
-      }
-    } else {
-      const { resource, instance } = location.candidate;
-      // Suppressed detections are never fixed; a finding all of whose detections are suppressed is
-      // reported as suppressed (no PR), with the suppression as written.
-      const on = detectionsOn(index, all, resource, { rule, instance });
-      const active = on.detections.filter((d) => !suppressedById.has(detectionId(d)));
-      const suppressed = on.detections.map((d) => suppressedById.get(detectionId(d))).find(Boolean);
-      if (active.length === 0 && suppressed) plans.push({ ...plan, suppressed });
-      else plans.push({ ...plan, ...on, detections: active });
-    }
-  }
+  const ctx: PlanContext = {
+    index,
+    all: [...scanned.active, ...scanned.suppressed.map((x) => x.detection)],
+    suppressedById: new Map(scanned.suppressed.map((x) => [detectionId(x.detection), x])),
+    recordOnly,
+    allowDisruptive,
+  };
+  const plans = triaged.map((t) => planFinding(t, ctx));
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
   const unique = new Map<string, Detection>();
   for (const p of plans) for (const d of p.detections) unique.set(detectionId(d), d);
@@ -136,54 +124,77 @@ export async function fixFindings(
   });
   const byId = new Map(run.outcomes.map((o) => [detectionId(o.detection), o]));
   const files = run.files;
-  const moduleResults = new Map<(typeof plans)[number], Omit<FindingFixResult, "impact">>();
-  for (const p of plans) {
-    if (!p.moduleFix) continue;
-    moduleResults.set(
-      p,
-      await fixModuleCall(p.t, p.location, p.moduleFix.call, p.moduleFix.inputs, sources, files, refuseWrite),
-    );
-  }
-  const results = plans.map((p): FindingFixResult => {
-    const rule = p.t.finding.rule.catalogId ? ruleById(p.t.finding.rule.catalogId) : undefined;
-    if (p.suppressed)
-      return {
-        triaged: p.t,
-        location: p.location,
-        outcomes: [],
-        status: "suppressed",
-        reason: `${p.suppressed.detection.ruleId} is ${suppressionSentence(p.suppressed.suppression)}`,
-        suppression: p.suppressed.suppression,
-        impact: [],
-      };
-    if (p.skip) {
-      const held = rule && p.skip === disruptiveSkipReason(rule) ? [...rule.impact] : [];
-      return {
-        triaged: p.t,
-        location: p.location,
-        outcomes: [],
-        status: "skipped",
-        reason: p.skip,
-        impact: held,
-      };
-    }
-    const moduleResult = moduleResults.get(p);
-    if (moduleResult)
-      return { ...moduleResult, impact: moduleResult.status === "fixed" && rule ? [...rule.impact] : [] };
-    const outcomes = p.detections
-      .map((d) => byId.get(detectionId(d))!)
-      .filter(Boolean)
-      .map((o) => onLinked(o, p.linked));
-    const status = outcomes.every((o) => o.status === "fixed")
-      ? "fixed"
-      : outcomes.some((o) => o.status === "refused")
-        ? "refused"
-        : "skipped";
-    const reason = outcomes.map((o) => `${o.detection.ruleId}: ${o.reason}`).join("; ");
-    const impact = [...new Set(outcomes.flatMap((o) => o.impact))];
-    return { triaged: p.t, location: p.location, outcomes, status, reason, impact };
-  });
+  const moduleResults = new Map<FindingPlan, Omit<FindingFixResult, "impact">>();
+  for (const p of plans)
+    if (p.moduleFix) moduleResults.set(p, await fixModuleCall(p, { sources, files, refuseWrite }));
+  const results = plans.map((p) => resultOf(p, byId, moduleResults.get(p)));
   return { results, files };
+}
+
+function planFinding(t: TriagedFinding, ctx: PlanContext): FindingPlan {
+  const rule = t.finding.rule.catalogId ? ruleById(t.finding.rule.catalogId) : undefined;
+  const location = locate(t.finding, ctx.index, rule ? { resourceTypes: rule.resourceTypes } : {});
+  const plan = { t, location, detections: [] as Detection[] };
+  const held = recordOnlyReason(t, ctx.recordOnly);
+  if (!t.actionable) return { ...plan, skip: t.reason };
+  if (held) return { ...plan, skip: held };
+  if (location.kind !== "located") return { ...plan, skip: location.reason };
+  if (!location.candidate.resource) {
+    const call = location.candidate.moduleCall!;
+    const inputs = moduleInputFix(call.source, rule?.id ?? null);
+    if (inputs && rule?.disruptive && !ctx.allowDisruptive)
+      return { ...plan, skip: disruptiveSkipReason(rule) };
+    if (inputs) return { ...plan, moduleFix: { call, inputs } };
+    return {
+      ...plan,
+      skip: rule
+        ? `located at ${call.address} (${call.source}), but fixloop knows no input of that module that fixes ${rule.id} (${location.candidate.evidence})`
+        : `located at ${call.address} (${call.source}); the finding names no check, so fixloop cannot tell which of the module's inputs to set`,
+    };
+  }
+  const { resource, instance } = location.candidate;
+  // Suppressed detections are never fixed; a finding all of whose detections are suppressed is
+  // reported as suppressed (no PR), with the suppression as written.
+  const on = detectionsOn(ctx.index, ctx.all, resource, { rule, instance });
+  const active = on.detections.filter((d) => !ctx.suppressedById.has(detectionId(d)));
+  const suppressed = on.detections.map((d) => ctx.suppressedById.get(detectionId(d))).find(Boolean);
+  if (active.length === 0 && suppressed) return { ...plan, suppressed };
+  return { ...plan, ...on, detections: active };
+}
+
+function resultOf(
+  p: FindingPlan,
+  byId: Map<string, FixOutcome>,
+  moduleResult: Omit<FindingFixResult, "impact"> | undefined,
+): FindingFixResult {
+  const rule = p.t.finding.rule.catalogId ? ruleById(p.t.finding.rule.catalogId) : undefined;
+  const base = { triaged: p.t, location: p.location, outcomes: [] };
+  if (p.suppressed)
+    return {
+      ...base,
+      status: "suppressed",
+      reason: `${p.suppressed.detection.ruleId} is ${suppressionSentence(p.suppressed.suppression)}`,
+      suppression: p.suppressed.suppression,
+      impact: [],
+    };
+  if (p.skip) {
+    const held = rule && p.skip === disruptiveSkipReason(rule) ? [...rule.impact] : [];
+    return { ...base, status: "skipped", reason: p.skip, impact: held };
+  }
+  if (moduleResult)
+    return { ...moduleResult, impact: moduleResult.status === "fixed" && rule ? [...rule.impact] : [] };
+  const outcomes = p.detections
+    .map((d) => byId.get(detectionId(d))!)
+    .filter(Boolean)
+    .map((o) => onLinked(o, p.linked));
+  const status = outcomes.every((o) => o.status === "fixed")
+    ? "fixed"
+    : outcomes.some((o) => o.status === "refused")
+      ? "refused"
+      : "skipped";
+  const reason = outcomes.map((o) => `${o.detection.ruleId}: ${o.reason}`).join("; ");
+  const impact = [...new Set(outcomes.flatMap((o) => o.impact))];
+  return { triaged: p.t, location: p.location, outcomes, status, reason, impact };
 }
 
 /**
@@ -232,14 +243,10 @@ function onLinked(o: FixOutcome, linked: Map<string, string> | undefined): FixOu
  * the checkout, so no re-scan is possible: the patch is verified (hcl2json, fmt) and says so.
  */
 async function fixModuleCall(
-  t: TriagedFinding,
-  location: Location,
-  call: ModuleCall,
-  inputs: Record<string, string>,
-  sources: SourceFile[],
-  files: Map<string, { before: string; after: string }>,
-  refuseWrite: WriteCheck,
+  { t, location, moduleFix }: FindingPlan,
+  { sources, files, refuseWrite }: { sources: SourceFile[]; files: Files; refuseWrite: WriteCheck },
 ): Promise<Omit<FindingFixResult, "impact">> {
+  const { call, inputs } = moduleFix!;
   const cannotWrite = await refuseWrite(call.file);
   if (cannotWrite) return { triaged: t, location, outcomes: [], status: "refused", reason: cannotWrite };
   const original = sources.find((s) => s.path === call.file)?.text ?? "";

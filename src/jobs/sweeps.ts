@@ -6,7 +6,7 @@ import { expireExceptions } from "../lifecycle/exceptions.ts";
 import { findingIdsIn, markSlaBreaches, markVerificationsOverdue } from "../store/findings.ts";
 import { enqueueJobs } from "../store/jobs.ts";
 import type { Store } from "../store/store.ts";
-import { verifyJob } from "./kinds.ts";
+import { type SweepKind, sweepJob, verifyJob } from "./kinds.ts";
 import type { JobHandler } from "./worker.ts";
 
 /** Marks findings whose SLA due date has passed (once each, only while their SLA clock runs);
@@ -47,14 +47,14 @@ interface Sweep {
 const MINUTE = 60_000;
 
 /** The recurring jobs, by kind. */
-export const SWEEPS: Readonly<Record<string, Sweep>> = {
+export const SWEEPS: Readonly<Record<SweepKind, Sweep>> = {
   "sweep:sla": { every: 15 * MINUTE, run: sweepSlaBreaches },
   "sweep:verification-timeout": { every: 15 * MINUTE, run: sweepVerificationTimeouts },
   "sweep:exception-expiry": { every: 60 * MINUTE, run: sweepExpiredExceptions },
   "sweep:pending-verifications": { every: 60 * MINUTE, run: sweepPendingVerifications },
 };
 
-export const SWEEP_HANDLERS: Readonly<Record<string, JobHandler>> = Object.fromEntries(
+export const SWEEP_HANDLERS = Object.fromEntries(
   Object.entries(SWEEPS).map(([kind, sweep]) => [
     kind,
     async (_payload, ctx) => {
@@ -62,14 +62,14 @@ export const SWEEP_HANDLERS: Readonly<Record<string, JobHandler>> = Object.fromE
       return { rescheduleAt: ctx.store.now() + sweep.every };
     },
   ]),
-);
+) as Readonly<Record<SweepKind, JobHandler>>;
 
 /** Queues each sweep unless one is already queued or running (safe to call from every replica at start). */
 export async function scheduleSweeps(store: Store): Promise<number> {
   const now = store.now();
   return enqueueJobs(
     store.db,
-    Object.keys(SWEEPS).map((kind) => ({ kind, payload: null, uniqueKey: kind, runAt: now })),
+    (Object.keys(SWEEPS) as SweepKind[]).map((kind) => sweepJob(kind, now)),
     now,
   );
 }

@@ -138,7 +138,10 @@ export class Worker {
       });
       await this.finish(job, outcome);
     } catch (e) {
-      if (!lost.signal.aborted) await failJob(store.db, job, e, store.now(), this.backoff);
+      // A permanent error (a payload its kind refuses) buries the job now: no attempt can succeed.
+      const last =
+        (e as { permanent?: unknown }).permanent === true ? { ...job, maxAttempts: job.attempts } : job;
+      if (!lost.signal.aborted) await failJob(store.db, last, e, store.now(), this.backoff);
     } finally {
       clearInterval(beat);
     }

@@ -44,9 +44,6 @@ export function admissionPath(t: TriagedFinding, at: Date, findingId = t.dedupeK
   return admit(t)(snapshot, at.getTime()).events;
 }
 
-/** States in which a finding is still open work (./states.ts names the groups). */
-export { OPEN_STATES } from "./states.ts";
-
 /** A known finding seen again: the transition its new source status calls for, if any. */
 export function reingestTransition(
   state: FindingState,

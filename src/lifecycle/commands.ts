@@ -5,7 +5,7 @@
 // entering a state implies is in ./states.ts, not here.
 
 import { regressionJob, sourceResolvedJob } from "../jobs/kinds.ts";
-import { APP, type Command, type CommandResult, Path, routeByGate } from "./command.ts";
+import { APP, type Command, Path, routeByGate } from "./command.ts";
 import type { Actor, FindingState, Links } from "./machine.ts";
 
 type GitHubUser = Extract<Actor, { kind: "github-user" }>;
@@ -206,4 +206,4 @@ export function expireException(d: ExceptionExpiry): Command {
   };
 }
 
-export type { Command, CommandResult };
+export type { Command };

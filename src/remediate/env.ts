@@ -2,7 +2,7 @@
 // from Probot (installation platforms, context.config) and the CLI from a token. The remediation
 // code itself never reads the environment or constructs a client: GitHub is the Platform port.
 
-import type { ParseResult as ConfigResult } from "../config/repo-config.ts";
+import type { RepoConfigParse as ConfigResult } from "../config/repo-config.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { Platform, RepoRef } from "../github/platform.ts";
 import type { RepoSnapshot } from "../github/repo-source.ts";
@@ -10,7 +10,7 @@ import type { TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import type { Store } from "../store/store.ts";
-import { type FixPlan, planGroupFix } from "./plan-fix.ts";
+import { type GroupFixPlan, planGroupFix } from "./plan-fix.ts";
 
 export interface InstallationRepository extends RepoRef {
   defaultBranch: string;
@@ -54,7 +54,7 @@ export interface RemediationEnv {
     indexed: IndexedSnapshot,
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
-  ): Promise<FixPlan>;
+  ): Promise<GroupFixPlan>;
   /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */
   evidenceUrl(findingId: string): string | null;
 }
@@ -69,7 +69,7 @@ export function planIn(
     /** The repository configuration's `rules.options`. */
     ruleOptions?: RuleOptions | undefined;
   },
-): Promise<FixPlan> {
+): Promise<GroupFixPlan> {
   const { group, ruleOptions } = request;
   return env.plan
     ? env.plan(repository, indexed, group, ruleOptions)

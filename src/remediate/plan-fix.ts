@@ -36,14 +36,14 @@ export interface NoPatch {
   result: FindingFixResult;
 }
 
-export type FixPlan = PatchPlan | NoPatch;
+export type GroupFixPlan = PatchPlan | NoPatch;
 
 export async function planFix(
   sources: SourceFile[],
   index: TerraformIndex,
   triaged: TriagedFinding,
   ruleOptions?: RuleOptions,
-): Promise<FixPlan> {
+): Promise<GroupFixPlan> {
   return planGroupFix(sources, index, [triaged], ruleOptions);
 }
 
@@ -56,7 +56,7 @@ export async function planGroupFix(
   index: TerraformIndex,
   group: readonly TriagedFinding[],
   ruleOptions?: RuleOptions,
-): Promise<FixPlan> {
+): Promise<GroupFixPlan> {
   const triaged = group[0] as TriagedFinding;
   const rules = configuredRules(ruleOptions);
   const { results, files } = await fixFindings(sources, index, [...group], { rules });

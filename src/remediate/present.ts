@@ -1,6 +1,7 @@
 // A stored finding as the PR body and the tracking issue present it. Pure: the renderers escape
 // everything that came from the finding; this module only picks the fields.
 
+import { commandsFor } from "../app/commands.ts";
 import { resourceDescription } from "../evidence/labels.ts";
 import { UNSPECIFIED_RULE } from "../findings/model.ts";
 import type { FailingRule, IssueFinding } from "../github/issue-body.ts";
@@ -10,28 +11,10 @@ import type { ALIAS_TOOLS } from "../rules/types.ts";
 import type { FindingSource, StoredFinding } from "../store/findings.ts";
 import type { PatchPlan } from "./plan-fix.ts";
 
-/** The comment commands fixloop answers on its PRs and issues (src/app/commands.ts parses them). */
-export const COMMANDS: Command[] = [
-  {
-    usage: "/fixloop retry",
-    description: "compute the fix again on the current default branch and update this PR",
-  },
-  {
-    usage: "/fixloop explain",
-    description: "reply with the finding's risk factors, location evidence and audit trail",
-  },
-  { usage: "/fixloop help", description: "list these commands" },
-];
+/** The comment commands fixloop answers on its PRs and issues, read from their table (src/app/commands.ts). */
+export const COMMANDS: Command[] = commandsFor("onPullRequest");
 
-export const ISSUE_COMMANDS: Command[] = [
-  { usage: "/fixloop approve", description: "approve a gated fix (security team): fixloop opens the PR" },
-  {
-    usage: "/fixloop retry",
-    description: "locate and fix again (after adding a tag, a mapping or the Terraform)",
-  },
-  { usage: "/fixloop explain", description: "reply with the finding's risk factors and audit trail" },
-  { usage: "/fixloop help", description: "list these commands" },
-];
+export const ISSUE_COMMANDS: Command[] = commandsFor("onIssue");
 
 export function prFinding(f: StoredFinding, sources: readonly FindingSource[]): PrFinding {
   return {

@@ -7,7 +7,7 @@
 import { errorsAsLine } from "../config/config-errors.ts";
 import {
   type ConfigError,
-  type ParseResult as ConfigResult,
+  type RepoConfigParse as ConfigResult,
   isRepositoryConsidered,
   isRuleEnabled,
   type RepoConfig,
@@ -26,7 +26,7 @@ import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import { deliverFix, type Resume } from "./deliver.ts";
 import { type IndexedSnapshot, type InstallationRepository, planIn, type RemediationEnv } from "./env.ts";
 import { type NoPrIssue, noPr } from "./no-pr.ts";
-import type { FixPlan, PatchPlan } from "./plan-fix.ts";
+import type { GroupFixPlan, PatchPlan } from "./plan-fix.ts";
 import { prOwner } from "./pr-delivery.ts";
 import { failingRulesOf } from "./present.ts";
 import { isRejectedFix } from "./rejected-fix.ts";
@@ -122,7 +122,7 @@ export interface RemediationFacts {
   /** The installation's repositories fixloop considers, and where the finding was found among them. */
   search?: { repos: InstallationRepository[]; where: Searched };
   repoConfig?: ConfigResult;
-  plan?: FixPlan;
+  plan?: GroupFixPlan;
   /** For a recheck: the PR closed without merge (null: none recorded). */
   closed?: Remediation | null;
 }
@@ -294,14 +294,13 @@ async function learn(env: RemediationEnv, facts: RemediationFacts, fact: string)
     const repos = (await env.repositories(installationId, org)).filter(
       (r) => !r.archived && isRepositoryConsidered(config, r.repo),
     );
-    const where = await locateInRepositories(
-      env,
+    const where = await locateInRepositories(env, {
       installationId,
       finding,
       repos,
       config,
-      rule?.resourceTypes,
-    );
+      resourceTypes: rule?.resourceTypes,
+    });
     facts.search = { repos, where };
   } else if (fact === "repo-config") {
     const repository = repositoryOf(facts);

@@ -20,12 +20,15 @@ export interface Searched {
 /** The repositories the finding names first; the rest only when those do not settle it. */
 export async function locateInRepositories(
   env: RemediationEnv,
-  installationId: number | null,
-  finding: StoredFinding,
-  repos: readonly InstallationRepository[],
-  config: RepoConfig,
-  resourceTypes: string[] | undefined,
+  scope: {
+    installationId: number | null;
+    finding: StoredFinding;
+    repos: readonly InstallationRepository[];
+    config: RepoConfig;
+    resourceTypes: string[] | undefined;
+  },
 ): Promise<Searched> {
+  const { installationId, finding, repos, config, resourceTypes } = scope;
   const indexed = new Map<string, IndexedSnapshot>();
   const unreadable = new Map<string, string>();
   const search = async (subset: readonly InstallationRepository[], why?: string) => {
@@ -33,7 +36,7 @@ export async function locateInRepositories(
     for (const r of subset) {
       let s = indexed.get(fullName(r));
       if (!s && !unreadable.has(fullName(r))) {
-        s = await readRepository(env, installationId, r, finding, unreadable);
+        s = await readRepository({ env, installationId, finding, unreadable }, r);
         if (s) indexed.set(fullName(r), s);
       }
       if (s) indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
@@ -78,12 +81,16 @@ const PERMANENT = new Set<RepoSourceErrorCode>(["INVALID_INPUT", "BRANCH_NOT_FOU
  * failure of git) still fails the job, which is retried.
  */
 async function readRepository(
-  env: RemediationEnv,
-  installationId: number | null,
+  search: {
+    env: RemediationEnv;
+    installationId: number | null;
+    finding: StoredFinding;
+    /** Repositories that cannot be read, with the reason (filled here). */
+    unreadable: Map<string, string>;
+  },
   r: InstallationRepository,
-  finding: StoredFinding,
-  unreadable: Map<string, string>,
 ): Promise<IndexedSnapshot | undefined> {
+  const { env, installationId, finding, unreadable } = search;
   try {
     return await env.snapshot(installationId, r);
   } catch (e) {

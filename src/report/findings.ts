@@ -1,6 +1,5 @@
 // The scan report in fixloop's JSON shape and as plain text.
 
-import type { HclSyntaxError } from "../hcl/errors.ts";
 import { type Detection, detectionId, type Rule, SEVERITY_ORDER } from "../rules/types.ts";
 import { showUnsafe } from "./unsafe-chars.ts";
 
@@ -26,10 +25,6 @@ export function findingJson(d: Detection, rule: Rule): FindingJson {
     message: d.message,
     aliases: rule.aliases,
   };
-}
-
-export function errorJson(e: HclSyntaxError) {
-  return { file: e.file, line: e.line, column: e.column, message: e.reason };
 }
 
 /** `notes`: an extra line per detection id (a suppression that expired). */

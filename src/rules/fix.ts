@@ -1,5 +1,5 @@
 // The fix engine: applies each detection's fix to the files of its module, verifies every patched
-// file (hcl/verify.ts), then re-scans the module and keeps the fix only if the finding is gone and
+// file (hcl/patch-check.ts), then re-scans the module and keeps the fix only if the finding is gone and
 // no new finding appeared (as KICS re-runs its query on remediated files). Fixes are applied one
 // at a time so later fixes see earlier ones (e.g. a variable another fix already declared).
 
@@ -8,8 +8,8 @@ import type { HclFile } from "../hcl/ast.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import { isJsonSyntax } from "../hcl/json-syntax.ts";
 import { parseHcl } from "../hcl/parser.ts";
+import { patchFile } from "../hcl/patch-check.ts";
 import { unifiedDiff } from "../hcl/unified-diff.ts";
-import { patchFile } from "../hcl/verify.ts";
 import { disruptionSentence } from "../triage/gate.ts";
 import { providerVersionRefusal } from "./provider-versions.ts";
 import { scanIndex } from "./scan.ts";

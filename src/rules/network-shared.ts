@@ -85,10 +85,6 @@ export function isWorldCidr(v: Value | undefined): boolean {
   return s === WORLD_V4 || s === WORLD_V6 || s === "0::/0" || s === "::0/0";
 }
 
-export function isWorldV6(v: Value | undefined): boolean {
-  return isWorldCidr(v) && typeof v === "string" && v.includes(":");
-}
-
 /** Azure source prefixes meaning "anywhere": `*`, `Internet`, `Any`, `0.0.0.0/0`, `::/0`. */
 export function isAzureWorldPrefix(v: Value | undefined): boolean {
   if (typeof v !== "string") return false;

@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import { HclSyntaxError } from "../hcl/errors.ts";
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
-import type { FixPlan } from "../remediate/plan-fix.ts";
+import type { GroupFixPlan } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import { siblingModule } from "../runtime/module-url.ts";
 import type { WorkerReply, WorkerRequest } from "./protocol.ts";
@@ -73,7 +73,7 @@ export class IndexSandbox {
     files: SourceFile[],
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
-  ): Promise<FixPlan> {
+  ): Promise<GroupFixPlan> {
     return this.#enqueue(repository, { kind: "plan", key, files, group, ruleOptions }, "fixed").then((m) => {
       if (m.kind !== "planned") throw new Error(`unexpected reply ${m.kind}`);
       return m.plan;

@@ -2,7 +2,7 @@
 
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
-import type { FixPlan } from "../remediate/plan-fix.ts";
+import type { GroupFixPlan } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 
 export type WorkerRequest =
@@ -28,5 +28,5 @@ export interface PlainSyntaxError {
 export type WorkerReply =
   | { id: number; kind: "file"; path: string }
   | { id: number; kind: "indexed"; index: TerraformIndex; errors: PlainSyntaxError[] }
-  | { id: number; kind: "planned"; plan: FixPlan }
+  | { id: number; kind: "planned"; plan: GroupFixPlan }
   | { id: number; kind: "failed"; message: string };

@@ -12,3 +12,9 @@ export async function firstDelivery(tx: Db, id: string, event: string, now: numb
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
+
+/** Whether the delivery was recorded (a comment command's effect commits its delivery with it). */
+export async function deliverySeen(db: Db, id: string): Promise<boolean> {
+  const r = await db.selectFrom("deliveries").select("id").where("id", "=", id).executeTakeFirst();
+  return r !== undefined;
+}

@@ -83,11 +83,6 @@ export function applySuppressions(
   return result;
 }
 
-/** "#tfsec:ignore:… (main.tf:12)" — where a suppression is written, for one-line outputs. */
-export function suppressionSite(s: Suppression): string {
-  return `${s.text} (${s.file}:${s.line})`;
-}
-
 /** One sentence on a suppression: what, where, why, until when, by whom. */
 export function suppressionSentence(
   s: Suppression,

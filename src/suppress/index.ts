@@ -4,7 +4,7 @@ import type { SourceFile } from "../hcl/index.ts";
 import { type Suppression, suppressionsInText } from "./comments.ts";
 import { IgnoreFileError, parseTrivyignore, parseTrivyignoreYaml, TRIVYIGNORE_YAML } from "./ignore-files.ts";
 
-export type { Suppression, SuppressionSyntax } from "./comments.ts";
+export type { Suppression } from "./comments.ts";
 
 export interface CollectedSuppressions {
   suppressions: Suppression[];

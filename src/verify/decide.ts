@@ -3,6 +3,7 @@
 // the fix engine has something new to do), or wait.
 
 import type { RepoConfig } from "../config/repo-config.ts";
+import { rescansCloud } from "../findings/registry.ts";
 import type { RepoRef } from "../github/client.ts";
 import type { StoredFinding } from "../store/findings.ts";
 import { codeScanningApplies } from "./code-scanning.ts";
@@ -12,9 +13,6 @@ import type { CiCheck, CodeCheck } from "./verify-steps.ts";
 export type VerificationMode = "code" | "runtime" | "both";
 /** `auto` (proposed config default): `both` when the source can re-scan the resource, else `code`. */
 export type ModeSetting = RepoConfig["verification"]["mode"] | "auto";
-
-/** Formats whose sources re-scan the running resource (CSPMs): their later ingests are runtime evidence. */
-const RESCANNING_FORMATS = new Set(["asff", "ocsf", "wiz", "prisma"]);
 
 export function effectiveMode(setting: ModeSetting, canRescan: boolean): VerificationMode {
   if (setting === "auto") return canRescan ? "both" : "code";
@@ -27,7 +25,7 @@ export function sourceCanRescan(
   formats: readonly string[],
   codeScanning = true,
 ): boolean {
-  if (formats.some((f) => RESCANNING_FORMATS.has(f))) return true;
+  if (formats.some(rescansCloud)) return true; // the parser registry says which sources re-scan the cloud
   // A SARIF scanner's results are re-read from GitHub code scanning (./code-scanning.ts).
   if (codeScanning && codeScanningApplies(finding, formats)) return true;
   // A generic payload about a cloud resource (not a file) comes from a CSPM too.
@@ -66,11 +64,10 @@ export function runtimeMatters(
  */
 export function decide(
   mode: VerificationMode,
-  ci: Exclude<CiCheck, { kind: "pending" }>,
-  code: CodeCheck | null,
-  runtime: CheckedItem | null,
+  seen: { ci: Exclude<CiCheck, { kind: "pending" }>; code: CodeCheck | null; runtime: CheckedItem | null },
   resource: string,
 ): Decision {
+  const { ci, code, runtime } = seen;
   if (ci.kind === "red") return { kind: "not-verified", reason: ci.item.detail, newFix: false };
   const codeCounts = mode !== "runtime";
   if (codeCounts && code?.item.result === "failed")

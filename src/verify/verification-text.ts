@@ -4,6 +4,7 @@
 // findings, scanners and CI systems fixloop does not control, so every value goes through
 // src/github/markdown.ts; links are made only to the GitHub host and fixloop's own evidence URL.
 
+import { sourceDisplayName } from "../findings/registry.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import { issueMarker } from "../github/issue-body.ts";
 import { clip, gitHubHosts, mdCode, mdInline, safeLink } from "../github/markdown.ts";
@@ -55,24 +56,17 @@ const MODE_LABEL: Record<VerificationContext["mode"], string> = {
   both: "CI, the code re-scan and the runtime re-scan",
 };
 
-/** How people know the scanners: `securityhub` → Security Hub. Unknown tools keep their own name. */
-const SOURCE_NAMES: Readonly<Record<string, string>> = {
-  securityhub: "Security Hub",
-  config: "AWS Config",
-  prowler: "Prowler",
-  wiz: "Wiz",
-  prisma: "Prisma Cloud",
-  checkov: "Checkov",
-  trivy: "Trivy",
-  tfsec: "tfsec",
-  kics: "KICS",
+/** How people know verification's own checkers; the scanners' names are in the parser registry. */
+const CHECKER_NAMES: Readonly<Record<string, string>> = {
   "github-checks": "GitHub checks",
   "github-code-scanning": "GitHub code scanning",
   fixloop: "fixloop",
 };
 
+/** `securityhub` → Security Hub. Unknown tools keep their own name. */
 export function sourceName(tool: string): string {
-  return Object.hasOwn(SOURCE_NAMES, tool.toLowerCase()) ? SOURCE_NAMES[tool.toLowerCase()]! : tool;
+  const key = tool.toLowerCase();
+  return sourceDisplayName(key) ?? (Object.hasOwn(CHECKER_NAMES, key) ? CHECKER_NAMES[key]! : tool);
 }
 
 /** `2026-11-20 14:05 UTC`: minutes are what a person compares against a scan's schedule. */

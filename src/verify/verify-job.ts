@@ -40,8 +40,6 @@ import type { CheckedItem, VerificationContext } from "./verification-text.ts";
 import { notify } from "./verify-notify.ts";
 import { type CiCheck, type CodeCheck, checkCi, checkCode, latestRuntime } from "./verify-steps.ts";
 
-export { VERIFY_JOB } from "../jobs/kinds.ts";
-
 const MINUTE = 60_000;
 /** While waiting for CI or a runtime scan; a check webhook for the commit wakes the job earlier. */
 export const VERIFY_RETRY_MS = 30 * MINUTE;
@@ -256,7 +254,10 @@ export function planVerification(
     ...(e.code ? [e.code.item] : []),
     ...(e.runtime ? [e.runtime] : []),
   ];
-  const decision = withNote(decide(e.mode, e.ci, e.code, e.runtime, e.context.resource), e.scanningNote);
+  const decision = withNote(
+    decide(e.mode, { ci: e.ci, code: e.code, runtime: e.runtime }, e.context.resource),
+    e.scanningNote,
+  );
   const fresh = newRows(e.findingId, checked, e.known);
   if (decision.kind === "waiting")
     return waiting({ outcome: "waiting-runtime", detail: decision.detail, rescheduleAt: retryAt }, fresh);

@@ -1,11 +1,24 @@
 // Table tests for the comment parser, in the manner of atlantis' comment_parser_test.go: every
-// command, what is not a command, casing, extra words, quoting, and names that exist on every
-// JavaScript object's prototype (which must never be taken for a command).
+// command, what is not a command, casing, extra words, quoting, names that exist on every
+// JavaScript object's prototype (which must never be taken for a command), and typed arguments
+// (dates, teams, choices, a reason) on the commands the next issue adds, parsed from their table rows.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { COMMAND_HELP, helpText, type ParsedComment, parseComment } from "../../src/app/commands.ts";
+import {
+  COMMAND_SPECS,
+  type CommandSpec,
+  commandsMarkdown,
+  helpText,
+  type ParsedComment,
+  parseComment,
+  parseCommentWith,
+} from "../../src/app/commands.ts";
 
-const command = (name: string): ParsedComment => ({ kind: "command", name }) as ParsedComment;
+const command = (name: string, args = {}): ParsedComment =>
+  ({ kind: "command", name, args }) as ParsedComment;
+const malformed = (name: string, error: string, usage = `/fixloop ${name}`): ParsedComment =>
+  ({ kind: "malformed", name, error, usage }) as ParsedComment;
 const unknown = (text: string): ParsedComment => ({ kind: "unknown", text });
 const ignore: ParsedComment = { kind: "ignore" };
 
@@ -32,8 +45,21 @@ describe("parseComment", () => {
       unknown("/fixloop nope"),
     ],
     // extra words and quoting
-    ["extra words after a command", "/fixloop retry now", unknown("/fixloop retry now")],
-    ["a flag after a command", "/fixloop approve --force", unknown("/fixloop approve --force")],
+    [
+      "extra words after a command",
+      "/fixloop retry now",
+      malformed("retry", "`retry` takes no more arguments (got `now`)"),
+    ],
+    [
+      "a flag after a command",
+      "/fixloop approve --force",
+      malformed("approve", "`approve` has no option `--force`"),
+    ],
+    [
+      "an upper-case verb with extra words",
+      "/fixloop HELP me",
+      malformed("help", "`help` takes no more arguments (got `me`)"),
+    ],
     ["a quoted verb", '/fixloop "retry"', unknown('/fixloop "retry"')],
     ["a single-quoted verb", "/fixloop 'approve'", unknown("/fixloop 'approve'")],
     ["an unknown verb", "/fixloop merge", unknown("/fixloop merge")],
@@ -67,7 +93,7 @@ describe("parseComment", () => {
   });
 
   it("knows exactly the documented commands", () => {
-    expect(Object.keys(COMMAND_HELP).sort()).toEqual(["approve", "explain", "help", "retry"]);
+    expect(COMMAND_SPECS.map((s) => s.name).sort()).toEqual(["approve", "explain", "help", "retry"]);
   });
 });
 
@@ -83,5 +109,159 @@ describe("helpText", () => {
         "- `/fixloop help`: list these commands",
       ].join("\n"),
     );
+  });
+});
+
+// The commands of the next issue, as table rows: each is one entry here and one handler there.
+const NEXT: readonly CommandSpec[] = [
+  {
+    name: "false-positive",
+    args: [{ name: "reason", type: "text", required: true }],
+    who: "writers",
+    help: "close the finding as a false positive",
+  },
+  {
+    name: "accept-risk",
+    args: [
+      { name: "until", type: "date", flag: true, required: true },
+      { name: "reason", type: "text", required: true },
+    ],
+    who: "admins-or-security-team",
+    help: "accept the risk until a date",
+  },
+  {
+    name: "confirm-false-positive",
+    args: [
+      { name: "scope", type: "choice", flag: true, choices: ["resource", "repository", "organization"] },
+    ],
+    who: "admins-or-security-team",
+    help: "confirm a false positive",
+  },
+  {
+    name: "assign",
+    args: [{ name: "team", type: "team", required: true }],
+    who: "writers",
+    help: "route the finding to a team",
+  },
+];
+
+describe("parseCommentWith: typed arguments", () => {
+  type Parsed = ParsedComment<string>;
+  const ok = (name: string, args: Record<string, unknown>): Parsed =>
+    ({ kind: "command", name, args }) as Parsed;
+  const bad = (name: string, error: string, usage: string): Parsed => ({
+    kind: "malformed",
+    name,
+    error,
+    usage,
+  });
+  const FP = "/fixloop false-positive <reason>";
+  const AR = "/fixloop accept-risk --until YYYY-MM-DD <reason>";
+  const CFP = "/fixloop confirm-false-positive [--scope resource|repository|organization]";
+  const AS = "/fixloop assign <org/team>";
+  const cases: [description: string, body: string, expected: Parsed][] = [
+    [
+      "a reason takes the rest of the line",
+      "/fixloop false-positive the bucket is a public website",
+      ok("false-positive", { reason: "the bucket is a public website" }),
+    ],
+    [
+      "a reason keeps what looks like a flag",
+      "/fixloop false-positive --not a flag",
+      bad("false-positive", "`false-positive` has no option `--not`", FP),
+    ],
+    ["a missing reason", "/fixloop false-positive", bad("false-positive", "<reason> is required", FP)],
+    [
+      "a date flag and a reason",
+      "/fixloop accept-risk --until 2027-01-31 vendor fix due in January",
+      ok("accept-risk", { until: "2027-01-31", reason: "vendor fix due in January" }),
+    ],
+    [
+      "a date flag written with =",
+      "/fixloop accept-risk --until=2027-01-31 ok",
+      ok("accept-risk", { until: "2027-01-31", reason: "ok" }),
+    ],
+    [
+      "a reason before the flag takes the flag as words",
+      "/fixloop accept-risk wait --until 2027-01-31",
+      bad("accept-risk", "--until is required", AR),
+    ],
+    [
+      "a date that does not exist",
+      "/fixloop accept-risk --until 2027-02-30 x",
+      bad("accept-risk", "--until must be a date as YYYY-MM-DD (got `2027-02-30`)", AR),
+    ],
+    [
+      "a date in another format",
+      "/fixloop accept-risk --until 31/01/2027 x",
+      bad("accept-risk", "--until must be a date as YYYY-MM-DD (got `31/01/2027`)", AR),
+    ],
+    [
+      "a flag without its value",
+      "/fixloop accept-risk --until",
+      bad("accept-risk", "--until needs a value", AR),
+    ],
+    [
+      "a flag given twice",
+      "/fixloop accept-risk --until 2027-01-01 --until 2027-02-01 x",
+      bad("accept-risk", "--until is given twice", AR),
+    ],
+    [
+      "a missing required flag",
+      "/fixloop accept-risk because",
+      bad("accept-risk", "--until is required", AR),
+    ],
+    ["an optional choice left out", "/fixloop confirm-false-positive", ok("confirm-false-positive", {})],
+    [
+      "an optional choice",
+      "/fixloop confirm-false-positive --scope repository",
+      ok("confirm-false-positive", { scope: "repository" }),
+    ],
+    [
+      "a choice not offered",
+      "/fixloop confirm-false-positive --scope universe",
+      bad(
+        "confirm-false-positive",
+        "--scope must be one of resource, repository, organization (got `universe`)",
+        CFP,
+      ),
+    ],
+    [
+      "a team",
+      "/fixloop assign acme/payments-team",
+      ok("assign", { team: { org: "acme", slug: "payments-team" } }),
+    ],
+    [
+      "a team mention is not a slug",
+      "/fixloop assign @acme/payments",
+      bad("assign", "<team> must be a team as org/team (got `@acme/payments`)", AS),
+    ],
+    [
+      "a team without an organization",
+      "/fixloop assign payments",
+      bad("assign", "<team> must be a team as org/team (got `payments`)", AS),
+    ],
+    [
+      "a second team",
+      "/fixloop assign acme/a acme/b",
+      bad("assign", "`assign` takes no more arguments (got `acme/b`)", AS),
+    ],
+    [
+      "a hostile value is cut and kept in code marks",
+      `/fixloop assign \`${"x".repeat(60)}`,
+      bad("assign", `<team> must be a team as org/team (got \`'${"x".repeat(39)}\`)`, AS),
+    ],
+    ["an unknown verb next to them", "/fixloop accept", { kind: "unknown", text: "/fixloop accept" }],
+  ];
+  it.each(cases)("%s", (_description, body, expected) => {
+    expect(parseCommentWith(NEXT, body)).toEqual(expected);
+  });
+});
+
+describe("the README's command section", () => {
+  it("is the table's, as generated", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    // Not toContain: its failure would print the whole README.
+    expect(readme.includes(commandsMarkdown()), `README.md lacks:\n${commandsMarkdown()}`).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 // grouping: per-file — two public buckets defined in one file become one PR carrying both fixes,
 // not two PRs; the second finding joins the first one's PR with a new commit fixing both.
+// grouping: per-resource — the same two buckets are two resources, so two groups and two PRs.
 
 import { afterEach, expect, it } from "vitest";
 import { stableId } from "../../src/findings/hash.ts";
@@ -96,4 +97,58 @@ it("two findings on one file share one PR, whose commit fixes both", async () =>
     .at(-1);
   expect(((commit?.body ?? {}) as { message: string }).message).toContain(`Fixloop-Finding: ${ids[0]}`);
   expect(((commit?.body ?? {}) as { message: string }).message).toContain(`Fixloop-Finding: ${ids[1]}`);
+});
+
+it("per-resource: two buckets in one file are two groups, so two PRs on two group branches", async () => {
+  h = await startHarness({ files: { "envs/prod/data.tf": DATA_TF } });
+  mockInstallation(gh());
+  mockRepositories(gh());
+  mockConfig(
+    gh(),
+    REPO,
+    "grouping: per-resource\nowners:\n  teams:\n    data-platform: acme/data-platform\n",
+  );
+  gh()
+    .get(`/repos/${ORG}/${REPO}/labels?per_page=100`)
+    .reply(200, [
+      { name: "security" },
+      { name: "fixloop" },
+      { name: "risk:high" },
+      { name: "security-review-required" },
+    ]);
+  gh()
+    .post(`/repos/${ORG}/${REPO}/git/trees`)
+    .times(2)
+    .reply(201, { sha: "e".repeat(40) });
+  gh()
+    .post(`/repos/${ORG}/${REPO}/git/commits`)
+    .times(2)
+    .reply(201, { sha: "1".repeat(40) });
+  gh().post(`/repos/${ORG}/${REPO}/git/refs`).times(2).reply(201, {});
+  gh()
+    .post(`/repos/${ORG}/${REPO}/pulls`)
+    .reply(201, { number: 17, html_url: `https://github.com/${ORG}/${REPO}/pull/17` });
+  gh()
+    .post(`/repos/${ORG}/${REPO}/pulls`)
+    .reply(201, { number: 18, html_url: `https://github.com/${ORG}/${REPO}/pull/18` });
+  for (const n of [17, 18]) {
+    gh().patch(`/repos/${ORG}/${REPO}/issues/${n}`).reply(200, {});
+    gh().post(`/repos/${ORG}/${REPO}/pulls/${n}/requested_reviewers`).reply(201, {});
+  }
+
+  const posted = await h.postFindings([finding("exports"), finding("reports")]);
+  const ids = (posted.body.findings as Array<{ id: string }>).map((f) => f.id);
+  await h.drain();
+
+  expect(gh().count("POST", "/repos/{owner}/{repo}/pulls")).toBe(2);
+  // fixloop/group/<first 12 of the hash of "acme/infra\nresource:<file>#<address>">, one per bucket.
+  const branch = (name: string) =>
+    `refs/heads/fixloop/group/${stableId(`${ORG}/${REPO}\nresource:envs/prod/data.tf#aws_s3_bucket.${name}`, 24).slice(0, 12)}`;
+  const refs = gh()
+    .requests.filter((r) => r.route === "/repos/{owner}/{repo}/git/refs")
+    .map((r) => (r.body as { ref: string }).ref);
+  expect(refs.sort()).toEqual([branch("exports"), branch("reports")].sort());
+  const prs = await Promise.all(ids.map(async (id) => (await remediationsOf(h.store.db, id))[0]?.prNumber));
+  expect(prs.sort()).toEqual([17, 18]);
+  for (const id of ids) expect((await getFinding(h.store.db, id))?.state).toBe("pr_open");
 });

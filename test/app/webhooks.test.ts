@@ -3,6 +3,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sweepPendingVerifications } from "../../src/jobs/sweeps.ts";
 import { auditTrail } from "../../src/store/audit.ts";
@@ -15,6 +16,7 @@ import { type Harness, INSTALLATION_ID, ORG, REPO, startHarness } from "./harnes
 import { FINDING, openFixPr, publicBucket } from "./verification-setup.ts";
 
 const MINUTE = 60_000;
+const COMMENTS_ROUTE = "/repos/{owner}/{repo}/issues/{issue_number}/comments";
 
 const gh = useMockGitHub();
 const IDS = { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: 17 };
@@ -190,6 +192,86 @@ describe("comment commands", () => {
     await h.probot.receive({ id: "d-comment-1", name: "issue_comment", payload });
   });
 
+  it("a delivery that fails mid-work changes nothing, and its redelivery does the work once", async () => {
+    await h.probot.receive({ id: "d-close-3", name: "pull_request", payload: closedUnmerged() });
+    const writer = () =>
+      gh()
+        .get(`/repos/${ORG}/${REPO}/collaborators/octocat/permission`)
+        .reply(200, { permission: "write", role_name: "write" });
+    writer();
+    // The database refuses the job the retry queues, after the state change was written.
+    await sql`CREATE TEMP TRIGGER refuse_jobs BEFORE INSERT ON jobs BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END`.execute(
+      h.store.db,
+    );
+    const payload = comment("/fixloop retry");
+    await expect(h.probot.receive({ id: "d-comment-9", name: "issue_comment", payload })).rejects.toThrow(
+      /disk I\/O error/,
+    );
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("closed_unmerged");
+    await sql`DROP TRIGGER refuse_jobs`.execute(h.store.db);
+
+    // GitHub redelivers it: the work is done, and answered, once.
+    writer();
+    gh()
+      .post(`/repos/${ORG}/${REPO}/issues/17/comments`, (b) =>
+        /^On it: fixloop will compute the fix again on the current default branch \(1 finding\)\.$/.test(
+          b.body,
+        ),
+      )
+      .reply(201, {});
+    await h.probot.receive({ id: "d-comment-9", name: "issue_comment", payload });
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("fixing");
+    const queued = (await listJobs(h.store.db)).filter((j) => j.kind === "remediate" && j.state === "queued");
+    expect(queued).toHaveLength(1);
+    await h.probot.receive({ id: "d-comment-9", name: "issue_comment", payload });
+    expect(gh().count("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments")).toBe(1);
+  });
+
+  it("a reply GitHub fails to post is posted by the redelivery", async () => {
+    const posted = (status: number) =>
+      gh()
+        .post(`/repos/${ORG}/${REPO}/issues/17/comments`, (b) =>
+          b.body.startsWith("fixloop understands these commands:"),
+        )
+        .reply(status, status === 201 ? {} : { message: "Server Error" });
+    posted(502);
+    await expect(
+      h.probot.receive({ id: "d-comment-10", name: "issue_comment", payload: comment("/fixloop help") }),
+    ).rejects.toThrow();
+    posted(201);
+    await h.probot.receive({ id: "d-comment-10", name: "issue_comment", payload: comment("/fixloop help") });
+    await h.probot.receive({ id: "d-comment-10", name: "issue_comment", payload: comment("/fixloop help") });
+  });
+
+  it("/fixloop explain: the risk, what the source says and the audit trail", async () => {
+    gh()
+      .get(`/repos/${ORG}/${REPO}/collaborators/octocat/permission`)
+      .reply(200, { permission: "admin", role_name: "admin" });
+    gh()
+      .post(`/repos/${ORG}/${REPO}/issues/17/comments`, () => true)
+      .reply(201, {});
+    await h.probot.receive({ id: "d-explain", name: "issue_comment", payload: comment("/fixloop explain") });
+    const reply = gh().requests.find((r) => r.method === "POST" && r.route === COMMENTS_ROUTE)?.body as {
+      body: string;
+    };
+    expect(reply.body).toBe(EXPLAIN_REPLY);
+  });
+
+  it("a command with arguments it does not take gets its usage line", async () => {
+    gh()
+      .post(
+        `/repos/${ORG}/${REPO}/issues/17/comments`,
+        (b) => b.body === "`retry` takes no more arguments (got `please`). Usage: `/fixloop retry`",
+      )
+      .reply(201, {});
+    await h.probot.receive({
+      id: "d-comment-11",
+      name: "issue_comment",
+      payload: comment("/fixloop retry please"),
+    });
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("pr_open");
+  });
+
   it("someone without write access is told so, and nothing changes", async () => {
     gh()
       .get(`/repos/${ORG}/${REPO}/collaborators/mallory/permission`)
@@ -229,3 +311,17 @@ describe("comment commands", () => {
     });
   });
 });
+
+/** What a reviewer reads: the finding, its risk, the source's guidance, the last transitions (URLs defused). */
+const EXPLAIN_REPLY = [
+  "**Enable S3 Block Public Access on the bucket** (`2246b397c614a4456bf7b417`, pr_open)",
+  "",
+  "True Risk 68 (high): High risk (68/100): high severity × internet reachable.",
+  "",
+  "Guidance from the source: Enable S3 Block Public Access on the bucket",
+  "",
+  "- 2026-11-20T10:00:00.000Z: — → new: first seen in generic (generic) as f-7f3a9c21",
+  "- 2026-11-20T10:00:00.000Z: new → triaged: High risk (68/100): high severity × internet reachable.",
+  "- 2026-11-20T10:00:00.000Z: triaged → fixing: risk 68 (high) with confidence 0.64",
+  "- 2026-11-20T10:00:00.000Z: fixing → pr_open: opened https:\u200b//github.com/acme/infra/pull/17: aws-s3-public-access-block: block all public access (aws\\_s3\\_bucket\\_public\\_access\\_block.backups)",
+].join("\n");

@@ -1,7 +1,7 @@
 // GitHub is reached through one seam: the Platform port (src/github/platform.ts) and its one
 // implementation in src/github/. A file outside src/github/ that calls Octokit — `.rest.`,
 // `.paginate(`, `.graphql(`, `octokit.request`, or imports `@octokit/*` or Probot's Octokit — fails
-// here. Before the port: 29 call sites in 11 files (26 outside comment-commands.ts).
+// here. Before the port: 29 call sites in 11 files; after: none.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -10,14 +10,8 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/**
- * TEMPORARY allowlist, file → how many call sites it may still have. The lead empties it at the
- * merge: src/app/comment-commands.ts is being restructured into a command registry on another
- * branch, and is then wired to Platform.comment / permissionOf / isTeamMember.
- */
-const ALLOWED: Record<string, number> = {
-  "src/app/comment-commands.ts": 3,
-};
+/** Files outside src/github/ that may still call Octokit, with how many sites: none. */
+const ALLOWED: Record<string, number> = {};
 
 const CALLS: Array<[string, RegExp]> = [
   ["REST endpoint method", /\.rest\./g],

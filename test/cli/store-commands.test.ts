@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
+import { evidenceHtml } from "../../src/evidence/html.ts";
+import { buildEvidenceRecord } from "../../src/evidence/record.ts";
 import { changeState } from "../../src/lifecycle/change-state.ts";
 import { recordRemediation, updateRemediation } from "../../src/store/remediations.ts";
 import { Store } from "../../src/store/store.ts";
@@ -548,6 +550,30 @@ describe("fixloop evidence", () => {
     const rows = parseCsv(r.stdout);
     expect(rows).toHaveLength(1 + 7);
     expect(new Set(rows.map((row) => row.length))).toEqual(new Set([16]));
+  });
+
+  it("writes the evidence record as the same HTML page the API serves", async () => {
+    await resolvedS38();
+    const r = await run(["evidence", "ae0285", "--format", "html", "--data-dir", dataDir]);
+    expect(r.code).toBe(0);
+    const store = await Store.open({ dataDir });
+    try {
+      expect(r.stdout).toBe(evidenceHtml(await buildEvidenceRecord(store.db, S3_8)));
+    } finally {
+      await store.close();
+    }
+    expect(r.stdout.startsWith("<!DOCTYPE html>")).toBe(true);
+    expect(r.stdout).toContain("<h1>Evidence for finding ae0285f654a07dbf10547f88</h1>");
+    expect(r.stdout).toContain("<dt>State</dt><dd>resolved</dd>");
+  });
+
+  it("a period is not written as HTML: the error says which formats are", async () => {
+    await resolvedS38();
+    const r = await run(["evidence", "--since", "2026-11-01", "--format", "html", "--data-dir", dataDir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toBe(
+      'fixloop evidence: --format with --since must be one of json, csv, md (got "html")\n',
+    );
   });
 
   it("prints the evidence record as JSON by default", async () => {

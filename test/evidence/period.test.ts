@@ -404,7 +404,7 @@ describe("fixloop evidence --since", () => {
         'fixloop evidence: --since must be a date (2026-10-01) or a time with a zone (2026-10-01T09:00:00Z), got "last week"\n',
     });
     const usage =
-      "fixloop evidence <id> [--format json|csv|md], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
+      "fixloop evidence <id> [--format json|csv|md|html], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
     expect((await run(["evidence", "--until", "2026-11-30", "--data-dir", dataDir])).stderr).toBe(
       `fixloop evidence: --until needs --since: ${usage}\n`,
     );

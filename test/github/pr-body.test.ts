@@ -3,20 +3,13 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_REPO_CONFIG, toTriageConfig } from "../../src/config/repo-config.ts";
 import { parseFindings } from "../../src/findings/registry.ts";
 import { GITHUB_COM, type GitHubHost } from "../../src/github/hosts.ts";
-import {
-  issueTitle,
-  parseIssueMarker,
-  renderTrackingIssueBody,
-  type TrackingIssueInput,
-} from "../../src/github/issue-body.ts";
+import { issueTitle, renderTrackingIssueBody, type TrackingIssueInput } from "../../src/github/issue-body.ts";
 import { mdCode, mdFence, mdInline, safeLink, sourceLinkHosts } from "../../src/github/markdown.ts";
 import {
   BODY_LIMIT,
   type Command,
   type PrBodyInput,
   type PrFinding,
-  parsePrMarker,
-  prMarker,
   renderPrBody,
 } from "../../src/github/pr-body.ts";
 import { type TriagedFinding, triageFinding } from "../../src/ingest/triage-finding.ts";
@@ -86,7 +79,7 @@ describe("renderPrBody", () => {
   it("renders a real Security Hub finding and its fix", async () => {
     const body = renderPrBody(s3Input());
     await expect(body).toMatchFileSnapshot("__snapshots__/pr-body.md");
-    expect(parsePrMarker(body)).toEqual(["ae0285f654a07dbf10547f88"]);
+    expect(body).toContain("<!-- fixloop:finding=ae0285f654a07dbf10547f88 v=1 -->");
   });
 
   it("explains every risk factor and the attack path of a critical CSPM finding", () => {
@@ -186,7 +179,7 @@ describe("renderPrBody", () => {
     expect(body).toContain("+  tag_299 = ");
     expect(body).not.toContain("+  tag_300 = ");
     expect(body).toContain("_The diff is cut here: 5,700 more lines in the **Files changed** tab._");
-    expect(parsePrMarker(body)).toEqual(["ae0285f654a07dbf10547f88"]);
+    expect(body).toContain("<!-- fixloop:finding=ae0285f654a07dbf10547f88 v=1 -->");
   });
 
   it("gives the diff only what the rest of the body leaves", () => {
@@ -251,7 +244,7 @@ describe("hostile finding text", () => {
   it("is bounded and keeps the real marker", () => {
     const body = hostileBody();
     expect(body.length).toBeLessThan(20_000);
-    expect(parsePrMarker(body)).toEqual(["ae0285f654a07dbf10547f88"]);
+    expect(body).toContain("<!-- fixloop:finding=ae0285f654a07dbf10547f88 v=1 -->");
     expect(body.split("\n")[0]).toBe("<!-- fixloop:finding=ae0285f654a07dbf10547f88 v=1 -->");
   });
 
@@ -325,16 +318,6 @@ describe("markdown helpers", () => {
   });
 });
 
-describe("parsePrMarker", () => {
-  it("reads the ids of fixloop's marker and nothing else", () => {
-    expect(parsePrMarker(`${prMarker(["a1", "b2"])}\nbody`)).toEqual(["a1", "b2"]);
-    expect(parsePrMarker("<!-- fixloop:finding=a1 v=2 -->")).toBeNull();
-    expect(parsePrMarker("<!-- fixloop:finding=a1,<x> v=1 -->")).toBeNull();
-    expect(parsePrMarker("a body without a marker")).toBeNull();
-    expect(parsePrMarker(null)).toBeNull();
-  });
-});
-
 describe("tracking issue", () => {
   function issueInput(): TrackingIssueInput {
     const [, sg] = triaged("findings/generic/cspm-batch.json");
@@ -378,7 +361,7 @@ describe("tracking issue", () => {
   it("renders why there is no pull request and the candidate blocks", async () => {
     const body = renderTrackingIssueBody(issueInput());
     await expect(body).toMatchFileSnapshot("__snapshots__/tracking-issue.md");
-    expect(parseIssueMarker(body)).toBe(issueInput().finding.id);
+    expect(body).toContain(`<!-- fixloop:issue finding=${issueInput().finding.id} -->`);
   });
 
   it("links candidates on the GitHub host only, at the commit fixloop read", () => {

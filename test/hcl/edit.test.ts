@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type Block, blocksOf } from "../../src/hcl/ast.ts";
 import type { EditOp } from "../../src/hcl/edit.ts";
 import { parseHcl } from "../../src/hcl/parser.ts";
-import { patchFile } from "../../src/hcl/verify.ts";
+import { patchFile } from "../../src/hcl/patch-check.ts";
 
 async function patch(text: string, ops: (blocks: Block[]) => EditOp[]) {
   const file = parseHcl("main.tf", text);

@@ -57,7 +57,13 @@ describe("locating a repository scan's finding", () => {
       const [stored] = (await persistDocument(store, [egress!], { org: "acme", repository: `acme/${name}` }))
         .results;
       const finding = (await getFinding(store.db, stored!.id))!;
-      const found = await locateInRepositories(env, 1, finding, REPOS, DEFAULT_REPO_CONFIG, undefined);
+      const found = await locateInRepositories(env, {
+        installationId: 1,
+        finding,
+        repos: REPOS,
+        config: DEFAULT_REPO_CONFIG,
+        resourceTypes: undefined,
+      });
       expect(found.cross).toMatchObject({
         kind: "located",
         repository: { owner: "acme", repo: name },
@@ -69,7 +75,13 @@ describe("locating a repository scan's finding", () => {
   it("without a repository, the same file in two repositories is ambiguous, as before", async () => {
     const [stored] = (await persistDocument(store, [egress!], { org: "acme" })).results;
     const finding = (await getFinding(store.db, stored!.id))!;
-    const found = await locateInRepositories(env, 1, finding, REPOS, DEFAULT_REPO_CONFIG, undefined);
+    const found = await locateInRepositories(env, {
+      installationId: 1,
+      finding,
+      repos: REPOS,
+      config: DEFAULT_REPO_CONFIG,
+      resourceTypes: undefined,
+    });
     expect(found.cross.kind).toBe("ambiguous");
   });
 });

@@ -1,12 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import {
-  type CheckEvent,
-  type CheckRunInput,
-  type CiInput,
-  ciState,
-  reduceCheckEvents,
-} from "../../src/verify/ci-state.ts";
+import { type CheckRunInput, type CiInput, ciState } from "../../src/verify/ci-state.ts";
+import { type CheckEvent, reduceCheckEvents } from "./check-events.ts";
 
 // Real payloads from @octokit/webhooks-examples; only ids and shas are adapted.
 const examples = createRequire(import.meta.url)(

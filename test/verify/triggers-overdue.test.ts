@@ -134,18 +134,28 @@ describe("pure parts", () => {
 
   it("decide: an inconclusive code re-scan leaves it to the runtime re-scan, even in mode code", () => {
     const inconclusive = { item: item("code", "pending"), stillFailing: false };
-    expect(decide("code", green, inconclusive, null, "the bucket").kind).toBe("waiting");
-    expect(decide("code", green, inconclusive, item("runtime", "passed"), "the bucket")).toEqual({
+    expect(decide("code", { ci: green, code: inconclusive, runtime: null }, "the bucket").kind).toBe(
+      "waiting",
+    );
+    expect(
+      decide("code", { ci: green, code: inconclusive, runtime: item("runtime", "passed") }, "the bucket"),
+    ).toEqual({
       kind: "verified",
       summary: `CI green on the merge commit, code re-scan inconclusive, securityhub re-scan passed at ${at}`,
     });
-    expect(decide("code", green, { item: item("code", "passed"), stillFailing: false }, null, "x").kind).toBe(
-      "verified",
-    );
+    expect(
+      decide(
+        "code",
+        { ci: green, code: { item: item("code", "passed"), stillFailing: false }, runtime: null },
+        "x",
+      ).kind,
+    ).toBe("verified");
     // mode runtime: the code's view does not decide.
     const failing = { item: item("code", "failed"), stillFailing: true };
-    expect(decide("runtime", green, failing, item("runtime", "passed"), "x").kind).toBe("verified");
-    expect(decide("both", green, failing, item("runtime", "passed"), "x")).toEqual({
+    expect(
+      decide("runtime", { ci: green, code: failing, runtime: item("runtime", "passed") }, "x").kind,
+    ).toBe("verified");
+    expect(decide("both", { ci: green, code: failing, runtime: item("runtime", "passed") }, "x")).toEqual({
       kind: "not-verified",
       reason: "code failed",
       newFix: true,

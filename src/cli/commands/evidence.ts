@@ -1,4 +1,4 @@
-// `fixloop evidence <id>`: the evidence record of one finding as JSON, CSV or Markdown.
+// `fixloop evidence <id>`: the evidence record of one finding as JSON, CSV, Markdown or HTML.
 // `fixloop evidence --since <date> [--until <date>]`: one row per finding with activity in the
 // period (src/evidence/period.ts), for an audit folder.
 
@@ -10,7 +10,7 @@ import {
   renderPeriodEvidence,
 } from "../../evidence/period.ts";
 import { buildEvidenceRecord } from "../../evidence/record.ts";
-import { EVIDENCE_FORMATS, renderEvidence } from "../../evidence/render.ts";
+import { EVIDENCE_FORMATS, EVIDENCE_RECORD_FORMATS, renderEvidence } from "../../evidence/render.ts";
 import { resolveFindingId } from "../../store/findings.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, parseCommandArgs } from "../options.ts";
@@ -18,14 +18,15 @@ import { EVIDENCE } from "../spec.ts";
 import { noStoreError, withExistingStore } from "../store-access.ts";
 
 const USAGE =
-  "fixloop evidence <id> [--format json|csv|md], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
+  "fixloop evidence <id> [--format json|csv|md|html], or fixloop evidence --since <date> [--until <date>] [--format json|csv|md]";
 
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(EVIDENCE, args);
-  const format = oneOf(values.format, EVIDENCE_FORMATS, "--format", "json");
+  const format = oneOf(values.format, EVIDENCE_RECORD_FORMATS, "--format", "json");
   const { since, until } = values;
   if (since !== undefined || until !== undefined) {
     if (since === undefined) throw new CliError(`--until needs --since: ${USAGE}`);
+    const periodFormat = oneOf(format, EVIDENCE_FORMATS, "--format with --since", "json");
     if (positionals.length > 0)
       throw new CliError(`give a finding id or a period (--since), not both: ${USAGE}`);
     // Parsed before the store opens, so a mistyped date fails without touching anything (the CLI's
@@ -35,7 +36,7 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
       io,
       values["data-dir"],
       async (store) => {
-        io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, format));
+        io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, periodFormat));
         return 0;
       },
       missing,

@@ -11,7 +11,7 @@ import type { PrFinding } from "../../github/pr-body.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../../hcl/index.ts";
 import type { FindingFixResult } from "../../ingest/fix-findings.ts";
 import type { TriagedFinding } from "../../ingest/triage-finding.ts";
-import { type FixPlan, type PatchPlan, planFix } from "../../remediate/plan-fix.ts";
+import { type GroupFixPlan, type PatchPlan, planFix } from "../../remediate/plan-fix.ts";
 import {
   deliverPullRequest,
   type FixPullRequests,
@@ -60,7 +60,7 @@ export async function openPullRequests(
   const { input } = given;
   const { sources, index } = atRepositoryRoot(given.tree, setup.prefix);
   const codeownersRules = await codeownersAtHead(setup.git);
-  const planned: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }> = [];
+  const planned: Array<{ t: TriagedFinding; plan: GroupFixPlan; skip?: string }> = [];
   const seen = new Map<string, string>();
   for (const t of input.triaged) {
     const plan = await planFix(sources, index, t, options.ruleOptions ?? setup.config.rules.options);
@@ -106,7 +106,7 @@ export async function openPullRequests(
  */
 async function applyRepositoryLimit(
   setup: OpenPrSetup,
-  work: Array<{ t: TriagedFinding; plan: FixPlan; skip?: string }>,
+  work: Array<{ t: TriagedFinding; plan: GroupFixPlan; skip?: string }>,
 ): Promise<void> {
   const { platform, repository, config } = setup;
   const open = await platform.openPullRequests(repository);
@@ -133,7 +133,7 @@ function atRepositoryRoot(tree: { sources: SourceFile[]; index: TerraformIndex }
   return { sources, index: buildIndex(sources) };
 }
 
-async function headTexts(git: SimpleGit, plan: FixPlan) {
+async function headTexts(git: SimpleGit, plan: GroupFixPlan) {
   const files = plan.kind === "patch" ? plan.files : [];
   return new Map(await Promise.all(files.map(async (f) => [f.path, await readAtHead(git, f.path)] as const)));
 }

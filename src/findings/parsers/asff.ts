@@ -221,6 +221,8 @@ function convert(f: AsffFinding, _index: number, original: unknown, ctx: ParseCo
 export const asffParser: FindingParser = {
   id: "asff",
   title: "AWS Security Hub ASFF (GetFindings {Findings}, a list of findings, or the EventBridge event)",
+  rescansCloud: true,
+  sourceNames: { securityhub: "Security Hub", config: "AWS Config" },
   detect(doc) {
     if (Array.isArray(doc)) return doc.some(looksAsff);
     if (!isObject(doc)) return false;

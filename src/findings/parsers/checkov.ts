@@ -145,6 +145,8 @@ function convert(
 export const checkovParser: FindingParser = {
   id: "checkov",
   title: "Checkov JSON (checkov -o json: {check_type, results, summary} or a list of them)",
+  rescansCloud: false,
+  sourceNames: { checkov: "Checkov" },
   detect: (doc) =>
     isReport(doc) || isEmptySummary(doc) || (Array.isArray(doc) && doc.length > 0 && doc.every(isReport)),
   parse(doc, ctx: ParseContext): ParseResult {

@@ -167,6 +167,8 @@ function convert(r: Record, ctx: ParseContext, original: unknown): Finding {
 export const genericParser: FindingParser = {
   id: "generic",
   title: "Generic CSPM payload (finding_id, resource_arn, severity, context, metadata)",
+  rescansCloud: false,
+  sourceNames: {},
   // A batch is generic when its records are; a broken record must not hide the valid ones.
   detect: (doc) => looksGeneric(doc) || (Array.isArray(doc) && doc.some(looksGeneric)),
   parse(doc, ctx: ParseContext) {

@@ -128,6 +128,8 @@ function toFinding(
 export const kicsParser: FindingParser = {
   id: "kics",
   title: "KICS JSON (kics_version, total_counter, queries[].files[])",
+  rescansCloud: false,
+  sourceNames: { kics: "KICS" },
   detect: (doc) => looksKics(doc),
   parse(doc, ctx: ParseContext): ParseResult {
     const findings: Finding[] = [];

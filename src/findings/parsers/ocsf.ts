@@ -266,6 +266,8 @@ function convert(f: OcsfFinding, original: unknown, ctx: ParseContext): Finding[
 export const ocsfParser: FindingParser = {
   id: "ocsf",
   title: "OCSF findings (Prowler json-ocsf array, Security Hub v2 Findings Imported V2)",
+  rescansCloud: true,
+  sourceNames: { prowler: "Prowler" },
   // An empty array names no format; `--format ocsf` reads it (0 findings).
   detect(doc) {
     if (Array.isArray(doc)) return doc.some(looksOcsf);

@@ -246,6 +246,8 @@ function convert(record: unknown, original: unknown, ctx: ParseContext): Finding
 export const prismaParser: FindingParser = {
   id: "prisma",
   title: "Prisma Cloud alerts (alert API objects, {items} pages, webhook notifications)",
+  rescansCloud: true,
+  sourceNames: { prisma: "Prisma Cloud" },
   detect(doc) {
     if (Array.isArray(doc)) return doc.some(looksAlert);
     if (!isObject(doc)) return false;

@@ -334,6 +334,8 @@ function runInfo(run: Record<string, unknown>, base: string): RunInfo | undefine
 export const sarifParser: FindingParser = {
   id: "sarif",
   title: "SARIF 2.1.0 (Checkov, Trivy, tfsec, KICS …: {version, runs:[{tool, results}]})",
+  rescansCloud: false,
+  sourceNames: {},
   detect: (doc) =>
     isObject(doc) &&
     Array.isArray(doc.runs) &&

@@ -114,6 +114,8 @@ function looksTfsec(doc: unknown): doc is { results: unknown[] | null } {
 export const tfsecParser: FindingParser = {
   id: "tfsec",
   title: "tfsec JSON ({results: [{rule_id, long_id?, severity, location{filename, start_line}}]})",
+  rescansCloud: false,
+  sourceNames: { tfsec: "tfsec" },
   detect: (doc) => looksTfsec(doc),
   parse(doc, ctx: ParseContext): ParseResult {
     if (!looksTfsec(doc))

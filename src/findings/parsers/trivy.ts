@@ -145,6 +145,8 @@ function toFinding(
 export const trivyParser: FindingParser = {
   id: "trivy",
   title: "Trivy JSON report (SchemaVersion, ArtifactName, Results[].Misconfigurations)",
+  rescansCloud: false,
+  sourceNames: { trivy: "Trivy" },
   detect: (doc) => looksTrivy(doc),
   parse(doc, ctx: ParseContext): ParseResult {
     const findings: Finding[] = [];

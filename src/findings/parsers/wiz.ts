@@ -122,6 +122,8 @@ function convert(w: WizIssue, original: unknown, ctx: ParseContext): Finding {
 export const wizParser: FindingParser = {
   id: "wiz",
   title: "Wiz issue webhook / automation payload ({trigger, issue, control, resource})",
+  rescansCloud: true,
+  sourceNames: { wiz: "Wiz" },
   detect: (doc) => looksWiz(doc) || (Array.isArray(doc) && doc.some(looksWiz)),
   parse(doc, ctx) {
     const records = Array.isArray(doc) ? doc : [doc];

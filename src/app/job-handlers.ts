@@ -1,0 +1,43 @@
+// Where the app registers a handler for each job kind (src/jobs/kinds.ts): typed by the kinds'
+// table, so a kind without a handler does not compile, and checked again when the worker is built.
+
+import { type JobKind, jobHandler } from "../jobs/kinds.ts";
+import { waitingOutRateLimits } from "../jobs/rate-limited.ts";
+import { SWEEP_HANDLERS } from "../jobs/sweeps.ts";
+import type { JobHandler } from "../jobs/worker.ts";
+import { remediateHandler } from "../remediate/remediate-job.ts";
+import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
+import { notifyOverdue } from "../verify/overdue.ts";
+import { regressionHandler } from "../verify/regression.ts";
+import { verifyHandler } from "../verify/verify-job.ts";
+import type { AppEnv } from "./probot-env.ts";
+
+interface WarnLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export function jobHandlers(env: AppEnv, log: WarnLog): Record<JobKind, JobHandler> {
+  const now = () => env.store.now();
+  // The jobs that talk to GitHub go back to the queue when it says "slow down"; their payload is
+  // checked against the kind's schema when claimed.
+  const gitHubJob = (kind: JobKind, handler: JobHandler) =>
+    waitingOutRateLimits(
+      jobHandler(kind, (payload, ctx) => handler(payload, ctx)),
+      now,
+      log,
+    );
+  return {
+    remediate: gitHubJob("remediate", remediateHandler(env)),
+    recheck: gitHubJob("recheck", remediateHandler(env, undefined, "recheck")),
+    regression: gitHubJob("regression", regressionHandler(env)),
+    "source-resolved": gitHubJob("source-resolved", sourceResolvedHandler(env)),
+    verify: gitHubJob("verify", verifyHandler(env)),
+    ...SWEEP_HANDLERS,
+    // The app's timeout sweep also tells the owners of each newly overdue verification, once.
+    "sweep:verification-timeout": jobHandler("sweep:verification-timeout", async (payload, ctx) => {
+      const outcome = await SWEEP_HANDLERS["sweep:verification-timeout"](payload, ctx);
+      await notifyOverdue(env);
+      return outcome;
+    }),
+  };
+}
