@@ -17,6 +17,7 @@ import {
 } from "../rules/fix.ts";
 import { linkedTo } from "../rules/linked.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
+import { moduleOptionsOf } from "../rules/modules/calls.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanWithSuppressions } from "../rules/scan.ts";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
@@ -105,7 +106,8 @@ export async function fixFindings(
     else if (location.kind !== "located") plans.push({ ...plan, skip: location.reason });
     else if (!location.candidate.resource) {
       const call = location.candidate.moduleCall!;
-      const inputs = moduleInputFix(call.source, rule?.id ?? null);
+      const configured = rules.find((r) => r.id === rule?.id);
+      const inputs = moduleInputFix(call.source, rule?.id ?? null, moduleOptionsOf(configured));
       if (inputs && rule?.disruptive && !allowDisruptive)
         plans.push({ ...plan, skip: disruptiveSkipReason(rule) });
       else if (inputs) plans.push({ ...plan, moduleFix: { call, inputs } });
