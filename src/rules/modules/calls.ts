@@ -11,7 +11,7 @@
 // A written input whose value is unknown (a variable without a default, an expression over
 // resources…) is not a finding: fixloop does not guess.
 
-import { type Attribute, attribute, traversals } from "../../hcl/ast.ts";
+import { type Attribute, attribute, type Expr, traversals } from "../../hcl/ast.ts";
 import type { EditOp } from "../../hcl/edit.ts";
 import { evaluate, type Value } from "../../hcl/evaluate.ts";
 import { type ModuleCall, moduleScope, type Resource, type TerraformIndex } from "../../hcl/index.ts";
@@ -223,7 +223,11 @@ export function moduleCallFix(
     const current = attr
       ? evaluate(attr.expr, { variable: () => undefined, local: () => undefined })
       : undefined;
-    const value = check.fix(current?.known ? current.value : undefined);
+    const text = index.files.get(call.file)?.text;
+    const value =
+      attr?.expr.kind === "object" && check.objectKey && text !== undefined
+        ? withObjectKey(text, attr.expr, check.objectKey.key, check.objectKey.value)
+        : check.fix(current?.known ? current.value : undefined);
     ops.push({ kind: "set", block: call.block, name: check.input, value });
     sets.push(`${check.input} = ${value}`);
   }
@@ -256,7 +260,35 @@ export function withModuleCalls(rule: Rule, options: RuleModuleOptions = {}): Ru
 
 const OPTIONS = new WeakMap<Rule, RuleModuleOptions>();
 
+/** Whether the rule already judges module calls (withModuleCalls made it). */
+export function judgesModuleCalls(rule: Rule): boolean {
+  return OPTIONS.has(rule);
+}
+
 /** The options a catalog rule judges module calls with (requireKms…); {} for a rule built without. */
 export function moduleOptionsOf(rule: Rule | undefined): RuleModuleOptions {
   return (rule && OPTIONS.get(rule)) ?? {};
+}
+
+/** The object expression as written, with `key` set to `value`: the item's value replaced, or a new first item. */
+function withObjectKey(
+  text: string,
+  expr: Extract<Expr, { kind: "object" }>,
+  key: string,
+  value: string,
+): string {
+  const keyName = (k: Expr) =>
+    k.kind === "traversal" && k.steps.length === 0
+      ? k.root
+      : k.kind === "literal"
+        ? String(k.value)
+        : undefined;
+  const item = expr.items.find((i) => keyName(i.key) === key);
+  if (item) return text.slice(expr.start, item.value.start) + value + text.slice(item.value.end, expr.end);
+  const first = expr.items[0];
+  if (!first) return `{ ${key} = ${value} }`;
+  const before = text.slice(expr.start, first.key.start);
+  const lineStart = before.lastIndexOf("\n");
+  const insert = lineStart < 0 ? `${key} = ${value}, ` : `${key} = ${value}\n${before.slice(lineStart + 1)}`;
+  return before + insert + text.slice(first.key.start, expr.end);
 }

@@ -25,6 +25,8 @@ export interface InputCheck {
   insecure(value: Value, other: InputLookup): string | undefined;
   /** The value the fix writes for the input (given its current literal value), or why there is no fix. */
   fix: ((current: Value | undefined) => string) | { reason: string };
+  /** For an object input written literally: the key the fix sets, spliced into the object as written. */
+  objectKey?: { key: string; value: string };
   /** Only with a rule option (aws-s3-encryption's requireKms). */
   onlyWith?: "requireKms";
 }
@@ -141,20 +143,21 @@ export const KNOWN_MODULES: readonly KnownModule[] = [
       },
       ...(
         ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"] as const
-      ).map(
-        (input): InputCheck => ({
-          ...boolInput("aws-s3-public-access-block", input, true, [
-            { versions: ">= 3.0, < 4.0", value: false },
-          ]),
-          // The module creates its public access block only while attach_public_policy is true.
-          insecure: (v, other) =>
-            falsy(other("attach_public_policy") ?? true)
-              ? `attach_public_policy = false: the module creates no public access block`
-              : falsy(v)
-                ? `${input} = ${JSON.stringify(v)}`
-                : undefined,
-        }),
+      ).map((input) =>
+        boolInput("aws-s3-public-access-block", input, true, [{ versions: ">= 3.0, < 4.0", value: false }]),
       ),
+      {
+        // The module creates its public access block only while attach_public_policy is true.
+        ruleId: "aws-s3-public-access-block",
+        input: "attach_public_policy",
+        defaults: [{ versions: ">= 3.0, < 6.0", value: true }],
+        insecure: (v) =>
+          falsy(v) ? "attach_public_policy = false: the module creates no public access block" : undefined,
+        fix: {
+          reason:
+            "attach_public_policy = false was chosen on purpose (the module then leaves the bucket's public access block alone): set it to true with the four block_* inputs once you know why it was turned off",
+        },
+      },
       {
         ruleId: "aws-s3-versioning",
         input: "versioning",
@@ -168,6 +171,7 @@ export const KNOWN_MODULES: readonly KnownModule[] = [
             : `versioning.enabled = ${JSON.stringify(enabled)}`;
         },
         fix: (current) => objectWith(current, "enabled", "true"),
+        objectKey: { key: "enabled", value: "true" },
       },
       {
         ruleId: "aws-s3-encryption",
@@ -326,6 +330,7 @@ function metadataCheck(defaults: InputCheck["defaults"]): InputCheck {
         : `metadata_options.http_tokens = ${JSON.stringify(v.http_tokens)}`;
     },
     fix: (current) => objectWith(current, "http_tokens", '"required"'),
+    objectKey: { key: "http_tokens", value: '"required"' },
   };
 }
 
