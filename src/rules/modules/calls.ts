@@ -27,6 +27,18 @@ export interface RuleModuleOptions {
 export function knownModuleOf(
   call: Pick<ModuleCall, "source"> & { block?: ModuleCall["block"] },
 ): { module: KnownModule; version: string | undefined } | undefined {
+  // Every rule asks about every call: remember the answer per call block.
+  if (call.block && KNOWN.has(call.block)) return KNOWN.get(call.block) ?? undefined;
+  const known = readKnownModule(call);
+  if (call.block) KNOWN.set(call.block, known ?? null);
+  return known;
+}
+
+const KNOWN = new WeakMap<object, { module: KnownModule; version: string | undefined } | null>();
+
+function readKnownModule(
+  call: Pick<ModuleCall, "source"> & { block?: ModuleCall["block"] },
+): { module: KnownModule; version: string | undefined } | undefined {
   const source = call.source?.trim();
   if (!source) return undefined;
   const git = gitRepository(source);
@@ -61,6 +73,17 @@ function gitRepository(source: string): { repo: string; ref: string | undefined 
   return { repo, ref };
 }
 
+const INTERVALS = new Map<string, VersionInterval | undefined>();
+
+/** versionInterval, read once per constraint text (the table's ranges are read for every call). */
+function intervalOf(constraint: string): VersionInterval | undefined {
+  if (!INTERVALS.has(constraint)) {
+    if (INTERVALS.size > 10_000) INTERVALS.clear(); // constraints come from untrusted files
+    INTERVALS.set(constraint, versionInterval(constraint));
+  }
+  return INTERVALS.get(constraint);
+}
+
 type VersionFit =
   | { kind: "within"; interval: VersionInterval }
   | { kind: "written-only" }
@@ -68,8 +91,8 @@ type VersionFit =
 
 function fitOf(module: KnownModule, version: string | undefined): VersionFit {
   if (!version) return { kind: "written-only" };
-  const asked = versionInterval(version);
-  const checked = versionInterval(module.checkedVersions)!;
+  const asked = intervalOf(version);
+  const checked = intervalOf(module.checkedVersions)!;
   if (!asked) return { kind: "written-only" };
   if (!intervalsMeet(asked, checked)) return { kind: "outside" };
   return { kind: "within", interval: asked };
@@ -78,7 +101,7 @@ function fitOf(module: KnownModule, version: string | undefined): VersionFit {
 /** The default of `check.input` for the versions asked, when one read range holds all of them. */
 function defaultFor(check: InputCheck, asked: VersionInterval): { value: Value } | undefined {
   for (const d of check.defaults) {
-    const range = versionInterval(d.versions)!;
+    const range = intervalOf(d.versions)!;
     if (contains(range, asked)) return { value: d.value };
   }
   return undefined;
@@ -255,7 +278,15 @@ export function withModuleCalls(rule: Rule, options: RuleModuleOptions = {}): Ru
       : {}),
   };
   OPTIONS.set(wrapped, options);
+  BARE.set(wrapped, rule);
   return wrapped;
+}
+
+const BARE = new WeakMap<Rule, Rule>();
+
+/** The rule as it was before withModuleCalls: its own resources only (the benchmark's baseline). */
+export function withoutModuleCalls(rule: Rule): Rule {
+  return BARE.get(rule) ?? rule;
 }
 
 const OPTIONS = new WeakMap<Rule, RuleModuleOptions>();

@@ -4,10 +4,22 @@
 // the fix at the call site writes. The one place this knowledge lives: detection (calls.ts), the
 // fix at the call and `fix --findings` (module-inputs.ts) and the README's rule table read it.
 //
-// Sources (Apache-2.0, terraform-aws-modules): each module's variables.tf and README inputs table
-// as stored in the code index, and its CHANGELOG.md; the versions and commits read are listed in
-// fixtures/modules/SOURCES.md. A default is listed only for a range where it was read; elsewhere a
-// missing input is not judged (see calls.ts for how the call's `version` picks a range).
+// Sources (Apache-2.0, terraform-aws-modules), read from the code index and listed with their
+// commits in fixtures/rules/MODULE-CALLS.md:
+//  - s3-bucket: variables.tf at 0308df5c (3.x: block_public_* false, versioning {}, acl null,
+//    attach_public_policy true); 4.x/5.x changed the block_public_* defaults in the module's README
+//    (not re-read here), so they are listed only for 3.x;
+//  - security-group: variables.tf at 00894553 (ingress_with_cidr_blocks, ingress_cidr_blocks,
+//    ingress_rules default []), rules.tf named rules; modules/ssh at 0689ed63 shows 6.x's new
+//    map(object) rule inputs, hence the checked range < 6.0;
+//  - vpc: variables.tf at 013eae25 (default_security_group_ingress [], manage_default_security_group true);
+//  - rds: variables.tf at 029b06b3 (storage_encrypted true, publicly_accessible false);
+//  - ec2-instance: README inputs table of 4.x/5.x (metadata_options default http_tokens "optional")
+//    and CHANGELOG.md at 00a7898b (metadata_options since 2.16);
+//  - alb: README inputs table of 9.x (drop_invalid_header_fields default true); before 9.0 false;
+//  - rds-aurora, autoscaling: input names only (written values are judged, no default assumed).
+// A default is listed only for a range where it was read; elsewhere a missing input is not judged
+// (see calls.ts for how the call's `version` picks a range).
 
 import type { Value } from "../../hcl/evaluate.ts";
 import { ADMIN_PORTS, isWorldCidr, type PortRange, parsePortSpec } from "../network-shared.ts";
