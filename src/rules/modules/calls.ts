@@ -15,6 +15,7 @@ import { type Attribute, attribute, type Expr, traversals } from "../../hcl/ast.
 import type { EditOp } from "../../hcl/edit.ts";
 import { evaluate, type Value } from "../../hcl/evaluate.ts";
 import { type ModuleCall, moduleScope, type Resource, type TerraformIndex } from "../../hcl/index.ts";
+import { withoutTrailingSlashes } from "../../hcl/module-source.ts";
 import { intervalsMeet, type VersionInterval, versionInterval } from "../provider-versions.ts";
 import type { Detection, FixPlan, Rule, RuleContext } from "../types.ts";
 import { type InputCheck, KNOWN_MODULES, type KnownModule } from "./registry.ts";
@@ -67,7 +68,8 @@ function gitRepository(source: string): { repo: string; ref: string | undefined 
   if (!s.startsWith("github.com/")) return undefined;
   const rest = s.slice("github.com/".length);
   if (rest.includes("//")) return undefined; // a submodule
-  const repo = rest.replace(/\.git$/, "").replace(/\/+$/, "");
+  const trimmed = withoutTrailingSlashes(rest);
+  const repo = trimmed.endsWith(".git") ? trimmed.slice(0, -4) : trimmed;
   if (repo.split("/").length !== 2) return undefined;
   const ref = new URLSearchParams(query).get("ref") ?? undefined;
   return { repo, ref };
