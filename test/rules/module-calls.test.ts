@@ -93,7 +93,9 @@ describe("module calls: the fix at the call", () => {
     expect(run.outcomes.map((o) => [o.status, o.reason])).toEqual([
       ["fixed", "set storage_encrypted = true on module.db (terraform-aws-modules/rds/aws)"],
     ]);
-    expect(run.files.get("main.tf")?.after).toBe(text.replace("storage_encrypted = false", "storage_encrypted = true"));
+    expect(run.files.get("main.tf")?.after).toBe(
+      text.replace("storage_encrypted = false", "storage_encrypted = true"),
+    );
     expect(run.outcomes[0]!.impact.join(" ")).toContain("FORCES REPLACEMENT of the DB instance");
   });
 
