@@ -19,12 +19,14 @@
 //            and indexing in the app's worker thread vs on the main thread (bench/adversarial.ts).
 //  - startup: `fixloop rules --format json` (compiled, dist/) vs `node -e 0`, median wall time and
 //            peak memory (target: within 5×; bench/startup.ts).
+//  - modules: the catalog on the real corpus with registry-module calls judged vs without, and on
+//            8,000 module calls vs indexing them (bench/module-calls.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --no-fix  skip the fix pass (the longest task)
 //   --only    run only these groups: tree, ingest, locate, locate-rate, store, github, api, s3,
-//             adversarial, startup (default: all)
+//             adversarial, startup, modules (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -46,6 +48,7 @@ const GROUPS = [
   "s3",
   "adversarial",
   "startup",
+  "modules",
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -403,6 +406,21 @@ if (selected.has("s3")) {
   );
   verdicts.push(
     `s3: rules ${ratio.toFixed(2)}× index (≤ 2×), ${growth.toFixed(1)}× time for 4× buckets, template ${big.templateMs!.toFixed(1)} ms: ${ratio <= 2 && big.templateMs! < 100 ? "targets met" : "TARGET MISSED"}`,
+  );
+}
+
+if (selected.has("modules")) {
+  // Module-input detection (issue 13): the catalog on the real corpus with and without module calls.
+  const stdout = execFileSync(
+    process.execPath,
+    ["--import", "tsx", join(repoRoot, "bench/module-calls.ts"), "21", "8000"],
+    { encoding: "utf8" },
+  );
+  const r = JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, number>;
+  results.modules = { task: "modules", ms: r.scanWithMs!, maxRssMb: 0, ...r };
+  lines.push(
+    `| scan of the corpus (${r.files} files) with module calls judged vs without | ${r.scanWithMs!.toFixed(1)} ms vs ${r.scanWithoutMs!.toFixed(1)} ms: ${r.ratio!.toFixed(2)}× | |`,
+    `| scan of ${r.calls} module calls vs indexing them | ${r.callsScanMs!.toFixed(0)} ms vs ${r.callsIndexMs!.toFixed(0)} ms | |`,
   );
 }
 

@@ -248,7 +248,8 @@ export function renderPrBody(input: PrBodyInput): string {
     ),
     files: filesText(input.change.files),
     impact: bullets(
-      input.impactNotes.map((n) => mdInline(n, 300)),
+      // The catalog's notes run to ~550 characters; 300 cut the disruption warnings mid-sentence.
+      input.impactNotes.map((n) => mdInline(n, 1000)),
       LIST_ITEMS,
       "No replacement or other side effect is known for this change.",
     ),

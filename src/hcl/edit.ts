@@ -108,7 +108,11 @@ export function planSplices(file: HclFile, ops: EditOp[]): Splice[] {
         splices.push({ start: existing.expr.start, end: existing.expr.end, text: op.value });
         // Comments inside the value being replaced (`[ # why`, `"10.0.0.0/8", # office`) are kept,
         // moved to their own lines above the attribute, so no reviewer's note is lost.
-        const comments = commentsWithin(text, existing.expr.start, existing.expr.end);
+        // (Those the new value still holds, as a splice inside an object does, are not repeated.)
+        const kept = new Set(commentsWithin(op.value, 0, op.value.length));
+        const comments = commentsWithin(text, existing.expr.start, existing.expr.end).filter(
+          (c) => !kept.has(c),
+        );
         if (comments.length > 0) {
           const lineStart = lineStartOf(text, existing.start);
           const indent = indentAt(text, existing.start);

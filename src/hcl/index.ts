@@ -179,6 +179,13 @@ export function buildIndex(
         for (const item of hcl.body) {
           if (item.kind !== "attribute") continue;
           const earlier = mod.tfvars.get(item.name);
+          // Terraform loads terraform.tfvars, then terraform.tfvars.json, then *.auto.tfvars(.json) in
+          // lexical order, each overriding the one before; paths are sorted, so only the rank can
+          // make an earlier file win (a.auto.tfvars sorts before terraform.tfvars but overrides it).
+          if (earlier && tfvarsRank(earlier.file) > tfvarsRank(src.path)) {
+            earlier.others.push({ file: src.path, line: item.line });
+            continue;
+          }
           const others = earlier ? [...earlier.others, { file: earlier.file, line: earlier.attr.line }] : [];
           mod.tfvars.set(item.name, {
             value: evaluate(item.expr, EMPTY_SCOPE),
@@ -205,6 +212,12 @@ export function buildIndex(
   }
   const resources = [...modules.values()].flatMap((m) => m.resources);
   return { files, modules, resources, calls, errors };
+}
+
+/** Load order of a variable file Terraform reads by itself: later ranks override earlier ones. */
+function tfvarsRank(path: string): number {
+  const base = posix.basename(path);
+  return base === "terraform.tfvars" ? 0 : base === "terraform.tfvars.json" ? 1 : 2;
 }
 
 function collectFile(hcl: HclFile, mod: ModuleDir): void {

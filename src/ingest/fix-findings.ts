@@ -17,6 +17,7 @@ import {
 } from "../rules/fix.ts";
 import { linkedTo } from "../rules/linked.ts";
 import { moduleInputFix } from "../rules/module-inputs.ts";
+import { moduleOptionsOf } from "../rules/modules/calls.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanWithSuppressions } from "../rules/scan.ts";
 import { type Detection, detectionId, type Rule } from "../rules/types.ts";
@@ -92,6 +93,8 @@ interface PlanContext {
   suppressedById: Map<string, SuppressedDetection>;
   recordOnly: RecordOnlyPolicy;
   allowDisruptive: boolean;
+  /** The catalog as configured (a rule's options decide some module inputs' fixes). */
+  rules: readonly Rule[];
 }
 
 export async function fixFindings(
@@ -114,6 +117,7 @@ export async function fixFindings(
     suppressedById: new Map(scanned.suppressed.map((x) => [detectionId(x.detection), x])),
     recordOnly,
     allowDisruptive,
+    rules,
   };
   const plans = triaged.map((t) => planFinding(t, ctx));
   // Several findings can point at the same problem (Wiz and Security Hub on one bucket): fix once.
@@ -141,7 +145,8 @@ function planFinding(t: TriagedFinding, ctx: PlanContext): FindingPlan {
   if (location.kind !== "located") return { ...plan, skip: location.reason };
   if (!location.candidate.resource) {
     const call = location.candidate.moduleCall!;
-    const inputs = moduleInputFix(call.source, rule?.id ?? null);
+    const configured = ctx.rules.find((r) => r.id === rule?.id);
+    const inputs = moduleInputFix(call.source, rule?.id ?? null, moduleOptionsOf(configured));
     if (inputs && rule?.disruptive && !ctx.allowDisruptive)
       return { ...plan, skip: disruptiveSkipReason(rule) };
     if (inputs) return { ...plan, moduleFix: { call, inputs } };

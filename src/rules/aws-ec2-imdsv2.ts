@@ -17,8 +17,11 @@ export const awsEc2Imdsv2 = contextAttributeRule({
   severity: "high",
   disruptive: true,
   provider: "aws",
-  resourceTypes: ["aws_instance", "aws_launch_template"],
-  fixProviderVersions: { versions: ">= 2.58" }, // metadata_options on aws_instance arrived in 2.58
+  resourceTypes: ["aws_instance", "aws_launch_template", "aws_launch_configuration"],
+  fixProviderVersions: {
+    versions: ">= 2.58", // metadata_options on aws_instance arrived in 2.58
+    byResourceType: { aws_launch_configuration: ">= 3.22" }, // and on aws_launch_configuration in 3.22
+  },
   aliases: {
     checkov: ["CKV_AWS_79"],
     trivy: ["AVD-AWS-0028", "AVD-AWS-0130"],
@@ -33,6 +36,7 @@ export const awsEc2Imdsv2 = contextAttributeRule({
     "Software on the instance that still uses IMDSv1 breaks (no credentials, no instance metadata): check that AWS SDKs/CLI, agents (CloudWatch, SSM, CodeDeploy…) and custom scripts are IMDSv2-capable versions; the CloudWatch metric MetadataNoToken shows remaining IMDSv1 calls.",
     "Containers that reach IMDS through a bridge network (Docker, EKS pods without host networking) also need metadata_options.http_put_response_hop_limit = 2, which this fix does not change.",
     "aws_instance: applied in place without restart. aws_launch_template: creates a new template version; running instances keep the old settings until they are replaced (e.g. an Auto Scaling instance refresh).",
+    "aws_launch_configuration: launch configurations cannot change, so Terraform replaces it (the Auto Scaling group using it needs create_before_destroy on the configuration, as for any change); running instances keep IMDSv1 until they are replaced.",
   ],
   blockPath: ["metadata_options"],
   names: ["http_tokens"],

@@ -13,6 +13,8 @@ const POLICY_RESOURCES = [
   "aws_iam_group_policy",
 ];
 
+const SSO_INLINE_POLICY = "aws_ssoadmin_permission_set_inline_policy";
+
 /** One policy statement, each field statically resolved or unknown; `line` is where to report it. */
 interface Statement {
   effect: Resolved | undefined;
@@ -203,8 +205,13 @@ function scopeOf(index: TerraformIndex, resource: Resource) {
 }
 
 /** Statements of a `policy = …` attribute: jsonencode({...}), a heredoc/string JSON, or a var/local. */
-function policyStatements(index: TerraformIndex, resource: Resource, block: Block): Statement[] {
-  const attr = attribute(block.body, "policy");
+function policyStatements(
+  index: TerraformIndex,
+  resource: Resource,
+  block: Block,
+  name = "policy",
+): Statement[] {
+  const attr = attribute(block.body, name);
   if (!attr) return [];
   const e = attr.expr.kind === "paren" ? attr.expr.inner : attr.expr;
   if (e.kind === "call" && e.name === "jsonencode" && e.args.length === 1) {
@@ -278,7 +285,7 @@ export const awsIamWildcardPolicy: Rule = {
   severity: "high",
   disruptive: false,
   provider: "aws",
-  resourceTypes: [...POLICY_RESOURCES, "aws_iam_role", "aws_iam_policy_document"],
+  resourceTypes: [...POLICY_RESOURCES, SSO_INLINE_POLICY, "aws_iam_role", "aws_iam_policy_document"],
   fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_1", "CKV_AWS_62"],
@@ -326,6 +333,13 @@ export const awsIamWildcardPolicy: Rule = {
     for (const resource of index.resources) {
       if (resource.mode === "managed" && POLICY_RESOURCES.includes(resource.type)) {
         report(resource, policyStatements(index, resource, resource.block), (i) => `Statement[${i}]`);
+      } else if (resource.mode === "managed" && resource.type === SSO_INLINE_POLICY) {
+        // An IAM Identity Center permission set's policy, applied in every account it is assigned to.
+        report(
+          resource,
+          policyStatements(index, resource, resource.block, "inline_policy"),
+          (i) => `Statement[${i}]`,
+        );
       } else if (resource.mode === "managed" && resource.type === "aws_iam_role") {
         blocksOf(resource.block.body, "inline_policy").forEach((b, j) => {
           report(

@@ -1,4 +1,5 @@
 import { type Attribute, attribute } from "../hcl/ast.ts";
+import type { Value } from "../hcl/evaluate.ts";
 import type { Resource, TerraformIndex } from "../hcl/index.ts";
 import { contextAttributeRule, valueIn } from "./attribute-shared.ts";
 import { exprText, isFalse, isTrue } from "./helpers.ts";
@@ -19,6 +20,7 @@ function encrypted(index: TerraformIndex, resource: Resource, seen: Set<Resource
   const own = valueIn(index, resource, resource.block, "storage_encrypted");
   if (own !== "unknown" && isTrue(own)) return true;
   if (own === "unknown") return undefined;
+  if (resource.type === "aws_rds_cluster") return clusterEncrypted(index, resource, own);
   const replicate = attribute(resource.block.body, "replicate_source_db");
   if (replicate) {
     // A replica is encrypted exactly when its source is (same-region replicas use the source's key;
@@ -34,13 +36,34 @@ function encrypted(index: TerraformIndex, resource: Resource, seen: Set<Resource
   return false; // storage_encrypted unset or false: the provider default is false
 }
 
+/**
+ * An aws_rds_cluster whose storage_encrypted is unset or false: the provider default is false for a
+ * provisioned cluster and true for Aurora Serverless v1 (engine_mode = "serverless"). A cluster that
+ * replicates another, joins a global cluster or restores a snapshot takes its encryption from
+ * there, so only an explicit false is judged.
+ */
+function clusterEncrypted(
+  index: TerraformIndex,
+  resource: Resource,
+  own: Value | undefined,
+): boolean | undefined {
+  const mode = valueIn(index, resource, resource.block, "engine_mode");
+  if (mode === "unknown") return undefined;
+  if (mode === "serverless") return own === undefined ? true : !isFalse(own);
+  const inherits = ["replication_source_identifier", "global_cluster_identifier", "snapshot_identifier"].some(
+    (name) => attribute(resource.block.body, name) !== undefined,
+  );
+  if (inherits) return own !== undefined && isFalse(own) ? false : undefined;
+  return false;
+}
+
 export const awsRdsEncryption = contextAttributeRule({
   id: "aws-rds-encryption",
-  title: "RDS DB instance storage is not encrypted",
+  title: "RDS DB instance or cluster storage is not encrypted",
   severity: "high",
   disruptive: true,
   provider: "aws",
-  resourceTypes: ["aws_db_instance"],
+  resourceTypes: ["aws_db_instance", "aws_rds_cluster"],
   fixProviderVersions: { versions: ">= 2.0" },
   aliases: {
     checkov: ["CKV_AWS_16"],
@@ -54,6 +77,7 @@ export const awsRdsEncryption = contextAttributeRule({
     "An unencrypted DB instance keeps its storage, automated backups, snapshots and read replicas in clear text; encryption at rest can only be chosen when the instance is created.",
   impact: [
     "FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one. Before applying, take a snapshot, copy it with a KMS key (aws_db_snapshot_copy with kms_key_id), and restore the new instance from the encrypted copy (snapshot_identifier), then cut the application over; expect downtime or use replication/DMS for a cut-over.",
+    "FORCES REPLACEMENT of an aws_rds_cluster the same way: a new, EMPTY encrypted cluster (its cluster instances are recreated with it) unless it is restored from an encrypted snapshot (snapshot_identifier with kms_key_id); plan the copy and the cut-over as for an instance.",
     "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.",
     "Read replicas of this instance are encrypted only once they are recreated from the encrypted primary.",
     "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.",
@@ -76,6 +100,16 @@ export const awsRdsEncryption = contextAttributeRule({
         reason: `${resource.address} is a read replica of ${source} and inherits its encryption: AWS cannot create an encrypted replica of an unencrypted source. Encrypt the source instance first (snapshot, encrypted copy, restore), then recreate this replica from it.`,
       };
     }
+    if (resource.type === "aws_rds_cluster") {
+      const from = ["replication_source_identifier", "global_cluster_identifier"].find((n) =>
+        attribute(resource.block.body, n),
+      );
+      if (from)
+        return {
+          kind: "unfixable",
+          reason: `${resource.address} takes its encryption from ${from}: encrypt the source cluster first (or join an encrypted global cluster), then recreate this one with storage_encrypted = true and a kms_key_id`,
+        };
+    }
     if (attribute(resource.block.body, "snapshot_identifier")) {
       return {
         kind: "unfixable",
@@ -90,7 +124,7 @@ export const awsRdsEncryption = contextAttributeRule({
       return `${r.address} is a read replica of an unencrypted DB instance (encryption is inherited from the source)`;
     }
     return v === undefined
-      ? `${r.address} is not encrypted at rest (storage_encrypted is unset, default false)`
+      ? `${r.address} is not encrypted at rest (storage_encrypted is unset, default false${r.type === "aws_rds_cluster" ? " for a provisioned cluster" : ""})`
       : `${r.address} sets storage_encrypted = ${JSON.stringify(v)}`;
   },
 });

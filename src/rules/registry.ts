@@ -22,8 +22,10 @@ import { azureStoragePublicNestedItems } from "./azure-storage-public-nested-ite
 import { gcpFirewallOpenAdminPorts } from "./gcp-firewall-open-admin-ports.ts";
 import { gcpStoragePublicAccessPrevention } from "./gcp-storage-public-access-prevention.ts";
 import { gcpStorageUniformAccess } from "./gcp-storage-uniform-access.ts";
+import { withModuleCalls } from "./modules/calls.ts";
 import { ALIAS_TOOLS, type Rule } from "./types.ts";
 
+// Each rule also judges the calls of the registry modules that create its resources (modules/registry.ts).
 export const RULES: readonly Rule[] = [
   awsAlbDropInvalidHeaders,
   awsCloudtrailLogValidation,
@@ -47,7 +49,7 @@ export const RULES: readonly Rule[] = [
   gcpFirewallOpenAdminPorts,
   gcpStoragePublicAccessPrevention,
   gcpStorageUniformAccess,
-];
+].map((rule) => withModuleCalls(rule));
 
 /** Per-rule options a repository configuration may set (`rules.options` in .github/fixloop.yml). */
 export interface RuleOptions {
@@ -61,7 +63,7 @@ export interface RuleOptions {
 export function configuredRules(options: RuleOptions | undefined): readonly Rule[] {
   const requireKms = options?.["aws-s3-encryption"]?.requireKms === true;
   if (!requireKms) return RULES;
-  const s3 = awsS3EncryptionRule({ requireKms });
+  const s3 = withModuleCalls(awsS3EncryptionRule({ requireKms }), { requireKms });
   return RULES.map((r) => (r.id === s3.id ? s3 : r));
 }
 

@@ -26,6 +26,7 @@ const RDS = `resource "aws_db_instance" "orders" {
 
 const RDS_IMPACT = [
   "FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one. Before applying, take a snapshot, copy it with a KMS key (aws_db_snapshot_copy with kms_key_id), and restore the new instance from the encrypted copy (snapshot_identifier), then cut the application over; expect downtime or use replication/DMS for a cut-over.",
+  "FORCES REPLACEMENT of an aws_rds_cluster the same way: a new, EMPTY encrypted cluster (its cluster instances are recreated with it) unless it is restored from an encrypted snapshot (snapshot_identifier with kms_key_id); plan the copy and the cut-over as for an instance.",
   "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.",
   "Read replicas of this instance are encrypted only once they are recreated from the encrypted primary.",
   "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.",

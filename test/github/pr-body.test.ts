@@ -14,7 +14,7 @@ import {
 } from "../../src/github/pr-body.ts";
 import { type TriagedFinding, triageFinding } from "../../src/ingest/triage-finding.ts";
 import { guidanceOf } from "../../src/remediate/present.ts";
-import { resolveRuleId } from "../../src/rules/registry.ts";
+import { RULES, resolveRuleId } from "../../src/rules/registry.ts";
 
 const FIXTURES = new URL("../../fixtures/", import.meta.url);
 const NOW = new Date("2026-11-05T10:00:00Z");
@@ -166,6 +166,13 @@ describe("renderPrBody", () => {
     expect(body).toContain(
       "## Impact\n\n- forces replacement of aws\\_db\\_instance.main\n- \\<b\\>drops\\</b\\> the \\*old\\* bucket policy\n",
     );
+  });
+
+  it("shows every impact note of the catalog whole", () => {
+    const longest = RULES.flatMap((r) => r.impact).reduce((a, b) => (b.length > a.length ? b : a));
+    const body = renderPrBody({ ...s3Input(), impactNotes: [longest] });
+    expect(longest.length).toBeGreaterThan(300);
+    expect(body).toContain(`- ${mdInline(longest, 10_000)}\n`);
   });
 
   it("cuts a diff that would pass GitHub's body limit, and says so", () => {

@@ -73,7 +73,7 @@ describe("locating a scanner finding by file and line", () => {
     expect(locate(imdsFinding, index, imds)).toEqual({
       kind: "not-found",
       reason:
-        "no Terraform block in this checkout defines aws_instance.db_app of a type its rule covers (aws_instance, aws_launch_template); aws_lb.front in aws/db-app.tf matches (aws/db-app.tf:242 is inside aws_lb.front (aws/db-app.tf:230-253)), but the rule does not cover aws_lb",
+        "no Terraform block in this checkout defines aws_instance.db_app of a type its rule covers (aws_instance, aws_launch_template, aws_launch_configuration); aws_lb.front in aws/db-app.tf matches (aws/db-app.tf:242 is inside aws_lb.front (aws/db-app.tf:230-253)), but the rule does not cover aws_lb",
     });
   });
 

@@ -31,3 +31,27 @@ describe("aws-rds-encryption special cases", () => {
     expect(awsRdsEncryption.impact[0]).toMatch(/^FORCES REPLACEMENT/);
   });
 });
+
+describe("aws-rds-encryption on aws_rds_cluster", () => {
+  it("reports a provisioned cluster, says it replaces the cluster, and declines a global secondary", async () => {
+    const sources = await readTerraformTree(
+      join(import.meta.dirname, "../../fixtures/rules/aws-rds-encryption/positive"),
+    );
+    const detections = scanIndex(buildIndex(sources), [awsRdsEncryption]).filter(
+      (d) => d.resource.type === "aws_rds_cluster",
+    );
+    expect(detections.map((d) => d.message)).toEqual([
+      "aws_rds_cluster.orders is not encrypted at rest (storage_encrypted is unset, default false for a provisioned cluster)",
+      'aws_rds_cluster.legacy sets storage_encrypted = "false"',
+      "aws_rds_cluster.secondary sets storage_encrypted = false",
+    ]);
+    const run = await fixDetections(sources, detections, [awsRdsEncryption]);
+    expect(run.outcomes.map((o) => o.status)).toEqual(["fixed", "fixed", "skipped"]);
+    expect(run.outcomes[0]!.impact.join("\n")).toContain(
+      "FORCES REPLACEMENT of an aws_rds_cluster the same way: a new, EMPTY encrypted cluster",
+    );
+    expect(run.outcomes[2]!.reason).toBe(
+      "aws_rds_cluster.secondary takes its encryption from global_cluster_identifier: encrypt the source cluster first (or join an encrypted global cluster), then recreate this one with storage_encrypted = true and a kms_key_id",
+    );
+  });
+});

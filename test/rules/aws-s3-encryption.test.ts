@@ -2,12 +2,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildIndex } from "../../src/hcl/index.ts";
 import { readTerraformTree } from "../../src/hcl/load.ts";
-import { awsS3Encryption, awsS3EncryptionRule } from "../../src/rules/aws-s3-encryption.ts";
+import { awsS3Encryption } from "../../src/rules/aws-s3-encryption.ts";
+import { configuredRules } from "../../src/rules/registry.ts";
 import { scanIndex } from "../../src/rules/scan.ts";
 import { ruleFixtureSuite } from "./harness.ts";
 
 // The fixtures describe the rule with `requireKms: true`: SSE-S3, explicit or by default, is a finding.
-const requireKms = awsS3EncryptionRule({ requireKms: true });
+// The catalog's instance: it also judges s3-bucket module calls with the option.
+const requireKms = configuredRules({ "aws-s3-encryption": { requireKms: true } }).find(
+  (r) => r.id === "aws-s3-encryption",
+)!;
 ruleFixtureSuite(requireKms);
 
 describe("aws-s3-encryption without requireKms (the default)", () => {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { modulesFor } from "../../src/rules/modules/registry.ts";
 import { RULES, resolveRuleId } from "../../src/rules/registry.ts";
 import { ALIAS_TOOLS } from "../../src/rules/types.ts";
 
@@ -70,6 +71,18 @@ describe("rule catalog", () => {
           owner.set(key, rule.id);
         }
       }
+    }
+  });
+
+  it("lists every rule in the README with its title and the modules it understands", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    for (const rule of RULES) {
+      const mods = modulesFor(rule.id)
+        .map((m) => `\`${m}\``)
+        .join(", ");
+      const row = readme.split("\n").find((l) => l.startsWith(`| \`${rule.id}\` — `));
+      expect(row?.split(" | ").slice(0, 1), rule.id).toEqual([`| \`${rule.id}\` — ${rule.title}`]);
+      expect(row?.split(" | ")[3], rule.id).toBe(mods || "—");
     }
   });
 

@@ -11,6 +11,7 @@ import { buildIndex } from "../../src/hcl/index.ts";
 import { readTerraformTree } from "../../src/hcl/load.ts";
 import { unifiedDiff } from "../../src/hcl/unified-diff.ts";
 import { fixDetections } from "../../src/rules/fix.ts";
+import { judgesModuleCalls, withModuleCalls } from "../../src/rules/modules/calls.ts";
 import { scanIndex } from "../../src/rules/scan.ts";
 import { detectionId, type Rule } from "../../src/rules/types.ts";
 
@@ -34,7 +35,9 @@ function expectations(sources: Array<{ path: string; text: string }>, ruleId: st
   return out;
 }
 
-export function ruleFixtureSuite(rule: Rule): void {
+export function ruleFixtureSuite(bare: Rule): void {
+  // The catalog's rules also judge calls of the registry modules (fixtures/rules/*/…/module-call).
+  const rule = judgesModuleCalls(bare) ? bare : withModuleCalls(bare);
   describe(`rule ${rule.id}`, () => {
     it("reports every positive at the marked file and line", async () => {
       const sources = await readTerraformTree(join(FIXTURES, rule.id, "positive"));

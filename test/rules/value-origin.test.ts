@@ -97,8 +97,26 @@ describe("says where the value comes from when a fix there would change more", (
     expect(r).toMatchObject({
       status: "skipped",
       reason:
-        "enable_key_rotation is set from `var.rotate`, defined by the tfvars entry at terraform.tfvars:1 (also set, and overridden, at prod.auto.tfvars:1); change it there: several tfvars entries set it",
+        "enable_key_rotation is set from `var.rotate`, defined by the tfvars entry at prod.auto.tfvars:1 (also set, and overridden, at terraform.tfvars:1); change it there: several tfvars entries set it",
     });
+  });
+
+  it("lets *.auto.tfvars override terraform.tfvars, and later auto files the earlier ones", () => {
+    const judge = (files: Record<string, string>) => {
+      const sources = Object.entries({ "main.tf": KEY, "variables.tf": VARIABLES, ...files }).map(
+        ([path, text]) => ({ path, text }),
+      );
+      return scanIndex(buildIndex(sources), [awsKmsRotation]).map((d) => d.message);
+    };
+    // a.auto.tfvars sorts before terraform.tfvars, and still wins (Terraform's load order).
+    expect(
+      judge({ "a.auto.tfvars": "rotate = false\n", "terraform.tfvars": "rotate = true\n" }),
+    ).toHaveLength(1);
+    expect(judge({ "a.auto.tfvars": "rotate = true\n", "terraform.tfvars": "rotate = false\n" })).toEqual([]);
+    expect(judge({ "a.auto.tfvars": "rotate = false\n", "b.auto.tfvars": "rotate = true\n" })).toEqual([]);
+    expect(
+      judge({ "terraform.tfvars": "rotate = true\n", "terraform.tfvars.json": '{ "rotate": false }\n' }),
+    ).toHaveLength(1);
   });
 
   it("the module's calls give it different values", async () => {

@@ -47,6 +47,8 @@ const FOUND = [
   "| severity | rule | resource | file |",
   "|---|---|---|---|",
   "| high | `aws-s3-public-access-block` | `aws_s3_bucket.backups` | infra/envs/prod/main.tf:14 |",
+  // The s3-bucket module call leaves versioning at the module's default (off).
+  "| medium | `aws-s3-versioning` | `module.logs` | infra/envs/prod/main.tf:39 |",
   "| medium | `aws-s3-versioning` | `aws_s3_bucket.backups` | infra/envs/staging/main.tf:1 |",
 ].join("\n");
 
@@ -56,15 +58,15 @@ describe("the Action's entry script", () => {
     const r = await act(ws.env);
     expect(r.code).toBe(1);
     expect(r.log).toBe(
-      "fixloop: 2 found, 0 fixed, 2 remaining; SARIF in fixloop.sarif\n" +
+      "fixloop: 3 found, 0 fixed, 3 remaining; SARIF in fixloop.sarif\n" +
         "::error title=fixloop::1 finding at or above high remain (fail-on: high)\n",
     );
     expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
-      "findings=2\nfixed=0\nremaining=2\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+      "findings=3\nfixed=0\nremaining=3\nsarif-file=fixloop.sarif\npull-requests=[]\n",
     );
     const summary = ws.read(ws.env.GITHUB_STEP_SUMMARY);
     expect(summary).toContain(
-      "## fixloop scan: `infra`\n\n**2 found** by the rule catalog, **0 fixed**, **2 remaining**.",
+      "## fixloop scan: `infra`\n\n**3 found** by the rule catalog, **0 fixed**, **3 remaining**.",
     );
     expect(summary).toContain(FOUND);
     expect(summary).toContain(":x: 1 at or above `high` remain (fail-on).");
@@ -75,7 +77,7 @@ describe("the Action's entry script", () => {
         (x: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
           x.locations[0]!.physicalLocation.artifactLocation.uri,
       ),
-    ).toEqual(["infra/envs/prod/main.tf", "infra/envs/staging/main.tf"]);
+    ).toEqual(["infra/envs/prod/main.tf", "infra/envs/prod/main.tf", "infra/envs/staging/main.tf"]);
   });
 
   it("mode fix: patches the workspace, lists what it fixed, and passes", async () => {
@@ -89,7 +91,7 @@ describe("the Action's entry script", () => {
     });
     expect(r.code).toBe(0);
     expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
-      "findings=2\nfixed=2\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+      "findings=3\nfixed=3\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
     );
     const summary = ws.read(ws.env.GITHUB_STEP_SUMMARY);
     expect(summary).toContain(
@@ -111,7 +113,7 @@ describe("the Action's entry script", () => {
     });
     expect(r.code).toBe(0);
     expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
-      "findings=2\nfixed=1\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+      "findings=3\nfixed=1\nremaining=0\nsarif-file=fixloop.sarif\npull-requests=[]\n",
     );
   });
 
@@ -141,9 +143,9 @@ describe("the Action's entry script", () => {
       encoding: "utf8",
     });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("fixloop: 2 found, 0 fixed, 2 remaining; SARIF in fixloop.sarif\n");
+    expect(r.stdout).toBe("fixloop: 3 found, 0 fixed, 3 remaining; SARIF in fixloop.sarif\n");
     expect(r.status).toBe(0);
-    expect(ws.read(ws.env.GITHUB_OUTPUT)).toContain("findings=2\n");
+    expect(ws.read(ws.env.GITHUB_OUTPUT)).toContain("findings=3\n");
   });
 
   it("action.yml passes every input it declares to the entry script", () => {
@@ -171,7 +173,7 @@ describe("the Action and disruptive fixes", () => {
     const r = await act({ ...ws.env, INPUT_MODE: "fix", "INPUT_FAIL-ON": "low" });
     expect(r.code).toBe(1);
     expect(ws.read(ws.env.GITHUB_OUTPUT)).toBe(
-      "findings=2\nfixed=1\nremaining=1\nsarif-file=fixloop.sarif\npull-requests=[]\n",
+      "findings=3\nfixed=2\nremaining=1\nsarif-file=fixloop.sarif\npull-requests=[]\n",
     );
     expect(ws.read(ws.env.GITHUB_STEP_SUMMARY)).toContain(
       "| high | aws-s3-public-access-block aws_s3_bucket.backups | infra/envs/prod/main.tf | disruptive — Blocking public access breaks anything that relies on public objects or a public bucket policy",
