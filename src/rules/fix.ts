@@ -229,12 +229,28 @@ async function fixGroup(
   outcomes: FixOutcome[],
   batch: Batch | undefined,
 ): Promise<void> {
-  for (const i of group) outcomes[i] = await fixOne(engine, detections[i]!, batch);
+  const last: LastScan = {};
+  for (const i of group) outcomes[i] = await fixOne(engine, detections[i]!, batch, last);
+}
+
+/**
+ * The index and scan of the directories the previous fix of a group looked at, as the tree is now:
+ * consecutive fixes in one module (the common case) then index and scan it once per fix, not twice.
+ */
+interface LastScan {
+  dirs?: string;
+  index?: TerraformIndex;
+  scan?: Detection[];
 }
 
 /** One detection's fix: planned on the tree as earlier fixes left it, patched, re-scanned. With a
  *  batch, its files' parse and fmt checks wait for the batch (finishBatch); without, they run now. */
-async function fixOne(engine: Engine, detection: Detection, batch: Batch | undefined): Promise<FixOutcome> {
+async function fixOne(
+  engine: Engine,
+  detection: Detection,
+  batch: Batch | undefined,
+  last: LastScan,
+): Promise<FixOutcome> {
   const { tree, rules } = engine;
   const outcome = (
     status: FixStatus,
@@ -249,9 +265,15 @@ async function fixOne(engine: Engine, detection: Detection, batch: Batch | undef
   if (rule.disruptive && !engine.allowDisruptive)
     return outcome("skipped", disruptiveSkipReason(rule), [], [...rule.impact]);
   const dirs = tree.scopeOf(detection.resource.module);
-  const index = tree.indexOf(dirs);
+  const dirsKey = [...dirs].join("\0");
+  if (last.dirs !== dirsKey) {
+    last.dirs = dirsKey;
+    last.index = tree.indexOf(dirs);
+    last.scan = scanIndex(last.index, rules);
+  }
+  const index = last.index!;
+  const before = last.scan!;
   const id = detectionId(detection);
-  const before = scanIndex(index, rules);
   const live = before.find((d) => detectionId(d) === id);
   if (!live) return outcome("skipped", "already fixed by an earlier change in this run");
   // A module pinned to provider versions the fix was not checked against gets no fix.
@@ -264,13 +286,18 @@ async function fixOne(engine: Engine, detection: Detection, batch: Batch | undef
   const { changes } = patched;
   // Re-scan the module with the patch applied.
   const patch = new Map(changes.map((c) => [c.file, c.after]));
-  const after = scanIndex(tree.indexOf(dirs, patch), rules);
+  const afterIndex = tree.indexOf(dirs, patch);
+  const after = scanIndex(afterIndex, rules);
   const afterIds = new Set(after.map(detectionId));
   const beforeIds = new Set(before.map(detectionId));
   if (afterIds.has(id)) return outcome("refused", "the re-scan still reports the finding after the patch");
   const introduced = [...afterIds].filter((x) => !beforeIds.has(x));
   if (introduced.length > 0)
     return outcome("refused", `the patch would introduce a new finding: ${introduced.join(", ")}`);
+  // The re-scanned index is the tree as it now is, unless a new file joins it (files are then
+  // listed in another order): the next fix in these directories starts from it.
+  const created = changes.some((c) => !tree.current.has(c.file));
+  Object.assign(last, created ? { dirs: undefined } : { index: afterIndex, scan: after });
   for (const c of changes) {
     if (batch) {
       if (!batch.saved.has(c.file)) batch.saved.set(c.file, tree.current.get(c.file));
