@@ -46,12 +46,16 @@ switch (task) {
   case "fix":
   case "fix-per-fix": {
     // fix-per-fix: every fix verified on its own (the engine before issue 19), for comparison.
-    const index = buildIndex(sources);
-    const detections = scanIndex(index, RULES);
     const { fixDetections } = await import("../src/rules/fix.ts");
-    const run = await fixDetections(sources, detections, RULES, index, undefined, {
-      verify: task === "fix" ? "per-file" : "per-fix",
-    });
+    // As the CLI does: the tree's index is not kept once the fix pass has started.
+    const start = () => {
+      const index = buildIndex(sources);
+      const detections = scanIndex(index, RULES);
+      const verify = task === "fix" ? "per-file" : "per-fix";
+      return { detections, pending: fixDetections(sources, detections, RULES, index, undefined, { verify }) };
+    };
+    const { detections, pending } = start();
+    const run = await pending;
     const count = (s: string) => run.outcomes.filter((o) => o.status === s).length;
     // What a user sees, hashed: every outcome (status, reason, per-fix diffs) and every final text.
     const { createHash } = await import("node:crypto");

@@ -75,7 +75,7 @@ export function lossyTextCheck(sources: readonly SourceFile[]): WriteCheck {
       : undefined;
 }
 
-export async function fixDetections(
+export function fixDetections(
   sources: SourceFile[],
   detections: Detection[],
   rules: readonly Rule[],
@@ -83,9 +83,20 @@ export async function fixDetections(
   fullIndex: TerraformIndex = buildIndex(sources),
   /** Asked for every file a fix would change; a reason makes the fix `refused` with it. */
   refuseWrite: WriteCheck = lossyTextCheck(sources),
-  { allowDisruptive = true, verify = "per-file" }: FixOptions = {},
+  options: FixOptions = {},
 ): Promise<FixRun> {
-  const tree = fixTree(sources, fullIndex);
+  // Not async: the run keeps only which modules call which, not the whole tree's index (most of
+  // the memory of a large tree), so a caller that lets go of the index frees it for the run.
+  return runFixes(fixTree(sources, fullIndex), detections, rules, refuseWrite, options);
+}
+
+async function runFixes(
+  tree: FixTree,
+  detections: Detection[],
+  rules: readonly Rule[],
+  refuseWrite: WriteCheck,
+  { allowDisruptive = true, verify = "per-file" }: FixOptions,
+): Promise<FixRun> {
   const byId = new Map(rules.map((r) => [r.id, r]));
   const outcomes: FixOutcome[] = new Array(detections.length);
   const engine: Engine = { tree, rules, byId, refuseWrite, allowDisruptive };
@@ -135,6 +146,7 @@ function fixTree(sources: SourceFile[], fullIndex: TerraformIndex): FixTree {
     pathsByDir.get(dir)!.add(path);
   };
   for (const s of sources) track(s.path);
+  const callers = new Map([...fullIndex.modules].map(([dir, m]) => [dir, m.calledBy.map((c) => c.module)]));
   return {
     current,
     original,
@@ -143,7 +155,7 @@ function fixTree(sources: SourceFile[], fullIndex: TerraformIndex): FixTree {
     scopeOf(dir) {
       const dirs = new Set([dir]);
       for (const d of dirs) {
-        for (const call of fullIndex.modules.get(d)?.calledBy ?? []) dirs.add(call.module);
+        for (const caller of callers.get(d) ?? []) dirs.add(caller);
       }
       return dirs;
     },
