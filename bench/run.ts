@@ -173,11 +173,11 @@ if (selected.has("tree")) {
   for (const p of procs) console.log(`  process   ${JSON.stringify(p)}`);
   scanRatio = cli.ms / h2j.ms;
   lines.push(
-    `| **scan, start-up included** (\`node bin/fixloop.js scan <tree> --format json\`, whole process) vs a process loading hcl2json and parsing the same files | ${(cli.ms / 1000).toFixed(2)} s, peak ${cli.maxRssMb.toFixed(0)} MB; hcl2json process ${(h2j.ms / 1000).toFixed(2)} s: **${scanRatio.toFixed(3)}×** | ≤ 0.1× (then 0.05×) |`,
+    `| **scan, start-up included** (\`node bin/fixloop.js scan <tree> --format json\`, whole process) vs a process loading hcl2json and parsing the same files | ${(cli.ms / 1000).toFixed(2)} s (CPU ${(cli.cpuMs / 1000).toFixed(2)} s), peak ${cli.maxRssMb.toFixed(0)} MB; hcl2json process ${(h2j.ms / 1000).toFixed(2)} s (CPU ${(h2j.cpuMs / 1000).toFixed(2)} s): **${scanRatio.toFixed(3)}×** wall, ${(cli.cpuMs / h2j.cpuMs).toFixed(3)}× CPU | ≤ 0.1× (then 0.05×) |`,
   );
   if (before)
     lines.push(
-      `| the same scan by ${before.task.replace(/^fixloop scan /, "")} | ${(before.ms / 1000).toFixed(2)} s, peak ${before.maxRssMb.toFixed(0)} MB: ${(before.ms / h2j.ms).toFixed(3)}×; JSON output ${before.sameOutput ? "byte-identical" : "DIFFERENT"} | |`,
+      `| the same scan by ${before.task.replace(/^fixloop scan /, "")} | ${(before.ms / 1000).toFixed(2)} s (CPU ${(before.cpuMs / 1000).toFixed(2)} s), peak ${before.maxRssMb.toFixed(0)} MB: ${(before.ms / h2j.ms).toFixed(3)}× wall, ${(before.cpuMs / h2j.cpuMs).toFixed(3)}× CPU; JSON output ${before.sameOutput ? "byte-identical" : "DIFFERENT"} | |`,
     );
   verdicts.push(
     `scan with start-up: ${scanRatio.toFixed(3)}× the hcl2json process (≤ 0.1×): ${scanRatio <= 0.1 ? "target met" : "TARGET MISSED"}${before && !before.sameOutput ? "; OUTPUT DIFFERS from the baseline checkout" : ""}`,

@@ -13,13 +13,16 @@ import { join } from "node:path";
 export interface ProcessFigure {
   task: string;
   ms: number;
+  /** CPU time of the process (user + system, every thread) in the run with the best wall time:
+   *  less moved by other work on a shared machine than the wall time. */
+  cpuMs: number;
   maxRssMb: number;
   /** For the CLIs: the JSON output was the same bytes as this checkout's (undefined for itself). */
   sameOutput?: boolean;
 }
 
 /** One process, its wall time and peak RSS (bench/startup-probe.mjs); stdout goes to `out`. */
-function run(repoRoot: string, args: string[], out: string): { ms: number; rssMb: number } {
+function run(repoRoot: string, args: string[], out: string): { ms: number; cpuMs: number; rssMb: number } {
   const start = performance.now();
   const r = spawnSync(
     "sh",
@@ -36,8 +39,8 @@ function run(repoRoot: string, args: string[], out: string): { ms: number; rssMb
   const ms = performance.now() - start;
   // scan exits 1 when it finds something, which it does here.
   if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(" ")}: exit ${r.status}: ${r.stderr}`);
-  const rss = JSON.parse(String(r.output[3]).trim()) as { maxRssKb: number };
-  return { ms, rssMb: rss.maxRssKb / 1024 };
+  const usage = JSON.parse(String(r.output[3]).trim()) as { maxRssKb: number; cpuUs: number };
+  return { ms, cpuMs: usage.cpuUs / 1000, rssMb: usage.maxRssKb / 1024 };
 }
 
 export function measureScanProcesses(repoRoot: string, tree: string, runs: number): ProcessFigure[] {
@@ -59,18 +62,20 @@ export function measureScanProcesses(repoRoot: string, tree: string, runs: numbe
       args: [join(baseline, "bin/fixloop.js"), "scan", tree, "--format", "json"],
       out: "b.json",
     });
-  const samples = tasks.map(() => ({ ms: [] as number[], rss: 0 }));
+  const samples = tasks.map(() => ({ ms: [] as number[], cpuMs: [] as number[], rss: 0 }));
   // Interleaved, so that load on the shared machine hits every task alike; the best run counts.
   for (let i = 0; i < runs; i++)
     tasks.forEach((t, k) => {
       const r = run(repoRoot, t.args, join(dir, t.out));
       samples[k]!.ms.push(r.ms);
+      samples[k]!.cpuMs.push(r.cpuMs);
       samples[k]!.rss = Math.max(samples[k]!.rss, r.rssMb);
     });
   const mine = readFileSync(join(dir, "s.json"));
   const figures = tasks.map((t, k) => ({
     task: t.task,
     ms: Math.min(...samples[k]!.ms),
+    cpuMs: samples[k]!.cpuMs[samples[k]!.ms.indexOf(Math.min(...samples[k]!.ms))]!,
     maxRssMb: samples[k]!.rss,
     sameOutput: t.out === "b.json" ? readFileSync(join(dir, t.out)).equals(mine) : undefined,
   }));
