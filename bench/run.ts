@@ -200,7 +200,7 @@ if (results.fix) {
   const b = results["fix-per-fix"]!;
   lines.push(
     `| fix (scan + patch + verify each file once + re-scan, no writes) | ${(f.ms / 1000).toFixed(2)} s: ${f.fixed} fixed, ${f.skipped} skipped, ${f.refused} refused, ${f.filesChanged} files; peak ${f.maxRssMb.toFixed(0)} MB | ≤ 0.5× per fix, < 1024 MB |`,
-    `| fix, every fix verified on its own (the engine before issue 19) | ${(b.ms / 1000).toFixed(2)} s, peak ${b.maxRssMb.toFixed(0)} MB; per file ÷ per fix: **${(f.ms / b.ms).toFixed(2)}×** time; outcomes and texts ${f.digest === b.digest ? "identical" : "DIFFERENT"} | |`,
+    `| fix, every fix verified on its own (\`verify: "per-fix"\`, the way the engine verified before issue 19) | ${(b.ms / 1000).toFixed(2)} s, peak ${b.maxRssMb.toFixed(0)} MB; per file ÷ per fix: **${(f.ms / b.ms).toFixed(2)}×** time; outcomes and texts ${f.digest === b.digest ? "identical" : "DIFFERENT"} | |`,
   );
   verdicts.push(
     `fix: ${(f.ms / b.ms).toFixed(2)}× the per-fix engine (≤ 0.5×), peak ${f.maxRssMb.toFixed(0)} MB (< 1024 MB), output ${f.digest === b.digest ? "identical" : "DIFFERENT"}: ${f.ms / b.ms <= 0.5 && f.maxRssMb < 1024 && f.digest === b.digest ? "targets met" : "TARGET MISSED"}`,
