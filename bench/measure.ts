@@ -43,18 +43,34 @@ switch (task) {
     extra = { findings: detections.length };
     break;
   }
-  case "fix": {
-    const index = buildIndex(sources);
-    const detections = scanIndex(index, RULES);
+  case "fix":
+  case "fix-per-fix": {
+    // fix-per-fix: every fix verified on its own (the engine before issue 19), for comparison.
     const { fixDetections } = await import("../src/rules/fix.ts");
-    const run = await fixDetections(sources, detections, RULES, index);
+    // As the CLI does: the tree's index is not kept once the fix pass has started.
+    const start = () => {
+      const index = buildIndex(sources);
+      const detections = scanIndex(index, RULES);
+      const verify = task === "fix" ? "per-file" : "per-fix";
+      return { detections, pending: fixDetections(sources, detections, RULES, index, undefined, { verify }) };
+    };
+    const { detections, pending } = start();
+    const run = await pending;
     const count = (s: string) => run.outcomes.filter((o) => o.status === s).length;
+    // What a user sees, hashed: every outcome (status, reason, per-fix diffs) and every final text.
+    const { createHash } = await import("node:crypto");
+    const digest = createHash("sha256");
+    for (const o of run.outcomes) digest.update(JSON.stringify([o.status, o.reason, o.changes, o.impact]));
+    for (const [path, f] of [...run.files].sort(([a], [b]) => (a < b ? -1 : 1)))
+      digest.update(JSON.stringify([path, f.before, f.after]));
     extra = {
       findings: detections.length,
       fixed: count("fixed"),
       skipped: count("skipped"),
       refused: count("refused"),
-    };
+      filesChanged: run.files.size,
+      digest: digest.digest("hex").slice(0, 16),
+    } as unknown as Record<string, number>;
     break;
   }
   case "jsonparse-sarif":

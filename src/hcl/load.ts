@@ -61,6 +61,64 @@ export function encodeSource(text: string, encoding: FileEncoding | undefined): 
   return encoding?.bom ? `${BOM}${text}` : text;
 }
 
+/** Files read at once: enough to keep libuv's thread pool busy, few enough to bound open handles. */
+const READ_CONCURRENCY = 32;
+
+/**
+ * The paths under `dir` a tree load reads (Terraform files and terragrunt.hcl), in the order of a
+ * depth-first walk with names sorted; symbolic links and SKIP_DIRS are left out. Sub-directories
+ * are listed concurrently, the order stays that of the sequential walk.
+ */
+async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new TreeError(`${dir}: cannot read directory (${e.code ?? e.message})`);
+  });
+  const parts = entries
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((entry): string[] | Promise<string[]> => {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) return SKIP_DIRS.has(entry.name) ? [] : listTree(full);
+      if (entry.isFile() && (entry.name === "terragrunt.hcl" || TERRAFORM_FILE.test(entry.name)))
+        return [full];
+      return [];
+    });
+  return (await Promise.all(parts)).flat();
+}
+
+type ReadSource =
+  | { text: string; encoding: FileEncoding }
+  | { skipped: string } // too large: not read, buildIndex reports it
+  | { error: string };
+
+async function readSource(full: string): Promise<ReadSource> {
+  const size = await stat(full).then(
+    (st) => st.size,
+    () => 0, // unreadable: readFile says why
+  );
+  const skipped = tooLarge(size);
+  if (skipped) return { skipped };
+  try {
+    return decodeSource(await readFile(full));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { error: err.code ?? err.message };
+  }
+}
+
+/** `fn` over `items` with at most `limit` calls pending at once; results in the items' order. */
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /**
  * Every `.tf`/`.tfvars` file (and `.tf.json`/`.tfvars.json`) under `root`, skipping symbolic links (their targets are not the
  * repository's content) and directories Terraform never reads. A file that cannot be read is
@@ -79,38 +137,20 @@ export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
     ignoreFiles: [],
   };
   const rel = (full: string) => relative(root, full).split(sep).join("/");
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-      throw new TreeError(`${dir}: cannot read directory (${e.code ?? e.message})`);
-    });
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) await walk(full);
-      } else if (entry.isFile() && entry.name === "terragrunt.hcl") {
-        out.terragrunt.push(rel(full));
-      } else if (entry.isFile() && TERRAFORM_FILE.test(entry.name)) {
-        const size = await stat(full).then(
-          (st) => st.size,
-          () => 0, // unreadable: readFile says why
-        );
-        const skipped = tooLarge(size);
-        if (skipped) {
-          out.sources.push({ path: rel(full), text: "", skipped }); // not read: buildIndex reports it
-          continue;
-        }
-        const bytes = await readFile(full).catch((e: NodeJS.ErrnoException) => {
-          out.unreadable.push({ file: rel(full), reason: `cannot read file (${e.code ?? e.message})` });
-          return undefined;
-        });
-        if (!bytes) continue;
-        const { text, encoding } = decodeSource(bytes);
-        out.sources.push({ path: rel(full), text });
-        if (encoding.bom || !encoding.utf8) out.encodings.set(rel(full), encoding);
-      }
+  const listed = await listTree(root);
+  const isTerragrunt = (full: string) => full.endsWith(`${sep}terragrunt.hcl`);
+  out.terragrunt.push(...listed.filter(isTerragrunt).map(rel));
+  const files = listed.filter((full) => !isTerragrunt(full));
+  const read = await mapConcurrently(files, READ_CONCURRENCY, readSource);
+  files.forEach((full, i) => {
+    const r = read[i]!;
+    if ("skipped" in r) out.sources.push({ path: rel(full), text: "", skipped: r.skipped });
+    else if ("error" in r) out.unreadable.push({ file: rel(full), reason: `cannot read file (${r.error})` });
+    else {
+      out.sources.push({ path: rel(full), text: r.text });
+      if (r.encoding.bom || !r.encoding.utf8) out.encodings.set(rel(full), r.encoding);
     }
-  };
-  await walk(root);
+  });
   for (const name of IGNORE_FILES) {
     const text = await readFile(join(root, name), "utf8").catch(() => undefined);
     if (text !== undefined) out.ignoreFiles.push({ path: name, text });

@@ -48,15 +48,32 @@ async function hclToJson(path: string, text: string): Promise<Json> {
   }
 }
 
-/** Whether `text` is already in the layout `terraform fmt` produces. */
-export const isFmtClean = memo(async (text: string): Promise<boolean> => {
+/** Texts `format` returned unchanged: they are fmt-clean without asking the formatter again. */
+const knownClean = new Set<string>();
+
+/** hclwrite's `format`, remembering inputs it leaves as they are (see isFmtClean). */
+async function formatText(text: string): Promise<string> {
+  const out = await format(text);
+  if (out === text) {
+    if (knownClean.size >= 64) knownClean.delete(knownClean.values().next().value!);
+    knownClean.add(text);
+  }
+  return out;
+}
+
+const fmtCleanMemo = memo(async (text: string): Promise<boolean> => {
   const normalized = text.replace(/\r\n/g, "\n");
+  if (knownClean.has(normalized)) return true;
   try {
-    return (await format(normalized)) === normalized;
+    return (await formatText(normalized)) === normalized;
   } catch {
     return false;
   }
 });
+
+/** Whether `text` is already in the layout `terraform fmt` produces. */
+export const isFmtClean = (text: string): Promise<boolean> =>
+  knownClean.has(text) ? Promise.resolve(true) : fmtCleanMemo(text);
 
 /** hcl2json path of a block: `resource.aws_s3_bucket.logs.0.versioning.0`. */
 function jsonPathOf(body: BodyItem[], target: Block): Array<string | number> | undefined {
@@ -178,6 +195,28 @@ function canonical(v: Json): Json {
 
 /** Applies the operations to one file and verifies the result; never returns an unverified patch. */
 export async function patchFile(file: HclFile, ops: EditOp[]): Promise<PatchResult> {
+  const wasClean = await wasFmtClean(file.text);
+  const patched = await applyEdits(file, ops, wasClean);
+  if (!patched.ok) return patched;
+  const check = await startVerification(file.path, file.text, wasClean);
+  await check.add(file, ops); // a failure here is reported by finish, in the order of its checks
+  const verified = await check.finish(patched.after);
+  if (!verified.ok) return verified;
+  return { ok: true, path: file.path, before: file.text, after: patched.after, formatted: patched.formatted };
+}
+
+/** Whether a file is held to `terraform fmt` layout: an empty file is, as is one already in it. */
+export async function wasFmtClean(text: string): Promise<boolean> {
+  return text.trim() === "" || (await isFmtClean(text));
+}
+
+/** The operations spliced into the file's text, formatted with hclwrite when the file was clean:
+ *  the text a patch writes, not yet verified. */
+export async function applyEdits(
+  file: HclFile,
+  ops: EditOp[],
+  wasClean: boolean,
+): Promise<{ ok: true; after: string; formatted: boolean } | { ok: false; path: string; reason: string }> {
   const path = file.path;
   let after: string;
   try {
@@ -185,52 +224,83 @@ export async function patchFile(file: HclFile, ops: EditOp[]): Promise<PatchResu
   } catch (e) {
     return { ok: false, path, reason: `edits could not be combined: ${(e as Error).message}` };
   }
-  const wasClean = file.text.trim() === "" || (await isFmtClean(file.text));
   let formatted = false;
   if (wasClean) {
     const eol = file.text.includes("\r\n") ? "\r\n" : "\n";
     try {
-      const fmt = (await format(after.replace(/\r\n/g, "\n"))).replace(/\n/g, eol);
+      const fmt = (await formatText(after.replace(/\r\n/g, "\n"))).replace(/\n/g, eol);
       formatted = fmt !== after;
       after = fmt;
     } catch (e) {
       return { ok: false, path, reason: `the patched file does not format: ${String(e)}` };
     }
   }
-  let beforeJson: Json;
-  let afterJson: Json;
+  return { ok: true, after, formatted };
+}
+
+type Check = { ok: true } | { ok: false; path: string; reason: string };
+
+/** The verification of one file through one or more patches: parse the original once, add each
+ *  patch's intended change (planned on the text the previous patch produced) to the expected JSON,
+ *  then parse the final text once and compare. */
+export interface FileVerification {
+  add(file: HclFile, ops: EditOp[]): Promise<Check>;
+  /** `heldToFmt`: the final text must be fmt-clean (by default: when the original was). */
+  finish(after: string, heldToFmt?: boolean): Promise<Check>;
+}
+
+export async function startVerification(
+  path: string,
+  original: string,
+  wasClean: boolean,
+): Promise<FileVerification> {
+  let expected: Json | undefined;
+  let failed: Check | undefined;
+  // Reported after a patched text that does not parse, as a single patch's check always has.
+  let invalidChange: Check | undefined;
   try {
-    beforeJson = await hclToJson(path, file.text);
+    expected = await hclToJson(path, original);
   } catch (e) {
-    return {
+    failed = {
       ok: false,
       path,
       reason: `the original file does not parse with HashiCorp's parser: ${firstLine(e)}`,
     };
   }
-  try {
-    afterJson = await hclToJson(path, after);
-  } catch (e) {
-    return { ok: false, path, reason: `the patched file would not parse: ${firstLine(e)}` };
-  }
-  let expected: Json;
-  try {
-    expected = await expectedJson(file, beforeJson, ops);
-  } catch (e) {
-    return { ok: false, path, reason: `the intended change is not valid HCL: ${firstLine(e)}` };
-  }
-  const diff = firstDifference(canonical(expected), canonical(afterJson));
-  if (diff) {
-    return {
-      ok: false,
-      path,
-      reason: `the patch changes more than intended (at ${diff.slice(1) || "the top level"})`,
-    };
-  }
-  if (wasClean && !(await isFmtClean(after))) {
-    return { ok: false, path, reason: "the file was terraform fmt-clean and the patch would break that" };
-  }
-  return { ok: true, path, before: file.text, after, formatted };
+  return {
+    async add(file, ops) {
+      if (failed || invalidChange || expected === undefined) return failed ?? invalidChange!;
+      try {
+        expected = await expectedJson(file, expected, ops);
+        return { ok: true };
+      } catch (e) {
+        invalidChange = { ok: false, path, reason: `the intended change is not valid HCL: ${firstLine(e)}` };
+        return invalidChange;
+      }
+    },
+    async finish(after, heldToFmt = wasClean) {
+      if (failed || expected === undefined) return failed!;
+      let afterJson: Json;
+      try {
+        afterJson = await hclToJson(path, after);
+      } catch (e) {
+        return { ok: false, path, reason: `the patched file would not parse: ${firstLine(e)}` };
+      }
+      if (invalidChange) return invalidChange;
+      const diff = firstDifference(canonical(expected), canonical(afterJson));
+      if (diff) {
+        return {
+          ok: false,
+          path,
+          reason: `the patch changes more than intended (at ${diff.slice(1) || "the top level"})`,
+        };
+      }
+      if (heldToFmt && !(await isFmtClean(after))) {
+        return { ok: false, path, reason: "the file was terraform fmt-clean and the patch would break that" };
+      }
+      return { ok: true };
+    },
+  };
 }
 
 function firstLine(e: unknown): string {

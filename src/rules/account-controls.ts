@@ -46,25 +46,44 @@ function statically(index: TerraformIndex, r: Resource, name: string, absent: bo
   return v.known && isTrue(v.value);
 }
 
+/**
+ * `find` answered once per index and module: the control that applies depends only on the
+ * resource's module, and rules ask once per detection (thousands of times on a large tree).
+ */
+function perModule(
+  find: (index: TerraformIndex, resource: Resource) => Resource | undefined,
+): (index: TerraformIndex, resource: Resource) => Resource | undefined {
+  const memo = new WeakMap<readonly Resource[], Map<string, Resource | undefined>>();
+  return (index, resource) => {
+    let byModule = memo.get(index.resources);
+    if (!byModule) {
+      byModule = new Map();
+      memo.set(index.resources, byModule);
+    }
+    if (!byModule.has(resource.module)) byModule.set(resource.module, find(index, resource));
+    return byModule.get(resource.module);
+  };
+}
+
 /** An account-level public access block with all four flags statically on, applied with `resource`. */
-export function accountPublicAccessBlock(index: TerraformIndex, resource: Resource): Resource | undefined {
-  return managedResources(index, [S3_ACCOUNT_PUBLIC_ACCESS_BLOCK]).find(
+export const accountPublicAccessBlock = perModule((index, resource) =>
+  managedResources(index, [S3_ACCOUNT_PUBLIC_ACCESS_BLOCK]).find(
     (r) =>
       sameConfiguration(index, r, resource) &&
       attribute(r.block.body, "count") === undefined &&
       PAB_FLAGS.every((f) => statically(index, r, f, false)),
-  );
-}
+  ),
+);
 
 /** aws_ebs_encryption_by_default with `enabled` statically on (the provider's default), applied with `resource`. */
-export function ebsEncryptionByDefault(index: TerraformIndex, resource: Resource): Resource | undefined {
-  return managedResources(index, [EBS_ENCRYPTION_BY_DEFAULT]).find(
+export const ebsEncryptionByDefault = perModule((index, resource) =>
+  managedResources(index, [EBS_ENCRYPTION_BY_DEFAULT]).find(
     (r) =>
       sameConfiguration(index, r, resource) &&
       attribute(r.block.body, "count") === undefined &&
       statically(index, r, "enabled", true),
-  );
-}
+  ),
+);
 
 /** How a finding on `subject` names the control: its address, and its module when another one. */
 export function controlName(control: Resource, subject: Resource): string {

@@ -9,10 +9,10 @@ function replicaSource(index: TerraformIndex, resource: Resource, attr: Attribut
   const e = attr.expr;
   if (e.kind !== "traversal" || e.root !== "aws_db_instance") return undefined;
   const name = e.steps[0]?.kind === "attr" ? e.steps[0].name : undefined;
-  return index.resources.find(
-    (r) =>
-      r.module === resource.module && r.mode === "managed" && r.type === "aws_db_instance" && r.name === name,
-  );
+  // The module's own list: the same resources, in the same order, as filtering the whole tree.
+  return index.modules
+    .get(resource.module)
+    ?.resources.find((r) => r.mode === "managed" && r.type === "aws_db_instance" && r.name === name);
 }
 
 /** true/false when the instance's own settings say whether it is encrypted, undefined when they cannot. */

@@ -41,8 +41,23 @@ export const isTrue = (value: Value | undefined): boolean => asBool(value) === t
 /** A bool argument that is statically off (`false`, "false", "0"); absent is not off. */
 export const isFalse = (value: Value | undefined): boolean => asBool(value) === false;
 
+/** Per resource list (one per index), the managed resources of each requested type list: rules ask
+ *  for the same types once per detection, and filtering the whole tree each time was quadratic. */
+const managedByTypes = new WeakMap<readonly Resource[], Map<string, readonly Resource[]>>();
+
 export function managedResources(index: TerraformIndex, types: readonly string[]): Resource[] {
-  return index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
+  let byTypes = managedByTypes.get(index.resources);
+  if (!byTypes) {
+    byTypes = new Map();
+    managedByTypes.set(index.resources, byTypes);
+  }
+  const key = types.join("\0");
+  let found = byTypes.get(key);
+  if (!found) {
+    found = index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
+    byTypes.set(key, found);
+  }
+  return [...found]; // a copy: callers may sort or splice what they get
 }
 
 /**
