@@ -5,6 +5,7 @@ import { type JobKind, jobHandler } from "../jobs/kinds.ts";
 import { waitingOutRateLimits } from "../jobs/rate-limited.ts";
 import { SWEEP_HANDLERS } from "../jobs/sweeps.ts";
 import type { JobHandler } from "../jobs/worker.ts";
+import { withoutDestinations } from "../notify/deliver.ts";
 import { remediateHandler } from "../remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
 import { notifyOverdue } from "../verify/overdue.ts";
@@ -14,6 +15,7 @@ import type { AppEnv } from "./probot-env.ts";
 
 interface WarnLog {
   warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
 }
 
 export function jobHandlers(env: AppEnv, log: WarnLog): Record<JobKind, JobHandler> {
@@ -32,6 +34,10 @@ export function jobHandlers(env: AppEnv, log: WarnLog): Record<JobKind, JobHandl
     regression: gitHubJob("regression", regressionHandler(env)),
     "source-resolved": gitHubJob("source-resolved", sourceResolvedHandler(env)),
     verify: gitHubJob("verify", verifyHandler(env)),
+    notify: jobHandler("notify", async (event) => {
+      await withoutDestinations(log)(event);
+      return undefined;
+    }),
     ...SWEEP_HANDLERS,
     // The app's timeout sweep also tells the owners of each newly overdue verification, once.
     "sweep:verification-timeout": jobHandler("sweep:verification-timeout", async (payload, ctx) => {

@@ -10,6 +10,38 @@ import type { NewJob } from "../store/jobs.ts";
 import type { JobContext, JobHandler, JobOutcome } from "./worker.ts";
 
 const FindingPayload = z.strictObject({ findingId: z.string().min(1) });
+/**
+ * Something that happened to a finding that people outside GitHub hear about (Slack, Teams, signed
+ * webhooks, Jira). Queued as a `notify` job in the same transaction as what it reports: nothing is
+ * lost while a receiver is down, nothing is sent for work that rolled back.
+ */
+export const NOTIFICATION_EVENTS = [
+  "fix-pr-opened",
+  "verification-failed",
+  "sla-warning",
+  "sla-breached",
+  "sla-escalation",
+  "decision-waiting",
+  "exception-expiring",
+] as const;
+export type NotificationEventKind = (typeof NOTIFICATION_EVENTS)[number];
+const NotificationPayload = z.strictObject({
+  event: z.enum(NOTIFICATION_EVENTS),
+  findingId: z.string().min(1),
+  /** When it happened (ISO 8601): with the event and the finding, what makes it one message. */
+  at: z.string().min(1),
+  /** One line for people, from fixloop's own words (finding text is escaped per destination). */
+  summary: z.string().min(1).max(2000),
+  /** Who else must hear it beyond the owning team (`org/team`), e.g. an escalation step. */
+  teams: z
+    .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/))
+    .max(20)
+    .optional(),
+  /** The PR, issue or page it is about. */
+  link: z.string().url().optional(),
+});
+export type NotificationEvent = z.output<typeof NotificationPayload>;
+
 /** Sweeps carry nothing: what they look at is in the database. */
 const NoPayload = z.null();
 
@@ -35,6 +67,10 @@ export const JOB_KINDS = {
   "source-resolved": {
     what: "an unfixed finding resolved by its source's re-scan: close its tracking issue",
     payload: FindingPayload,
+  },
+  notify: {
+    what: "tells the places a finding's teams live (Slack, Teams, webhooks, Jira) what happened",
+    payload: NotificationPayload,
   },
   "sweep:sla": { what: "marks findings past their SLA due date", payload: NoPayload },
   "sweep:verification-timeout": {
@@ -174,6 +210,11 @@ export function regressionJob(findingId: string, riskScore: number): NewJob {
 
 export function sourceResolvedJob(findingId: string): NewJob {
   return newJob(SOURCE_RESOLVED_JOB, { findingId }, { uniqueKey: sourceResolvedJobKey(findingId) });
+}
+
+/** A notification, once per event, finding and time (a redelivered webhook queues nothing new). */
+export function notifyJob(event: NotificationEvent): NewJob {
+  return newJob("notify", event, { uniqueKey: `notify:${event.event}:${event.findingId}:${event.at}` });
 }
 
 /** A recurring sweep: one queued or running at a time (its kind is its unique key). */
