@@ -11,13 +11,12 @@ type AnyDb = Kysely<any>;
 function migrations(engine: Engine): Record<string, Migration> {
   const serial = engine === "postgres" ? "bigserial" : "integer";
   const millis = engine === "postgres" ? "bigint" : "integer";
+  const id = (c: { primaryKey: () => { autoIncrement: () => unknown } }) =>
+    engine === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement();
 
   return {
     "0001_initial": {
       async up(db: AnyDb) {
-        const id = (c: { primaryKey: () => { autoIncrement: () => unknown } }) =>
-          engine === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement();
-
         await db.schema
           .createTable("findings")
           .addColumn("id", "text", (c) => c.primaryKey())
@@ -257,6 +256,40 @@ function migrations(engine: Engine): Record<string, Migration> {
                 WHEN EXISTS (SELECT 1 FROM audit_events WHERE id = NEW.id)
                 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`)
           .execute(db);
+      },
+    },
+    // People's decisions (issue 15): an exception records who asked for it and where it was
+    // written (a /fixloop command, .github/fixloop-exceptions.yml, or an inline suppression seen in
+    // the code), so the register shows every accepted risk in one place and segregation of duties
+    // can be checked; a confirmed false positive can suppress later findings of the same rule on
+    // arrival, for one resource, one repository or the whole organization.
+    "0006_decisions": {
+      async up(db: AnyDb) {
+        await db.schema
+          .alterTable("exceptions")
+          .addColumn("origin", "text", (c) => c.notNull().defaultTo("command"))
+          .execute();
+        await db.schema.alterTable("exceptions").addColumn("requested_by", "text").execute();
+        await db.schema.alterTable("exceptions").addColumn("reference", "text").execute();
+        await db.schema
+          .createTable("suppression_scopes")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("org", "text", (c) => c.notNull())
+          .addColumn("repository", "text")
+          .addColumn("rule_id", "text", (c) => c.notNull())
+          .addColumn("resource", "text")
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addColumn("finding_id", "text", (c) => c.notNull().references("findings.id"))
+          .addColumn("decided_by", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("revoked_at", millis)
+          .execute();
+        await db.schema
+          .createIndex("suppression_scopes_rule")
+          .on("suppression_scopes")
+          .columns(["org", "rule_id"])
+          .execute();
       },
     },
   };

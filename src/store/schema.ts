@@ -2,7 +2,7 @@
 // milliseconds (integers sort and compare the same on both, with no time-zone or collation
 // surprises), structured values are JSON text, ids are text except the append-only sequences.
 
-import type { Generated, Insertable, Selectable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 /** An integer column PostgreSQL stores as bigint; the pg driver is told to return it as a number. */
 type Millis = number;
@@ -129,6 +129,33 @@ export interface ExceptionsTable {
   expires_at: Millis | null;
   created_at: Millis;
   revoked_at: Millis | null;
+  /** command (a /fixloop command) | file (.github/fixloop-exceptions.yml) | inline (a comment in the code) */
+  origin: ColumnType<string, string | undefined, string>;
+  /** JSON actor of who asked for it (never its approver), when someone did. */
+  requested_by: string | null;
+  /** Where it is written: `path#entry` in the exceptions file, or `file:line` of the inline comment. */
+  reference: string | null;
+}
+
+/** A confirmed false positive that suppresses later findings of its rule on arrival, by scope. */
+export interface SuppressionScopesTable {
+  id: Generated<number>;
+  org: string;
+  /** owner/name for repository and resource scopes; null for the organization. */
+  repository: string | null;
+  /** The catalog rule id (or the source's check id when the finding maps to no rule). */
+  rule_id: string;
+  /** The resource address or identifier (resource scope only). */
+  resource: string | null;
+  /** resource | repository | organization */
+  scope: string;
+  /** The finding whose review decided it. */
+  finding_id: string;
+  /** JSON actor of the security-team member who confirmed it. */
+  decided_by: string;
+  reason: string;
+  created_at: Millis;
+  revoked_at: Millis | null;
 }
 
 export interface JobsTable {
@@ -184,6 +211,7 @@ export interface Database {
   remediations: RemediationsTable;
   verifications: VerificationsTable;
   exceptions: ExceptionsTable;
+  suppression_scopes: SuppressionScopesTable;
   jobs: JobsTable;
   deliveries: DeliveriesTable;
   tracking_issues: TrackingIssuesTable;
