@@ -203,6 +203,28 @@ const RepoConfigObject = z.strictObject({
       maxDays: z.number().int().positive().nullable().default(null),
     })
     .prefault({}),
+  // People's decisions (the /fixloop decision commands and .github/fixloop-exceptions.yml).
+  exceptions: z
+    .strictObject({
+      // The longest accepted risk per tier, in days; a longer request is refused with the limit.
+      maxDays: z
+        .strictObject({
+          critical: z.number().int().positive().default(30),
+          high: z.number().int().positive().default(90),
+          medium: z.number().int().positive().default(180),
+          low: z.number().int().positive().default(365),
+        })
+        .prefault({}),
+      // How many days before an exception or snooze ends the approver and the owners are told.
+      noticeDays: z.number().int().min(0).default(7),
+    })
+    .prefault({}),
+  falsePositive: z
+    .strictObject({
+      // Hours the security team has to review a reported false positive.
+      reviewHours: z.number().positive().default(24),
+    })
+    .prefault({}),
   verification: z
     .strictObject({
       // auto: both when the finding's source re-scans the cloud (a CSPM), else code (an IaC scanner).
