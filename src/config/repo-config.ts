@@ -186,6 +186,15 @@ const RepoConfigObject = z.strictObject({
         }, z.array(RuleRef).optional())
         .transform((ids): "all" | string[] => (ids ? [...new Set(ids)] : "all")),
       disabled: RuleList.default([]),
+      // Rules whose PRs people reject or mark false positive too often: recorded, never a PR here.
+      // Listed by a person; `fixloop report tuning` names the rules that cross the line.
+      demote: z
+        .strictObject({
+          threshold: z.number().min(0).max(1).default(0.3),
+          minFindings: z.number().int().min(1).default(10),
+          rules: RuleList.default([]),
+        })
+        .prefault({}),
       // Per-rule options; off by default (docs/configuration.md).
       options: z
         .strictObject({
@@ -276,7 +285,12 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = RepoConfigObject.parse({});
 
 /** The triage part, in the shape src/triage accepts. */
 export function toTriageConfig(config: RepoConfig): TriageConfig {
-  return { ...config.risk, gates: config.gates, slaHours: config.slaHours };
+  return {
+    ...config.risk,
+    gates: config.gates,
+    slaHours: config.slaHours,
+    ...(config.rules.demote.rules.length > 0 ? { demotedRules: config.rules.demote.rules } : {}),
+  };
 }
 
 /** A catalog rule is on unless `rules.enabled` is a list without it, or `rules.disabled` names it. */

@@ -7,7 +7,7 @@ import { ruleById } from "../rules/registry.ts";
 import { type Confidence, confidence, type LocatedBy } from "../triage/confidence.ts";
 import type { TriageConfig } from "../triage/config.ts";
 import { dedupeKey } from "../triage/dedupe.ts";
-import { decideGate, type GateDecision } from "../triage/gate.ts";
+import { decideGate, demotedGate, type GateDecision } from "../triage/gate.ts";
 import { type Risk, trueRisk } from "../triage/risk.ts";
 import { slaDueDate } from "../triage/sla.ts";
 
@@ -42,12 +42,15 @@ export function triageFinding(finding: Finding, config: TriageConfig, now: Date)
   });
   const fixable = rule?.fixable === true || unspecified;
   const conf = confidence(finding, expectedLocation(finding), rule?.fixable === true);
-  const gate = decideGate(
-    risk,
-    conf,
-    { fixable, disruptive: rule?.disruptive ?? unspecified, ...(rule ? { impact: rule.impact } : {}) },
-    config,
-  );
+  const gate =
+    rule && config.demotedRules?.includes(rule.id)
+      ? demotedGate(rule.id)
+      : decideGate(
+          risk,
+          conf,
+          { fixable, disruptive: rule?.disruptive ?? unspecified, ...(rule ? { impact: rule.impact } : {}) },
+          config,
+        );
   const detected = finding.firstSeen ?? now.toISOString();
   let actionable = true;
   let reason = gate.reason;

@@ -7,10 +7,12 @@
 // function from what those queries return.
 
 import { STATES } from "../lifecycle/machine.ts";
+import { readTuning, type Tuning } from "../report/tuning.ts";
 import { resolutionEpisodes, suppressionEvents, transitionCountsByRule } from "../store/audit.ts";
 import { closedCountsByRule, countByState, slaBreachesByTier, slaOverdueByTier } from "../store/findings.ts";
 import { routedTeamsOfResolved } from "../store/remediations.ts";
 import type { Db, Store } from "../store/store.ts";
+import { tuningFamilies } from "./tuning-metrics.ts";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -53,6 +55,8 @@ export interface MetricFacts {
   slaBreachesRecorded: ReadonlyArray<{ tier: string; count: number }>;
   /** One observation per resolution. */
   remediations: ReadonlyArray<{ tier: string; team: string; hours: number }>;
+  /** What people decided per rule and per source, over all time (src/report/tuning.ts). */
+  tuning: Tuning;
 }
 
 const HOUR = 3_600_000;
@@ -112,6 +116,7 @@ async function readFacts(db: Db, now: number): Promise<MetricFacts> {
 
   return {
     byState: await countByState(db),
+    tuning: await readTuning(db, { since: 0, until: Number.MAX_SAFE_INTEGER }),
     transitions: transitions.map((t) => ({
       rule: ruleOf(t),
       to: t.to_state as "new" | "resolved" | "reopened",
@@ -247,6 +252,7 @@ export function buildMetrics(facts: MetricFacts): Metrics {
       type: "histogram",
       series: histogram(facts.remediations),
     },
+    ...tuningFamilies(facts.tuning),
   ];
 }
 

@@ -9,6 +9,8 @@ export interface NewException {
   reason: string;
   approvedBy: Actor;
   expiresAt: number;
+  /** exception (accepted risk, the default) | snooze (a short, unapproved deferral). */
+  kind?: "exception" | "snooze";
 }
 
 export async function recordException(tx: Db, e: NewException, now: number): Promise<void> {
@@ -16,7 +18,7 @@ export async function recordException(tx: Db, e: NewException, now: number): Pro
     .insertInto("exceptions")
     .values({
       finding_id: e.findingId,
-      kind: "exception",
+      kind: e.kind ?? "exception",
       reason: e.reason,
       approved_by: JSON.stringify(e.approvedBy),
       expires_at: e.expiresAt,

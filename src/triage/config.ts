@@ -79,6 +79,9 @@ export const TriageConfigSchema = z.strictObject({
   productionEnvironments: z.array(z.string()).default(["prod", "production", "prd", "live"]),
 });
 
-export type TriageConfig = z.infer<typeof TriageConfigSchema>;
+export type TriageConfig = z.infer<typeof TriageConfigSchema> & {
+  /** Catalog rules the organization demoted to record only (`rules.demote.rules` in fixloop.yml). */
+  demotedRules?: readonly string[];
+};
 
 export const DEFAULT_TRIAGE_CONFIG: TriageConfig = TriageConfigSchema.parse({});

@@ -56,3 +56,12 @@ export function decideGate(risk: Risk, conf: Confidence, fix: FixTraits, config:
   }
   return { gate: "pr", reason: `risk ${risk.score} (${risk.tier}) with confidence ${conf.value}` };
 }
+
+/** The gate of a rule the organization demoted: a person listed it after `fixloop report tuning`
+ *  showed its PRs rejected or its findings false positives too often. Recorded, never a PR. */
+export function demotedGate(ruleId: string): GateDecision {
+  return {
+    gate: "record_only",
+    reason: `rule ${ruleId} is demoted to record only by rules.demote.rules in the organization's fixloop.yml: recorded, no PR`,
+  };
+}

@@ -54,6 +54,7 @@ describe("defaults", () => {
       enabled: "all",
       disabled: [],
       options: { "aws-s3-encryption": { requireKms: false } },
+      demote: { threshold: 0.3, minFindings: 10, rules: [] },
     });
     expect(c.branchPrefix).toBe("fixloop");
     expect(c.verification).toEqual({ mode: "auto", waitHours: 72 });
@@ -110,6 +111,7 @@ describe("the documented example", () => {
       enabled: "all",
       disabled: ["aws-s3-versioning", "aws-dynamodb-pitr"],
       options: { "aws-s3-encryption": { requireKms: true } },
+      demote: { threshold: 0.3, minFindings: 10, rules: [] },
     });
     expect(c.verification).toEqual({ mode: "both", waitHours: 72 });
   });
@@ -431,5 +433,18 @@ describe("reading a valid configuration", () => {
     expect(teamForTagValue(c, "payments")).toBe("acme/payments-sre");
     expect(teamForTagValue(c, " PAYMENTS ")).toBe("acme/payments-sre");
     expect(teamForTagValue(c, "data")).toBeUndefined();
+  });
+});
+
+describe("rules.demote", () => {
+  it("reads the rules by any scanner id as catalog ids, with the line's threshold and minimum", () => {
+    const r = parseRepoConfig({ rules: { demote: { threshold: 0.5, minFindings: 4, rules: ["CKV_AWS_79"] } } });
+    expect(r.ok && r.config.rules.demote).toEqual({ threshold: 0.5, minFindings: 4, rules: ["aws-ec2-imdsv2"] });
+    expect(r.ok && toTriageConfig(r.config).demotedRules).toEqual(["aws-ec2-imdsv2"]);
+  });
+
+  it("refuses a share above 1 and an unknown rule, naming the key", () => {
+    const r = parseRepoConfig({ rules: { demote: { threshold: 1.5, rules: ["CKV_AWS_999"] } } });
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual(["rules.demote.threshold", "rules.demote.rules[0]"]);
   });
 });

@@ -186,6 +186,56 @@ describeEachEngine("metrics", (engine) => {
       fixloop_time_to_remediate_hours_bucket{tier="medium",team="acme/storage",le="+Inf"} 1
       fixloop_time_to_remediate_hours_sum{tier="medium",team="acme/storage"} 46530.91464333333
       fixloop_time_to_remediate_hours_count{tier="medium",team="acme/storage"} 1
+      # HELP fixloop_rule_findings_seen_total Findings seen, per rule (catalog id, or the source's check id when unmapped; the least seen unmapped ids add up under other).
+      # TYPE fixloop_rule_findings_seen_total counter
+      fixloop_rule_findings_seen_total{rule="aws-s3-public-access-block"} 1
+      fixloop_rule_findings_seen_total{rule="aws-sg-open-admin-ports"} 1
+      fixloop_rule_findings_seen_total{rule="q\\"x\\\\y\\nz"} 1
+      fixloop_rule_findings_seen_total{rule="unspecified"} 1
+      # HELP fixloop_rule_decisions_total Findings per rule and outcome, each once per outcome: fixed (resolved after its PR merged and verified), false_positive (confirmed), accepted (exception), snoozed, closed_unmerged (its PR closed without merge).
+      # TYPE fixloop_rule_decisions_total counter
+      fixloop_rule_decisions_total{rule="aws-s3-public-access-block",outcome="fixed"} 1
+      fixloop_rule_decisions_total{rule="aws-s3-public-access-block",outcome="false_positive"} 0
+      fixloop_rule_decisions_total{rule="aws-s3-public-access-block",outcome="accepted"} 0
+      fixloop_rule_decisions_total{rule="aws-s3-public-access-block",outcome="snoozed"} 0
+      fixloop_rule_decisions_total{rule="aws-s3-public-access-block",outcome="closed_unmerged"} 0
+      fixloop_rule_decisions_total{rule="aws-sg-open-admin-ports",outcome="fixed"} 1
+      fixloop_rule_decisions_total{rule="aws-sg-open-admin-ports",outcome="false_positive"} 0
+      fixloop_rule_decisions_total{rule="aws-sg-open-admin-ports",outcome="accepted"} 0
+      fixloop_rule_decisions_total{rule="aws-sg-open-admin-ports",outcome="snoozed"} 0
+      fixloop_rule_decisions_total{rule="aws-sg-open-admin-ports",outcome="closed_unmerged"} 0
+      fixloop_rule_decisions_total{rule="q\\"x\\\\y\\nz",outcome="fixed"} 0
+      fixloop_rule_decisions_total{rule="q\\"x\\\\y\\nz",outcome="false_positive"} 0
+      fixloop_rule_decisions_total{rule="q\\"x\\\\y\\nz",outcome="accepted"} 0
+      fixloop_rule_decisions_total{rule="q\\"x\\\\y\\nz",outcome="snoozed"} 0
+      fixloop_rule_decisions_total{rule="q\\"x\\\\y\\nz",outcome="closed_unmerged"} 0
+      fixloop_rule_decisions_total{rule="unspecified",outcome="fixed"} 0
+      fixloop_rule_decisions_total{rule="unspecified",outcome="false_positive"} 1
+      fixloop_rule_decisions_total{rule="unspecified",outcome="accepted"} 0
+      fixloop_rule_decisions_total{rule="unspecified",outcome="snoozed"} 0
+      fixloop_rule_decisions_total{rule="unspecified",outcome="closed_unmerged"} 0
+      # HELP fixloop_rule_rejected_share Per rule, findings confirmed false positive or whose PR was closed unmerged, over findings with any decision (the share rules.demote.threshold is compared with).
+      # TYPE fixloop_rule_rejected_share gauge
+      fixloop_rule_rejected_share{rule="aws-s3-public-access-block"} 0
+      fixloop_rule_rejected_share{rule="aws-sg-open-admin-ports"} 0
+      fixloop_rule_rejected_share{rule="q\\"x\\\\y\\nz"} 0
+      fixloop_rule_rejected_share{rule="unspecified"} 1
+      # HELP fixloop_source_findings_seen_total Findings seen, per source format and tool (the least seen tools add up under other).
+      # TYPE fixloop_source_findings_seen_total counter
+      fixloop_source_findings_seen_total{format="asff",tool="securityhub"} 1
+      fixloop_source_findings_seen_total{format="generic",tool="generic"} 3
+      # HELP fixloop_source_decisions_total Findings per source format, tool and outcome, each once per outcome (as fixloop_rule_decisions_total).
+      # TYPE fixloop_source_decisions_total counter
+      fixloop_source_decisions_total{format="asff",tool="securityhub",outcome="fixed"} 1
+      fixloop_source_decisions_total{format="asff",tool="securityhub",outcome="false_positive"} 0
+      fixloop_source_decisions_total{format="asff",tool="securityhub",outcome="accepted"} 0
+      fixloop_source_decisions_total{format="asff",tool="securityhub",outcome="snoozed"} 0
+      fixloop_source_decisions_total{format="asff",tool="securityhub",outcome="closed_unmerged"} 0
+      fixloop_source_decisions_total{format="generic",tool="generic",outcome="fixed"} 1
+      fixloop_source_decisions_total{format="generic",tool="generic",outcome="false_positive"} 1
+      fixloop_source_decisions_total{format="generic",tool="generic",outcome="accepted"} 0
+      fixloop_source_decisions_total{format="generic",tool="generic",outcome="snoozed"} 0
+      fixloop_source_decisions_total{format="generic",tool="generic",outcome="closed_unmerged"} 0
       "
     `);
   });
