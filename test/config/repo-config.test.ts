@@ -438,13 +438,22 @@ describe("reading a valid configuration", () => {
 
 describe("rules.demote", () => {
   it("reads the rules by any scanner id as catalog ids, with the line's threshold and minimum", () => {
-    const r = parseRepoConfig({ rules: { demote: { threshold: 0.5, minFindings: 4, rules: ["CKV_AWS_79"] } } });
-    expect(r.ok && r.config.rules.demote).toEqual({ threshold: 0.5, minFindings: 4, rules: ["aws-ec2-imdsv2"] });
+    const r = parseRepoConfig({
+      rules: { demote: { threshold: 0.5, minFindings: 4, rules: ["CKV_AWS_79"] } },
+    });
+    expect(r.ok && r.config.rules.demote).toEqual({
+      threshold: 0.5,
+      minFindings: 4,
+      rules: ["aws-ec2-imdsv2"],
+    });
     expect(r.ok && toTriageConfig(r.config).demotedRules).toEqual(["aws-ec2-imdsv2"]);
   });
 
   it("refuses a share above 1 and an unknown rule, naming the key", () => {
     const r = parseRepoConfig({ rules: { demote: { threshold: 1.5, rules: ["CKV_AWS_999"] } } });
-    expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual(["rules.demote.threshold", "rules.demote.rules[0]"]);
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual([
+      "rules.demote.threshold",
+      "rules.demote.rules[0]",
+    ]);
   });
 });
