@@ -282,6 +282,46 @@ export const EVIDENCE = {
   ],
 } satisfies CommandSpec;
 
+export const REPORT = {
+  name: "report",
+  summary: "what people decided per rule and source: the rules to tune or demote",
+  forms: [
+    "tuning --since DATE [--until DATE] [--format text|json] [--org NAME] [--config FILE] [--data-dir DIR]",
+  ],
+  flags: {
+    since: {
+      type: "string",
+      value: "DATE",
+      help: "start of the period (a date alone is a whole UTC day)",
+    },
+    until: { type: "string", value: "DATE", help: "end of the period (that day included)", default: "now" },
+    format: FORMAT_TEXT_JSON,
+    org: {
+      type: "string",
+      value: "NAME",
+      help: "only this organization's findings (demotion is per organization)",
+      default: "every finding in the store",
+    },
+    config: {
+      type: "string",
+      value: "FILE",
+      help: "the organization's fixloop.yml, for rules.demote (the line and the rules already demoted)",
+      default: "threshold 0.3, minFindings 10, no rule demoted",
+    },
+    "data-dir": DATA_DIR,
+  },
+  description:
+    "Per rule and per source: findings seen, fixed (PR merged and verified), confirmed false\n" +
+    "positive, accepted, snoozed and closed unmerged in the period, each finding once per outcome.\n" +
+    "Lists the rules with the most false positives and rejected PRs, with the reasons people gave,\n" +
+    "and the rules over the rules.demote line that are not demoted yet, with the line to add.\n" +
+    "Nothing is demoted automatically. Exit code: 0, or 2 on an error.",
+  examples: [
+    "fixloop report tuning --since 2026-11-01",
+    "fixloop report tuning --since 2026-11-01 --until 2026-11-30 --org acme --config .github/fixloop.yml --format json",
+  ],
+} satisfies CommandSpec;
+
 export const RULES_SPEC = {
   name: "rules",
   summary: "list the rule catalog with aliases and impact notes",
@@ -299,5 +339,6 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   FINDINGS,
   FINDING,
   EVIDENCE,
+  REPORT,
   RULES_SPEC,
 ];

@@ -104,7 +104,7 @@ function rulesOfFindings(facts: TuningFacts): Map<string, { rule: string; catalo
 export function aggregateTuning(facts: TuningFacts): Tuning {
   const { outcomes, reasons } = outcomesByFinding(facts);
   const ruleOfFinding = rulesOfFindings(facts);
-  const seenFindings = new Set(facts.sources.filter((s) => s.seen).map((s) => s.findingId));
+  const seenFindings = new Set(facts.sources.map((s) => s.findingId));
   const rules = new Map<string, TuningRow & { reasonTexts: string[] }>();
   for (const [id, { rule, catalog }] of ruleOfFinding) {
     const row = rules.get(rule) ?? {
@@ -138,16 +138,13 @@ export function aggregateTuning(facts: TuningFacts): Tuning {
 function perSource(facts: TuningFacts, outcomes: ReadonlyMap<string, ReadonlySet<Outcome>>): SourceRow[] {
   const rows = new Map<string, SourceRow>();
   const counted = new Set<string>();
-  const seen = new Set(
-    facts.sources.filter((s) => s.seen).map((s) => `${s.format}\n${s.tool}\n${s.findingId}`),
-  );
   for (const s of facts.sources) {
     const key = `${s.format}\n${s.tool}`;
     // One finding reported twice by the same tool (two source records) is still one finding.
     if (counted.has(`${key}\n${s.findingId}`)) continue;
     counted.add(`${key}\n${s.findingId}`);
     const row = rows.get(key) ?? { format: s.format, tool: s.tool, seen: 0, outcomes: zero() };
-    if (seen.has(`${key}\n${s.findingId}`)) row.seen++;
+    row.seen++;
     for (const o of outcomes.get(s.findingId) ?? []) row.outcomes[o]++;
     rows.set(key, row);
   }

@@ -96,44 +96,36 @@ export interface SourceSightingRow {
   ruleNativeId: string;
   format: string;
   tool: string;
-  /** The source reported it in the period (first seen before its end, last seen in or after its start). */
-  seen: boolean;
 }
 
-/** Every source record of the findings seen in the period or decided in it. */
+/** Every source record of the findings seen in the period: reported by a source in it (by the
+ *  source's own times), or with anything in the audit trail or the exceptions in it (recorded,
+ *  re-triaged, decided). */
 export async function sourcesInScope(db: Db, scope: TuningScope): Promise<SourceSightingRow[]> {
-  const decided = db
+  const active = db
     .selectFrom("audit_events")
     .select("finding_id")
-    .where("to_state", "in", [...DECISION_STATES])
     .where("at", ">=", scope.since)
     .where("at", "<", scope.until)
     .union(
       db
         .selectFrom("exceptions")
         .select("finding_id")
-        .where("kind", "in", ["exception", "snooze"])
         .where("created_at", ">=", scope.since)
         .where("created_at", "<", scope.until),
+    )
+    .union(
+      db
+        .selectFrom("finding_sources")
+        .select("finding_id")
+        .where("first_seen", "<", scope.until)
+        .where("last_seen", ">=", scope.since),
     );
   let q = db
     .selectFrom("finding_sources as s")
     .innerJoin("findings as f", "f.id", "s.finding_id")
-    .select([
-      "s.finding_id",
-      "f.rule_catalog_id",
-      "f.rule_native_id",
-      "s.format",
-      "s.tool",
-      "s.first_seen",
-      "s.last_seen",
-    ])
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("s.first_seen", "<", scope.until), eb("s.last_seen", ">=", scope.since)]),
-        eb("s.finding_id", "in", decided),
-      ]),
-    );
+    .select(["s.finding_id", "f.rule_catalog_id", "f.rule_native_id", "s.format", "s.tool"])
+    .where("s.finding_id", "in", active);
   if (scope.org !== undefined) q = q.where("f.org", "=", scope.org);
   const rows = await q.orderBy("s.finding_id").orderBy("s.format").orderBy("s.tool").execute();
   return rows.map((r) => ({
@@ -142,6 +134,5 @@ export async function sourcesInScope(db: Db, scope: TuningScope): Promise<Source
     ruleNativeId: r.rule_native_id,
     format: r.format,
     tool: r.tool,
-    seen: Number(r.first_seen) < scope.until && Number(r.last_seen) >= scope.since,
   }));
 }
