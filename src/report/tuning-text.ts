@@ -74,7 +74,7 @@ function mostRejected(rules: readonly TuningRow[]): string[] {
   if (top.length === 0)
     return ["  none: no finding was confirmed a false positive or had its PR closed unmerged"];
   return top.flatMap((r) => [
-    `  ${oneLine(r.rule)}: ${r.rejected} of ${r.decided} decided (${percent(r.share)}): ${plural(r.outcomes.false_positive, "false positive", "false positives")}, ${plural(r.outcomes.closed_unmerged, "PR", "PRs")} closed unmerged`,
+    `  ${oneLine(r.rule)}: ${r.rejected} of ${r.decided} decided (${percent(r.share)}): ${plural(r.outcomes.false_positive, "false positive", "false positives")}, ${r.outcomes.closed_unmerged} closed unmerged`,
     ...r.reasons.map((x) => `    ${x.count}× "${x.reason}"`),
   ]);
 }
