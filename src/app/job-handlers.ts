@@ -30,6 +30,7 @@ export function jobHandlers(
     log,
     orgConfig: (installationId, repository) => env.repoConfig(installationId, repository),
     secrets,
+    pacing: new Map(),
   };
   // The jobs that talk to GitHub go back to the queue when it says "slow down"; their payload is
   // checked against the kind's schema when claimed.

@@ -45,6 +45,8 @@ export interface NotifyDeps {
   fetch?: Fetch;
   /** Minimum time between two requests to one webhook URL. */
   minIntervalMs?: number;
+  /** Last request time per webhook variable, for that rate limit (one map per app). */
+  pacing: Map<string, number>;
 }
 
 /** A held message is sent alone if no digest took it this long after its window ended. */
@@ -163,9 +165,6 @@ async function sendJobs(
   ];
 }
 
-/** Last request time per webhook variable, for the per-URL rate limit (this process). */
-const lastRequest = new Map<string, number>();
-
 /** Step 2: one request to one destination. */
 export async function sendNotification(
   deps: NotifyDeps,
@@ -214,7 +213,7 @@ async function deliverItems(
 ): Promise<JobOutcome | undefined> {
   const now = deps.store.now();
   const id = destinationId(destination);
-  const next = (lastRequest.get(id) ?? Number.NEGATIVE_INFINITY) + (deps.minIntervalMs ?? 1_000);
+  const next = (deps.pacing.get(id) ?? Number.NEGATIVE_INFINITY) + (deps.minIntervalMs ?? 1_000);
   if (now < next) return { rescheduleAt: next };
   const label = destinationLabel(destination);
   const url = deps.secrets.value(destination.urlEnv, label);
@@ -228,7 +227,7 @@ async function deliverItems(
     const body = destination.kind === "slack" ? slackMessage(items) : teamsMessage(items);
     request = { url, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
   }
-  lastRequest.set(id, now);
+  deps.pacing.set(id, now);
   try {
     await send(deps.fetch ?? fetch, { method: "POST", label, secrets, ...request }, now);
   } catch (error) {
