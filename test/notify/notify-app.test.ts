@@ -94,7 +94,14 @@ afterEach(async () => {
 
 async function start() {
   logged = "";
-  const log = pino({ level: "debug" }, { write: (line: string) => void (logged += line) });
+  const log = pino(
+    { level: "debug" },
+    {
+      write: (line: string) => {
+        logged += line;
+      },
+    },
+  );
   h = await startHarness({ appOptions: { env: ENV }, log });
   return h;
 }
