@@ -6,6 +6,7 @@ import { waitingOutRateLimits } from "../jobs/rate-limited.ts";
 import { SWEEP_HANDLERS } from "../jobs/sweeps.ts";
 import type { JobHandler } from "../jobs/worker.ts";
 import { type NotifyDeps, routeNotification, sendDigest, sendNotification } from "../notify/deliver.ts";
+import { syncJira } from "../notify/jira.ts";
 import { type SecretSource, secretsFrom } from "../notify/secrets.ts";
 import { remediateHandler } from "../remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
@@ -53,6 +54,13 @@ export function jobHandlers(
     }),
     "notify-send": jobHandler("notify-send", (payload, ctx) => sendNotification(notify, payload, ctx)),
     "notify-digest": jobHandler("notify-digest", (payload, ctx) => sendDigest(notify, payload, ctx)),
+    "jira-sync": gitHubJob("jira-sync", (payload, ctx) =>
+      syncJira(
+        { ...notify, platform: (id) => env.platform(id) },
+        (payload as { findingId: string }).findingId,
+        ctx,
+      ),
+    ),
     ...SWEEP_HANDLERS,
     // The app's timeout sweep also tells the owners of each newly overdue verification, once.
     "sweep:verification-timeout": jobHandler("sweep:verification-timeout", async (payload, ctx) => {

@@ -100,6 +100,10 @@ export const JOB_KINDS = {
     what: "collects a chat webhook's held notifications into one digest message",
     payload: NotifyDigestPayload,
   },
+  "jira-sync": {
+    what: "creates, updates or transitions the finding's Jira issue to match its tracking issue",
+    payload: FindingPayload,
+  },
   "sweep:sla": { what: "marks findings past their SLA due date", payload: NoPayload },
   "sweep:verification-timeout": {
     what: "marks merged fixes whose verification is overdue",
@@ -243,6 +247,11 @@ export function sourceResolvedJob(findingId: string): NewJob {
 /** A notification, once per event, finding and time (a redelivered webhook queues nothing new). */
 export function notifyJob(event: NotificationEvent): NewJob {
   return newJob("notify", event, { uniqueKey: `notify:${event.event}:${event.findingId}:${event.at}` });
+}
+
+/** The finding's Jira issue follows its tracking issue (created, updated, done, reopened). */
+export function jiraSyncJob(findingId: string): NewJob {
+  return newJob("jira-sync", { findingId }, { uniqueKey: `jira-sync:${findingId}` });
 }
 
 /** A recurring sweep: one queued or running at a time (its kind is its unique key). */
