@@ -13,24 +13,15 @@ import { SeenSignatures } from "../../src/http/replay.ts";
 import { TIMESTAMP_HEADER, verifyRequest } from "../../src/http/signature.ts";
 import { notifyJob } from "../../src/jobs/kinds.ts";
 import { enqueueJobs } from "../../src/store/jobs.ts";
-import {
-  API_SECRET,
-  FIXTURES,
-  type Harness,
-  mockConfig,
-  mockInstallation,
-  mockRepositories,
-  ORG,
-  REPO,
-  startHarness,
-} from "../app/harness.ts";
+import { API_SECRET, FIXTURES, type Harness, ORG, REPO, startHarness } from "../app/harness.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
+import { openFixPr } from "./fix-pr.ts";
 
 const gh = useMockGitHub();
-const PUBLIC_BUCKET = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"));
+  readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"),
+);
 const FINDING = "2246b397c614a4456bf7b417";
 const PR_URL = `https://github.com/${ORG}/${REPO}/pull/17`;
-const REPO_CONFIG = "owners:\n  teams:\n    data-platform: acme/data-platform\n";
 const ORG_CONFIG = [
   "notifications:",
   "  slack:",
@@ -106,31 +97,6 @@ async function start() {
   return h;
 }
 
-/** The finding posted, its PR opened (the GitHub side as test/app/remediation.test.ts mocks it). */
-async function openFixPr(harness: Harness) {
-  mockInstallation(gh(), { orgConfig: ORG_CONFIG });
-  expect((await harness.postFindings(PUBLIC_BUCKET)).status).toBe(202);
-  mockRepositories(gh());
-  mockConfig(gh(), REPO, REPO_CONFIG);
-  gh()
-    .get(`/repos/${ORG}/${REPO}/labels?per_page=100`)
-    .reply(200, [{ name: "security" }]);
-  for (const name of ["fixloop", "risk:high", "security-review-required"])
-    gh()
-      .post(`/repos/${ORG}/${REPO}/labels`, (b) => b.name === name)
-      .reply(201, { name });
-  gh()
-    .post(`/repos/${ORG}/${REPO}/git/trees`)
-    .reply(201, { sha: "tree0000000000000000000000000000000000001" });
-  gh()
-    .post(`/repos/${ORG}/${REPO}/git/commits`)
-    .reply(201, { sha: "c0ffee0000000000000000000000000000000001" });
-  gh().post(`/repos/${ORG}/${REPO}/git/refs`).reply(201, { ref: "refs/heads/x" });
-  gh().post(`/repos/${ORG}/${REPO}/pulls`).reply(201, { number: 17, html_url: PR_URL });
-  gh().patch(`/repos/${ORG}/${REPO}/issues/17`).reply(200, { number: 17 });
-  gh().post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).reply(201, { number: 17 });
-}
-
 async function jobsOf(harness: Harness, kind: string) {
   return harness.store.db
     .selectFrom("jobs")
@@ -150,7 +116,7 @@ describe("notifications where teams live, end to end", () => {
     receiver("https://hooks.slack.com", SLACK_PATH, [200], got);
     receiver("https://acme.webhook.office.com", TEAMS_PATH, [200], got);
     receiver("https://siem.example.com", "/ingest/fixloop?source=github", [200], got);
-    await openFixPr(harness);
+    await openFixPr(gh(), harness, ORG_CONFIG);
     await harness.drain();
 
     expect(got.map((r) => r.host).sort()).toEqual([
@@ -212,7 +178,7 @@ describe("notifications where teams live, end to end", () => {
     receiver("https://hooks.slack.com", SLACK_PATH, [500, 503, 200], got);
     receiver("https://acme.webhook.office.com", TEAMS_PATH, Array(8).fill(500), got);
     receiver("https://siem.example.com", "/ingest/fixloop?source=github", [429, 200], got);
-    await openFixPr(harness);
+    await openFixPr(gh(), harness, ORG_CONFIG);
     await harness.drain();
     for (let i = 0; i < 12; i++) {
       harness.clock.advance(60 * 60_000);
@@ -242,7 +208,7 @@ describe("notifications where teams live, end to end", () => {
     // Teams' default and the SIEM get these too (the SIEM every one: signed webhooks are never digested).
     nock("https://acme.webhook.office.com").post(TEAMS_PATH).times(6).reply(200, "1");
     nock("https://siem.example.com").post("/ingest/fixloop?source=github").times(8).reply(200, "ok");
-    await openFixPr(harness);
+    await openFixPr(gh(), harness, ORG_CONFIG);
     await harness.drain();
     // Seven more events about the finding within the window (default: digest after 5).
     const events = Array.from({ length: 7 }, (_, i) =>
