@@ -4,8 +4,6 @@
 // GitHub kit records every request to an unmocked host). Receivers that are down delay, then
 // deliver; one that stays down leaves a `dead` job whose error names the variable, not the URL.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import nock from "nock";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,13 +11,11 @@ import { SeenSignatures } from "../../src/http/replay.ts";
 import { TIMESTAMP_HEADER, verifyRequest } from "../../src/http/signature.ts";
 import { notifyJob } from "../../src/jobs/kinds.ts";
 import { enqueueJobs } from "../../src/store/jobs.ts";
-import { API_SECRET, FIXTURES, type Harness, ORG, REPO, startHarness } from "../app/harness.ts";
+import { API_SECRET, type Harness, ORG, REPO, startHarness } from "../app/harness.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { openFixPr } from "./fix-pr.ts";
 
 const gh = useMockGitHub();
-  readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"),
-);
 const FINDING = "2246b397c614a4456bf7b417";
 const PR_URL = `https://github.com/${ORG}/${REPO}/pull/17`;
 const ORG_CONFIG = [
