@@ -141,6 +141,14 @@ describe("lifecycle commands", () => {
     expect(jobs(s)).toEqual([["source-resolved", "source-resolved:f1", null, 0]]);
   });
 
+  it("prOpened announces a critical or high fix PR where teams live, in the same result", () => {
+    const links = { pr: "https://github.com/acme/infra/pull/7" };
+    expect(prOpened({ reason: "r", links, tier: "medium" })(finding("fixing"), NOW).jobs).toEqual([]);
+    expect(jobs(prOpened({ reason: "r", links, tier: "critical" })(finding("fixing"), NOW))).toEqual([
+      ["notify", `notify:fix-pr-opened:f1:${new Date(NOW).toISOString()}`, null, 0],
+    ]);
+  });
+
   it("prOpened and cannotFix record their links", () => {
     const links = { pr: "https://github.com/acme/infra/pull/8" };
     expect(prOpened({ reason: "fix ready", links })(finding("fixing"), NOW).events[0]?.links).toEqual(links);
