@@ -24,7 +24,7 @@ import { countJobsSince, finishQueuedJobs, queuedJobsWithPrefix } from "../store
 import { remediationsOf } from "../store/remediations.ts";
 import type { Store } from "../store/store.ts";
 import type { NotificationsConfig } from "./config.ts";
-import { DeliveryFailed, type Fetch, ReceiverBusy, send } from "./http.ts";
+import { type Fetch, ReceiverBusy, send } from "./http.ts";
 import { type NotificationItem, NotificationItemSchema } from "./message.ts";
 import { teamsMessage } from "./msteams.ts";
 import type { SecretSource } from "./secrets.ts";
@@ -248,5 +248,3 @@ function deliveryId(ctx: JobContext): string {
     .digest("hex")
     .slice(0, 32);
 }
-
-export { DeliveryFailed };
