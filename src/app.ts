@@ -16,6 +16,7 @@ import { createApiHandler } from "./http/routes.ts";
 import { assertEveryKindHandled } from "./jobs/kinds.ts";
 import { scheduleSweeps } from "./jobs/sweeps.ts";
 import { Worker } from "./jobs/worker.ts";
+import { secretsFrom } from "./notify/secrets.ts";
 import { type IndexBudgets, IndexSandbox } from "./sandbox/index-sandbox.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
 
@@ -100,7 +101,8 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       }),
     );
 
-    const handlers = jobHandlers(appEnv, app.log);
+    // Webhook URLs and secrets are read from the environment by the names fixloop.yml gives them.
+    const handlers = jobHandlers(appEnv, app.log, secretsFrom(env));
     // A kind that can be queued but has no handler would wait forever: refuse to start instead.
     assertEveryKindHandled(handlers);
     const worker = new Worker(store, handlers, {

@@ -5,7 +5,9 @@ import { type JobKind, jobHandler } from "../jobs/kinds.ts";
 import { waitingOutRateLimits } from "../jobs/rate-limited.ts";
 import { SWEEP_HANDLERS } from "../jobs/sweeps.ts";
 import type { JobHandler } from "../jobs/worker.ts";
-import { withoutDestinations } from "../notify/deliver.ts";
+import { type NotifyDeps, routeNotification, sendDigest, sendNotification } from "../notify/deliver.ts";
+import { syncJira } from "../notify/jira.ts";
+import { type SecretSource, secretsFrom } from "../notify/secrets.ts";
 import { remediateHandler } from "../remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
 import { notifyOverdue } from "../verify/overdue.ts";
@@ -18,8 +20,19 @@ interface WarnLog {
   info(fields: Record<string, unknown>, message: string): void;
 }
 
-export function jobHandlers(env: AppEnv, log: WarnLog): Record<JobKind, JobHandler> {
+export function jobHandlers(
+  env: AppEnv,
+  log: WarnLog,
+  secrets: SecretSource = secretsFrom({}),
+): Record<JobKind, JobHandler> {
   const now = () => env.store.now();
+  const notify: NotifyDeps = {
+    store: env.store,
+    log,
+    orgConfig: (installationId, repository) => env.repoConfig(installationId, repository),
+    secrets,
+    pacing: new Map(),
+  };
   // The jobs that talk to GitHub go back to the queue when it says "slow down"; their payload is
   // checked against the kind's schema when claimed.
   const gitHubJob = (kind: JobKind, handler: JobHandler) =>
@@ -34,10 +47,20 @@ export function jobHandlers(env: AppEnv, log: WarnLog): Record<JobKind, JobHandl
     regression: gitHubJob("regression", regressionHandler(env)),
     "source-resolved": gitHubJob("source-resolved", sourceResolvedHandler(env)),
     verify: gitHubJob("verify", verifyHandler(env)),
-    notify: jobHandler("notify", async (event) => {
-      await withoutDestinations(log)(event);
+    // Routing reads the organization's configuration from GitHub; sending talks to the receivers.
+    notify: gitHubJob("notify", async (event, ctx) => {
+      await routeNotification(notify, event as Parameters<typeof routeNotification>[1], ctx);
       return undefined;
     }),
+    "notify-send": jobHandler("notify-send", (payload, ctx) => sendNotification(notify, payload, ctx)),
+    "notify-digest": jobHandler("notify-digest", (payload, ctx) => sendDigest(notify, payload, ctx)),
+    "jira-sync": gitHubJob("jira-sync", (payload, ctx) =>
+      syncJira(
+        { ...notify, platform: (id) => env.platform(id) },
+        (payload as { findingId: string }).findingId,
+        ctx,
+      ),
+    ),
     ...SWEEP_HANDLERS,
     // The app's timeout sweep also tells the owners of each newly overdue verification, once.
     "sweep:verification-timeout": jobHandler("sweep:verification-timeout", async (payload, ctx) => {

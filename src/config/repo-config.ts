@@ -6,6 +6,7 @@
 // Every key, type and default is documented in docs/configuration.md (tested against this schema).
 
 import { z } from "zod";
+import { JiraConfigSchema, NotificationsConfigSchema } from "../notify/config.ts";
 import { resolveRuleId } from "../rules/registry.ts";
 import { type TriageConfig, TriageConfigSchema } from "../triage/config.ts";
 import type { Tier } from "../triage/risk.ts";
@@ -241,6 +242,9 @@ const RepoConfigObject = z.strictObject({
       waitHours: z.number().positive().default(72),
     })
     .prefault({}),
+  // Where teams hear about their findings (organization level; src/notify/config.ts).
+  notifications: NotificationsConfigSchema,
+  jira: JiraConfigSchema,
 });
 
 export type RepoConfig = z.output<typeof RepoConfigObject>;

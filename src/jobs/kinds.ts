@@ -42,6 +42,26 @@ const NotificationPayload = z.strictObject({
 });
 export type NotificationEvent = z.output<typeof NotificationPayload>;
 
+/**
+ * Where one notification goes: a chat webhook or a signed webhook, named by the environment
+ * variables that hold its URL and secret — never the URL itself, so no secret is stored in a job.
+ */
+const NotifyDestination = z.strictObject({
+  kind: z.enum(["slack", "msteams", "webhook"]),
+  urlEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
+  secretEnv: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/)
+    .optional(),
+});
+export type NotifyDestination = z.output<typeof NotifyDestination>;
+const NotifySendPayload = z.strictObject({
+  destination: NotifyDestination,
+  /** What to say (src/notify/message.ts checks each item when it is sent). */
+  items: z.array(z.record(z.string(), z.unknown())).min(1).max(100),
+});
+const NotifyDigestPayload = z.strictObject({ destination: NotifyDestination });
+
 /** Sweeps carry nothing: what they look at is in the database. */
 const NoPayload = z.null();
 
@@ -71,6 +91,18 @@ export const JOB_KINDS = {
   notify: {
     what: "tells the places a finding's teams live (Slack, Teams, webhooks, Jira) what happened",
     payload: NotificationPayload,
+  },
+  "notify-send": {
+    what: "sends one notification (or a team's digest) to one Slack, Teams or signed webhook",
+    payload: NotifySendPayload,
+  },
+  "notify-digest": {
+    what: "collects a chat webhook's held notifications into one digest message",
+    payload: NotifyDigestPayload,
+  },
+  "jira-sync": {
+    what: "creates, updates or transitions the finding's Jira issue to match its tracking issue",
+    payload: FindingPayload,
   },
   "sweep:sla": { what: "marks findings past their SLA due date", payload: NoPayload },
   "sweep:verification-timeout": {
@@ -215,6 +247,11 @@ export function sourceResolvedJob(findingId: string): NewJob {
 /** A notification, once per event, finding and time (a redelivered webhook queues nothing new). */
 export function notifyJob(event: NotificationEvent): NewJob {
   return newJob("notify", event, { uniqueKey: `notify:${event.event}:${event.findingId}:${event.at}` });
+}
+
+/** The finding's Jira issue follows its tracking issue (created, updated, done, reopened). */
+export function jiraSyncJob(findingId: string): NewJob {
+  return newJob("jira-sync", { findingId }, { uniqueKey: `jira-sync:${findingId}` });
 }
 
 /** A recurring sweep: one queued or running at a time (its kind is its unique key). */

@@ -4,7 +4,7 @@
 // positive, accept risk, snooze, assign…) is one more function here, built the same way; what
 // entering a state implies is in ./states.ts, not here.
 
-import { regressionJob, sourceResolvedJob } from "../jobs/kinds.ts";
+import { notifyJob, regressionJob, sourceResolvedJob } from "../jobs/kinds.ts";
 import { APP, type Command, Path, routeByGate } from "./command.ts";
 import type { Actor, FindingState, Links } from "./machine.ts";
 
@@ -44,9 +44,25 @@ export function retry(decision: { by: GitHubUser }): Command {
   };
 }
 
-/** The app opened (or adopted) the fix's PR. */
-export function prOpened(decision: { reason: string; links: Links }): Command {
-  return (f, now) => new Path(f, now).to("pr_open", APP, decision.reason, { links: decision.links }).result();
+/** Tiers whose fix PR is news for the owning team's channel (src/notify). */
+const NOTIFY_PR_TIERS: ReadonlySet<string> = new Set(["critical", "high"]);
+
+/** The app opened (or adopted) the fix's PR; a critical or high one is announced where teams live. */
+export function prOpened(decision: { reason: string; links: Links; tier?: string }): Command {
+  return (f, now) => {
+    const path = new Path(f, now).to("pr_open", APP, decision.reason, { links: decision.links });
+    if (decision.tier && NOTIFY_PR_TIERS.has(decision.tier))
+      path.queue(
+        notifyJob({
+          event: "fix-pr-opened",
+          findingId: f.id,
+          at: new Date(now).toISOString(),
+          summary: `fixloop opened a fix PR (${decision.tier} tier)`,
+          ...(decision.links.pr ? { link: decision.links.pr } : {}),
+        }),
+      );
+    return path.result();
+  };
 }
 
 export interface PullRequestDecision {
@@ -103,6 +119,15 @@ export function verdict(decision: VerdictDecision): Command {
     if (decision.verified)
       return path.to("resolved", APP, `verified: ${decision.summary}`, { links: decision.links }).result();
     path.to("reopened", APP, `not verified: ${decision.reason}`, { links: decision.links });
+    path.queue(
+      notifyJob({
+        event: "verification-failed",
+        findingId: f.id,
+        at: new Date(now).toISOString(),
+        summary: `the merged fix was not verified: ${decision.reason}`.slice(0, 2000),
+        ...(decision.links.pr ? { link: decision.links.pr } : {}),
+      }),
+    );
     if (decision.newFix)
       path.to(
         "fixing",

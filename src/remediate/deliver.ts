@@ -220,6 +220,7 @@ async function recordUpdated(
           plan: prPlan,
           assignment,
           why: `joined ${prUrl} (${group?.key}): ${fixesText(plan)}`,
+          tier: finding.risk.tier,
         },
         now,
       );
@@ -257,6 +258,7 @@ async function recordOpened(
         plan: prPlan,
         assignment: assignmentOf(d.owner),
         why: `opened ${opened.url}: ${fixesText(prPlan)}`,
+        tier: finding.risk.tier,
       },
       store.now(),
     );
@@ -288,6 +290,8 @@ async function recordPrOpen(
     plan: PatchPlan;
     assignment: Assignment;
     why: string;
+    /** The finding's risk tier: a critical or high fix PR is announced (src/notify). */
+    tier: string;
   },
   now: number,
 ): Promise<void> {
@@ -310,7 +314,7 @@ async function recordPrOpen(
     now,
   );
   const links = { pr: r.prUrl, ...(r.commitSha ? { commit: r.commitSha } : {}) };
-  await runCommand(tx, r.findingId, prOpened({ reason: r.why, links }), now);
+  await runCommand(tx, r.findingId, prOpened({ reason: r.why, links, tier: r.tier }), now);
 }
 
 /** The findings a PR carries, with their sources (the current finding's are already loaded). */

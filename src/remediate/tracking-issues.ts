@@ -4,6 +4,8 @@
 // same two), the bookkeeping in src/store/tracking-issues.ts.
 
 import { fullName, type Platform, type RepoRef, repoRefOf } from "../github/platform.ts";
+import { jiraSyncJob } from "../jobs/kinds.ts";
+import { enqueueJobs } from "../store/jobs.ts";
 import type { Db } from "../store/store.ts";
 import {
   markTrackingIssueClosed,
@@ -55,6 +57,8 @@ export async function upsertTrackingIssue(io: IssueIo, draft: TrackingIssueDraft
     { findingId, repository, number: issue.number, url: issue.url, reason },
     io.now,
   );
+  // Jira (when the organization configures it) follows the tracking issue: created, updated, reopened.
+  await enqueueJobs(io.db, [jiraSyncJob(findingId)], io.now);
   return issue;
 }
 
@@ -64,5 +68,6 @@ export async function closeTrackingIssue(io: IssueIo, findingId: string, comment
   if (!known) return false;
   await io.platform.ensureIssueClosed(repoRefOf(known.repository), known.number, comment);
   await markTrackingIssueClosed(io.db, findingId, io.now);
+  await enqueueJobs(io.db, [jiraSyncJob(findingId)], io.now);
   return true;
 }

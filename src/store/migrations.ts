@@ -292,6 +292,21 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // Jira (issue 16): the one Jira issue kept for a finding's tracking issue, created once and then
+    // updated and transitioned in place; `status` is what fixloop last made it (open | done).
+    "0012_jira_issues": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("jira_issues")
+          .addColumn("finding_id", "text", (c) => c.primaryKey().references("findings.id"))
+          .addColumn("key", "text", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

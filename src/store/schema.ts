@@ -197,6 +197,19 @@ export interface TrackingIssuesTable {
   updated_at: Millis;
 }
 
+/** The Jira issue kept for a finding's tracking issue (src/notify/jira.ts). */
+export interface JiraIssuesTable {
+  finding_id: string;
+  /** The Jira key, e.g. SEC-123. */
+  key: string;
+  /** The issue's page, `<baseUrl>/browse/<key>`. */
+  url: string;
+  /** open | done: what fixloop last made it. */
+  status: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 /** GitHub webhook deliveries (and other idempotency keys) already handled. */
 export interface DeliveriesTable {
   id: string;
@@ -215,6 +228,7 @@ export interface Database {
   jobs: JobsTable;
   deliveries: DeliveriesTable;
   tracking_issues: TrackingIssuesTable;
+  jira_issues: JiraIssuesTable;
   config_issues: ConfigIssuesTable;
 }
 

@@ -107,7 +107,11 @@ describe("lifecycle commands", () => {
       "verifying → reopened: not verified: CI failed",
       "reopened → fixing: the rule still fails on the resource in the merged code: fixloop computes a new fix",
     ]);
-    expect(jobs(r)).toEqual([["remediate", "remediate:f1", null, 72]]);
+    // The reopening is announced where the teams live, in the same result (one transaction).
+    expect(jobs(r)).toEqual([
+      ["notify", `notify:verification-failed:f1:${new Date(NOW).toISOString()}`, null, 0],
+      ["remediate", "remediate:f1", null, 72],
+    ]);
     const ok = verdict({ verified: true, summary: "CI green", links: {} })(finding("verifying"), NOW);
     expect([steps(ok), ok.jobs]).toEqual([["verifying → resolved: verified: CI green"], []]);
     expect(() => verdict({ verified: true, summary: "x", links: {} })(finding("resolved"), NOW)).toThrow(
@@ -135,6 +139,14 @@ describe("lifecycle commands", () => {
     ]);
     const s = resolveBySource({ actor: ingest, reason: "passed" })(finding("unlocatable"), NOW);
     expect(jobs(s)).toEqual([["source-resolved", "source-resolved:f1", null, 0]]);
+  });
+
+  it("prOpened announces a critical or high fix PR where teams live, in the same result", () => {
+    const links = { pr: "https://github.com/acme/infra/pull/7" };
+    expect(prOpened({ reason: "r", links, tier: "medium" })(finding("fixing"), NOW).jobs).toEqual([]);
+    expect(jobs(prOpened({ reason: "r", links, tier: "critical" })(finding("fixing"), NOW))).toEqual([
+      ["notify", `notify:fix-pr-opened:f1:${new Date(NOW).toISOString()}`, null, 0],
+    ]);
   });
 
   it("prOpened and cannotFix record their links", () => {
