@@ -237,7 +237,9 @@ function typedValue(arg: ArgSpec, value: string): ArgValue | { error: string } {
   switch (arg.type) {
     case "date": {
       const m = DATE.exec(value);
-      const real = m && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+      // 2026-02-30 rolls over to March and 2026-13-01 is no date at all: both are refused.
+      const date = m ? new Date(`${value}T00:00:00Z`) : undefined;
+      const real = date && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
       return real ? value : { error: `${what} must be a date as YYYY-MM-DD (got ${clip(value)})` };
     }
     case "team": {

@@ -6,6 +6,7 @@
 
 import { errorsAsLine } from "../config/config-errors.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
+import { UNSPECIFIED_RULE } from "../findings/model.ts";
 import { mdInline } from "../github/markdown.ts";
 import { fullName } from "../github/platform.ts";
 import { suppressionResource, suppressionRuleId } from "../lifecycle/admission.ts";
@@ -142,6 +143,11 @@ export async function confirmFalsePositive(ctx: CommandContext): Promise<string>
   const own = pending.find((p) => loginOf(p.pending.by) === by.login);
   if (own)
     return `@${by.login} you reported this false positive, so another member of @${config.securityTeam} must confirm it.`;
+  if (
+    scope !== "resource" &&
+    pending.some((p) => p.finding.rule.catalogId === null && p.finding.rule.nativeId === UNSPECIFIED_RULE)
+  )
+    return `@${by.login} the source names no rule for this finding, so its false positive can only be confirmed for this resource: \`/fixloop confirm-false-positive --scope resource\`.`;
   const suppressions = await ctx.commit(async (tx) => {
     const ids: number[] = [];
     for (const { finding: f, pending: p } of pending) {
@@ -169,7 +175,7 @@ export async function confirmFalsePositive(ctx: CommandContext): Promise<string>
     `@${by.login} confirmed the false positive reported by @${reporter}: ${mdInline(first.pending.reason, 300)}`,
     "",
     "Changed: the finding is `suppressed`.",
-    `Next: later findings of rule ${code(suppressionRuleId(first.finding.rule))} ${SCOPE_PLACE[scope](first.finding, ctx)} are suppressed on arrival (suppression ${suppressions.map((i) => `#${i}`).join(", ")}).`,
+    `Next: ${scope === "resource" ? "this resource's later findings of the same rule" : `later findings of rule ${code(suppressionRuleId(first.finding.rule))} ${SCOPE_PLACE[scope](first.finding, ctx)}`} are suppressed on arrival (suppression ${suppressions.map((i) => `#${i}`).join(", ")}).`,
   ].join("\n");
 }
 
