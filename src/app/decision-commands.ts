@@ -321,8 +321,10 @@ export async function snooze(ctx: CommandContext): Promise<string> {
   ].join("\n");
 }
 
-/** Whether a finding can be re-routed: open work not being verified. */
-const routable = (f: StoredFinding) => OPEN_STATES.has(f.state) && !VERIFYING_STATES.has(f.state);
+/** Whether a finding can be re-routed: open work not being verified. Not `reopened` either (a
+ *  passing moment: it is fixed again at once), whose routing note would count as a reopening. */
+const routable = (f: StoredFinding) =>
+  OPEN_STATES.has(f.state) && !VERIFYING_STATES.has(f.state) && f.state !== "reopened";
 
 export async function assign(ctx: CommandContext): Promise<string> {
   const by = userOf(ctx);
