@@ -34,7 +34,9 @@ export type Who =
   /** People with write (or maintain, or admin) access to the repository. */
   | "writers"
   /** Writers who are also repository admins or members of the configured `securityTeam`. */
-  | "admins-or-security-team";
+  | "admins-or-security-team"
+  /** Members of the configured `securityTeam` only (segregation of duties: not admins as such). */
+  | "security-team";
 
 export interface CommandSpec {
   name: string;
@@ -46,6 +48,8 @@ export interface CommandSpec {
   onPullRequest?: string;
   /** Its line in a tracking issue's body (absent: not listed there). */
   onIssue?: string;
+  /** What running it does, in a refusal: "only members of @acme/security can <action>". */
+  action?: string;
 }
 
 export const COMMAND_SPECS = [
@@ -71,6 +75,62 @@ export const COMMAND_SPECS = [
     who: "admins-or-security-team",
     help: "approve a fix that waits for approval (security team or repository admins)",
     onIssue: "approve a gated fix (security team): fixloop opens the PR",
+  },
+  {
+    name: "false-positive",
+    args: [{ name: "reason", type: "text", required: true }],
+    who: "writers",
+    help: "report the finding as a false positive: the PR is closed (or the issue labelled) and the security team reviews it",
+  },
+  {
+    name: "confirm-false-positive",
+    args: [
+      { name: "scope", type: "choice", flag: true, choices: ["resource", "repository", "organization"] },
+    ],
+    who: "security-team",
+    action: "confirm a false positive",
+    help: "confirm a reported false positive (security team, not its reporter): suppressed, and later findings of the rule on this resource (default), in this repository or in the organization are suppressed on arrival",
+  },
+  {
+    name: "reject-false-positive",
+    args: [{ name: "reason", type: "text", required: true }],
+    who: "security-team",
+    action: "reject a false positive",
+    help: "reject a reported false positive (security team): the finding is fixed again with a new PR",
+  },
+  {
+    name: "accept-risk",
+    args: [
+      { name: "until", type: "date", flag: true, required: true },
+      { name: "reason", type: "text", required: true },
+    ],
+    who: "writers",
+    help: "ask to accept the risk until a date (at most `exceptions.maxDays` for the finding's tier); the security team approves",
+  },
+  {
+    name: "approve-exception",
+    args: [],
+    who: "security-team",
+    action: "approve an exception",
+    help: "approve a requested exception (security team, not its requester): excepted until its date",
+  },
+  {
+    name: "snooze",
+    args: [{ name: "until", type: "date", flag: true, required: true }],
+    who: "writers",
+    help: "set the finding aside until a date, at most 14 days, without approval (counted, and shown by status)",
+  },
+  {
+    name: "assign",
+    args: [{ name: "team", type: "team", required: true }],
+    who: "writers",
+    help: "route the finding to another team of the organization and request its review",
+  },
+  {
+    name: "status",
+    args: [],
+    who: "anyone",
+    help: "reply with the finding's state, owner, SLA due date and open decisions",
   },
   {
     name: "help",
@@ -177,7 +237,9 @@ function typedValue(arg: ArgSpec, value: string): ArgValue | { error: string } {
   switch (arg.type) {
     case "date": {
       const m = DATE.exec(value);
-      const real = m && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+      // 2026-02-30 rolls over to March and 2026-13-01 is no date at all: both are refused.
+      const date = m ? new Date(`${value}T00:00:00Z`) : undefined;
+      const real = date && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
       return real ? value : { error: `${what} must be a date as YYYY-MM-DD (got ${clip(value)})` };
     }
     case "team": {
@@ -231,7 +293,12 @@ export function malformedText(error: string, usage: string): string {
   return `${error}. Usage: \`${usage}\``;
 }
 
-const RESTRICTION: Readonly<Record<Who, number>> = { "admins-or-security-team": 0, writers: 1, anyone: 2 };
+const RESTRICTION: Readonly<Record<Who, number>> = {
+  "security-team": 0,
+  "admins-or-security-team": 0,
+  writers: 1,
+  anyone: 2,
+};
 
 /**
  * The commands a surface lists, with its own wording (PR bodies and tracking issues). The most
@@ -252,10 +319,12 @@ export function commandsMarkdown(): string {
     anyone: "anyone",
     writers: "write access",
     "admins-or-security-team": "admins or the `securityTeam`",
+    "security-team": "the `securityTeam` only",
   };
   return [
     "| Command | Who | What it does |",
     "| --- | --- | --- |",
-    ...COMMAND_SPECS.map((s) => `| \`${usageOf(s)}\` | ${who[s.who]} | ${s.help} |`),
+    // A `|` inside a table cell ends it, even in code marks: escaped (GitHub shows a plain `|`).
+    ...COMMAND_SPECS.map((s) => `| \`${usageOf(s).replaceAll("|", "\\|")}\` | ${who[s.who]} | ${s.help} |`),
   ].join("\n");
 }

@@ -25,12 +25,13 @@ import { findingsOfTrackingIssue } from "../store/tracking-issues.ts";
 import {
   type CommandArgs,
   type CommandName,
+  type CommandSpec,
   commandSpec,
   helpText,
   malformedText,
   parseComment,
-  type Who,
 } from "./commands.ts";
+import * as decisions from "./decision-commands.ts";
 import type { AppEnv } from "./probot-env.ts";
 
 export interface CommentEvent {
@@ -43,7 +44,16 @@ export interface CommentEvent {
 }
 
 /** The GitHub operations comment commands need: a subset of the port (tests pass a few lines). */
-export type CommentPlatform = Pick<Platform, "comment" | "permissionOf" | "isTeamMember">;
+export type CommentPlatform = Pick<
+  Platform,
+  | "comment"
+  | "permissionOf"
+  | "isTeamMember"
+  | "closePullRequest"
+  | "requestReview"
+  | "addLabels"
+  | "teamExists"
+>;
 
 export interface CommentDeps {
   store: Store;
@@ -58,6 +68,10 @@ export interface CommandContext {
   args: CommandArgs;
   findingIds: readonly string[];
   actor: Actor;
+  /** Where the command was written: a fixloop PR or a tracking issue. */
+  surface: "pull-request" | "issue";
+  platform: CommentPlatform;
+  repoConfig: () => Promise<RepoConfigParse>;
   /** Runs the command's effect in one transaction with the record of its delivery. */
   commit<T>(effect: (tx: Db) => Promise<T>): Promise<T>;
 }
@@ -73,6 +87,14 @@ const HANDLERS: Readonly<Record<CommandName, CommandHandler>> = {
   explain: (ctx) => explain(ctx.store, ctx.findingIds),
   approve: approve,
   retry: retry,
+  "false-positive": decisions.falsePositive,
+  "confirm-false-positive": decisions.confirmFalsePositive,
+  "reject-false-positive": decisions.rejectFalsePositive,
+  "accept-risk": decisions.acceptRisk,
+  "approve-exception": decisions.approveException,
+  snooze: decisions.snooze,
+  assign: decisions.assign,
+  status: decisions.status,
 };
 
 /** The command handlers' table, for the architecture test (every command has one). */
@@ -97,7 +119,7 @@ export async function runComment(deps: CommentDeps, event: CommentEvent): Promis
   if (parsed.kind === "ignore") return null;
   const { store } = deps;
   if (await deliverySeen(store.db, event.deliveryId)) return null;
-  const findingIds = await findingsOf(store, event.repository, event.number);
+  const { findingIds, surface } = await findingsOf(store, event.repository, event.number);
   if (findingIds.length === 0) return null; // not a fixloop PR or issue
 
   let committed = false;
@@ -114,7 +136,7 @@ export async function runComment(deps: CommentDeps, event: CommentEvent): Promis
       });
   let body: string;
   try {
-    body = await replyTo(parsed, { deps, event, findingIds, commit });
+    body = await replyTo(parsed, { deps, event, findingIds, surface, commit });
   } catch (error) {
     if (error instanceof AlreadyHandled) return null;
     throw error;
@@ -130,6 +152,7 @@ async function replyTo(
     deps: CommentDeps;
     event: CommentEvent;
     findingIds: readonly string[];
+    surface: CommandContext["surface"];
     commit: CommandContext["commit"];
   },
 ): Promise<string> {
@@ -137,21 +160,19 @@ async function replyTo(
     return helpText(`fixloop does not know ${mdInline(parsed.text, 80)}. It understands:`);
   if (parsed.kind === "malformed") return malformedText(parsed.error, parsed.usage);
   const { deps, event } = run;
-  const refusal = await refusalOf(commandSpec(parsed.name).who, parsed.name, deps, event);
+  const refusal = await refusalOf(commandSpec(parsed.name), deps, event);
   if (refusal !== null) return refusal;
   const actor: Actor = { kind: "github-user", login: event.author.login, id: event.author.id };
-  return HANDLERS[parsed.name]({ ...run, store: deps.store, args: parsed.args, actor });
+  const { platform, repoConfig } = deps;
+  return HANDLERS[parsed.name]({ ...run, store: deps.store, args: parsed.args, actor, platform, repoConfig });
 }
 
 /** Why the author may not run the command, or null when they may. */
-async function refusalOf(
-  who: Who,
-  name: CommandName,
-  deps: CommentDeps,
-  event: CommentEvent,
-): Promise<string | null> {
+async function refusalOf(spec: CommandSpec, deps: CommentDeps, event: CommentEvent): Promise<string | null> {
+  const { who, name } = spec;
   if (who === "anyone") return null;
   const login = event.author.login;
+  if (who === "security-team") return securityTeamRefusal(spec, deps, login);
   const permission = await deps.platform.permissionOf(event.repository, login);
   if (permission !== "admin" && permission !== "write" && permission !== "maintain")
     return `@${login} only people with write access to this repository can run \`/fixloop ${name}\`.`;
@@ -163,6 +184,23 @@ async function refusalOf(
   const team = config.config.securityTeam;
   if (team !== null && (await deps.platform.isTeamMember(team, login))) return null;
   return `@${login} approving a gated fix needs admin access${team ? ` or membership of @${team}` : " (no securityTeam is configured)"}.`;
+}
+
+/** Segregation of duties: only the security team's members, whatever their repository role. */
+async function securityTeamRefusal(
+  spec: CommandSpec,
+  deps: CommentDeps,
+  login: string,
+): Promise<string | null> {
+  const config = await deps.repoConfig();
+  if (!config.ok)
+    return `fixloop.yml is invalid, so fixloop does nothing here: ${errorsAsLine(config.errors)}`;
+  const team = config.config.securityTeam;
+  const action = spec.action ?? `run \`/fixloop ${spec.name}\``;
+  if (team === null)
+    return `@${login} no \`securityTeam\` is configured in fixloop.yml, so nobody can ${action} here; a repository admin can set one.`;
+  if (await deps.platform.isTeamMember(team, login)) return null;
+  return `@${login} only members of @${team} can ${action}.`;
 }
 
 async function approve(ctx: CommandContext): Promise<string> {
@@ -193,11 +231,16 @@ function applyToEach(ctx: CommandContext, command: Command): Promise<number> {
 
 const userOf = (actor: Actor) => actor as Extract<Actor, { kind: "github-user" }>;
 
-async function findingsOf(store: Store, repository: RepoRef, number: number): Promise<string[]> {
+async function findingsOf(
+  store: Store,
+  repository: RepoRef,
+  number: number,
+): Promise<{ findingIds: string[]; surface: CommandContext["surface"] }> {
   const full = `${repository.owner}/${repository.repo}`;
   const prs = await remediationsOfPr(store.db, full, number);
-  if (prs.length > 0) return [...new Set(prs.map((r) => r.findingId))];
-  return findingsOfTrackingIssue(store.db, full, number);
+  if (prs.length > 0)
+    return { findingIds: [...new Set(prs.map((r) => r.findingId))], surface: "pull-request" };
+  return { findingIds: await findingsOfTrackingIssue(store.db, full, number), surface: "issue" };
 }
 
 async function explain(store: Store, ids: readonly string[]): Promise<string> {

@@ -184,6 +184,13 @@ export class OctokitPlatform implements Platform {
     return this.#run((gh) => requestReview(gh, repository, number, who));
   }
 
+  addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void> {
+    return this.#run(async (gh) => {
+      await ensureLabels(gh, repository, labels, this.#labelCache);
+      await gh.rest.issues.addLabels({ ...repository, issue_number: number, labels: [...labels] });
+    });
+  }
+
   setLabels(
     repository: RepoRef,
     number: number,

@@ -4,7 +4,12 @@
 // One transaction per call: either the whole document is stored or nothing is.
 
 import { recheckJob, VERIFY_JOB, verifyJobKey } from "../jobs/kinds.ts";
-import { reingestCommand, reingestTransition } from "../lifecycle/admission.ts";
+import {
+  reingestCommand,
+  reingestTransition,
+  suppressionOnArrival,
+  suppressionRuleId,
+} from "../lifecycle/admission.ts";
 import { type Admission, admissions, applyAdmissions, applyTransitions } from "../lifecycle/apply.ts";
 import type { Command, CommandResult } from "../lifecycle/command.ts";
 import type { AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
@@ -22,6 +27,7 @@ import {
 import { enqueueJobs, type NewJob, wakeJobs } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
+import { activeSuppressionScopes, type SuppressionDecision } from "../store/suppression-scopes.ts";
 import { type NewVerification, recordVerifications } from "../store/verifications.ts";
 import { type FindingScope, findingScope, newFindingId, scopedFindingId } from "../triage/dedupe.ts";
 import { absenceEvidence, type CompleteScan, type ScanCandidate } from "./complete-scan.ts";
@@ -232,7 +238,14 @@ async function persistIn(
 ): Promise<PersistedDocument> {
   const identities = await resolveIdentities(tx, triaged, scope);
   const resolutions = await lastResolutions(tx, triaged, identities);
-  const plan = planIngest({ triaged, identities, resolutions, scope, now });
+  const suppressions = scope.org
+    ? await activeSuppressionScopes(
+        tx,
+        scope.org,
+        triaged.map((t) => suppressionRuleId(t.finding.rule)),
+      )
+    : [];
+  const plan = planIngest({ triaged, identities, resolutions, scope, now, suppressions });
   const jobs = await applyPlan(tx, plan, now);
   const absent = scope.completeScan
     ? absenceEvidence(
@@ -280,6 +293,8 @@ export interface IngestFacts {
   resolutions: ReadonlyMap<string, AuditEvent>;
   scope: PersistScope;
   now: number;
+  /** Confirmed false positives of the document's rules (src/store/suppression-scopes.ts). */
+  suppressions?: readonly SuppressionDecision[];
 }
 
 /** A job to queue, or the jobs of the re-ingest change at this index (known when it is applied). */
@@ -365,7 +380,11 @@ function planAdmission(plan: IngestPlan, { t, id, facts }: IngestRecord): Persis
     installation_id: scope.installationId ?? null,
     repository: findingScope(t.finding, scope.org ?? null, scope.repository ?? null).repository,
   };
-  const [admitted] = admissions([{ triaged: t, row }], now) as [IngestPlan["admitted"][number]];
+  const where = { org: scope.org ?? null, repository: scope.repository ?? null };
+  const suppression = suppressionOnArrival(t, where, facts.suppressions ?? []);
+  const [admitted] = admissions([{ triaged: t, row, ...(suppression ? { suppression } : {}) }], now) as [
+    IngestPlan["admitted"][number],
+  ];
   plan.admitted.push(admitted);
   // A gated fix gets the same job as one to fix: it locates and patches, then opens the tracking
   // issue that shows the proposed change and waits for `/fixloop approve` instead of a PR.

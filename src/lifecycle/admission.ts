@@ -3,6 +3,8 @@
 // for each step. Also what a re-ingest means for a finding that is already known (which command).
 
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import type { SuppressionDecision } from "../store/suppression-scopes.ts";
+import { resourceKey } from "../triage/dedupe.ts";
 import { APP, type Command, Path } from "./command.ts";
 import { regress, resolveBySource, suppressBySource } from "./commands.ts";
 import type { Actor, AuditEvent, FindingState, Links } from "./machine.ts";
@@ -14,7 +16,7 @@ export function ingestActor(t: TriagedFinding): Actor {
 /** `admit`: a new finding from nothing to its first resting state, and the jobs that state queues
  *  (a finding that may get a PR, and one awaiting approval — its job opens the issue that shows
  *  the proposed change — each get a remediate job). */
-export function admit(t: TriagedFinding): Command {
+export function admit(t: TriagedFinding, suppression?: ArrivalSuppression): Command {
   return (finding, now) => {
     const f = t.finding;
     const path = new Path(finding, now).to(
@@ -22,6 +24,7 @@ export function admit(t: TriagedFinding): Command {
       ingestActor(t),
       `first seen in ${f.source.tool} (${f.source.format}) as ${f.source.findingId}`,
     );
+    if (suppression) return path.to("suppressed", APP, suppression.reason).result();
     if (f.status === "suppressed")
       return path
         .to(
@@ -35,6 +38,60 @@ export function admit(t: TriagedFinding): Command {
     else if (t.gate.gate === "pr_after_approval") path.to("awaiting_approval", APP, t.gate.reason);
     else path.to("fixing", APP, t.gate.reason);
     return path.result();
+  };
+}
+
+/** A confirmed false positive that covers a newly seen finding: it is suppressed on arrival. */
+export interface ArrivalSuppression {
+  decisionId: number;
+  reason: string;
+}
+
+/** The rule a suppression decision names: the catalog rule, else the source's check id. */
+export function suppressionRuleId(rule: { catalogId: string | null; nativeId: string }): string {
+  return rule.catalogId ?? rule.nativeId;
+}
+
+/** The resource a resource-scoped suppression names (the dedupe key's resource part). */
+export function suppressionResource(resource: TriagedFinding["finding"]["resource"]): string {
+  return resourceKey({ resource } as TriagedFinding["finding"]);
+}
+
+const SCOPE_WORDS = {
+  resource: "on this resource",
+  repository: "in",
+  organization: "everywhere in",
+} as const;
+
+/** The first decision that covers a new finding of `org` (and `repository`, when the document names
+ *  one): the same rule, and the same resource, repository or organization by its scope. */
+export function suppressionOnArrival(
+  t: TriagedFinding,
+  where: { org: string | null; repository: string | null },
+  decisions: readonly SuppressionDecision[],
+): ArrivalSuppression | undefined {
+  if (where.org === null) return undefined;
+  const rule = suppressionRuleId(t.finding.rule);
+  const resource = suppressionResource(t.finding.resource);
+  const d = decisions.find(
+    (s) =>
+      s.org === where.org &&
+      s.ruleId === rule &&
+      (s.scope === "organization" ||
+        (s.scope === "repository" && s.repository !== null && s.repository === where.repository) ||
+        (s.scope === "resource" && s.resource === resource)),
+  );
+  if (!d) return undefined;
+  const by = d.decidedBy.kind === "github-user" ? d.decidedBy.login : d.decidedBy.kind;
+  const place =
+    d.scope === "resource"
+      ? `${SCOPE_WORDS.resource} ${d.resource}`
+      : d.scope === "repository"
+        ? `${SCOPE_WORDS.repository} ${d.repository}`
+        : `${SCOPE_WORDS.organization} ${d.org}`;
+  return {
+    decisionId: d.id,
+    reason: `suppressed on arrival: ${rule} was confirmed a false positive ${place} by ${by} on ${new Date(d.createdAt).toISOString().slice(0, 10)} (suppression #${d.id}, finding ${d.findingId}: ${d.reason})`,
   };
 }
 

@@ -13,7 +13,7 @@ import {
 import { enqueueJobs, type NewJob } from "../store/jobs.ts";
 import type { NewFindingRow } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
-import { admit } from "./admission.ts";
+import { type ArrivalSuppression, admit } from "./admission.ts";
 import type { Command, CommandResult, FindingSnapshot } from "./command.ts";
 import { ConcurrentChangeError } from "./errors.ts";
 import type { FindingState } from "./machine.ts";
@@ -81,6 +81,8 @@ export interface Admission {
   triaged: TriagedFinding;
   /** The finding's row; its state and version are set here from the admission path. */
   row: Omit<NewFindingRow, "state" | "version">;
+  /** A confirmed false positive covers it: suppressed on arrival. */
+  suppression?: ArrivalSuppression;
 }
 
 /** The outcome of admitting new findings: each one's resting state, in order. */
@@ -88,8 +90,8 @@ export function admissions(
   list: readonly Admission[],
   now: number,
 ): Array<{ row: NewFindingRow; result: CommandResult }> {
-  return list.map(({ triaged, row }) => {
-    const result = admit(triaged)(
+  return list.map(({ triaged, row, suppression }) => {
+    const result = admit(triaged, suppression)(
       { id: row.id, state: null, version: 0, riskScore: triaged.risk.score, gate: triaged.gate },
       now,
     );

@@ -90,6 +90,17 @@ export class Path {
     return this;
   }
 
+  /** A decision that changes no state (a re-routing) recorded in the trail as a step from the
+   *  current state to itself, so the trail keeps who decided what; it queues nothing. */
+  note(actor: Actor, reason: string): this {
+    const state = this.current;
+    if (state === null) throw new Error(`a note on ${this.finding.id} needs a stored finding`);
+    if (!reason.trim()) throw new Error(`a note on ${this.finding.id} needs a reason`);
+    const at = new Date(this.now).toISOString();
+    this.events.push({ findingId: this.finding.id, from: state, to: state, at, actor, reason, links: {} });
+    return this;
+  }
+
   queue(...jobs: NewJob[]): this {
     this.jobs.push(...jobs);
     return this;

@@ -6,7 +6,7 @@
 
 import { notifyJob, regressionJob, sourceResolvedJob } from "../jobs/kinds.ts";
 import { APP, type Command, Path, routeByGate } from "./command.ts";
-import type { Actor, FindingState, Links } from "./machine.ts";
+import { type Actor, type FindingState, type Links, TRANSITIONS } from "./machine.ts";
 
 type GitHubUser = Extract<Actor, { kind: "github-user" }>;
 
@@ -228,6 +228,146 @@ export function expireException(d: ExceptionExpiry): Command {
         : d.approver.kind;
     const reason = `exception #${d.exceptionId} approved by ${who} expired on ${new Date(d.expiresAt).toISOString()}`;
     return routeByGate(new Path(f, now).expect("excepted").to("triaged", APP, reason), f.gate).result();
+  };
+}
+
+// --- People's decisions (the /fixloop decision commands) ---
+//
+// Each is allowed only where the state machine allows its target state; elsewhere it changes
+// nothing (an empty result), and the comment handler says why. Who may decide (write access, the
+// security team, never the reporter or requester) is checked before, by the app.
+
+/** Whether a person may take the finding to `to` from where it is now. */
+export function canDecide(state: FindingState | null, to: FindingState): boolean {
+  return state !== null && TRANSITIONS[state].includes(to);
+}
+
+/** Who must hear about a decision that waits for them. */
+export interface DecisionNotice {
+  /** `org/team` of the security team (absent: none is configured). */
+  team?: string;
+  /** What the finding is, for people: `acme/infra#5`. */
+  where: string;
+  link?: string;
+}
+
+function waiting(findingId: string, now: number, summary: string, notice: DecisionNotice) {
+  return notifyJob({
+    event: "decision-waiting",
+    findingId,
+    at: new Date(now).toISOString(),
+    summary: `${notice.where}: ${summary}`,
+    ...(notice.team ? { teams: [notice.team] } : {}),
+    ...(notice.link ? { link: notice.link } : {}),
+  });
+}
+
+/** `/fixloop false-positive <reason>`: the finding waits for the security team's review, due at `dueAt`. */
+export function reportFalsePositive(d: {
+  by: GitHubUser;
+  reason: string;
+  dueAt: number;
+  notice: DecisionNotice;
+}): Command {
+  return (f, now) => {
+    if (!canDecide(f.state, "false_positive_pending")) return none(f, now);
+    const due = new Date(d.dueAt).toISOString();
+    return new Path(f, now)
+      .to("false_positive_pending", d.by, `false positive reported by ${d.by.login}: ${d.reason}`)
+      .queue(
+        waiting(
+          f.id,
+          now,
+          `${d.by.login} reports a false positive; the security team reviews it by ${due}`,
+          d.notice,
+        ),
+      )
+      .result();
+  };
+}
+
+export type SuppressionScope = "resource" | "repository" | "organization";
+
+/** `/fixloop confirm-false-positive`: suppressed; `scope` says which later findings of the rule are
+ *  suppressed on arrival (the record is written with it, src/store/suppression-scopes.ts). */
+export function confirmFalsePositive(d: {
+  by: GitHubUser;
+  scope: SuppressionScope;
+  reporter: string;
+  reason: string;
+}): Command {
+  return (f, now) => {
+    if (f.state !== "false_positive_pending") return none(f, now);
+    const reason = `false positive confirmed by ${d.by.login} for this ${d.scope} (reported by ${d.reporter}: ${d.reason})`;
+    return new Path(f, now).to("suppressed", d.by, reason).result();
+  };
+}
+
+/** `/fixloop reject-false-positive <reason>`: triaged again and on where its gate sends it — fixed
+ *  with a new PR (a remediate job) for a finding fixloop may fix. */
+export function rejectFalsePositive(d: { by: GitHubUser; reason: string }): Command {
+  return (f, now) => {
+    if (f.state !== "false_positive_pending") return none(f, now);
+    const path = new Path(f, now).to(
+      "triaged",
+      d.by,
+      `false positive rejected by ${d.by.login}: ${d.reason}`,
+    );
+    return routeByGate(path, f.gate).result();
+  };
+}
+
+/** `/fixloop accept-risk --until DATE <reason>`: waits for the security team's approval. */
+export function requestException(d: {
+  by: GitHubUser;
+  until: string;
+  reason: string;
+  notice: DecisionNotice;
+}): Command {
+  return (f, now) => {
+    if (!canDecide(f.state, "awaiting_exception")) return none(f, now);
+    return new Path(f, now)
+      .to("awaiting_exception", d.by, `exception requested by ${d.by.login} until ${d.until}: ${d.reason}`)
+      .queue(
+        waiting(
+          f.id,
+          now,
+          `${d.by.login} asks to accept the risk until ${d.until}; the security team approves or not`,
+          d.notice,
+        ),
+      )
+      .result();
+  };
+}
+
+/** `/fixloop approve-exception`: the requested exception is granted until its date. */
+export function approveException(d: {
+  by: GitHubUser;
+  requester: string;
+  until: string;
+  reason: string;
+}): Command {
+  return (f, now) => {
+    if (f.state !== "awaiting_exception") return none(f, now);
+    const reason = `exception approved by ${d.by.login} until ${d.until} (requested by ${d.requester}: ${d.reason})`;
+    return new Path(f, now).to("excepted", d.by, reason).result();
+  };
+}
+
+/** `/fixloop snooze --until DATE`: out of the loop until the date, without approval (an exception
+ *  of kind `snooze`, which the expiry sweep ends like any other). */
+export function snooze(d: { by: GitHubUser; until: string }): Command {
+  return (f, now) => {
+    if (!canDecide(f.state, "excepted")) return none(f, now);
+    return new Path(f, now).to("excepted", d.by, `snoozed by ${d.by.login} until ${d.until}`).result();
+  };
+}
+
+/** `/fixloop assign org/team`: the routing decision, in the trail (the state does not change). */
+export function assign(d: { by: GitHubUser; team: string; previous: string | null }): Command {
+  return (f, now) => {
+    const was = d.previous ? `was ${d.previous}` : "had no owner";
+    return new Path(f, now).note(d.by, `routed to ${d.team} by ${d.by.login} (${was})`).result();
   };
 }
 

@@ -19,6 +19,7 @@ export const STATES = [
   "suppressed",
   "excepted",
   "closed_unmerged",
+  "awaiting_exception",
 ] as const;
 
 export type FindingState = (typeof STATES)[number];
@@ -34,22 +35,69 @@ export const TRANSITIONS: Readonly<Record<FindingState, readonly FindingState[]>
     "suppressed",
     "excepted",
     "false_positive_pending",
+    "awaiting_exception",
   ],
-  recorded_only: ["triaged", "resolved", "suppressed", "excepted"],
-  awaiting_approval: ["fixing", "recorded_only", "suppressed", "excepted", "false_positive_pending"],
+  recorded_only: [
+    "triaged",
+    "resolved",
+    "suppressed",
+    "excepted",
+    "false_positive_pending",
+    "awaiting_exception",
+  ],
+  awaiting_approval: [
+    "fixing",
+    "recorded_only",
+    "suppressed",
+    "excepted",
+    "false_positive_pending",
+    "awaiting_exception",
+  ],
   fixing: ["pr_open", "unlocatable", "unfixable", "resolved"],
-  pr_open: ["merged", "closed_unmerged", "fixing"],
+  // A person's decision on a fix PR (false positive, accept risk, snooze) takes it out of review.
+  pr_open: [
+    "merged",
+    "closed_unmerged",
+    "fixing",
+    "false_positive_pending",
+    "awaiting_exception",
+    "excepted",
+  ],
   merged: ["verifying", "reopened"],
   verifying: ["resolved", "reopened"],
   resolved: ["reopened"],
-  reopened: ["triaged", "fixing", "suppressed", "excepted"],
-  unlocatable: ["triaged", "suppressed", "excepted", "resolved"],
-  unfixable: ["triaged", "suppressed", "excepted", "resolved"],
+  reopened: ["triaged", "fixing", "suppressed", "excepted", "false_positive_pending", "awaiting_exception"],
+  unlocatable: [
+    "triaged",
+    "suppressed",
+    "excepted",
+    "resolved",
+    "false_positive_pending",
+    "awaiting_exception",
+  ],
+  unfixable: [
+    "triaged",
+    "suppressed",
+    "excepted",
+    "resolved",
+    "false_positive_pending",
+    "awaiting_exception",
+  ],
+  // Confirmed (suppressed) or rejected by the security team: triaged again, and on where its gate sends it.
   false_positive_pending: ["suppressed", "triaged"],
   suppressed: ["triaged", "reopened"],
   // An exception is time-bound: when it expires the finding is triaged again.
   excepted: ["triaged", "resolved"],
-  closed_unmerged: ["triaged", "fixing", "suppressed", "excepted"],
+  closed_unmerged: [
+    "triaged",
+    "fixing",
+    "suppressed",
+    "excepted",
+    "false_positive_pending",
+    "awaiting_exception",
+  ],
+  // A requested exception waits for the security team's approval (`/fixloop approve-exception`).
+  awaiting_exception: ["excepted", "triaged"],
 };
 
 export type Actor =

@@ -53,6 +53,8 @@ export const STATE_RULES: Readonly<Record<FindingState, StateRule>> = {
   suppressed: CLOSED,
   excepted: CLOSED,
   closed_unmerged: OPEN,
+  // Accepted risk waiting for the security team's approval: still open work until approved.
+  awaiting_exception: OPEN,
 };
 
 const where = (test: (r: StateRule) => boolean): readonly FindingState[] =>

@@ -9,8 +9,12 @@ export interface NewException {
   reason: string;
   approvedBy: Actor;
   expiresAt: number;
-  /** exception (accepted risk, the default) | snooze (a short, unapproved deferral). */
+  /** exception (the default) | snooze (no approval: `approvedBy` is who snoozed it). */
   kind?: "exception" | "snooze";
+  /** Who asked for it (never its approver), by a /fixloop command. */
+  requestedBy?: Actor;
+  /** command (a /fixloop command) | file | inline; the column's default when absent. */
+  origin?: "command" | "file" | "inline";
 }
 
 export async function recordException(tx: Db, e: NewException, now: number): Promise<void> {
@@ -24,6 +28,8 @@ export async function recordException(tx: Db, e: NewException, now: number): Pro
       expires_at: e.expiresAt,
       created_at: now,
       revoked_at: null,
+      ...(e.origin ? { origin: e.origin } : {}),
+      ...(e.requestedBy ? { requested_by: JSON.stringify(e.requestedBy) } : {}),
     })
     .execute();
 }
@@ -60,4 +66,35 @@ export async function latestExceptionsOfExcepted(db: Db): Promise<ActiveExceptio
         approvedBy: JSON.parse(r.approved_by) as Actor,
       });
   return [...latest.values()];
+}
+
+export interface ExceptionRecord {
+  id: number;
+  kind: string;
+  reason: string;
+  approvedBy: Actor;
+  requestedBy: Actor | null;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+/** The finding's latest unrevoked exception or snooze (what `/fixloop status` shows while excepted). */
+export async function latestExceptionOf(db: Db, findingId: string): Promise<ExceptionRecord | undefined> {
+  const r = await db
+    .selectFrom("exceptions")
+    .selectAll()
+    .where("finding_id", "=", findingId)
+    .where("revoked_at", "is", null)
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  if (!r) return undefined;
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    reason: r.reason,
+    approvedBy: JSON.parse(r.approved_by) as Actor,
+    requestedBy: r.requested_by ? (JSON.parse(r.requested_by) as Actor) : null,
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    createdAt: Number(r.created_at),
+  };
 }

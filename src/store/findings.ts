@@ -424,3 +424,9 @@ export async function slaBreachesByTier(db: Db) {
     .groupBy("risk_tier")
     .execute();
 }
+
+/** A person re-routed the finding (`/fixloop assign`): its owner, and the owner of its remediations. */
+export async function routeFinding(tx: Db, id: string, team: string, now: number): Promise<void> {
+  await tx.updateTable("findings").set({ owner_team: team, updated_at: now }).where("id", "=", id).execute();
+  await tx.updateTable("remediations").set({ owner_team: team }).where("finding_id", "=", id).execute();
+}

@@ -7,12 +7,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   COMMAND_SPECS,
-  type CommandSpec,
   commandsMarkdown,
   helpText,
   type ParsedComment,
   parseComment,
-  parseCommentWith,
 } from "../../src/app/commands.ts";
 
 const command = (name: string, args = {}): ParsedComment =>
@@ -93,7 +91,20 @@ describe("parseComment", () => {
   });
 
   it("knows exactly the documented commands", () => {
-    expect(COMMAND_SPECS.map((s) => s.name).sort()).toEqual(["approve", "explain", "help", "retry"]);
+    expect(COMMAND_SPECS.map((s) => s.name).sort()).toEqual([
+      "accept-risk",
+      "approve",
+      "approve-exception",
+      "assign",
+      "confirm-false-positive",
+      "explain",
+      "false-positive",
+      "help",
+      "reject-false-positive",
+      "retry",
+      "snooze",
+      "status",
+    ]);
   });
 });
 
@@ -106,46 +117,21 @@ describe("helpText", () => {
         "- `/fixloop retry`: compute the fix again on the current default branch (update the PR, or open one)",
         "- `/fixloop explain`: reply with the finding's risk factors and audit trail",
         "- `/fixloop approve`: approve a fix that waits for approval (security team or repository admins)",
+        "- `/fixloop false-positive <reason>`: report the finding as a false positive: the PR is closed (or the issue labelled) and the security team reviews it",
+        "- `/fixloop confirm-false-positive [--scope resource|repository|organization]`: confirm a reported false positive (security team, not its reporter): suppressed, and later findings of the rule on this resource (default), in this repository or in the organization are suppressed on arrival",
+        "- `/fixloop reject-false-positive <reason>`: reject a reported false positive (security team): the finding is fixed again with a new PR",
+        "- `/fixloop accept-risk --until YYYY-MM-DD <reason>`: ask to accept the risk until a date (at most `exceptions.maxDays` for the finding's tier); the security team approves",
+        "- `/fixloop approve-exception`: approve a requested exception (security team, not its requester): excepted until its date",
+        "- `/fixloop snooze --until YYYY-MM-DD`: set the finding aside until a date, at most 14 days, without approval (counted, and shown by status)",
+        "- `/fixloop assign <org/team>`: route the finding to another team of the organization and request its review",
+        "- `/fixloop status`: reply with the finding's state, owner, SLA due date and open decisions",
         "- `/fixloop help`: list these commands",
       ].join("\n"),
     );
   });
 });
 
-// The commands of the next issue, as table rows: each is one entry here and one handler there.
-const NEXT: readonly CommandSpec[] = [
-  {
-    name: "false-positive",
-    args: [{ name: "reason", type: "text", required: true }],
-    who: "writers",
-    help: "close the finding as a false positive",
-  },
-  {
-    name: "accept-risk",
-    args: [
-      { name: "until", type: "date", flag: true, required: true },
-      { name: "reason", type: "text", required: true },
-    ],
-    who: "admins-or-security-team",
-    help: "accept the risk until a date",
-  },
-  {
-    name: "confirm-false-positive",
-    args: [
-      { name: "scope", type: "choice", flag: true, choices: ["resource", "repository", "organization"] },
-    ],
-    who: "admins-or-security-team",
-    help: "confirm a false positive",
-  },
-  {
-    name: "assign",
-    args: [{ name: "team", type: "team", required: true }],
-    who: "writers",
-    help: "route the finding to a team",
-  },
-];
-
-describe("parseCommentWith: typed arguments", () => {
+describe("parseComment: typed arguments of the decision commands", () => {
   type Parsed = ParsedComment<string>;
   const ok = (name: string, args: Record<string, unknown>): Parsed =>
     ({ kind: "command", name, args }) as Parsed;
@@ -159,6 +145,7 @@ describe("parseCommentWith: typed arguments", () => {
   const AR = "/fixloop accept-risk --until YYYY-MM-DD <reason>";
   const CFP = "/fixloop confirm-false-positive [--scope resource|repository|organization]";
   const AS = "/fixloop assign <org/team>";
+  const SN = "/fixloop snooze --until YYYY-MM-DD";
   const cases: [description: string, body: string, expected: Parsed][] = [
     [
       "a reason takes the rest of the line",
@@ -252,9 +239,35 @@ describe("parseCommentWith: typed arguments", () => {
       bad("assign", `<team> must be a team as org/team (got \`'${"x".repeat(39)}\`)`, AS),
     ],
     ["an unknown verb next to them", "/fixloop accept", { kind: "unknown", text: "/fixloop accept" }],
+    ["a snooze date", "/fixloop snooze --until 2026-12-12", ok("snooze", { until: "2026-12-12" })],
+    ["a snooze without a date", "/fixloop snooze", bad("snooze", "--until is required", SN)],
+    [
+      "a snooze date given as a word",
+      "/fixloop snooze --until tomorrow",
+      bad("snooze", "--until must be a date as YYYY-MM-DD (got `tomorrow`)", SN),
+    ],
+    [
+      "a rejection needs its reason",
+      "/fixloop reject-false-positive",
+      bad("reject-false-positive", "<reason> is required", "/fixloop reject-false-positive <reason>"),
+    ],
+    [
+      "a rejection's reason",
+      "/fixloop reject-false-positive the bucket holds exports",
+      ok("reject-false-positive", { reason: "the bucket holds exports" }),
+    ],
+    ["approve-exception takes nothing", "/fixloop approve-exception", ok("approve-exception", {})],
+    [
+      "approve-exception with a date",
+      "/fixloop approve-exception --until 2027-01-01",
+      bad("approve-exception", "`approve-exception` has no option `--until`", "/fixloop approve-exception"),
+    ],
+    ["status", "/fixloop status", ok("status", {})],
+    ["accept-risk alone", "/fixloop accept-risk", bad("accept-risk", "--until is required", AR)],
+    ["assign alone", "/fixloop assign", bad("assign", "<team> is required", AS)],
   ];
   it.each(cases)("%s", (_description, body, expected) => {
-    expect(parseCommentWith(NEXT, body)).toEqual(expected);
+    expect(parseComment(body)).toEqual(expected);
   });
 });
 

@@ -44,10 +44,14 @@ export function publicBucket(status?: "passed" | "failed"): unknown {
 }
 
 /** POSTs the finding and lets the app open its PR (#17); returns the patched file fixloop committed. */
-export async function openFixPr(h: Harness, gh: MockGitHub): Promise<{ path: string; content: string }> {
+export async function openFixPr(
+  h: Harness,
+  gh: MockGitHub,
+  config = "owners:\n  teams:\n    data-platform: acme/data-platform\n",
+): Promise<{ path: string; content: string }> {
   mockInstallation(gh);
   mockRepositories(gh);
-  mockConfig(gh, REPO, "owners:\n  teams:\n    data-platform: acme/data-platform\n");
+  mockConfig(gh, REPO, config);
   gh.get(`${R}/labels?per_page=100`).reply(200, [
     { name: "security" },
     { name: "fixloop" },

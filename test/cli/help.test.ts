@@ -84,7 +84,7 @@ describe("fixloop --help", () => {
     [["findings", "stray"], 'fixloop findings: unexpected argument "stray"; see `fixloop findings --help`\n'],
     [
       ["findings", "--state", "open"],
-      `fixloop findings: --state must be one of new, triaged, recorded_only, awaiting_approval, fixing, pr_open, merged, verifying, resolved, reopened, unlocatable, unfixable, false_positive_pending, suppressed, excepted, closed_unmerged (got "open")\n`,
+      `fixloop findings: --state must be one of new, triaged, recorded_only, awaiting_approval, fixing, pr_open, merged, verifying, resolved, reopened, unlocatable, unfixable, false_positive_pending, suppressed, excepted, closed_unmerged, awaiting_exception (got "open")\n`,
     ],
     [["scna", "."], 'fixloop: unknown command "scna" (did you mean scan?)\n'],
   ])("%j → one line naming the nearest flag", async (args, message) => {

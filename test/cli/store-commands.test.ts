@@ -300,7 +300,7 @@ describe("fixloop findings", () => {
     const r = await run(["findings", "--state", "open", "--data-dir", dataDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'fixloop findings: --state must be one of new, triaged, recorded_only, awaiting_approval, fixing, pr_open, merged, verifying, resolved, reopened, unlocatable, unfixable, false_positive_pending, suppressed, excepted, closed_unmerged (got "open")\n',
+      'fixloop findings: --state must be one of new, triaged, recorded_only, awaiting_approval, fixing, pr_open, merged, verifying, resolved, reopened, unlocatable, unfixable, false_positive_pending, suppressed, excepted, closed_unmerged, awaiting_exception (got "open")\n',
     );
   });
 });

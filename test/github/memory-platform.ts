@@ -218,6 +218,13 @@ export class MemoryPlatform implements Platform {
     return this.reviewRefusal;
   }
 
+  async addLabels(repository: RepoRef, number: number, labels: readonly string[]) {
+    this.#call("addLabels", repository, number, labels);
+    await this.ensureLabels(repository, labels);
+    const pull = this.#pull(repository, number);
+    if (pull) pull.labels = [...new Set([...pull.labels, ...labels])];
+  }
+
   async setLabels(repository: RepoRef, number: number, labels: readonly string[]) {
     this.#call("setLabels", repository, number, labels);
     await this.ensureLabels(repository, labels);

@@ -125,6 +125,7 @@ describeEachEngine("metrics", (engine) => {
       fixloop_findings{state="suppressed"} 1
       fixloop_findings{state="excepted"} 0
       fixloop_findings{state="closed_unmerged"} 0
+      fixloop_findings{state="awaiting_exception"} 0
       # HELP fixloop_findings_opened_total Findings first recorded, per rule (audit events into state new).
       # TYPE fixloop_findings_opened_total counter
       fixloop_findings_opened_total{rule="aws-s3-public-access-block"} 1
