@@ -9,6 +9,10 @@ export interface NewException {
   reason: string;
   approvedBy: Actor;
   expiresAt: number;
+  /** command (default) | file | inline */
+  origin?: string;
+  /** `path#index` of the exceptions file, `file:line` of an inline comment. */
+  reference?: string;
 }
 
 export async function recordException(tx: Db, e: NewException, now: number): Promise<void> {
@@ -22,6 +26,8 @@ export async function recordException(tx: Db, e: NewException, now: number): Pro
       expires_at: e.expiresAt,
       created_at: now,
       revoked_at: null,
+      ...(e.origin ? { origin: e.origin } : {}),
+      ...(e.reference ? { reference: e.reference } : {}),
     })
     .execute();
 }
@@ -31,6 +37,7 @@ export interface ActiveException {
   exceptionId: number;
   expiresAt: number | null;
   approvedBy: Actor;
+  createdAt: number;
 }
 
 /** The latest unrevoked exception of each `excepted` finding. */
@@ -43,6 +50,7 @@ export async function latestExceptionsOfExcepted(db: Db): Promise<ActiveExceptio
       "exceptions.id as exceptionId",
       "exceptions.expires_at",
       "exceptions.approved_by",
+      "exceptions.created_at",
     ])
     .where("findings.state", "=", "excepted")
     .where("exceptions.revoked_at", "is", null)
@@ -56,6 +64,98 @@ export async function latestExceptionsOfExcepted(db: Db): Promise<ActiveExceptio
         exceptionId: r.exceptionId,
         expiresAt: r.expires_at,
         approvedBy: JSON.parse(r.approved_by) as Actor,
+        createdAt: r.created_at,
       });
   return [...latest.values()];
+}
+
+export interface FileException {
+  exceptionId: number;
+  findingId: string;
+  reference: string;
+  approvedBy: Actor;
+  expiresAt: number | null;
+  createdAt: number;
+  state: string;
+}
+
+/** The unrevoked exceptions an exceptions file granted, by reference prefix (`owner/repo/path#`). */
+export async function fileExceptions(db: Db, referencePrefix: string): Promise<FileException[]> {
+  const rows = await db
+    .selectFrom("exceptions")
+    .innerJoin("findings", "findings.id", "exceptions.finding_id")
+    .select([
+      "exceptions.id",
+      "exceptions.finding_id",
+      "exceptions.reference",
+      "exceptions.approved_by",
+      "exceptions.expires_at",
+      "exceptions.created_at",
+      "findings.state",
+    ])
+    .where("exceptions.origin", "=", "file")
+    .where("exceptions.revoked_at", "is", null)
+    .orderBy("exceptions.id")
+    .execute();
+  return rows
+    .filter((r) => (r.reference ?? "").startsWith(referencePrefix))
+    .map((r) => ({
+      exceptionId: r.id,
+      findingId: r.finding_id,
+      reference: r.reference ?? "",
+      approvedBy: JSON.parse(r.approved_by) as Actor,
+      expiresAt: r.expires_at,
+      createdAt: r.created_at,
+      state: r.state,
+    }));
+}
+
+/** Ends an exception's row (removed from its file, or expired): it is no longer active. */
+export async function revokeException(tx: Db, exceptionId: number, now: number): Promise<void> {
+  await tx.updateTable("exceptions").set({ revoked_at: now }).where("id", "=", exceptionId).execute();
+}
+
+export interface ExceptionCandidate {
+  id: string;
+  state: string;
+  ruleNativeId: string;
+  ruleCatalogId: string | null;
+  riskTier: string;
+  resource: { terraformAddress?: string; arn?: string; id?: string; name?: string };
+}
+
+/** The findings of an organization an exceptions file may cover: all of them for the org's
+ *  `.github` repository, else those of the repository (scanned there, or fixed there). */
+export async function exceptionCandidates(
+  db: Db,
+  org: string,
+  repository: string | null,
+): Promise<ExceptionCandidate[]> {
+  let query = db
+    .selectFrom("findings")
+    .select(["id", "state", "rule_native_id", "rule_catalog_id", "risk_tier", "resource"])
+    .where((eb) => eb(eb.fn("lower", ["org"]), "=", org.toLowerCase()));
+  if (repository !== null)
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn("lower", ["repository"]), "=", repository.toLowerCase()),
+        eb(
+          "id",
+          "in",
+          eb
+            .selectFrom("remediations")
+            .select("finding_id")
+            .where((e) => e(e.fn("lower", ["repository"]), "=", repository.toLowerCase())),
+        ),
+      ]),
+    );
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    state: r.state,
+    ruleNativeId: r.rule_native_id,
+    ruleCatalogId: r.rule_catalog_id,
+    riskTier: r.risk_tier,
+    resource: JSON.parse(r.resource) as ExceptionCandidate["resource"],
+  }));
 }
