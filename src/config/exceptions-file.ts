@@ -36,14 +36,20 @@ const Entry = z
     approvedBy: z
       .string()
       .transform((v) => v.trim().replace(/^@/, ""))
-      .refine((v) => LOGIN.test(v), { error: (iss) => `${JSON.stringify(iss.input)} is not a GitHub user name` }),
+      .refine((v) => LOGIN.test(v), {
+        error: (iss) => `${JSON.stringify(iss.input)} is not a GitHub user name`,
+      }),
     expires: z.string().refine((v) => endOfDay(v) !== null, {
       error: (iss) => `must be a date written YYYY-MM-DD (got ${JSON.stringify(iss.input)})`,
     }),
   })
   .superRefine((e, ctx) => {
     if (e.finding !== undefined && (e.rule !== undefined || e.resource !== undefined))
-      ctx.addIssue({ code: "custom", path: ["finding"], message: "name a finding, or a rule and a resource, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["finding"],
+        message: "name a finding, or a rule and a resource, not both",
+      });
     else if (e.finding === undefined && (e.rule === undefined || e.resource === undefined))
       ctx.addIssue({
         code: "custom",
@@ -159,7 +165,8 @@ export function entryMatches(entry: ExceptionEntry, finding: MatchableFinding): 
   const rule = resolveRuleId(entry.rule)?.id;
   const sameRule =
     entry.rule === finding.ruleNativeId ||
-    (rule !== undefined && (rule === finding.ruleCatalogId || rule === resolveRuleId(finding.ruleNativeId)?.id));
+    (rule !== undefined &&
+      (rule === finding.ruleCatalogId || rule === resolveRuleId(finding.ruleNativeId)?.id));
   if (!sameRule) return false;
   const pattern = addressPattern(entry.resource);
   return finding.addresses.some((a) => pattern.test(a));

@@ -204,9 +204,11 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export function expireException(d: ExceptionExpiry): Command {
   return (f, now) => {
     const who =
-      d.approver.kind === "github-user"
-        ? `@${d.approver.login} (GitHub user ${d.approver.id})`
-        : d.approver.kind;
+      d.approver.kind !== "github-user"
+        ? d.approver.kind
+        : d.approver.id
+          ? `@${d.approver.login} (GitHub user ${d.approver.id})`
+          : `@${d.approver.login}`;
     const granted = d.approvedAt === undefined ? "" : ` on ${day(d.approvedAt)}`;
     const reason = `exception #${d.exceptionId} approved by ${who}${granted} ended on ${new Date(d.expiresAt).toISOString()} (${d.why ?? "expired"}): the SLA restarts from then`;
     return routeByGate(new Path(f, now).expect("excepted").to("triaged", APP, reason), f.gate).result();
