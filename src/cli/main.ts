@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   findings: async () => (await import("./commands/findings.ts")).findingsCommand,
   finding: async () => (await import("./commands/findings.ts")).findingCommand,
   evidence: async () => (await import("./commands/evidence.ts")).evidenceCommand,
+  exceptions: async () => (await import("./commands/exceptions.ts")).exceptionsCommand,
   rules: async () => (await import("./commands/rules.ts")).rulesCommand,
 };
 

@@ -159,3 +159,90 @@ export async function exceptionCandidates(
     resource: JSON.parse(r.resource) as ExceptionCandidate["resource"],
   }));
 }
+
+/** One accepted risk of the register, whoever wrote it and wherever. */
+export interface RegisterRow {
+  /** exception | snooze | false-positive | inline-suppression */
+  kind: string;
+  /** command | file | inline */
+  origin: string;
+  findingId: string | null;
+  /** The rule (catalog id when known) the acceptance is about. */
+  rule: string | null;
+  /** Who approved it (a GitHub login), or who wrote it when that is all there is. */
+  approvedBy: string | null;
+  reason: string;
+  expiresAt: number | null;
+  /** `path#index`, `file:line`, or the suppression's scope. */
+  reference: string | null;
+  createdAt: number;
+  org: string | null;
+}
+
+const loginOf = (json: string | null) => {
+  if (!json) return null;
+  const actor = JSON.parse(json) as Actor;
+  return actor.kind === "github-user" ? actor.login : actor.kind;
+};
+
+/** Every active exception and snooze (unrevoked), with its finding's rule. */
+async function activeExceptionRows(db: Db): Promise<RegisterRow[]> {
+  const rows = await db
+    .selectFrom("exceptions")
+    .innerJoin("findings", "findings.id", "exceptions.finding_id")
+    .select([
+      "exceptions.kind",
+      "exceptions.origin",
+      "exceptions.finding_id",
+      "exceptions.approved_by",
+      "exceptions.reason",
+      "exceptions.expires_at",
+      "exceptions.reference",
+      "exceptions.created_at",
+      "findings.rule_native_id",
+      "findings.rule_catalog_id",
+      "findings.org",
+    ])
+    .where("exceptions.revoked_at", "is", null)
+    .execute();
+  return rows.map((r) => ({
+    kind: r.kind,
+    origin: r.origin,
+    findingId: r.finding_id,
+    rule: r.rule_catalog_id ?? r.rule_native_id,
+    approvedBy: loginOf(r.approved_by),
+    reason: r.reason,
+    expiresAt: r.expires_at,
+    reference: r.reference,
+    createdAt: r.created_at,
+    org: r.org,
+  }));
+}
+
+/** Confirmed false positives (suppression scopes): they do not expire. */
+async function falsePositiveRows(db: Db): Promise<RegisterRow[]> {
+  const rows = await db
+    .selectFrom("suppression_scopes")
+    .selectAll()
+    .where("revoked_at", "is", null)
+    .execute();
+  return rows.map((r) => ({
+    kind: "false-positive",
+    origin: "command",
+    findingId: r.finding_id,
+    rule: r.rule_id,
+    approvedBy: loginOf(r.decided_by),
+    reason: r.reason,
+    expiresAt: null,
+    reference: `${r.scope}${r.repository ? ` ${r.repository}` : ""}${r.resource ? ` ${r.resource}` : ""}`,
+    createdAt: r.created_at,
+    org: r.org,
+  }));
+}
+
+/** The register: every accepted risk, soonest expiry first (none last). */
+export async function exceptionRegister(db: Db): Promise<RegisterRow[]> {
+  const rows = [...(await activeExceptionRows(db)), ...(await falsePositiveRows(db))];
+  const key = (r: RegisterRow) => r.expiresAt ?? Number.MAX_SAFE_INTEGER;
+  return rows.sort((a, b) => key(a) - key(b) || a.createdAt - b.createdAt);
+}

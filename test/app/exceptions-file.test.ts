@@ -2,7 +2,10 @@
 // (@octokit/webhooks-examples, adapted in ids and shas; the push's commit lists the exceptions
 // file among its changes, as a push that touches it does), GitHub answered by the mock kit.
 
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
+import { signRequest } from "../../src/http/signature.ts";
 import { persistFindings } from "../../src/ingest/persist.ts";
 import { sweepExpiredExceptions } from "../../src/jobs/sweeps.ts";
 import { changeState } from "../../src/lifecycle/change-state.ts";
@@ -12,7 +15,15 @@ import { listJobs } from "../../src/store/jobs.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 import { triage } from "../store/helpers.ts";
-import { type Harness, INSTALLATION_ID, mockConfig, ORG, startHarness } from "./harness.ts";
+import {
+  API_SECRET,
+  type Harness,
+  INSTALLATION_ID,
+  mockConfig,
+  ORG,
+  startHarness,
+  uniqueTimestamp,
+} from "./harness.ts";
 import { publicBucket } from "./verification-setup.ts";
 
 const gh = useMockGitHub();
@@ -142,6 +153,70 @@ describe("push of .github/fixloop-exceptions.yml to the default branch", () => {
       [10, 'exceptions[2].approvedBy: "not a user" is not a GitHub user name'],
       [10, 'exceptions[2].expires: must be a date written YYYY-MM-DD (got "2026-02-30")'],
     ]);
+  });
+});
+
+describe("the register", () => {
+  async function cli(args: string[]) {
+    let stdout = "";
+    let stderr = "";
+    const dataDir = join(h.repoDir, "../../../data");
+    const code = await main(["exceptions", ...args, "--data-dir", dataDir], {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+      cwd: process.cwd(),
+      env: {},
+    });
+    return { code, stdout, stderr };
+  }
+
+  async function api(query: string) {
+    const target = `/api/exceptions${query}`;
+    const headers = signRequest(API_SECRET, {
+      timestamp: uniqueTimestamp(h.clock.clock()),
+      method: "GET",
+      target,
+      body: "",
+    });
+    const res = await fetch(`${h.apiUrl}${target}`, { headers });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it("lists the file's exception in the CLI and the API, and filters by expiry", async () => {
+    token();
+    gh().get(`/repos/${ORG}/${ORG_REPO}/contents/${FILE}?ref=${HEAD}`).reply(200, GOOD);
+    await h.probot.receive({ id: "push-1", name: "push", payload: push(ORG_REPO) });
+    expect(await cli([])).toEqual({
+      code: 0,
+      stdout: [
+        "EXPIRES     KIND       ORIGIN  FINDING                   RULE                        APPROVED BY  WHERE                                          REASON",
+        `2026-12-11  exception  file    ${finding}  aws-s3-public-access-block  @bob         acme/.github/.github/fixloop-exceptions.yml#0  Public website bucket, reviewed by the data team`,
+        "",
+      ].join("\n"),
+      stderr: "",
+    });
+    const row = {
+      kind: "exception",
+      origin: "file",
+      finding,
+      rule: "aws-s3-public-access-block",
+      approvedBy: "bob",
+      reason: "Public website bucket, reviewed by the data team",
+      expiresAt: "2026-12-11T00:00:00.000Z",
+      reference: `${ORG}/.github/${FILE}#0`,
+      createdAt: "2026-11-20T10:00:00.000Z",
+      org: ORG,
+    };
+    expect(JSON.parse((await cli(["--json", "--expiring", "30d"])).stdout)).toEqual([row]);
+    expect(JSON.parse((await cli(["--json", "--expiring", "7d"])).stdout)).toEqual([]);
+    expect(await api("?expiring=30d")).toEqual({ status: 200, body: { exceptions: [row] } });
+    expect(await api("?expiring=soon")).toEqual({
+      status: 400,
+      body: { error: 'expiring wants a number of days such as 30d (got "soon")' },
+    });
+    expect((await cli(["--expiring", "soon"])).stderr).toContain(
+      '--expiring wants a number of days such as 30d (got "soon")',
+    );
   });
 });
 
