@@ -3,7 +3,7 @@
 // file among its changes, as a push that touches it does), GitHub answered by the mock kit.
 
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { signRequest } from "../../src/http/signature.ts";
 import { persistFindings } from "../../src/ingest/persist.ts";
@@ -161,12 +161,16 @@ describe("the register", () => {
     let stdout = "";
     let stderr = "";
     const dataDir = join(h.repoDir, "../../../data");
+    // The CLI's store reads the wall clock: set it to the harness's.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(h.clock.clock());
     const code = await main(["exceptions", ...args, "--data-dir", dataDir], {
       stdout: { write: (t: string) => (stdout += t) },
       stderr: { write: (t: string) => (stderr += t) },
       cwd: process.cwd(),
       env: {},
     });
+    vi.useRealTimers();
     return { code, stdout, stderr };
   }
 
