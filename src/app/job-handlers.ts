@@ -11,6 +11,7 @@ import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
 import { notifyOverdue } from "../verify/overdue.ts";
 import { regressionHandler } from "../verify/regression.ts";
 import { verifyHandler } from "../verify/verify-job.ts";
+import { noticeExpiringExceptions } from "./exception-notices.ts";
 import type { AppEnv } from "./probot-env.ts";
 
 interface WarnLog {
@@ -44,6 +45,11 @@ export function jobHandlers(env: AppEnv, log: WarnLog): Record<JobKind, JobHandl
       const outcome = await SWEEP_HANDLERS["sweep:verification-timeout"](payload, ctx);
       await notifyOverdue(env);
       return outcome;
+    }),
+    // The app's expiry sweep first tells whoever approved an exception ending soon, once.
+    "sweep:exception-expiry": jobHandler("sweep:exception-expiry", async (payload, ctx) => {
+      await noticeExpiringExceptions(env);
+      return SWEEP_HANDLERS["sweep:exception-expiry"](payload, ctx);
     }),
   };
 }

@@ -246,3 +246,54 @@ export async function exceptionRegister(db: Db): Promise<RegisterRow[]> {
   const key = (r: RegisterRow) => r.expiresAt ?? Number.MAX_SAFE_INTEGER;
   return rows.sort((a, b) => key(a) - key(b) || a.createdAt - b.createdAt);
 }
+
+export interface ExpiringException {
+  exceptionId: number;
+  findingId: string;
+  /** exception | snooze */
+  kind: string;
+  approvedBy: Actor;
+  reason: string;
+  expiresAt: number;
+  createdAt: number;
+  installationId: number | null;
+  ownerTeam: string | null;
+  title: string;
+}
+
+/** The active exceptions and snoozes that end after `now` and no later than `until`. */
+export async function expiringExceptions(db: Db, now: number, until: number): Promise<ExpiringException[]> {
+  const rows = await db
+    .selectFrom("exceptions")
+    .innerJoin("findings", "findings.id", "exceptions.finding_id")
+    .select([
+      "exceptions.id",
+      "exceptions.finding_id",
+      "exceptions.kind",
+      "exceptions.approved_by",
+      "exceptions.reason",
+      "exceptions.expires_at",
+      "exceptions.created_at",
+      "findings.installation_id",
+      "findings.owner_team",
+      "findings.title",
+    ])
+    .where("exceptions.revoked_at", "is", null)
+    .where("exceptions.kind", "in", ["exception", "snooze"])
+    .where("exceptions.expires_at", ">", now)
+    .where("exceptions.expires_at", "<=", until)
+    .orderBy("exceptions.expires_at")
+    .execute();
+  return rows.map((r) => ({
+    exceptionId: r.id,
+    findingId: r.finding_id,
+    kind: r.kind,
+    approvedBy: JSON.parse(r.approved_by) as Actor,
+    reason: r.reason,
+    expiresAt: r.expires_at as number,
+    createdAt: r.created_at,
+    installationId: r.installation_id,
+    ownerTeam: r.owner_team,
+    title: r.title,
+  }));
+}

@@ -7,11 +7,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { signRequest } from "../../src/http/signature.ts";
 import { persistFindings } from "../../src/ingest/persist.ts";
+import { sweepJob } from "../../src/jobs/kinds.ts";
 import { sweepExpiredExceptions } from "../../src/jobs/sweeps.ts";
 import { changeState } from "../../src/lifecycle/change-state.ts";
 import { auditTrail } from "../../src/store/audit.ts";
 import { getFinding } from "../../src/store/findings.ts";
-import { listJobs } from "../../src/store/jobs.ts";
+import { enqueueJobs, listJobs } from "../../src/store/jobs.ts";
+import { saveTrackingIssue } from "../../src/store/tracking-issues.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 import { triage } from "../store/helpers.ts";
@@ -21,6 +23,7 @@ import {
   INSTALLATION_ID,
   mockConfig,
   ORG,
+  REPO,
   startHarness,
   uniqueTimestamp,
 } from "./harness.ts";
@@ -221,6 +224,66 @@ describe("the register", () => {
     expect((await cli(["--expiring", "soon"])).stderr).toContain(
       '--expiring wants a number of days such as 30d (got "soon")',
     );
+  });
+});
+
+describe("the notice before an exception ends", () => {
+  it("tells the approver and the owners once on the tracking issue, and queues the notification", async () => {
+    token();
+    gh().get(`/repos/${ORG}/${ORG_REPO}/contents/${FILE}?ref=${HEAD}`).reply(200, GOOD);
+    await h.probot.receive({ id: "push-1", name: "push", payload: push(ORG_REPO) });
+    await saveTrackingIssue(
+      h.store.db,
+      {
+        findingId: finding,
+        repository: `${ORG}/${REPO}`,
+        number: 12,
+        url: `https://github.com/${ORG}/${REPO}/issues/12`,
+        reason: "unfixable",
+      },
+      h.clock.clock(),
+    );
+    mockConfig(gh(), REPO, "exceptions:\n  noticeDays: 7\n");
+    gh()
+      .post(`/repos/${ORG}/${REPO}/issues/12/comments`)
+      .reply(201, { id: 1, html_url: `https://github.com/${ORG}/${REPO}/issues/12#issuecomment-1` });
+    // Eight days before: too early. Then six days before, twice (a redelivered sweep): one comment.
+    h.clock.set(Date.parse("2026-12-03T00:00:00Z"));
+    await enqueueJobs(h.store.db, [sweepJob("sweep:exception-expiry", h.clock.clock())], h.clock.clock());
+    await h.drain();
+    expect(gh().requests.filter((r) => r.path.endsWith("/comments"))).toHaveLength(0);
+    for (const at of ["2026-12-05T00:00:00Z", "2026-12-05T02:00:00Z"]) {
+      h.clock.set(Date.parse(at));
+      await enqueueJobs(h.store.db, [sweepJob("sweep:exception-expiry", h.clock.clock())], h.clock.clock());
+      await h.drain();
+    }
+    const comments = gh().requests.filter((r) => r.path.endsWith("/comments"));
+    expect(comments).toHaveLength(1);
+    expect((comments[0]!.body as { body: string }).body).toBe(
+      [
+        "@bob: The exception for this finding, approved by @bob on 2026-11-20, ends on 2026-12-11T00:00:00.000Z (in 6 days).",
+        "",
+        "Reason given: Public website bucket, reviewed by the data team",
+        "",
+        "After that fixloop takes the finding back into the loop: its SLA restarts from the end date and, if the code still fails, a new fix PR is opened. To keep it, renew it before then (a new `/fixloop accept-risk --until YYYY-MM-DD` approved by the security team, or a later `expires` in `.github/fixloop-exceptions.yml`).",
+        "",
+        "<!-- fixloop:exception-expiring:1 -->",
+      ].join("\n"),
+    );
+    const notify = await h.store.db
+      .selectFrom("jobs")
+      .select(["payload"])
+      .where("kind", "=", "notify")
+      .execute();
+    expect(notify.map((j) => JSON.parse(j.payload))).toEqual([
+      {
+        event: "exception-expiring",
+        findingId: finding,
+        at: "2026-12-11T00:00:00.000Z",
+        summary: expect.stringMatching(/^exception for .* ends on 2026-12-11$/),
+        link: `https://github.com/${ORG}/${REPO}/issues/12`,
+      },
+    ]);
   });
 });
 
