@@ -2,6 +2,7 @@
 // the expiry. The finding's state moves with it through src/lifecycle/exceptions.ts.
 
 import type { Actor } from "../lifecycle/machine.ts";
+import { inlineSuppressions } from "./inline-suppressions.ts";
 import type { Db } from "./store.ts";
 
 export interface NewException {
@@ -240,9 +241,36 @@ async function falsePositiveRows(db: Db): Promise<RegisterRow[]> {
   }));
 }
 
+/** `YYYY-MM-DD` → the start of the next UTC day (a suppression holds through its last day). */
+function dayEnd(date: string | null): number | null {
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return null;
+  const start = Date.parse(`${date}T00:00:00Z`);
+  return Number.isNaN(start) ? null : start + 86_400_000;
+}
+
+/** Suppressions written in code, as last seen where the app planned fixes. */
+async function inlineRows(db: Db): Promise<RegisterRow[]> {
+  return (await inlineSuppressions(db)).map((s) => ({
+    kind: "inline-suppression",
+    origin: "inline",
+    findingId: null,
+    rule: s.ids.length > 0 ? s.ids.join(",") : `every check (${s.syntax})`,
+    approvedBy: s.author,
+    reason: s.reason ?? "",
+    expiresAt: dayEnd(s.expires),
+    reference: `${s.repository}/${s.file}:${s.line}`,
+    createdAt: s.seenAt,
+    org: s.repository.split("/")[0] ?? null,
+  }));
+}
+
 /** The register: every accepted risk, soonest expiry first (none last). */
 export async function exceptionRegister(db: Db): Promise<RegisterRow[]> {
-  const rows = [...(await activeExceptionRows(db)), ...(await falsePositiveRows(db))];
+  const rows = [
+    ...(await activeExceptionRows(db)),
+    ...(await falsePositiveRows(db)),
+    ...(await inlineRows(db)),
+  ];
   const key = (r: RegisterRow) => r.expiresAt ?? Number.MAX_SAFE_INTEGER;
   return rows.sort((a, b) => key(a) - key(b) || a.createdAt - b.createdAt);
 }
