@@ -187,8 +187,8 @@ const loginOf = (json: string | null) => {
 };
 
 /** Every active exception and snooze (unrevoked), with its finding's rule. */
-async function activeExceptionRows(db: Db): Promise<RegisterRow[]> {
-  const rows = await db
+async function activeExceptionRows(db: Db, includeEnded: boolean): Promise<RegisterRow[]> {
+  let query = db
     .selectFrom("exceptions")
     .innerJoin("findings", "findings.id", "exceptions.finding_id")
     .select([
@@ -203,9 +203,9 @@ async function activeExceptionRows(db: Db): Promise<RegisterRow[]> {
       "findings.rule_native_id",
       "findings.rule_catalog_id",
       "findings.org",
-    ])
-    .where("exceptions.revoked_at", "is", null)
-    .execute();
+    ]);
+  if (!includeEnded) query = query.where("exceptions.revoked_at", "is", null);
+  const rows = await query.execute();
   return rows.map((r) => ({
     kind: r.kind,
     origin: r.origin,
@@ -221,12 +221,10 @@ async function activeExceptionRows(db: Db): Promise<RegisterRow[]> {
 }
 
 /** Confirmed false positives (suppression scopes): they do not expire. */
-async function falsePositiveRows(db: Db): Promise<RegisterRow[]> {
-  const rows = await db
-    .selectFrom("suppression_scopes")
-    .selectAll()
-    .where("revoked_at", "is", null)
-    .execute();
+async function falsePositiveRows(db: Db, includeEnded: boolean): Promise<RegisterRow[]> {
+  let query = db.selectFrom("suppression_scopes").selectAll();
+  if (!includeEnded) query = query.where("revoked_at", "is", null);
+  const rows = await query.execute();
   return rows.map((r) => ({
     kind: "false-positive",
     origin: "command",
@@ -264,11 +262,16 @@ async function inlineRows(db: Db): Promise<RegisterRow[]> {
   }));
 }
 
-/** The register: every accepted risk, soonest expiry first (none last). */
-export async function exceptionRegister(db: Db): Promise<RegisterRow[]> {
+/** The register: every accepted risk, soonest expiry first (none last); `includeEnded` also
+ *  lists the ended and revoked ones (an audit of a past period). */
+export async function exceptionRegister(
+  db: Db,
+  options: { includeEnded?: boolean } = {},
+): Promise<RegisterRow[]> {
+  const ended = options.includeEnded === true;
   const rows = [
-    ...(await activeExceptionRows(db)),
-    ...(await falsePositiveRows(db)),
+    ...(await activeExceptionRows(db, ended)),
+    ...(await falsePositiveRows(db, ended)),
     ...(await inlineRows(db)),
   ];
   const key = (r: RegisterRow) => r.expiresAt ?? Number.MAX_SAFE_INTEGER;

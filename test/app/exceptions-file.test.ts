@@ -189,7 +189,7 @@ describe("the register", () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  it("lists the file's exception in the CLI and the API, and filters by expiry", async () => {
+  it("lists the file's exception in the CLI, the API and the period's evidence, and filters by expiry", async () => {
     token();
     gh().get(`/repos/${ORG}/${ORG_REPO}/contents/${FILE}?ref=${HEAD}`).reply(200, GOOD);
     await h.probot.receive({ id: "push-1", name: "push", payload: push(ORG_REPO) });
@@ -221,6 +221,18 @@ describe("the register", () => {
       status: 400,
       body: { error: 'expiring wants a number of days such as 30d (got "soon")' },
     });
+    h.clock.advance(60_000);
+    const target = "/api/evidence?since=2026-11-01";
+    const headers = signRequest(API_SECRET, {
+      timestamp: uniqueTimestamp(h.clock.clock()),
+      method: "GET",
+      target,
+      body: "",
+    });
+    const period = (await (await fetch(`${h.apiUrl}${target}`, { headers })).json()) as {
+      exceptions: unknown[];
+    };
+    expect(period.exceptions).toEqual([row]);
     expect((await cli(["--expiring", "soon"])).stderr).toContain(
       '--expiring wants a number of days such as 30d (got "soon")',
     );
