@@ -60,6 +60,8 @@ const Entry = z
       ctx.addIssue({ code: "custom", path: ["rule"], message: "is not a rule id" });
   });
 
+const ENTRY_KEYS = ["finding", "rule", "resource", "reason", "approvedBy", "expires"];
+
 const ExceptionsFile = z.strictObject({ exceptions: z.array(Entry).max(1000) });
 
 export interface ExceptionEntry {
@@ -116,7 +118,12 @@ export function parseExceptionsFile(text: string | null): ExceptionsFileParse {
   const raw = doc.toJS({ maxAliasCount: 50 }) ?? { exceptions: [] };
   const parsed = ExceptionsFile.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const errorsAt = configErrors(ExceptionsFile, requiredIssues(parsed.error.issues));
+    // The shared "did you mean" does not look inside list items: name an entry's keys here.
+    const errorsAt = configErrors(ExceptionsFile, requiredIssues(parsed.error.issues)).map((e) =>
+      e.message === "unknown key" && /^exceptions\[\d+\]\.[^.]+$/.test(e.path)
+        ? { ...e, message: `unknown key (expected one of: ${ENTRY_KEYS.join(", ")})` }
+        : e,
+    );
     const byPath = new Map<string, number>();
     for (const e of errorsAt) {
       const index = /^exceptions\[(\d+)\]/.exec(e.path)?.[1];
