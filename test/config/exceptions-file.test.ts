@@ -34,10 +34,9 @@ describe("parseExceptionsFile", () => {
     );
     expect(parsed.ok).toBe(false);
     expect(parsed.ok ? [] : parsed.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
-      "exceptions[0].approver: unknown key (expected one of: finding, rule, resource, reason, approvedBy, expires)",
       "exceptions[0].reason: must not be empty",
       'exceptions[0].expires: must be a date written YYYY-MM-DD (got "31/12/2026")',
-      'exceptions[0].approver: unknown key (expected one of: finding, rule, resource, reason, approvedBy, expires)',
+      "exceptions[0].approver: unknown key (expected one of: finding, rule, resource, reason, approvedBy, expires)",
       "exceptions[0].resource: required (an entry names a finding, or a rule and a resource pattern)",
       "exceptions[1].finding: name a finding, or a rule and a resource, not both",
     ]);
