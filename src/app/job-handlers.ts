@@ -13,6 +13,7 @@ import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
 import { notifyOverdue } from "../verify/overdue.ts";
 import { regressionHandler } from "../verify/regression.ts";
 import { verifyHandler } from "../verify/verify-job.ts";
+import { noticeExpiringExceptions } from "./exception-notices.ts";
 import type { AppEnv } from "./probot-env.ts";
 
 interface WarnLog {
@@ -67,6 +68,11 @@ export function jobHandlers(
       const outcome = await SWEEP_HANDLERS["sweep:verification-timeout"](payload, ctx);
       await notifyOverdue(env);
       return outcome;
+    }),
+    // The app's expiry sweep first tells whoever approved an exception ending soon, once.
+    "sweep:exception-expiry": jobHandler("sweep:exception-expiry", async (payload, ctx) => {
+      await noticeExpiringExceptions(env);
+      return SWEEP_HANDLERS["sweep:exception-expiry"](payload, ctx);
     }),
   };
 }

@@ -14,7 +14,9 @@ import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
 import { type GroupFixPlan, planGroupFix } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
+import { recordInlineSuppressions } from "../store/inline-suppressions.ts";
 import type { Store } from "../store/store.ts";
+import { collectSuppressions } from "../suppress/index.ts";
 
 export const CONFIG_PATH = ".github/fixloop.yml";
 /** How long a repository head confirmed by git stays trusted without asking again (push webhooks
@@ -158,11 +160,34 @@ export class AppEnv implements RemediationEnv {
             snapshot.files,
             `${fullName(repository)}@${snapshot.sha}`,
           );
+    if (cached?.sha !== snapshot.sha) await this.#recordSuppressions(repository, snapshot);
     this.#indexes.delete(key);
     this.#indexes.set(key, { sha: snapshot.sha, index, snapshot });
     while (this.#indexes.size > MAX_INDEXES)
       this.#indexes.delete(this.#indexes.keys().next().value as string);
     return { snapshot, index };
+  }
+
+  /** The suppressions written in the code the app is about to plan fixes in, for the register. */
+  async #recordSuppressions(repository: RepoRef, snapshot: IndexedSnapshot["snapshot"]): Promise<void> {
+    try {
+      const { suppressions } = collectSuppressions(snapshot.files);
+      const seen = suppressions.map((s) => ({
+        file: s.file,
+        line: s.line,
+        syntax: s.syntax,
+        ids: s.ids,
+        reason: s.reason ?? null,
+        expires: s.expires ?? null,
+      }));
+      await recordInlineSuppressions(this.store, fullName(repository), snapshot.sha, seen);
+    } catch (error) {
+      // The register is a view: failing to refresh it never stops a fix.
+      this.log.warn(
+        { repository: fullName(repository), err: { message: (error as Error).message } },
+        "could not record inline suppressions",
+      );
+    }
   }
 
   plan(

@@ -3,11 +3,13 @@
 
 import type { Probot } from "probot";
 import { handleComment } from "./comment-commands.ts";
+import { registerExceptionsWebhooks } from "./exceptions-webhooks.ts";
 import type { AppEnv } from "./probot-env.ts";
 import { CONFIG_PATH } from "./probot-env.ts";
 import { pullRequestClosed } from "./pull-request-closed.ts";
 
 export function registerWebhooks(app: Probot, env: AppEnv): void {
+  registerExceptionsWebhooks(app, env);
   app.on("pull_request.closed", async (context) => {
     const pr = context.payload.pull_request;
     const merged = pr.merged === true;

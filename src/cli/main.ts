@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   finding: async () => (await import("./commands/findings.ts")).findingCommand,
   evidence: async () => (await import("./commands/evidence.ts")).evidenceCommand,
   report: async () => (await import("./commands/report.ts")).reportCommand,
+  exceptions: async () => (await import("./commands/exceptions.ts")).exceptionsCommand,
   rules: async () => (await import("./commands/rules.ts")).rulesCommand,
 };
 

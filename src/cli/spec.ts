@@ -331,6 +331,27 @@ export const RULES_SPEC = {
   examples: ["fixloop rules", "fixloop rules --format json"],
 } satisfies CommandSpec;
 
+export const EXCEPTIONS = {
+  name: "exceptions",
+  summary: "the register of accepted risks: exceptions, snoozes, false positives, inline suppressions",
+  forms: ["[--expiring 30d] [--json] [--data-dir DIR]"],
+  flags: {
+    expiring: {
+      type: "string",
+      value: "30d",
+      help: "only what expires within this many days (or has expired and not yet been swept)",
+      default: "everything",
+    },
+    json: { type: "boolean", help: "one JSON object per row", default: "a table" },
+    "data-dir": DATA_DIR,
+  },
+  description:
+    "Exceptions granted by /fixloop commands and by .github/fixloop-exceptions.yml, snoozes,\n" +
+    "confirmed false positives and inline suppressions (#checkov:skip, #trivy:ignore…) seen where\n" +
+    "the app planned fixes: origin, approver or author, reason and expiry, soonest expiry first.",
+  examples: ["fixloop exceptions", "fixloop exceptions --expiring 30d --json"],
+} satisfies CommandSpec;
+
 /** Every command, in the order the help and the README list them. */
 export const COMMAND_SPECS: readonly CommandSpec[] = [
   SCAN,
@@ -340,5 +361,6 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   FINDING,
   EVIDENCE,
   REPORT,
+  EXCEPTIONS,
   RULES_SPEC,
 ];

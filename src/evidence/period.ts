@@ -7,7 +7,9 @@
 
 import type { FindingState } from "../lifecycle/machine.ts";
 import { OPEN_STATES } from "../lifecycle/states.ts";
+import { registerJson } from "../report/exceptions.ts";
 import { findingIdsActiveBetween } from "../store/audit.ts";
+import type { RegisterRow } from "../store/exceptions.ts";
 import type { Store } from "../store/store.ts";
 import type { VerificationKind, VerificationResult } from "../store/verifications.ts";
 import { ruleLabel } from "./labels.ts";
@@ -264,7 +266,12 @@ function markdown(rows: PeriodRow[], p: Period): string {
 }
 
 /** The period's rows as JSON (with the period), CSV (one row per finding) or Markdown. */
-export function renderPeriodEvidence(rows: PeriodRow[], period: Period, format: EvidenceFormat): string {
+export function renderPeriodEvidence(
+  rows: PeriodRow[],
+  period: Period,
+  format: EvidenceFormat,
+  accepted: readonly RegisterRow[] = [],
+): string {
   switch (format) {
     case "json":
       return `${JSON.stringify(
@@ -272,6 +279,7 @@ export function renderPeriodEvidence(rows: PeriodRow[], period: Period, format: 
           since: new Date(period.since).toISOString(),
           until: new Date(period.until).toISOString(),
           findings: rows,
+          exceptions: registerJson(acceptedInPeriod(accepted, period)),
         },
         null,
         2,
@@ -281,6 +289,33 @@ export function renderPeriodEvidence(rows: PeriodRow[], period: Period, format: 
         .map((row) => `${row.map(csvField).join(",")}\r\n`)
         .join("");
     case "md":
-      return markdown(rows, period);
+      return markdown(rows, period) + acceptedMarkdown(acceptedInPeriod(accepted, period));
   }
+}
+
+/** The accepted risks in force at some time in the period (granted before its end, not ended before its start). */
+export function acceptedInPeriod(accepted: readonly RegisterRow[], period: Period): RegisterRow[] {
+  return accepted.filter(
+    (r) => r.createdAt < period.until && (r.expiresAt === null || r.expiresAt > period.since),
+  );
+}
+
+/** The register's rows in force during the period, as a Markdown section (nothing when none). */
+function acceptedMarkdown(accepted: readonly RegisterRow[]): string {
+  if (accepted.length === 0) return "";
+  const cell = (t: string | null) => (t === null ? "-" : mdText(t));
+  const lines = accepted.map(
+    (r) =>
+      `| ${[r.expiresAt === null ? "never" : new Date(r.expiresAt).toISOString().slice(0, 10), r.kind, r.origin, r.findingId, r.rule, r.approvedBy ? `@${r.approvedBy}` : null, r.reference, r.reason].map(cell).join(" | ")} |`,
+  );
+  return [
+    "## Accepted risks",
+    "",
+    "Exceptions (by command and by `.github/fixloop-exceptions.yml`), snoozes, confirmed false positives and inline suppressions in force during the period.",
+    "",
+    "| Expires | Kind | Origin | Finding | Rule | Approved by | Where | Reason |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...lines,
+    "",
+  ].join("\n");
 }

@@ -264,6 +264,18 @@ export class OctokitPlatform implements Platform {
 
   // --- checks and CI ---
 
+  async fileAt(repository: RepoRef, path: string, ref: string): Promise<string | null> {
+    try {
+      const { data } = await this.#run((gh) =>
+        gh.rest.repos.getContent({ ...repository, path, ref, mediaType: { format: "raw" } }),
+      );
+      return typeof data === "string" ? data : null;
+    } catch (error) {
+      if (error instanceof NotFound) return null;
+      throw error;
+    }
+  }
+
   createCheckRun(repository: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }> {
     return this.#run(async (gh) => {
       const { data } = await gh.rest.checks.create({
@@ -275,7 +287,7 @@ export class OctokitPlatform implements Platform {
         completed_at: input.completedAt,
         ...(input.externalId ? { external_id: input.externalId } : {}),
         ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
-        output: input.output,
+        output: checkOutput(input.output),
       });
       return { id: data.id, url: data.html_url ?? "" };
     });
@@ -290,7 +302,7 @@ export class OctokitPlatform implements Platform {
         ...(input.conclusion ? { status: "completed" as const, conclusion: input.conclusion } : {}),
         ...(input.completedAt ? { completed_at: input.completedAt } : {}),
         ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
-        ...(input.output ? { output: input.output } : {}),
+        ...(input.output ? { output: checkOutput(input.output) } : {}),
       });
     });
   }
@@ -395,4 +407,21 @@ async function requiredChecks(
     if (status === 403 || status === 404) return null;
     throw error;
   }
+}
+
+/** The port's output as the checks API takes it (annotations with snake_case positions). */
+function checkOutput(output: CheckRunInput["output"]) {
+  const { annotations, ...rest } = output;
+  if (!annotations) return rest;
+  return {
+    ...rest,
+    annotations: annotations.slice(0, 50).map((a) => ({
+      path: a.path,
+      start_line: a.startLine,
+      end_line: a.endLine,
+      annotation_level: a.level,
+      message: a.message,
+      ...(a.title ? { title: a.title } : {}),
+    })),
+  };
 }

@@ -103,7 +103,17 @@ export interface CheckRunInput {
   completedAt: string;
   externalId?: string;
   detailsUrl?: string;
-  output: { title: string; summary: string; text?: string };
+  output: { title: string; summary: string; text?: string; annotations?: CheckAnnotation[] };
+}
+
+/** A line of a file a check run points at (at most 50 per request, as GitHub takes them). */
+export interface CheckAnnotation {
+  path: string;
+  startLine: number;
+  endLine: number;
+  level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
 }
 
 /** A check run as GitHub reports it on a commit (the fields verify/ci-state.ts reads). */
@@ -233,6 +243,8 @@ export interface Platform {
   commitExists(repository: RepoRef, sha: string): Promise<boolean>;
   /** How `head` relates to `base`: ahead, behind, diverged or identical. */
   compareCommits(repository: RepoRef, base: string, head: string): Promise<string>;
+  /** A file's text at a ref (a branch, tag or sha); null when the file is not there. */
+  fileAt(repository: RepoRef, path: string, ref: string): Promise<string | null>;
 
   // --- checks and CI ---
   createCheckRun(repository: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }>;

@@ -7,6 +7,7 @@ import { InvalidPeriodError, parsePeriod, periodEvidence, renderPeriodEvidence }
 import { EVIDENCE_FORMATS, type EvidenceFormat } from "../evidence/render.ts";
 import { collectMetrics } from "../metrics/metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../metrics/prometheus.ts";
+import { exceptionRegister } from "../store/exceptions.ts";
 import type { Store } from "../store/store.ts";
 import { sendError, sendText } from "./respond.ts";
 import type { ApiContext } from "./routes.ts";
@@ -39,7 +40,8 @@ export async function periodEvidenceEndpoint(ctx: ApiContext): Promise<void> {
   }
   const rows = await periodEvidence(ctx.deps.store, period);
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  sendText(ctx.res, 200, CONTENT_TYPES[format], renderPeriodEvidence(rows, period, format), {
+  const accepted = await exceptionRegister(ctx.deps.store.db, { includeEnded: true });
+  sendText(ctx.res, 200, CONTENT_TYPES[format], renderPeriodEvidence(rows, period, format, accepted), {
     ...(format === "csv"
       ? {
           "Content-Disposition": `attachment; filename="fixloop-evidence-${day(period.since)}-${day(period.until - 1)}.csv"`,

@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ping, type Store } from "../store/store.ts";
 import type { TriageConfig } from "../triage/config.ts";
 import { DEFAULT_BODY_LIMIT_BYTES, readBody } from "./body.ts";
+import { exceptionsEndpoint } from "./exceptions-endpoints.ts";
 import { evidenceEndpoint, findingEndpoint, listFindingsEndpoint } from "./findings-endpoints.ts";
 import { ingestEndpoint } from "./ingest-endpoint.ts";
 import { SeenSignatures } from "./replay.ts";
@@ -104,6 +105,7 @@ const ROUTES: readonly Route[] = [
   },
   { pattern: /^\/api\/findings$/, name: "/api/findings", methods: { GET: listFindingsEndpoint } },
   { pattern: /^\/api\/evidence$/, name: "/api/evidence", methods: { GET: periodEvidenceEndpoint } },
+  { pattern: /^\/api\/exceptions$/, name: "/api/exceptions", methods: { GET: exceptionsEndpoint } },
   {
     pattern: new RegExp(`^/api/findings/${ID}/evidence$`),
     name: "/api/findings/:id/evidence",

@@ -214,8 +214,14 @@ export function grantException(d: ExceptionGrant): Command {
 export interface ExceptionExpiry {
   exceptionId: number;
   approver: Actor;
+  /** When it was granted (the audit trail says whose exception, granted when, ended). */
+  approvedAt?: number;
   expiresAt: number;
+  /** Why it ended: "expired" (default), or its entry left the exceptions file. */
+  why?: string;
 }
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** An exception ended: the finding is triaged again and goes where its triage gate sends it —
  *  fixed (a remediate job), waiting for approval, or recorded only — instead of resting in
@@ -223,10 +229,13 @@ export interface ExceptionExpiry {
 export function expireException(d: ExceptionExpiry): Command {
   return (f, now) => {
     const who =
-      d.approver.kind === "github-user"
-        ? `${d.approver.login} (GitHub user ${d.approver.id})`
-        : d.approver.kind;
-    const reason = `exception #${d.exceptionId} approved by ${who} expired on ${new Date(d.expiresAt).toISOString()}`;
+      d.approver.kind !== "github-user"
+        ? d.approver.kind
+        : d.approver.id
+          ? `@${d.approver.login} (GitHub user ${d.approver.id})`
+          : `@${d.approver.login}`;
+    const granted = d.approvedAt === undefined ? "" : ` on ${day(d.approvedAt)}`;
+    const reason = `exception #${d.exceptionId} approved by ${who}${granted} ended on ${new Date(d.expiresAt).toISOString()} (${d.why ?? "expired"}): the SLA restarts from then`;
     return routeByGate(new Path(f, now).expect("excepted").to("triaged", APP, reason), f.gate).result();
   };
 }

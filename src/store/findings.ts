@@ -430,3 +430,16 @@ export async function routeFinding(tx: Db, id: string, team: string, now: number
   await tx.updateTable("findings").set({ owner_team: team, updated_at: now }).where("id", "=", id).execute();
   await tx.updateTable("remediations").set({ owner_team: team }).where("finding_id", "=", id).execute();
 }
+
+/** An exception ended at `from`: the finding's SLA starts again there, as long as its tier's
+ *  (the span it was triaged with, first seen → due) — a new due date, no breach yet. */
+export async function restartSla(tx: Db, findingId: string, from: number): Promise<void> {
+  await tx
+    .updateTable("findings")
+    .set((eb) => ({
+      sla_due: eb(eb.val(from), "+", eb("sla_due", "-", eb.ref("first_seen"))),
+      sla_breached_at: null,
+    }))
+    .where("id", "=", findingId)
+    .execute();
+}

@@ -292,6 +292,31 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // Suppressions written in the code (#checkov:skip, #trivy:ignore…) as the app last saw them in
+    // each repository it planned a fix in: the register lists them beside the exceptions.
+    "0008_inline_suppressions": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("inline_suppressions")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("file", "text", (c) => c.notNull())
+          .addColumn("line", "integer", (c) => c.notNull())
+          .addColumn("syntax", "text", (c) => c.notNull())
+          .addColumn("ids", "text", (c) => c.notNull())
+          .addColumn("reason", "text")
+          .addColumn("expires", "text")
+          .addColumn("author", "text")
+          .addColumn("commit_sha", "text", (c) => c.notNull())
+          .addColumn("seen_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("inline_suppressions_repository")
+          .on("inline_suppressions")
+          .columns(["repository"])
+          .execute();
+      },
+    },
     // Jira (issue 16): the one Jira issue kept for a finding's tracking issue, created once and then
     // updated and transitioned in place; `status` is what fixloop last made it (open | done).
     "0012_jira_issues": {

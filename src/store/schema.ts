@@ -137,6 +137,26 @@ export interface ExceptionsTable {
   reference: string | null;
 }
 
+/** A suppression written in a repository's code, as the app last saw it there. */
+export interface InlineSuppressionsTable {
+  id: Generated<number>;
+  /** owner/name */
+  repository: string;
+  file: string;
+  line: number;
+  /** checkov:skip, trivy:ignore, tfsec:ignore, kics-scan …, .trivyignore */
+  syntax: string;
+  /** JSON array of the check ids as written ([] = every check). */
+  ids: string;
+  reason: string | null;
+  /** YYYY-MM-DD as written, or null. */
+  expires: string | null;
+  /** Who wrote it, when known (null: fixloop does not run git blame). */
+  author: string | null;
+  commit_sha: string;
+  seen_at: Millis;
+}
+
 /** A confirmed false positive that suppresses later findings of its rule on arrival, by scope. */
 export interface SuppressionScopesTable {
   id: Generated<number>;
@@ -225,6 +245,7 @@ export interface Database {
   verifications: VerificationsTable;
   exceptions: ExceptionsTable;
   suppression_scopes: SuppressionScopesTable;
+  inline_suppressions: InlineSuppressionsTable;
   jobs: JobsTable;
   deliveries: DeliveriesTable;
   tracking_issues: TrackingIssuesTable;

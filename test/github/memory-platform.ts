@@ -60,6 +60,8 @@ export class MemoryPlatform implements Platform {
   alerts: CodeScanningAlert[] = [];
   analyses: CodeScanningAnalysis[] = [];
   defaultBranchName = "main";
+  /** `owner/repo:path` → text (every ref reads the same). */
+  readonly files = new Map<string, string>();
   /** A review request answers like this (null: accepted). */
   reviewRefusal: string | null = null;
   #next = 1;
@@ -262,6 +264,11 @@ export class MemoryPlatform implements Platform {
   async compareCommits(repository: RepoRef, base: string, head: string) {
     this.#call("compareCommits", repository, base, head);
     return base === head ? "identical" : "ahead";
+  }
+
+  async fileAt(repository: RepoRef, path: string, ref: string) {
+    this.#call("fileAt", repository, path, ref);
+    return this.files.get(`${fullName(repository)}:${path}`) ?? null;
   }
 
   async createCheckRun(repository: RepoRef, input: CheckRunInput) {

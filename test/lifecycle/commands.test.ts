@@ -168,7 +168,7 @@ describe("lifecycle commands", () => {
     const expiry = { exceptionId: 4, approver: octocat, expiresAt: Date.parse("2026-10-31T00:00:00Z") };
     const r = expireException(expiry)(finding("excepted", gate), NOW);
     expect(steps(r)).toEqual([
-      "excepted → triaged: exception #4 approved by octocat (GitHub user 583231) expired on 2026-10-31T00:00:00.000Z",
+      "excepted → triaged: exception #4 approved by @octocat (GitHub user 583231) ended on 2026-10-31T00:00:00.000Z (expired): the SLA restarts from then",
       `triaged → ${to}: gate says ${gate}`,
     ]);
     expect(jobs(r)).toEqual(queued ? [["remediate", "remediate:f1", null, 72]] : []);

@@ -61,7 +61,7 @@ describeEachEngine("an expired exception", (engine) => {
     expect((await getFinding(store.db, id))?.state).toBe("fixing");
     expect((await auditTrail(store.db, id)).slice(-2).map((e) => `${e.from} → ${e.to}: ${e.reason}`)).toEqual(
       [
-        "excepted → triaged: exception #1 approved by octocat (GitHub user 583231) expired on 2026-12-01T00:00:00.000Z",
+        "excepted → triaged: exception #1 approved by @octocat (GitHub user 583231) on 2026-11-01 ended on 2026-12-01T00:00:00.000Z (expired): the SLA restarts from then",
         "triaged → fixing: risk 45 (medium) with confidence 0.77",
       ],
     );

@@ -277,7 +277,8 @@ describeEachEngine("finding lifecycle in the store", (engine) => {
         from: "excepted",
         to: "triaged",
         actor: { kind: "app" },
-        reason: "exception #1 approved by octocat (GitHub user 583231) expired on 2026-12-01T00:00:00.000Z",
+        reason:
+          "exception #1 approved by @octocat (GitHub user 583231) on 2026-11-01 ended on 2026-12-01T00:00:00.000Z (expired): the SLA restarts from then",
       },
       {
         from: "triaged",

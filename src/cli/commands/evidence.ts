@@ -11,6 +11,7 @@ import {
 } from "../../evidence/period.ts";
 import { buildEvidenceRecord } from "../../evidence/record.ts";
 import { EVIDENCE_FORMATS, EVIDENCE_RECORD_FORMATS, renderEvidence } from "../../evidence/render.ts";
+import { exceptionRegister } from "../../store/exceptions.ts";
 import { resolveFindingId } from "../../store/findings.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { oneOf, parseCommandArgs } from "../options.ts";
@@ -36,7 +37,10 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
       io,
       values["data-dir"],
       async (store) => {
-        io.stdout.write(renderPeriodEvidence(await periodEvidence(store, period), period, periodFormat));
+        const accepted = await exceptionRegister(store.db, { includeEnded: true });
+        io.stdout.write(
+          renderPeriodEvidence(await periodEvidence(store, period), period, periodFormat, accepted),
+        );
         return 0;
       },
       missing,
