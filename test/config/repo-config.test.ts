@@ -433,3 +433,60 @@ describe("reading a valid configuration", () => {
     expect(teamForTagValue(c, "data")).toBeUndefined();
   });
 });
+
+describe("sla: the pre-breach warning and the escalation ladder", () => {
+  it("reads durations and teams, and defaults to a warning at 75 % with no ladder", () => {
+    expect(DEFAULT_REPO_CONFIG.sla).toEqual({ warnAt: 0.75, escalate: [] });
+    const parsed = parseRepoConfig({
+      sla: {
+        warnAt: 0.5,
+        escalate: [
+          { after: "24h", notify: "@acme/security-leads" },
+          { after: "3d", notify: "acme/ciso" },
+        ],
+      },
+    });
+    expect(parsed.ok && parsed.config.sla).toEqual({
+      warnAt: 0.5,
+      escalate: [
+        { after: 24 * 3_600_000, notify: "acme/security-leads" },
+        { after: 3 * 86_400_000, notify: "acme/ciso" },
+      ],
+    });
+  });
+
+  it("names the step and the key that is wrong", () => {
+    expect(
+      errorsOf({
+        sla: {
+          escalate: [
+            { after: "1d", notify: "acme/leads" },
+            { after: "tomorrow", notify: "acme/ciso" },
+          ],
+        },
+      }),
+    ).toEqual([
+      {
+        path: "sla.escalate[1].after",
+        message: '"tomorrow" is not a duration: write a whole number and m, h or d, e.g. 24h or 3d',
+      },
+    ]);
+    expect(
+      errorsOf({
+        sla: {
+          escalate: [
+            { after: "2d", notify: "acme/leads" },
+            { after: "24h", notify: "acme/ciso" },
+          ],
+        },
+      }),
+    ).toEqual([{ path: "sla.escalate[1].after", message: "must be later than the step before it" }]);
+    expect(errorsOf({ sla: { escalate: [{ after: "24h", notify: "security-leads" }] } })[0]!.path).toBe(
+      "sla.escalate[0].notify",
+    );
+    expect(errorsOf({ sla: { escalate: [{ after: "24h", notify: "acme/x", team: "y" }] } })[0]!.path).toBe(
+      "sla.escalate[0].team",
+    );
+    expect(errorsOf({ sla: { warnAt: 75 } })[0]!.path).toBe("sla.warnAt");
+  });
+});
