@@ -201,6 +201,13 @@ export class OctokitPlatform implements Platform {
     });
   }
 
+  addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void> {
+    return this.#run(async (gh) => {
+      await ensureLabels(gh, repository, labels, this.#labelCache);
+      await gh.rest.issues.addLabels({ ...repository, issue_number: number, labels: [...labels] });
+    });
+  }
+
   ensureLabels(repository: RepoRef, names: readonly string[]): Promise<void> {
     return this.#run((gh) => ensureLabels(gh, repository, names, this.#labelCache));
   }

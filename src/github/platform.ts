@@ -217,6 +217,8 @@ export interface Platform {
     labels: readonly string[],
     assignees?: readonly string[],
   ): Promise<void>;
+  /** Adds labels to an issue or PR, keeping the ones it has (created first when missing). */
+  addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void>;
   /** Creates the labels of `names` the repository lacks (cached: a warm repository costs nothing). */
   ensureLabels(repository: RepoRef, names: readonly string[]): Promise<void>;
   /** Whether the branch's head lacks these files on this base (a different base, or a different tree). */

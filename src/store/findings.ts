@@ -306,18 +306,6 @@ export async function verifyingFindingsOfTool(db: Db, tool: string, org: string 
 
 // ---- Sweeps and verification windows. ----
 
-/** Marks open findings whose SLA due date has passed (once each); returns how many. */
-export async function markSlaBreaches(db: Db, now: number): Promise<number> {
-  const r = await db
-    .updateTable("findings")
-    .set({ sla_breached_at: now, updated_at: now })
-    .where("sla_due", "<", now)
-    .where("sla_breached_at", "is", null)
-    .where("state", "in", STATE_GROUPS.slaRunning)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
 /** Marks findings being verified past their verification deadline (once per window). */
 export async function markVerificationsOverdue(db: Db, now: number): Promise<number> {
   const r = await db

@@ -225,6 +225,13 @@ export class MemoryPlatform implements Platform {
     if (pull) pull.labels = [...labels];
   }
 
+  async addLabels(repository: RepoRef, number: number, labels: readonly string[]) {
+    this.#call("addLabels", repository, number, labels);
+    await this.ensureLabels(repository, labels);
+    const pull = this.#pull(repository, number);
+    if (pull) pull.labels = [...new Set([...pull.labels, ...labels])];
+  }
+
   async ensureLabels(repository: RepoRef, names: readonly string[]) {
     this.#call("ensureLabels", repository, names);
     const set = this.labels.get(fullName(repository)) ?? new Set();
