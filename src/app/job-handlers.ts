@@ -8,6 +8,7 @@ import type { JobHandler } from "../jobs/worker.ts";
 import { withoutDestinations } from "../notify/deliver.ts";
 import { remediateHandler } from "../remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
+import { notifySla } from "../sla/notices.ts";
 import { notifyOverdue } from "../verify/overdue.ts";
 import { regressionHandler } from "../verify/regression.ts";
 import { verifyHandler } from "../verify/verify-job.ts";
@@ -39,6 +40,12 @@ export function jobHandlers(env: AppEnv, log: WarnLog): Record<JobKind, JobHandl
       return undefined;
     }),
     ...SWEEP_HANDLERS,
+    // The app's SLA sweep also gives the SLA notices due (warning, breach, escalation), once each.
+    "sweep:sla": jobHandler("sweep:sla", async (payload, ctx) => {
+      const outcome = await SWEEP_HANDLERS["sweep:sla"](payload, ctx);
+      await notifySla(env);
+      return outcome;
+    }),
     // The app's timeout sweep also tells the owners of each newly overdue verification, once.
     "sweep:verification-timeout": jobHandler("sweep:verification-timeout", async (payload, ctx) => {
       const outcome = await SWEEP_HANDLERS["sweep:verification-timeout"](payload, ctx);

@@ -10,7 +10,7 @@ export interface SlaSettings {
   /** Share of the SLA after which the owners are warned; null: no warning. */
   warnAt: number | null;
   escalate: ReadonlyArray<{ after: number; notify: string }>;
-  /** The finding's SLA, in hours (`slaHours` of its tier). */
+  /** The finding's SLA, in hours: from its detection to its due date, as triage set it. */
   slaHours: number;
 }
 
@@ -39,4 +39,24 @@ export function dueNotices(clock: SlaClock, sla: SlaSettings, now: number): SlaN
     clock.due + s.after <= now ? [{ kind: "escalation" as const, step }] : [],
   );
   return [{ kind: "breach" }, ...steps];
+}
+
+/** The SLA length triage gave a finding (`slaHours` of its tier when it was detected), in hours. */
+export function slaHoursOf(finding: { firstSeen: string | null; slaDue: string }): number | null {
+  if (!finding.firstSeen) return null;
+  const hours = (Date.parse(finding.slaDue) - Date.parse(finding.firstSeen)) / HOUR;
+  return Number.isFinite(hours) && hours > 0 ? Math.round(hours * 100) / 100 : null;
+}
+
+/** `48 h`, `7 d` (whole days from 48 h on, when whole), `90 min`. */
+export function durationText(ms: number): string {
+  const hours = ms / HOUR;
+  if (hours >= 48 && Number.isInteger(hours / 24)) return `${hours / 24} d`;
+  if (hours >= 1) return `${Number.isInteger(hours) ? hours : hours.toFixed(1)} h`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/** `due 2026-11-04 14:00 UTC (48 h, critical tier)`: the SLA as the PR body and issue show it. */
+export function slaLine(due: string, slaHours: number, tier: string): string {
+  return `due ${due.slice(0, 10)} ${due.slice(11, 16)} UTC (${durationText(slaHours * HOUR)}, ${tier} tier)`;
 }

@@ -72,3 +72,15 @@ export async function slaBreachesOf(db: Db, findingId: string): Promise<SlaBreac
     riskTier: r.risk_tier,
   }));
 }
+
+/** The findings whose SLA clock runs, for the app's notices (fixloop's own, with an installation). */
+export function slaClockFindings(db: Db) {
+  return db
+    .selectFrom("findings")
+    .selectAll()
+    .where("state", "in", STATE_GROUPS.slaRunning)
+    .where("installation_id", "is not", null)
+    .orderBy("sla_due")
+    .orderBy("id")
+    .execute();
+}

@@ -44,10 +44,15 @@ export function publicBucket(status?: "passed" | "failed"): unknown {
 }
 
 /** POSTs the finding and lets the app open its PR (#17); returns the patched file fixloop committed. */
-export async function openFixPr(h: Harness, gh: MockGitHub): Promise<{ path: string; content: string }> {
-  mockInstallation(gh);
+export async function openFixPr(
+  h: Harness,
+  gh: MockGitHub,
+  options: { config?: string; orgConfig?: string } = {},
+): Promise<{ path: string; content: string }> {
+  const config = options.config ?? "";
+  mockInstallation(gh, { orgConfig: options.orgConfig ?? null });
   mockRepositories(gh);
-  mockConfig(gh, REPO, "owners:\n  teams:\n    data-platform: acme/data-platform\n");
+  mockConfig(gh, REPO, `owners:\n  teams:\n    data-platform: acme/data-platform\n${config}`);
   gh.get(`${R}/labels?per_page=100`).reply(200, [
     { name: "security" },
     { name: "fixloop" },

@@ -590,7 +590,8 @@ describe("fixloop evidence", () => {
     expect(record.sla).toEqual({
       due: "2021-08-13T17:06:07.284Z",
       breached: true,
-      breachedAt: null,
+      // Resolved years after its due date, never seen by a sweep: breached when the SLA ran out.
+      breachedAt: "2021-08-13T17:06:07.284Z",
       resolvedAt: "2026-11-04T12:01:00.000Z",
     });
     expect(record.audit.map((e: { actorLabel: string }) => e.actorLabel)).toContain(
