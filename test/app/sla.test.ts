@@ -106,6 +106,14 @@ describe("SLA notices on the finding's PR", () => {
     await at(warnAt + 35 * MINUTE);
     expect(comments()).toHaveLength(1);
 
+    const breachedList = async () =>
+      (
+        (await (await signedGet(h, "/api/findings?breached=true")).json()) as {
+          findings: Array<{ id: string }>;
+        }
+      ).findings.map((f) => f.id);
+    expect(await breachedList()).toEqual([]);
+
     // The due date passes: the next sweep records the breach, labels the PR and comments once.
     gh()
       .get(`${R}/labels?per_page=100`)
@@ -143,6 +151,8 @@ describe("SLA notices on the finding's PR", () => {
       ["sla-warning", new Date(warnAt + 5 * MINUTE).toISOString()],
       ["sla-breached", new Date(sweptAt).toISOString()],
     ]);
+
+    expect(await breachedList()).toEqual([FINDING]);
 
     // The evidence record says when.
     const evidence = await signedGet(h, EVIDENCE_PATH);
