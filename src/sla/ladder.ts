@@ -48,15 +48,16 @@ export function slaHoursOf(finding: { firstSeen: string | null; slaDue: string }
   return Number.isFinite(hours) && hours > 0 ? Math.round(hours * 100) / 100 : null;
 }
 
-/** `48 h`, `7 d` (whole days from 48 h on, when whole), `90 min`. */
+/** `48 h`, `7 d` (whole days above 48 h), `90 min`. */
 export function durationText(ms: number): string {
   const hours = ms / HOUR;
-  if (hours >= 48 && Number.isInteger(hours / 24)) return `${hours / 24} d`;
+  if (hours > 48 && Number.isInteger(hours / 24)) return `${hours / 24} d`;
   if (hours >= 1) return `${Number.isInteger(hours) ? hours : hours.toFixed(1)} h`;
   return `${Math.round(ms / 60_000)} min`;
 }
 
 /** `due 2026-11-04 14:00 UTC (48 h, critical tier)`: the SLA as the PR body and issue show it. */
-export function slaLine(due: string, slaHours: number, tier: string): string {
-  return `due ${due.slice(0, 10)} ${due.slice(11, 16)} UTC (${durationText(slaHours * HOUR)}, ${tier} tier)`;
+export function slaLine(due: string, slaHours: number | null, tier: string): string {
+  const length = slaHours === null ? "" : `${durationText(slaHours * HOUR)}, `;
+  return `due ${due.slice(0, 10)} ${due.slice(11, 16)} UTC (${length}${tier} tier)`;
 }
