@@ -50,7 +50,9 @@ async function placeOf(env: RemediationEnv, finding: StoredFinding): Promise<Sla
   return { repository: issue.repository, number: issue.number, url: issue.url, owners: ownersOf(finding) };
 }
 
-const ownersOf = (finding: StoredFinding) => (finding.ownerTeam ? [finding.ownerTeam] : []);
+/** The finding's team when it is one (`org/team`): a bare owner value from a tag or the source
+ *  that no mapping resolved could name any GitHub user, so it is not mentioned. */
+const ownersOf = (finding: StoredFinding) => (finding.ownerTeam?.includes("/") ? [finding.ownerTeam] : []);
 
 /** The repository's ladder over the finding's own SLA: its due date was set at ingest with the
  *  organization's `slaHours`, which the repository's may not match. */

@@ -5,13 +5,24 @@
 // recorded with its time; each escalation step is told once. Every GitHub request is mocked and
 // checked against GitHub's OpenAPI description; an unexpected one (a second comment) fails the test.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { notifySla } from "../../src/sla/notices.ts";
 import { getFinding } from "../../src/store/findings.ts";
 import { listJobs } from "../../src/store/jobs.ts";
 import { slaBreachesOf } from "../../src/store/sla-breaches.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import {
+  FIXTURES,
+  type Harness,
+  mockConfig,
+  mockInstallation,
+  mockRepositories,
+  ORG,
+  REPO,
+  startHarness,
+} from "./harness.ts";
 import {
   COMMENTS,
   EVIDENCE_PATH,
@@ -27,6 +38,8 @@ import {
 
 const gh = useMockGitHub();
 const MINUTE = 60_000;
+/** The first record of the generic CSPM batch: critical, gated for approval (an issue, no PR). */
+const ISSUE_FINDING = "4f627203c485b023eb9b4282";
 const HOUR = 60 * MINUTE;
 // The fixture was detected on 2026-11-02, eighteen days before the harness's clock: the
 // organization's 30-day SLA for the high tier (its due date is set at ingest, with the
@@ -218,5 +231,46 @@ describe("SLA notices on the finding's PR", () => {
       [["acme/security-leads"], PR_URL],
       [["acme/ciso-office"], PR_URL],
     ]);
+  });
+});
+
+describe("SLA notices on the tracking issue when there is no PR", () => {
+  it("a critical finding waiting for approval, already past its due date: breached at the first sweep, told once on its issue", async () => {
+    await h.close(); // this test starts its own harness, with no PR
+    h = await startHarness();
+    const batch = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/cspm-batch.json"), "utf8"));
+    mockInstallation(gh());
+    mockRepositories(gh());
+    mockConfig(gh(), REPO, "securityTeam: acme/appsec\n");
+    gh()
+      .post(`${R}/issues`)
+      .reply(201, { number: 5, html_url: `https://github.com/${ORG}/${REPO}/issues/5` });
+    gh().get(`${R}/labels?per_page=100`).optionally().reply(200, []);
+    gh().post(`${R}/labels`).optionally().reply(201, {});
+    gh()
+      .post(`${R}/issues/5/labels`, { labels: ["sla-breached"] })
+      .reply(200, []);
+    gh()
+      .post(`${R}/issues/5/comments`)
+      .reply(201, { id: 9, html_url: `https://github.com/${ORG}/${REPO}/issues/5#issuecomment-9` });
+    await h.postFindings([batch[0]]);
+    await h.drain();
+    h.clock.advance(15 * MINUTE);
+    await h.drain();
+    const issueComments = postedBodies<{ body: string }>(gh(), COMMENTS).map((c) => c.body);
+    expect(issueComments).toEqual([
+      [
+        "**SLA breached.** This finding was due 2026-11-04 08:15 UTC (48 h, critical tier) and is still awaiting approval. The breach is recorded with its time in the finding's audit trail.",
+        "",
+        `Evidence: [SLA and audit trail](https://fixloop.example.com/api/findings/${ISSUE_FINDING}/evidence)`,
+        "",
+        // Its owner is the bare tag value "data-platform", which no mapping made a team: not
+        // mentioned (it could be anyone's user name).
+        "@acme/appsec: please fix it or record a decision now.",
+      ].join("\n"),
+    ]);
+    h.clock.advance(15 * MINUTE);
+    await h.drain();
+    expect(postedBodies(gh(), COMMENTS)).toHaveLength(1);
   });
 });
