@@ -10,6 +10,7 @@ import { syncJira } from "../notify/jira.ts";
 import { type SecretSource, secretsFrom } from "../notify/secrets.ts";
 import { remediateHandler } from "../remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
+import { notifySla } from "../sla/notices.ts";
 import { notifyOverdue } from "../verify/overdue.ts";
 import { regressionHandler } from "../verify/regression.ts";
 import { verifyHandler } from "../verify/verify-job.ts";
@@ -63,6 +64,12 @@ export function jobHandlers(
       ),
     ),
     ...SWEEP_HANDLERS,
+    // The app's SLA sweep also gives the SLA notices due (warning, breach, escalation), once each.
+    "sweep:sla": jobHandler("sweep:sla", async (payload, ctx) => {
+      const outcome = await SWEEP_HANDLERS["sweep:sla"](payload, ctx);
+      await notifySla(env);
+      return outcome;
+    }),
     // The app's timeout sweep also tells the owners of each newly overdue verification, once.
     "sweep:verification-timeout": jobHandler("sweep:verification-timeout", async (payload, ctx) => {
       const outcome = await SWEEP_HANDLERS["sweep:verification-timeout"](payload, ctx);

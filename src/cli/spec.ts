@@ -218,7 +218,7 @@ export const INGEST = {
 export const FINDINGS = {
   name: "findings",
   summary: "list stored findings, highest risk first",
-  forms: ["[--state STATE] [--json] [--data-dir DIR]"],
+  forms: ["[--state STATE] [--breached] [--json] [--data-dir DIR]"],
   flags: {
     state: {
       type: "string",
@@ -227,12 +227,21 @@ export const FINDINGS = {
       help: "only findings in this lifecycle state",
       default: "every state",
     },
+    breached: {
+      type: "boolean",
+      help: "only open findings past their SLA due date",
+      default: "any SLA",
+    },
     json: { type: "boolean", help: "print JSON instead of a table", default: "table" },
     "data-dir": DATA_DIR,
   },
   description:
     "Lists the findings kept by `fixloop ingest --store` (or the app). Reading never creates a store.",
-  examples: ["fixloop findings", "fixloop findings --state awaiting_approval --json"],
+  examples: [
+    "fixloop findings",
+    "fixloop findings --state awaiting_approval --json",
+    "fixloop findings --breached",
+  ],
 } satisfies CommandSpec;
 
 export const FINDING = {

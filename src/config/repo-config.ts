@@ -96,6 +96,26 @@ const OwnerTeams = z.record(z.string().trim().min(1), TeamSlug).superRefine((tea
   }
 });
 
+/** `24h`, `3d`, `90m`: how long after the breach an escalation step is told; → milliseconds. */
+const SlaDuration = z.string().transform((value, ctx) => {
+  const m = /^([1-9][0-9]{0,4})(m|h|d)$/.exec(value.trim());
+  if (m) return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "m" | "h" | "d"];
+  ctx.addIssue({
+    code: "custom",
+    message: `${JSON.stringify(value)} is not a duration: write a whole number and m, h or d, e.g. 24h or 3d`,
+  });
+  return z.NEVER;
+});
+
+/** Each escalation step comes later than the one before it (the ladder is climbed in order). */
+function increasingSteps(steps: ReadonlyArray<{ after: number }>, ctx: z.RefinementCtx): void {
+  steps.forEach((step, i) => {
+    const previous = steps[i - 1];
+    if (previous && step.after <= previous.after)
+      ctx.addIssue({ code: "custom", path: [i, "after"], message: "must be later than the step before it" });
+  });
+}
+
 const RiskTiers = triage.tiers.superRefine((tiers, ctx) => {
   if (tiers.critical <= tiers.high)
     ctx.addIssue({ code: "custom", path: ["critical"], message: `must be above high (${tiers.high})` });
@@ -233,6 +253,18 @@ const RepoConfigObject = z.strictObject({
     .strictObject({
       // Hours the security team has to review a reported false positive.
       reviewHours: z.number().positive().default(24),
+    })
+    .prefault({}),
+  // SLA notices (src/sla/): a pre-breach warning at a share of the SLA, and after a breach an
+  // escalation ladder, each step told once.
+  sla: z
+    .strictObject({
+      warnAt: z.number().gt(0).lt(1).nullable().default(0.75),
+      escalate: z
+        .array(z.strictObject({ after: SlaDuration, notify: TeamSlug }))
+        .max(10)
+        .default([])
+        .superRefine(increasingSteps),
     })
     .prefault({}),
   verification: z

@@ -97,7 +97,9 @@ export function evidenceHtml(r: EvidenceRecord): string {
       ["Resolved", r.sla.resolvedAt ?? "not yet"],
       [
         "Breached",
-        r.sla.breached ? `yes${r.sla.breachedAt ? `, recorded at ${r.sla.breachedAt}` : ""}` : "no",
+        r.sla.breached
+          ? `yes${r.sla.breachedAt && r.sla.breachedAt !== r.sla.due ? `, recorded at ${r.sla.breachedAt}` : ""}`
+          : "no",
       ],
     ]),
     "<h2>Audit trail</h2>",

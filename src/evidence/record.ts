@@ -99,7 +99,7 @@ export interface EvidenceRecord {
     /** Recorded by the SLA sweep, or resolved after the due date. Nothing here depends on "now":
      *  an open finding past its due date the sweep has not marked yet reads as not breached. */
     breached: boolean;
-    /** When the SLA sweep recorded the breach. */
+    /** When the SLA sweep recorded the breach; for a late resolution it never saw, the due date. */
     breachedAt: string | null;
     /** When the finding (now resolved) was last resolved; null while it is not resolved. */
     resolvedAt: string | null;
@@ -121,6 +121,8 @@ export async function buildEvidenceRecord(db: Db, id: string): Promise<EvidenceR
   const latestCheck = checks[checks.length - 1];
   const resolvedAt =
     finding.state === "resolved" ? (events.findLast((e) => e.to === "resolved")?.at ?? null) : null;
+  // ISO strings in UTC with milliseconds compare in time order.
+  const lateResolution = resolvedAt !== null && resolvedAt > finding.slaDue;
   return {
     finding: {
       id: finding.id,
@@ -178,9 +180,10 @@ export async function buildEvidenceRecord(db: Db, id: string): Promise<EvidenceR
     },
     sla: {
       due: finding.slaDue,
-      // ISO strings in UTC with milliseconds compare in time order.
-      breached: finding.slaBreachedAt !== null || (resolvedAt !== null && resolvedAt > finding.slaDue),
-      breachedAt: finding.slaBreachedAt,
+      breached: lateResolution || finding.slaBreachedAt !== null,
+      // A breach the sweep never saw (resolved late, between two sweeps, or before fixloop ran
+      // sweeps at all) happened at the due date: the moment the SLA ran out.
+      breachedAt: finding.slaBreachedAt ?? (lateResolution ? finding.slaDue : null),
       resolvedAt,
     },
     audit: events.map((e) => ({

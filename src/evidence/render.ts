@@ -132,7 +132,8 @@ function mdFence(info: string, content: string): string {
 }
 
 function slaText(sla: EvidenceRecord["sla"]): string {
-  if (sla.breachedAt) return `yes, recorded at ${mdText(sla.breachedAt)}`;
+  // A breach no sweep recorded carries the due date as its time (src/evidence/record.ts).
+  if (sla.breachedAt && sla.breachedAt !== sla.due) return `yes, recorded at ${mdText(sla.breachedAt)}`;
   if (sla.breached) return "yes, resolved after the due date";
   return sla.resolvedAt ? "no, resolved in time" : "no breach recorded";
 }

@@ -25,6 +25,7 @@ import {
   guidanceLine,
   type PrFinding,
   ruleText,
+  slaText,
   untitledGuidance,
 } from "./pr-body.ts";
 
@@ -141,6 +142,7 @@ function findingText(host: GitHubHost, f: IssueFinding): string {
     `- Resource: ${mdInline(f.resource, 300)}`,
     `- Severity: ${mdInline(f.severity, 40)}`,
     `- Risk: ${mdInline(f.risk.explanation, 300)}`,
+    ...(f.sla ? [`- SLA: ${slaText(f)}`] : []),
     `- Source: ${mdInline(f.sourceTool, 40)}, first seen ${mdInline(f.firstSeen ?? "—", 40)}${link}`,
     ...(f.attackPathText ? [`- ${attackPathLine(f.attackPathText)}`] : []),
     ...(guidanceLine(untitledGuidance(f)) ? [`- ${guidanceLine(untitledGuidance(f))}`] : []),

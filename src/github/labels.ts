@@ -27,6 +27,7 @@ export const LABELS: Readonly<Record<string, LabelSpec>> = {
     color: "e99695",
     description: "A security reviewer must approve this change before it is merged",
   },
+  "sla-breached": { color: "b60205", description: "Past its SLA due date: escalated to the security team" },
 };
 
 /** A label fixloop does not define (one from `labels.add`, or a renamed review label). */

@@ -7,6 +7,7 @@
 // section could pull in another value.
 
 import { renderTemplate } from "../report/template.ts";
+import { slaLine } from "../sla/ladder.ts";
 import type { RiskFactor, Tier } from "../triage/risk.ts";
 import type { GitHubHost } from "./hosts.ts";
 import {
@@ -44,6 +45,8 @@ export interface PrFinding {
   attackPathText?: string | null;
   /** What the source says to do: a URL (a link only when https) and/or text. */
   guidance?: Guidance | null;
+  /** The SLA: its due date (ISO 8601) and length in hours (null: unknown). */
+  sla?: { due: string; hours: number | null } | null;
 }
 
 export interface Guidance {
@@ -113,12 +116,18 @@ function findingSummary(f: PrFinding): string {
     "",
     mdInline(f.risk.explanation, 300),
   ];
+  if (f.sla) lines.push("", `SLA: ${slaText(f)}`);
   if (f.attackPathText) lines.push("", attackPathLine(f.attackPathText));
   else if (f.attackPath) lines.push("", "The source reports this resource on an attack path.");
   const guidance = guidanceLine(untitledGuidance(f));
   if (guidance) lines.push("", guidance);
   if (f.risk.factors.length > 0) lines.push("", `Factors: ${factorsText(f.risk.factors)}`);
   return lines.join("\n");
+}
+
+/** `due 2026-11-04 14:00 UTC (48 h, critical tier)`; fixloop's own values, escaped all the same. */
+export function slaText(f: Pick<PrFinding, "sla" | "risk">): string {
+  return f.sla ? mdInline(slaLine(f.sla.due, f.sla.hours, f.risk.tier), 120) : "";
 }
 
 /** "The source reports this attack path: `Internet -> EC2 -> S3:GetObject`" (code: shown as sent, inert). */

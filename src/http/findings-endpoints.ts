@@ -27,7 +27,7 @@ import type { ApiContext } from "./routes.ts";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
-const LIST_PARAMETERS = new Set(["state", "org", "limit", "cursor"]);
+const LIST_PARAMETERS = new Set(["state", "org", "breached", "limit", "cursor"]);
 
 /** Highest risk first, then the oldest detection, then the id: the CLI's order, and a total one. */
 type Cursor = [riskScore: number, firstSeen: number, id: string];
@@ -42,6 +42,7 @@ export async function listFindingsEndpoint(ctx: ApiContext): Promise<void> {
     org: query.org,
     after: query.after,
     limit: query.limit + 1,
+    breachedAt: query.breached ? ctx.deps.store.now() : undefined,
   });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
@@ -104,6 +105,8 @@ async function resolveOrAnswer(ctx: ApiContext, query: string): Promise<string |
 interface ListQuery {
   state?: FindingState;
   org?: string;
+  /** Only open findings past their SLA due date. */
+  breached?: true;
   limit: number;
   after?: Cursor;
 }
@@ -121,6 +124,11 @@ function listQuery(params: URLSearchParams): ListQuery | string {
   }
   const org = params.get("org");
   if (org !== null) out.org = org;
+  const breached = params.get("breached");
+  if (breached !== null) {
+    if (breached !== "true") return "breached must be true (or left out for findings whatever their SLA)";
+    out.breached = true;
+  }
   const limit = params.get("limit");
   if (limit !== null) {
     if (!/^[0-9]{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE_SIZE)

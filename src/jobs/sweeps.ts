@@ -3,16 +3,31 @@
 // many replicas run, one sweep of each kind is queued at a time.
 
 import { expireExceptions } from "../lifecycle/exceptions.ts";
-import { findingIdsIn, markSlaBreaches, markVerificationsOverdue } from "../store/findings.ts";
+import { findingIdsIn, markVerificationsOverdue } from "../store/findings.ts";
 import { enqueueJobs } from "../store/jobs.ts";
+import { recordSlaBreaches } from "../store/sla-breaches.ts";
 import type { Store } from "../store/store.ts";
-import { type SweepKind, sweepJob, verifyJob } from "./kinds.ts";
+import { notifyJob, type SweepKind, sweepJob, verifyJob } from "./kinds.ts";
 import type { JobHandler } from "./worker.ts";
 
-/** Marks findings whose SLA due date has passed (once each, only while their SLA clock runs);
- *  the GitHub layer tells the owners. */
+/** Marks findings whose SLA due date has passed (once each, only while their SLA clock runs),
+ *  records each breach with its time and queues its `sla-breached` notification, in one
+ *  transaction; the GitHub layer (src/sla/notices.ts) labels and comments. */
 export function sweepSlaBreaches(store: Store): Promise<number> {
-  return markSlaBreaches(store.db, store.now());
+  return store.transaction(async (tx) => {
+    const now = store.now();
+    const breaches = await recordSlaBreaches(tx, now);
+    const notices = breaches.map((b) =>
+      notifyJob({
+        event: "sla-breached",
+        findingId: b.findingId,
+        at: b.breachedAt,
+        summary: `SLA breached: a ${b.riskTier}-tier finding was due ${b.due.slice(0, 16).replace("T", " ")} UTC and is still ${b.state.replace(/_/g, " ")}.`,
+      }),
+    );
+    await enqueueJobs(tx, notices, now);
+    return breaches.length;
+  });
 }
 
 /** Marks merged fixes whose verification did not conclude within the configured window. */

@@ -8,6 +8,7 @@ import type { FailingRule, IssueFinding } from "../github/issue-body.ts";
 import type { Command, Guidance, PrFinding } from "../github/pr-body.ts";
 import { ruleById } from "../rules/registry.ts";
 import type { ALIAS_TOOLS } from "../rules/types.ts";
+import { slaHoursOf } from "../sla/ladder.ts";
 import type { FindingSource, StoredFinding } from "../store/findings.ts";
 import type { PatchPlan } from "./plan-fix.ts";
 
@@ -33,6 +34,7 @@ export function prFinding(f: StoredFinding, sources: readonly FindingSource[]): 
     attackPath: f.context.attackPath === true,
     attackPathText: f.context.attackPathText ?? null,
     guidance: guidanceOf(f.context),
+    sla: { due: f.slaDue, hours: slaHoursOf(f) },
   };
 }
 

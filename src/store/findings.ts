@@ -138,12 +138,20 @@ export async function resolveFindingId(db: Db, query: string): Promise<string> {
 export interface FindingQuery {
   state?: FindingState | undefined;
   limit?: number | undefined;
+  /** Only open findings past their SLA: the breach recorded by the sweep, or the due date before
+   *  this time (epoch ms; the CLI's store has no sweep). */
+  breachedAt?: number | undefined;
 }
 
 /** Highest risk first, then the oldest detection. */
 export async function listFindings(db: Db, query: FindingQuery = {}): Promise<StoredFinding[]> {
   let q = db.selectFrom("findings").selectAll();
   if (query.state) q = q.where("state", "=", query.state);
+  const now = query.breachedAt;
+  if (now !== undefined)
+    q = q
+      .where("state", "in", STATE_GROUPS.slaRunning)
+      .where((eb) => eb.or([eb("sla_breached_at", "is not", null), eb("sla_due", "<", now)]));
   q = q.orderBy("risk_score", "desc").orderBy("first_seen").orderBy("id");
   if (query.limit) q = q.limit(query.limit);
   return (await q.execute()).map(findingFromRow);
@@ -306,18 +314,6 @@ export async function verifyingFindingsOfTool(db: Db, tool: string, org: string 
 
 // ---- Sweeps and verification windows. ----
 
-/** Marks open findings whose SLA due date has passed (once each); returns how many. */
-export async function markSlaBreaches(db: Db, now: number): Promise<number> {
-  const r = await db
-    .updateTable("findings")
-    .set({ sla_breached_at: now, updated_at: now })
-    .where("sla_due", "<", now)
-    .where("sla_breached_at", "is", null)
-    .where("state", "in", STATE_GROUPS.slaRunning)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
 /** Marks findings being verified past their verification deadline (once per window). */
 export async function markVerificationsOverdue(db: Db, now: number): Promise<number> {
   const r = await db
@@ -368,6 +364,8 @@ export interface FindingPageQuery {
   /** After this (risk score, first seen, id), in the list's order. */
   after?: [riskScore: number, firstSeen: number, id: string] | undefined;
   limit: number;
+  /** As in FindingQuery: only open findings past their SLA at this time. */
+  breachedAt?: number | undefined;
 }
 
 /** Highest risk first, then the oldest detection, then the id: the CLI's order, and a total one. */
@@ -375,6 +373,11 @@ export async function findingRowsPage(db: Db, query: FindingPageQuery): Promise<
   let q = db.selectFrom("findings").selectAll();
   if (query.state) q = q.where("state", "=", query.state);
   if (query.org) q = q.where("org", "=", query.org);
+  const now = query.breachedAt;
+  if (now !== undefined)
+    q = q
+      .where("state", "in", STATE_GROUPS.slaRunning)
+      .where((eb) => eb.or([eb("sla_breached_at", "is not", null), eb("sla_due", "<", now)]));
   if (query.after) {
     const [score, firstSeen, id] = query.after;
     q = q.where((eb) =>

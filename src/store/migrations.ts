@@ -317,6 +317,29 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // SLA breaches (issue 16): a breach is not a state change, so it is not an audit event (every
+    // reader of the trail takes an event as "entered `to`"); it is its own append-only record,
+    // one row per finding and due date, with when the sweep found it and the state it was in.
+    "0011_sla_breaches": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("sla_breaches")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("finding_id", "text", (c) => c.notNull().references("findings.id"))
+          .addColumn("due", millis, (c) => c.notNull())
+          .addColumn("breached_at", millis, (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("risk_tier", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("sla_breaches_finding_due")
+          .on("sla_breaches")
+          .columns(["finding_id", "due"])
+          .unique()
+          .execute();
+        await appendOnly(db, engine, "sla_breaches");
+      },
+    },
     // Jira (issue 16): the one Jira issue kept for a finding's tracking issue, created once and then
     // updated and transitioned in place; `status` is what fixloop last made it (open | done).
     "0012_jira_issues": {
@@ -364,7 +387,7 @@ async function appendOnly(db: AnyDb, engine: Engine, table: string): Promise<voi
 
 /**
  * PostgreSQL, run by the owner after migrating: what the app's role needs, and no more. Every table of
- * the schema: SELECT, INSERT, UPDATE, DELETE; audit_events: SELECT and INSERT only (no UPDATE,
+ * the schema: SELECT, INSERT, UPDATE, DELETE; audit_events and sla_breaches: SELECT and INSERT only (no UPDATE,
  * DELETE, TRUNCATE or TRIGGER), so the append-only rule holds by privilege as well as by trigger, and
  * as a non-owner the role cannot disable or drop the triggers; the sequences behind the ids: USAGE;
  * the migration bookkeeping: SELECT. Run again after every migration, so new tables are covered.
@@ -379,6 +402,8 @@ export async function grantAppRole(db: AnyDb, role: string): Promise<void> {
   await sql`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${app}`.execute(db);
   await sql`REVOKE ALL ON audit_events FROM ${app}`.execute(db);
   await sql`GRANT SELECT, INSERT ON audit_events TO ${app}`.execute(db);
+  await sql`REVOKE ALL ON sla_breaches FROM ${app}`.execute(db);
+  await sql`GRANT SELECT, INSERT ON sla_breaches TO ${app}`.execute(db);
   await sql`REVOKE ALL ON fixloop_migrations, fixloop_migrations_lock FROM ${app}`.execute(db);
   await sql`GRANT SELECT ON fixloop_migrations TO ${app}`.execute(db);
 }

@@ -62,6 +62,19 @@ export interface FindingSourcesTable {
   raw: string;
 }
 
+/** One SLA breach: append-only, one per finding and due date (src/store/sla-breaches.ts). */
+export interface SlaBreachesTable {
+  id: Generated<number>;
+  finding_id: string;
+  /** The due date that was missed. */
+  due: Millis;
+  /** When the SLA sweep found it past due. */
+  breached_at: Millis;
+  /** The state the finding was in (its SLA clock running). */
+  state: string;
+  risk_tier: string;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   finding_id: string;
@@ -241,6 +254,7 @@ export interface Database {
   findings: FindingsTable;
   finding_sources: FindingSourcesTable;
   audit_events: AuditEventsTable;
+  sla_breaches: SlaBreachesTable;
   remediations: RemediationsTable;
   verifications: VerificationsTable;
   exceptions: ExceptionsTable;

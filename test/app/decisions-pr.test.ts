@@ -12,12 +12,12 @@ import { FINDING, openFixPr, PR_NUMBER, R } from "./verification-setup.ts";
 
 const gh = useMockGitHub();
 const IDS = { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: PR_NUMBER };
-const CONFIG = "securityTeam: acme/security\nowners:\n  teams:\n    data-platform: acme/data-platform\n";
+const CONFIG = "securityTeam: acme/security\n";
 
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
-  await openFixPr(h, gh(), CONFIG);
+  await openFixPr(h, gh(), { config: CONFIG });
   expect((await getFinding(h.store.db, FINDING))?.state).toBe("pr_open");
 });
 afterEach(async () => {

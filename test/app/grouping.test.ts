@@ -33,6 +33,10 @@ const finding = (name: string) => ({
 // fixloop/group/<first 12 of the hash of "acme/infra\nfile:envs/prod/data.tf">
 const GROUP_BRANCH = `fixloop/group/${stableId(`${ORG}/${REPO}\nfile:envs/prod/data.tf`, 24).slice(0, 12)}`;
 
+/** The fixtures' findings were detected long before the harness's clock; these tests are not
+ *  about the SLA (test/app/sla.test.ts is), so the organization gives them 90 days. */
+const LONG_SLA = "slaHours:\n  critical: 2160\n  high: 2160\n  medium: 2160\n";
+
 let h: Harness;
 afterEach(async () => {
   await h?.close();
@@ -40,7 +44,7 @@ afterEach(async () => {
 
 it("two findings on one file share one PR, whose commit fixes both", async () => {
   h = await startHarness({ files: { "envs/prod/data.tf": DATA_TF } });
-  mockInstallation(gh());
+  mockInstallation(gh(), { orgConfig: LONG_SLA });
   mockRepositories(gh());
   mockConfig(gh(), REPO, "grouping: per-file\nowners:\n  teams:\n    data-platform: acme/data-platform\n");
   gh()
@@ -101,7 +105,7 @@ it("two findings on one file share one PR, whose commit fixes both", async () =>
 
 it("per-resource: two buckets in one file are two groups, so two PRs on two group branches", async () => {
   h = await startHarness({ files: { "envs/prod/data.tf": DATA_TF } });
-  mockInstallation(gh());
+  mockInstallation(gh(), { orgConfig: LONG_SLA });
   mockRepositories(gh());
   mockConfig(
     gh(),

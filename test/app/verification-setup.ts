@@ -43,15 +43,23 @@ export function publicBucket(status?: "passed" | "failed"): unknown {
   return doc;
 }
 
+/**
+ * The organization's SLA for these tests, which are not about it: the fixture was detected on
+ * 2026-11-02, so with the default 168 h its SLA has run out when the harness starts (2026-11-20),
+ * and the SLA sweep would label and comment on the PR (test/app/sla.test.ts covers that).
+ */
+const LONG_SLA = "slaHours:\n  high: 2160\n";
+
 /** POSTs the finding and lets the app open its PR (#17); returns the patched file fixloop committed. */
 export async function openFixPr(
   h: Harness,
   gh: MockGitHub,
-  config = "owners:\n  teams:\n    data-platform: acme/data-platform\n",
+  options: { config?: string; orgConfig?: string } = {},
 ): Promise<{ path: string; content: string }> {
-  mockInstallation(gh);
+  const config = options.config ?? "";
+  mockInstallation(gh, { orgConfig: options.orgConfig ?? LONG_SLA });
   mockRepositories(gh);
-  mockConfig(gh, REPO, config);
+  mockConfig(gh, REPO, `owners:\n  teams:\n    data-platform: acme/data-platform\n${config}`);
   gh.get(`${R}/labels?per_page=100`).reply(200, [
     { name: "security" },
     { name: "fixloop" },

@@ -287,6 +287,36 @@ describe("fixloop findings", () => {
     });
   });
 
+  it("--breached lists only the open findings past their SLA due date", async () => {
+    at("2026-11-04T10:00:00Z");
+    await run(["ingest", CSPM, S38, "--store", "--data-dir", dataDir]);
+    // Due: the bucket (critical) 2026-11-04 08:15, the security group (high) 2026-11-06 11:00,
+    // the S3.8 finding (first seen in 2021) long ago.
+    const breached = await run(["findings", "--breached", "--data-dir", dataDir]);
+    expect(breached.stdout.split("\n")).toEqual([
+      "ID            STATE              RISK          RULE                               RESOURCE                                 TEAM           LAST SEEN",
+      "5c7579463ae9  awaiting_approval  critical 100  unspecified                        arn:aws:s3:::prod-customer-data-backups  data-platform  2026-11-04T10:00:00Z",
+      "ae0285f654a0  fixing             medium 45     S3.8 → aws-s3-public-access-block  arn:aws:s3:::example                     -              2022-02-21T09:49:14Z",
+      "",
+      `2 findings past their SLA (1 awaiting_approval, 1 fixing) in ${join(dataDir, "fixloop.sqlite")}.`,
+      "",
+    ]);
+    const json = await run(["findings", "--breached", "--state", "fixing", "--json", "--data-dir", dataDir]);
+    expect(JSON.parse(json.stdout).findings.map((f: { id: string }) => f.id)).toEqual([S3_8]);
+
+    // Two hours earlier the bucket was still within its SLA.
+    at("2026-11-04T08:00:00Z");
+    const earlier = await run(["findings", "--breached", "--json", "--data-dir", dataDir]);
+    expect(JSON.parse(earlier.stdout).findings.map((f: { id: string }) => f.id)).toEqual([S3_8]);
+    expect(
+      await run(["findings", "--breached", "--state", "awaiting_approval", "--data-dir", dataDir]),
+    ).toEqual({
+      code: 0,
+      stdout: `No open findings past their SLA in state awaiting_approval in ${join(dataDir, "fixloop.sqlite")}.\n`,
+      stderr: "",
+    });
+  });
+
   it("says so in one line on an empty store", async () => {
     const r = await run(["findings", "--data-dir", dataDir]);
     expect(r).toEqual({
@@ -590,7 +620,8 @@ describe("fixloop evidence", () => {
     expect(record.sla).toEqual({
       due: "2021-08-13T17:06:07.284Z",
       breached: true,
-      breachedAt: null,
+      // Resolved years after its due date, never seen by a sweep: breached when the SLA ran out.
+      breachedAt: "2021-08-13T17:06:07.284Z",
       resolvedAt: "2026-11-04T12:01:00.000Z",
     });
     expect(record.audit.map((e: { actorLabel: string }) => e.actorLabel)).toContain(

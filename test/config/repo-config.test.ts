@@ -380,7 +380,7 @@ describe("never half-applied", () => {
   it("formats the errors for a log line and for a check run summary", () => {
     const errors = errorsOf({ gates: { prThreshold: "high" }, zzz: 1 });
     expect(errorsAsLine(errors)).toBe(
-      'gates.prThreshold: must be a number, not the text "high"; zzz: unknown key (expected one of: risk, gates, slaHours, labels, securityReview, securityTeam, owners, triageRepository, repositories, grouping, limits, rules, branchPrefix, suppressions, exceptions, falsePositive, verification, notifications, jira)',
+      'gates.prThreshold: must be a number, not the text "high"; zzz: unknown key (expected one of: risk, gates, slaHours, labels, securityReview, securityTeam, owners, triageRepository, repositories, grouping, limits, rules, branchPrefix, suppressions, exceptions, falsePositive, sla, verification, notifications, jira)',
     );
     expect(errorsAsMarkdown(errors).split("\n").slice(0, 2)).toEqual([
       "```text",
@@ -455,5 +455,62 @@ describe("rules.demote", () => {
       "rules.demote.threshold",
       "rules.demote.rules[0]",
     ]);
+  });
+});
+
+describe("sla: the pre-breach warning and the escalation ladder", () => {
+  it("reads durations and teams, and defaults to a warning at 75 % with no ladder", () => {
+    expect(DEFAULT_REPO_CONFIG.sla).toEqual({ warnAt: 0.75, escalate: [] });
+    const parsed = parseRepoConfig({
+      sla: {
+        warnAt: 0.5,
+        escalate: [
+          { after: "24h", notify: "@acme/security-leads" },
+          { after: "3d", notify: "acme/ciso" },
+        ],
+      },
+    });
+    expect(parsed.ok && parsed.config.sla).toEqual({
+      warnAt: 0.5,
+      escalate: [
+        { after: 24 * 3_600_000, notify: "acme/security-leads" },
+        { after: 3 * 86_400_000, notify: "acme/ciso" },
+      ],
+    });
+  });
+
+  it("names the step and the key that is wrong", () => {
+    expect(
+      errorsOf({
+        sla: {
+          escalate: [
+            { after: "1d", notify: "acme/leads" },
+            { after: "tomorrow", notify: "acme/ciso" },
+          ],
+        },
+      }),
+    ).toEqual([
+      {
+        path: "sla.escalate[1].after",
+        message: '"tomorrow" is not a duration: write a whole number and m, h or d, e.g. 24h or 3d',
+      },
+    ]);
+    expect(
+      errorsOf({
+        sla: {
+          escalate: [
+            { after: "2d", notify: "acme/leads" },
+            { after: "24h", notify: "acme/ciso" },
+          ],
+        },
+      }),
+    ).toEqual([{ path: "sla.escalate[1].after", message: "must be later than the step before it" }]);
+    expect(errorsOf({ sla: { escalate: [{ after: "24h", notify: "security-leads" }] } })[0]!.path).toBe(
+      "sla.escalate[0].notify",
+    );
+    expect(errorsOf({ sla: { escalate: [{ after: "24h", notify: "acme/x", team: "y" }] } })[0]!.path).toBe(
+      "sla.escalate[0].team",
+    );
+    expect(errorsOf({ sla: { warnAt: 75 } })[0]!.path).toBe("sla.warnAt");
   });
 });

@@ -13,7 +13,7 @@ function config(raw: unknown): RepoConfig {
 describe("LABELS", () => {
   it("defines every label fixloop adds by default, within GitHub's limits", () => {
     const names = ["security", "fixloop", "risk:critical", "risk:high", "risk:medium", "risk:low"];
-    expect(Object.keys(LABELS).sort()).toEqual([...names, "security-review-required"].sort());
+    expect(Object.keys(LABELS).sort()).toEqual([...names, "security-review-required", "sla-breached"].sort());
     for (const [name, spec] of Object.entries(LABELS)) {
       expect(name.length).toBeLessThanOrEqual(50);
       expect(spec.color).toMatch(/^[0-9a-f]{6}$/);

@@ -71,6 +71,28 @@ describe("intent-level operations", () => {
     });
   });
 
+  it("addLabels creates a missing label, then adds it, keeping the labels the issue has", async () => {
+    gh()
+      .get("/repos/acme/infra/labels?per_page=100")
+      .reply(200, [{ id: 1, name: "security", color: "b60205" }]);
+    gh()
+      .post("/repos/acme/infra/labels", {
+        name: "sla-breached",
+        color: "b60205",
+        description: "Past its SLA due date: escalated to the security team",
+      })
+      .reply(201, {});
+    gh()
+      .post("/repos/acme/infra/issues/7/labels", { labels: ["sla-breached"] })
+      .reply(200, [{ name: "security" }, { name: "sla-breached" }]);
+    gh().post("/repos/acme/infra/issues/8/labels").reply(404, { message: "Not Found" });
+    const p = platform();
+    await p.addLabels(REPO, 7, ["sla-breached"]);
+    // A warm repository: no label look-up; a failure leaves as a typed error.
+    await expect(p.addLabels(REPO, 8, ["sla-breached"])).rejects.toBeInstanceOf(NotFound);
+    expect(gh().count("GET", "/repos/{owner}/{repo}/labels")).toBe(1);
+  });
+
   it("requestReview returns GitHub's 422 refusal as text; other failures are thrown", async () => {
     gh()
       .post("/repos/acme/infra/pulls/7/requested_reviewers", {

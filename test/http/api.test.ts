@@ -353,7 +353,11 @@ describe("the HTTP API on a real server with a SQLite store", () => {
         ["/api/findings?state=open", "state must be one of: new, triaged,"],
         ["/api/findings?limit=0", "limit must be a whole number from 1 to 500"],
         ["/api/findings?cursor=bm9wZQ", "cursor is not one this API returned (pass nextCursor as it is)"],
-        ["/api/findings?sort=risk", 'unknown query parameter "sort"; expected: state, org, limit, cursor'],
+        ["/api/findings?breached=yes", "breached must be true (or left out for findings whatever their SLA)"],
+        [
+          "/api/findings?sort=risk",
+          'unknown query parameter "sort"; expected: state, org, breached, limit, cursor',
+        ],
       ];
       for (const [path, reason] of cases) {
         const response = await get(path);

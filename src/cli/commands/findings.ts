@@ -40,9 +40,11 @@ export async function findingsCommand(args: string[], io: CliIo): Promise<number
     if (values.json) io.stdout.write(`${JSON.stringify({ findings: [], store: location }, null, 2)}\n`);
     else
       io.stdout.write(
-        state
-          ? `No findings in state ${state} in ${terminalSafe(location)}.\n`
-          : `No findings stored in ${terminalSafe(location)}. Store some with \`fixloop ingest <file>… --store\`.\n`,
+        values.breached
+          ? `No open findings past their SLA${state ? ` in state ${state}` : ""} in ${terminalSafe(location)}.\n`
+          : state
+            ? `No findings in state ${state} in ${terminalSafe(location)}.\n`
+            : `No findings stored in ${terminalSafe(location)}. Store some with \`fixloop ingest <file>… --store\`.\n`,
       );
     return 0;
   };
@@ -51,7 +53,8 @@ export async function findingsCommand(args: string[], io: CliIo): Promise<number
     io,
     values["data-dir"],
     async (store) => {
-      const findings = await listFindings(store.db, { state });
+      const breachedAt = values.breached ? store.now() : undefined;
+      const findings = await listFindings(store.db, { state, breachedAt });
       if (findings.length === 0) return none(store.location);
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ findings, store: store.location }, null, 2)}\n`);
@@ -73,7 +76,7 @@ export async function findingsCommand(args: string[], io: CliIo): Promise<number
       const where = terminalSafe(store.location);
       lines.push(
         "",
-        state ? `${n} in state ${state} in ${where}.` : `${n} (${byState(findings)}) in ${where}.`,
+        `${n}${values.breached ? " past their SLA" : ""}${state ? ` in state ${state}` : ` (${byState(findings)})`} in ${where}.`,
       );
       io.stdout.write(`${lines.join("\n")}\n`);
       return 0;
