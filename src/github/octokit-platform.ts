@@ -2,6 +2,7 @@
 // Octokit client. Every operation's failure leaves as a typed error (./errors.ts), mapped here once.
 // The app builds one per installation (Probot's installation client), the CLI one from a token.
 
+import { posix } from "node:path";
 import type { GitHub } from "./client.ts";
 import { mapped, NotFound, Unprocessable } from "./errors.ts";
 import type { FileChange } from "./git-data.ts";
@@ -18,10 +19,12 @@ import type {
   Permission,
   Platform,
   PullRequestDraft,
+  PullRequestFile,
   PullRequestProgress,
   PullRequestSummary,
   PullRequestUpdate,
   ReactionContent,
+  RepoFile,
   RepoRef,
   RequiredCheck,
 } from "./platform.ts";
@@ -201,6 +204,55 @@ export class OctokitPlatform implements Platform {
     });
   }
 
+  pullRequestFiles(
+    repository: RepoRef,
+    number: number,
+    limit: number,
+  ): Promise<{ files: PullRequestFile[]; truncated: boolean }> {
+    return this.#run(async (gh) => {
+      const files: PullRequestFile[] = [];
+      let truncated = false;
+      // One page of 100 for most PRs; stop at `limit` (GitHub lists up to 3000 files).
+      for await (const page of gh.paginate.iterator(gh.rest.pulls.listFiles, {
+        ...repository,
+        pull_number: number,
+        per_page: 100,
+      })) {
+        for (const f of page.data) {
+          if (files.length >= limit) {
+            truncated = true;
+            break;
+          }
+          files.push({
+            path: f.filename,
+            status: f.status,
+            ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+            ...(f.patch !== undefined ? { patch: f.patch } : {}),
+          });
+        }
+        if (truncated || page.data.length < 100) break;
+      }
+      return { files, truncated };
+    });
+  }
+
+  addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void> {
+    return this.#run(async (gh) => {
+      await ensureLabels(gh, repository, labels, this.#labelCache);
+      await gh.rest.issues.addLabels({ ...repository, issue_number: number, labels: [...labels] });
+    });
+  }
+
+  removeLabel(repository: RepoRef, number: number, label: string): Promise<void> {
+    return this.#run(async (gh) => {
+      try {
+        await gh.rest.issues.removeLabel({ ...repository, issue_number: number, name: label });
+      } catch (error) {
+        if ((error as { status?: number }).status !== 404) throw error; // 404: not on the PR
+      }
+    });
+  }
+
   ensureLabels(repository: RepoRef, names: readonly string[]): Promise<void> {
     return this.#run((gh) => ensureLabels(gh, repository, names, this.#labelCache));
   }
@@ -232,6 +284,59 @@ export class OctokitPlatform implements Platform {
 
   defaultBranch(repository: RepoRef): Promise<string> {
     return this.#run(async (gh) => (await gh.rest.repos.get({ ...repository })).data.default_branch);
+  }
+
+  fileAt(repository: RepoRef, ref: string, path: string, maxBytes: number): Promise<RepoFile | null> {
+    return this.#run(async (gh) => {
+      try {
+        const { data } = await gh.rest.repos.getContent({ ...repository, path, ref });
+        if (Array.isArray(data) || data.type !== "file") return null;
+        if (data.size > maxBytes)
+          return { path, text: "", skipped: `skipped: larger than ${maxBytes} bytes (${data.size} bytes)` };
+        // Files over 1 MB come without content from this endpoint: read the blob instead.
+        const base64 =
+          data.content ?? (await gh.rest.git.getBlob({ ...repository, file_sha: data.sha })).data.content;
+        return { path, text: Buffer.from(base64, "base64").toString("utf8") };
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return null;
+        throw error;
+      }
+    });
+  }
+
+  filesAt(
+    repository: RepoRef,
+    ref: string,
+    dirs: readonly string[],
+    limits: { files: number; bytes: number },
+  ): Promise<{ files: RepoFile[]; truncated: boolean }> {
+    return this.#run(async (gh) => {
+      const wanted = new Set(dirs);
+      const { data } = await gh.rest.git.getTree({ ...repository, tree_sha: ref, recursive: "true" });
+      const entries = data.tree.filter(
+        (e) =>
+          e.type === "blob" &&
+          e.path !== undefined &&
+          e.sha !== undefined &&
+          /\.(tf|tfvars)$/.test(e.path) &&
+          wanted.has(posix.dirname(e.path)),
+      );
+      const files: RepoFile[] = [];
+      for (const e of entries.slice(0, limits.files)) {
+        const path = e.path as string;
+        if ((e.size ?? 0) > limits.bytes) {
+          files.push({
+            path,
+            text: "",
+            skipped: `skipped: larger than ${limits.bytes} bytes (${e.size} bytes)`,
+          });
+          continue;
+        }
+        const blob = await gh.rest.git.getBlob({ ...repository, file_sha: e.sha as string });
+        files.push({ path, text: Buffer.from(blob.data.content, "base64").toString("utf8") });
+      }
+      return { files, truncated: data.truncated || entries.length > limits.files };
+    });
   }
 
   async commitExists(repository: RepoRef, sha: string): Promise<boolean> {

@@ -166,6 +166,22 @@ export interface CodeScanningQuery {
   toolName?: string;
 }
 
+/** A file a pull request changes, as GitHub lists it (`patch` absent for binary or huge diffs). */
+export interface PullRequestFile {
+  path: string;
+  /** The old path of a renamed file. */
+  previousPath?: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged" | (string & {});
+  patch?: string;
+}
+
+/** A repository file's text at a ref; `skipped` says why the text is empty (too large, not text). */
+export interface RepoFile {
+  path: string;
+  text: string;
+  skipped?: string;
+}
+
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none" | (string & {});
 
 export type ReactionContent = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";
@@ -210,6 +226,16 @@ export interface Platform {
     number: number,
     who: { teams: readonly string[]; users: readonly string[] },
   ): Promise<string | null>;
+  /** The files a PR changes, at most `limit` (truncated: GitHub lists more). */
+  pullRequestFiles(
+    repository: RepoRef,
+    number: number,
+    limit: number,
+  ): Promise<{ files: PullRequestFile[]; truncated: boolean }>;
+  /** Adds labels to an issue or PR, keeping the others (created first with fixloop's colours). */
+  addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void>;
+  /** Takes one label off an issue or PR (nothing when it is not there). */
+  removeLabel(repository: RepoRef, number: number, label: string): Promise<void>;
   /** Replaces the labels (created first with fixloop's colours when missing) and adds assignees. */
   setLabels(
     repository: RepoRef,
@@ -229,6 +255,18 @@ export interface Platform {
   // --- repositories and commits ---
   defaultBranch(repository: RepoRef): Promise<string>;
   commitExists(repository: RepoRef, sha: string): Promise<boolean>;
+  /** One file's text at `ref`; null when the file is not there. */
+  fileAt(repository: RepoRef, ref: string, path: string, maxBytes: number): Promise<RepoFile | null>;
+  /**
+   * The Terraform files (`.tf`, `.tfvars`) directly in each of `dirs` at `ref`: one tree listing,
+   * then one blob each; at most `limits.files` files, each at most `limits.bytes` (else skipped).
+   */
+  filesAt(
+    repository: RepoRef,
+    ref: string,
+    dirs: readonly string[],
+    limits: { files: number; bytes: number },
+  ): Promise<{ files: RepoFile[]; truncated: boolean }>;
   /** How `head` relates to `base`: ahead, behind, diverged or identical. */
   compareCommits(repository: RepoRef, base: string, head: string): Promise<string>;
 
