@@ -308,7 +308,7 @@ export class OctokitPlatform implements Platform {
     repository: RepoRef,
     ref: string,
     dirs: readonly string[],
-    limits: { files: number; bytes: number },
+    limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
   ): Promise<{ files: RepoFile[]; truncated: boolean }> {
     return this.#run(async (gh) => {
       const wanted = new Set(dirs);
@@ -332,8 +332,14 @@ export class OctokitPlatform implements Platform {
           });
           continue;
         }
-        const blob = await gh.rest.git.getBlob({ ...repository, file_sha: e.sha as string });
-        files.push({ path, text: Buffer.from(blob.data.content, "base64").toString("utf8") });
+        const sha = e.sha as string;
+        const known = limits.reuse?.get(sha);
+        if (known !== undefined) {
+          files.push({ path, text: known, sha });
+          continue;
+        }
+        const blob = await gh.rest.git.getBlob({ ...repository, file_sha: sha });
+        files.push({ path, text: Buffer.from(blob.data.content, "base64").toString("utf8"), sha });
       }
       return { files, truncated: data.truncated || entries.length > limits.files };
     });

@@ -103,7 +103,18 @@ export interface CheckRunInput {
   completedAt: string;
   externalId?: string;
   detailsUrl?: string;
-  output: { title: string; summary: string; text?: string };
+  output: { title: string; summary: string; text?: string; annotations?: CheckAnnotation[] };
+}
+
+/** A check run annotation: a line of a file, with what is wrong there (GitHub takes 50 per request). */
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  title?: string;
+  message: string;
+  raw_details?: string;
 }
 
 /** A check run as GitHub reports it on a commit (the fields verify/ci-state.ts reads). */
@@ -179,6 +190,8 @@ export interface PullRequestFile {
 export interface RepoFile {
   path: string;
   text: string;
+  /** The blob's sha (filesAt): the same sha at another ref is the same text. */
+  sha?: string;
   skipped?: string;
 }
 
@@ -260,12 +273,13 @@ export interface Platform {
   /**
    * The Terraform files (`.tf`, `.tfvars`) directly in each of `dirs` at `ref`: one tree listing,
    * then one blob each; at most `limits.files` files, each at most `limits.bytes` (else skipped).
+   * A blob whose sha is in `limits.reuse` (sha → text, e.g. the other side of a PR) is not fetched.
    */
   filesAt(
     repository: RepoRef,
     ref: string,
     dirs: readonly string[],
-    limits: { files: number; bytes: number },
+    limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
   ): Promise<{ files: RepoFile[]; truncated: boolean }>;
   /** How `head` relates to `base`: ahead, behind, diverged or identical. */
   compareCommits(repository: RepoRef, base: string, head: string): Promise<string>;

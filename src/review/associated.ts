@@ -29,6 +29,8 @@ export async function reviewAssociatedPr(
   platform: Platform,
   event: PrEvent,
   files: readonly PullRequestFile[],
+  /** The security-review label is on the PR already / must stay on (the scan asked for it). */
+  label: { on: boolean; keep: boolean },
 ): Promise<AssociatedOutcome> {
   const repository = fullName(event.repository);
   const terraform = files.filter(
@@ -46,7 +48,7 @@ export async function reviewAssociatedPr(
   if (ids.length === 0 && !previous) return { kind: "none" };
   const parsed = await env.repoConfig(event.installationId, event.repository);
   if (!parsed.ok) return { kind: "config-invalid" };
-  const next = await bringUpToDate(env, platform, event, { config: parsed.config, matched, previous });
+  const next = await bringUpToDate(env, platform, event, { config: parsed.config, matched, previous, label });
   await saveAssociatedPr(env.store.db, next, env.store.now());
   return { kind: "updated", findingIds: ids };
 }
@@ -59,14 +61,19 @@ async function bringUpToDate(
   env: ReviewEnv,
   platform: Platform,
   event: PrEvent,
-  s: { config: RepoConfig; matched: LocatedFinding[]; previous: AssociatedPr | null },
+  s: {
+    config: RepoConfig;
+    matched: LocatedFinding[];
+    previous: AssociatedPr | null;
+    label: { on: boolean; keep: boolean };
+  },
 ): Promise<AssociatedPr> {
   const { config, matched, previous } = s;
   const label = config.securityReview.label;
   const team = config.securityTeam;
   const { repository, number } = event;
   if (matched.length > 0) {
-    if (!previous?.labelled) await platform.addLabels(repository, number, [label]);
+    if (!previous?.labelled && !s.label.on) await platform.addLabels(repository, number, [label]);
     if (team && !previous?.labelled) {
       const refused = await platform.requestReview(repository, number, { teams: [team], users: [] });
       if (refused)
@@ -75,7 +82,7 @@ async function bringUpToDate(
           "security review not requested",
         );
     }
-  } else if (previous?.labelled) await platform.removeLabel(repository, number, label);
+  } else if (previous?.labelled && !s.label.keep) await platform.removeLabel(repository, number, label);
   const body = associatedComment({ host: env.host, findings: matched, label, securityTeam: team });
   await platform.ensureComment({ repository, number, marker: ASSOCIATED_MARKER, body });
   return {

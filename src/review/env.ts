@@ -27,6 +27,8 @@ export interface PrEvent {
   baseSha: string;
   author: { login: string; type: string };
   body: string | null;
+  /** The PR's labels as the delivery lists them. */
+  labels: string[];
 }
 
 /** Most files of a PR fixloop reads (GitHub lists up to 3000): the rest is said to be unread. */

@@ -18,6 +18,7 @@ export function registerPullRequestReview(app: Probot, env: ReviewEnv): void {
       baseSha: pr.base.sha,
       author: { login: pr.user?.login ?? "", type: pr.user?.type ?? "User" },
       body: pr.body ?? null,
+      labels: (pr.labels ?? []).map((l) => l.name),
     });
     if (outcome.kind === "reviewed" && outcome.associated.kind === "updated")
       context.log.info(

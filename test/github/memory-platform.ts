@@ -283,7 +283,7 @@ export class MemoryPlatform implements Platform {
     repository: RepoRef,
     ref: string,
     dirs: readonly string[],
-    limits: { files: number; bytes: number },
+    limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
   ) {
     this.#call("filesAt", repository, ref, dirs, limits);
     const tree = this.trees.get(`${fullName(repository)}@${ref}`) ?? new Map<string, string>();

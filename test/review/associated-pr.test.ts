@@ -25,7 +25,9 @@ import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 const gh = useMockGitHub();
 const PUBLIC_BUCKET = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/public-bucket.json"), "utf8"));
 const MAIN_TF = readFileSync(join(FIXTURES, "repos/cspm-demo/envs/prod/main.tf"), "utf8");
-const CONFIG = "owners:\n  teams:\n    data-platform: acme/data-platform\nsecurityTeam: acme/appsec\n";
+// The scan check run is off here: test/review/pr-scan.test.ts covers it.
+const CONFIG =
+  "owners:\n  teams:\n    data-platform: acme/data-platform\nsecurityTeam: acme/appsec\nprScan:\n  enabled: false\n";
 const FINDING = "2246b397c614a4456bf7b417";
 const R = `/repos/${ORG}/${REPO}`;
 const PR = 31;
