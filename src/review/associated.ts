@@ -31,6 +31,8 @@ export async function reviewAssociatedPr(
   files: readonly PullRequestFile[],
   /** The security-review label is on the PR already / must stay on (the scan asked for it). */
   label: { on: boolean; keep: boolean },
+  /** Head texts already fetched (by the scan): not fetched again. */
+  known: ReadonlyMap<string, string> = new Map(),
 ): Promise<AssociatedOutcome> {
   const repository = fullName(event.repository);
   const terraform = files.filter(
@@ -41,7 +43,9 @@ export async function reviewAssociatedPr(
   const previous = await associatedPr(env.store.db, repository, event.number);
   if (candidates.length === 0 && !previous?.labelled && !previous?.commented) return { kind: "none" };
   const matched =
-    candidates.length > 0 ? await touchedFindings(env, platform, event, terraform, candidates) : [];
+    candidates.length > 0
+      ? await touchedFindings(env, platform, event, { terraform, candidates, known })
+      : [];
   const ids = matched.map((f) => f.id).sort();
   if (previous && sameIds(previous.findingIds, ids) && (ids.length > 0 || !previous.labelled))
     return { kind: "unchanged", findingIds: ids };
@@ -104,9 +108,13 @@ async function touchedFindings(
   env: ReviewEnv,
   platform: Platform,
   event: PrEvent,
-  terraform: readonly PullRequestFile[],
-  candidates: readonly LocatedFinding[],
+  s: {
+    terraform: readonly PullRequestFile[];
+    candidates: readonly LocatedFinding[];
+    known: ReadonlyMap<string, string>;
+  },
 ): Promise<LocatedFinding[]> {
+  const { terraform, candidates, known } = s;
   const touched: LocatedFinding[] = [];
   for (const file of terraform) {
     const here = candidates.filter((c) => c.file === file.path || c.file === file.previousPath);
@@ -116,8 +124,12 @@ async function touchedFindings(
       touched.push(...here);
       continue;
     }
-    const head = await platform.fileAt(event.repository, event.headSha, file.path, MAX_PR_FILE_BYTES);
-    if (!head || head.skipped) {
+    const cached = known.get(file.path);
+    const head =
+      cached !== undefined
+        ? { path: file.path, text: cached }
+        : await platform.fileAt(event.repository, event.headSha, file.path, MAX_PR_FILE_BYTES);
+    if (!head || ("skipped" in head && head.skipped)) {
       touched.push(...here);
       continue;
     }

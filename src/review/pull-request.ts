@@ -33,7 +33,7 @@ export async function onPullRequest(env: ReviewEnv, event: PrEvent): Promise<Pul
   const { files, truncated } = await platform.pullRequestFiles(event.repository, event.number, MAX_PR_FILES);
   const scan = await scanIfEnabled(env, platform, event, files);
   const label = { on: scan?.labelled === true, keep: scan?.labelled === true };
-  const associated = await reviewAssociatedPr(env, platform, event, files, label);
+  const associated = await reviewAssociatedPr(env, platform, event, files, label, scan?.outcome.headTexts);
   // Recorded last: a delivery that failed half-way is finished by GitHub's redelivery.
   await firstDelivery(db, event.deliveryId, "pull_request", env.store.now());
   return { kind: "reviewed", associated, scan: scan?.outcome ?? null, filesTruncated: truncated };

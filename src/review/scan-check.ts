@@ -42,6 +42,8 @@ export interface ScanOutcome {
   introduced: Detection[];
   /** A new detection reaches `securityReview.tiers`. */
   securityReview: boolean;
+  /** The head's texts the scan fetched (path → text): the associated-findings mapping reuses them. */
+  headTexts: ReadonlyMap<string, string>;
 }
 
 /** Runs the scan and reports it as the check run on the PR's head. */
@@ -70,7 +72,8 @@ export async function runPrScan(
       ...(annotations.length > 0 ? { annotations: annotations.slice(0, MAX_ANNOTATIONS) } : {}),
     },
   });
-  return { conclusion, introduced, securityReview: needsSecurityReview(tiers, config) };
+  const headTexts = new Map((scan?.headSources ?? []).filter((f) => !f.skipped).map((f) => [f.path, f.text]));
+  return { conclusion, introduced, securityReview: needsSecurityReview(tiers, config), headTexts };
 }
 
 /** The directories of the PR's changed Terraform files (old and new paths). */
