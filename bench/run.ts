@@ -28,7 +28,7 @@
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --files N a monorepo of at least N files (e.g. 2000, to iterate on the tree targets)
 //   --no-fix  skip the fix pass (the longest task)
-//   --only    run only these groups: tree, ingest, locate, locate-rate, store, github, api, s3,
+//   --only    run only these groups: tree, ingest, locate, locate-rate, store, github, api, s3, pr-review,
 //             adversarial, startup, modules (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
@@ -53,6 +53,7 @@ const GROUPS = [
   "adversarial",
   "startup",
   "modules",
+  "pr-review",
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -453,6 +454,38 @@ if (selected.has("modules")) {
   lines.push(
     `| scan of the corpus (${r.files} files) with module calls judged vs without | ${r.scanWithMs!.toFixed(1)} ms vs ${r.scanWithoutMs!.toFixed(1)} ms: ${r.ratio!.toFixed(2)}× | |`,
     `| scan of ${r.calls} module calls vs indexing them | ${r.callsScanMs!.toFixed(0)} ms vs ${r.callsIndexMs!.toFixed(0)} ms | |`,
+  );
+}
+
+if (selected.has("pr-review")) {
+  // People's pull requests (issue 16): GitHub requests per PR event, with the scan check run off
+  // (the associated-findings path alone) and on, and time to the check run on a 500-file repository
+  // against scanning that whole repository in-process (bench/pr-review.ts).
+  const run = (mode: "off" | "on") => {
+    const stdout = execFileSync(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "bench/pr-review.ts"), mode],
+      {
+        encoding: "utf8",
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return JSON.parse(stdout.trim().split("\n").pop()!) as Result;
+  };
+  const off = run("off");
+  const on = run("on");
+  results["pr-review-noscan"] = off;
+  results["pr-review-scan"] = on;
+  const n = (r: Result, k: string) => Number(r[k]);
+  const ratio = n(on, "checkRunMs") / n(on, "fullScanMs");
+  lines.push(
+    `| GitHub requests per PR event, nothing matches (check run off / on) | ${n(off, "nothingRequests")} / ${n(on, "nothingRequests")} | ≤ 3 |`,
+    `| GitHub requests per PR event, labels + review + comment (check run off / on) | ${n(off, "labelRequests")} / ${n(on, "labelRequests")} | ≤ 6 |`,
+    `| time to the fixloop/scan check run, ${on.files}-file repository, one file changed | ${n(on, "checkRunMs").toFixed(0)} ms (${n(on, "checkRunTouchingMs").toFixed(0)} ms when it also labels); whole-repository scan in-process ${n(on, "fullScanMs").toFixed(0)} ms: ${ratio.toFixed(2)}× | |`,
+  );
+  const met = n(off, "nothingRequests") <= 3 && n(off, "labelRequests") <= 6;
+  verdicts.push(
+    `pr-review: ${n(off, "nothingRequests")}/${n(off, "labelRequests")} requests without the check run (≤ 3/≤ 6: ${met ? "targets met" : "TARGET MISSED"}), ${n(on, "nothingRequests")}/${n(on, "labelRequests")} with it`,
   );
 }
 

@@ -110,8 +110,8 @@ export async function checkExceptionsPullRequest(
   config: RepoConfig,
   pr: ExceptionsPullRequest,
 ): Promise<"unchanged" | "success" | "failure"> {
-  const head = await platform.fileAt(pr.repository, EXCEPTIONS_PATH, pr.headSha);
-  const base = await platform.fileAt(pr.repository, EXCEPTIONS_PATH, pr.baseSha);
+  const head = await platform.fileText(pr.repository, EXCEPTIONS_PATH, pr.headSha);
+  const base = await platform.fileText(pr.repository, EXCEPTIONS_PATH, pr.baseSha);
   if (head === base) return "unchanged";
   const now = store.now();
   const scope = pr.repository.repo === ".github" ? null : fullName(pr.repository);

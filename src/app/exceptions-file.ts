@@ -148,7 +148,7 @@ export async function exceptionsFilePushed(
   repository: RepoRef,
   sha: string,
 ): Promise<ApplyOutcome> {
-  const parsed = parseExceptionsFile(await platform.fileAt(repository, EXCEPTIONS_PATH, sha));
+  const parsed = parseExceptionsFile(await platform.fileText(repository, EXCEPTIONS_PATH, sha));
   if (!parsed.ok) {
     await reportInvalid(platform, repository, { sha, now: store.now() }, parsed);
     return { valid: false, granted: [], ended: [], skipped: [] };

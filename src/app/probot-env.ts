@@ -202,6 +202,11 @@ export class AppEnv implements RemediationEnv {
       : planGroupFix(files, indexed.index, group, ruleOptions);
   }
 
+  /** Indexes untrusted files the way snapshots are (the app: in the sandbox, with its budgets). */
+  indexFiles(repository: string, files: SourceFile[], key: string): Promise<TerraformIndex> {
+    return this.#indexer(repository, files, key);
+  }
+
   evidenceUrl(findingId: string): string | null {
     return this.#publicUrl
       ? `${this.#publicUrl}/api/findings/${encodeURIComponent(findingId)}/evidence`

@@ -2,6 +2,7 @@
 // nothing more, so the logic they reach is tested without Probot.
 
 import type { Probot } from "probot";
+import { registerPullRequestReview } from "../review/register.ts";
 import { handleComment } from "./comment-commands.ts";
 import { registerExceptionsWebhooks } from "./exceptions-webhooks.ts";
 import type { AppEnv } from "./probot-env.ts";
@@ -10,6 +11,7 @@ import { pullRequestClosed } from "./pull-request-closed.ts";
 
 export function registerWebhooks(app: Probot, env: AppEnv): void {
   registerExceptionsWebhooks(app, env);
+  registerPullRequestReview(app, env);
   app.on("pull_request.closed", async (context) => {
     const pr = context.payload.pull_request;
     const merged = pr.merged === true;

@@ -156,6 +156,14 @@ const RepoConfigObject = z.strictObject({
     })
     .prefault({}),
   securityTeam: TeamSlug.nullable().default(null),
+  /** The `fixloop/scan` check run on people's pull requests: what the findings a PR introduces make it. */
+  prScan: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      conclusion: z.enum(["neutral", "failure"]).default("neutral"),
+      failAt: z.enum(TIERS).default("high"),
+    })
+    .prefault({}),
   owners: z
     .strictObject({
       tagKeys: z.array(z.string().trim().min(1)).default(["team", "owner"]),

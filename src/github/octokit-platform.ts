@@ -2,6 +2,7 @@
 // Octokit client. Every operation's failure leaves as a typed error (./errors.ts), mapped here once.
 // The app builds one per installation (Probot's installation client), the CLI one from a token.
 
+import { posix } from "node:path";
 import type { GitHub } from "./client.ts";
 import { mapped, NotFound, Unprocessable } from "./errors.ts";
 import type { FileChange } from "./git-data.ts";
@@ -18,10 +19,12 @@ import type {
   Permission,
   Platform,
   PullRequestDraft,
+  PullRequestFile,
   PullRequestProgress,
   PullRequestSummary,
   PullRequestUpdate,
   ReactionContent,
+  RepoFile,
   RepoRef,
   RequiredCheck,
 } from "./platform.ts";
@@ -208,6 +211,48 @@ export class OctokitPlatform implements Platform {
     });
   }
 
+  pullRequestFiles(
+    repository: RepoRef,
+    number: number,
+    limit: number,
+  ): Promise<{ files: PullRequestFile[]; truncated: boolean }> {
+    return this.#run(async (gh) => {
+      const files: PullRequestFile[] = [];
+      let truncated = false;
+      // One page of 100 for most PRs; stop at `limit` (GitHub lists up to 3000 files).
+      for await (const page of gh.paginate.iterator(gh.rest.pulls.listFiles, {
+        ...repository,
+        pull_number: number,
+        per_page: 100,
+      })) {
+        for (const f of page.data) {
+          if (files.length >= limit) {
+            truncated = true;
+            break;
+          }
+          files.push({
+            path: f.filename,
+            status: f.status,
+            ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+            ...(f.patch !== undefined ? { patch: f.patch } : {}),
+          });
+        }
+        if (truncated || page.data.length < 100) break;
+      }
+      return { files, truncated };
+    });
+  }
+
+  removeLabel(repository: RepoRef, number: number, label: string): Promise<void> {
+    return this.#run(async (gh) => {
+      try {
+        await gh.rest.issues.removeLabel({ ...repository, issue_number: number, name: label });
+      } catch (error) {
+        if ((error as { status?: number }).status !== 404) throw error; // 404: not on the PR
+      }
+    });
+  }
+
   ensureLabels(repository: RepoRef, names: readonly string[]): Promise<void> {
     return this.#run((gh) => ensureLabels(gh, repository, names, this.#labelCache));
   }
@@ -241,6 +286,65 @@ export class OctokitPlatform implements Platform {
     return this.#run(async (gh) => (await gh.rest.repos.get({ ...repository })).data.default_branch);
   }
 
+  fileAt(repository: RepoRef, ref: string, path: string, maxBytes: number): Promise<RepoFile | null> {
+    return this.#run(async (gh) => {
+      try {
+        const { data } = await gh.rest.repos.getContent({ ...repository, path, ref });
+        if (Array.isArray(data) || data.type !== "file") return null;
+        if (data.size > maxBytes)
+          return { path, text: "", skipped: `skipped: larger than ${maxBytes} bytes (${data.size} bytes)` };
+        // Files over 1 MB come without content from this endpoint: read the blob instead.
+        const base64 =
+          data.content ?? (await gh.rest.git.getBlob({ ...repository, file_sha: data.sha })).data.content;
+        return { path, text: Buffer.from(base64, "base64").toString("utf8") };
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return null;
+        throw error;
+      }
+    });
+  }
+
+  filesAt(
+    repository: RepoRef,
+    ref: string,
+    dirs: readonly string[],
+    limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
+  ): Promise<{ files: RepoFile[]; truncated: boolean }> {
+    return this.#run(async (gh) => {
+      const wanted = new Set(dirs);
+      const { data } = await gh.rest.git.getTree({ ...repository, tree_sha: ref, recursive: "true" });
+      const entries = data.tree.filter(
+        (e) =>
+          e.type === "blob" &&
+          e.path !== undefined &&
+          e.sha !== undefined &&
+          /\.(tf|tfvars)$/.test(e.path) &&
+          wanted.has(posix.dirname(e.path)),
+      );
+      const files: RepoFile[] = [];
+      for (const e of entries.slice(0, limits.files)) {
+        const path = e.path as string;
+        if ((e.size ?? 0) > limits.bytes) {
+          files.push({
+            path,
+            text: "",
+            skipped: `skipped: larger than ${limits.bytes} bytes (${e.size} bytes)`,
+          });
+          continue;
+        }
+        const sha = e.sha as string;
+        const known = limits.reuse?.get(sha);
+        if (known !== undefined) {
+          files.push({ path, text: known, sha });
+          continue;
+        }
+        const blob = await gh.rest.git.getBlob({ ...repository, file_sha: sha });
+        files.push({ path, text: Buffer.from(blob.data.content, "base64").toString("utf8"), sha });
+      }
+      return { files, truncated: data.truncated || entries.length > limits.files };
+    });
+  }
+
   async commitExists(repository: RepoRef, sha: string): Promise<boolean> {
     try {
       await this.#run((gh) => gh.rest.git.getCommit({ ...repository, commit_sha: sha }));
@@ -264,7 +368,7 @@ export class OctokitPlatform implements Platform {
 
   // --- checks and CI ---
 
-  async fileAt(repository: RepoRef, path: string, ref: string): Promise<string | null> {
+  async fileText(repository: RepoRef, path: string, ref: string): Promise<string | null> {
     try {
       const { data } = await this.#run((gh) =>
         gh.rest.repos.getContent({ ...repository, path, ref, mediaType: { format: "raw" } }),
@@ -422,6 +526,7 @@ function checkOutput(output: CheckRunInput["output"]) {
       annotation_level: a.level,
       message: a.message,
       ...(a.title ? { title: a.title } : {}),
+      ...(a.rawDetails ? { raw_details: a.rawDetails } : {}),
     })),
   };
 }

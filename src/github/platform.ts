@@ -114,6 +114,8 @@ export interface CheckAnnotation {
   level: "notice" | "warning" | "failure";
   message: string;
   title?: string;
+  /** More detail, shown folded under the message. */
+  rawDetails?: string;
 }
 
 /** A check run as GitHub reports it on a commit (the fields verify/ci-state.ts reads). */
@@ -176,6 +178,24 @@ export interface CodeScanningQuery {
   toolName?: string;
 }
 
+/** A file a pull request changes, as GitHub lists it (`patch` absent for binary or huge diffs). */
+export interface PullRequestFile {
+  path: string;
+  /** The old path of a renamed file. */
+  previousPath?: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged" | (string & {});
+  patch?: string;
+}
+
+/** A repository file's text at a ref; `skipped` says why the text is empty (too large, not text). */
+export interface RepoFile {
+  path: string;
+  text: string;
+  /** The blob's sha (filesAt): the same sha at another ref is the same text. */
+  sha?: string;
+  skipped?: string;
+}
+
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none" | (string & {});
 
 export type ReactionContent = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";
@@ -220,6 +240,16 @@ export interface Platform {
     number: number,
     who: { teams: readonly string[]; users: readonly string[] },
   ): Promise<string | null>;
+  /** The files a PR changes, at most `limit` (truncated: GitHub lists more). */
+  pullRequestFiles(
+    repository: RepoRef,
+    number: number,
+    limit: number,
+  ): Promise<{ files: PullRequestFile[]; truncated: boolean }>;
+  /** Adds labels to an issue or PR, keeping the others (created first with fixloop's colours). */
+  addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void>;
+  /** Takes one label off an issue or PR (nothing when it is not there). */
+  removeLabel(repository: RepoRef, number: number, label: string): Promise<void>;
   /** Replaces the labels (created first with fixloop's colours when missing) and adds assignees. */
   setLabels(
     repository: RepoRef,
@@ -227,8 +257,6 @@ export interface Platform {
     labels: readonly string[],
     assignees?: readonly string[],
   ): Promise<void>;
-  /** Adds labels to an issue or PR, keeping the ones it has (created first when missing). */
-  addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void>;
   /** Creates the labels of `names` the repository lacks (cached: a warm repository costs nothing). */
   ensureLabels(repository: RepoRef, names: readonly string[]): Promise<void>;
   /** Whether the branch's head lacks these files on this base (a different base, or a different tree). */
@@ -241,10 +269,23 @@ export interface Platform {
   // --- repositories and commits ---
   defaultBranch(repository: RepoRef): Promise<string>;
   commitExists(repository: RepoRef, sha: string): Promise<boolean>;
+  /** One file's text at `ref`; null when the file is not there. */
+  fileAt(repository: RepoRef, ref: string, path: string, maxBytes: number): Promise<RepoFile | null>;
+  /**
+   * The Terraform files (`.tf`, `.tfvars`) directly in each of `dirs` at `ref`: one tree listing,
+   * then one blob each; at most `limits.files` files, each at most `limits.bytes` (else skipped).
+   * A blob whose sha is in `limits.reuse` (sha → text, e.g. the other side of a PR) is not fetched.
+   */
+  filesAt(
+    repository: RepoRef,
+    ref: string,
+    dirs: readonly string[],
+    limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
+  ): Promise<{ files: RepoFile[]; truncated: boolean }>;
   /** How `head` relates to `base`: ahead, behind, diverged or identical. */
   compareCommits(repository: RepoRef, base: string, head: string): Promise<string>;
-  /** A file's text at a ref (a branch, tag or sha); null when the file is not there. */
-  fileAt(repository: RepoRef, path: string, ref: string): Promise<string | null>;
+  /** A small file's whole text at a ref (a branch, tag or sha); null when the file is not there. */
+  fileText(repository: RepoRef, path: string, ref: string): Promise<string | null>;
 
   // --- checks and CI ---
   createCheckRun(repository: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }>;

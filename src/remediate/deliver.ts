@@ -310,6 +310,7 @@ async function recordPrOpen(
       prState: "open",
       fixFingerprint: r.plan.fingerprint,
       ownerTeam: r.assignment.team,
+      located: { file: r.plan.target.file, address: r.plan.target.address },
     },
     now,
   );

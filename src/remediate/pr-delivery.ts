@@ -133,9 +133,21 @@ export function prContent(input: PrContentInput): PrContent {
     ),
     labels,
     assignees: [...config.owners.assignees],
-    teamReviewers: review && owner.team ? [owner.team] : [],
+    teamReviewers: teamReviewers(config, labels, review ? owner.team : null),
     reviewers: review ? [...owner.reviewers] : [],
   };
+}
+
+/**
+ * The owning team (when owners are asked to review) and, on a PR labelled for security review,
+ * the configured `securityTeam`: docs/configuration.md promises the security team is requested.
+ */
+function teamReviewers(config: RepoConfig, labels: readonly string[], ownerTeam: string | null): string[] {
+  const teams = ownerTeam ? [ownerTeam] : [];
+  const security = config.securityTeam;
+  if (security && labels.includes(config.securityReview.label) && !teams.includes(security))
+    teams.push(security);
+  return teams;
 }
 
 export type PrDecision =

@@ -317,6 +317,27 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // Associated pull requests (issue 16): where a fix located its finding (file and resource
+    // address), so a person's PR touching that block is matched to the open finding; and what
+    // fixloop last said on such a PR (the findings listed, whether it put the label on), so a
+    // later push that no longer touches them takes the label off and updates the comment.
+    "0010_pr_review": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("remediations").addColumn("located_file", "text").execute();
+        await db.schema.alterTable("remediations").addColumn("located_address", "text").execute();
+        await db.schema
+          .createTable("associated_prs")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("number", "integer", (c) => c.notNull())
+          .addColumn("finding_ids", "text", (c) => c.notNull())
+          .addColumn("labelled", "integer", (c) => c.notNull())
+          .addColumn("commented", "integer", (c) => c.notNull())
+          .addColumn("head_sha", "text", (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint("associated_prs_pk", ["repository", "number"])
+          .execute();
+      },
+    },
     // SLA breaches (issue 16): a breach is not a state change, so it is not an audit event (every
     // reader of the trail takes an event as "entered `to`"); it is its own append-only record,
     // one row per finding and due date, with when the sweep found it and the state it was in.

@@ -27,6 +27,8 @@ export interface RemediationInput {
   prState?: PrState | null;
   fixFingerprint?: string | null;
   ownerTeam?: string | null;
+  /** Where the fix located the finding: its file and resource address (associated PRs match on it). */
+  located?: { file: string; address: string } | null;
 }
 
 /** The PR's own state: open, merged, or closed without merge. */
@@ -55,6 +57,8 @@ export async function recordRemediation(tx: Db, r: RemediationInput, now: number
       pr_state: r.prState ?? null,
       fix_fingerprint: r.fixFingerprint ?? null,
       owner_team: r.ownerTeam ?? r.assignment.team ?? null,
+      located_file: r.located?.file ?? null,
+      located_address: r.located?.address || null,
       created_at: now,
       updated_at: now,
     })

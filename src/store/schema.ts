@@ -112,6 +112,9 @@ export interface RemediationsTable {
   fix_fingerprint: string | null;
   /** The owning team the PR was routed to (counted by the per-team open-PR limit). */
   owner_team: string | null;
+  /** Where the fix located the finding (0010): the file and the resource address in it. */
+  located_file: ColumnType<string | null, string | null | undefined, string | null>;
+  located_address: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** What was checked to decide a finding is fixed (or not): CI, code re-scan, runtime re-scan. */
@@ -243,6 +246,21 @@ export interface JiraIssuesTable {
   updated_at: Millis;
 }
 
+/** A person's PR that touches blocks of open findings: what fixloop last said on it (0010). */
+export interface AssociatedPrsTable {
+  /** owner/name */
+  repository: string;
+  number: number;
+  /** JSON: the ids of the findings the comment lists. */
+  finding_ids: string;
+  /** 1: fixloop put the security-review label on for them. */
+  labelled: number;
+  /** 1: fixloop's comment is on the PR. */
+  commented: number;
+  head_sha: string;
+  updated_at: Millis;
+}
+
 /** GitHub webhook deliveries (and other idempotency keys) already handled. */
 export interface DeliveriesTable {
   id: string;
@@ -265,6 +283,7 @@ export interface Database {
   tracking_issues: TrackingIssuesTable;
   jira_issues: JiraIssuesTable;
   config_issues: ConfigIssuesTable;
+  associated_prs: AssociatedPrsTable;
 }
 
 /** The issue that tells a repository its fixloop.yml is invalid; updated, never duplicated. */

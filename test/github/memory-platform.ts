@@ -15,10 +15,12 @@ import {
   type Permission,
   type Platform,
   type PullRequestDraft,
+  type PullRequestFile,
   type PullRequestProgress,
   type PullRequestSummary,
   type PullRequestUpdate,
   type ReactionContent,
+  type RepoFile,
   type RepoRef,
 } from "../../src/github/platform.ts";
 
@@ -62,6 +64,12 @@ export class MemoryPlatform implements Platform {
   defaultBranchName = "main";
   /** `owner/repo:path` → text (every ref reads the same). */
   readonly files = new Map<string, string>();
+  /** `owner/repo#number` → the files the PR changes. */
+  readonly prFiles = new Map<string, PullRequestFile[]>();
+  /** `owner/repo@ref` → path → text: the repository's files at a ref. */
+  readonly trees = new Map<string, Map<string, string>>();
+  /** `owner/repo#number` → the labels added and removed through addLabels/removeLabel. */
+  readonly prLabels = new Map<string, Set<string>>();
   /** A review request answers like this (null: accepted). */
   reviewRefusal: string | null = null;
   #next = 1;
@@ -225,6 +233,10 @@ export class MemoryPlatform implements Platform {
     await this.ensureLabels(repository, labels);
     const pull = this.#pull(repository, number);
     if (pull) pull.labels = [...new Set([...pull.labels, ...labels])];
+    const key = `${fullName(repository)}#${number}`;
+    const set = this.prLabels.get(key) ?? new Set();
+    for (const l of labels) set.add(l);
+    this.prLabels.set(key, set);
   }
 
   async setLabels(repository: RepoRef, number: number, labels: readonly string[]) {
@@ -251,6 +263,47 @@ export class MemoryPlatform implements Platform {
     return JSON.stringify(pull?.files ?? null) !== JSON.stringify(fix.files);
   }
 
+  async pullRequestFiles(repository: RepoRef, number: number, limit: number) {
+    this.#call("pullRequestFiles", repository, number, limit);
+    const all = this.prFiles.get(`${fullName(repository)}#${number}`) ?? [];
+    return { files: all.slice(0, limit), truncated: all.length > limit };
+  }
+
+  async removeLabel(repository: RepoRef, number: number, label: string) {
+    this.#call("removeLabel", repository, number, label);
+    this.prLabels.get(`${fullName(repository)}#${number}`)?.delete(label);
+  }
+
+  async fileAt(repository: RepoRef, ref: string, path: string, maxBytes: number): Promise<RepoFile | null> {
+    this.#call("fileAt", repository, ref, path, maxBytes);
+    const text = this.trees.get(`${fullName(repository)}@${ref}`)?.get(path);
+    if (text === undefined) return null;
+    return Buffer.byteLength(text) > maxBytes
+      ? { path, text: "", skipped: "skipped: too large" }
+      : { path, text };
+  }
+
+  async filesAt(
+    repository: RepoRef,
+    ref: string,
+    dirs: readonly string[],
+    limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
+  ) {
+    this.#call("filesAt", repository, ref, dirs, limits);
+    const tree = this.trees.get(`${fullName(repository)}@${ref}`) ?? new Map<string, string>();
+    const wanted = new Set(dirs);
+    const dirOf = (p: string) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : ".");
+    const matching = [...tree].filter(([p]) => /\.(tf|tfvars)$/.test(p) && wanted.has(dirOf(p)));
+    const files: RepoFile[] = matching
+      .slice(0, limits.files)
+      .map(([path, text]) =>
+        Buffer.byteLength(text) > limits.bytes
+          ? { path, text: "", skipped: "skipped: too large" }
+          : { path, text },
+      );
+    return { files, truncated: matching.length > limits.files };
+  }
+
   async defaultBranch(repository: RepoRef) {
     this.#call("defaultBranch", repository);
     return this.defaultBranchName;
@@ -266,8 +319,8 @@ export class MemoryPlatform implements Platform {
     return base === head ? "identical" : "ahead";
   }
 
-  async fileAt(repository: RepoRef, path: string, ref: string) {
-    this.#call("fileAt", repository, path, ref);
+  async fileText(repository: RepoRef, path: string, ref: string) {
+    this.#call("fileText", repository, path, ref);
     return this.files.get(`${fullName(repository)}:${path}`) ?? null;
   }
 

@@ -1,0 +1,57 @@
+// The `pull_request` opened/synchronize/reopened handler: a person's PR is mapped to the open
+// findings it touches (./associated.ts). fixloop's own fix PRs are left alone, and a redelivered
+// event acts once (its delivery id is recorded after the work is done).
+
+import { fullName, type Platform, type PullRequestFile } from "../github/platform.ts";
+import { isFixPullRequest } from "../store/associated-prs.ts";
+import { deliverySeen, firstDelivery } from "../store/deliveries.ts";
+import { type AssociatedOutcome, reviewAssociatedPr } from "./associated.ts";
+import { MAX_PR_FILES, type PrEvent, type ReviewEnv } from "./env.ts";
+import { runPrScan, type ScanOutcome } from "./scan-check.ts";
+
+export type PullRequestOutcome =
+  | { kind: "redelivery" }
+  | { kind: "own" }
+  | { kind: "reviewed"; associated: AssociatedOutcome; scan: ScanOutcome | null; filesTruncated: boolean };
+
+/** fixloop's PR body carries this marker (src/github/pr-body.ts); with a bot author, it is fixloop's. */
+const FIX_PR_MARKER = "<!-- fixloop:finding=";
+
+async function isFixloopPr(env: ReviewEnv, event: PrEvent): Promise<boolean> {
+  if (event.author.type === "Bot" && (event.body ?? "").includes(FIX_PR_MARKER)) return true;
+  return isFixPullRequest(env.store.db, fullName(event.repository), event.number);
+}
+
+export async function onPullRequest(env: ReviewEnv, event: PrEvent): Promise<PullRequestOutcome> {
+  const { db } = env.store;
+  if (await deliverySeen(db, event.deliveryId)) return { kind: "redelivery" };
+  if (await isFixloopPr(env, event)) {
+    await firstDelivery(db, event.deliveryId, "pull_request", env.store.now());
+    return { kind: "own" };
+  }
+  const platform = await env.platform(event.installationId);
+  const { files, truncated } = await platform.pullRequestFiles(event.repository, event.number, MAX_PR_FILES);
+  const scan = await scanIfEnabled(env, platform, event, files);
+  const label = { on: scan?.labelled === true, keep: scan?.labelled === true };
+  const associated = await reviewAssociatedPr(env, platform, event, files, label, scan?.outcome.headTexts);
+  // Recorded last: a delivery that failed half-way is finished by GitHub's redelivery.
+  await firstDelivery(db, event.deliveryId, "pull_request", env.store.now());
+  return { kind: "reviewed", associated, scan: scan?.outcome ?? null, filesTruncated: truncated };
+}
+
+/** The `fixloop/scan` check run (when `prScan.enabled`), and the label when a new finding needs review. */
+async function scanIfEnabled(
+  env: ReviewEnv,
+  platform: Platform,
+  event: PrEvent,
+  files: readonly PullRequestFile[],
+): Promise<{ outcome: ScanOutcome; labelled: boolean } | null> {
+  const parsed = await env.repoConfig(event.installationId, event.repository);
+  if (!parsed.ok || !parsed.config.prScan.enabled) return null;
+  const { config } = parsed;
+  const outcome = await runPrScan(env, platform, event, files, config);
+  if (!outcome.securityReview) return { outcome, labelled: false };
+  const label = config.securityReview.label;
+  if (!event.labels.includes(label)) await platform.addLabels(event.repository, event.number, [label]);
+  return { outcome, labelled: true };
+}

@@ -1,0 +1,235 @@
+// End to end through the app: the `fixloop/scan` check run on a person's pull request. The PR adds
+// a bucket to envs/prod; fixloop fetches that directory only (a tree listing and its blobs, the
+// unchanged base blob not again), scans base and head, and annotates what the head introduces on
+// its exact lines with the fix as a suggestion — not what the base already had, not what a
+// `#checkov:skip` in the code suppresses. The conclusion follows `prScan`.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  FIXTURES,
+  type Harness,
+  INSTALLATION_ID,
+  mockConfig,
+  ORG,
+  REPO,
+  startHarness,
+} from "../app/harness.ts";
+import { useMockGitHub } from "../github/kit/mock-github.ts";
+import { webhookExample, withIds } from "../github/kit/webhooks.ts";
+
+const gh = useMockGitHub();
+const R = `/repos/${ORG}/${REPO}`;
+const PR = 32;
+const BASE = "a".repeat(40);
+const HEAD = "b".repeat(40);
+const MAIN_TF = readFileSync(join(FIXTURES, "repos/cspm-demo/envs/prod/main.tf"), "utf8");
+const UPLOADS = [
+  "",
+  'resource "aws_s3_bucket" "uploads" {',
+  "  #checkov:skip=CKV_AWS_21:uploads are write-once, versions add nothing",
+  '  bucket = "${local.name_prefix}-uploads"',
+  "}",
+  "",
+].join("\n");
+const NEW_LINE = MAIN_TF.split("\n").length + 1; // the `resource "aws_s3_bucket" "uploads"` line
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const sha = (c: string) => c.repeat(40);
+
+function tree(mainSha: string) {
+  return {
+    sha: sha("9"),
+    url: "https://api.github.com/x",
+    truncated: false,
+    tree: [
+      { path: "envs", mode: "040000", type: "tree", sha: sha("1") },
+      { path: "envs/prod", mode: "040000", type: "tree", sha: sha("2") },
+      { path: "envs/prod/main.tf", mode: "100644", type: "blob", sha: mainSha, size: 900 },
+      { path: "envs/prod/variables.tf", mode: "100644", type: "blob", sha: sha("4"), size: 60 },
+      { path: "envs/staging/main.tf", mode: "100644", type: "blob", sha: sha("5"), size: 900 },
+      { path: "README.md", mode: "100644", type: "blob", sha: sha("6"), size: 10 },
+    ],
+  };
+}
+
+function blob(fileSha: string, text: string) {
+  gh()
+    .get(`${R}/git/blobs/${fileSha}`)
+    .reply(200, {
+      sha: fileSha,
+      size: text.length,
+      encoding: "base64",
+      content: Buffer.from(text).toString("base64"),
+    });
+}
+
+function mockScan(config: string, uploads = UPLOADS) {
+  gh().post(`/app/installations/${INSTALLATION_ID}/access_tokens`).times(5).optionally().reply(201, {
+    token: "ghs_installationtoken",
+    expires_at: "2026-11-20T11:00:00Z",
+  });
+  // The organization's .github/fixloop.yml is read only when the repository has none.
+  gh()
+    .get(`/repos/${ORG}/.github/contents/.github/fixloop.yml`)
+    .optionally()
+    .reply(404, { message: "Not Found" });
+  mockConfig(gh(), REPO, config);
+  const patch = `@@ -45,0 +46,6 @@\n${uploads
+    .split("\n")
+    .map((l) => `+${l}`)
+    .join("\n")}`;
+  gh()
+    .get(`${R}/pulls/${PR}/files?per_page=100`)
+    .reply(200, [
+      {
+        sha: sha("7"),
+        filename: "envs/prod/main.tf",
+        status: "modified",
+        additions: 6,
+        deletions: 0,
+        changes: 6,
+        blob_url: "https://github.com/x",
+        raw_url: "https://github.com/x",
+        contents_url: "https://api.github.com/x",
+        patch,
+      },
+    ]);
+  gh()
+    .get(`${R}/git/trees/${HEAD}?recursive=true`)
+    .reply(200, tree(sha("8")));
+  blob(sha("8"), MAIN_TF + uploads);
+  blob(sha("4"), 'variable "environment" {\n  type = string\n}\n');
+  // The base: the same variables.tf blob (reused, not fetched), main.tf as it was.
+  gh()
+    .get(`${R}/git/trees/${BASE}?recursive=true`)
+    .reply(200, tree(sha("3")));
+  blob(sha("3"), MAIN_TF);
+  gh().post(`${R}/check-runs`).reply(201, { id: 77, html_url: "https://github.com/acme/infra/runs/77" });
+}
+
+function delivery() {
+  const payload = withIds(
+    webhookExample("pull_request", (p) => p.action === "opened" && p.installation !== undefined),
+    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: PR, headSha: HEAD, baseSha: BASE },
+  );
+  return payload;
+}
+
+const checkRun = () =>
+  gh().requests.find((r) => r.route === "/repos/{owner}/{repo}/check-runs")?.body as {
+    name: string;
+    head_sha: string;
+    conclusion: string;
+    /** As GitHub's checks API takes it (the port maps its camelCase annotations to these). */
+    output: {
+      title: string;
+      summary: string;
+      annotations: Array<{
+        path: string;
+        start_line: number;
+        end_line: number;
+        annotation_level: string;
+        title?: string;
+        message: string;
+      }>;
+    };
+  };
+
+describe("the fixloop/scan check run", () => {
+  it("annotates what the PR introduces on its exact lines, with the fix, and fails at the configured tier", async () => {
+    mockScan("prScan:\n  conclusion: failure\n  failAt: high\n");
+    // A cold repository: the label is created once with fixloop's colour, then put on the PR.
+    gh().get(`${R}/labels?per_page=100`).reply(200, []);
+    gh()
+      .post(`${R}/labels`, (b) => b.name === "security-review-required")
+      .reply(201, {});
+    gh()
+      .post(`${R}/issues/${PR}/labels`, { labels: ["security-review-required"] })
+      .reply(200, []);
+    await h.probot.receive({ id: "scan-1", name: "pull_request", payload: delivery() });
+
+    const run = checkRun();
+    expect(run).toMatchObject({ name: "fixloop/scan", head_sha: HEAD, conclusion: "failure" });
+    // Not aws_s3_bucket.backups' missing block (already in the base), not the versioning the
+    // `#checkov:skip=CKV_AWS_21` suppresses: only the new bucket's public access.
+    expect(run.output.title).toBe("1 new finding(s)");
+    expect(run.output.annotations).toEqual([
+      {
+        path: "envs/prod/main.tf",
+        start_line: NEW_LINE,
+        end_line: NEW_LINE,
+        annotation_level: "failure",
+        title: "aws-s3-public-access-block (high): aws_s3_bucket.uploads",
+        message: [
+          "aws_s3_bucket.uploads has no aws_s3_bucket_public_access_block",
+          "",
+          "Suggested fix (fixloop aws-s3-public-access-block):",
+          "--- a/envs/prod/main.tf",
+          "+++ b/envs/prod/main.tf",
+          "@@ -48,3 +48,12 @@",
+          "   #checkov:skip=CKV_AWS_21:uploads are write-once, versions add nothing",
+          '   bucket = "${local.name_prefix}-uploads"',
+          " }",
+          "+",
+          '+resource "aws_s3_bucket_public_access_block" "uploads" {',
+          "+  bucket = aws_s3_bucket.uploads.id",
+          "+",
+          "+  block_public_acls       = true",
+          "+  block_public_policy     = true",
+          "+  ignore_public_acls      = true",
+          "+  restrict_public_buckets = true",
+          "+}",
+        ].join("\n"),
+      },
+    ]);
+    expect(run.output.summary).toBe(
+      "Scanned `envs/prod` at base and head.\n\nIt introduces 1 finding(s): aws-s3-public-access-block on `aws_s3_bucket.uploads` (`envs/prod/main.tf:47`).",
+    );
+    const routes = gh()
+      .requests.filter((r) => !/access_tokens|contents/.test(r.path))
+      .map((r) => `${r.method} ${r.path}`);
+    expect(routes).toEqual([
+      `GET ${R}/pulls/${PR}/files?per_page=100`,
+      `GET ${R}/git/trees/${HEAD}?recursive=true`,
+      `GET ${R}/git/blobs/${sha("8")}`,
+      `GET ${R}/git/blobs/${sha("4")}`,
+      `GET ${R}/git/trees/${BASE}?recursive=true`,
+      `GET ${R}/git/blobs/${sha("3")}`,
+      `POST ${R}/check-runs`,
+      `GET ${R}/labels?per_page=100`,
+      `POST ${R}/labels`,
+      `POST ${R}/issues/${PR}/labels`,
+    ]);
+  });
+
+  it("without the suppression reports versioning too; by default the conclusion is neutral, no label below the tiers", async () => {
+    const plain = UPLOADS.replace(
+      "  #checkov:skip=CKV_AWS_21:uploads are write-once, versions add nothing\n",
+      "  # no skip\n",
+    );
+    mockScan("securityReview:\n  tiers: [critical]\n", plain);
+    await h.probot.receive({ id: "scan-2", name: "pull_request", payload: delivery() });
+    const run = checkRun();
+    expect(run.conclusion).toBe("neutral");
+    expect(run.output.annotations.map((a) => [a.start_line, a.annotation_level, a.title])).toEqual([
+      [NEW_LINE, "failure", "aws-s3-public-access-block (high): aws_s3_bucket.uploads"],
+      [NEW_LINE, "warning", "aws-s3-versioning (medium): aws_s3_bucket.uploads"],
+    ]);
+    expect(gh().count("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels")).toBe(0);
+  });
+
+  it("succeeds when the PR introduces nothing", async () => {
+    mockScan("", "\n# a comment only\n\n\n\n\n");
+    await h.probot.receive({ id: "scan-3", name: "pull_request", payload: delivery() });
+    expect(checkRun()).toMatchObject({ conclusion: "success", output: { title: "No new findings" } });
+  });
+});
