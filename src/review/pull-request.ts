@@ -2,11 +2,13 @@
 // findings it touches (./associated.ts). fixloop's own fix PRs are left alone, and a redelivered
 // event acts once (its delivery id is recorded after the work is done).
 
+import { checkExceptionsPullRequest } from "../app/exceptions-check.ts";
+import { EXCEPTIONS_PATH } from "../config/exceptions-file.ts";
 import { fullName, type Platform, type PullRequestFile } from "../github/platform.ts";
 import { isFixPullRequest } from "../store/associated-prs.ts";
 import { deliverySeen, firstDelivery } from "../store/deliveries.ts";
 import { type AssociatedOutcome, reviewAssociatedPr } from "./associated.ts";
-import { MAX_PR_FILES, type PrEvent, type ReviewEnv } from "./env.ts";
+import { isTerraform, MAX_PR_FILES, type PrEvent, type ReviewEnv } from "./env.ts";
 import { runPrScan, type ScanOutcome } from "./scan-check.ts";
 
 export type PullRequestOutcome =
@@ -31,12 +33,35 @@ export async function onPullRequest(env: ReviewEnv, event: PrEvent): Promise<Pul
   }
   const platform = await env.platform(event.installationId);
   const { files, truncated } = await platform.pullRequestFiles(event.repository, event.number, MAX_PR_FILES);
+  await checkExceptionsFileIfChanged(env, platform, event, files);
   const scan = await scanIfEnabled(env, platform, event, files);
   const label = { on: scan?.labelled === true, keep: scan?.labelled === true };
   const associated = await reviewAssociatedPr(env, platform, event, files, label, scan?.outcome.headTexts);
   // Recorded last: a delivery that failed half-way is finished by GitHub's redelivery.
   await firstDelivery(db, event.deliveryId, "pull_request", env.store.now());
   return { kind: "reviewed", associated, scan: scan?.outcome ?? null, filesTruncated: truncated };
+}
+
+/**
+ * The segregation-of-duties check of `.github/fixloop-exceptions.yml` (src/app/exceptions-check.ts),
+ * only when the PR changes that file: the files listed once serve every PR check.
+ */
+async function checkExceptionsFileIfChanged(
+  env: ReviewEnv,
+  platform: Platform,
+  event: PrEvent,
+  files: readonly PullRequestFile[],
+): Promise<void> {
+  if (!files.some((f) => f.path === EXCEPTIONS_PATH || f.previousPath === EXCEPTIONS_PATH)) return;
+  const parsed = await env.repoConfig(event.installationId, event.repository);
+  if (!parsed.ok) return;
+  await checkExceptionsPullRequest(env.store, platform, parsed.config, {
+    repository: event.repository,
+    number: event.number,
+    author: event.author.login,
+    headSha: event.headSha,
+    baseSha: event.baseSha,
+  });
 }
 
 /** The `fixloop/scan` check run (when `prScan.enabled`), and the label when a new finding needs review. */
@@ -46,6 +71,9 @@ async function scanIfEnabled(
   event: PrEvent,
   files: readonly PullRequestFile[],
 ): Promise<{ outcome: ScanOutcome; labelled: boolean } | null> {
+  // A PR that changes no Terraform gets no fixloop/scan check run: there is nothing to report.
+  if (!files.some((f) => [f.path, f.previousPath].some((p) => p !== undefined && isTerraform(p))))
+    return null;
   const parsed = await env.repoConfig(event.installationId, event.repository);
   if (!parsed.ok || !parsed.config.prScan.enabled) return null;
   const { config } = parsed;

@@ -256,6 +256,12 @@ describe("the notice before an exception ends", () => {
       h.clock.clock(),
     );
     mockConfig(gh(), REPO, "exceptions:\n  noticeDays: 7\n");
+    // The notification it queues is routed by the organization's configuration (none here).
+    gh()
+      .get(`/repos/${ORG}/.github/contents/.github/fixloop.yml`)
+      .optionally()
+      .times(2)
+      .reply(404, { message: "Not Found" });
     gh()
       .post(`/repos/${ORG}/${REPO}/issues/12/comments`)
       .reply(201, { id: 1, html_url: `https://github.com/${ORG}/${REPO}/issues/12#issuecomment-1` });
@@ -356,6 +362,10 @@ ${expires ? `    expires: ${expires}\n` : ""}`;
   async function check(file: string, author: string, members: string[]) {
     token();
     mockConfig(gh(), ORG_REPO, "securityTeam: acme/security\n");
+    // The one pull_request pipeline lists the PR's files once; the check runs because the file is among them.
+    gh()
+      .get(`/repos/${ORG}/${ORG_REPO}/pulls/31/files?per_page=100`)
+      .reply(200, [{ filename: FILE, status: "modified", patch: "@@ -0,0 +1 @@\n+exceptions:" }]);
     gh().get(`/repos/${ORG}/${ORG_REPO}/contents/${FILE}?ref=${HEAD}`).reply(200, file);
     gh().get(`/repos/${ORG}/${ORG_REPO}/contents/${FILE}?ref=${BASE}`).reply(404, { message: "Not Found" });
     for (const login of ["alice", "mallory", "bob"])

@@ -72,8 +72,11 @@ afterEach(async () => {
 });
 
 const comments = () => postedBodies<{ body: string }>(gh(), COMMENTS).map((c) => c.body);
+/** The SLA's notifications (the fix PR's own `fix-pr-opened` is another feature's). */
 const notifications = async () =>
-  (await listJobs(h.store.db, { kind: "notify" })).map((j) => j.payload as Record<string, unknown>);
+  (await listJobs(h.store.db, { kind: "notify" }))
+    .map((j) => j.payload as Record<string, unknown>)
+    .filter((n) => String(n.event).startsWith("sla-"));
 const mockComment = (id: number) =>
   gh()
     .post(`${R}/issues/17/comments`)

@@ -19,6 +19,9 @@ const gh = useMockGitHub();
 const FINDING = "2246b397c614a4456bf7b417";
 const PR_URL = `https://github.com/${ORG}/${REPO}/pull/17`;
 const ORG_CONFIG = [
+  // A long SLA: the fixture finding is old, and these tests are about the fix PR's message.
+  "slaHours:",
+  "  high: 2160",
   "notifications:",
   "  slack:",
   "    teams:",
