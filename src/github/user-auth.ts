@@ -51,7 +51,8 @@ export async function exchangeCode(host: GitHubHost, app: OAuthApp, code: string
   }
   if (!response.ok) return { ok: false, reason: `GitHub answered ${response.status}` };
   const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; error?: unknown };
-  if (typeof body.access_token === "string" && body.access_token) return { ok: true, token: body.access_token };
+  if (typeof body.access_token === "string" && body.access_token)
+    return { ok: true, token: body.access_token };
   return { ok: false, reason: typeof body.error === "string" ? body.error : "no token in GitHub's answer" };
 }
 

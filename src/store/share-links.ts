@@ -87,7 +87,11 @@ export async function createShareLink(tx: Db, link: ShareLink, tokenHash: string
 
 /** The link with this token hash, whatever its state (the caller tells expired from revoked). */
 export async function shareLinkByTokenHash(db: Db, tokenHash: string): Promise<ShareLink | null> {
-  const r = await db.selectFrom("share_links").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+  const r = await db
+    .selectFrom("share_links")
+    .selectAll()
+    .where("token_hash", "=", tokenHash)
+    .executeTakeFirst();
   return r ? fromRow(r) : null;
 }
 
