@@ -45,9 +45,9 @@ type Route =
   | { kind: "revoke"; org: string; id: string }
   | { kind: "page"; spec: PageSpec; params: string[] };
 
-const ORG = "([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))";
-const SHARE_LINKS = new RegExp(`^/orgs/${ORG}/share-links$`);
-const REVOKE = new RegExp(`^/orgs/${ORG}/share-links/([0-9a-f]{1,32})/revoke$`);
+// An organization is a GitHub login: letters, digits and hyphens, at most 39 characters.
+const SHARE_LINKS = /^\/orgs\/([A-Za-z0-9][A-Za-z0-9-]{0,38})\/share-links$/;
+const REVOKE = /^\/orgs\/([A-Za-z0-9][A-Za-z0-9-]{0,38})\/share-links\/([0-9a-f]{1,32})\/revoke$/;
 const METHODS: Record<Route["kind"], readonly string[]> = {
   asset: ["GET", "HEAD"],
   login: ["GET", "HEAD"],
