@@ -30,6 +30,8 @@ export function renderDocument({ title, body, viewer }: DocumentInput): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${htmlText(title)} · fixloop</title>`,
     `<link rel="stylesheet" href="${STYLESHEET}">`,
+    // No favicon request (its 404 would be a console error on every page).
+    '<link rel="icon" href="data:,">',
     "</head>",
     "<body>",
     '<a class="skip-link" href="#main">Skip to content</a>',
