@@ -407,7 +407,11 @@ function migrations(engine: Engine): Record<string, Migration> {
           .addColumn("revoked_at", millis)
           .addColumn("revoked_by", "text")
           .execute();
-        await db.schema.createIndex("share_links_org").on("share_links").columns(["org", "created_at"]).execute();
+        await db.schema
+          .createIndex("share_links_org")
+          .on("share_links")
+          .columns(["org", "created_at"])
+          .execute();
         await db.schema
           .createTable("share_link_events")
           .addColumn("id", serial, (c) => id(c) as never)
