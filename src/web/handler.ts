@@ -93,7 +93,9 @@ function routeOf(path: string, pages: readonly PageSpec[]): Route | null {
 export function createWebHandler(deps: WebDeps): Handler {
   const origin = new URL(deps.publicUrl).origin;
   return async (req, res) => {
-    const url = new URL(req.url ?? "/", deps.publicUrl);
+    // Appended to the origin, never resolved against it: `//host/x` stays a path on this site.
+    const raw = req.url?.startsWith("/") ? req.url : "/";
+    const url = new URL(`${origin}${raw}`);
     const route = routeOf(url.pathname, deps.pages);
     if (!route) return false;
     const method = req.method ?? "GET";
@@ -105,7 +107,11 @@ export function createWebHandler(deps: WebDeps): Handler {
       }
       send(res, await answer({ deps, req, url, origin }, route));
     } catch (error) {
-      deps.log.warn({ route: route.kind, method, error: (error as Error).name }, "dashboard request failed");
+      const e = error instanceof Error ? error : new Error(String(error));
+      deps.log.warn(
+        { route: route.kind, method, error: { name: e.name, message: e.message.slice(0, 200) } },
+        "dashboard request failed",
+      );
       if (res.headersSent) res.destroy();
       else
         send(

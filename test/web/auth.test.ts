@@ -324,7 +324,14 @@ describe("every answer", () => {
   });
 
   it("leaves every other path to the next handler", async () => {
-    for (const path of ["/api/findings", "/api/github/webhooks", "/healthz", "/metrics", "/favicon.ico"])
+    for (const path of [
+      "/api/findings",
+      "/api/github/webhooks",
+      "/healthz",
+      "/metrics",
+      "/favicon.ico",
+      "//evil.example/me",
+    ])
       expect((await h.get(path)).status).toBe(418);
   });
 });
