@@ -12,6 +12,7 @@ import { errorsAsLine } from "./config/config-errors.ts";
 import { toTriageConfig } from "./config/repo-config.ts";
 import { type GitHubHost, gitRemoteUrl, hostFromEnv } from "./github/hosts.ts";
 import { RepoSourceCache } from "./github/repo-source.ts";
+import { UserGitHub } from "./github/user-auth.ts";
 import { createApiHandler } from "./http/routes.ts";
 import { assertEveryKindHandled } from "./jobs/kinds.ts";
 import { scheduleSweeps } from "./jobs/sweeps.ts";
@@ -19,6 +20,7 @@ import { Worker } from "./jobs/worker.ts";
 import { secretsFrom } from "./notify/secrets.ts";
 import { type IndexBudgets, IndexSandbox } from "./sandbox/index-sandbox.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
+import { dashboardHandler } from "./web/wiring.ts";
 
 export interface FixloopAppOptions {
   env?: NodeJS.ProcessEnv;
@@ -97,7 +99,35 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
         },
         log: app.log,
         metricsToken: env.FIXLOOP_METRICS_TOKEN || undefined,
-        evidenceUrl: (id) => appEnv.evidenceUrl(id) ?? `/api/findings/${encodeURIComponent(id)}/evidence`,
+        // The API's answers point at the API's evidence route (machines sign; people get the page).
+        evidenceUrl: (id) => `${publicUrl}/api/findings/${encodeURIComponent(id)}/evidence`,
+      }),
+    );
+    // The dashboard for people (src/web): who may see what is asked of GitHub through these.
+    addHandler?.(
+      dashboardHandler({
+        env,
+        store,
+        host,
+        publicUrl,
+        dataDir: location.dataDir ?? ".fixloop",
+        log: app.log,
+        access: {
+          orgTeams: async (org) => {
+            const installationId = await appEnv.installationFor(org);
+            if (installationId === null) return null;
+            const parsed = await appEnv.repoConfig(installationId, { owner: org, repo: ".github" });
+            if (!parsed.ok) return null;
+            return {
+              installationId,
+              securityTeam: parsed.config.securityTeam,
+              auditors: parsed.config.auditors,
+            };
+          },
+          isTeamMember: async (installationId, team, login) =>
+            (await appEnv.platform(installationId)).isTeamMember(team, login),
+          canRead: (token, repository) => new UserGitHub(host, token).canRead(repository),
+        },
       }),
     );
 

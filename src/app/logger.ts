@@ -70,6 +70,30 @@ export function withoutContents(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * A URL with the credentials the dashboard's URLs carry replaced: a share link's token
+ * (`/share/<token>`) and the OAuth callback's `code` and `state`.
+ */
+export function scrubUrl(text: string): string {
+  return text
+    .replace(/\/share\/[A-Za-z0-9_-]+/g, "/share/[redacted]")
+    .replace(/([?&](?:code|state)=)[^&#\s"]*/g, "$1[redacted]");
+}
+
+/** An object whose `req` (a request, or its serialized form) has its URL scrubbed. */
+function withoutUrlSecrets<T extends Record<string, unknown>>(object: T): T {
+  const req = object.req as { url?: unknown; originalUrl?: unknown } | undefined;
+  if (!req || typeof req !== "object" || typeof req.url !== "string") return object;
+  const urls = {
+    url: scrubUrl(req.url),
+    ...(typeof req.originalUrl === "string" ? { originalUrl: scrubUrl(req.originalUrl) } : {}),
+  };
+  // A request object stays as it is (the app still reads it): a view of it with the URL replaced.
+  const plain = Object.getPrototypeOf(req) === Object.prototype;
+  const view = plain ? { ...req, ...urls } : Object.assign(Object.create(req) as object, urls);
+  return { ...object, req: view };
+}
+
 export async function appLogger(
   env: NodeJS.ProcessEnv,
   destination: NodeJS.WritableStream = pino.destination(1) as unknown as NodeJS.WritableStream,
@@ -86,7 +110,24 @@ export async function appLogger(
       name: "probot",
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       // Applied to every line's object, at every level, in this logger and its children.
-      formatters: { log: (object) => withoutContents(object) as Record<string, unknown> },
+      formatters: {
+        log: (object) => withoutContents(withoutUrlSecrets(object)) as Record<string, unknown>,
+      },
+      // Probot's HTTP logger binds each request to a child logger (its bindings are serialized
+      // then, past the formatters): the URL is scrubbed in them as the child is made.
+      onChild: (child) => {
+        const bound = child as unknown as Record<symbol, unknown>;
+        const chindings = bound[pino.symbols.chindingsSym];
+        if (typeof chindings === "string") bound[pino.symbols.chindingsSym] = scrubUrl(chindings);
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === "string" ? scrubUrl(a) : a)) as Parameters<typeof method>,
+          );
+        },
+      },
     },
     transform,
   );

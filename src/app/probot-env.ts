@@ -207,10 +207,9 @@ export class AppEnv implements RemediationEnv {
     return this.#indexer(repository, files, key);
   }
 
+  /** The finding's page for people (src/web, after GitHub sign-in): every link fixloop posts on GitHub. */
   evidenceUrl(findingId: string): string | null {
-    return this.#publicUrl
-      ? `${this.#publicUrl}/api/findings/${encodeURIComponent(findingId)}/evidence`
-      : null;
+    return this.#publicUrl ? `${this.#publicUrl}/findings/${encodeURIComponent(findingId)}` : null;
   }
 
   // --- cache invalidation, driven by webhooks ---

@@ -285,6 +285,9 @@ const RepoConfigObject = z.strictObject({
   // Where teams hear about their findings (organization level; src/notify/config.ts).
   notifications: NotificationsConfigSchema,
   jira: JiraConfigSchema,
+  // Who may read every finding and organization-wide dashboard page besides securityTeam
+  // (organization level; src/web/access.ts). Auditors see, they do not decide or share.
+  auditors: TeamSlug.nullable().default(null),
 });
 
 export type RepoConfig = z.output<typeof RepoConfigObject>;

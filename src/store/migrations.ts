@@ -376,6 +376,59 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // The dashboard (issue 17): browser sessions (looked up by the hash of their id, the user's
+    // token encrypted), share links (only their token's hash) and the append-only trail of each
+    // link's creation, use and revocation.
+    "0013_web_access": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("web_sessions")
+          .addColumn("id_hash", "text", (c) => c.primaryKey())
+          .addColumn("login", "text", (c) => c.notNull())
+          .addColumn("user_id", millis, (c) => c.notNull())
+          .addColumn("token", "text", (c) => c.notNull())
+          .addColumn("csrf", "text", (c) => c.notNull())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("expires_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("web_sessions_expires").on("web_sessions").column("expires_at").execute();
+        await db.schema
+          .createTable("share_links")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("token_hash", "text", (c) => c.notNull().unique())
+          .addColumn("org", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("finding_id", "text")
+          .addColumn("since", "text")
+          .addColumn("until", "text")
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("expires_at", millis, (c) => c.notNull())
+          .addColumn("revoked_at", millis)
+          .addColumn("revoked_by", "text")
+          .execute();
+        await db.schema
+          .createIndex("share_links_org")
+          .on("share_links")
+          .columns(["org", "created_at"])
+          .execute();
+        await db.schema
+          .createTable("share_link_events")
+          .addColumn("id", serial, (c) => id(c) as never)
+          .addColumn("link_id", "text", (c) => c.notNull().references("share_links.id"))
+          .addColumn("org", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("share_link_events_org")
+          .on("share_link_events")
+          .columns(["org", "at"])
+          .execute();
+        await appendOnly(db, engine, "share_link_events");
+      },
+    },
   };
 }
 
@@ -408,7 +461,7 @@ async function appendOnly(db: AnyDb, engine: Engine, table: string): Promise<voi
 
 /**
  * PostgreSQL, run by the owner after migrating: what the app's role needs, and no more. Every table of
- * the schema: SELECT, INSERT, UPDATE, DELETE; audit_events and sla_breaches: SELECT and INSERT only (no UPDATE,
+ * the schema: SELECT, INSERT, UPDATE, DELETE; audit_events, sla_breaches and share_link_events: SELECT and INSERT only (no UPDATE,
  * DELETE, TRUNCATE or TRIGGER), so the append-only rule holds by privilege as well as by trigger, and
  * as a non-owner the role cannot disable or drop the triggers; the sequences behind the ids: USAGE;
  * the migration bookkeeping: SELECT. Run again after every migration, so new tables are covered.
@@ -425,6 +478,8 @@ export async function grantAppRole(db: AnyDb, role: string): Promise<void> {
   await sql`GRANT SELECT, INSERT ON audit_events TO ${app}`.execute(db);
   await sql`REVOKE ALL ON sla_breaches FROM ${app}`.execute(db);
   await sql`GRANT SELECT, INSERT ON sla_breaches TO ${app}`.execute(db);
+  await sql`REVOKE ALL ON share_link_events FROM ${app}`.execute(db);
+  await sql`GRANT SELECT, INSERT ON share_link_events TO ${app}`.execute(db);
   await sql`REVOKE ALL ON fixloop_migrations, fixloop_migrations_lock FROM ${app}`.execute(db);
   await sql`GRANT SELECT ON fixloop_migrations TO ${app}`.execute(db);
 }

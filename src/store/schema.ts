@@ -284,6 +284,53 @@ export interface Database {
   jira_issues: JiraIssuesTable;
   config_issues: ConfigIssuesTable;
   associated_prs: AssociatedPrsTable;
+  web_sessions: WebSessionsTable;
+  share_links: ShareLinksTable;
+  share_link_events: ShareLinkEventsTable;
+}
+
+/** A signed-in browser (src/web): looked up by the hash of the id its cookie carries. */
+export interface WebSessionsTable {
+  /** sha256 (hex) of the session id: a dump of this table opens no session. */
+  id_hash: string;
+  login: string;
+  user_id: number;
+  /** The user's GitHub token, AES-256-GCM under a key derived from the session secret. */
+  token: string;
+  csrf: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
+/** A share link to one finding's evidence or one period's auditor pack of one organization. */
+export interface ShareLinksTable {
+  id: string;
+  /** sha256 (hex) of the link's token; the token itself is never stored. */
+  token_hash: string;
+  org: string;
+  /** finding | auditor-pack */
+  kind: string;
+  finding_id: string | null;
+  /** YYYY-MM-DD, auditor packs only. */
+  since: string | null;
+  until: string | null;
+  created_by: string;
+  created_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  revoked_by: string | null;
+}
+
+/** Every creation, use and revocation of a share link: append-only (migration 0013). */
+export interface ShareLinkEventsTable {
+  id: Generated<number>;
+  link_id: string;
+  org: string;
+  /** created | used | revoked */
+  action: string;
+  /** A GitHub login, or `share:<id>` for a use. */
+  actor: string;
+  at: Millis;
 }
 
 /** The issue that tells a repository its fixloop.yml is invalid; updated, never duplicated. */

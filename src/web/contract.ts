@@ -9,6 +9,8 @@ export interface FindingScope {
   org: string | null;
   /** `owner/repo` the finding was fixed in (or located in), null when none. */
   repository: string | null;
+  /** The finding's id: a share link to one finding sees that one (optional: added by web-auth). */
+  id?: string;
 }
 
 /** The person (or share link) behind a request. Every check answers for this request only. */

@@ -265,7 +265,7 @@ describe("SLA notices on the tracking issue when there is no PR", () => {
       [
         "**SLA breached.** This finding was due 2026-11-04 08:15 UTC (48 h, critical tier) and is still awaiting approval. The breach is recorded with its time in the finding's audit trail.",
         "",
-        `Evidence: [SLA and audit trail](https://fixloop.example.com/api/findings/${ISSUE_FINDING}/evidence)`,
+        `Evidence: [SLA and audit trail](https://fixloop.example.com/findings/${ISSUE_FINDING})`,
         "",
         // Its owner is the bare tag value "data-platform", which no mapping made a team: not
         // mentioned (it could be anyone's user name).

@@ -26,7 +26,10 @@ export const FINDING = "2246b397c614a4456bf7b417";
 export const PR_NUMBER = 17;
 export const PR_URL = `https://github.com/${ORG}/${REPO}/pull/${PR_NUMBER}`;
 export const EVIDENCE_PATH = `/api/findings/${FINDING}/evidence`;
-export const EVIDENCE_URL = `https://fixloop.example.com${EVIDENCE_PATH}`;
+/** What fixloop links on GitHub: the finding's page for people (src/web). */
+export const EVIDENCE_URL = `https://fixloop.example.com/findings/${FINDING}`;
+/** What the API's answers point at: the signed evidence route. */
+export const API_EVIDENCE_URL = `https://fixloop.example.com${EVIDENCE_PATH}`;
 export const CHECK_RUN_URL = `https://github.com/${ORG}/${REPO}/runs/900`;
 export const COMMENT_URL = `${PR_URL}#issuecomment-1`;
 export const R = `/repos/${ORG}/${REPO}`;

@@ -11,6 +11,7 @@ import { listJobs } from "../../src/store/jobs.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { type Harness, ORG, REPO, startHarness } from "./harness.ts";
 import {
+  API_EVIDENCE_URL,
   CHECK_RUN_URL,
   CHECK_RUNS,
   COMMENTS,
@@ -206,7 +207,7 @@ describe("a merged fixloop PR is verified", () => {
     expect(complete.status).toBe(202);
     expect(complete.body).toMatchObject({
       accepted: 0,
-      absent: [{ id: FINDING, evidenceUrl: EVIDENCE_URL }],
+      absent: [{ id: FINDING, evidenceUrl: API_EVIDENCE_URL }],
     });
     mockVerdict(gh());
     await h.drain();

@@ -380,7 +380,7 @@ describe("never half-applied", () => {
   it("formats the errors for a log line and for a check run summary", () => {
     const errors = errorsOf({ gates: { prThreshold: "high" }, zzz: 1 });
     expect(errorsAsLine(errors)).toBe(
-      'gates.prThreshold: must be a number, not the text "high"; zzz: unknown key (expected one of: risk, gates, slaHours, labels, securityReview, securityTeam, prScan, owners, triageRepository, repositories, grouping, limits, rules, branchPrefix, suppressions, exceptions, falsePositive, sla, verification, notifications, jira)',
+      'gates.prThreshold: must be a number, not the text "high"; zzz: unknown key (expected one of: risk, gates, slaHours, labels, securityReview, securityTeam, prScan, owners, triageRepository, repositories, grouping, limits, rules, branchPrefix, suppressions, exceptions, falsePositive, sla, verification, notifications, jira, auditors)',
     );
     expect(errorsAsMarkdown(errors).split("\n").slice(0, 2)).toEqual([
       "```text",

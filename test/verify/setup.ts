@@ -28,7 +28,7 @@ export const MERGE_SHA = "9f3c2a1b4d5e6f708192a3b4c5d6e7f8091a2b3c";
 export const PR_NUMBER = 7;
 export const PR_URL = `https://github.com/${ORG}/${REPO}/pull/${PR_NUMBER}`;
 export const BUCKET_ARN = "arn:aws:s3:::prod-customer-data-backups";
-export const EVIDENCE = (id: string) => `https://fixloop.example.com/api/findings/${id}/evidence`;
+export const EVIDENCE = (id: string) => `https://fixloop.example.com/findings/${id}`;
 const DEMO = "fixtures/repos/cspm-demo";
 
 /** The S3.8 sample about the demo's prod bucket (only the resource id adapted), failing or passing. */
