@@ -70,7 +70,9 @@ try {
   if (github.problems.length > 0) throw new Error(`GitHub double:\n${github.problems.join("\n")}`);
   if (github.pulls.length !== groups) throw new Error(`${github.pulls.length} PRs for ${groups} groups`);
   const runs = runsFrom(runLog).filter((r) => r.kind === "remediate");
-  const byReplica = Object.fromEntries(replicas.map((r) => [r.name, runs.filter((x) => x.name === r.name).length]));
+  const byReplica = Object.fromEntries(
+    replicas.map((r) => [r.name, runs.filter((x) => x.name === r.name).length]),
+  );
   console.log(
     JSON.stringify({
       task: "replicas",
@@ -90,6 +92,5 @@ try {
   await github.close();
   await store.close();
   await adminClient(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  if (!process.env.KEEP) rmSync(root, { recursive: true, force: true });
-  else console.error(root);
+  rmSync(root, { recursive: true, force: true });
 }

@@ -67,10 +67,14 @@ export function finding(g: number, b: number) {
   };
 }
 
-/** Every finding, interleaved so that each group's findings are spread over documents and replicas. */
+/**
+ * Every finding, group after group: a group's findings are queued next to each other, so both
+ * replicas claim findings of the same group at the same moment — the race the organization lock
+ * is for (any replica claims any job, whichever replica the document was posted to).
+ */
 export function allFindings(groups: number, perGroup: number) {
   const out: Array<ReturnType<typeof finding>> = [];
-  for (let b = 0; b < perGroup; b++) for (let g = 0; g < groups; g++) out.push(finding(g, b));
+  for (let g = 0; g < groups; g++) for (let b = 0; b < perGroup; b++) out.push(finding(g, b));
   return out;
 }
 
@@ -120,7 +124,9 @@ export function startReplica(setup: ReplicaSetup, name: string): Promise<Replica
       const port = /listening (\d+)/.exec(out)?.[1];
       if (port) resolve({ name, child, url: `http://127.0.0.1:${port}`, exited, stderr: () => err });
     });
-    void exited.then((code) => reject(new Error(`replica ${name} exited (${code}) before listening:\n${err}`)));
+    void exited.then((code) =>
+      reject(new Error(`replica ${name} exited (${code}) before listening:\n${err}`)),
+    );
   });
 }
 
@@ -173,8 +179,12 @@ export async function waitForRemediations(store: Store, timeoutMs: number): Prom
       ...(await listJobs(store.db, { kind: "remediate", state: "running" })),
     ];
     if (open.length === 0) return;
-    if (Date.now() > until)
-      throw new Error(`${open.length} remediate jobs still open after ${timeoutMs} ms`);
+    if (Date.now() > until) {
+      const why = open.map(
+        (j) => `job ${j.id} ${j.state} after ${j.attempts} attempt(s): ${j.lastError ?? "no error"}`,
+      );
+      throw new Error(`${open.length} remediate jobs still open after ${timeoutMs} ms:\n${why.join("\n")}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -193,7 +203,14 @@ export function runsFrom(runLog: string): Run[] {
   const runs: Run[] = [];
   for (const line of readFileSync(runLog, "utf8").split("\n")) {
     if (!line) continue;
-    const e = JSON.parse(line) as { name: string; phase: string; id: number; kind: string; at: number; attempts: number };
+    const e = JSON.parse(line) as {
+      name: string;
+      phase: string;
+      id: number;
+      kind: string;
+      at: number;
+      attempts: number;
+    };
     const key = `${e.name}/${e.id}/${e.attempts}`;
     if (e.phase === "start") {
       const run = { name: e.name, id: e.id, kind: e.kind, start: e.at, end: null };

@@ -35,6 +35,9 @@ export interface GitHubDouble {
   /** Invalid bodies and requests the double does not know. */
   readonly problems: string[];
   readonly pulls: PullRequest[];
+  /** Every 422 answered, `METHOD /path: message`: a ref created twice, a second PR for one head —
+   *  what two replicas deciding the same group at once would do. */
+  readonly conflicts: string[];
   /** A file as the head of a branch has it (the overlay of fixloop's commit on the base tree), or null. */
   fileAt(repository: string, branch: string, path: string): string | null;
   close(): Promise<void>;
@@ -66,6 +69,7 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
   const requests: string[] = [];
   const problems: string[] = [];
   const pulls: PullRequest[] = [];
+  const conflicts: string[] = [];
   const labels = new Map<string, Set<string>>();
   const trees = new Map<string, Map<string, string>>();
   const commits = new Map<string, { tree: string }>();
@@ -98,7 +102,9 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     const full = `${org}/${repo}`;
     if (method === "GET" && rest[0] === "contents" && rest.slice(1).join("/") === ".github/fixloop.yml") {
       const yaml = options.configs[repo];
-      return yaml === undefined ? { status: 404, body: { message: "Not Found" } } : { status: 200, text: yaml };
+      return yaml === undefined
+        ? { status: 404, body: { message: "Not Found" } }
+        : { status: 200, text: yaml };
     }
     if (!options.repositories.includes(repo)) return null;
     const repoLabels = labels.get(full) ?? new Set<string>();
@@ -200,6 +206,10 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     const check = checkRequest(method, url.pathname, text);
     if (!check.ok) problems.push(`invalid request: ${check.message}`);
     const reply = route(method, path, url.searchParams, text ? (JSON.parse(text) as Json) : {});
+    if (reply?.status === 422)
+      conflicts.push(
+        `${method} ${path}: ${(reply.body as { errors?: Array<{ message?: string; code?: string }> }).errors?.[0]?.message ?? "already_exists"}`,
+      );
     if (!reply) {
       problems.push(`unhandled request: ${method} ${path}${url.search}`);
       res.writeHead(404, { "content-type": "application/json" }).end('{"message":"Not Found"}');
@@ -223,6 +233,7 @@ export async function startGitHubDouble(options: DoubleOptions): Promise<GitHubD
     requests,
     problems,
     pulls,
+    conflicts,
     fileAt(repository, branch, path) {
       const commit = refs.get(`${repository}:heads/${branch}`);
       const tree = commit ? commits.get(commit)?.tree : undefined;

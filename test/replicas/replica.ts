@@ -38,7 +38,10 @@ const { privateKey } = generateKeyPairSync("rsa", {
   privateKeyEncoding: { type: "pkcs1", format: "pem" },
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
-const log = pino({ level: process.env.REPLICA_LOG_LEVEL ?? "warn", base: { replica: args.name } }, pino.destination(2));
+const log = pino(
+  { level: process.env.REPLICA_LOG_LEVEL ?? "warn", base: { replica: args.name } },
+  pino.destination(2),
+);
 const probot = new Probot({
   appId: 1,
   baseUrl: args.apiUrl,

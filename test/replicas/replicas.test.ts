@@ -18,7 +18,6 @@ import { freshLocation, PG_URL, type TestLocation } from "../store/engines.ts";
 import {
   allFindings,
   buildRepository,
-  bucketName,
   groupFile,
   INSTALLATION_ID,
   ORG,
@@ -73,9 +72,18 @@ const groupBranch = (g: number) =>
       configs: { ".github": ORG_CONFIG, [REPO]: REPO_CONFIG },
     });
     runLog = join(root, "runs.jsonl");
-    const setup = { root, databaseUrl: where.location.databaseUrl as string, github, leaseMs: LEASE_MS, runLog };
-    replicas = await Promise.all([startReplica(setup, "a"), startReplica(setup, "b")]);
-  });
+    const setup = {
+      root,
+      databaseUrl: where.location.databaseUrl as string,
+      github,
+      leaseMs: LEASE_MS,
+      runLog,
+    };
+    // Each one kept as soon as it runs, so afterEach stops it even when the other fails to start.
+    replicas = [];
+    await Promise.all(["a", "b"].map(async (name) => replicas.push(await startReplica(setup, name))));
+    replicas.sort((x, y) => x.name.localeCompare(y.name));
+  }, 120_000);
   afterEach(async () => {
     for (const r of replicas) if (r.child.exitCode === null) r.child.kill("SIGKILL");
     await Promise.all(replicas.map((r) => r.exited));
@@ -83,7 +91,7 @@ const groupBranch = (g: number) =>
     await store.close();
     await where.dispose();
     rmSync(root, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   /** What every run must leave behind, whatever happened to the replicas. */
   async function expectOnePrPerGroupAndNothingLost(deaths: ReadonlyMap<string, number>) {
@@ -96,7 +104,9 @@ const groupBranch = (g: number) =>
     // None lost: each group's branch carries the fix of every one of its buckets.
     for (let g = 0; g < GROUPS; g++) {
       const text = github.fileAt(`${ORG}/${REPO}`, groupBranch(g), groupFile(g)) ?? "";
-      const fixed = [...text.matchAll(/resource "aws_s3_bucket_public_access_block" "(b\d\d)"/g)].map((m) => m[1]);
+      const fixed = [...text.matchAll(/resource "aws_s3_bucket_public_access_block" "(b\d\d)"/g)].map(
+        (m) => m[1],
+      );
       expect(fixed.sort(), groupFile(g)).toEqual(
         Array.from({ length: PER_GROUP }, (_, b) => `b${String(b).padStart(2, "0")}`),
       );
@@ -130,8 +140,11 @@ const groupBranch = (g: number) =>
   it(`${TOTAL} findings of ${GROUPS} groups, half to each replica: one PR per group, none lost`, async () => {
     const perReplica = await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
     expect([...perReplica.values()]).toEqual([TOTAL / 2, TOTAL / 2]);
-    await waitForRemediations(store, 90_000);
+    await waitForRemediations(store, 180_000);
     const runs = await expectOnePrPerGroupAndNothingLost(new Map());
+    // No replica ever tried to open a group's PR, or create its branch, a second time.
+    expect(github.conflicts).toEqual([]);
+    expect(github.requests.filter((r) => r === `POST /repos/${ORG}/${REPO}/pulls`)).toHaveLength(GROUPS);
     // Both replicas worked, and each sweep ran once for the two of them.
     const remediations = runs.filter((r) => r.kind === "remediate");
     expect(new Set(remediations.map((r) => r.name))).toEqual(new Set(["a", "b"]));
@@ -143,7 +156,7 @@ const groupBranch = (g: number) =>
       "sweep:sla",
       "sweep:verification-timeout",
     ]);
-  }, 150_000);
+  }, 240_000);
 
   it("one replica killed mid-run: the survivor finishes everything", async () => {
     await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
@@ -153,12 +166,12 @@ const groupBranch = (g: number) =>
     victim.child.kill("SIGKILL");
     await victim.exited;
     const deaths = new Map([[victim.name, Date.now()]]);
-    await waitForRemediations(store, 90_000);
+    await waitForRemediations(store, 180_000);
     const runs = await expectOnePrPerGroupAndNothingLost(deaths);
     // b died holding jobs; a took them over once their leases expired.
     const orphaned = runs.filter((r) => r.name === victim.name && r.end === null);
     expect(orphaned.length).toBeGreaterThan(0);
     for (const o of orphaned)
       expect(runs.some((r) => r.id === o.id && r.name === survivor.name && r.start >= o.start)).toBe(true);
-  }, 150_000);
+  }, 240_000);
 });
