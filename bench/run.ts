@@ -21,6 +21,8 @@
 //            and indexing in the app's worker thread vs on the main thread (bench/adversarial.ts).
 //  - startup: `fixloop rules --format json` (compiled, dist/) vs `node -e 0`, median wall time and
 //            peak memory (target: within 5×; bench/startup.ts).
+//  - replicas: findings to PRs per second with 1 and 2 app replicas (real processes) on one
+//            PostgreSQL database, GitHub answered by the test kit's double (bench/replicas.ts).
 //  - modules: the catalog on the real corpus with registry-module calls judged vs without, and on
 //            8,000 module calls vs indexing them (bench/module-calls.ts).
 //
@@ -29,7 +31,7 @@
 //   --files N a monorepo of at least N files (e.g. 2000, to iterate on the tree targets)
 //   --no-fix  skip the fix pass (the longest task)
 //   --only    run only these groups: tree, ingest, locate, locate-rate, store, github, api, s3, pr-review,
-//             adversarial, startup, modules (default: all)
+//             adversarial, startup, modules, replicas (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -54,6 +56,7 @@ const GROUPS = [
   "startup",
   "modules",
   "pr-review",
+  "replicas",
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -487,6 +490,32 @@ if (selected.has("pr-review")) {
   verdicts.push(
     `pr-review: ${n(off, "nothingRequests")}/${n(off, "labelRequests")} requests without the check run (≤ 3/≤ 6: ${met ? "targets met" : "TARGET MISSED"}), ${n(on, "nothingRequests")}/${n(on, "labelRequests")} with it`,
   );
+}
+
+if (selected.has("replicas")) {
+  // Issue 19: one replica is the baseline, two the measure, on the same workload in the same run
+  // (bench/replicas.ts: 50 groups of 4 findings of one organization, grouping per file).
+  if (!process.env.FIXLOOP_BENCH_DATABASE_URL)
+    console.log("replicas: skipped (set FIXLOOP_BENCH_DATABASE_URL: replicas share a PostgreSQL database)");
+  else {
+    const run = (n: number) => {
+      const stdout = execFileSync(
+        process.execPath,
+        ["--import", "tsx", join(repoRoot, "bench/replicas.ts"), String(n), "50", "4"],
+        { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+      );
+      const r = JSON.parse(stdout.trim().split("\n").pop()!) as Result;
+      console.log(`  replicas  ${JSON.stringify(r)}`);
+      results[`replicas-${n}`] = r;
+      return Number(r.perSecond);
+    };
+    const one = run(1);
+    const two = run(2);
+    lines.push(
+      `| findings → PRs per second, 200 findings of 50 groups (one organization), 1 replica | ${one.toFixed(2)}/s | |`,
+      `| the same, 2 replicas on one PostgreSQL | ${two.toFixed(2)}/s: ${(two / one).toFixed(2)}× one replica | |`,
+    );
+  }
 }
 
 // Start-up: the compiled CLI against `node -e 0` in the same run (bench/startup.ts).

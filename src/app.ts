@@ -16,7 +16,7 @@ import { UserGitHub } from "./github/user-auth.ts";
 import { createApiHandler } from "./http/routes.ts";
 import { assertEveryKindHandled } from "./jobs/kinds.ts";
 import { scheduleSweeps } from "./jobs/sweeps.ts";
-import { Worker } from "./jobs/worker.ts";
+import { Worker, type WorkerOptions } from "./jobs/worker.ts";
 import { secretsFrom } from "./notify/secrets.ts";
 import { type IndexBudgets, IndexSandbox } from "./sandbox/index-sandbox.ts";
 import { Store, storeLocationFromEnv } from "./store/store.ts";
@@ -30,6 +30,8 @@ export interface FixloopAppOptions {
   repoSource?: RepoSourceCache;
   /** Run the job worker in this process (default true). Tests drive it with `worker.runDue()`. */
   startWorker?: boolean;
+  /** The job worker's lease, poll interval and run hook (tests of replicas shorten the lease). */
+  worker?: Pick<WorkerOptions, "leaseMs" | "pollMs" | "onRun">;
   /** Time and memory budgets of the worker thread that indexes repositories (tests shorten them). */
   indexBudgets?: Partial<IndexBudgets>;
   /** Called once everything is wired (tests reach the worker and the environment through it). */
@@ -137,6 +139,7 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
     assertEveryKindHandled(handlers);
     const worker = new Worker(store, handlers, {
       concurrency: Number(env.FIXLOOP_WORKER_CONCURRENCY) || 2,
+      ...options.worker,
       onError: (error) =>
         app.log.error({ err: { message: (error as Error).message } }, "job worker loop failed"),
     });

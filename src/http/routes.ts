@@ -11,6 +11,7 @@
 // outcome, never a body or a header.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { firstSignatureUse } from "../store/deliveries.ts";
 import { ping, type Store } from "../store/store.ts";
 import type { TriageConfig } from "../triage/config.ts";
 import { DEFAULT_BODY_LIMIT_BYTES, readBody } from "./body.ts";
@@ -244,6 +245,10 @@ async function readAuthenticated(
       seen: shared.seen,
     });
     if (!auth.ok) return refuse(ctx, auth.status, auth.code, auth.reason);
+    // The table above is this process's: the store's record refuses a POST replayed to another replica.
+    const signature = `${auth.scheme}:${pre.given.toString("hex")}`;
+    if (req.method === "POST" && !(await firstSignatureUse(deps.store.db, signature, ctx.now().getTime())))
+      return refuse(ctx, 401, "replayed", failureReason("replayed"));
     if (auth.scheme === "v1") {
       deps.log.warn({ method: req.method }, "API request signed with the deprecated v1 scheme");
       res.setHeader("Deprecation", "true");

@@ -45,6 +45,9 @@ export interface WorkerOptions {
   backoff?: Backoff;
   /** Called for errors of the loop itself (database down); never with a secret. */
   onError?: (error: unknown) => void;
+  /** Called as a run of a job starts and when it has ended, whatever the outcome (operators' and
+   *  tests' view of what ran where and when: test/replicas records them across processes). */
+  onRun?: (phase: "start" | "end", job: Job) => void;
 }
 
 export class LeaseLostError extends Error {
@@ -115,6 +118,7 @@ export class Worker {
     const lost = new AbortController();
     const signal = AbortSignal.any([lost.signal, this.stopping.signal]);
     const { store } = this;
+    this.options.onRun?.("start", job);
     // Extend the lease at a third of its length, so two missed beats still leave it held.
     const beat = setInterval(
       () => {
@@ -144,6 +148,7 @@ export class Worker {
       if (!lost.signal.aborted) await failJob(store.db, last, e, store.now(), this.backoff);
     } finally {
       clearInterval(beat);
+      this.options.onRun?.("end", job);
     }
   }
 

@@ -21,6 +21,7 @@ import { parseCodeowners } from "../owners/codeowners.ts";
 import { type OwnerDecision, type OwnerInput, teamCandidates } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
 import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
+import { withOrgLock } from "../store/org-locks.ts";
 import { type Remediation, remediationsOf } from "../store/remediations.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
 import { deliverFix, type Resume } from "./deliver.ts";
@@ -79,9 +80,11 @@ export function remediateHandler(
 }
 
 /**
- * Remediations of one organization run one at a time in this process: two findings of one group
- * (or one repository's budget) decided concurrently would both open a PR. Different organizations
- * run in parallel.
+ * Remediations of one organization run one at a time in this process (they share the snapshot and
+ * index caches), and act one at a time across replicas: two findings of one group (or one
+ * repository's budget) acted on concurrently would both open a PR, so what reads the store's open
+ * PRs and calls GitHub runs under the organization's lock (store/org-locks.ts); replicas locate and
+ * plan in parallel. Different organizations run in parallel.
  */
 const orgQueues = new Map<string, Promise<unknown>>();
 
@@ -275,7 +278,9 @@ async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<Rem
   };
   for (;;) {
     const decision = decideRemediation(facts);
-    if (decision.kind !== "need") return act(env, job, { facts, decision });
+    if (decision.kind === "nothing-to-do") return { outcome: "nothing-to-do", detail: decision.detail };
+    if (decision.kind !== "need")
+      return withOrgLock(env.store, facts.finding?.org ?? "", () => act(env, job, { facts, decision }));
     await learn(env, facts, decision.fact);
   }
 }
@@ -337,12 +342,11 @@ const issueIo = async (env: RemediationEnv, finding: StoredFinding) => ({
 async function act(
   env: RemediationEnv,
   job: RemediateJob,
-  d: { facts: RemediationFacts; decision: Exclude<RemediationDecision, { kind: "need" }> },
+  d: { facts: RemediationFacts; decision: Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }> },
 ): Promise<RemediateResult> {
   const { store } = env;
   const { decision, facts } = d;
   const findingId = job.findingId;
-  if (decision.kind === "nothing-to-do") return { outcome: "nothing-to-do", detail: decision.detail };
   let finding = facts.finding as StoredFinding;
   if (decision.kind === "invalid-config") return invalidConfig(env, finding, decision);
   const platform = await env.platform(finding.installationId);

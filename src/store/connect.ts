@@ -100,6 +100,10 @@ function openPostgres(url: string, warn: StoreWarning): OpenDatabase {
       ...(error.code ? { code: error.code } : {}),
     }),
   );
+  // A connection ended while checked out (the organization lock's holder, store/org-locks.ts, when
+  // the server frees a stale lock) fails its queries with the error; its 'error' event must not
+  // also become an uncaught exception.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     engine: "postgres",
