@@ -27,13 +27,18 @@ export interface Monorepo {
   bytes: number;
 }
 
+/** The real Terraform folders the synthetic trees are made of, in a fixed order. */
+export function seedFolders(repoRoot: string): Array<Array<{ name: string; text: string }>> {
+  return SOURCES.flatMap((s) => tfFolders(join(repoRoot, s)));
+}
+
 export function buildMonorepo(
   repoRoot: string,
   target: string,
   minFiles = 10_000,
   minBytes = 20 * 1024 * 1024,
 ): Monorepo {
-  const seeds = SOURCES.flatMap((s) => tfFolders(join(repoRoot, s)));
+  const seeds = seedFolders(repoRoot);
   if (seeds.length === 0) throw new Error("no seed .tf files found");
   rmSync(target, { recursive: true, force: true });
   let files = 0;

@@ -23,6 +23,11 @@
 //            peak memory (target: within 5×; bench/startup.ts).
 //  - replicas: findings to PRs per second with 1 and 2 app replicas (real processes) on one
 //            PostgreSQL database, GitHub answered by the test kit's double (bench/replicas.ts).
+//  - org:    an organization of 500 repositories served over git: the first finding (cold), five
+//            findings without the resource → repository map (the baseline), the next 1,000 (warm)
+//            and a push then a finding: time, REST requests, git fetches, repositories read, cache
+//            disk and peak memory (targets: 0 fetches warm, 1 after a push, < 200 ms per finding,
+//            < 1 GB; bench/org.ts).
 //  - modules: the catalog on the real corpus with registry-module calls judged vs without, and on
 //            8,000 module calls vs indexing them (bench/module-calls.ts).
 //
@@ -31,7 +36,7 @@
 //   --files N a monorepo of at least N files (e.g. 2000, to iterate on the tree targets)
 //   --no-fix  skip the fix pass (the longest task)
 //   --only    run only these groups: tree, ingest, locate, locate-rate, store, github, api, s3, pr-review,
-//             adversarial, startup, modules, replicas (default: all)
+//             adversarial, startup, modules, replicas, org (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -57,6 +62,7 @@ const GROUPS = [
   "modules",
   "pr-review",
   "replicas",
+  "org",
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -530,6 +536,7 @@ if (selected.has("startup")) {
 }
 
 if (lines.length) lines.unshift("", "| measure | value | target |", "|---|---|---|");
+if (selected.has("org")) orgLines();
 lines.push(...storeLines);
 console.log(lines.join("\n"));
 writeFileSync(
@@ -537,3 +544,34 @@ writeFileSync(
   `${JSON.stringify({ repo, results, speedup, scanRatio }, null, 2)}\n`,
 );
 if (verdicts.length) console.log(`\n${verdicts.join("\n")}`);
+
+/** Issue 19: the organization of 500 repositories (bench/org.ts), with its baseline in the same run. */
+function orgLines(): void {
+  const stdout = execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "bench/org.ts")], {
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  type Phase = Record<string, number>;
+  const r = JSON.parse(stdout.trim().split("\n").pop()!) as Result & Record<string, Phase>;
+  results.org = r;
+  const { cold, baseline, warm, afterPush } = r as unknown as Record<string, Phase>;
+  const per = (p: Phase, k: string) => p[k]! / p.findings!;
+  const row = (label: string, p: Phase) =>
+    `| org: ${label} | ${per(p, "ms").toFixed(0)} ms/finding (max ${p.maxMs!.toFixed(0)}), ${p.requests} REST, ${p.fetches} fetches, ${p.lsRemotes} ls-remote, ${per(p, "reads").toFixed(2)} repositories read/finding (max ${p.maxReads}), ${p.located}/${p.findings} located, cache ${p.cacheMb!.toFixed(1)} MB, peak ${p.rssMb!.toFixed(0)} MB | |`;
+  lines.push(
+    row(`(a) first finding, ${r.repositories} repositories (cold)`, cold!),
+    row("baseline: without the resource → repository map", baseline!),
+    row(`(b) next ${warm!.findings} findings (warm)`, warm!),
+    row("(c) push to one repository, then a finding in it", afterPush!),
+    `| org: warm vs baseline, per finding | ${(per(warm!, "ms") / per(baseline!, "ms")).toFixed(3)}× | < 200 ms |`,
+  );
+  const met =
+    warm!.fetches === 0 &&
+    afterPush!.fetches! <= 1 &&
+    per(warm!, "ms") < 200 &&
+    Number(r.maxRssMb) < 1024 &&
+    warm!.located === warm!.findings;
+  verdicts.push(
+    `org: ${warm!.fetches} fetches warm (0), ${afterPush!.fetches} after a push (≤ 1), ${per(warm!, "ms").toFixed(0)} ms per finding (< 200), peak ${Number(r.maxRssMb).toFixed(0)} MB (< 1024): ${met ? "targets met" : "TARGET MISSED"}`,
+  );
+}

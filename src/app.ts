@@ -54,6 +54,7 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       new RepoSourceCache({
         cacheDir: env.FIXLOOP_CACHE_DIR || join(location.dataDir ?? ".fixloop", "repos"),
         remoteUrl: (r) => gitRemoteUrl(host, r.owner, r.repo),
+        maxBytes: cacheMaxBytes(env.FIXLOOP_CACHE_MAX_BYTES),
       });
     // Untrusted Terraform is parsed in a worker thread, never on the loop that answers webhooks.
     const sandbox = new IndexSandbox(options.indexBudgets);
@@ -161,3 +162,19 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
 }
 
 export default fixloopApp();
+
+/** The repository cache's default bound: 10 GiB. */
+const CACHE_MAX_BYTES = 10 * 1024 ** 3;
+const UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** FIXLOOP_CACHE_MAX_BYTES: bytes, or a whole number with K/M/G/T (binary: 5G = 5 GiB); a bad value stops the start. */
+export function cacheMaxBytes(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return CACHE_MAX_BYTES;
+  const m = /^(\d{1,16})([KMGT]?)$/i.exec(value.trim());
+  const bytes = m ? Math.floor(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!) : Number.NaN;
+  if (!(bytes > 0))
+    throw new Error(
+      `FIXLOOP_CACHE_MAX_BYTES is "${value}": expected a size in bytes, e.g. 10737418240 or 10G`,
+    );
+  return bytes;
+}

@@ -5,12 +5,14 @@
 
 import type { Probot } from "probot";
 import { parseRepoConfig, type RepoConfigParse } from "../config/repo-config.ts";
+import type { Finding } from "../findings/model.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import { AppInstallations, UnreadableConfig } from "../github/installations.ts";
 import { fullName, type Platform, type RepoRef } from "../github/platform.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import { findingKeys, indexKeys, ResourceRepositoryMap } from "../locate/resource-keys.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
 import { type GroupFixPlan, planGroupFix } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
@@ -65,6 +67,8 @@ export class AppEnv implements RemediationEnv {
   readonly #knownHeads = new Map<string, string>();
   /** Heads confirmed by a fetch or ls-remote, with when. */
   readonly #confirmedHeads = new Map<string, { sha: string; at: number }>();
+  /** What every repository indexed so far could be matched on, at its commit (kept when its index is not). */
+  readonly #resourceMap = new ResourceRepositoryMap();
 
   constructor(options: AppEnvOptions) {
     this.store = options.store;
@@ -160,12 +164,31 @@ export class AppEnv implements RemediationEnv {
             snapshot.files,
             `${fullName(repository)}@${snapshot.sha}`,
           );
-    if (cached?.sha !== snapshot.sha) await this.#recordSuppressions(repository, snapshot);
+    if (cached?.sha !== snapshot.sha) {
+      await this.#recordSuppressions(repository, snapshot);
+      if (this.#resourceMap.sha(key) !== snapshot.sha)
+        this.#resourceMap.set(key, snapshot.sha, indexKeys(index));
+    }
     this.#indexes.delete(key);
     this.#indexes.set(key, { sha: snapshot.sha, index, snapshot });
     while (this.#indexes.size > MAX_INDEXES)
       this.#indexes.delete(this.#indexes.keys().next().value as string);
     return { snapshot, index };
+  }
+
+  /**
+   * The repositories that could define the finding's resource: those whose keys at their indexed
+   * commit include one of the finding's, and those never indexed or pushed to since (a push webhook
+   * gives the new head). Locating then reads a few repositories, not the organization.
+   */
+  candidates(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[] {
+    const holding = this.#resourceMap.holding(findingKeys(finding));
+    return repos.filter((r) => {
+      const key = fullName(r).toLowerCase();
+      const sha = this.#resourceMap.sha(key);
+      const pushed = this.#knownHeads.get(key);
+      return sha === undefined || (pushed !== undefined && pushed !== sha) || holding.has(key);
+    });
   }
 
   /** The suppressions written in the code the app is about to plan fixes in, for the register. */
@@ -239,6 +262,7 @@ export class AppEnv implements RemediationEnv {
     for (const r of removed) {
       this.#repoSource.forget(r);
       this.#indexes.delete(fullName(r).toLowerCase());
+      this.#resourceMap.delete(fullName(r).toLowerCase());
     }
   }
 }

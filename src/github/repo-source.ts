@@ -5,7 +5,7 @@
 // one `ls-remote` round trip, and a head already known from a push webhook costs none.
 
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readFile, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 import type { SourceFile } from "../hcl/index.ts";
@@ -157,6 +157,11 @@ export interface RepoSourceOptions {
   remoteUrl: (r: RepoRef) => string;
   /** A git for a directory; `env` is added to its environment (the token's header, for remote commands). */
   git?: (dir: string, env?: Readonly<Record<string, string>>) => SimpleGit;
+  /**
+   * The disk the cache may use (FIXLOOP_CACHE_MAX_BYTES); past it, the repositories used least
+   * recently are removed (never one with a git operation in flight). Absent: no bound.
+   */
+  maxBytes?: number;
 }
 
 /** One snapshot call's git: cache directory, the repository's name for messages, remote, token. */
@@ -175,10 +180,21 @@ export class RepoSourceCache {
   readonly #git: (dir: string, env?: Readonly<Record<string, string>>) => SimpleGit;
   /** The tail of each repository's queue: one git operation per cache directory at a time. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Disk used by each cache directory, least recently used first (Map order). */
+  readonly #sizes = new Map<string, number>();
+  /** The directories already on disk when the process started, measured once (first snapshot). */
+  #loaded: Promise<void> | undefined;
 
   constructor(options: RepoSourceOptions) {
     this.#options = options;
     this.#git = options.git ?? defaultGit;
+  }
+
+  /** Disk used by the cache directories this process knows of, in bytes. */
+  get bytes(): number {
+    let total = 0;
+    for (const size of this.#sizes.values()) total += size;
+    return total;
   }
 
   /** Fetches unless the cached snapshot is at `knownSha` (e.g. from a push webhook) — then 0 network. */
@@ -200,19 +216,73 @@ export class RepoSourceCache {
             ? "the remote URL carries credentials; pass the token as auth instead"
             : null;
     if (invalid) throw new RepoSourceError("INVALID_INPUT", `${name}: ${invalid}`);
-    return this.#serial(dir, async () => {
+    if (this.#options.maxBytes !== undefined) {
+      this.#loaded ??= this.#loadSizes();
+      await this.#loaded;
+    }
+    const snap = await this.#serial(dir, async () => {
       await mkdir(dir, { recursive: true });
       const token = auth?.token;
       const git = this.#git(dir);
       const remoteGit = token ? this.#git(dir, gitAuthEnv(token)) : git;
       const s: Session = { git, remoteGit, dir, name, url, token };
-      return this.#snapshot(s, r, branch, knownSha);
+      const result = await this.#snapshot(s, r, branch, knownSha).catch((e: unknown) => {
+        // A failed fetch may have removed the directory.
+        if (!existsSync(dir)) this.#sizes.delete(dir);
+        throw e;
+      });
+      await this.#used(dir, result.fetched || !this.#sizes.has(dir));
+      return result;
     });
+    this.#evict(dir);
+    return snap;
+  }
+
+  /** Marks a directory most recently used, measuring it again when its content changed. */
+  async #used(dir: string, changed: boolean): Promise<void> {
+    if (this.#options.maxBytes === undefined) return;
+    const size = changed ? await diskUsage(dir) : (this.#sizes.get(dir) ?? 0);
+    this.#sizes.delete(dir);
+    this.#sizes.set(dir, size);
+  }
+
+  /**
+   * Removes the least recently used directories until the cache fits its bound. A directory with a
+   * git operation in flight or queued is in use and stays, and so does the one just used: the
+   * bound may be exceeded while they are larger than it.
+   */
+  #evict(justUsed: string): void {
+    const max = this.#options.maxBytes;
+    if (max === undefined) return;
+    let total = this.bytes;
+    for (const [dir, size] of this.#sizes) {
+      if (total <= max) return;
+      if (dir === justUsed || this.#queues.has(dir)) continue;
+      total -= size;
+      this.#sizes.delete(dir);
+      this.#serial(dir, () => rm(dir, { recursive: true, force: true })).catch(() => {});
+    }
+  }
+
+  /** The cache directories left by an earlier process, oldest checkout first, with their sizes. */
+  async #loadSizes(): Promise<void> {
+    const root = this.#options.cacheDir;
+    const found: Array<{ dir: string; at: number; size: number }> = [];
+    for (const owner of await readdir(root).catch(() => [] as string[])) {
+      for (const repo of await readdir(join(root, owner)).catch(() => [] as string[])) {
+        const dir = join(root, owner, repo);
+        const at = (await stat(join(dir, ".git", "index")).catch(() => undefined))?.mtimeMs ?? 0;
+        found.push({ dir, at, size: await diskUsage(dir) });
+      }
+    }
+    found.sort((a, b) => a.at - b.at);
+    for (const { dir, size } of found) if (!this.#sizes.has(dir)) this.#sizes.set(dir, size);
   }
 
   /** Drops a repository's cache (uninstalled or deleted repository); runs after calls in flight. */
   forget(r: RepoRef): void {
     const dir = this.#dirFor(r);
+    this.#sizes.delete(dir);
     // A directory that cannot be removed is re-initialized or reused by the next snapshot.
     this.#serial(dir, () => rm(dir, { recursive: true, force: true })).catch(() => {});
   }
@@ -336,6 +406,17 @@ async function readCodeowners(dir: string): Promise<RepoSnapshot["codeowners"]> 
     return { path, text: await readFile(join(dir, path), "utf8") };
   }
   return null;
+}
+
+/** Disk blocks used by a directory tree (what `du` reports), symlinks not followed. */
+export async function diskUsage(dir: string): Promise<number> {
+  const info = await lstat(dir).catch(() => undefined);
+  if (!info) return 0;
+  let total = info.blocks * 512;
+  if (!info.isDirectory()) return total;
+  for (const name of await readdir(dir).catch(() => [] as string[]))
+    total += await diskUsage(join(dir, name));
+  return total;
 }
 
 /** git's ref-name rules (git-check-ref-format(1)), plus no leading `-`: never read as an option. */

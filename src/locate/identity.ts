@@ -315,3 +315,47 @@ export function byModuleInput(finding: Finding, index: TerraformIndex, options: 
   }
   return out;
 }
+
+/**
+ * Stand-ins for the account and region a name may be built from (`data.aws_caller_identity`,
+ * `data.aws_region`): the organization's resource → repository map keeps such a name once, with
+ * these in place of the values, and a finding's name is looked up with its own account and region
+ * replaced by them (src/locate/resource-keys.ts).
+ */
+export const CLOUD_STAND_INS = { account: "\u001faccount\u001f", region: "\u001fregion\u001f" } as const;
+
+/**
+ * Every name the index's blocks could be matched on by byIdentity and byModuleInput — whole names
+ * (`names`) and the prefixes Terraform extends with a generated suffix (`prefixes`) — evaluated
+ * with the cloud stand-ins, so one table serves findings of every account and region.
+ */
+export function indexedNames(index: TerraformIndex): { names: string[]; prefixes: string[] } {
+  const names: string[] = [];
+  const prefixes: string[] = [];
+  const tables = [identities(index), identities(index, CLOUD_STAND_INS)];
+  for (const table of tables)
+    for (const key of table.keys())
+      if (key.startsWith(prefixKey(""))) prefixes.push(key.slice(prefixKey("").length));
+      else names.push(key);
+  for (const call of index.calls) {
+    const known = call.source === undefined ? undefined : KNOWN_MODULES[withoutSubdirectory(call.source)];
+    const input = known ? attribute(call.block.body, known.input) : undefined;
+    const mod = index.modules.get(call.module);
+    if (!known || !input || !mod) continue;
+    const v = evaluate(input.expr, moduleScope(mod));
+    if (!v.known || typeof v.value !== "string") continue;
+    names.push(v.value);
+    if (known.prefixSeparator !== undefined) prefixes.push(`${v.value}${known.prefixSeparator}`);
+  }
+  return { names, prefixes };
+}
+
+/** The names a finding gives its resource, and the prefixes of those that end in a generated suffix. */
+export function claimedNames(finding: Finding): { names: string[]; prefixes: string[] } {
+  const names = identityStrings(finding).map((n) => n.value);
+  const prefixes = names.flatMap((n) => {
+    const m = GENERATED_SUFFIX.exec(n);
+    return m ? [m[1]!] : [];
+  });
+  return { names, prefixes };
+}

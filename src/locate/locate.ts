@@ -118,7 +118,7 @@ function notFoundReason(f: Finding): string {
 }
 
 /** Scanner paths may be absolute, `file://` URIs, Windows paths or relative to another root. */
-function normalizePath(p: string): string {
+export function normalizePath(p: string): string {
   return p
     .replace(/^file:\/\//, "")
     .replace(/\\/g, "/")
@@ -164,14 +164,11 @@ function byFileLine(finding: Finding, index: TerraformIndex): Candidate[] {
 function byAddress(finding: Finding, index: TerraformIndex): Candidate[] {
   const address = finding.resource.terraformAddress;
   if (!address) return [];
-  const bare = address.replace(/\[[^\]]*\]/g, ""); // aws_s3_bucket.b["x"] → aws_s3_bucket.b
+  const [bare, tail] = addressForms(address);
   const byAddress = (a: string) => lookup(index).byAddress.get(a) ?? [];
   let found = byAddress(bare);
-  if (found.length === 0) {
-    // A module-qualified address (module.x.aws_s3_bucket.y) from a scanner run elsewhere: try the tail.
-    const tail = bare.replace(/^(module\.[^.]+\.)+/, "");
-    found = byAddress(tail);
-  }
+  // A module-qualified address (module.x.aws_s3_bucket.y) from a scanner run elsewhere: try the tail.
+  if (found.length === 0) found = byAddress(tail);
   const { file } = finding.resource;
   if (file && found.length > 1) {
     const files = new Set(matchingFiles(index, file));
@@ -192,6 +189,12 @@ function byAddress(finding: Finding, index: TerraformIndex): Candidate[] {
       },
     ];
   });
+}
+
+/** The address without instance keys (`aws_s3_bucket.b["x"]` → `aws_s3_bucket.b`), and that without its module path. */
+export function addressForms(address: string): [bare: string, tail: string] {
+  const bare = address.replace(/\[[^\]]*\]/g, "");
+  return [bare, bare.replace(/^(module\.[^.]+\.)+/, "")];
 }
 
 /** The instance key at the end of an address: `x["ssh"]` → "ssh", `x[0]` → 0; undefined without one. */

@@ -3,6 +3,7 @@
 // code itself never reads the environment or constructs a client: GitHub is the Platform port.
 
 import type { RepoConfigParse as ConfigResult } from "../config/repo-config.ts";
+import type { Finding } from "../findings/model.ts";
 import type { GitHubHost } from "../github/hosts.ts";
 import type { Platform, RepoRef } from "../github/platform.ts";
 import type { RepoSnapshot } from "../github/repo-source.ts";
@@ -38,6 +39,12 @@ export interface RemediationEnv {
   repositories(installationId: number | null, org: string): Promise<InstallationRepository[]>;
   /** `.github/fixloop.yml` of a repository as Probot's context.config reads it (`_extends` followed), validated. */
   repoConfig(installationId: number | null, repository: RepoRef): Promise<ConfigResult>;
+  /**
+   * Of `repos`, those that could define the finding's resource, judged from their earlier indexes
+   * (src/locate/resource-keys.ts); a repository never indexed, or changed since, is always one.
+   * Absent: every repository is searched.
+   */
+  candidates?(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[];
   /** The repository's Terraform at its default branch head, indexed (cached by commit sha). */
   snapshot(installationId: number | null, repository: InstallationRepository): Promise<IndexedSnapshot>;
   /**

@@ -53,8 +53,13 @@ export function locateAcross(
   finding: Finding,
   indexes: readonly RepositoryIndex[],
   resourceTypes: string[] | undefined,
-  why = "searched every repository fixloop may consider",
+  scope: {
+    why?: string;
+    /** How many repositories were considered (more than `indexes` when the others cannot match). */
+    searched?: number;
+  } = {},
 ): CrossLocation {
+  const { why = "searched every repository fixloop may consider", searched = indexes.length } = scope;
   const located: Array<{ repository: RepoRef; location: Extract<Location, { kind: "located" }> }> = [];
   const ambiguous: Array<{ repository: RepoRef; candidate: Candidate }> = [];
   for (const { repository, index } of indexes) {
@@ -70,8 +75,8 @@ export function locateAcross(
   if (located.length + ambiguous.length === 0)
     return {
       kind: "not-found",
-      searched: indexes.length,
-      reason: `no Terraform block in ${indexes.length} repositor${indexes.length === 1 ? "y" : "ies"} defines this resource (${why})`,
+      searched,
+      reason: `no Terraform block in ${searched} repositor${searched === 1 ? "y" : "ies"} defines this resource (${why})`,
     };
   const candidates = [
     ...located.map((l) => ({ repository: l.repository, candidate: l.location.candidate })),

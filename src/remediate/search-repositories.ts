@@ -1,13 +1,17 @@
 // Where a finding's Terraform lives among an installation's repositories: the repositories the
-// finding names first (yor tags, the account map), the rest only when those do not settle it.
+// finding names first (yor tags, the account map, the repository learned from earlier findings of
+// its account and resource type), the rest only when those do not settle it.
 // Snapshots are fetched lazily and kept for the caller (the PR and the tracking issue use them).
 
 import type { RepoConfig } from "../config/repo-config.ts";
-import { fullName } from "../github/client.ts";
+import { parseArn } from "../findings/arn.ts";
+import { fullName, type RepoRef } from "../github/client.ts";
 import type { IssueCandidate, NoPrReason } from "../github/issue-body.ts";
 import { RepoSourceError, type RepoSourceErrorCode } from "../github/repo-source.ts";
+import { locate } from "../locate/locate.ts";
 import { RepositoryIndexError } from "../sandbox/index-sandbox.ts";
 import type { StoredFinding } from "../store/findings.ts";
+import { type LearnedKey, learnedRepository, learnRepository } from "../store/learned-repositories.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
 import { type CrossLocation, locateAcross, namedRepositories } from "./locate-across.ts";
 import { triagedFromStored } from "./stored-finding.ts";
@@ -17,7 +21,13 @@ export interface Searched {
   indexed: Map<string, IndexedSnapshot>;
 }
 
-/** The repositories the finding names first; the rest only when those do not settle it. */
+/**
+ * The repositories the finding names first (a repository scan's own, yor tags, the account map, then
+ * the repository a finding of the same account and resource type was last located in); the rest
+ * only when those do not settle it, and of those only the ones the environment says could hold the
+ * resource. A repository's index is kept only while it holds a candidate: searching hundreds of
+ * repositories never holds all their indexes at once.
+ */
 export async function locateInRepositories(
   env: RemediationEnv,
   scope: {
@@ -31,32 +41,79 @@ export async function locateInRepositories(
   const { installationId, finding, repos, config, resourceTypes } = scope;
   const indexed = new Map<string, IndexedSnapshot>();
   const unreadable = new Map<string, string>();
-  const search = async (subset: readonly InstallationRepository[], why?: string) => {
+  const triaged = triagedFinding(finding);
+  const options = resourceTypes ? { resourceTypes } : {};
+  /** Repositories read that hold no candidate: their indexes are not kept. */
+  const without = new Set<string>();
+  const search = async (subset: readonly InstallationRepository[], considered = subset, why?: string) => {
     const indexes = [];
     for (const r of subset) {
-      let s = indexed.get(fullName(r));
-      if (!s && !unreadable.has(fullName(r))) {
+      const name = fullName(r);
+      let s = indexed.get(name);
+      if (!s && !unreadable.has(name) && !without.has(name)) {
         s = await readRepository({ env, installationId, finding, unreadable }, r);
-        if (s) indexed.set(fullName(r), s);
+        // Only a repository with a candidate stays in memory for the caller.
+        if (s && locate(triaged, s.index, options).kind !== "not-found") indexed.set(name, s);
+        else if (s) {
+          without.add(name);
+          s = undefined;
+        }
       }
       if (s) indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
     }
+    const skipped = considered.flatMap((r) => {
+      const reason = unreadable.get(fullName(r));
+      return reason ? [reason] : [];
+    });
+    const searched = considered.length - skipped.length;
     return withUnreadable(
-      locateAcross(triagedFinding(finding), indexes, resourceTypes, why),
-      subset.flatMap((r) => {
-        const reason = unreadable.get(fullName(r));
-        return reason ? [reason] : [];
-      }),
+      locateAcross(triaged, indexes, resourceTypes, { ...(why ? { why } : {}), searched }),
+      skipped,
     );
   };
   const named =
     scannedRepository(finding, repos) ??
-    namedRepositories(triagedFinding(finding), repos, config.repositories.accounts);
+    namedRepositories(triaged, repos, config.repositories.accounts) ??
+    (await learnedRepositories(env, finding, repos));
+  let cross: CrossLocation | undefined;
   if (named) {
-    const first = await search(named.repositories as InstallationRepository[], named.why);
-    if (first.kind !== "not-found") return { cross: first, indexed };
+    const subset = named.repositories as InstallationRepository[];
+    const first = await search(subset, subset, named.why);
+    if (first.kind !== "not-found") cross = first;
   }
-  return { cross: await search(repos), indexed };
+  cross ??= await search(env.candidates ? env.candidates(repos, triaged) : repos, repos);
+  if (cross.kind === "located") await learn(env, finding, cross.repository);
+  return { cross, indexed };
+}
+
+/** What a learned repository is keyed on: the finding's account and resource type, when it has both. */
+function learnedKey(finding: StoredFinding): LearnedKey | null {
+  const r = finding.resource;
+  const arn = r.arn ? parseArn(r.arn) : undefined;
+  const resourceType = r.type ?? (arn ? `arn:${arn.service}:${arn.resourceType}` : undefined);
+  if (!finding.org || !r.account || !resourceType) return null;
+  return { org: finding.org, account: r.account, resourceType };
+}
+
+/** The repository a finding of the same account and resource type was last located in. */
+async function learnedRepositories(
+  env: RemediationEnv,
+  finding: StoredFinding,
+  repos: readonly InstallationRepository[],
+): Promise<{ repositories: InstallationRepository[]; why: string } | null> {
+  const key = learnedKey(finding);
+  const learned = key ? await learnedRepository(env.store.db, key) : null;
+  const hit = learned ? repos.filter((r) => fullName(r).toLowerCase() === learned.toLowerCase()) : [];
+  if (!key || hit.length === 0) return null;
+  return {
+    repositories: hit,
+    why: `the last ${key.resourceType} of account ${key.account} was located in ${learned}`,
+  };
+}
+
+async function learn(env: RemediationEnv, finding: StoredFinding, repository: RepoRef): Promise<void> {
+  const key = learnedKey(finding);
+  if (key) await learnRepository(env.store, key, fullName(repository));
 }
 
 const triagedFinding = (f: StoredFinding) => triagedFromStored(f, []).finding;

@@ -429,6 +429,22 @@ function migrations(engine: Engine): Record<string, Migration> {
         await appendOnly(db, engine, "share_link_events");
       },
     },
+    // Organization scale (issue 19): the repository where fixloop last located a finding of an
+    // account and resource type, tried first for the next finding of the same account and type, so
+    // that one repository is indexed instead of every repository of the organization.
+    "0018_learned_repositories": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("learned_repositories")
+          .addColumn("org", "text", (c) => c.notNull())
+          .addColumn("account", "text", (c) => c.notNull())
+          .addColumn("resource_type", "text", (c) => c.notNull())
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("located_at", millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint("learned_repositories_pk", ["org", "account", "resource_type"])
+          .execute();
+      },
+    },
   };
 }
 

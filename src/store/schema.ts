@@ -261,6 +261,18 @@ export interface AssociatedPrsTable {
   updated_at: Millis;
 }
 
+/** Where a finding of an account and resource type was last located (issue 19), tried first next time. */
+export interface LearnedRepositoriesTable {
+  /** The organization, lowercased. */
+  org: string;
+  account: string;
+  /** The finding's native resource type (AwsS3Bucket, aws_s3_bucket…) or `arn:<service>:<type>`. */
+  resource_type: string;
+  /** owner/name */
+  repository: string;
+  located_at: Millis;
+}
+
 /** GitHub webhook deliveries (and other idempotency keys) already handled. */
 export interface DeliveriesTable {
   id: string;
@@ -282,6 +294,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   tracking_issues: TrackingIssuesTable;
   jira_issues: JiraIssuesTable;
+  learned_repositories: LearnedRepositoriesTable;
   config_issues: ConfigIssuesTable;
   associated_prs: AssociatedPrsTable;
   web_sessions: WebSessionsTable;
