@@ -376,6 +376,28 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // People's pull requests, continued (issue 16): the id of fixloop's comment (edited without
+    // listing the PR's comments), the second reason for the security-review label (a new finding
+    // the `fixloop/scan` check found, `scan_review`), whether fixloop put the label on
+    // (`label_owned`: a label a person added is never taken off), and the PR's changed Terraform
+    // files (`tf_files`, JSON), so a finding that reopens finds the PRs that may touch it.
+    "0017_associated_pr_label": {
+      async up(db: AnyDb) {
+        const table = "associated_prs";
+        await db.schema.alterTable(table).addColumn("comment_id", millis).execute();
+        await db.schema
+          .alterTable(table)
+          .addColumn("scan_review", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable(table)
+          .addColumn("label_owned", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable(table).addColumn("tf_files", "text").execute();
+        // Until now, fixloop recorded `labelled` when it put the label on or found it there.
+        await db.updateTable(table).set({ label_owned: sql`labelled` }).execute();
+      },
+    },
   };
 }
 

@@ -73,6 +73,12 @@ function delivery(action: Action, headSha: string, edit: (pr: Record<string, unk
   return payload;
 }
 
+/** The PR as GitHub delivers it once `name` is on it (beside the example's own label). */
+const withLabel = (name: string) => (pr: Record<string, unknown>) => {
+  const labels = pr.labels as Array<Record<string, unknown>>;
+  labels.push({ ...labels[0], id: 4_000_001, node_id: "LA_kwDOfixloop", name, color: "b60205" });
+};
+
 /** GitHub's answer to GET /pulls/{n}/files for one modified file. */
 function changedFile(path: string, patch: string) {
   return {
@@ -140,8 +146,10 @@ describe("a person's pull request touching an open finding", () => {
     gh()
       .post(`${R}/pulls/${PR}/requested_reviewers`, { team_reviewers: ["appsec"] })
       .reply(201, {});
-    gh().get(`${R}/issues/${PR}/comments?per_page=100`).reply(200, []);
-    gh().post(`${R}/issues/${PR}/comments`).reply(201, { id: 901, html_url: "https://github.com/c/901" });
+    // fixloop never commented here: the comment is posted without listing the PR's comments.
+    gh()
+      .post(`${R}/issues/${PR}/comments`)
+      .reply(201, { id: 4_200_000_901, html_url: "https://github.com/c/901" });
     await h.probot.receive({ id: "pr-d-1", name: "pull_request", payload: delivery("opened", HEAD1) });
 
     const opened = work().slice(before);
@@ -150,7 +158,6 @@ describe("a person's pull request touching an open finding", () => {
       "GET /repos/{owner}/{repo}/contents/{path}",
       "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
       "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
       "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
     ]);
     const posted = (opened.at(-1)!.body as { body: string }).body;
@@ -174,17 +181,20 @@ describe("a person's pull request touching an open finding", () => {
       .reply(200, [changedFile("envs/prod/main.tf", ACL_PATCH)]);
     mockHeadFile(HEAD2, ACL);
     gh().delete(`${R}/issues/${PR}/labels/security-review-required`).reply(200, []);
+    // The comment's id is remembered: edited in place without a listing.
     gh()
-      .get(`${R}/issues/${PR}/comments?per_page=100`)
-      .reply(200, [{ id: 901, body: posted, user: { login: "fixloop[bot]", type: "Bot" } }]);
-    gh().patch(`${R}/issues/comments/901`).reply(200, { id: 901, html_url: "https://github.com/c/901" });
-    await h.probot.receive({ id: "pr-d-2", name: "pull_request", payload: delivery("synchronize", HEAD2) });
+      .patch(`${R}/issues/comments/4200000901`)
+      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/901" });
+    await h.probot.receive({
+      id: "pr-d-2",
+      name: "pull_request",
+      payload: delivery("synchronize", HEAD2, withLabel("security-review-required")),
+    });
     const pushed = work().slice(count);
     expect(pushed.map((r) => `${r.method} ${r.route}`)).toEqual([
       "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
       "GET /repos/{owner}/{repo}/contents/{path}",
       "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
       "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
     ]);
     expect((pushed.at(-1)!.body as { body: string }).body).toBe(

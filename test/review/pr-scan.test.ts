@@ -1,6 +1,6 @@
 // End to end through the app: the `fixloop/scan` check run on a person's pull request. The PR adds
-// a bucket to envs/prod; fixloop fetches that directory only (a tree listing and its blobs, the
-// unchanged base blob not again), scans base and head, and annotates what the head introduces on
+// a bucket to envs/prod; fixloop fetches that directory only, at head and base in one GraphQL
+// request (its tree with the blobs' texts), scans base and head, and annotates what the head introduces on
 // its exact lines with the fix as a suggestion — not what the base already had, not what a
 // `#checkov:skip` in the code suppresses. The conclusion follows `prScan`.
 
@@ -16,6 +16,7 @@ import {
   REPO,
   startHarness,
 } from "../app/harness.ts";
+import { answerDirectories, entriesOf } from "../github/kit/graphql-trees.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 
@@ -44,33 +45,17 @@ afterEach(async () => {
 });
 
 const sha = (c: string) => c.repeat(40);
+const sameMembers = (a: unknown[], b: unknown[]) =>
+  JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
 
-function tree(mainSha: string) {
-  return {
-    sha: sha("9"),
-    url: "https://api.github.com/x",
-    truncated: false,
-    tree: [
-      { path: "envs", mode: "040000", type: "tree", sha: sha("1") },
-      { path: "envs/prod", mode: "040000", type: "tree", sha: sha("2") },
-      { path: "envs/prod/main.tf", mode: "100644", type: "blob", sha: mainSha, size: 900 },
-      { path: "envs/prod/variables.tf", mode: "100644", type: "blob", sha: sha("4"), size: 60 },
-      { path: "envs/staging/main.tf", mode: "100644", type: "blob", sha: sha("5"), size: 900 },
-      { path: "README.md", mode: "100644", type: "blob", sha: sha("6"), size: 10 },
-    ],
-  };
-}
-
-function blob(fileSha: string, text: string) {
-  gh()
-    .get(`${R}/git/blobs/${fileSha}`)
-    .reply(200, {
-      sha: fileSha,
-      size: text.length,
-      encoding: "base64",
-      content: Buffer.from(text).toString("base64"),
-    });
-}
+const VARIABLES_TF = 'variable "environment" {\n  type = string\n}\n';
+/** The repository at a ref: the PR's directory, a sibling it does not change, a README. */
+const repoAt = (main: string) => ({
+  "envs/prod/main.tf": main,
+  "envs/prod/variables.tf": VARIABLES_TF,
+  "envs/staging/main.tf": MAIN_TF,
+  "README.md": "# infra\n",
+});
 
 function mockScan(config: string, uploads = UPLOADS) {
   gh().post(`/app/installations/${INSTALLATION_ID}/access_tokens`).times(5).optionally().reply(201, {
@@ -103,16 +88,15 @@ function mockScan(config: string, uploads = UPLOADS) {
         patch,
       },
     ]);
+  // envs/prod at head and base, in one GraphQL request.
+  const refs: Record<string, Record<string, string>> = {
+    [HEAD]: repoAt(MAIN_TF + uploads),
+    [BASE]: repoAt(MAIN_TF),
+  };
+  const expressions = ["acme", "infra", `${HEAD}:envs/prod`, `${BASE}:envs/prod`];
   gh()
-    .get(`${R}/git/trees/${HEAD}?recursive=true`)
-    .reply(200, tree(sha("8")));
-  blob(sha("8"), MAIN_TF + uploads);
-  blob(sha("4"), 'variable "environment" {\n  type = string\n}\n');
-  // The base: the same variables.tf blob (reused, not fetched), main.tf as it was.
-  gh()
-    .get(`${R}/git/trees/${BASE}?recursive=true`)
-    .reply(200, tree(sha("3")));
-  blob(sha("3"), MAIN_TF);
+    .post("/graphql", (b) => sameMembers(Object.values(b.variables), expressions))
+    .reply(200, (_uri, body) => answerDirectories(body, (ref, dir) => entriesOf(refs[ref] ?? {}, dir)));
   gh().post(`${R}/check-runs`).reply(201, { id: 77, html_url: "https://github.com/acme/infra/runs/77" });
 }
 
@@ -199,11 +183,7 @@ describe("the fixloop/scan check run", () => {
       .map((r) => `${r.method} ${r.path}`);
     expect(routes).toEqual([
       `GET ${R}/pulls/${PR}/files?per_page=100`,
-      `GET ${R}/git/trees/${HEAD}?recursive=true`,
-      `GET ${R}/git/blobs/${sha("8")}`,
-      `GET ${R}/git/blobs/${sha("4")}`,
-      `GET ${R}/git/trees/${BASE}?recursive=true`,
-      `GET ${R}/git/blobs/${sha("3")}`,
+      "POST /graphql",
       `POST ${R}/check-runs`,
       `GET ${R}/labels?per_page=100`,
       `POST ${R}/labels`,
