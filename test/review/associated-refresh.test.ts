@@ -6,6 +6,7 @@
 // a redelivered pull_request event acts once.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { auditTrail } from "../../src/store/audit.ts";
 import { getFinding } from "../../src/store/findings.ts";
 import { listJobs } from "../../src/store/jobs.ts";
 import { type Harness, INSTALLATION_ID, ORG, REPO, startHarness } from "../app/harness.ts";
@@ -50,9 +51,9 @@ function opened() {
   return payload;
 }
 
-/** The person's PR changes the finding's block: labelled, appsec asked, the comment posted. */
-async function personTouchesTheFinding() {
-  const main = h.git("show", `HEAD:envs/prod/main.tf`);
+/** GitHub's answers for PR #31's diff: its files, and the head's main.tf (the team tag changed). */
+function mockDiff() {
+  const main = h.git("show", "HEAD~0:envs/prod/main.tf");
   gh()
     .get(`${R}/pulls/${PR}/files?per_page=100`)
     .reply(200, [
@@ -81,6 +82,11 @@ async function personTouchesTheFinding() {
       content: Buffer.from(text).toString("base64"),
       sha: "3d21ec53a331a6f037a91c368710b99387d012c1",
     });
+}
+
+/** The person's PR changes the finding's block: labelled, appsec asked, the comment posted. */
+async function personTouchesTheFinding() {
+  mockDiff();
   gh()
     .post(`${R}/issues/${PR}/labels`, { labels: [LABEL] })
     .reply(200, []);
@@ -180,5 +186,48 @@ describe("a finding resolved while a person's PR shows it", () => {
       `PATCH ${R}/issues/comments/4200000901`,
     ]);
     expect(await listJobs(h.store.db, { kind: "pr-review-refresh" })).toMatchObject([{ state: "done" }]);
+  });
+
+  it("a finding that reopens is listed again on the PRs whose diff touches it", async () => {
+    await personTouchesTheFinding();
+    await resolveByVerification();
+    gh().delete(`${R}/issues/${PR}/labels/${LABEL}`).reply(200, []);
+    gh()
+      .patch(`${R}/issues/comments/4200000901`)
+      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
+    await h.drain();
+
+    const reopening = gh().requests.length;
+    h.clock.advance(60 * MINUTE);
+    // The regression job tells the fix's PR (#17); the refresh reads PR #31's diff again.
+    gh().post(`${R}/issues/17/comments`).reply(201, { id: 5, html_url: "https://github.com/c/5" });
+    mockDiff();
+    gh()
+      .post(`${R}/issues/${PR}/labels`, { labels: [LABEL] })
+      .reply(200, []);
+    gh()
+      .post(`${R}/pulls/${PR}/requested_reviewers`, { team_reviewers: ["appsec"] })
+      .reply(201, {});
+    gh()
+      .patch(`${R}/issues/comments/4200000901`)
+      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
+    // Fixed in the code but failing in the cloud: the fix job then opens a tracking issue.
+    gh()
+      .post(`${R}/issues`)
+      .reply(201, { number: 40, html_url: `https://github.com/${ORG}/${REPO}/issues/40` });
+    await h.postFindings(publicBucket("failed"));
+    await h.drain();
+    const trail = (await auditTrail(h.store.db, FINDING)).map((e) => `${e.from}→${e.to}`);
+    expect(trail).toContain("resolved→reopened");
+    expect(onPr(reopening)).toEqual([
+      `GET ${R}/pulls/${PR}/files?per_page=100`,
+      `POST ${R}/issues/${PR}/labels`,
+      `POST ${R}/pulls/${PR}/requested_reviewers`,
+      `PATCH ${R}/issues/comments/4200000901`,
+    ]);
+    const edited = gh().requests.at(-1)?.body as { body: string };
+    expect(edited.body).toContain(
+      "| `aws-s3-public-access-block` Enable S3 Block Public Access on the bucket | high",
+    );
   });
 });
