@@ -82,7 +82,7 @@ export async function syncPrReview(
       securityTeam: config.securityTeam,
       labelRemoved: label.act === "remove",
     });
-    Object.assign(next, await keepComment(env, platform, pr, body, next));
+    Object.assign(next, await keepComment(env, platform, pr, body, next, previous?.findingIds ?? []));
   }
   await saveAssociatedPr(env.store.db, next, env.store.now());
   return { kind: "updated", findingIds: ids };
@@ -141,10 +141,16 @@ async function keepComment(
   pr: ReviewTarget,
   body: string,
   next: AssociatedPr,
+  shown: string[],
 ): Promise<Pick<AssociatedPr, "commented" | "commentId">> {
   const known = next.commentId ?? (next.commented ? undefined : null);
+  // The list it showed stays the previous one until the comment is known to say the new one.
   if (known === null)
-    await saveAssociatedPr(env.store.db, { ...next, commented: true, commentId: null }, env.store.now());
+    await saveAssociatedPr(
+      env.store.db,
+      { ...next, findingIds: shown, commented: true, commentId: null },
+      env.store.now(),
+    );
   const { id } = await platform.ensureComment({
     repository: pr.repository,
     number: pr.number,

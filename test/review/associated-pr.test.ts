@@ -208,6 +208,46 @@ describe("a person's pull request touching an open finding", () => {
     );
   });
 
+  it("a delivery that failed at the comment is finished by GitHub's redelivery: one comment, one review request", async () => {
+    await openFinding();
+    const before = work().length;
+    gh()
+      .get(`${R}/pulls/${PR}/files?per_page=100`)
+      .times(2)
+      .reply(200, [changedFile("envs/prod/main.tf", TAG_PATCH)]);
+    mockHeadFile(HEAD1, TAGGED);
+    mockHeadFile(HEAD1, TAGGED);
+    gh()
+      .post(`${R}/issues/${PR}/labels`, { labels: ["security-review-required"] })
+      .times(2)
+      .reply(200, []);
+    gh().post(`${R}/pulls/${PR}/requested_reviewers`).reply(201, {});
+    gh().post(`${R}/issues/${PR}/comments`).reply(502, { message: "Bad Gateway" });
+    await expect(
+      h.probot.receive({ id: "pr-d-5", name: "pull_request", payload: delivery("opened", HEAD1) }),
+    ).rejects.toThrow();
+    // GitHub may have taken the comment before failing: the retry looks for it before posting.
+    gh().get(`${R}/issues/${PR}/comments?per_page=100`).reply(200, []);
+    gh().post(`${R}/issues/${PR}/comments`).reply(201, { id: 902, html_url: "https://github.com/c/902" });
+    await h.probot.receive({ id: "pr-d-5", name: "pull_request", payload: delivery("opened", HEAD1) });
+    expect(
+      work()
+        .slice(before)
+        .map((r) => `${r.method} ${r.route}`),
+    ).toEqual([
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    ]);
+  });
+
   it("costs one request when no open finding is in the changed files", async () => {
     await openFinding();
     const before = work().length;
