@@ -2,7 +2,7 @@
 // kept out of src/app/webhooks.ts so they change without touching the other handlers.
 
 import type { Probot } from "probot";
-import { forgetAssociatedPr } from "../store/associated-prs.ts";
+import { closeAssociatedPr } from "../store/associated-prs.ts";
 import type { ReviewEnv } from "./env.ts";
 import { onPullRequest } from "./pull-request.ts";
 
@@ -29,7 +29,7 @@ export function registerPullRequestReview(app: Probot, env: ReviewEnv): void {
   });
   // A closed PR is no longer reviewed: a finding resolving or reopening later leaves it alone.
   app.on("pull_request.closed", async (context) => {
-    await forgetAssociatedPr(
+    await closeAssociatedPr(
       env.store.db,
       context.payload.repository.full_name,
       context.payload.pull_request.number,

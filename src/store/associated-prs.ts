@@ -124,6 +124,7 @@ export async function associatedPrsFor(
     .selectFrom("associated_prs")
     .selectAll()
     .where("repository", "=", repository)
+    .where("open", "=", 1)
     .orderBy("number")
     .execute();
   return rows
@@ -146,6 +147,8 @@ export async function saveAssociatedPr(db: Db, pr: AssociatedPr, now: number): P
     scan_review: pr.scanReview ? 1 : 0,
     label_owned: pr.labelOwned ? 1 : 0,
     tf_files: pr.tfFiles === null ? null : JSON.stringify(pr.tfFiles),
+    // Saved from a review of the PR or a job about it: open (a close marks it after).
+    open: 1,
   };
   await db
     .insertInto("associated_prs")
@@ -154,10 +157,12 @@ export async function saveAssociatedPr(db: Db, pr: AssociatedPr, now: number): P
     .execute();
 }
 
-/** A closed PR is no longer reviewed: a finding resolving or reopening later leaves it alone. */
-export async function forgetAssociatedPr(db: Db, repository: string, number: number): Promise<void> {
+/** A closed PR is no longer reviewed: a finding resolving or reopening later leaves it alone. Its
+ *  record stays (a reopened PR's comment is edited in place, not posted again). */
+export async function closeAssociatedPr(db: Db, repository: string, number: number): Promise<void> {
   await db
-    .deleteFrom("associated_prs")
+    .updateTable("associated_prs")
+    .set({ open: 0 })
     .where("repository", "=", repository)
     .where("number", "=", number)
     .execute();

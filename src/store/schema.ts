@@ -267,6 +267,8 @@ export interface AssociatedPrsTable {
   label_owned: ColumnType<number, number | undefined, number>;
   /** JSON: the PR's changed Terraform files (null: not recorded). */
   tf_files: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1: the PR is open (0: closed; a resolution or reopening of a finding leaves it alone). */
+  open: ColumnType<number, number | undefined, number>;
 }
 
 /** GitHub webhook deliveries (and other idempotency keys) already handled. */

@@ -38,7 +38,8 @@ let fix: { path: string; content: string };
 beforeEach(async () => {
   h = await startHarness();
   fix = await openFixPr(h, gh(), { config: "securityTeam: acme/appsec\nprScan:\n  enabled: false\n" });
-});
+  // The app's start and its first fix PR: longer than a hook's default 10 s on a busy machine.
+}, 30_000);
 afterEach(async () => {
   await h.close();
 });
@@ -186,6 +187,24 @@ describe("a finding resolved while a person's PR shows it", () => {
       `PATCH ${R}/issues/comments/4200000901`,
     ]);
     expect(await listJobs(h.store.db, { kind: "pr-review-refresh" })).toMatchObject([{ state: "done" }]);
+  });
+
+  it("leaves a closed PR alone", async () => {
+    await personTouchesTheFinding();
+    const closed = withIds(
+      webhookExample(
+        "pull_request",
+        (p) => p.action === "closed" && p.installation !== undefined && p.pull_request.merged !== true,
+      ),
+      { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: PR, headSha: HEAD },
+    );
+    await h.probot.receive({ id: "pr-31-closed", name: "pull_request", payload: closed });
+    const resolving = gh().requests.length;
+    await resolveByVerification();
+    await h.drain();
+    expect((await getFinding(h.store.db, FINDING))?.state).toBe("resolved");
+    expect(onPr(resolving)).toEqual([]);
+    expect(await listJobs(h.store.db, { kind: "pr-review-refresh" })).toEqual([]);
   });
 
   it("a finding that reopens is listed again on the PRs whose diff touches it", async () => {

@@ -6,7 +6,7 @@ import { persistFindings } from "../../src/ingest/persist.ts";
 import {
   associatedPr,
   associatedPrsFor,
-  forgetAssociatedPr,
+  closeAssociatedPr,
   openFindingsInFiles,
   saveAssociatedPr,
 } from "../../src/store/associated-prs.ts";
@@ -85,7 +85,7 @@ describeEachEngine("associated pull requests in the store", (engine) => {
 
   // Migration 0017: the comment's id (past 2^31, as GitHub's are), the label's two reasons and
   // who put it on, the changed files: the PRs a finding that resolves or reopens concerns.
-  it("finds the open PRs that list a finding or change its file, and forgets a closed one", async () => {
+  it("finds the open PRs that list a finding or change its file, not a closed one", async () => {
     const pr = {
       repository: "acme/infra",
       labelled: false,
@@ -107,7 +107,9 @@ describeEachEngine("associated pull requests in the store", (engine) => {
     expect(await numbers("envs/prod/main.tf")).toEqual([31, 32]);
     expect(await numbers(null)).toEqual([31]);
     expect((await associatedPr(store.db, "acme/infra", 32))?.scanReview).toBe(true);
-    await forgetAssociatedPr(store.db, "acme/infra", 31);
+    await closeAssociatedPr(store.db, "acme/infra", 31);
     expect(await numbers("envs/prod/main.tf")).toEqual([32]);
+    // Its record stays: reopened, the PR's comment is edited by its id.
+    expect((await associatedPr(store.db, "acme/infra", 31))?.findingIds).toEqual(["f1"]);
   });
 });
