@@ -1,6 +1,6 @@
 // GitHub cost and latency of the pull_request review (issue 16), on the real app with GitHub's REST
-// API answered in-process by nock from the harness's git repository (trees, blobs and contents
-// are what git holds), on a 500-file repository built from the corpus the other benches use:
+// and GraphQL APIs answered in-process by nock from the harness's git repository (trees, blobs,
+// contents and the GraphQL directory trees are what git holds), on a 500-file repository built from the corpus the other benches use:
 //  - requests per PR event when nothing matches, and when fixloop labels and comments, with the
 //    scan check run off (the associated-findings path alone) and on;
 //  - time from the delivery to the `fixloop/scan` check run, against the same run's baseline:
@@ -16,6 +16,7 @@ import { buildIndex } from "../src/hcl/index.ts";
 import { RULES } from "../src/rules/registry.ts";
 import { scanIndex } from "../src/rules/scan.ts";
 import { FIXTURES, INSTALLATION_ID, ORG, REPO, startHarness } from "../test/app/harness.ts";
+import { answerDirectories, blobEntry, type TreeEntryAnswer } from "../test/github/kit/graphql-trees.ts";
 import { webhookExample, withIds } from "../test/github/kit/webhooks.ts";
 import { buildMonorepo } from "./monorepo.ts";
 
@@ -79,6 +80,8 @@ scope
   .reply(201, {})
   .get(/\/pulls\/\d+\/files/)
   .reply(200, (uri: string) => prFiles.get(Number(/pulls\/(\d+)/.exec(uri)?.[1])) ?? [])
+  .post("/graphql")
+  .reply(200, (_uri: string, body: unknown) => answerDirectories(body, gitEntries))
   .get(/\/git\/trees\/[0-9a-f]{40}/)
   .reply(200, (uri: string) => gitTree(/trees\/([0-9a-f]{40})/.exec(uri)?.[1] as string))
   .get(/\/git\/blobs\/[0-9a-f]{40}/)
@@ -111,6 +114,25 @@ function gitTree(sha: string) {
       return { path, mode, type, sha: blobSha, size: Number(size) };
     });
   return { sha, truncated: false, tree };
+}
+/** A directory at a ref as GitHub's GraphQL API gives it: what git holds there (null: not there). */
+function gitEntries(ref: string, dir: string): TreeEntryAnswer[] | null {
+  let listing: string;
+  try {
+    listing = git("ls-tree", "-l", `${ref}:${dir === "." ? "" : dir}`);
+  } catch {
+    return null;
+  }
+  return listing
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [meta, name] = line.split("\t") as [string, string];
+      const [, type, sha] = meta.split(/\s+/) as [string, string, string];
+      if (type !== "blob") return { name, type: type as "tree" | "commit", object: {} };
+      return blobEntry(name, git("cat-file", "blob", sha));
+    });
 }
 function gitBlob(sha: string) {
   const content = Buffer.from(git("cat-file", "blob", sha)).toString("base64");

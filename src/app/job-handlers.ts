@@ -10,6 +10,7 @@ import { syncJira } from "../notify/jira.ts";
 import { type SecretSource, secretsFrom } from "../notify/secrets.ts";
 import { remediateHandler } from "../remediate/remediate-job.ts";
 import { sourceResolvedHandler } from "../remediate/source-resolved.ts";
+import { refreshAssociatedPrs } from "../review/refresh.ts";
 import { notifySla } from "../sla/notices.ts";
 import { notifyOverdue } from "../verify/overdue.ts";
 import { regressionHandler } from "../verify/regression.ts";
@@ -63,6 +64,10 @@ export function jobHandlers(
         ctx,
       ),
     ),
+    "pr-review-refresh": gitHubJob("pr-review-refresh", async (payload) => {
+      await refreshAssociatedPrs(env, (payload as { findingId: string }).findingId);
+      return undefined;
+    }),
     ...SWEEP_HANDLERS,
     // The app's SLA sweep also gives the SLA notices due (warning, breach, escalation), once each.
     "sweep:sla": jobHandler("sweep:sla", async (payload, ctx) => {

@@ -4,7 +4,8 @@
 
 import { posix } from "node:path";
 import type { GitHub } from "./client.ts";
-import { mapped, NotFound, Unprocessable } from "./errors.ts";
+import { DIRS_PER_QUERY, directoriesFromAnswer, directoriesQuery } from "./directories.ts";
+import { GitHubError, mapped, NotFound, RateLimited, toGitHubError, Unprocessable } from "./errors.ts";
 import type { FileChange } from "./git-data.ts";
 import { ensureLabels } from "./labels.ts";
 import type {
@@ -110,21 +111,27 @@ export class OctokitPlatform implements Platform {
     });
   }
 
-  ensureComment(input: { repository: RepoRef; number: number; marker: string; body: string }) {
+  ensureComment(input: {
+    repository: RepoRef;
+    number: number;
+    marker: string;
+    body: string;
+    known?: number | null;
+  }) {
     const { repository, number, marker } = input;
     const tag = `<!-- fixloop:${marker} -->`;
     const body = input.body.includes(tag) ? input.body : `${input.body}\n\n${tag}`;
     return this.#run(async (gh) => {
-      const comments = await gh.paginate(gh.rest.issues.listComments, {
-        ...repository,
-        issue_number: number,
-        per_page: 100,
-      });
-      // Only a bot's comment is fixloop's: a person quoting the marker is not edited.
-      const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").includes(tag));
-      if (mine) {
-        const { data } = await gh.rest.issues.updateComment({ ...repository, comment_id: mine.id, body });
-        return { id: data.id, url: data.html_url, created: false };
+      const known =
+        input.known === undefined ? await markedComment(gh, repository, number, tag) : input.known;
+      if (known !== null) {
+        try {
+          const { data } = await gh.rest.issues.updateComment({ ...repository, comment_id: known, body });
+          return { id: data.id, url: data.html_url, created: false };
+        } catch (error) {
+          // Someone deleted it: a new one is posted.
+          if ((error as { status?: number }).status !== 404) throw error;
+        }
       }
       const { data } = await gh.rest.issues.createComment({ ...repository, issue_number: number, body });
       return { id: data.id, url: data.html_url, created: true };
@@ -310,38 +317,30 @@ export class OctokitPlatform implements Platform {
     dirs: readonly string[],
     limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
   ): Promise<{ files: RepoFile[]; truncated: boolean }> {
+    return this.#run((gh) => filesAtByRest(gh, repository, ref, dirs, limits));
+  }
+
+  directoriesAt(
+    repository: RepoRef,
+    refs: readonly string[],
+    dirs: readonly string[],
+    limits: { files: number; bytes: number },
+  ): Promise<Array<{ files: RepoFile[]; truncated: boolean }>> {
     return this.#run(async (gh) => {
-      const wanted = new Set(dirs);
-      const { data } = await gh.rest.git.getTree({ ...repository, tree_sha: ref, recursive: "true" });
-      const entries = data.tree.filter(
-        (e) =>
-          e.type === "blob" &&
-          e.path !== undefined &&
-          e.sha !== undefined &&
-          /\.(tf|tfvars)$/.test(e.path) &&
-          wanted.has(posix.dirname(e.path)),
-      );
-      const files: RepoFile[] = [];
-      for (const e of entries.slice(0, limits.files)) {
-        const path = e.path as string;
-        if ((e.size ?? 0) > limits.bytes) {
-          files.push({
-            path,
-            text: "",
-            skipped: `skipped: larger than ${limits.bytes} bytes (${e.size} bytes)`,
-          });
-          continue;
-        }
-        const sha = e.sha as string;
-        const known = limits.reuse?.get(sha);
-        if (known !== undefined) {
-          files.push({ path, text: known, sha });
-          continue;
-        }
-        const blob = await gh.rest.git.getBlob({ ...repository, file_sha: sha });
-        files.push({ path, text: Buffer.from(blob.data.content, "base64").toString("utf8"), sha });
+      const sides = refs.map(() => ({ files: [] as RepoFile[], truncated: false }));
+      for (let i = 0; i < dirs.length; i += DIRS_PER_QUERY) {
+        const chunk = dirs.slice(i, i + DIRS_PER_QUERY);
+        const got =
+          (await directoriesByGraphql(gh, repository, refs, chunk, limits, this.#now)) ??
+          (await Promise.all(refs.map((ref) => filesAtByRest(gh, repository, ref, chunk, limits))));
+        got.forEach((side, r) => {
+          const into = sides[r] as { files: RepoFile[]; truncated: boolean };
+          into.files.push(...side.files);
+          into.truncated ||= side.truncated || into.files.length > limits.files;
+          into.files.splice(limits.files);
+        });
       }
-      return { files, truncated: data.truncated || entries.length > limits.files };
+      return sides;
     });
   }
 
@@ -529,4 +528,93 @@ function checkOutput(output: CheckRunInput["output"]) {
       ...(a.rawDetails ? { raw_details: a.rawDetails } : {}),
     })),
   };
+}
+
+/** The REST way: one recursive tree listing, then one request per blob not in `limits.reuse`. */
+async function filesAtByRest(
+  gh: GitHub,
+  repository: RepoRef,
+  ref: string,
+  dirs: readonly string[],
+  limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
+): Promise<{ files: RepoFile[]; truncated: boolean }> {
+  const wanted = new Set(dirs);
+  const { data } = await gh.rest.git.getTree({ ...repository, tree_sha: ref, recursive: "true" });
+  const entries = data.tree.filter(
+    (e) =>
+      e.type === "blob" &&
+      e.path !== undefined &&
+      e.sha !== undefined &&
+      /\.(tf|tfvars)$/.test(e.path) &&
+      wanted.has(posix.dirname(e.path)),
+  );
+  const files: RepoFile[] = [];
+  for (const e of entries.slice(0, limits.files)) {
+    const path = e.path as string;
+    if ((e.size ?? 0) > limits.bytes) {
+      files.push({ path, text: "", skipped: `skipped: larger than ${limits.bytes} bytes (${e.size} bytes)` });
+      continue;
+    }
+    const sha = e.sha as string;
+    const known = limits.reuse?.get(sha);
+    if (known !== undefined) {
+      files.push({ path, text: known, sha });
+      continue;
+    }
+    files.push({ path, text: await blobText(gh, repository, sha), sha });
+  }
+  return { files, truncated: data.truncated || entries.length > limits.files };
+}
+
+async function blobText(gh: GitHub, repository: RepoRef, sha: string): Promise<string> {
+  const blob = await gh.rest.git.getBlob({ ...repository, file_sha: sha });
+  return Buffer.from(blob.data.content, "base64").toString("utf8");
+}
+
+/** GraphQL lives at /graphql on github.com and at /api/graphql on GitHub Enterprise Server (REST: /api/v3). */
+const graphqlBase = (gh: GitHub) =>
+  String(gh.request.endpoint.DEFAULTS.baseUrl).replace(/\/api\/v3\/?$/, "/api");
+
+/**
+ * The directories at every ref in one GraphQL request; a blob GitHub cut short is read by its oid.
+ * null when GraphQL would not answer (an error in the answer — a directory too large for its
+ * limits, a timeout — or a server error): the caller reads the same files through REST instead.
+ * A rate limit or a missing permission is thrown: REST would meet it too.
+ */
+async function directoriesByGraphql(
+  gh: GitHub,
+  repository: RepoRef,
+  refs: readonly string[],
+  dirs: readonly string[],
+  limits: { files: number; bytes: number },
+  now: () => number,
+): Promise<Array<{ files: RepoFile[]; truncated: boolean }> | null> {
+  const { query, variables } = directoriesQuery(repository, refs, dirs);
+  let answer: { data?: { repository?: Record<string, never> | null } | null; errors?: unknown[] };
+  try {
+    const response = await gh.request("POST /graphql", { baseUrl: graphqlBase(gh), query, variables });
+    answer = response.data as typeof answer;
+  } catch (error) {
+    const typed = toGitHubError(error, now());
+    if (typed instanceof GitHubError && !(typed instanceof RateLimited) && (typed.status ?? 0) >= 500)
+      return null;
+    throw typed;
+  }
+  if ((answer.errors?.length ?? 0) > 0 || !answer.data?.repository) return null;
+  const { sides, pending } = directoriesFromAnswer(answer.data.repository, refs, dirs, limits);
+  for (const p of pending) {
+    const file = sides[p.ref]?.files[p.index];
+    if (file) file.text = await blobText(gh, repository, p.oid);
+  }
+  return sides;
+}
+
+/** The id of fixloop's comment carrying `tag` — only a bot's: a person quoting the marker is not edited. */
+async function markedComment(gh: GitHub, repository: RepoRef, number: number, tag: string) {
+  const comments = await gh.paginate(gh.rest.issues.listComments, {
+    ...repository,
+    issue_number: number,
+    per_page: 100,
+  });
+  return comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").includes(tag))?.id ?? null;
 }

@@ -208,12 +208,17 @@ export interface Platform {
   ensureIssueClosed(repository: RepoRef, number: number, comment?: string): Promise<void>;
   /** Posts a comment on an issue or PR. */
   comment(repository: RepoRef, number: number, body: string): Promise<{ id: number; url: string }>;
-  /** fixloop's one comment carrying `marker` (an HTML comment in the body): edited in place, or posted. */
+  /**
+   * fixloop's one comment carrying `marker` (an HTML comment in the body): edited in place, or posted.
+   * `known` spares the listing when the caller remembers: the comment's id (edited directly; posted
+   * again if it is gone), or null for "fixloop has not posted it" (posted directly).
+   */
   ensureComment(input: {
     repository: RepoRef;
     number: number;
     marker: string;
     body: string;
+    known?: number | null;
   }): Promise<{ id: number; url: string; created: boolean }>;
   /** A reaction on an issue or PR comment (acknowledging a command). */
   addReaction(repository: RepoRef, commentId: number, content: ReactionContent): Promise<void>;
@@ -282,6 +287,16 @@ export interface Platform {
     dirs: readonly string[],
     limits: { files: number; bytes: number; reuse?: ReadonlyMap<string, string> },
   ): Promise<{ files: RepoFile[]; truncated: boolean }>;
+  /**
+   * `filesAt` for several refs at once, in one request where the host allows (GitHub's GraphQL
+   * API: each directory's tree with its blobs' texts): one result per ref, in the order of `refs`.
+   */
+  directoriesAt(
+    repository: RepoRef,
+    refs: readonly string[],
+    dirs: readonly string[],
+    limits: { files: number; bytes: number },
+  ): Promise<Array<{ files: RepoFile[]; truncated: boolean }>>;
   /** How `head` relates to `base`: ahead, behind, diverged or identical. */
   compareCommits(repository: RepoRef, base: string, head: string): Promise<string>;
   /** A small file's whole text at a ref (a branch, tag or sha); null when the file is not there. */

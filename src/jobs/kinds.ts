@@ -104,6 +104,10 @@ export const JOB_KINDS = {
     what: "creates, updates or transitions the finding's Jira issue to match its tracking issue",
     payload: FindingPayload,
   },
+  "pr-review-refresh": {
+    what: "a finding resolved or reopened: the comment and label of the people's PRs that touch it follow",
+    payload: FindingPayload,
+  },
   "sweep:sla": { what: "marks findings past their SLA due date", payload: NoPayload },
   "sweep:verification-timeout": {
     what: "marks merged fixes whose verification is overdue",
@@ -252,6 +256,11 @@ export function notifyJob(event: NotificationEvent): NewJob {
 /** The finding's Jira issue follows its tracking issue (created, updated, done, reopened). */
 export function jiraSyncJob(findingId: string): NewJob {
   return newJob("jira-sync", { findingId }, { uniqueKey: `jira-sync:${findingId}` });
+}
+
+/** The people's PRs associated with a finding follow its resolution or reopening (src/review/refresh.ts). */
+export function prReviewRefreshJob(findingId: string): NewJob {
+  return newJob("pr-review-refresh", { findingId }, { uniqueKey: `pr-review-refresh:${findingId}` });
 }
 
 /** A recurring sweep: one queued or running at a time (its kind is its unique key). */

@@ -2,6 +2,8 @@
 // someone moved it since it was read), the audit events and the jobs, in one transaction.
 
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
+import { prReviewRefreshJob } from "../jobs/kinds.ts";
+import { hasAssociatedPrs } from "../store/associated-prs.ts";
 import { appendAuditEvents } from "../store/audit.ts";
 import {
   FindingNotFoundError,
@@ -17,6 +19,7 @@ import { type ArrivalSuppression, admit } from "./admission.ts";
 import type { Command, CommandResult, FindingSnapshot } from "./command.ts";
 import { ConcurrentChangeError } from "./errors.ts";
 import type { FindingState } from "./machine.ts";
+import { STATE_RULES } from "./states.ts";
 
 /** Writes a command's result for a finding read as `finding`, inside the caller's transaction. */
 export async function applyResult(
@@ -25,18 +28,37 @@ export async function applyResult(
   result: CommandResult,
   now: number,
 ): Promise<void> {
-  await writeTransitions(tx, finding, result, now);
-  await enqueueJobs(tx, result.jobs, now);
+  const followUps = await writeTransitions(tx, finding, result, now);
+  await enqueueJobs(tx, [...result.jobs, ...followUps], now);
 }
 
-/** The state and the audit events of a result; refused if the finding moved since it was read. */
-async function writeTransitions(tx: Db, finding: FindingSnapshot, result: CommandResult, now: number) {
+/**
+ * The state and the audit events of a result; refused if the finding moved since it was read.
+ * Returns the jobs that follow from where the finding landed rather than from the command.
+ */
+async function writeTransitions(
+  tx: Db,
+  finding: FindingSnapshot,
+  result: CommandResult,
+  now: number,
+): Promise<NewJob[]> {
   const last = result.events.at(-1);
-  if (!last || finding.state === null) return;
+  if (!last || finding.state === null) return [];
   const write = { id: finding.id, version: finding.version, to: last.to, steps: result.events.length };
   if (!(await writeFindingState(tx, write, now)))
     throw new ConcurrentChangeError(finding.id, finding.state, await findingState(tx, finding.id));
   await appendAuditEvents(tx, result.events);
+  return associatedPrJobs(tx, finding.id, finding.state, last.to);
+}
+
+/**
+ * A finding that leaves open work (resolved, excepted, suppressed) or comes back to it (reopened)
+ * while people's PRs show it or change its file: their comment and label follow, through a job
+ * queued in this transaction (nothing when no such PR exists: one read, no job).
+ */
+async function associatedPrJobs(tx: Db, findingId: string, from: FindingState, to: FindingState) {
+  if (STATE_RULES[from].group === STATE_RULES[to].group) return [];
+  return (await hasAssociatedPrs(tx, findingId)) ? [prReviewRefreshJob(findingId)] : [];
 }
 
 async function snapshot(tx: Db, findingId: string): Promise<FindingSnapshot> {
@@ -68,8 +90,8 @@ export async function applyTransitions(
 ): Promise<NewJob[]> {
   const finding = await snapshot(tx, findingId);
   const result = command(finding, now);
-  await writeTransitions(tx, finding, result, now);
-  return result.jobs;
+  const followUps = await writeTransitions(tx, finding, result, now);
+  return [...result.jobs, ...followUps];
 }
 
 /** `runCommand` in a transaction of its own. */

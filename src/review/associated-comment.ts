@@ -29,6 +29,8 @@ export interface AssociatedCommentInput {
   findings: readonly LocatedFinding[];
   label: string;
   securityTeam: string | null;
+  /** fixloop took the label off with this edit (else it stays: another reason, or a person's). */
+  labelRemoved?: boolean;
 }
 
 /** The comment's body: the findings the PR touches, or that none remain. */
@@ -37,7 +39,9 @@ export function associatedComment(input: AssociatedCommentInput): string {
     return [
       "### fixloop: no open findings touched",
       "",
-      `This pull request no longer touches a resource with an open finding; \`${input.label}\` was removed.`,
+      input.labelRemoved
+        ? `This pull request no longer touches a resource with an open finding; \`${input.label}\` was removed.`
+        : "This pull request no longer touches a resource with an open finding.",
     ].join("\n");
   const n = input.findings.length;
   const who = input.securityTeam ? ` and asked @${input.securityTeam} to review` : "";

@@ -7,8 +7,9 @@ import { EXCEPTIONS_PATH } from "../config/exceptions-file.ts";
 import { fullName, type Platform, type PullRequestFile } from "../github/platform.ts";
 import { isFixPullRequest } from "../store/associated-prs.ts";
 import { deliverySeen, firstDelivery } from "../store/deliveries.ts";
-import { type AssociatedOutcome, reviewAssociatedPr } from "./associated.ts";
+import { reviewAssociatedPr } from "./associated.ts";
 import { isTerraform, MAX_PR_FILES, type PrEvent, type ReviewEnv } from "./env.ts";
+import type { AssociatedOutcome } from "./pr-state.ts";
 import { runPrScan, type ScanOutcome } from "./scan-check.ts";
 
 export type PullRequestOutcome =
@@ -35,11 +36,11 @@ export async function onPullRequest(env: ReviewEnv, event: PrEvent): Promise<Pul
   const { files, truncated } = await platform.pullRequestFiles(event.repository, event.number, MAX_PR_FILES);
   await checkExceptionsFileIfChanged(env, platform, event, files);
   const scan = await scanIfEnabled(env, platform, event, files);
-  const label = { on: scan?.labelled === true, keep: scan?.labelled === true };
-  const associated = await reviewAssociatedPr(env, platform, event, files, label, scan?.outcome.headTexts);
+  // One decision for the label: the associated findings or the scan's new ones (./pr-state.ts).
+  const associated = await reviewAssociatedPr(env, platform, event, files, scan);
   // Recorded last: a delivery that failed half-way is finished by GitHub's redelivery.
   await firstDelivery(db, event.deliveryId, "pull_request", env.store.now());
-  return { kind: "reviewed", associated, scan: scan?.outcome ?? null, filesTruncated: truncated };
+  return { kind: "reviewed", associated, scan, filesTruncated: truncated };
 }
 
 /**
@@ -64,22 +65,17 @@ async function checkExceptionsFileIfChanged(
   });
 }
 
-/** The `fixloop/scan` check run (when `prScan.enabled`), and the label when a new finding needs review. */
+/** The `fixloop/scan` check run, when `prScan.enabled` and the PR changes Terraform. */
 async function scanIfEnabled(
   env: ReviewEnv,
   platform: Platform,
   event: PrEvent,
   files: readonly PullRequestFile[],
-): Promise<{ outcome: ScanOutcome; labelled: boolean } | null> {
+): Promise<ScanOutcome | null> {
   // A PR that changes no Terraform gets no fixloop/scan check run: there is nothing to report.
   if (!files.some((f) => [f.path, f.previousPath].some((p) => p !== undefined && isTerraform(p))))
     return null;
   const parsed = await env.repoConfig(event.installationId, event.repository);
   if (!parsed.ok || !parsed.config.prScan.enabled) return null;
-  const { config } = parsed;
-  const outcome = await runPrScan(env, platform, event, files, config);
-  if (!outcome.securityReview) return { outcome, labelled: false };
-  const label = config.securityReview.label;
-  if (!event.labels.includes(label)) await platform.addLabels(event.repository, event.number, [label]);
-  return { outcome, labelled: true };
+  return runPrScan(env, platform, event, files, parsed.config);
 }

@@ -2,6 +2,7 @@
 // kept out of src/app/webhooks.ts so they change without touching the other handlers.
 
 import type { Probot } from "probot";
+import { closeAssociatedPr } from "../store/associated-prs.ts";
 import type { ReviewEnv } from "./env.ts";
 import { onPullRequest } from "./pull-request.ts";
 
@@ -25,5 +26,13 @@ export function registerPullRequestReview(app: Probot, env: ReviewEnv): void {
         { pr: pr.html_url, findings: outcome.associated.findingIds.length },
         "fixloop PR review updated",
       );
+  });
+  // A closed PR is no longer reviewed: a finding resolving or reopening later leaves it alone.
+  app.on("pull_request.closed", async (context) => {
+    await closeAssociatedPr(
+      env.store.db,
+      context.payload.repository.full_name,
+      context.payload.pull_request.number,
+    );
   });
 }

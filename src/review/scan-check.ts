@@ -1,7 +1,7 @@
 // The `fixloop/scan` check run on a person's pull request: the Terraform of the directories the PR
-// changes (and the local modules they call), at base and head, fetched through the platform (a tree
-// listing and the blobs of those directories only), indexed in the sandbox, scanned with the
-// catalog; what the head introduces is annotated on its exact lines with the fix as a suggestion.
+// changes (and the local modules they call), at base and head, fetched through the platform (one
+// request for those directories at both refs, their blobs' texts included), indexed in the
+// sandbox, scanned with the catalog; what the head introduces is annotated on its exact lines with the fix as a suggestion.
 
 import { posix } from "node:path";
 import { isRuleEnabled, type RepoConfig } from "../config/repo-config.ts";
@@ -100,10 +100,7 @@ async function scanBothSides(
   rules: readonly Rule[],
 ): Promise<BothSides> {
   const notes: string[] = [];
-  const head = await fetchWithModules(env, platform, event, event.headSha, dirs, notes);
-  // A file the PR does not change has the same blob at base: its text is not fetched twice.
-  const reuse = new Map(head.fetched.flatMap((f) => (f.sha && !f.skipped ? [[f.sha, f.text] as const] : [])));
-  const base = await fetchSide(platform, event, event.baseSha, head.dirs, notes, reuse);
+  const { head, base } = await fetchWithModules(env, platform, event, dirs, notes);
   const baseIndex = await env.indexFiles(
     fullName(event.repository),
     base.map(source),
@@ -120,46 +117,51 @@ async function scanBothSides(
   };
 }
 
-/** The head's files of `dirs`, then those of the local modules they call (one level). */
+/**
+ * The files of `dirs` at head and base in one request, then — when the head calls local modules
+ * outside them (one level) — those modules' files at both refs in one more.
+ */
 async function fetchWithModules(
   env: ReviewEnv,
   platform: Platform,
   event: PrEvent,
-  ref: string,
   dirs: string[],
   notes: string[],
-): Promise<{ sources: SourceFile[]; fetched: RepoFile[]; index: TerraformIndex; dirs: string[] }> {
+): Promise<{ head: { sources: SourceFile[]; index: TerraformIndex }; base: RepoFile[] }> {
   const repository = fullName(event.repository);
-  let fetched = await fetchSide(platform, event, ref, dirs, notes);
-  let index = await env.indexFiles(repository, fetched.map(source), `pr-head:${ref}`);
+  let [head, base] = await fetchSides(platform, event, dirs, notes);
+  let index = await env.indexFiles(repository, head.map(source), `pr-head:${event.headSha}`);
   const modules = [...new Set(index.calls.flatMap((c) => (c.sourceDir ? [c.sourceDir] : [])))].filter(
     (d) => !dirs.includes(d),
   );
-  if (modules.length === 0) return { sources: fetched.map(source), fetched, index, dirs };
-  fetched = [...fetched, ...(await fetchSide(platform, event, ref, modules, notes))];
-  index = await env.indexFiles(repository, fetched.map(source), `pr-head:${ref}:modules`);
-  return { sources: fetched.map(source), fetched, index, dirs: [...dirs, ...modules].sort() };
+  if (modules.length > 0) {
+    const [moduleHead, moduleBase] = await fetchSides(platform, event, modules, notes);
+    head = [...head, ...moduleHead];
+    base = [...base, ...moduleBase];
+    index = await env.indexFiles(repository, head.map(source), `pr-head:${event.headSha}:modules`);
+  }
+  return { head: { sources: head.map(source), index }, base };
 }
 
 const source = (f: RepoFile): SourceFile =>
   f.skipped ? { path: f.path, text: "", skipped: f.skipped } : { path: f.path, text: f.text };
 
-async function fetchSide(
+async function fetchSides(
   platform: Platform,
   event: PrEvent,
-  ref: string,
   dirs: string[],
   notes: string[],
-  reuse?: ReadonlyMap<string, string>,
-): Promise<RepoFile[]> {
-  const got = await platform.filesAt(event.repository, ref, dirs, {
+): Promise<[RepoFile[], RepoFile[]]> {
+  const refs = [event.headSha, event.baseSha];
+  const sides = await platform.directoriesAt(event.repository, refs, dirs, {
     files: MAX_SCAN_FILES,
     bytes: MAX_PR_FILE_BYTES,
-    ...(reuse ? { reuse } : {}),
   });
-  if (got.truncated)
-    notes.push(`only the first ${MAX_SCAN_FILES} Terraform files at ${ref.slice(0, 7)} were scanned`);
-  return got.files;
+  sides.forEach((side, i) => {
+    if (side.truncated)
+      notes.push(`only the first ${MAX_SCAN_FILES} Terraform files at ${refs[i]?.slice(0, 7)} were scanned`);
+  });
+  return [sides[0]?.files ?? [], sides[1]?.files ?? []];
 }
 
 /** Annotations for the introduced detections, each with its own fix's diff when the rule has one. */

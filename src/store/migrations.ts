@@ -429,6 +429,35 @@ function migrations(engine: Engine): Record<string, Migration> {
         await appendOnly(db, engine, "share_link_events");
       },
     },
+    // People's pull requests, continued (issue 16): the id of fixloop's comment (edited without
+    // listing the PR's comments), the second reason for the security-review label (a new finding
+    // the `fixloop/scan` check found, `scan_review`), whether fixloop put the label on
+    // (`label_owned`: a label a person added is never taken off), and the PR's changed Terraform
+    // files (`tf_files`, JSON), so a finding that reopens finds the PRs that may touch it, and
+    // whether the PR is open.
+    "0017_associated_pr_label": {
+      async up(db: AnyDb) {
+        const table = "associated_prs";
+        await db.schema.alterTable(table).addColumn("comment_id", millis).execute();
+        await db.schema
+          .alterTable(table)
+          .addColumn("scan_review", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable(table)
+          .addColumn("label_owned", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable(table).addColumn("tf_files", "text").execute();
+        // 0: the PR was closed — its record is kept (a reopened PR's comment is edited, not posted
+        // again) but a finding's resolution no longer concerns it.
+        await db.schema
+          .alterTable(table)
+          .addColumn("open", "integer", (c) => c.notNull().defaultTo(1))
+          .execute();
+        // Until now, fixloop recorded `labelled` when it put the label on or found it there.
+        await db.updateTable(table).set({ label_owned: sql`labelled` }).execute();
+      },
+    },
     // Organization scale (issue 19): the repository where fixloop last located a finding of an
     // account and resource type, tried first for the next finding of the same account and type, so
     // that one repository is indexed instead of every repository of the organization.

@@ -259,6 +259,16 @@ export interface AssociatedPrsTable {
   commented: number;
   head_sha: string;
   updated_at: Millis;
+  /** fixloop's comment's id (null: not posted, or posted before it was remembered). */
+  comment_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 1: the `fixloop/scan` check found a new finding that needs security review. */
+  scan_review: ColumnType<number, number | undefined, number>;
+  /** 1: fixloop put the security-review label on (it takes off only a label it put on). */
+  label_owned: ColumnType<number, number | undefined, number>;
+  /** JSON: the PR's changed Terraform files (null: not recorded). */
+  tf_files: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1: the PR is open (0: closed; a resolution or reopening of a finding leaves it alone). */
+  open: ColumnType<number, number | undefined, number>;
 }
 
 /** Where a finding of an account and resource type was last located (issue 19), tried first next time. */

@@ -135,12 +135,23 @@ export class MemoryPlatform implements Platform {
     return { id, url: `${this.#url(repository, "issues", number)}#issuecomment-${id}` };
   }
 
-  async ensureComment(input: { repository: RepoRef; number: number; marker: string; body: string }) {
+  async ensureComment(input: {
+    repository: RepoRef;
+    number: number;
+    marker: string;
+    body: string;
+    known?: number | null;
+  }) {
     this.#call("ensureComment", input);
     const tag = `<!-- fixloop:${input.marker} -->`;
     const body = input.body.includes(tag) ? input.body : `${input.body}\n\n${tag}`;
     const target = this.issue(input.repository, input.number);
-    const mine = target?.comments.find((c) => c.body.includes(tag));
+    const mine =
+      input.known === null
+        ? undefined
+        : target?.comments.find((c) =>
+            input.known === undefined ? c.body.includes(tag) : c.id === input.known,
+          );
     if (mine) {
       mine.body = body;
       return { id: mine.id, url: `${target?.url}#issuecomment-${mine.id}`, created: false };
@@ -302,6 +313,31 @@ export class MemoryPlatform implements Platform {
           : { path, text },
       );
     return { files, truncated: matching.length > limits.files };
+  }
+
+  async directoriesAt(
+    repository: RepoRef,
+    refs: readonly string[],
+    dirs: readonly string[],
+    limits: { files: number; bytes: number },
+  ) {
+    this.#call("directoriesAt", repository, refs, dirs, limits);
+    const sides: Array<{ files: RepoFile[]; truncated: boolean }> = [];
+    for (const ref of refs) {
+      const tree = this.trees.get(`${fullName(repository)}@${ref}`) ?? new Map<string, string>();
+      const wanted = new Set(dirs);
+      const dirOf = (p: string) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : ".");
+      const matching = [...tree].filter(([p]) => /\.(tf|tfvars)$/.test(p) && wanted.has(dirOf(p)));
+      const files: RepoFile[] = matching
+        .slice(0, limits.files)
+        .map(([path, text]) =>
+          Buffer.byteLength(text) > limits.bytes
+            ? { path, text: "", skipped: "skipped: too large" }
+            : { path, text },
+        );
+      sides.push({ files, truncated: matching.length > limits.files });
+    }
+    return sides;
   }
 
   async defaultBranch(repository: RepoRef) {

@@ -7,6 +7,7 @@ import { tokenClient } from "../../src/github/client.ts";
 import { Conflict, Forbidden, NotFound, RateLimited, Unprocessable } from "../../src/github/errors.ts";
 import { GITHUB_COM } from "../../src/github/hosts.ts";
 import { OctokitPlatform } from "../../src/github/octokit-platform.ts";
+import { answerDirectories, blobEntry, blobOid } from "./kit/graphql-trees.ts";
 import { useMockGitHub } from "./kit/mock-github.ts";
 
 const gh = useMockGitHub();
@@ -153,5 +154,141 @@ describe("intent-level operations", () => {
       "POST /repos/acme/infra/issues/6/comments",
       "PATCH /repos/acme/infra/issues/6",
     ]);
+  });
+});
+
+describe("directoriesAt: the Terraform of a PR's directories at head and base in one GraphQL request", () => {
+  const HEAD = "b".repeat(40);
+  const BASE = "a".repeat(40);
+  const MAIN = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n';
+  const BIG = `# ${"x".repeat(120)}\n`;
+
+  it("sends one query with the expressions as variables and reads every kind of entry", async () => {
+    const head = [
+      blobEntry("main.tf", MAIN),
+      blobEntry("README.md", "# not Terraform\n"),
+      blobEntry("big.tf", BIG),
+      blobEntry("logo.tf", "", { isBinary: true, text: null }),
+      // GitHub cut the text short: read whole by the blob's oid.
+      blobEntry("cut.tf", MAIN, { text: MAIN.slice(0, 10), isTruncated: true }),
+      { name: "modules", type: "tree" as const, object: {} },
+    ];
+    gh()
+      .post("/graphql", (b) => {
+        expect(b.variables).toEqual({
+          owner: "acme",
+          name: "infra",
+          e0_0: `${HEAD}:envs/prod`,
+          e0_1: `${HEAD}:`,
+          e1_0: `${BASE}:envs/prod`,
+          e1_1: `${BASE}:`,
+        });
+        // The directory names are variables, never spliced into the query text.
+        expect(b.query).not.toContain("envs/prod");
+        return true;
+      })
+      .reply(200, (_uri, body) =>
+        answerDirectories(body, (ref, dir) =>
+          ref === HEAD && dir === "envs/prod"
+            ? head
+            : dir === "."
+              ? [blobEntry("versions.tf", "terraform {}\n")]
+              : null,
+        ),
+      );
+    // The blob GitHub cut short is read whole by its oid.
+    gh()
+      .get(`/repos/acme/infra/git/blobs/${blobOid(MAIN)}`)
+      .reply(200, {
+        sha: blobOid(MAIN),
+        size: MAIN.length,
+        encoding: "base64",
+        content: Buffer.from(MAIN).toString("base64"),
+      });
+    const [atHead, atBase] = await platform().directoriesAt(REPO, [HEAD, BASE], ["envs/prod", "."], {
+      files: 10,
+      bytes: 100,
+    });
+    expect(atHead).toEqual({
+      truncated: false,
+      files: [
+        { path: "envs/prod/main.tf", text: MAIN, sha: blobOid(MAIN) },
+        {
+          path: "envs/prod/big.tf",
+          text: "",
+          sha: blobOid(BIG),
+          skipped: "skipped: larger than 100 bytes (123 bytes)",
+        },
+        { path: "envs/prod/logo.tf", text: "", sha: blobOid(""), skipped: "skipped: not text (binary)" },
+        { path: "envs/prod/cut.tf", text: MAIN, sha: blobOid(MAIN) },
+        { path: "versions.tf", text: "terraform {}\n", sha: blobOid("terraform {}\n") },
+      ],
+    });
+    // envs/prod is new in the PR: nothing there at base.
+    expect(atBase).toEqual({
+      truncated: false,
+      files: [{ path: "versions.tf", text: "terraform {}\n", sha: blobOid("terraform {}\n") }],
+    });
+    expect(gh().requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      "POST /graphql",
+      `GET /repos/acme/infra/git/blobs/${blobOid(MAIN)}`,
+    ]);
+  });
+
+  it("says when a side has more files than the limit", async () => {
+    gh()
+      .post("/graphql")
+      .reply(200, (_uri, body) =>
+        answerDirectories(body, () => ["a.tf", "b.tf", "c.tf"].map((n) => blobEntry(n, "locals {}\n"))),
+      );
+    const [atHead] = await platform().directoriesAt(REPO, [HEAD], ["m"], { files: 2, bytes: 100 });
+    expect(atHead?.truncated).toBe(true);
+    expect(atHead?.files.map((f) => f.path)).toEqual(["m/a.tf", "m/b.tf"]);
+  });
+
+  it("falls back to the REST tree and blobs when GraphQL answers with errors (a directory too large)", async () => {
+    gh()
+      .post("/graphql")
+      .reply(200, {
+        data: null,
+        errors: [{ type: "RESOURCE_LIMITS_EXCEEDED", message: "Resource limits for this query exceeded." }],
+      });
+    gh()
+      .get(`/repos/acme/infra/git/trees/${HEAD}?recursive=true`)
+      .reply(200, {
+        sha: HEAD,
+        url: "https://api.github.com/x",
+        truncated: false,
+        tree: [
+          { path: "envs/prod/main.tf", mode: "100644", type: "blob", sha: blobOid(MAIN), size: MAIN.length },
+          { path: "envs/staging/main.tf", mode: "100644", type: "blob", sha: "c".repeat(40), size: 10 },
+        ],
+      });
+    gh()
+      .get(`/repos/acme/infra/git/blobs/${blobOid(MAIN)}`)
+      .reply(200, {
+        sha: blobOid(MAIN),
+        size: MAIN.length,
+        encoding: "base64",
+        content: Buffer.from(MAIN).toString("base64"),
+      });
+    const [atHead] = await platform().directoriesAt(REPO, [HEAD], ["envs/prod"], { files: 10, bytes: 1000 });
+    expect(atHead).toEqual({
+      truncated: false,
+      files: [{ path: "envs/prod/main.tf", text: MAIN, sha: blobOid(MAIN) }],
+    });
+  });
+
+  it("throws a rate limit instead of falling back", async () => {
+    gh()
+      .post("/graphql")
+      .reply(
+        403,
+        { message: "API rate limit exceeded" },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 + 60) },
+      );
+    await expect(
+      platform().directoriesAt(REPO, [HEAD], ["m"], { files: 2, bytes: 100 }),
+    ).rejects.toBeInstanceOf(RateLimited);
   });
 });

@@ -19,6 +19,7 @@ import {
   REPO,
   startHarness,
 } from "../app/harness.ts";
+import { answerDirectories, entriesOf } from "../github/kit/graphql-trees.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 
@@ -33,6 +34,7 @@ const R = `/repos/${ORG}/${REPO}`;
 const PR = 31;
 const HEAD1 = "1111111111111111111111111111111111111111";
 const HEAD2 = "2222222222222222222222222222222222222222";
+const BASE = "0000000000000000000000000000000000000001";
 
 let h: Harness;
 beforeEach(async () => {
@@ -43,11 +45,11 @@ afterEach(async () => {
 });
 
 /** The finding gets its fix PR (#17), located at envs/prod/main.tf aws_s3_bucket.backups. */
-async function openFinding() {
+async function openFinding(config = CONFIG) {
   mockInstallation(gh());
   await h.postFindings(PUBLIC_BUCKET);
   mockRepositories(gh());
-  mockConfig(gh(), REPO, CONFIG);
+  mockConfig(gh(), REPO, config);
   gh()
     .get(`${R}/labels?per_page=100`)
     .reply(200, [{ name: "security" }]);
@@ -67,11 +69,17 @@ type Action = "opened" | "synchronize" | "reopened";
 function delivery(action: Action, headSha: string, edit: (pr: Record<string, unknown>) => void = () => {}) {
   const payload = withIds(
     webhookExample("pull_request", (p) => p.action === action && p.installation !== undefined),
-    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: PR, headSha },
+    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: PR, headSha, baseSha: BASE },
   );
   edit(payload.pull_request as unknown as Record<string, unknown>);
   return payload;
 }
+
+/** The PR as GitHub delivers it once `name` is on it (beside the example's own label). */
+const withLabel = (name: string) => (pr: Record<string, unknown>) => {
+  const labels = pr.labels as Array<Record<string, unknown>>;
+  labels.push({ ...labels[0], id: 4_000_001, node_id: "LA_kwDOfixloop", name, color: "b60205" });
+};
 
 /** GitHub's answer to GET /pulls/{n}/files for one modified file. */
 function changedFile(path: string, patch: string) {
@@ -140,8 +148,10 @@ describe("a person's pull request touching an open finding", () => {
     gh()
       .post(`${R}/pulls/${PR}/requested_reviewers`, { team_reviewers: ["appsec"] })
       .reply(201, {});
-    gh().get(`${R}/issues/${PR}/comments?per_page=100`).reply(200, []);
-    gh().post(`${R}/issues/${PR}/comments`).reply(201, { id: 901, html_url: "https://github.com/c/901" });
+    // fixloop never commented here: the comment is posted without listing the PR's comments.
+    gh()
+      .post(`${R}/issues/${PR}/comments`)
+      .reply(201, { id: 4_200_000_901, html_url: "https://github.com/c/901" });
     await h.probot.receive({ id: "pr-d-1", name: "pull_request", payload: delivery("opened", HEAD1) });
 
     const opened = work().slice(before);
@@ -150,7 +160,6 @@ describe("a person's pull request touching an open finding", () => {
       "GET /repos/{owner}/{repo}/contents/{path}",
       "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
       "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
       "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
     ]);
     const posted = (opened.at(-1)!.body as { body: string }).body;
@@ -174,17 +183,20 @@ describe("a person's pull request touching an open finding", () => {
       .reply(200, [changedFile("envs/prod/main.tf", ACL_PATCH)]);
     mockHeadFile(HEAD2, ACL);
     gh().delete(`${R}/issues/${PR}/labels/security-review-required`).reply(200, []);
+    // The comment's id is remembered: edited in place without a listing.
     gh()
-      .get(`${R}/issues/${PR}/comments?per_page=100`)
-      .reply(200, [{ id: 901, body: posted, user: { login: "fixloop[bot]", type: "Bot" } }]);
-    gh().patch(`${R}/issues/comments/901`).reply(200, { id: 901, html_url: "https://github.com/c/901" });
-    await h.probot.receive({ id: "pr-d-2", name: "pull_request", payload: delivery("synchronize", HEAD2) });
+      .patch(`${R}/issues/comments/4200000901`)
+      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/901" });
+    await h.probot.receive({
+      id: "pr-d-2",
+      name: "pull_request",
+      payload: delivery("synchronize", HEAD2, withLabel("security-review-required")),
+    });
     const pushed = work().slice(count);
     expect(pushed.map((r) => `${r.method} ${r.route}`)).toEqual([
       "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
       "GET /repos/{owner}/{repo}/contents/{path}",
       "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
       "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
     ]);
     expect((pushed.at(-1)!.body as { body: string }).body).toBe(
@@ -196,6 +208,46 @@ describe("a person's pull request touching an open finding", () => {
         "<!-- fixloop:associated-findings -->",
       ].join("\n"),
     );
+  });
+
+  it("a delivery that failed at the comment is finished by GitHub's redelivery: one comment, one review request", async () => {
+    await openFinding();
+    const before = work().length;
+    gh()
+      .get(`${R}/pulls/${PR}/files?per_page=100`)
+      .times(2)
+      .reply(200, [changedFile("envs/prod/main.tf", TAG_PATCH)]);
+    mockHeadFile(HEAD1, TAGGED);
+    mockHeadFile(HEAD1, TAGGED);
+    gh()
+      .post(`${R}/issues/${PR}/labels`, { labels: ["security-review-required"] })
+      .times(2)
+      .reply(200, []);
+    gh().post(`${R}/pulls/${PR}/requested_reviewers`).reply(201, {});
+    gh().post(`${R}/issues/${PR}/comments`).reply(502, { message: "Bad Gateway" });
+    await expect(
+      h.probot.receive({ id: "pr-d-5", name: "pull_request", payload: delivery("opened", HEAD1) }),
+    ).rejects.toThrow();
+    // GitHub may have taken the comment before failing: the retry looks for it before posting.
+    gh().get(`${R}/issues/${PR}/comments?per_page=100`).reply(200, []);
+    gh().post(`${R}/issues/${PR}/comments`).reply(201, { id: 902, html_url: "https://github.com/c/902" });
+    await h.probot.receive({ id: "pr-d-5", name: "pull_request", payload: delivery("opened", HEAD1) });
+    expect(
+      work()
+        .slice(before)
+        .map((r) => `${r.method} ${r.route}`),
+    ).toEqual([
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    ]);
   });
 
   it("costs one request when no open finding is in the changed files", async () => {
@@ -223,5 +275,94 @@ describe("a person's pull request touching an open finding", () => {
     });
     await h.probot.receive({ id: "pr-d-4", name: "pull_request", payload: own });
     expect(work().length).toBe(before);
+  });
+
+  // Two reasons for one label: the PR touches the finding's block, and it adds a bucket the
+  // fixloop/scan check reports (high: in securityReview.tiers). A later push that leaves the
+  // finding's block keeps the label for the new bucket; the comment no longer says it was removed.
+  it("keeps the label while the scan still needs review, and says so in the same comment", async () => {
+    await openFinding(CONFIG.replace("enabled: false", "enabled: true"));
+    const before = work().length;
+    const demo = (name: string) => readFileSync(join(FIXTURES, "repos/cspm-demo/envs/prod", name), "utf8");
+    const UPLOADS_TF = 'resource "aws_s3_bucket" "uploads" {\n  bucket = "uploads"\n}\n';
+    const base = {
+      "envs/prod/variables.tf": demo("variables.tf"),
+      "envs/prod/terraform.tfvars": demo("terraform.tfvars"),
+    };
+    const refs: Record<string, Record<string, string>> = {
+      [HEAD1]: { ...base, "envs/prod/main.tf": TAGGED, "envs/prod/uploads.tf": UPLOADS_TF },
+      [HEAD2]: { ...base, "envs/prod/main.tf": ACL, "envs/prod/uploads.tf": UPLOADS_TF },
+      [BASE]: { ...base, "envs/prod/main.tf": MAIN_TF },
+    };
+    const added = {
+      ...changedFile(
+        "envs/prod/uploads.tf",
+        '@@ -0,0 +1,3 @@\n+resource "aws_s3_bucket" "uploads" {\n+  bucket = "uploads"\n+}',
+      ),
+      status: "added",
+    };
+    const push = (head: string, patch: string) => {
+      gh()
+        .get(`${R}/pulls/${PR}/files?per_page=100`)
+        .reply(200, [changedFile("envs/prod/main.tf", patch), added]);
+      gh()
+        .post(
+          "/graphql",
+          (b) => b.variables.e0_0 === `${head}:envs/prod` && b.variables.e1_0 === `${BASE}:envs/prod`,
+        )
+        .reply(200, (_uri, body) => answerDirectories(body, (ref, dir) => entriesOf(refs[ref] ?? {}, dir)));
+      gh().post(`${R}/check-runs`).reply(201, { id: 78, html_url: "https://github.com/acme/infra/runs/78" });
+    };
+    push(HEAD1, TAG_PATCH);
+    gh()
+      .post(`${R}/issues/${PR}/labels`, { labels: ["security-review-required"] })
+      .reply(200, []);
+    gh()
+      .post(`${R}/pulls/${PR}/requested_reviewers`, { team_reviewers: ["appsec"] })
+      .reply(201, {});
+    gh().post(`${R}/issues/${PR}/comments`).reply(201, { id: 903, html_url: "https://github.com/c/903" });
+    await h.probot.receive({ id: "pr-d-6", name: "pull_request", payload: delivery("opened", HEAD1) });
+    // With the check run on, labelling costs six requests: the head file comes with the scan's query.
+    expect(
+      work()
+        .slice(before)
+        .map((r) => `${r.method} ${r.route ?? r.path}`),
+    ).toEqual([
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "POST /graphql",
+      "POST /repos/{owner}/{repo}/check-runs",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    ]);
+
+    const count = work().length;
+    push(HEAD2, ACL_PATCH);
+    gh()
+      .patch(`${R}/issues/comments/903`, {
+        body: [
+          "### fixloop: no open findings touched",
+          "",
+          "This pull request no longer touches a resource with an open finding.",
+          "",
+          "<!-- fixloop:associated-findings -->",
+        ].join("\n"),
+      })
+      .reply(200, { id: 903, html_url: "https://github.com/c/903" });
+    await h.probot.receive({
+      id: "pr-d-7",
+      name: "pull_request",
+      payload: delivery("synchronize", HEAD2, withLabel("security-review-required")),
+    });
+    expect(
+      work()
+        .slice(count)
+        .map((r) => `${r.method} ${r.route ?? r.path}`),
+    ).toEqual([
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "POST /graphql",
+      "POST /repos/{owner}/{repo}/check-runs",
+      "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
+    ]);
   });
 });

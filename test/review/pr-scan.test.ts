@@ -1,6 +1,6 @@
 // End to end through the app: the `fixloop/scan` check run on a person's pull request. The PR adds
-// a bucket to envs/prod; fixloop fetches that directory only (a tree listing and its blobs, the
-// unchanged base blob not again), scans base and head, and annotates what the head introduces on
+// a bucket to envs/prod; fixloop fetches that directory only, at head and base in one GraphQL
+// request (its tree with the blobs' texts), scans base and head, and annotates what the head introduces on
 // its exact lines with the fix as a suggestion — not what the base already had, not what a
 // `#checkov:skip` in the code suppresses. The conclusion follows `prScan`.
 
@@ -16,6 +16,7 @@ import {
   REPO,
   startHarness,
 } from "../app/harness.ts";
+import { answerDirectories, entriesOf } from "../github/kit/graphql-trees.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 
@@ -44,35 +45,19 @@ afterEach(async () => {
 });
 
 const sha = (c: string) => c.repeat(40);
+const sameMembers = (a: unknown[], b: unknown[]) =>
+  JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
 
-function tree(mainSha: string) {
-  return {
-    sha: sha("9"),
-    url: "https://api.github.com/x",
-    truncated: false,
-    tree: [
-      { path: "envs", mode: "040000", type: "tree", sha: sha("1") },
-      { path: "envs/prod", mode: "040000", type: "tree", sha: sha("2") },
-      { path: "envs/prod/main.tf", mode: "100644", type: "blob", sha: mainSha, size: 900 },
-      { path: "envs/prod/variables.tf", mode: "100644", type: "blob", sha: sha("4"), size: 60 },
-      { path: "envs/staging/main.tf", mode: "100644", type: "blob", sha: sha("5"), size: 900 },
-      { path: "README.md", mode: "100644", type: "blob", sha: sha("6"), size: 10 },
-    ],
-  };
-}
+const VARIABLES_TF = 'variable "environment" {\n  type = string\n}\n';
+/** The repository at a ref: the PR's directory, a sibling it does not change, a README. */
+const repoAt = (main: string) => ({
+  "envs/prod/main.tf": main,
+  "envs/prod/variables.tf": VARIABLES_TF,
+  "envs/staging/main.tf": MAIN_TF,
+  "README.md": "# infra\n",
+});
 
-function blob(fileSha: string, text: string) {
-  gh()
-    .get(`${R}/git/blobs/${fileSha}`)
-    .reply(200, {
-      sha: fileSha,
-      size: text.length,
-      encoding: "base64",
-      content: Buffer.from(text).toString("base64"),
-    });
-}
-
-function mockScan(config: string, uploads = UPLOADS) {
+function mockScan(config: string | null, uploads = UPLOADS, head = HEAD) {
   gh().post(`/app/installations/${INSTALLATION_ID}/access_tokens`).times(5).optionally().reply(201, {
     token: "ghs_installationtoken",
     expires_at: "2026-11-20T11:00:00Z",
@@ -82,7 +67,8 @@ function mockScan(config: string, uploads = UPLOADS) {
     .get(`/repos/${ORG}/.github/contents/.github/fixloop.yml`)
     .optionally()
     .reply(404, { message: "Not Found" });
-  mockConfig(gh(), REPO, config);
+  // Read once per process: a later delivery uses what the first one read.
+  if (config !== null) mockConfig(gh(), REPO, config);
   const patch = `@@ -45,0 +46,6 @@\n${uploads
     .split("\n")
     .map((l) => `+${l}`)
@@ -103,24 +89,26 @@ function mockScan(config: string, uploads = UPLOADS) {
         patch,
       },
     ]);
+  // envs/prod at head and base, in one GraphQL request.
+  const refs: Record<string, Record<string, string>> = {
+    [head]: repoAt(MAIN_TF + uploads),
+    [BASE]: repoAt(MAIN_TF),
+  };
+  const expressions = ["acme", "infra", `${head}:envs/prod`, `${BASE}:envs/prod`];
   gh()
-    .get(`${R}/git/trees/${HEAD}?recursive=true`)
-    .reply(200, tree(sha("8")));
-  blob(sha("8"), MAIN_TF + uploads);
-  blob(sha("4"), 'variable "environment" {\n  type = string\n}\n');
-  // The base: the same variables.tf blob (reused, not fetched), main.tf as it was.
-  gh()
-    .get(`${R}/git/trees/${BASE}?recursive=true`)
-    .reply(200, tree(sha("3")));
-  blob(sha("3"), MAIN_TF);
+    .post("/graphql", (b) => sameMembers(Object.values(b.variables), expressions))
+    .reply(200, (_uri, body) => answerDirectories(body, (ref, dir) => entriesOf(refs[ref] ?? {}, dir)));
   gh().post(`${R}/check-runs`).reply(201, { id: 77, html_url: "https://github.com/acme/infra/runs/77" });
 }
 
-function delivery() {
+function delivery(action: "opened" | "synchronize" = "opened", headSha = HEAD, labels: string[] = []) {
   const payload = withIds(
-    webhookExample("pull_request", (p) => p.action === "opened" && p.installation !== undefined),
-    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: PR, headSha: HEAD, baseSha: BASE },
+    webhookExample("pull_request", (p) => p.action === action && p.installation !== undefined),
+    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: PR, headSha, baseSha: BASE },
   );
+  // The PR's labels as GitHub lists them in the delivery (beside the example's own).
+  const listed = payload.pull_request.labels as unknown as Array<Record<string, unknown>>;
+  for (const name of labels) listed.push({ ...listed[0], id: 4_000_001, name, color: "b60205" });
   return payload;
 }
 
@@ -199,11 +187,7 @@ describe("the fixloop/scan check run", () => {
       .map((r) => `${r.method} ${r.path}`);
     expect(routes).toEqual([
       `GET ${R}/pulls/${PR}/files?per_page=100`,
-      `GET ${R}/git/trees/${HEAD}?recursive=true`,
-      `GET ${R}/git/blobs/${sha("8")}`,
-      `GET ${R}/git/blobs/${sha("4")}`,
-      `GET ${R}/git/trees/${BASE}?recursive=true`,
-      `GET ${R}/git/blobs/${sha("3")}`,
+      "POST /graphql",
       `POST ${R}/check-runs`,
       `GET ${R}/labels?per_page=100`,
       `POST ${R}/labels`,
@@ -231,5 +215,63 @@ describe("the fixloop/scan check run", () => {
     mockScan("", "\n# a comment only\n\n\n\n\n");
     await h.probot.receive({ id: "scan-3", name: "pull_request", payload: delivery() });
     expect(checkRun()).toMatchObject({ conclusion: "success", output: { title: "No new findings" } });
+  });
+
+  // Issue 16: the label the scan put on comes off when a later push removes the misconfiguration —
+  // but only when no associated finding still needs it, and never a label a person put on.
+  const HEAD2 = "c".repeat(40);
+  const LABEL = "security-review-required";
+  const labelRequests = () =>
+    gh()
+      .requests.filter((r) => /labels/.test(r.path))
+      .map((r) => `${r.method} ${r.path}`);
+
+  it("takes its label off when a later push removes what needed review", async () => {
+    mockScan("prScan:\n  conclusion: failure\n");
+    gh()
+      .get(`${R}/labels?per_page=100`)
+      .reply(200, [{ name: LABEL }]);
+    gh()
+      .post(`${R}/issues/${PR}/labels`, { labels: [LABEL] })
+      .reply(200, []);
+    await h.probot.receive({ id: "scan-4", name: "pull_request", payload: delivery() });
+    // The next push takes the bucket out again: nothing new, the label fixloop put on comes off.
+    mockScan(null, "\n# the bucket is gone\n\n\n\n\n", HEAD2);
+    gh().delete(`${R}/issues/${PR}/labels/${LABEL}`).reply(200, []);
+    await h.probot.receive({
+      id: "scan-5",
+      name: "pull_request",
+      payload: delivery("synchronize", HEAD2, [LABEL]),
+    });
+    expect(labelRequests()).toEqual([
+      `GET ${R}/labels?per_page=100`,
+      `POST ${R}/issues/${PR}/labels`,
+      `DELETE ${R}/issues/${PR}/labels/${LABEL}`,
+    ]);
+    // Redelivered, the push acts once: nothing more is asked of GitHub.
+    const count = gh().requests.length;
+    await h.probot.receive({
+      id: "scan-5",
+      name: "pull_request",
+      payload: delivery("synchronize", HEAD2, [LABEL]),
+    });
+    expect(gh().requests.length).toBe(count);
+  });
+
+  it("never takes off the label a person put on", async () => {
+    mockScan("prScan:\n  conclusion: failure\n");
+    // The label is already there (a reviewer added it): not added again, and not fixloop's.
+    await h.probot.receive({
+      id: "scan-6",
+      name: "pull_request",
+      payload: delivery("opened", HEAD, [LABEL]),
+    });
+    mockScan(null, "\n# the bucket is gone\n\n\n\n\n", HEAD2);
+    await h.probot.receive({
+      id: "scan-7",
+      name: "pull_request",
+      payload: delivery("synchronize", HEAD2, [LABEL]),
+    });
+    expect(labelRequests()).toEqual([]);
   });
 });
