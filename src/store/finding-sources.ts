@@ -6,8 +6,7 @@
 // time are moved when they differ (a source that sends no time of its own is "seen" at ingest time).
 
 import { createHash } from "node:crypto";
-import { sql } from "kysely";
-import { chunks, insertRows } from "./chunks.ts";
+import { chunks, insertRows, runStatement } from "./chunks.ts";
 import type { Db } from "./store.ts";
 
 export interface SourceRowInput {
@@ -90,13 +89,16 @@ async function storedSources(tx: Db, findingIds: readonly string[]) {
 async function touchSources(tx: Db, rows: readonly SourceRowInput[]): Promise<number> {
   const { status, last_seen } = rows[0] as SourceRowInput;
   let touched = 0;
-  // Three parameters per row: well under both engines' limits at 5,000 rows a statement. A row
-  // value IN a VALUES list is the form both engines take (SQLite has no IN of a tuple list).
+  // Three values per row: well under both engines' limits at 5,000 rows a statement. A row value
+  // IN a VALUES list is the form both engines take (SQLite has no IN of a list of tuples).
   for (const part of chunks(rows)) {
-    const keys = sql.join(part.map((r) => sql`(${r.finding_id}, ${r.tool}, ${r.source_finding_id})`));
-    const r = await sql`update finding_sources set status = ${status}, last_seen = ${last_seen}
-      where (finding_id, tool, source_finding_id) in (values ${keys})`.execute(tx);
-    touched += Number(r.numAffectedRows ?? 0);
+    const keys: unknown[] = [status, last_seen];
+    for (const r of part) keys.push(r.finding_id, r.tool, r.source_finding_id);
+    touched += await runStatement(
+      tx,
+      `update finding_sources set status = ?, last_seen = ? where (finding_id, tool, source_finding_id) in (values ${Array(part.length).fill("(?, ?, ?)").join(", ")})`,
+      keys,
+    );
   }
   return touched;
 }
