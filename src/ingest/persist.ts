@@ -428,8 +428,7 @@ async function applyPlan(tx: Db, plan: IngestPlan, now: number): Promise<NewJob[
   for (const { id, command } of plan.changes) changeJobs.push(await applyTransitions(tx, id, command, now));
   await applyAdmissions(tx, plan.admitted);
   for (const [id, repository] of plan.claims) await claimFindingRepository(tx, id, repository, now);
-  // Only known findings (each has a last-seen time to move) can have source rows to compare with.
-  await upsertSources(tx, plan.sources, new Set([...plan.lastSeen.values()].flat()));
+  await upsertSources(tx, plan.sources);
   for (const [seen, ids] of plan.lastSeen) await markLastSeen(tx, ids, seen, now);
   return plan.jobs.flatMap((j) => ("change" in j ? (changeJobs[j.change] ?? []) : [j]));
 }

@@ -57,16 +57,6 @@ export async function insertRows(
   return written;
 }
 
-/** Runs one statement of the store's own text with `?` for each bound value (numbered `$n` for
- *  PostgreSQL here); for statements with thousands of values, where the builder is the cost.
- *  Returns the rows it changed. */
-export async function runStatement(tx: Db, text: string, parameters: readonly unknown[]): Promise<number> {
-  let n = 0;
-  const sql = placeholderStyle(tx) === "numbered" ? text.replace(/\?/g, () => `$${++n}`) : text;
-  const result = await tx.executeQuery(CompiledQuery.raw(sql, [...parameters]));
-  return Number(result.numAffectedRows ?? 0);
-}
-
 /** Every key of every row, in first-seen order (the rows of one call share one shape in practice). */
 function columnsOf(rows: readonly object[]): string[] {
   const first = Object.keys(rows[0] as object);
