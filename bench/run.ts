@@ -266,7 +266,12 @@ if (selected.has("store")) {
         store.push(measure(`store-${e.engine}`, d.first, d.later));
       }
       for (const r of [...store, ...driver]) {
-        if (r.created !== FINDINGS || r.updated !== FINDINGS || r.rowsSeenAgain !== FINDINGS)
+        if (
+          r.created !== FINDINGS ||
+          r.updated !== FINDINGS ||
+          r.sameUpdated !== FINDINGS ||
+          r.rowsSeenAgain !== FINDINGS
+        )
           throw new Error(`${r.task}: expected ${FINDINGS} created then updated, got ${JSON.stringify(r)}`);
       }
       store.forEach((r, i) => {
@@ -311,6 +316,11 @@ if (selected.has("store")) {
       row(
         "re-ingest persist alone (driver baseline)",
         (c) => `${rate(c.store("rePersistMs"))} (${rate(c.driver("rePersistMs"))})`,
+      ),
+      row("re-ingest of the same document unchanged, end to end", (c) => rate(c.store("sameMs"))),
+      row(
+        "re-ingest unchanged, persist alone (driver baseline, rewriting every source row)",
+        (c) => `${rate(c.store("samePersistMs"))} (${rate(c.driver("samePersistMs"))})`,
       ),
       row(
         "peak memory: RSS of the process, whole task (after the first ingest); driver",

@@ -74,6 +74,8 @@ export const SWEEP_HANDLERS = Object.fromEntries(
     kind,
     async (_payload, ctx) => {
       await sweep.run(ctx.store);
+      // The WAL checkpoint SQLite no longer runs inside a commit (src/store/connect.ts).
+      await ctx.store.checkpoint();
       return { rescheduleAt: ctx.store.now() + sweep.every };
     },
   ]),

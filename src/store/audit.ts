@@ -3,7 +3,7 @@
 // by a code path added later or by hand.
 
 import type { Actor, AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
-import { insertChunked } from "./chunks.ts";
+import { insertRows } from "./chunks.ts";
 import type { AuditEventRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
@@ -12,7 +12,9 @@ export interface StoredAuditEvent extends AuditEvent {
 }
 
 export async function appendAuditEvents(tx: Db, events: readonly AuditEvent[]): Promise<void> {
-  await insertChunked(
+  await insertRows(
+    tx,
+    "audit_events",
     events.map((e) => ({
       finding_id: e.findingId,
       from_state: e.from,
@@ -23,7 +25,6 @@ export async function appendAuditEvents(tx: Db, events: readonly AuditEvent[]): 
       reason: e.reason,
       links: JSON.stringify(e.links),
     })),
-    (rows) => tx.insertInto("audit_events").values(rows).execute(),
   );
 }
 

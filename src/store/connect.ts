@@ -63,6 +63,9 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** 64 MB of 4 KB pages: more than one ingest of 5,000 Security Hub findings writes (~31 MB). */
+const WAL_AUTOCHECKPOINT_PAGES = 16_384;
+
 function openSqlite(dataDir: string): OpenDatabase {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
@@ -74,6 +77,14 @@ function openSqlite(dataDir: string): OpenDatabase {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 10000");
   sqlite.pragma("foreign_keys = ON");
+  // The WAL checkpoint (copying committed pages into the database file and syncing it) is kept off
+  // the commit path: SQLite's default ran it inside whichever commit passed 1,000 pages, i.e.
+  // inside a bulk ingest (~120 ms of ~650 for 5,000 Security Hub findings, docs/benchmarks.md).
+  // The sweeps checkpoint (Store.checkpoint), and closing the last connection does; the automatic
+  // one stays as a bound, at 64 MB of WAL, for a process that runs neither, and the file is cut
+  // back to that size after a checkpoint.
+  sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  sqlite.pragma(`journal_size_limit = ${WAL_AUTOCHECKPOINT_PAGES * 4096}`);
   return {
     db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }),
     engine: "sqlite",

@@ -8,7 +8,7 @@ import { STATE_GROUPS, type StateGroup } from "../lifecycle/states.ts";
 import type { Confidence } from "../triage/confidence.ts";
 import type { GateDecision } from "../triage/gate.ts";
 import type { Risk } from "../triage/risk.ts";
-import { chunks, insertChunked } from "./chunks.ts";
+import { chunks, insertRows } from "./chunks.ts";
 import type { FindingRow, NewFindingRow, SourceRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
@@ -230,7 +230,7 @@ export async function writeFindingState(tx: Db, w: StateWrite, now: number): Pro
 
 /** Inserts newly admitted findings (their state included). Lifecycle only. */
 export async function insertFindings(tx: Db, rows: readonly NewFindingRow[]): Promise<void> {
-  await insertChunked(rows, (part) => tx.insertInto("findings").values(part).execute());
+  await insertRows(tx, "findings", rows);
 }
 
 // ---- Ingest: identities, last seen. ----

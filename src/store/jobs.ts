@@ -10,7 +10,7 @@
 
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { chunks, insertChunked } from "./chunks.ts";
+import { chunks, insertRows } from "./chunks.ts";
 import type { Engine } from "./connect.ts";
 import type { JobRow } from "./schema.ts";
 import type { Db } from "./store.ts";
@@ -67,8 +67,9 @@ export function jobFromRow(r: JobRow): Job {
 
 /** Enqueues jobs; one whose unique key is already queued or running is skipped. Returns how many were added. */
 export async function enqueueJobs(tx: Db, jobs: readonly NewJob[], now: number): Promise<number> {
-  let added = 0;
-  await insertChunked(
+  return insertRows(
+    tx,
+    "jobs",
     jobs.map((j) => ({
       kind: j.kind,
       payload: JSON.stringify(j.payload ?? null),
@@ -81,16 +82,8 @@ export async function enqueueJobs(tx: Db, jobs: readonly NewJob[], now: number):
       created_at: now,
       updated_at: now,
     })),
-    async (rows) => {
-      const r = await tx
-        .insertInto("jobs")
-        .values(rows)
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      added += Number(r.numInsertedOrUpdatedRows ?? 0);
-    },
+    "on conflict do nothing",
   );
-  return added;
 }
 
 /**

@@ -429,6 +429,14 @@ function migrations(engine: Engine): Record<string, Migration> {
         await appendOnly(db, engine, "share_link_events");
       },
     },
+    // Ingest at the speed of the hardware (issue 19): the SHA-256 of each source row's raw record,
+    // so a record seen again unchanged is not written again (src/store/finding-sources.ts). Rows
+    // stored before have none; the next ingest that reports them writes it.
+    "0015_source_raw_hash": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("finding_sources").addColumn("raw_hash", "text").execute();
+      },
+    },
     // People's pull requests, continued (issue 16): the id of fixloop's comment (edited without
     // listing the PR's comments), the second reason for the security-review label (a new finding
     // the `fixloop/scan` check found, `scan_review`), whether fixloop put the label on

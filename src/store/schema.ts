@@ -60,6 +60,8 @@ export interface FindingSourcesTable {
   last_seen: Millis;
   /** The source record as received (JSON), for the audit trail. */
   raw: string;
+  /** SHA-256 of `raw` (base64url); null on rows stored before migration 0015. */
+  raw_hash: string | null;
 }
 
 /** One SLA breach: append-only, one per finding and due date (src/store/sla-breaches.ts). */

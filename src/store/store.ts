@@ -37,6 +37,12 @@ export class Store {
     return this.db.transaction().execute(fn);
   }
 
+  /** SQLite: copies the WAL's committed pages into the database file (PASSIVE: never waits for a
+   *  reader or writer), off any ingest's commit (src/store/connect.ts). PostgreSQL: nothing to do. */
+  async checkpoint(): Promise<void> {
+    if (this.engine === "sqlite") await sql`pragma wal_checkpoint(PASSIVE)`.execute(this.db);
+  }
+
   close(): Promise<void> {
     return this.db.destroy();
   }

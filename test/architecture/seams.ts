@@ -46,7 +46,7 @@ function sites(root: string, files: readonly string[], pattern: RegExp): Site[] 
 
 /** Kysely's query builder, raw SQL, or Kysely itself imported (its types build queries). */
 export const QUERY =
-  /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql\s*(`|<)|from\s+["']kysely["']/;
+  /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\binsertRows\(|\bsql\s*(`|<)|from\s+["']kysely["']/;
 
 /** Database work outside src/store/. */
 export function queriesOutsideStore(root: string): Site[] {
@@ -81,6 +81,11 @@ function stateSql(root: string, files: readonly string[]): Site[] {
       if (m[1] === "updateTable" && !/\bstate\s*:/.test(m[2] ?? "")) continue;
       const line = text.slice(0, m.index).split("\n").length;
       out.push({ file, line, text: m[0].split("\n")[0]?.trim() ?? "" });
+    }
+    // The store's bulk INSERT without the query builder (src/store/chunks.ts).
+    for (const m of text.matchAll(/\binsertRows\(\s*\w+,\s*["'`]findings["'`]/g)) {
+      const line = text.slice(0, m.index).split("\n").length;
+      out.push({ file, line, text: m[0] });
     }
   }
   return out;

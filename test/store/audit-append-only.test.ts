@@ -94,7 +94,9 @@ describe("the code has no path that rewrites the audit trail", () => {
   });
 
   it("writes audit events in exactly one module, and it only inserts", () => {
-    const writers = src.filter((f) => /insertInto\(\s*["'`]audit_events/.test(readFileSync(f, "utf8")));
+    const writers = src.filter((f) =>
+      /(insertInto\(|insertRows\(\s*\w+,)\s*["'`]audit_events/.test(readFileSync(f, "utf8")),
+    );
     expect(writers.map((f) => f.slice(f.indexOf("src/")))).toEqual(["src/store/audit.ts"]);
   });
 
