@@ -168,8 +168,9 @@ export async function seedDashboard(store: Store, clock: Clock): Promise<Seeded>
   }
   const closedUnmerged = fixing[fixing.length - 1]!;
   clock.set(START + 60 * DAY);
-  await fixAndResolve(store, clock, closedUnmerged, pr++, -1, "acme/platform");
+  const unmerged = await fixAndResolve(store, clock, closedUnmerged, pr++, -1, "acme/platform");
   clock.advance(5 * DAY);
+  await store.transaction((tx) => updateRemediation(tx, unmerged, { prState: "closed" }, store.now()));
   await changeState(store, {
     findingId: closedUnmerged,
     to: "closed_unmerged",
@@ -198,6 +199,10 @@ export async function seedDashboard(store: Store, clock: Clock): Promise<Seeded>
     actor: APP,
     reason: "runtime re-scan failed after resolution",
   });
+  // …and fixed again: a second PR, still open.
+  clock.advance(DAY);
+  await changeState(store, { findingId: regressed, to: "fixing", actor: APP, reason: "fixing again" });
+  await fixAndResolve(store, clock, regressed, pr++, -1, "acme/network");
   // Decisions waiting on people, and one granted.
   const recorded = tfsec.filter((id) => !fixing.includes(id));
   const [falsePositive, exceptionRequested, excepted, tracked] = recorded as [string, string, string, string];
