@@ -67,8 +67,8 @@ function axes(chart: BarChart, top: number): string {
     return `<line class="grid" x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}"/><text class="tick" x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${htmlText(fmt(v))}</text>`;
   });
   const groupWidth = (WIDTH - PAD.left - PAD.right) / Math.max(chart.categories.length, 1);
-  // At most about ten labels fit under the axis; the table names every category.
-  const every = Math.max(1, Math.ceil(chart.categories.length / 10));
+  // About seven labels fit under the axis without touching; the table names every category.
+  const every = Math.max(1, Math.ceil(chart.categories.length / 7));
   const labels = chart.categories.map((c, i) =>
     i % every === 0
       ? `<text class="tick" x="${round1(PAD.left + (i + 0.5) * groupWidth)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${htmlText(c)}</text>`
@@ -103,7 +103,9 @@ function dataTable(chart: BarChart): string {
 /** The chart and its numbers, as one <figure>. */
 export function barChart(chart: BarChart): string {
   const max = Math.max(0, ...chart.series.flatMap((s) => s.values.filter(Number.isFinite)));
-  const top = niceMax(max);
+  // Counts keep whole-number ticks: an axis of 0, 0.5, 1 reads as if half a finding were possible.
+  const whole = chart.series.every((s) => s.values.every((v) => !Number.isFinite(v) || Number.isInteger(v)));
+  const top = whole ? Math.max(niceMax(max), 2) : niceMax(max);
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const scale = (v: number) => (v / top) * plotHeight;
   const titleId = `${chart.id}-title`;
