@@ -4,7 +4,11 @@
 
 import { sql } from "kysely";
 import { STATE_GROUPS } from "../lifecycle/states.ts";
+import { auditEventFromRow, type StoredAuditEvent } from "./audit.ts";
+import { type FindingSource, findingFromRow, type StoredFinding, sourceFromRow } from "./findings.ts";
+import { type Remediation, remediationFromRow } from "./remediations.ts";
 import type { Db } from "./store.ts";
+import { type Verification, verificationFromRow } from "./verifications.ts";
 
 const OPEN = [...STATE_GROUPS.open];
 const DAY = 86_400_000;
@@ -406,4 +410,71 @@ export async function fixLocationsOf(
     address: r.located_address,
     repository: r.repository,
   }));
+}
+
+/** What one finding's evidence record is made of (src/evidence/record.ts assembles it). */
+export interface FindingParts {
+  finding: StoredFinding;
+  sources: FindingSource[];
+  remediations: Remediation[];
+  checks: Verification[];
+  events: StoredAuditEvent[];
+}
+
+const CHUNK = 1_000;
+
+function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+/**
+ * The parts of many findings' records in five queries per thousand findings — a period's auditor
+ * pack holds thousands, and reading them one finding at a time costs five round trips each. Each
+ * list is in the order the single-finding reads use; the raw source records are left out (the
+ * record does not carry them).
+ */
+export async function findingPartsOf(db: Db, ids: readonly string[]): Promise<FindingParts[]> {
+  const out: FindingParts[] = [];
+  for (let start = 0; start < ids.length; start += CHUNK) {
+    const chunk = ids.slice(start, start + CHUNK);
+    const [findings, sources, fixes, checks, events] = await Promise.all([
+      db.selectFrom("findings").selectAll().where("id", "in", chunk).execute(),
+      db
+        .selectFrom("finding_sources")
+        .select(["finding_id", "tool", "format", "source_finding_id", "status", "first_seen", "last_seen"])
+        .where("finding_id", "in", chunk)
+        .orderBy("first_seen")
+        .orderBy("tool")
+        .execute(),
+      db.selectFrom("remediations").selectAll().where("finding_id", "in", chunk).orderBy("id").execute(),
+      db
+        .selectFrom("verifications")
+        .selectAll()
+        .where("finding_id", "in", chunk)
+        .orderBy("observed_at")
+        .orderBy("id")
+        .execute(),
+      db.selectFrom("audit_events").selectAll().where("finding_id", "in", chunk).orderBy("id").execute(),
+    ]);
+    const bySource = groupBy(sources, (r) => r.finding_id);
+    const byFix = groupBy(fixes, (r) => r.finding_id);
+    const byCheck = groupBy(checks, (r) => r.finding_id);
+    const byEvent = groupBy(events, (r) => r.finding_id);
+    for (const f of findings)
+      out.push({
+        finding: findingFromRow(f),
+        sources: (bySource.get(f.id) ?? []).map((r) => sourceFromRow({ ...r, raw: "null" })),
+        remediations: (byFix.get(f.id) ?? []).map(remediationFromRow),
+        checks: (byCheck.get(f.id) ?? []).map(verificationFromRow),
+        events: (byEvent.get(f.id) ?? []).map(auditEventFromRow),
+      });
+  }
+  return out;
 }

@@ -12,8 +12,8 @@ import {
   periodRow,
   renderPeriodEvidence,
 } from "../../evidence/period.ts";
-import { buildEvidenceRecord } from "../../evidence/record.ts";
-import { orgFindingIdsActiveBetween } from "../../store/dashboard.ts";
+import { assembleEvidenceRecord } from "../../evidence/record.ts";
+import { findingPartsOf, orgFindingIdsActiveBetween } from "../../store/dashboard.ts";
 import { exceptionRegister } from "../../store/exceptions.ts";
 import type { Store } from "../../store/store.ts";
 import type { PageRequest, PageResult, PageSpec } from "../contract.ts";
@@ -39,8 +39,9 @@ const FORMATS = ["html", "csv", "json"] as const;
 /** The rows of the organization's findings active in the period, oldest detection first. */
 async function orgPeriodRows(store: Store, org: string, period: Period): Promise<PeriodRow[]> {
   const rows: PeriodRow[] = [];
-  for (const id of await orgFindingIdsActiveBetween(store.db, org, period.since, period.until)) {
-    const row = periodRow(await buildEvidenceRecord(store.db, id), period);
+  const ids = await orgFindingIdsActiveBetween(store.db, org, period.since, period.until);
+  for (const parts of await findingPartsOf(store.db, ids)) {
+    const row = periodRow(assembleEvidenceRecord(parts), period);
     if (row) rows.push(row);
   }
   return rows.sort((a, b) => a.detectedAt.localeCompare(b.detectedAt) || a.id.localeCompare(b.id));
