@@ -400,6 +400,12 @@ export const DASHBOARD_INDEXES = [
   { name: "audit_events_at", table: "audit_events", columns: ["at", "finding_id"] },
   // Overview's oldest open findings, and findings detected in a period, per organization.
   { name: "findings_org_first_seen", table: "findings", columns: ["org", "first_seen"] },
+  // Overview: the open findings of an organization counted by state, tier, team and SLA (covering).
+  {
+    name: "findings_org_open",
+    table: "findings",
+    columns: ["org", "state", "risk_tier", "owner_team", "sla_due"],
+  },
   // Team pages: one team's findings of an organization.
   { name: "findings_org_team", table: "findings", columns: ["org", "owner_team", "state"] },
   // Trends: failed checks in a period.

@@ -35,6 +35,8 @@ import {
 
 const DAY = 86_400_000;
 const FORMATS = ["html", "csv", "json"] as const;
+/** A printable page stays printable: beyond this many rows, the downloads carry the rest. */
+const PAGE_ROWS = 1_000;
 
 /** The rows of the organization's findings active in the period, oldest detection first. */
 async function orgPeriodRows(store: Store, org: string, period: Period): Promise<PeriodRow[]> {
@@ -93,9 +95,10 @@ async function render(request: PageRequest): Promise<PageResult> {
   const accepted = acceptedInPeriod(register, period);
   const query = `since=${isoDay(period.since)}&until=${isoDay(period.until - 1)}`;
   const base = `${orgPath(org)}/auditor-pack`;
+  const shown = rows.slice(0, PAGE_ROWS);
   const findings = table(
     ["Finding", "Detected", "Assignment", "Remediation", "Verification", "Resolved", "SLA", "State at end"],
-    rows.map((r) => [
+    shown.map((r) => [
       {
         html: `${pageLink(findingPath(r.id), r.id.slice(0, 12)).html}<br>${htmlText(r.title)}<br><span class="muted">${htmlText(r.rule)}, ${htmlText(r.tier)} ${r.riskScore}</span>`,
       },
@@ -129,7 +132,7 @@ async function render(request: PageRequest): Promise<PageResult> {
     `<form class="period" method="get"><label>Since <input type="date" name="since" value="${isoDay(period.since)}"></label><label>Until <input type="date" name="until" value="${isoDay(period.until - 1)}"></label><button type="submit">Show</button></form>`,
     `<p class="downloads">Download: ${pageLink(`${base}?${query}&format=csv`, "CSV").html} · ${pageLink(`${base}?${query}&format=json`, "JSON").html} · or print this page to PDF.</p>`,
     `<p>${rows.length} findings with activity in the period: ${count("detected")} detected, ${count("resolved")} resolved, ${rows.filter((r) => r.slaBreached).length} past their SLA. States are as of the end of the period.</p>`,
-    `<section aria-labelledby="findings"><h2 id="findings">Findings</h2>${findings}</section>`,
+    `<section aria-labelledby="findings"><h2 id="findings">Findings</h2>${rows.length > shown.length ? `<p>The first ${shown.length.toLocaleString("en")} of ${rows.length.toLocaleString("en")} findings (oldest detection first); the CSV and JSON hold all of them, or choose a shorter period.</p>` : ""}${findings}</section>`,
     `<section aria-labelledby="accepted"><h2 id="accepted">Accepted risks in force during the period</h2>${acceptedTable}</section>`,
   ];
   return { kind: "html", title: `${org}: auditor pack`, body: body.join("\n") };
