@@ -30,13 +30,16 @@
 //            < 1 GB; bench/org.ts).
 //  - modules: the catalog on the real corpus with registry-module calls judged vs without, and on
 //            8,000 module calls vs indexing them (bench/module-calls.ts).
+//  - dashboard: each dashboard page rendered from 100,000 findings and 1,000,000 audit events on
+//            SQLite and PostgreSQL, with migration 0014's indexes vs without (target: < 300 ms per
+//            page; bench/dashboard.ts).
 //
 // Usage: npm run bench [-- [--quick] [--no-fix] [--only <group>[,<group>…]]]
 //   --quick   a 500-file monorepo (smoke run; the tree targets apply to the full one)
 //   --files N a monorepo of at least N files (e.g. 2000, to iterate on the tree targets)
 //   --no-fix  skip the fix pass (the longest task)
 //   --only    run only these groups: tree, ingest, locate, locate-rate, store, github, api, s3, pr-review,
-//             adversarial, startup, modules, replicas, org (default: all)
+//             adversarial, startup, modules, replicas, org, dashboard (default: all)
 // PostgreSQL: set FIXLOOP_BENCH_DATABASE_URL to a server's admin URL (each task creates a fresh
 // database there and drops it); without it the PostgreSQL figures are skipped, visibly.
 
@@ -63,6 +66,7 @@ const GROUPS = [
   "pr-review",
   "replicas",
   "org",
+  "dashboard",
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -530,6 +534,49 @@ if (selected.has("replicas")) {
     lines.push(
       `| findings → PRs per second, 200 findings of 50 groups (one organization), 1 replica | ${one.toFixed(2)}/s | |`,
       `| the same, 2 replicas on one PostgreSQL | ${two.toFixed(2)}/s: ${(two / one).toFixed(2)}× one replica | |`,
+    );
+  }
+}
+
+if (selected.has("dashboard")) {
+  // The dashboard pages on a large store (issue 17), each engine in its own process: the median of 5
+  // warm renders with migration 0014's indexes, against one render without them (bench/dashboard.ts).
+  const pgUrl = process.env.FIXLOOP_BENCH_DATABASE_URL || process.env.FIXLOOP_TEST_DATABASE_URL;
+  const engines = pgUrl ? ["sqlite", "postgres"] : ["sqlite"];
+  if (!pgUrl) console.log("dashboard PostgreSQL: skipped (set FIXLOOP_BENCH_DATABASE_URL)");
+  for (const engine of engines) {
+    const stdout = execFileSync(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "bench/dashboard.ts"), engine],
+      {
+        encoding: "utf8",
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, ...(pgUrl ? { FIXLOOP_BENCH_DATABASE_URL: pgUrl } : {}) },
+      },
+    );
+    const label = engine === "sqlite" ? "SQLite" : "PostgreSQL";
+    let slowest = 0;
+    for (const raw of stdout.trim().split("\n")) {
+      console.log(`  dashboard ${raw}`);
+      const r = JSON.parse(raw) as Record<string, number | string>;
+      if (r.kind === "load")
+        lines.push(
+          `| dashboard store, ${label}: ${Object.entries(r.rows as unknown as Record<string, number>)
+            .map(([t, n]) => `${thousands(n)} ${t}`)
+            .join(
+              ", ",
+            )} | generated in ${(Number(r.generateMs) / 1000).toFixed(1)} s, loaded in ${(Number(r.loadMs) / 1000).toFixed(1)} s | |`,
+        );
+      if (r.kind !== "page") continue;
+      const ms = Number(r.ms);
+      slowest = Math.max(slowest, ms);
+      results[`dashboard-${engine}-${r.page}`] = { task: `dashboard ${r.page}`, ms, maxRssMb: 0 };
+      lines.push(
+        `| dashboard ${r.page}, ${label} | ${ms.toFixed(1)} ms (${thousands(Number(r.bytes))} bytes); without the 0014 indexes ${Number(r.withoutMs).toFixed(0)} ms: ${(ms / Number(r.withoutMs)).toFixed(2)}× | < 300 ms |`,
+      );
+    }
+    verdicts.push(
+      `dashboard ${label}: slowest page ${slowest.toFixed(0)} ms (< 300 ms): ${slowest < 300 ? "target met" : "TARGET MISSED"}`,
     );
   }
 }

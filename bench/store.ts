@@ -33,14 +33,14 @@ const IN_LIST = 5_000;
 
 const peakMb = () => process.resourceUsage().maxRSS / 1024;
 
-interface Location {
+export interface Location {
   location: StoreLocation;
   /** For the driver baseline: the SQLite file or the database URL. */
   target: string;
   dispose(): Promise<void>;
 }
 
-async function freshLocation(engine: StoreEngine): Promise<Location> {
+export async function freshLocation(engine: StoreEngine): Promise<Location> {
   if (engine === "sqlite") {
     const dataDir = mkdtempSync(join(tmpdir(), "fixloop-bench-store-"));
     return {

@@ -12,14 +12,21 @@ export function htmlText(value: string | number | boolean | null | undefined): s
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function dl(pairs: Array<[string, string | number | boolean | null | undefined]>): string {
-  return `<dl>${pairs.map(([k, v]) => `<dt>${htmlText(k)}</dt><dd>${htmlText(v)}</dd>`).join("")}</dl>`;
+/** Markup built from escaped parts (a link, a list): `dl` and `table` put it in as it is. */
+export interface Markup {
+  html: string;
+}
+type Cell = string | number | boolean | null | undefined | Markup;
+const cellHtml = (v: Cell) => (typeof v === "object" && v !== null ? v.html : htmlText(v));
+
+export function dl(pairs: Array<[string, Cell]>): string {
+  return `<dl>${pairs.map(([k, v]) => `<dt>${htmlText(k)}</dt><dd>${cellHtml(v)}</dd>`).join("")}</dl>`;
 }
 
-function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
+export function table(header: string[], rows: Array<Array<Cell>>): string {
   if (rows.length === 0) return "<p>None recorded.</p>";
   const head = header.map((h) => `<th>${htmlText(h)}</th>`).join("");
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${htmlText(c)}</td>`).join("")}</tr>`).join("");
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${cellHtml(c)}</td>`).join("")}</tr>`).join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 

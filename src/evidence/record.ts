@@ -4,7 +4,7 @@
 // deterministic (nothing in it depends on when it is built), so it can be rendered and compared.
 
 import type { Actor, FindingState, Links } from "../lifecycle/machine.ts";
-import { auditTrail } from "../store/audit.ts";
+import { auditTrail, type StoredAuditEvent } from "../store/audit.ts";
 import {
   FindingNotFoundError,
   type FindingSource,
@@ -12,9 +12,14 @@ import {
   getFinding,
   type StoredFinding,
 } from "../store/findings.ts";
-import { remediationsOf } from "../store/remediations.ts";
+import { type Remediation, remediationsOf } from "../store/remediations.ts";
 import type { Db } from "../store/store.ts";
-import { type VerificationKind, type VerificationResult, verificationsOf } from "../store/verifications.ts";
+import {
+  type Verification,
+  type VerificationKind,
+  type VerificationResult,
+  verificationsOf,
+} from "../store/verifications.ts";
 import type { Risk } from "../triage/risk.ts";
 import { actorLabel } from "./labels.ts";
 
@@ -117,6 +122,21 @@ export async function buildEvidenceRecord(db: Db, id: string): Promise<EvidenceR
     verificationsOf(db, id),
     auditTrail(db, id),
   ]);
+  return assembleEvidenceRecord({ finding, sources, remediations, checks, events });
+}
+
+/** What a record is made of, each list in the order its store read returns it (oldest first). */
+export interface EvidenceParts {
+  finding: StoredFinding;
+  sources: FindingSource[];
+  remediations: Remediation[];
+  checks: Verification[];
+  events: StoredAuditEvent[];
+}
+
+/** The record from its parts (read one finding at a time above, or many at once for a period). Pure. */
+export function assembleEvidenceRecord(parts: EvidenceParts): EvidenceRecord {
+  const { finding, sources, remediations, checks, events } = parts;
   const latestFix = remediations[remediations.length - 1];
   const latestCheck = checks[checks.length - 1];
   const resolvedAt =

@@ -28,7 +28,7 @@ export async function appendAuditEvents(tx: Db, events: readonly AuditEvent[]): 
   );
 }
 
-function fromRow(r: AuditEventRow): StoredAuditEvent {
+export function auditEventFromRow(r: AuditEventRow): StoredAuditEvent {
   return {
     id: r.id,
     findingId: r.finding_id,
@@ -49,7 +49,7 @@ export async function auditTrail(db: Db, findingId: string): Promise<StoredAudit
     .where("finding_id", "=", findingId)
     .orderBy("id")
     .execute();
-  return rows.map(fromRow);
+  return rows.map(auditEventFromRow);
 }
 
 // ---- Reads for metrics and evidence (grouped, so a scrape stays cheap as history grows). ----

@@ -85,7 +85,7 @@ export function findingFromRow(r: FindingRow): StoredFinding {
   };
 }
 
-function sourceFromRow(r: SourceRow): FindingSource {
+export function sourceFromRow(r: SourceRow): FindingSource {
   return {
     tool: r.tool,
     format: r.format,

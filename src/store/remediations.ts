@@ -106,7 +106,7 @@ export async function remediationsOf(db: Db, findingId: string): Promise<Remedia
   return rows.map(remediationFromRow);
 }
 
-function remediationFromRow(r: RemediationRow): Remediation {
+export function remediationFromRow(r: RemediationRow): Remediation {
   return {
     id: r.id,
     findingId: r.finding_id,

@@ -3,6 +3,7 @@
 
 import type { Links } from "../lifecycle/machine.ts";
 import { insertChunked } from "./chunks.ts";
+import type { VerificationRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
 export type VerificationKind = "ci" | "code" | "runtime";
@@ -47,7 +48,11 @@ export async function verificationsOf(db: Db, findingId: string): Promise<Verifi
     .orderBy("observed_at")
     .orderBy("id")
     .execute();
-  return rows.map((r) => ({
+  return rows.map(verificationFromRow);
+}
+
+export function verificationFromRow(r: VerificationRow): Verification {
+  return {
     id: r.id,
     findingId: r.finding_id,
     kind: r.kind as VerificationKind,
@@ -56,5 +61,5 @@ export async function verificationsOf(db: Db, findingId: string): Promise<Verifi
     observedAt: new Date(r.observed_at).toISOString(),
     detail: r.detail,
     links: JSON.parse(r.links) as Links,
-  }));
+  };
 }
