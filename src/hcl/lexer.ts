@@ -73,6 +73,28 @@ const isIdentStart = (code: number) => (code < 128 ? IDENT_START[code] === 1 : t
 const isIdentPart = (code: number) => (code < 128 ? IDENT_PART[code] === 1 : true);
 const isDigit = (code: number | undefined) => code !== undefined && code < 128 && DIGIT[code] === 1;
 
+/**
+ * Short identifiers seen lately, by a hash of their characters: the same few names (`resource`,
+ * `tags`, `var`, `id`…) make most tokens, and a string shared instead of copied for each one is
+ * memory the garbage collector never has to move (most of a tree's AST lives until the end).
+ * Only names shorter than V8's sliced-string minimum (13) are kept: those are copies that
+ * reference no file text, so the table holds at most INTERN_SLOTS small strings and no file.
+ */
+const INTERN_SLOTS = 4096;
+const INTERN_MAX = 12;
+const interned: string[] = new Array<string>(INTERN_SLOTS).fill("");
+
+function identText(src: string, start: number, end: number, hash: number): string {
+  const length = end - start;
+  if (length > INTERN_MAX) return src.slice(start, end);
+  const slot = hash & (INTERN_SLOTS - 1);
+  const seen = interned[slot]!;
+  if (seen.length === length && src.startsWith(seen, start)) return seen;
+  const text = src.slice(start, end);
+  interned[slot] = text;
+  return text;
+}
+
 export class Lexer {
   private pos: number;
   constructor(
@@ -144,9 +166,15 @@ export class Lexer {
         return token("comment", src.slice(start, this.pos), start, this.pos);
       }
       if (isIdentStart(code)) {
+        let hash = code;
         this.pos++;
-        while (this.pos < this.end && isIdentPart(src.charCodeAt(this.pos))) this.pos++;
-        return token("ident", src.slice(start, this.pos), start, this.pos);
+        while (this.pos < this.end) {
+          const k = src.charCodeAt(this.pos);
+          if (!isIdentPart(k)) break;
+          hash = (hash * 31 + k) | 0;
+          this.pos++;
+        }
+        return token("ident", identText(src, start, this.pos, hash), start, this.pos);
       }
       if (isDigit(code)) {
         return this.number();
