@@ -55,7 +55,9 @@ function token(
 
 // `::` separates the parts of a provider-defined function name (`provider::aws::arn_parse`).
 const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||", "=>", "::"];
-const PUNCT2_FIRST = "=!<>&|:";
+/** The two-character punctuators by their two code units (first << 16 | second): the text itself,
+ *  shared, instead of a new two-character string for every `=` to look it up (hot path). */
+const PUNCT2_BY_CODES = new Map(PUNCT2.map((p) => [(p.charCodeAt(0) << 16) | p.charCodeAt(1), p]));
 const PUNCT1_CODE = new Uint8Array(128);
 for (const ch of "{}[]()=<>+-*/%!?:,.~") PUNCT1_CODE[ch.charCodeAt(0)] = 1;
 
@@ -197,13 +199,10 @@ export class Lexer {
         this.pos += 3;
         return token("punct", "...", start, this.pos);
       }
-      const next = src[this.pos + 1];
-      if (next !== undefined && PUNCT2_FIRST.includes(c)) {
-        const p2 = c + next;
-        if (PUNCT2.includes(p2)) {
-          this.pos += 2;
-          return token("punct", p2, start, this.pos);
-        }
+      const p2 = PUNCT2_BY_CODES.get((code << 16) | src.charCodeAt(this.pos + 1));
+      if (p2 !== undefined) {
+        this.pos += 2;
+        return token("punct", p2, start, this.pos);
       }
       if (code < 128 && PUNCT1_CODE[code] === 1) {
         this.pos++;
