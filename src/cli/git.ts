@@ -1,7 +1,7 @@
 // Committing a fix in the user's checkout (`fixloop fix --branch`), with simple-git.
 
+import { execFile } from "node:child_process";
 import { relative, resolve } from "node:path";
-import { simpleGit } from "simple-git";
 import { CliError } from "./io.ts";
 
 export interface PreparedBranch {
@@ -26,6 +26,8 @@ export function checkBranchName(branch: string): void {
 /** Checks the checkout can take the branch (a repo, branch name free, files clean), then switches to it. */
 export async function prepareBranch(root: string, branch: string, files: string[]): Promise<PreparedBranch> {
   checkBranchName(branch);
+  // Loaded here, not at the top: `fixloop scan` never commits, and simple-git is most of its start-up.
+  const { simpleGit } = await import("simple-git");
   const git = simpleGit(root);
   if (!(await git.checkIsRepo()))
     throw new CliError(`${root}: --branch needs a git checkout, and this is not one`);
@@ -63,8 +65,12 @@ export async function prepareBranch(root: string, branch: string, files: string[
 
 /** The git top level of the work tree holding `dir` (real path), or undefined outside one or without git. */
 export async function repositoryTop(dir: string): Promise<string | undefined> {
-  const top = await simpleGit(dir)
-    .revparse(["--show-toplevel"])
-    .catch(() => undefined);
+  // `git rev-parse` run directly: scan asks this on every run, and loading simple-git for it cost
+  // more than the answer.
+  const top = await new Promise<string | undefined>((done) => {
+    execFile("git", ["rev-parse", "--show-toplevel"], { cwd: dir }, (err, stdout) =>
+      done(err ? undefined : stdout),
+    );
+  });
   return top?.trim() || undefined;
 }

@@ -4,8 +4,6 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { parseRepoConfig } from "../config/repo-config.ts";
 import { isoDay } from "../suppress/apply.ts";
 import { collectSuppressions, type Suppression } from "../suppress/index.ts";
 import type { SuppressionPolicy } from "../suppress/policy.ts";
@@ -40,6 +38,11 @@ async function suppressionPolicy(root: string, io: CliIo): Promise<SuppressionPo
     const path = join(dir, ".github", "fixloop.yml");
     const text = await readFile(path, "utf8").catch(() => undefined);
     if (text === undefined) continue;
+    // Loaded only when there is a policy file: most trees have none, and yaml + zod are start-up.
+    const [{ parse: parseYaml }, { parseRepoConfig }] = await Promise.all([
+      import("yaml"),
+      import("../config/repo-config.ts"),
+    ]);
     let raw: unknown;
     try {
       raw = parseYaml(text);

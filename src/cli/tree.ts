@@ -49,7 +49,8 @@ export async function loadTree(dir: string | undefined, io: CliIo, command: stri
       `${dir}: ${info ? "not a directory" : "no such directory"} — pass the folder that holds your .tf files`,
     );
   }
-  const loaded = await loadTerraformTree(root);
+  // A CLI process does nothing else while it reads: blocking reads are several times faster.
+  const loaded = await loadTerraformTree(root, { sync: true });
   const problems: FileProblem[] = [...loaded.unreadable];
   if (!loaded.sources.some((s) => /\.tf(\.json)?$/.test(s.path)) && problems.length === 0) {
     if (loaded.terragrunt.length > 0) {

@@ -62,12 +62,16 @@ export interface HclFile {
   body: BodyItem[];
 }
 
+// Plain loops: every rule asks these of every resource, and a callback per call was a closure each.
 export function blocksOf(body: BodyItem[], type?: string): Block[] {
-  return body.filter((i): i is Block => i.kind === "block" && (type === undefined || i.type === type));
+  const out: Block[] = [];
+  for (const i of body) if (i.kind === "block" && (type === undefined || i.type === type)) out.push(i);
+  return out;
 }
 
 export function attribute(body: BodyItem[], name: string): Attribute | undefined {
-  return body.find((i): i is Attribute => i.kind === "attribute" && i.name === name);
+  for (const i of body) if (i.kind === "attribute" && i.name === name) return i;
+  return undefined;
 }
 
 /** Every traversal in an expression, e.g. `aws_s3_bucket.logs.id` → root + attribute names. */

@@ -31,14 +31,19 @@ export function parseExpression(text: string, path = "<expression>"): Expr {
 
 export class ExpressionParser extends TokenCursor {
   parseStandaloneExpression(): Expr {
-    const e = this.withNewlines(true, () => this.parseExpression());
+    this.pushNewlines(true);
+    const e = this.parseExpression();
+    this.popNewlines();
     const t = this.peek();
     if (t.kind !== "eof" && t.kind !== "newline") this.fail(`unexpected ${describe(t)} after expression`, t);
     return e;
   }
 
   parseExpression(): Expr {
-    return this.nested(this.peek(), () => this.parseConditional());
+    this.enter(this.peek());
+    const e = this.parseConditional();
+    this.leave();
+    return e;
   }
 
   private parseConditional(): Expr {
@@ -69,7 +74,9 @@ export class ExpressionParser extends TokenCursor {
     const t = this.peek();
     if (this.isPunct(t, "!") || this.isPunct(t, "-")) {
       this.next();
-      const operand = this.nested(t, () => this.parseUnary());
+      this.enter(t);
+      const operand = this.parseUnary();
+      this.leave();
       if (t.text === "-" && operand.kind === "literal" && typeof operand.value === "number") {
         return { kind: "literal", value: -operand.value, start: t.start, end: operand.end }; // as HCL folds it
       }
@@ -102,15 +109,15 @@ export class ExpressionParser extends TokenCursor {
       }
       if (this.isPunct(t, "[")) {
         this.next();
-        const close = this.withNewlines(true, () => {
-          if (this.isPunct(this.peek(), "*")) {
-            this.next();
-            steps.push({ kind: "splat" });
-          } else {
-            steps.push({ kind: "index", key: this.parseExpression() });
-          }
-          return this.expectPunct("]", "to close the index");
-        });
+        this.pushNewlines(true);
+        if (this.isPunct(this.peek(), "*")) {
+          this.next();
+          steps.push({ kind: "splat" });
+        } else {
+          steps.push({ kind: "index", key: this.parseExpression() });
+        }
+        const close = this.expectPunct("]", "to close the index");
+        this.popNewlines();
         end = close.end;
         continue;
       }
@@ -151,11 +158,11 @@ export class ExpressionParser extends TokenCursor {
         if (t.text === "{") return this.parseObject();
         if (t.text === "(") {
           this.next();
-          return this.withNewlines(true, () => {
-            const inner = this.parseExpression();
-            const close = this.expectPunct(")", "to close the parenthesis");
-            return { kind: "paren", inner, start: t.start, end: close.end } as Expr;
-          });
+          this.pushNewlines(true);
+          const inner = this.parseExpression();
+          const close = this.expectPunct(")", "to close the parenthesis");
+          this.popNewlines();
+          return { kind: "paren", inner, start: t.start, end: close.end };
         }
         break;
       default:
@@ -183,21 +190,23 @@ export class ExpressionParser extends TokenCursor {
 
   protected parseCall(name: Token): Expr {
     this.next(); // (
-    return this.withNewlines(true, () => {
-      const args: Expr[] = [];
-      let expandFinal = false;
-      while (!this.isPunct(this.peek(), ")")) {
-        args.push(this.parseExpression());
-        if (this.isPunct(this.peek(), "...")) {
-          this.next();
-          expandFinal = true;
-        }
-        if (this.isPunct(this.peek(), ",")) this.next();
-        else break;
+    this.pushNewlines(true);
+    const args: Expr[] = [];
+    let expandFinal = false;
+    while (!this.isPunct(this.peek(), ")")) {
+      args.push(this.parseExpression());
+      if (this.isPunct(this.peek(), "...")) {
+        this.next();
+        expandFinal = true;
       }
-      const close = this.expectPunct(")", `to close the call to ${name.text}()`);
-      return { kind: "call", name: name.text, args, expandFinal, start: name.start, end: close.end } as Expr;
-    });
+      if (this.isPunct(this.peek(), ",")) this.next();
+      else break;
+    }
+    const close = this.isPunct(this.peek(), ")")
+      ? this.next()
+      : this.expectPunct(")", `to close the call to ${name.text}()`);
+    this.popNewlines();
+    return { kind: "call", name: name.text, args, expandFinal, start: name.start, end: close.end };
   }
 
   protected isForStart(): boolean {
@@ -208,54 +217,64 @@ export class ExpressionParser extends TokenCursor {
 
   protected parseTuple(): Expr {
     const open = this.next();
-    return this.withNewlines(true, () => {
-      if (this.isForStart()) return this.parseFor(open, "]");
-      const items: Expr[] = [];
-      while (!this.isPunct(this.peek(), "]")) {
-        items.push(this.parseExpression());
-        if (this.isPunct(this.peek(), ",")) this.next();
-        else break;
-      }
-      const close = this.expectPunct("]", "to close the list");
-      return { kind: "tuple", items, start: open.start, end: close.end } as Expr;
-    });
+    this.pushNewlines(true);
+    if (this.isForStart()) {
+      const e = this.parseFor(open, "]");
+      this.popNewlines();
+      return e;
+    }
+    const items: Expr[] = [];
+    while (!this.isPunct(this.peek(), "]")) {
+      items.push(this.parseExpression());
+      if (this.isPunct(this.peek(), ",")) this.next();
+      else break;
+    }
+    const close = this.expectPunct("]", "to close the list");
+    this.popNewlines();
+    return { kind: "tuple", items, start: open.start, end: close.end };
   }
 
   protected parseObject(): Expr {
     const open = this.next();
-    if (this.withNewlines(true, () => this.isForStart())) {
-      return this.withNewlines(true, () => this.parseFor(open, "}"));
+    this.pushNewlines(true);
+    if (this.isForStart()) {
+      const e = this.parseFor(open, "}");
+      this.popNewlines();
+      return e;
     }
-    return this.withNewlines(false, () => {
-      const items: ObjectItem[] = [];
-      while (true) {
-        this.skipNewlinesAndComments();
-        if (this.isPunct(this.peek(), "}")) break;
-        const k = this.peek();
-        const afterKey = this.peek(1);
-        let key: Expr;
-        if (k.kind === "ident" && (this.isPunct(afterKey, "=") || this.isPunct(afterKey, ":"))) {
-          this.next();
-          key = literal(k.text, k);
-        } else {
-          key = this.parseExpression();
-        }
-        const sep = this.peek();
-        if (!this.isPunct(sep, "=") && !this.isPunct(sep, ":")) {
-          this.fail(`expected "=" or ":" after an object key, found ${describe(sep)}`, sep);
-        }
+    this.popNewlines();
+    this.pushNewlines(false);
+    const items: ObjectItem[] = [];
+    while (true) {
+      this.skipNewlinesAndComments();
+      if (this.isPunct(this.peek(), "}")) break;
+      const k = this.peek();
+      const afterKey = this.peek(1);
+      let key: Expr;
+      if (k.kind === "ident" && (this.isPunct(afterKey, "=") || this.isPunct(afterKey, ":"))) {
         this.next();
-        const value = this.withNewlines(false, () => this.parseExpression());
-        items.push({ key, value });
-        const t = this.peekRaw();
-        if (this.isPunct(t, ",")) this.next();
-        else if (t.kind === "newline" || t.kind === "comment") this.skipNewlinesAndComments();
-        else if (!this.isPunct(t, "}"))
-          this.fail(`expected a comma or newline between object items, found ${describe(t)}`, t);
+        key = literal(k.text, k);
+      } else {
+        key = this.parseExpression();
       }
-      const close = this.expectPunct("}", "to close the object");
-      return { kind: "object", items, start: open.start, end: close.end } as Expr;
-    });
+      const sep = this.peek();
+      if (!this.isPunct(sep, "=") && !this.isPunct(sep, ":")) {
+        this.fail(`expected "=" or ":" after an object key, found ${describe(sep)}`, sep);
+      }
+      this.next();
+      this.pushNewlines(false);
+      const value = this.parseExpression();
+      this.popNewlines();
+      items.push({ key, value });
+      const t = this.peekRaw();
+      if (this.isPunct(t, ",")) this.next();
+      else if (t.kind === "newline" || t.kind === "comment") this.skipNewlinesAndComments();
+      else if (!this.isPunct(t, "}"))
+        this.fail(`expected a comma or newline between object items, found ${describe(t)}`, t);
+    }
+    const close = this.expectPunct("}", "to close the object");
+    this.popNewlines();
+    return { kind: "object", items, start: open.start, end: close.end };
   }
 
   protected parseFor(open: Token, closing: "]" | "}"): Expr {
@@ -319,24 +338,29 @@ export class ExpressionParser extends TokenCursor {
 
   /** `%{ if cond }`, `%{ for x in xs }`, `%{ else }`, `%{ endif }`, `%{ endfor }`. */
   protected parseDirective(): Expr[] {
-    return this.withNewlines(true, () => {
-      const kw = this.next();
-      if (kw.kind !== "ident") this.fail(`expected a template directive keyword, found ${describe(kw)}`, kw);
-      if (kw.text === "if") return [this.parseExpression()];
-      if (kw.text === "for") {
+    this.pushNewlines(true);
+    const exprs = this.directiveBody();
+    this.popNewlines();
+    return exprs;
+  }
+
+  private directiveBody(): Expr[] {
+    const kw = this.next();
+    if (kw.kind !== "ident") this.fail(`expected a template directive keyword, found ${describe(kw)}`, kw);
+    if (kw.text === "if") return [this.parseExpression()];
+    if (kw.text === "for") {
+      this.next();
+      if (this.isPunct(this.peek(), ",")) {
         this.next();
-        if (this.isPunct(this.peek(), ",")) {
-          this.next();
-          this.next();
-        }
-        const inTok = this.next();
-        if (inTok.text !== "in")
-          this.fail(`expected "in" in template for directive, found ${describe(inTok)}`, inTok);
-        return [this.parseExpression()];
+        this.next();
       }
-      if (["else", "endif", "endfor"].includes(kw.text)) return [];
-      this.fail(`unknown template directive ${JSON.stringify(kw.text)}`, kw);
-    });
+      const inTok = this.next();
+      if (inTok.text !== "in")
+        this.fail(`expected "in" in template for directive, found ${describe(inTok)}`, inTok);
+      return [this.parseExpression()];
+    }
+    if (["else", "endif", "endfor"].includes(kw.text)) return [];
+    this.fail(`unknown template directive ${JSON.stringify(kw.text)}`, kw);
   }
 }
 

@@ -38,9 +38,26 @@ export interface Token {
   heredoc?: { marker: string; indented: boolean; contentStart: number; contentEnd: number };
 }
 
+/**
+ * Every token has the same hidden class (all six fields, in one order): the parser reads `kind`
+ * and `text` of every token many times, and one shape keeps those reads monomorphic (hot path).
+ */
+function token(
+  kind: TokenKind,
+  text: string,
+  start: number,
+  end: number,
+  parts: TemplatePart[] | undefined = undefined,
+  heredoc: Token["heredoc"] = undefined,
+): Token {
+  return { kind, text, start, end, parts, heredoc };
+}
+
 // `::` separates the parts of a provider-defined function name (`provider::aws::arn_parse`).
 const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||", "=>", "::"];
-const PUNCT2_FIRST = "=!<>&|:";
+/** The two-character punctuators by their two code units (first << 16 | second): the text itself,
+ *  shared, instead of a new two-character string for every `=` to look it up (hot path). */
+const PUNCT2_BY_CODES = new Map(PUNCT2.map((p) => [(p.charCodeAt(0) << 16) | p.charCodeAt(1), p]));
 const PUNCT1_CODE = new Uint8Array(128);
 for (const ch of "{}[]()=<>+-*/%!?:,.~") PUNCT1_CODE[ch.charCodeAt(0)] = 1;
 
@@ -57,6 +74,28 @@ for (let c = 0; c < 128; c++) {
 const isIdentStart = (code: number) => (code < 128 ? IDENT_START[code] === 1 : true);
 const isIdentPart = (code: number) => (code < 128 ? IDENT_PART[code] === 1 : true);
 const isDigit = (code: number | undefined) => code !== undefined && code < 128 && DIGIT[code] === 1;
+
+/**
+ * Short identifiers seen lately, by a hash of their characters: the same few names (`resource`,
+ * `tags`, `var`, `id`…) make most tokens, and a string shared instead of copied for each one is
+ * memory the garbage collector never has to move (most of a tree's AST lives until the end).
+ * Only names shorter than V8's sliced-string minimum (13) are kept: those are copies that
+ * reference no file text, so the table holds at most INTERN_SLOTS small strings and no file.
+ */
+const INTERN_SLOTS = 4096;
+const INTERN_MAX = 12;
+const interned: string[] = new Array<string>(INTERN_SLOTS).fill("");
+
+function identText(src: string, start: number, end: number, hash: number): string {
+  const length = end - start;
+  if (length > INTERN_MAX) return src.slice(start, end);
+  const slot = hash & (INTERN_SLOTS - 1);
+  const seen = interned[slot]!;
+  if (seen.length === length && src.startsWith(seen, start)) return seen;
+  const text = src.slice(start, end);
+  interned[slot] = text;
+  return text;
+}
 
 export class Lexer {
   private pos: number;
@@ -108,11 +147,11 @@ export class Lexer {
       const c = src[this.pos]!;
       if (c === "\r" && src[this.pos + 1] === "\n") {
         this.pos += 2;
-        return { kind: "newline", text: "\r\n", start, end: this.pos };
+        return token("newline", "\r\n", start, this.pos);
       }
       if (c === "\n") {
         this.pos++;
-        return { kind: "newline", text: "\n", start, end: this.pos };
+        return token("newline", "\n", start, this.pos);
       }
       if (c === "\r") {
         this.pos++;
@@ -120,18 +159,24 @@ export class Lexer {
       }
       if (c === "#" || (c === "/" && src[this.pos + 1] === "/")) {
         while (this.pos < this.end && src[this.pos] !== "\n" && src[this.pos] !== "\r") this.pos++;
-        return { kind: "comment", text: src.slice(start, this.pos), start, end: this.pos };
+        return token("comment", src.slice(start, this.pos), start, this.pos);
       }
       if (c === "/" && src[this.pos + 1] === "*") {
         const close = src.indexOf("*/", this.pos + 2);
         if (close < 0 || close + 2 > this.end) this.fail("unterminated /* comment");
         this.pos = close + 2;
-        return { kind: "comment", text: src.slice(start, this.pos), start, end: this.pos };
+        return token("comment", src.slice(start, this.pos), start, this.pos);
       }
       if (isIdentStart(code)) {
+        let hash = code;
         this.pos++;
-        while (this.pos < this.end && isIdentPart(src.charCodeAt(this.pos))) this.pos++;
-        return { kind: "ident", text: src.slice(start, this.pos), start, end: this.pos };
+        while (this.pos < this.end) {
+          const k = src.charCodeAt(this.pos);
+          if (!isIdentPart(k)) break;
+          hash = (hash * 31 + k) | 0;
+          this.pos++;
+        }
+        return token("ident", identText(src, start, this.pos, hash), start, this.pos);
       }
       if (isDigit(code)) {
         return this.number();
@@ -146,30 +191,27 @@ export class Lexer {
       if (stopAtUnbalancedBrace) {
         if (c === "{") this.depth++;
         if (c === "}") {
-          if (this.depth === 0) return { kind: "eof", text: "", start, end: start };
+          if (this.depth === 0) return token("eof", "", start, start);
           this.depth--;
         }
       }
       if (c === "." && src[this.pos + 1] === "." && src[this.pos + 2] === ".") {
         this.pos += 3;
-        return { kind: "punct", text: "...", start, end: this.pos };
+        return token("punct", "...", start, this.pos);
       }
-      const next = src[this.pos + 1];
-      if (next !== undefined && PUNCT2_FIRST.includes(c)) {
-        const p2 = c + next;
-        if (PUNCT2.includes(p2)) {
-          this.pos += 2;
-          return { kind: "punct", text: p2, start, end: this.pos };
-        }
+      const p2 = PUNCT2_BY_CODES.get((code << 16) | src.charCodeAt(this.pos + 1));
+      if (p2 !== undefined) {
+        this.pos += 2;
+        return token("punct", p2, start, this.pos);
       }
       if (code < 128 && PUNCT1_CODE[code] === 1) {
         this.pos++;
-        return { kind: "punct", text: c, start, end: this.pos };
+        return token("punct", c, start, this.pos);
       }
       this.fail(`unexpected character ${JSON.stringify(c)}`);
     }
     if (stopAtUnbalancedBrace) this.fail("unterminated template interpolation: missing }");
-    return { kind: "eof", text: "", start: this.pos, end: this.pos };
+    return token("eof", "", this.pos, this.pos);
   }
 
   get position(): number {
@@ -188,7 +230,7 @@ export class Lexer {
       this.pos += 2;
       while (isDigit(src.charCodeAt(this.pos))) this.pos++;
     }
-    return { kind: "number", text: src.slice(start, this.pos), start, end: this.pos };
+    return token("number", src.slice(start, this.pos), start, this.pos);
   }
 
   /** `${` or `%{` at `pos`: tokenizes the interpolation body and returns its part. */
@@ -262,7 +304,7 @@ export class Lexer {
       text += src.slice(this.pos, j);
       this.pos = j;
     }
-    return { kind: "string", text: src.slice(start, this.pos), start, end: this.pos, parts };
+    return token("string", src.slice(start, this.pos), start, this.pos, parts);
   }
 
   private tryHeredoc(): Token | undefined {
@@ -283,14 +325,12 @@ export class Lexer {
         const markerEnd = lineStart + line.length;
         this.pos = markerEnd;
         const parts = this.heredocParts(contentStart, lineStart);
-        return {
-          kind: "heredoc",
-          text: src.slice(start, markerEnd),
-          start,
-          end: markerEnd,
-          parts,
-          heredoc: { marker, indented, contentStart, contentEnd: lineStart },
-        };
+        return token("heredoc", src.slice(start, markerEnd), start, markerEnd, parts, {
+          marker,
+          indented,
+          contentStart,
+          contentEnd: lineStart,
+        });
       }
       if (lineEnd >= this.end) break;
       lineStart = lineEnd + 1;

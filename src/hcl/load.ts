@@ -1,5 +1,7 @@
 // Reading a Terraform tree from disk: the only I/O of the source engine.
 
+import type { Dirent } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { buildIndex, type SourceFile, type TerraformIndex, tooLarge } from "./index.ts";
@@ -23,6 +25,15 @@ export interface FileEncoding {
   /** Every byte sequence was valid UTF-8. When false, `text` holds U+FFFD where bytes were not, and
    *  writing the text back would change those bytes: the file is read-only to fixes. */
   utf8: boolean;
+}
+
+export interface LoadOptions {
+  /**
+   * Read with blocking calls. For a process that does nothing else meanwhile (the CLI): 10,000
+   * small files took ~90 ms this way against ~700 ms through the promise API's thread-pool round
+   * trips (open, stat, read, close each one). A server keeps the default, which never blocks.
+   */
+  sync?: boolean;
 }
 
 export interface LoadedFiles {
@@ -71,18 +82,42 @@ const READ_CONCURRENCY = 32;
  */
 async function listTree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new TreeError(`${dir}: cannot read directory (${e.code ?? e.message})`);
+    throw unlistable(dir, e);
   });
-  const parts = entries
+  const parts = treeEntries(dir, entries, listTree);
+  return (await Promise.all(parts)).flat();
+}
+
+/** `listTree` with blocking calls (`LoadOptions.sync`): same paths, same order. */
+function listTreeSync(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw unlistable(dir, e as NodeJS.ErrnoException);
+  }
+  return treeEntries(dir, entries, listTreeSync).flat();
+}
+
+function unlistable(dir: string, e: NodeJS.ErrnoException): TreeError {
+  return new TreeError(`${dir}: cannot read directory (${e.code ?? e.message})`);
+}
+
+/** The entries of one directory a tree load keeps, sorted: a path, or the listing of a sub-directory. */
+function treeEntries<L extends string[] | Promise<string[]>>(
+  dir: string,
+  entries: Dirent[],
+  list: (dir: string) => L,
+): Array<string[] | L> {
+  return entries
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((entry): string[] | Promise<string[]> => {
+    .map((entry): string[] | L => {
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) return SKIP_DIRS.has(entry.name) ? [] : listTree(full);
+      if (entry.isDirectory()) return SKIP_DIRS.has(entry.name) ? [] : list(full);
       if (entry.isFile() && (entry.name === "terragrunt.hcl" || TERRAFORM_FILE.test(entry.name)))
         return [full];
       return [];
     });
-  return (await Promise.all(parts)).flat();
 }
 
 type ReadSource =
@@ -105,6 +140,22 @@ async function readSource(full: string): Promise<ReadSource> {
   }
 }
 
+/** `readSource` with blocking calls: open, size, read, on one descriptor. */
+function readSourceSync(full: string): ReadSource {
+  let fd: number | undefined;
+  try {
+    fd = openSync(full, "r");
+    const skipped = tooLarge(fstatSync(fd).size);
+    if (skipped) return { skipped };
+    return decodeSource(readFileSync(fd));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { error: err.code ?? err.message };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** `fn` over `items` with at most `limit` calls pending at once; results in the items' order. */
 async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -124,7 +175,7 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) =>
  * repository's content) and directories Terraform never reads. A file that cannot be read is
  * reported in `unreadable` and the walk goes on; a directory that cannot be listed is a TreeError.
  */
-export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
+export async function loadTerraformTree(root: string, options: LoadOptions = {}): Promise<LoadedFiles> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new TreeError(`${root}: no such directory — pass the folder that holds your .tf files`);
   if (!info.isDirectory())
@@ -137,11 +188,13 @@ export async function loadTerraformTree(root: string): Promise<LoadedFiles> {
     ignoreFiles: [],
   };
   const rel = (full: string) => relative(root, full).split(sep).join("/");
-  const listed = await listTree(root);
+  const listed = options.sync ? listTreeSync(root) : await listTree(root);
   const isTerragrunt = (full: string) => full.endsWith(`${sep}terragrunt.hcl`);
   out.terragrunt.push(...listed.filter(isTerragrunt).map(rel));
   const files = listed.filter((full) => !isTerragrunt(full));
-  const read = await mapConcurrently(files, READ_CONCURRENCY, readSource);
+  const read = options.sync
+    ? files.map(readSourceSync)
+    : await mapConcurrently(files, READ_CONCURRENCY, readSource);
   files.forEach((full, i) => {
     const r = read[i]!;
     if ("skipped" in r) out.sources.push({ path: rel(full), text: "", skipped: r.skipped });

@@ -46,7 +46,7 @@ class BodyParser extends ExpressionParser {
     if (this.isPunct(after, "=")) {
       this.next();
       const expr = this.parseExpression();
-      this.expectItemEnd(`after the value of attribute ${nameTok.text}`);
+      this.expectItemEnd("after the value of attribute", nameTok.text);
       const attr: Attribute = {
         kind: "attribute",
         name: nameTok.text,
@@ -85,9 +85,11 @@ class BodyParser extends ExpressionParser {
       );
     }
     this.next();
-    const body = this.nested(open, () => this.parseBody(true, { type: nameTok.text, labels, line }));
+    this.enter(open);
+    const body = this.parseBody(true, { type: nameTok.text, labels, line });
+    this.leave();
     const close = this.next(); // the "}" parseBody stopped at
-    this.expectItemEnd(`after the block ${nameTok.text}`);
+    this.expectItemEnd("after the block", nameTok.text);
     const block: Block = {
       kind: "block",
       type: nameTok.text,
@@ -105,7 +107,7 @@ class BodyParser extends ExpressionParser {
   }
 
   /** An attribute or block ends at a newline, the end of file, or the `}` of a one-line block. */
-  private expectItemEnd(context: string): void {
+  private expectItemEnd(context: string, name: string): void {
     const t = this.peekRaw();
     if (t.kind === "newline" || t.kind === "eof" || this.isPunct(t, "}")) return;
     if (t.kind === "comment") {
@@ -113,7 +115,7 @@ class BodyParser extends ExpressionParser {
       const n = this.peekRaw();
       if (n.kind === "newline" || n.kind === "eof" || this.isPunct(n, "}") || t.text.startsWith("/*")) return;
     }
-    this.fail(`expected a newline ${context}, found ${describe(t)}`, t);
+    this.fail(`expected a newline ${context} ${name}, found ${describe(t)}`, t);
   }
 }
 

@@ -7,6 +7,16 @@ export class LineIndex {
   }
 
   position(offset: number): { line: number; column: number } {
+    const lo = this.lineAt(offset);
+    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+
+  line(offset: number): number {
+    return this.lineAt(offset) + 1; // no position object: asked for every attribute and block
+  }
+
+  /** 0-based index of the line holding `offset`. */
+  private lineAt(offset: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo < hi) {
@@ -14,11 +24,7 @@ export class LineIndex {
       if (this.starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
-  }
-
-  line(offset: number): number {
-    return this.position(offset).line;
+    return lo;
   }
 
   /** Offset of the first character of 1-based `line`. */

@@ -22,7 +22,13 @@ export class TokenCursor {
   private at = 0;
   private eof: Token | undefined;
   /** Top of stack true → newlines are insignificant (inside parentheses, brackets, for-expressions). */
-  protected readonly ignoreNewlines: boolean[] = [false];
+  private readonly ignoreNewlines: boolean[] = [false];
+  /** The top of `ignoreNewlines`. */
+  private skipNl = false;
+  /** `peekIndex(0)` for raw position `peekAt` with `skipNl` = `peekSkip`: asked several times per token. */
+  private peekAt = -1;
+  private peekSkip = false;
+  private peekK = 0;
 
   constructor(
     private readonly source: TokenSource,
@@ -32,15 +38,18 @@ export class TokenCursor {
     protected depth = 0,
   ) {}
 
-  /** Runs `fn` one nesting level deeper; past MAX_NESTING the file is a syntax error at `at`. */
-  protected nested<T>(at: Token, fn: () => T): T {
+  /**
+   * One nesting level deeper (the caller calls `leave` when done); past MAX_NESTING the file is a
+   * syntax error at `at`. No try/finally: an error ends the whole parse and this cursor with it.
+   * (Explicit enter/leave rather than a callback: one closure per expression was a hot allocation.)
+   */
+  protected enter(at: Token): void {
     if (this.depth >= MAX_NESTING) this.fail(`nesting deeper than ${MAX_NESTING}`, at);
     this.depth++;
-    try {
-      return fn();
-    } finally {
-      this.depth--;
-    }
+  }
+
+  protected leave(): void {
+    this.depth--;
   }
 
   protected fail(message: string, at: Token = this.peekRaw()): never {
@@ -62,6 +71,7 @@ export class TokenCursor {
   /** Moves past `n` raw tokens, dropping consumed ones now and then so the buffer stays small. */
   protected advanceRaw(n = 1): void {
     this.at += n;
+    this.peekAt = -1;
     if (this.at > 256) {
       this.buffer = this.buffer.slice(Math.min(this.at, this.buffer.length));
       this.at = 0;
@@ -79,20 +89,27 @@ export class TokenCursor {
 
   /** Raw distance to the significant token `offset` places ahead (an eof token when there is none). */
   private peekIndex(offset = 0): number {
+    const skipNl = this.skipNl;
+    if (offset === 0 && this.peekAt === this.at && this.peekSkip === skipNl) return this.peekK;
     let k = 0;
     let seen = 0;
-    const skipNl = this.ignoreNewlines[this.ignoreNewlines.length - 1];
     while (true) {
       const t = this.raw(k);
-      if (t.kind === "eof") return k;
+      if (t.kind === "eof") break;
       if (t.kind === "comment" || (skipNl && t.kind === "newline")) {
         k++;
         continue;
       }
-      if (seen === offset) return k;
+      if (seen === offset) break;
       seen++;
       k++;
     }
+    if (offset === 0) {
+      this.peekAt = this.at;
+      this.peekSkip = skipNl;
+      this.peekK = k;
+    }
+    return k;
   }
 
   protected next(): Token {
@@ -120,13 +137,15 @@ export class TokenCursor {
     }
   }
 
-  protected withNewlines<T>(ignore: boolean, fn: () => T): T {
+  /** Newlines insignificant (`true`) or significant until the matching `popNewlines`. */
+  protected pushNewlines(ignore: boolean): void {
     this.ignoreNewlines.push(ignore);
-    try {
-      return fn();
-    } finally {
-      this.ignoreNewlines.pop();
-    }
+    this.skipNl = ignore;
+  }
+
+  protected popNewlines(): void {
+    this.ignoreNewlines.pop();
+    this.skipNl = this.ignoreNewlines[this.ignoreNewlines.length - 1]!;
   }
 }
 

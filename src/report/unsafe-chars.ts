@@ -16,7 +16,23 @@ export function unsafeChars(): RegExp {
  *  multi-line block). The escape is plain ASCII, valid inside a JSON string and inert in Markdown. */
 export function showUnsafe(text: string, options: { keep?: string } = {}): string {
   const keep = options.keep ?? "";
+  // Most text has nothing to show: one test instead of a callback per kept line break (the 20 MB
+  // JSON of a large scan has hundreds of thousands of them).
+  if (!unsafeOutside(keep).test(text)) return text;
   return text.replace(unsafeChars(), (c) =>
     keep.includes(c) ? c : `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}>`,
   );
+}
+
+const UNSAFE_OUTSIDE = new Map<string, RegExp>();
+
+/** Matches an unsafe character that is not in `keep` (not global: `test` keeps no state). */
+function unsafeOutside(keep: string): RegExp {
+  let re = UNSAFE_OUTSIDE.get(keep);
+  if (!re) {
+    const kept = [...keep].map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join("");
+    re = new RegExp(kept ? `(?![${kept}])${UNSAFE_SOURCE}` : UNSAFE_SOURCE, "u");
+    UNSAFE_OUTSIDE.set(keep, re);
+  }
+  return re;
 }

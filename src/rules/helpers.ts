@@ -54,10 +54,31 @@ export function managedResources(index: TerraformIndex, types: readonly string[]
   const key = types.join("\0");
   let found = byTypes.get(key);
   if (!found) {
-    found = index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
+    found =
+      types.length === 1
+        ? (managedByType(index.resources).get(types[0]!) ?? [])
+        : index.resources.filter((r) => r.mode === "managed" && types.includes(r.type));
     byTypes.set(key, found);
   }
   return [...found]; // a copy: callers may sort or splice what they get
+}
+
+const managedOfType = new WeakMap<readonly Resource[], Map<string, Resource[]>>();
+
+/** The managed resources of each type, in the list's order: one pass for every one-type lookup. */
+function managedByType(resources: readonly Resource[]): Map<string, Resource[]> {
+  let byType = managedOfType.get(resources);
+  if (!byType) {
+    byType = new Map();
+    for (const r of resources) {
+      if (r.mode !== "managed") continue;
+      const list = byType.get(r.type);
+      if (list) list.push(r);
+      else byType.set(r.type, [r]);
+    }
+    managedOfType.set(resources, byType);
+  }
+  return byType;
 }
 
 /**

@@ -8,13 +8,30 @@ import type { Detection, Rule } from "./types.ts";
 export function scanIndex(index: TerraformIndex, rules: readonly Rule[]): Detection[] {
   const ctx = { index };
   const out = rules.flatMap((rule) => rule.detect(ctx));
+  // Ordered by localeCompare, compared as ranks: each distinct string is collated once (a
+  // localeCompare per comparison was most of the sort on a large tree).
+  const file = collationRanks(out.map((d) => d.resource.file));
+  const rule = collationRanks(out.map((d) => d.ruleId));
+  const key = collationRanks(out.map((d) => d.key));
   return out.sort(
     (a, b) =>
-      a.resource.file.localeCompare(b.resource.file) ||
+      file.get(a.resource.file)! - file.get(b.resource.file)! ||
       a.line - b.line ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      a.key.localeCompare(b.key),
+      rule.get(a.ruleId)! - rule.get(b.ruleId)! ||
+      key.get(a.key)! - key.get(b.key)!,
   );
+}
+
+/** Each distinct string's place in localeCompare order; strings it holds equal share a rank. */
+function collationRanks(values: string[]): Map<string, number> {
+  const distinct = [...new Set(values)].sort((a, b) => a.localeCompare(b));
+  const ranks = new Map<string, number>();
+  let rank = 0;
+  distinct.forEach((v, i) => {
+    if (i > 0 && distinct[i - 1]!.localeCompare(v) !== 0) rank++;
+    ranks.set(v, rank);
+  });
+  return ranks;
 }
 
 /**

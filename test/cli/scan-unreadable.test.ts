@@ -15,6 +15,17 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   return { ...fs, readFile, default: { ...fs, readFile } };
 });
 
+// The CLI reads the tree with blocking calls (src/hcl/load.ts, `sync`): the open fails there too.
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const openSync = (path: unknown, ...rest: unknown[]) => {
+    if (String(path).endsWith("locked.tf"))
+      throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+    return (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
+  };
+  return { ...fs, openSync, default: { ...fs, openSync } };
+});
+
 const { main } = await import("../../src/cli/main.ts");
 
 async function run(args: string[], cwd: string) {
