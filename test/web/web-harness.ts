@@ -14,7 +14,7 @@ import type { Store } from "../../src/store/store.ts";
 import type { AccessPort } from "../../src/web/access.ts";
 import { WebAuth } from "../../src/web/auth.ts";
 import type { PageSpec } from "../../src/web/contract.ts";
-import { createWebHandler } from "../../src/web/handler.ts";
+import { createWebHandler, type WebDeps } from "../../src/web/handler.ts";
 import { SessionKeys } from "../../src/web/secrets.ts";
 import { CLIENT_ID, CLIENT_SECRET, INSTALLATION_TOKEN, OAuthDouble } from "../github/kit/oauth-double.ts";
 import { freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
@@ -101,7 +101,15 @@ export interface WebHarness {
   close(): Promise<void>;
 }
 
-export async function startWebHarness(): Promise<WebHarness> {
+/** What a suite may swap: the real pages and assets, and its own store history. */
+export interface WebHarnessOptions {
+  pages?: readonly PageSpec[];
+  assets?: WebDeps["assets"];
+  /** Fills the store (on the harness's clock); the id of the finding the suite opens. */
+  seed?: (store: Store, clock: ReturnType<typeof manualClock>) => Promise<string>;
+}
+
+export async function startWebHarness(options: WebHarnessOptions = {}): Promise<WebHarness> {
   const double = await new OAuthDouble().start();
   double.users.set("mona", { id: 1, repos: [FIXED_IN] });
   double.users.set("sam", { id: 2, repos: [] });
@@ -112,10 +120,10 @@ export async function startWebHarness(): Promise<WebHarness> {
   const clock = manualClock(NOW);
   const location: TestLocation = await freshLocation("sqlite");
   const store = await location.open(clock.clock);
-  const [persisted] = await persistFindings(store, triage(asffS38("FAILED")), {
-    org: "acme",
-    installationId: 1,
-  });
+  const finding = options.seed
+    ? await options.seed(store, clock)
+    : ((await persistFindings(store, triage(asffS38("FAILED")), { org: "acme", installationId: 1 }))[0]
+        ?.id as string);
   const logs: string[] = [];
   const log = {
     info: (obj: object, msg?: string) => logs.push(JSON.stringify({ obj, msg })),
@@ -151,8 +159,8 @@ export async function startWebHarness(): Promise<WebHarness> {
   });
   handler = createWebHandler({
     store,
-    pages: TEST_PAGES,
-    assets: { "dashboard.css": { contentType: "text/css; charset=utf-8", body: CSS } },
+    pages: options.pages ?? TEST_PAGES,
+    assets: options.assets ?? { "dashboard.css": { contentType: "text/css; charset=utf-8", body: CSS } },
     publicUrl: base,
     viewerFor: (req) => auth.viewerFor(req),
     auth,
@@ -166,7 +174,7 @@ export async function startWebHarness(): Promise<WebHarness> {
     double,
     clock,
     logs,
-    finding: persisted?.id as string,
+    finding,
     get,
     async signIn(login, returnTo) {
       double.signInAs = login;
