@@ -18,7 +18,7 @@ import { latestMergedRemediation } from "../../src/store/remediations.ts";
 import { verificationsOf } from "../../src/store/verifications.ts";
 import { verifiedComment } from "../../src/verify/verification-text.ts";
 import { verificationContext } from "../../src/verify/verify-job.ts";
-import { ASSETS, PAGES } from "../../src/web/pages/registry.ts";
+import { PAGES } from "../../src/web/pages/registry.ts";
 import { seedDashboard } from "../web/seed.ts";
 import { startWebHarness, type WebHarness } from "../web/web-harness.ts";
 import { chromiumPath, launchChromium, SCREENSHOT_DIR } from "./chromium.ts";
@@ -42,7 +42,6 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
     // The second finding the seed fixed: merged, CI and the code re-scan passed, resolved.
     h = await startWebHarness({
       pages: PAGES,
-      assets: ASSETS,
       seed: async (store, clock) => (await seedDashboard(store, clock)).resolved[1] as string,
     });
     problems = [];
@@ -153,6 +152,16 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
     const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
     expect(font).toContain("system-ui");
     await page.screenshot({ path: join(SCREENSHOT_DIR, "verified-link-finding.png"), fullPage: true });
+
+    // The skip link is out of sight until the keyboard reaches it, then in sight first.
+    const skip = page.getByRole("link", { name: "Skip to content" });
+    expect(
+      ((await skip.boundingBox())?.y ?? 0) + ((await skip.boundingBox())?.height ?? 0),
+    ).toBeLessThanOrEqual(0);
+    await page.keyboard.press("Tab");
+    await expect(skip.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    expect((await skip.boundingBox())?.y).toBeGreaterThanOrEqual(0);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, "verified-link-skip-link-focused.png") });
   }, 90_000);
 
   it("answers 404 to a signed-in user who cannot read the repository it was fixed in", async () => {

@@ -1,6 +1,6 @@
 // The dashboard's handler on a real HTTP server, signing in against the GitHub OAuth double, with
-// a SQLite store on a hand-moved clock and small PageSpec rows standing in for the real pages (the
-// pages are another module's; these only show what the access rules let through).
+// a SQLite store on a hand-moved clock, the real stylesheet, and small PageSpec rows standing in for
+// the real pages (these only show what the access rules let through; a suite may pass PAGES).
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +14,8 @@ import type { Store } from "../../src/store/store.ts";
 import type { AccessPort } from "../../src/web/access.ts";
 import { WebAuth } from "../../src/web/auth.ts";
 import type { PageSpec } from "../../src/web/contract.ts";
-import { createWebHandler, type WebDeps } from "../../src/web/handler.ts";
+import { createWebHandler } from "../../src/web/handler.ts";
+import { ASSETS } from "../../src/web/pages/registry.ts";
 import { SessionKeys } from "../../src/web/secrets.ts";
 import { CLIENT_ID, CLIENT_SECRET, INSTALLATION_TOKEN, OAuthDouble } from "../github/kit/oauth-double.ts";
 import { freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
@@ -85,8 +86,6 @@ export const TEST_PAGES: readonly PageSpec[] = [
   },
 ];
 
-export const CSS = "body { font-family: system-ui, sans-serif; margin: 0 } main { padding: 1rem }";
-
 export interface WebHarness {
   base: string;
   store: Store;
@@ -101,10 +100,9 @@ export interface WebHarness {
   close(): Promise<void>;
 }
 
-/** What a suite may swap: the real pages and assets, and its own store history. */
+/** What a suite may swap: the real pages, and its own store history. */
 export interface WebHarnessOptions {
   pages?: readonly PageSpec[];
-  assets?: WebDeps["assets"];
   /** Fills the store (on the harness's clock); the id of the finding the suite opens. */
   seed?: (store: Store, clock: ReturnType<typeof manualClock>) => Promise<string>;
 }
@@ -160,7 +158,7 @@ export async function startWebHarness(options: WebHarnessOptions = {}): Promise<
   handler = createWebHandler({
     store,
     pages: options.pages ?? TEST_PAGES,
-    assets: options.assets ?? { "dashboard.css": { contentType: "text/css; charset=utf-8", body: CSS } },
+    assets: ASSETS,
     publicUrl: base,
     viewerFor: (req) => auth.viewerFor(req),
     auth,
