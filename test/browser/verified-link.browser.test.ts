@@ -164,6 +164,24 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
     await page.screenshot({ path: join(SCREENSHOT_DIR, "verified-link-skip-link-focused.png") });
   }, 90_000);
 
+  it("the start page invites a signed-out visitor to sign in, and shows a signed-in one the real home page", async () => {
+    const page = await newPage();
+    const answer = await page.goto(`${h.base}/`);
+    expect(answer?.status()).toBe(200);
+    expect(page.url()).toBe(`${h.base}/`);
+    await expect(page.locator("main").textContent()).resolves.toContain(
+      "Sign in with GitHub to see the findings",
+    );
+    await page.screenshot({ path: join(SCREENSHOT_DIR, "verified-link-home-signed-out.png") });
+    h.double.signInAs = "mona";
+    await page.locator("main").getByRole("link", { name: "Sign in with GitHub" }).click();
+    await page.waitForURL(`${h.base}/`);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Organizations");
+    await expect(page.locator("main").textContent()).resolves.toContain(
+      "You may not see any organization's pages",
+    );
+  }, 90_000);
+
   it("answers 404 to a signed-in user who cannot read the repository it was fixed in", async () => {
     const link = evidenceLinkOf(await verifiedCommentOf());
     const page = await newPage();
