@@ -75,6 +75,8 @@ function routeOf(path: string, pages: readonly PageSpec[]): Route | null {
   if (path === "/auth/callback") return { kind: "callback" };
   if (path === "/auth/logout") return { kind: "logout" };
   if (path.startsWith("/share/")) return { kind: "share", token: path.slice("/share/".length) };
+  // Before the pages: a signed-out visitor of "/" is asked to sign in, not sent to GitHub at once.
+  if (path === "/") return { kind: "home" };
   const links = SHARE_LINKS.exec(path);
   if (links) return { kind: "share-links", org: links[1] as string };
   const revoked = REVOKE.exec(path);
@@ -87,7 +89,7 @@ function routeOf(path: string, pages: readonly PageSpec[]): Route | null {
     if (params.some((p) => p === null)) return null;
     return { kind: "page", spec, params: params as string[] };
   }
-  return path === "/" ? { kind: "home" } : null;
+  return null;
 }
 
 export function createWebHandler(deps: WebDeps): Handler {
@@ -156,7 +158,7 @@ async function answer(ctx: Ctx, route: Route): Promise<Answer> {
     case "page":
       return pageAnswer(ctx, route.spec, route.params);
     case "home":
-      return homeAnswer(await deps.viewerFor(req));
+      return homeAnswer(ctx);
   }
 }
 
@@ -286,7 +288,11 @@ async function shareLinksAnswer(
   return show(201, { created: { url: `${deps.publicUrl}/share/${created.token}`, link: created.link } });
 }
 
-function homeAnswer(viewer: Viewer | null): Answer {
+/** "/": the signed-in viewer's start page (the "home" row of PAGES, when there is one), else a sign-in invitation. */
+async function homeAnswer(ctx: Ctx): Promise<Answer> {
+  const viewer = await ctx.deps.viewerFor(ctx.req);
+  const start = ctx.deps.pages.find((p) => p.name === "home");
+  if (viewer && start) return render(ctx.deps, start, { url: ctx.url, params: [], viewer });
   const body = viewer
     ? "<h1>fixloop</h1><p>Open a finding from the link fixloop posted on GitHub, or your organization's pages.</p>"
     : '<h1>fixloop</h1><p>Sign in with GitHub to see the findings of the repositories you can read, and their evidence.</p><p><a class="button" href="/auth/login">Sign in with GitHub</a></p>';

@@ -1,22 +1,59 @@
-// The dashboard pages in the distribution's Chromium, served under the production CSP by
-// test/browser/serve-pages.ts from a store seeded through ingest and the lifecycle
+// The dashboard pages in the distribution's Chromium, served by the real handler (createWebHandler
+// with PAGES and ASSETS, so the production document, headers and CSP) with an injected viewer, from
+// a store seeded through ingest and the lifecycle
 // (test/web/seed.ts): each page renders with no console error (a CSP violation is one) and no
 // request to another origin, Tab reaches every link and control, the charts' numbers are the
 // store's, print media hides the navigation and keeps the charts. Screenshots of every page go to
 // SCREENSHOT_DIR (kept as CI artifacts). Without Chromium this skips, except in CI.
 
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.ts";
+import type { Viewer } from "../../src/web/contract.ts";
+import { createWebHandler } from "../../src/web/handler.ts";
+import { ASSETS, PAGES } from "../../src/web/pages/registry.ts";
 import { freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
-import { NOW, ORG, type Seeded, seedDashboard } from "../web/seed.ts";
+import { viewerOf } from "../web/render.ts";
+import { ORG, type Seeded, seedDashboard } from "../web/seed.ts";
 import { chromiumPath, launchChromium, SCREENSHOT_DIR } from "./chromium.ts";
-import { type PageServer, servePages, viewerOf } from "./serve-pages.ts";
 
 const executable = chromiumPath();
 const DAY = 86_400_000;
+
+interface PageServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The dashboard's real handler on a local server, every request seen as `viewer`. */
+async function servePages(store: Store, viewer: Viewer): Promise<PageServer> {
+  let handler: ReturnType<typeof createWebHandler> | undefined;
+  const server = createServer(async (req, res) => {
+    if (!(await handler?.(req, res))) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const log = { info: () => {}, warn: (obj: object, msg?: string) => console.warn(msg, obj) };
+  handler = createWebHandler({
+    store,
+    pages: PAGES,
+    assets: ASSETS,
+    publicUrl: url,
+    viewerFor: async () => viewer,
+    log,
+  });
+  return {
+    url,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 describe.skipIf(!executable)("dashboard pages in Chromium", () => {
   let loc: TestLocation;
@@ -31,8 +68,8 @@ describe.skipIf(!executable)("dashboard pages in Chromium", () => {
     const clock = manualClock();
     store = await loc.open(clock.clock);
     seeded = await seedDashboard(store, clock);
-    server = await servePages(store, viewerOf("alice", [ORG]), () => new Date(NOW));
-    outsiderServer = await servePages(store, viewerOf("mallory", []), () => new Date(NOW));
+    server = await servePages(store, viewerOf("alice", [ORG]));
+    outsiderServer = await servePages(store, viewerOf("mallory", []));
     browser = await launchChromium(executable as string);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
   }, 120_000);
@@ -87,7 +124,7 @@ describe.skipIf(!executable)("dashboard pages in Chromium", () => {
   /** Every focusable element, in document order, and whether Tab reached each one. */
   async function tabThrough(page: Page): Promise<{ total: number; missed: string[] }> {
     const total = await page.evaluate(() => {
-      const all = document.querySelectorAll("a[href], button, input, select, summary");
+      const all = document.querySelectorAll('a[href], button, input:not([type="hidden"]), select, summary');
       all.forEach((el, i) => {
         (el as HTMLElement).dataset.tabProbe = String(i);
       });

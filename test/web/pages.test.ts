@@ -7,9 +7,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { STATE_GROUPS } from "../../src/lifecycle/states.ts";
 import type { Store } from "../../src/store/store.ts";
 import { ASSETS, PAGES } from "../../src/web/pages/registry.ts";
-import { viewerOf } from "../browser/serve-pages.ts";
 import { describeEachEngine, freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
-import { htmlOf, openPage, part, rowsOf, textOf } from "./render.ts";
+import { htmlOf, openPage, part, rowsOf, textOf, viewerOf } from "./render.ts";
 import { HOSTILE_REASON, NOW, ORG, OTHER_ORG, type Seeded, seedDashboard } from "./seed.ts";
 
 const DAY = 86_400_000;

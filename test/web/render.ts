@@ -52,3 +52,15 @@ export function rowsOf(html: string): string[][] {
     [...(m[1] as string).matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/g)].map((c) => textOf(c[1] as string)),
   );
 }
+
+/** A viewer that may see what `orgs` names (its findings included) and nothing else. */
+export function viewerOf(login: string, orgs: readonly string[]): Viewer {
+  return {
+    login,
+    kind: "user",
+    canSeeOrg: async (org) => orgs.includes(org),
+    canSeeFinding: async (f) => f.org !== null && orgs.includes(f.org),
+    canShare: async (org) => orgs.includes(org),
+    csrfToken: "test-csrf",
+  };
+}

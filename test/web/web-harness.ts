@@ -1,6 +1,6 @@
 // The dashboard's handler on a real HTTP server, signing in against the GitHub OAuth double, with
-// a SQLite store on a hand-moved clock and small PageSpec rows standing in for the real pages (the
-// pages are another module's; these only show what the access rules let through).
+// a SQLite store on a hand-moved clock, the real stylesheet, and small PageSpec rows standing in for
+// the real pages (these only show what the access rules let through; a suite may pass PAGES).
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +15,7 @@ import type { AccessPort } from "../../src/web/access.ts";
 import { WebAuth } from "../../src/web/auth.ts";
 import type { PageSpec } from "../../src/web/contract.ts";
 import { createWebHandler } from "../../src/web/handler.ts";
+import { ASSETS } from "../../src/web/pages/registry.ts";
 import { SessionKeys } from "../../src/web/secrets.ts";
 import { CLIENT_ID, CLIENT_SECRET, INSTALLATION_TOKEN, OAuthDouble } from "../github/kit/oauth-double.ts";
 import { freshLocation, manualClock, type TestLocation } from "../store/engines.ts";
@@ -85,8 +86,6 @@ export const TEST_PAGES: readonly PageSpec[] = [
   },
 ];
 
-export const CSS = "body { font-family: system-ui, sans-serif; margin: 0 } main { padding: 1rem }";
-
 export interface WebHarness {
   base: string;
   store: Store;
@@ -101,7 +100,14 @@ export interface WebHarness {
   close(): Promise<void>;
 }
 
-export async function startWebHarness(): Promise<WebHarness> {
+/** What a suite may swap: the real pages, and its own store history. */
+export interface WebHarnessOptions {
+  pages?: readonly PageSpec[];
+  /** Fills the store (on the harness's clock); the id of the finding the suite opens. */
+  seed?: (store: Store, clock: ReturnType<typeof manualClock>) => Promise<string>;
+}
+
+export async function startWebHarness(options: WebHarnessOptions = {}): Promise<WebHarness> {
   const double = await new OAuthDouble().start();
   double.users.set("mona", { id: 1, repos: [FIXED_IN] });
   double.users.set("sam", { id: 2, repos: [] });
@@ -112,10 +118,10 @@ export async function startWebHarness(): Promise<WebHarness> {
   const clock = manualClock(NOW);
   const location: TestLocation = await freshLocation("sqlite");
   const store = await location.open(clock.clock);
-  const [persisted] = await persistFindings(store, triage(asffS38("FAILED")), {
-    org: "acme",
-    installationId: 1,
-  });
+  const finding = options.seed
+    ? await options.seed(store, clock)
+    : ((await persistFindings(store, triage(asffS38("FAILED")), { org: "acme", installationId: 1 }))[0]
+        ?.id as string);
   const logs: string[] = [];
   const log = {
     info: (obj: object, msg?: string) => logs.push(JSON.stringify({ obj, msg })),
@@ -151,8 +157,8 @@ export async function startWebHarness(): Promise<WebHarness> {
   });
   handler = createWebHandler({
     store,
-    pages: TEST_PAGES,
-    assets: { "dashboard.css": { contentType: "text/css; charset=utf-8", body: CSS } },
+    pages: options.pages ?? TEST_PAGES,
+    assets: ASSETS,
     publicUrl: base,
     viewerFor: (req) => auth.viewerFor(req),
     auth,
@@ -166,7 +172,7 @@ export async function startWebHarness(): Promise<WebHarness> {
     double,
     clock,
     logs,
-    finding: persisted?.id as string,
+    finding,
     get,
     async signIn(login, returnTo) {
       double.signInAs = login;

@@ -29,6 +29,31 @@ main { max-width: 80rem; margin: 0 auto 3rem; }
 header { background: #14213d; color: #fff; display: flex; align-items: center; gap: 1rem; min-height: 3rem; }
 header a, header .muted { color: #fff; }
 header form { margin-left: auto; }
+/* The page shell of src/web/document.ts: the skip link shows only when focused, the brand leads the
+   header, sign-in and sign-out sit at its right end. */
+.skip-link, .skip-link:visited { position: absolute; left: 0.5rem; top: -3rem; z-index: 10; padding: 0.4rem 0.8rem; background: #fff; color: var(--link); font-weight: 600; border: 2px solid var(--focus); border-radius: 3px; }
+.skip-link:focus { top: 0.5rem; }
+header.site { flex-wrap: wrap; row-gap: 0.25rem; padding-top: 0.35rem; padding-bottom: 0.35rem; }
+header .brand { font-weight: 700; font-size: 1.15rem; letter-spacing: 0.02em; text-decoration: none; }
+header a.brand:hover { text-decoration: underline; }
+header .viewer { color: #dfe4ee; }
+header .viewer strong { color: #fff; }
+header a:visited { color: #fff; }
+header .sign-in { margin-left: auto; font-weight: 600; text-decoration: none; border: 1px solid #fff; border-radius: 3px; padding: 0.2rem 0.7rem; }
+header .sign-in:hover { background: #fff; color: #14213d; }
+header .sign-out button { background: transparent; border-color: #fff; }
+header .sign-out button:hover { background: #fff; color: #14213d; }
+header a:focus-visible, header button:focus-visible { outline-color: #ffb366; }
+a.button, a.button:visited { display: inline-block; background: var(--s0); color: #fff; font-weight: 600; text-decoration: none; padding: 0.4rem 0.9rem; border-radius: 3px; }
+a.button:hover { background: #14213d; }
+/* Notices and the share-link management page (src/web/share.ts). */
+.notice { border-left: 4px solid var(--s0); background: #e8f0fa; padding: 0.1rem 1rem 0.4rem; margin: 1rem 0; }
+.notice h2 { border-bottom: none; margin-top: 0.6rem; }
+.error { margin: 1rem 0; }
+input.share-url { width: 100%; max-width: 48rem; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.9rem; background: #fff; }
+fieldset { border: 1px solid var(--line); border-radius: 4px; padding: 0.2rem 1rem 0.4rem; margin: 0.5rem 0; }
+legend { font-weight: 600; padding: 0 0.3rem; }
+td form { margin: 0; }
 h1 { font-size: 1.6rem; margin: 1.2rem 0 0.4rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 2px solid var(--line); padding-bottom: 0.2rem; }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 0.4rem; }
@@ -87,7 +112,7 @@ svg.chart .legend { fill: var(--text); font-size: 12px; }
 @media print {
   @page { margin: 1.5cm; }
   body { font-size: 10pt; color: #000; }
-  header, nav, form.period, .downloads, details summary::marker { display: none; }
+  header, nav, form.period, .downloads, .skip-link, details summary::marker { display: none; }
   main { max-width: none; padding: 0; margin: 0; }
   a { color: #000; text-decoration: none; }
   h2 { break-after: avoid; }
