@@ -109,14 +109,16 @@ export async function sourcesInScope(db: Db, scope: TuningScope): Promise<Source
     .select("finding_id")
     .where("at", ">=", scope.since)
     .where("at", "<", scope.until)
-    .union(
+    // UNION ALL: `in` removes the duplicates, and each branch reads its own index (a UNION makes
+    // SQLite merge sorted lists, scanning every event of all time in finding order).
+    .unionAll(
       db
         .selectFrom("exceptions")
         .select("finding_id")
         .where("created_at", ">=", scope.since)
         .where("created_at", "<", scope.until),
     )
-    .union(
+    .unionAll(
       db
         .selectFrom("finding_sources")
         .select("finding_id")
