@@ -161,8 +161,18 @@ const groupBranch = (g: number) =>
   it("one replica killed mid-run: the survivor finishes everything", async () => {
     await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
     const [survivor, victim] = replicas as [Replica, Replica];
-    // Kill b while it is in the middle of the work: some PRs open, many findings still to go.
-    while (github.pulls.length < 10) await new Promise((r) => setTimeout(r, 20));
+    // Kill b while it is in the middle of the work (some PRs open, many findings still to go) and
+    // holding a remediation: killing it between two jobs would leave nothing to take over.
+    const holdsARemediation = () => {
+      try {
+        return runsFrom(runLog).some(
+          (r) => r.name === victim.name && r.kind === "remediate" && r.end === null,
+        );
+      } catch {
+        return false; // a line being appended as it was read: look again
+      }
+    };
+    while (github.pulls.length < 10 || !holdsARemediation()) await new Promise((r) => setTimeout(r, 5));
     victim.child.kill("SIGKILL");
     await victim.exited;
     const deaths = new Map([[victim.name, Date.now()]]);
