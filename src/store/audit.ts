@@ -12,6 +12,7 @@ export interface StoredAuditEvent extends AuditEvent {
 }
 
 export async function appendAuditEvents(tx: Db, events: readonly AuditEvent[]): Promise<void> {
+  const text = jsonTexts();
   await insertRows(
     tx,
     "audit_events",
@@ -19,13 +20,46 @@ export async function appendAuditEvents(tx: Db, events: readonly AuditEvent[]): 
       finding_id: e.findingId,
       from_state: e.from,
       to_state: e.to,
-      at: Date.parse(e.at),
+      at: epochMs(e.at),
       actor_kind: e.actor.kind,
-      actor: JSON.stringify(e.actor),
+      actor: text(e.actor),
       reason: e.reason,
-      links: JSON.stringify(e.links),
+      links: text(e.links),
     })),
   );
+}
+
+// An ingest appends three events per admitted finding, and they share their time, their actors
+// (the app's is one object) and their empty links: each text is made once per distinct value
+// (the same text JSON.stringify gives), not 15,000 times for 5,000 findings.
+let lastAt = "";
+let lastMs = Number.NaN;
+function epochMs(at: string): number {
+  if (at !== lastAt) {
+    lastMs = Date.parse(at);
+    lastAt = at;
+  }
+  return lastMs;
+}
+
+function isEmptyPlainObject(value: object): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const _ in value) return false;
+  return true;
+}
+
+/** JSON.stringify, remembered per object for one batch. */
+function jsonTexts(): (value: object) => string {
+  const seen = new Map<object, string>();
+  return (value) => {
+    if (isEmptyPlainObject(value)) return "{}";
+    let out = seen.get(value);
+    if (out === undefined) {
+      out = JSON.stringify(value);
+      seen.set(value, out);
+    }
+    return out;
+  };
 }
 
 export function auditEventFromRow(r: AuditEventRow): StoredAuditEvent {

@@ -37,24 +37,40 @@ export async function insertRows(
   const size = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
   const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) values `;
   let written = 0;
+  const width = columns.length;
   for (let start = 0; start < rows.length; start += size) {
-    const chunk = rows.slice(start, start + size);
-    const parameters: unknown[] = [];
-    const tuples: string[] = [];
-    for (const row of chunk as ReadonlyArray<Record<string, unknown>>) {
-      const marks: string[] = [];
-      for (const c of columns) {
-        parameters.push(row[c] ?? null);
-        marks.push(numbered ? `$${parameters.length}` : "?");
-      }
-      tuples.push(`(${marks.join(", ")})`);
+    const count = Math.min(size, rows.length - start);
+    const parameters: unknown[] = new Array(count * width);
+    let p = 0;
+    for (let r = start; r < start + count; r++) {
+      const row = rows[r] as Record<string, unknown>;
+      for (let c = 0; c < width; c++) parameters[p++] = row[columns[c] as string] ?? null;
     }
+    const values = numbered ? numberedTuples(count, width) : anonymousTuples(count, width);
     const result = await tx.executeQuery(
-      CompiledQuery.raw(`${head}${tuples.join(", ")}${suffix ? ` ${suffix}` : ""}`, parameters),
+      CompiledQuery.raw(`${head}${values}${suffix ? ` ${suffix}` : ""}`, parameters),
     );
     written += Number(result.numAffectedRows ?? 0);
   }
   return written;
+}
+
+/** `(?, ?), (?, ?)`: every tuple is the same text. */
+function anonymousTuples(count: number, width: number): string {
+  const tuple = `(${"?, ".repeat(width - 1)}?)`;
+  return `${`${tuple}, `.repeat(count - 1)}${tuple}`;
+}
+
+/** `($1, $2), ($3, $4)`. */
+function numberedTuples(count: number, width: number): string {
+  let text = "";
+  let n = 0;
+  for (let r = 0; r < count; r++) {
+    text += r === 0 ? "(" : ", (";
+    for (let c = 0; c < width; c++) text += c === 0 ? `$${++n}` : `, $${++n}`;
+    text += ")";
+  }
+  return text;
 }
 
 /** Every key of every row, in first-seen order (the rows of one call share one shape in practice). */

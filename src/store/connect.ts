@@ -5,7 +5,15 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  sql,
+} from "kysely";
 import pg from "pg";
 import { grantAppRole, migrate } from "./migrations.ts";
 import type { Database } from "./schema.ts";
@@ -63,6 +71,41 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Statement texts at least this long are bulk writes (src/store/chunks.ts: a full chunk of a
+ *  multi-row INSERT is ~30,000 placeholders); shorter ones are prepared per call, as Kysely does. */
+const BULK_STATEMENT_CHARS = 4_096;
+/** Distinct bulk statements kept prepared: one full chunk per bulk table, with room to spare. */
+const BULK_STATEMENTS_KEPT = 16;
+
+/**
+ * Kysely's SQLite driver prepares every statement it runs. Compiling a 30,000-parameter multi-row
+ * INSERT is ~10 ms, and an ingest runs the same full-chunk statement again and again (5,000
+ * findings: four identical chunks of each table; the next ingest the same ones again), so the
+ * bulk writes' statements are kept prepared, least recently used dropped first. Only writes: a
+ * read's statement may be iterated (a stream), and better-sqlite3 refuses to run a statement that
+ * is still iterating.
+ */
+function withBulkStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const kept = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => void sqlite.close(),
+    prepare(text: string) {
+      if (text.length < BULK_STATEMENT_CHARS) return sqlite.prepare(text);
+      const hit = kept.get(text);
+      if (hit) {
+        kept.delete(text);
+        kept.set(text, hit);
+        return hit;
+      }
+      const statement = sqlite.prepare(text);
+      if (statement.reader) return statement;
+      kept.set(text, statement);
+      if (kept.size > BULK_STATEMENTS_KEPT) kept.delete(kept.keys().next().value as string);
+      return statement;
+    },
+  };
+}
+
 /** 64 MB of 4 KB pages: more than one ingest of 5,000 Security Hub findings writes (~31 MB). */
 const WAL_AUTOCHECKPOINT_PAGES = 16_384;
 
@@ -86,7 +129,9 @@ function openSqlite(dataDir: string): OpenDatabase {
   sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   sqlite.pragma(`journal_size_limit = ${WAL_AUTOCHECKPOINT_PAGES * 4096}`);
   return {
-    db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({
+      dialect: new ImmediateSqliteDialect({ database: withBulkStatementCache(sqlite) }),
+    }),
     engine: "sqlite",
     describe: file,
   };
