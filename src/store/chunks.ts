@@ -7,6 +7,15 @@ import type { Db } from "./store.ts";
 
 const MAX_PARAMETERS = 30_000;
 
+/**
+ * Marks a statement worth keeping prepared: a full chunk, whose text recurs (5,000 findings are
+ * four identical chunks of each table, and the next ingest runs them again). The store's
+ * connections (./connect.ts) keep these prepared — SQLite compiled, PostgreSQL as a named
+ * statement with one generic plan — instead of compiling and planning ~30,000 parameters each
+ * time. Only full chunks carry it, so the set of such texts stays a handful per table.
+ */
+export const REUSED_STATEMENT = "/* fixloop:reused */ ";
+
 export async function insertChunked<T extends object>(
   rows: readonly T[],
   insert: (chunk: T[]) => Promise<unknown>,
@@ -38,6 +47,10 @@ export async function insertRows(
   const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) values `;
   let written = 0;
   const width = columns.length;
+  // PostgreSQL plans a named statement anew for its first five runs (custom plans), the planning
+  // being most of a 30,000-parameter INSERT's cost: one generic plan instead, in this transaction.
+  const generic = numbered && rows.length >= size && tx.isTransaction;
+  if (generic) await tx.executeQuery(CompiledQuery.raw("set local plan_cache_mode = force_generic_plan"));
   for (let start = 0; start < rows.length; start += size) {
     const count = Math.min(size, rows.length - start);
     const parameters: unknown[] = new Array(count * width);
@@ -47,11 +60,11 @@ export async function insertRows(
       for (let c = 0; c < width; c++) parameters[p++] = row[columns[c] as string] ?? null;
     }
     const values = numbered ? numberedTuples(count, width) : anonymousTuples(count, width);
-    const result = await tx.executeQuery(
-      CompiledQuery.raw(`${head}${values}${suffix ? ` ${suffix}` : ""}`, parameters),
-    );
+    const text = `${count === size ? REUSED_STATEMENT : ""}${head}${values}${suffix ? ` ${suffix}` : ""}`;
+    const result = await tx.executeQuery(CompiledQuery.raw(text, parameters));
     written += Number(result.numAffectedRows ?? 0);
   }
+  if (generic) await tx.executeQuery(CompiledQuery.raw("set local plan_cache_mode = default"));
   return written;
 }
 

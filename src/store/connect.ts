@@ -15,6 +15,7 @@ import {
   sql,
 } from "kysely";
 import pg from "pg";
+import { REUSED_STATEMENT } from "./chunks.ts";
 import { grantAppRole, migrate } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
@@ -71,26 +72,22 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-/** Statement texts at least this long are bulk writes (src/store/chunks.ts: a full chunk of a
- *  multi-row INSERT is ~30,000 placeholders); shorter ones are prepared per call, as Kysely does. */
-const BULK_STATEMENT_CHARS = 4_096;
-/** Distinct bulk statements kept prepared: one full chunk per bulk table, with room to spare. */
-const BULK_STATEMENTS_KEPT = 16;
+/** Distinct reused statements kept prepared per connection: a full chunk per bulk table, with room to spare. */
+const REUSED_STATEMENTS_KEPT = 16;
 
 /**
  * Kysely's SQLite driver prepares every statement it runs. Compiling a 30,000-parameter multi-row
- * INSERT is ~10 ms, and an ingest runs the same full-chunk statement again and again (5,000
- * findings: four identical chunks of each table; the next ingest the same ones again), so the
- * bulk writes' statements are kept prepared, least recently used dropped first. Only writes: a
- * read's statement may be iterated (a stream), and better-sqlite3 refuses to run a statement that
- * is still iterating.
+ * INSERT takes ~3.5 ms, and an ingest runs the same full-chunk statement again and again, so the
+ * statements src/store/chunks.ts marks as reused are kept prepared, least recently used dropped
+ * first. Only writes: a read's statement may be iterated (a stream), and better-sqlite3 refuses
+ * to run a statement that is still iterating.
  */
 function withBulkStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
   const kept = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => void sqlite.close(),
     prepare(text: string) {
-      if (text.length < BULK_STATEMENT_CHARS) return sqlite.prepare(text);
+      if (!text.startsWith(REUSED_STATEMENT)) return sqlite.prepare(text);
       const hit = kept.get(text);
       if (hit) {
         kept.delete(text);
@@ -100,7 +97,7 @@ function withBulkStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase 
       const statement = sqlite.prepare(text);
       if (statement.reader) return statement;
       kept.set(text, statement);
-      if (kept.size > BULK_STATEMENTS_KEPT) kept.delete(kept.keys().next().value as string);
+      if (kept.size > REUSED_STATEMENTS_KEPT) kept.delete(kept.keys().next().value as string);
       return statement;
     },
   };
@@ -137,6 +134,28 @@ function openSqlite(dataDir: string): OpenDatabase {
   };
 }
 
+/**
+ * pg sends every query as an unnamed statement, which PostgreSQL parses and plans at each run: for
+ * a full chunk of a multi-row INSERT (~30,000 parameters) the planning is most of its cost. The
+ * statements src/store/chunks.ts marks as reused run as named statements instead, prepared once
+ * per connection (at most REUSED_STATEMENTS_KEPT of them; beyond that, unnamed as before).
+ */
+function runReusedStatementsNamed(client: pg.PoolClient): void {
+  const names = new Map<string, string>();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text !== "string" || !text.startsWith(REUSED_STATEMENT) || !Array.isArray(values))
+      return query(...args);
+    let name = names.get(text);
+    if (!name && names.size < REUSED_STATEMENTS_KEPT) {
+      name = `fixloop_reused_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name ? query({ name, text, values }, ...args.slice(2)) : query(...args);
+  };
+}
+
 function openPostgres(url: string, warn: StoreWarning): OpenDatabase {
   const pool = new pg.Pool({
     connectionString: url,
@@ -159,7 +178,10 @@ function openPostgres(url: string, warn: StoreWarning): OpenDatabase {
   // A connection ended while checked out (the organization lock's holder, store/org-locks.ts, when
   // the server frees a stale lock) fails its queries with the error; its 'error' event must not
   // also become an uncaught exception.
-  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+    runReusedStatementsNamed(client);
+  });
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     engine: "postgres",
