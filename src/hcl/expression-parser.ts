@@ -4,7 +4,7 @@
 import type { Expr, ObjectItem, TemplatePartExpr, TraversalStep } from "./ast.ts";
 import { Lexer, type Token } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
-import { describe, listSource, TokenCursor } from "./token-cursor.ts";
+import { describe, exactLength, listSource, TokenCursor } from "./token-cursor.ts";
 
 const BINARY_PRECEDENCE: Record<string, number> = {
   "||": 1,
@@ -126,13 +126,13 @@ export class ExpressionParser extends TokenCursor {
     if (steps.length === 0) return base;
     if (base.kind === "traversal") {
       if (base.steps.length === 0) {
-        base.steps = steps; // a fresh root traversal: take the steps instead of copying
+        base.steps = exactLength(steps); // a fresh root traversal: take the steps instead of copying
         base.end = end;
         return base;
       }
       return { ...base, steps: [...base.steps, ...steps], end };
     }
-    return { kind: "relative", source: base, steps, start: base.start, end };
+    return { kind: "relative", source: base, steps: exactLength(steps), start: base.start, end };
   }
 
   protected parsePrimary(): Expr {
@@ -206,7 +206,14 @@ export class ExpressionParser extends TokenCursor {
       ? this.next()
       : this.expectPunct(")", `to close the call to ${name.text}()`);
     this.popNewlines();
-    return { kind: "call", name: name.text, args, expandFinal, start: name.start, end: close.end };
+    return {
+      kind: "call",
+      name: name.text,
+      args: exactLength(args),
+      expandFinal,
+      start: name.start,
+      end: close.end,
+    };
   }
 
   protected isForStart(): boolean {
@@ -231,7 +238,7 @@ export class ExpressionParser extends TokenCursor {
     }
     const close = this.expectPunct("]", "to close the list");
     this.popNewlines();
-    return { kind: "tuple", items, start: open.start, end: close.end };
+    return { kind: "tuple", items: exactLength(items), start: open.start, end: close.end };
   }
 
   protected parseObject(): Expr {
@@ -274,7 +281,7 @@ export class ExpressionParser extends TokenCursor {
     }
     const close = this.expectPunct("}", "to close the object");
     this.popNewlines();
-    return { kind: "object", items, start: open.start, end: close.end };
+    return { kind: "object", items: exactLength(items), start: open.start, end: close.end };
   }
 
   protected parseFor(open: Token, closing: "]" | "}"): Expr {
@@ -302,7 +309,7 @@ export class ExpressionParser extends TokenCursor {
       body.push(this.parseExpression());
     }
     const close = this.expectPunct(closing, "to close the for expression");
-    return { kind: "for", collection, body, start: open.start, end: close.end };
+    return { kind: "for", collection, body: exactLength(body), start: open.start, end: close.end };
   }
 
   protected template(t: Token): Expr {
@@ -333,7 +340,13 @@ export class ExpressionParser extends TokenCursor {
     if (!heredoc && parts.every((p) => p.kind === "text")) {
       return literal(parts.map((p) => (p as { value: string }).value).join(""), t);
     }
-    return { kind: "template", parts, ...(heredoc ? { heredoc } : {}), start: t.start, end: t.end };
+    return {
+      kind: "template",
+      parts: exactLength(parts),
+      ...(heredoc ? { heredoc } : {}),
+      start: t.start,
+      end: t.end,
+    };
   }
 
   /** `%{ if cond }`, `%{ for x in xs }`, `%{ else }`, `%{ endif }`, `%{ endfor }`. */

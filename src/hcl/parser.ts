@@ -5,7 +5,7 @@ import type { Attribute, Block, BodyItem, HclFile } from "./ast.ts";
 import { ExpressionParser } from "./expression-parser.ts";
 import { Lexer } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
-import { describe } from "./token-cursor.ts";
+import { describe, exactLength } from "./token-cursor.ts";
 
 /** Parses one Terraform file. Throws HclSyntaxError with file, line and column on invalid input. */
 export function parseHcl(path: string, text: string): HclFile {
@@ -28,10 +28,10 @@ class BodyParser extends ExpressionParser {
             `unexpected end of file: ${opener ? describeBlock(opener) : "a block"} has no closing "}"`,
             t,
           );
-        return items;
+        return exactLength(items);
       }
       if (this.isPunct(t, "}")) {
-        if (closing) return items;
+        if (closing) return exactLength(items);
         this.fail('unexpected "}" with no block open', t);
       }
       if (t.kind !== "ident") this.fail(`expected an attribute name or block type, found ${describe(t)}`, t);
@@ -93,8 +93,8 @@ class BodyParser extends ExpressionParser {
     const block: Block = {
       kind: "block",
       type: nameTok.text,
-      labels,
-      labelSpans,
+      labels: exactLength(labels),
+      labelSpans: exactLength(labelSpans),
       openBrace: open.start,
       closeBrace: close.start,
       body,
