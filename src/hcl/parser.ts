@@ -50,7 +50,6 @@ class BodyParser extends ExpressionParser {
       const attr: Attribute = {
         kind: "attribute",
         name: nameTok.text,
-        nameSpan: { start: nameTok.start, end: nameTok.end },
         expr,
         line,
         start: nameTok.start,
@@ -59,7 +58,6 @@ class BodyParser extends ExpressionParser {
       return attr;
     }
     const labels: string[] = [];
-    const labelSpans: Array<{ start: number; end: number }> = [];
     while (true) {
       const l = this.peek();
       if (l.kind === "ident") {
@@ -72,7 +70,6 @@ class BodyParser extends ExpressionParser {
         }
         labels.push(label);
       } else break;
-      labelSpans.push({ start: l.start, end: l.end });
       this.next();
     }
     const open = this.peek();
@@ -94,7 +91,6 @@ class BodyParser extends ExpressionParser {
       kind: "block",
       type: nameTok.text,
       labels: exactLength(labels),
-      labelSpans: exactLength(labelSpans),
       openBrace: open.start,
       closeBrace: close.start,
       body,
