@@ -22,6 +22,28 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   "%": 6,
 };
 
+/**
+ * Traversal steps are shared, frozen: `.id`, `.arn`, `[*]` are most of the steps of a tree, and
+ * one object per occurrence was one object in ten the garbage collector kept moving until the end
+ * of a scan. Only names of up to 12 characters are shared: the lexer interns those as copies, so
+ * the table (cleared when full) references no file's text.
+ */
+const SPLAT: TraversalStep = Object.freeze({ kind: "splat" });
+const ATTR_STEPS = new Map<string, TraversalStep>();
+const SHARED_STEPS_MAX = 4096;
+const SHARED_NAME_MAX = 12;
+
+function attrStep(name: string): TraversalStep {
+  if (name.length > SHARED_NAME_MAX) return { kind: "attr", name };
+  let step = ATTR_STEPS.get(name);
+  if (step === undefined) {
+    if (ATTR_STEPS.size >= SHARED_STEPS_MAX) ATTR_STEPS.clear();
+    step = Object.freeze({ kind: "attr", name });
+    ATTR_STEPS.set(name, step);
+  }
+  return step;
+}
+
 /** Parses a standalone expression (used to check values that rules write). */
 export function parseExpression(text: string, path = "<expression>"): Expr {
   const lines = new LineIndex(text);
@@ -97,11 +119,11 @@ export class ExpressionParser extends TokenCursor {
       if (this.isPunct(t, ".")) {
         this.next();
         const n = this.peek();
-        if (n.kind === "ident") steps.push({ kind: "attr", name: n.text });
+        if (n.kind === "ident") steps.push(attrStep(n.text));
         else if (n.kind === "number") {
           // Legacy index syntax `foo.0.bar`; a number token may have swallowed ".bar"-less decimals.
           for (const part of n.text.split(".")) steps.push({ kind: "index", key: literal(Number(part), n) });
-        } else if (this.isPunct(n, "*")) steps.push({ kind: "splat" });
+        } else if (this.isPunct(n, "*")) steps.push(SPLAT);
         else this.fail(`expected an attribute name after ".", found ${describe(n)}`, n);
         this.next();
         end = n.end;
@@ -112,7 +134,7 @@ export class ExpressionParser extends TokenCursor {
         this.pushNewlines(true);
         if (this.isPunct(this.peek(), "*")) {
           this.next();
-          steps.push({ kind: "splat" });
+          steps.push(SPLAT);
         } else {
           steps.push({ kind: "index", key: this.parseExpression() });
         }
