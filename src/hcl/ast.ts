@@ -32,10 +32,11 @@ export interface ObjectItem {
   value: Expr;
 }
 
+/** No span object per name or label: nothing read them, and they were one object in six of a
+ *  scan's retained AST (in native syntax the name is the text at [start, start + name.length)). */
 export interface Attribute extends Span {
   kind: "attribute";
   name: string;
-  nameSpan: Span;
   expr: Expr;
   /** 1-based line of the attribute name. */
   line: number;
@@ -45,7 +46,6 @@ export interface Block extends Span {
   kind: "block";
   type: string;
   labels: string[];
-  labelSpans: Span[];
   /** Offset of `{` and of the matching `}`. */
   openBrace: number;
   closeBrace: number;

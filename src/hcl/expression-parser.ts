@@ -4,7 +4,7 @@
 import type { Expr, ObjectItem, TemplatePartExpr, TraversalStep } from "./ast.ts";
 import { Lexer, type Token } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
-import { describe, listSource, TokenCursor } from "./token-cursor.ts";
+import { describe, exactLength, listSource, TokenCursor } from "./token-cursor.ts";
 
 const BINARY_PRECEDENCE: Record<string, number> = {
   "||": 1,
@@ -21,6 +21,28 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   "/": 6,
   "%": 6,
 };
+
+/**
+ * Traversal steps are shared, frozen: `.id`, `.arn`, `[*]` are most of the steps of a tree, and
+ * one object per occurrence was one object in ten the garbage collector kept moving until the end
+ * of a scan. Only names of up to 12 characters are shared: the lexer interns those as copies, so
+ * the table (cleared when full) references no file's text.
+ */
+const SPLAT: TraversalStep = Object.freeze({ kind: "splat" });
+const ATTR_STEPS = new Map<string, TraversalStep>();
+const SHARED_STEPS_MAX = 4096;
+const SHARED_NAME_MAX = 12;
+
+function attrStep(name: string): TraversalStep {
+  if (name.length > SHARED_NAME_MAX) return { kind: "attr", name };
+  let step = ATTR_STEPS.get(name);
+  if (step === undefined) {
+    if (ATTR_STEPS.size >= SHARED_STEPS_MAX) ATTR_STEPS.clear();
+    step = Object.freeze({ kind: "attr", name });
+    ATTR_STEPS.set(name, step);
+  }
+  return step;
+}
 
 /** Parses a standalone expression (used to check values that rules write). */
 export function parseExpression(text: string, path = "<expression>"): Expr {
@@ -97,11 +119,11 @@ export class ExpressionParser extends TokenCursor {
       if (this.isPunct(t, ".")) {
         this.next();
         const n = this.peek();
-        if (n.kind === "ident") steps.push({ kind: "attr", name: n.text });
+        if (n.kind === "ident") steps.push(attrStep(n.text));
         else if (n.kind === "number") {
           // Legacy index syntax `foo.0.bar`; a number token may have swallowed ".bar"-less decimals.
           for (const part of n.text.split(".")) steps.push({ kind: "index", key: literal(Number(part), n) });
-        } else if (this.isPunct(n, "*")) steps.push({ kind: "splat" });
+        } else if (this.isPunct(n, "*")) steps.push(SPLAT);
         else this.fail(`expected an attribute name after ".", found ${describe(n)}`, n);
         this.next();
         end = n.end;
@@ -112,7 +134,7 @@ export class ExpressionParser extends TokenCursor {
         this.pushNewlines(true);
         if (this.isPunct(this.peek(), "*")) {
           this.next();
-          steps.push({ kind: "splat" });
+          steps.push(SPLAT);
         } else {
           steps.push({ kind: "index", key: this.parseExpression() });
         }
@@ -126,13 +148,13 @@ export class ExpressionParser extends TokenCursor {
     if (steps.length === 0) return base;
     if (base.kind === "traversal") {
       if (base.steps.length === 0) {
-        base.steps = steps; // a fresh root traversal: take the steps instead of copying
+        base.steps = exactLength(steps); // a fresh root traversal: take the steps instead of copying
         base.end = end;
         return base;
       }
       return { ...base, steps: [...base.steps, ...steps], end };
     }
-    return { kind: "relative", source: base, steps, start: base.start, end };
+    return { kind: "relative", source: base, steps: exactLength(steps), start: base.start, end };
   }
 
   protected parsePrimary(): Expr {
@@ -206,7 +228,14 @@ export class ExpressionParser extends TokenCursor {
       ? this.next()
       : this.expectPunct(")", `to close the call to ${name.text}()`);
     this.popNewlines();
-    return { kind: "call", name: name.text, args, expandFinal, start: name.start, end: close.end };
+    return {
+      kind: "call",
+      name: name.text,
+      args: exactLength(args),
+      expandFinal,
+      start: name.start,
+      end: close.end,
+    };
   }
 
   protected isForStart(): boolean {
@@ -231,7 +260,7 @@ export class ExpressionParser extends TokenCursor {
     }
     const close = this.expectPunct("]", "to close the list");
     this.popNewlines();
-    return { kind: "tuple", items, start: open.start, end: close.end };
+    return { kind: "tuple", items: exactLength(items), start: open.start, end: close.end };
   }
 
   protected parseObject(): Expr {
@@ -274,7 +303,7 @@ export class ExpressionParser extends TokenCursor {
     }
     const close = this.expectPunct("}", "to close the object");
     this.popNewlines();
-    return { kind: "object", items, start: open.start, end: close.end };
+    return { kind: "object", items: exactLength(items), start: open.start, end: close.end };
   }
 
   protected parseFor(open: Token, closing: "]" | "}"): Expr {
@@ -302,7 +331,7 @@ export class ExpressionParser extends TokenCursor {
       body.push(this.parseExpression());
     }
     const close = this.expectPunct(closing, "to close the for expression");
-    return { kind: "for", collection, body, start: open.start, end: close.end };
+    return { kind: "for", collection, body: exactLength(body), start: open.start, end: close.end };
   }
 
   protected template(t: Token): Expr {
@@ -333,7 +362,13 @@ export class ExpressionParser extends TokenCursor {
     if (!heredoc && parts.every((p) => p.kind === "text")) {
       return literal(parts.map((p) => (p as { value: string }).value).join(""), t);
     }
-    return { kind: "template", parts, ...(heredoc ? { heredoc } : {}), start: t.start, end: t.end };
+    return {
+      kind: "template",
+      parts: exactLength(parts),
+      ...(heredoc ? { heredoc } : {}),
+      start: t.start,
+      end: t.end,
+    };
   }
 
   /** `%{ if cond }`, `%{ for x in xs }`, `%{ else }`, `%{ endif }`, `%{ endfor }`. */

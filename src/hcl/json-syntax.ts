@@ -119,7 +119,6 @@ class Converter {
       kind: "block",
       type,
       labels: labels.map((l) => l.key),
-      labelSpans: labels.map((l) => l.keySpan),
       openBrace: value.start,
       closeBrace: value.end - 1,
       body,
@@ -154,7 +153,6 @@ class Converter {
     return {
       kind: "attribute",
       name: m.key,
-      nameSpan: m.keySpan,
       expr: this.expr(m.value),
       line: this.lines.line(m.keySpan.start),
       start: m.keySpan.start,

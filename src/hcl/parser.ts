@@ -5,7 +5,7 @@ import type { Attribute, Block, BodyItem, HclFile } from "./ast.ts";
 import { ExpressionParser } from "./expression-parser.ts";
 import { Lexer } from "./lexer.ts";
 import { LineIndex } from "./positions.ts";
-import { describe } from "./token-cursor.ts";
+import { describe, exactLength } from "./token-cursor.ts";
 
 /** Parses one Terraform file. Throws HclSyntaxError with file, line and column on invalid input. */
 export function parseHcl(path: string, text: string): HclFile {
@@ -28,10 +28,10 @@ class BodyParser extends ExpressionParser {
             `unexpected end of file: ${opener ? describeBlock(opener) : "a block"} has no closing "}"`,
             t,
           );
-        return items;
+        return exactLength(items);
       }
       if (this.isPunct(t, "}")) {
-        if (closing) return items;
+        if (closing) return exactLength(items);
         this.fail('unexpected "}" with no block open', t);
       }
       if (t.kind !== "ident") this.fail(`expected an attribute name or block type, found ${describe(t)}`, t);
@@ -50,7 +50,6 @@ class BodyParser extends ExpressionParser {
       const attr: Attribute = {
         kind: "attribute",
         name: nameTok.text,
-        nameSpan: { start: nameTok.start, end: nameTok.end },
         expr,
         line,
         start: nameTok.start,
@@ -59,7 +58,6 @@ class BodyParser extends ExpressionParser {
       return attr;
     }
     const labels: string[] = [];
-    const labelSpans: Array<{ start: number; end: number }> = [];
     while (true) {
       const l = this.peek();
       if (l.kind === "ident") {
@@ -72,7 +70,6 @@ class BodyParser extends ExpressionParser {
         }
         labels.push(label);
       } else break;
-      labelSpans.push({ start: l.start, end: l.end });
       this.next();
     }
     const open = this.peek();
@@ -93,8 +90,7 @@ class BodyParser extends ExpressionParser {
     const block: Block = {
       kind: "block",
       type: nameTok.text,
-      labels,
-      labelSpans,
+      labels: exactLength(labels),
       openBrace: open.start,
       closeBrace: close.start,
       body,

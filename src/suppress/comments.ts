@@ -51,8 +51,6 @@ export interface Suppression {
   scope: SuppressionScope;
 }
 
-const COMMENT_START = /(#|\/\/|\/\*)/;
-
 /** The comment part of a line, and whether code comes before it; undefined when the line has none. */
 function commentOf(line: string): { body: string; trailing: boolean } | undefined {
   let inString = false;
@@ -67,10 +65,12 @@ function commentOf(line: string): { body: string; trailing: boolean } | undefine
       inString = true;
       continue;
     }
-    const m = COMMENT_START.exec(line.slice(i, i + 2));
-    if (m && m.index === 0) {
-      let body = line.slice(i + m[0].length).trim();
-      if (m[0] === "/*" && body.endsWith("*/")) body = body.slice(0, -2).trim();
+    // `#`, `//` or `/*` starts a comment (compared in place: a slice and a RegExp per character
+    // were most of a scan's suppression time).
+    const opener = c === "#" ? 1 : c === "/" && (line[i + 1] === "/" || line[i + 1] === "*") ? 2 : 0;
+    if (opener > 0) {
+      let body = line.slice(i + opener).trim();
+      if (opener === 2 && line[i + 1] === "*" && body.endsWith("*/")) body = body.slice(0, -2).trim();
       return { body, trailing: line.slice(0, i).trim() !== "" };
     }
   }
