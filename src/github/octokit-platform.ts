@@ -264,6 +264,17 @@ export class OctokitPlatform implements Platform {
     return this.#run((gh) => ensureLabels(gh, repository, names, this.#labelCache));
   }
 
+  issueLabels(repository: RepoRef, number: number): Promise<string[]> {
+    return this.#run(async (gh) => {
+      const labels = await gh.paginate(gh.rest.issues.listLabelsOnIssue, {
+        ...repository,
+        issue_number: number,
+        per_page: 100,
+      });
+      return labels.map((l) => l.name);
+    });
+  }
+
   /** GitHub names a tree by its content, so creating the tree again makes nothing new and says whether it matches. */
   fixDiffers(
     repository: RepoRef,

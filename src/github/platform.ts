@@ -255,6 +255,8 @@ export interface Platform {
   addLabels(repository: RepoRef, number: number, labels: readonly string[]): Promise<void>;
   /** Takes one label off an issue or PR (nothing when it is not there). */
   removeLabel(repository: RepoRef, number: number, label: string): Promise<void>;
+  /** The names of the labels an issue or PR has now (whoever put them on). */
+  issueLabels(repository: RepoRef, number: number): Promise<string[]>;
   /** Replaces the labels (created first with fixloop's colours when missing) and adds assignees. */
   setLabels(
     repository: RepoRef,

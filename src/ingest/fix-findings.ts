@@ -20,7 +20,7 @@ import { moduleInputFix } from "../rules/module-inputs.ts";
 import { moduleOptionsOf } from "../rules/modules/calls.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanWithSuppressions } from "../rules/scan.ts";
-import { type Detection, detectionId, type Rule } from "../rules/types.ts";
+import { type Detection, detectionId, impactOn, type Rule } from "../rules/types.ts";
 import { isoDay, type SuppressedDetection, suppressionSentence } from "../suppress/apply.ts";
 import { collectSuppressions, type Suppression } from "../suppress/index.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
@@ -148,7 +148,7 @@ function planFinding(t: TriagedFinding, ctx: PlanContext): FindingPlan {
     const configured = ctx.rules.find((r) => r.id === rule?.id);
     const inputs = moduleInputFix(call.source, rule?.id ?? null, moduleOptionsOf(configured));
     if (inputs && rule?.disruptive && !ctx.allowDisruptive)
-      return { ...plan, skip: disruptiveSkipReason(rule) };
+      return { ...plan, skip: disruptiveSkipReason(rule, typeFixed(t, location, rule)) };
     if (inputs) return { ...plan, moduleFix: { call, inputs } };
     return {
       ...plan,
@@ -167,6 +167,17 @@ function planFinding(t: TriagedFinding, ctx: PlanContext): FindingPlan {
   return { ...plan, ...on, detections: active };
 }
 
+/**
+ * The Terraform type of the block a finding's fix changes, for its impact notes: the located
+ * resource's; at a module call, the type the finding names when it is one of the rule's ("" when
+ * not known: the catalog's notes then).
+ */
+function typeFixed(t: TriagedFinding, location: Location, rule: Rule): string {
+  if (location.kind === "located" && location.candidate.resource) return location.candidate.resource.type;
+  const named = t.finding.resource.type ?? "";
+  return rule.resourceTypes.includes(named) ? named : "";
+}
+
 function resultOf(
   p: FindingPlan,
   byId: Map<string, FixOutcome>,
@@ -182,12 +193,13 @@ function resultOf(
       suppression: p.suppressed.suppression,
       impact: [],
     };
+  const type = rule ? typeFixed(p.t, p.location, rule) : "";
   if (p.skip) {
-    const held = rule && p.skip === disruptiveSkipReason(rule) ? [...rule.impact] : [];
+    const held = rule && p.skip === disruptiveSkipReason(rule, type) ? impactOn(rule, type) : [];
     return { ...base, status: "skipped", reason: p.skip, impact: held };
   }
   if (moduleResult)
-    return { ...moduleResult, impact: moduleResult.status === "fixed" && rule ? [...rule.impact] : [] };
+    return { ...moduleResult, impact: moduleResult.status === "fixed" && rule ? impactOn(rule, type) : [] };
   const outcomes = p.detections
     .map((d) => byId.get(detectionId(d))!)
     .filter(Boolean)

@@ -4,6 +4,7 @@
 
 import { type Finding, UNSPECIFIED_RULE } from "../findings/model.ts";
 import { ruleById } from "../rules/registry.ts";
+import { impactOn } from "../rules/types.ts";
 import { type Confidence, confidence, type LocatedBy } from "../triage/confidence.ts";
 import type { TriageConfig } from "../triage/config.ts";
 import { dedupeKey } from "../triage/dedupe.ts";
@@ -48,7 +49,11 @@ export function triageFinding(finding: Finding, config: TriageConfig, now: Date)
       : decideGate(
           risk,
           conf,
-          { fixable, disruptive: rule?.disruptive ?? unspecified, ...(rule ? { impact: rule.impact } : {}) },
+          {
+            fixable,
+            disruptive: rule?.disruptive ?? unspecified,
+            ...(rule ? { impact: impactOn(rule, finding.resource.type ?? "") } : {}),
+          },
           config,
         );
   const detected = finding.firstSeen ?? now.toISOString();

@@ -91,7 +91,8 @@ export async function planGroupFix(
           ).values(),
         ]
       : results.map((r) => ({ ruleId: ruleIds[0] ?? "catalog", summary: r.reason }));
-  const impact = [...new Set(ruleIds.flatMap((id) => ruleById(id)?.impact ?? []))];
+  // Each result's notes are those of the resource types it changed (an instance is not told about clusters).
+  const impact = [...new Set(results.flatMap((r) => r.impact))];
   const c = result.location.candidate;
   const block = c.resource ?? c.moduleCall;
   return {

@@ -22,7 +22,8 @@ export interface ReviewTarget {
   repository: RepoRef;
   number: number;
   headSha: string;
-  /** The PR's labels as a delivery lists them; null when not known (a job): fixloop's record decides. */
+  /** The PR's labels as a delivery lists them; null when not known (a job): fixloop's record decides,
+   *  and GitHub is asked before fixloop puts the label on (isListed). */
   labels: readonly string[] | null;
 }
 
@@ -68,7 +69,7 @@ export async function syncPrReview(
   if (!parsed.ok) return { kind: "config-invalid" };
   const { config } = parsed;
   const name = config.securityReview.label;
-  const label = labelStep(pr.labels ? pr.labels.includes(name) : null, want, previous);
+  const label = labelStep(await isListed(platform, pr, name, want, previous), want, previous);
   next.labelOwned = label.owned;
   if (!comment && !askTeam && label.act === null) return quiet();
   if (label.act === "add") await platform.addLabels(pr.repository, pr.number, [name]);
@@ -99,6 +100,23 @@ async function record(
   return previous && (next.findingIds.length > 0 || previous.commented)
     ? { kind: "unchanged", findingIds: next.findingIds }
     : { kind: "none" };
+}
+
+/**
+ * Whether the PR has the label: as the delivery lists it; in a job (no delivery), null — fixloop's
+ * record decides — except where fixloop would put it on, and so call it its own: a person may have
+ * put it on since fixloop last saw the PR (GitHub sends no delivery for that), so it asks GitHub.
+ */
+async function isListed(
+  platform: Platform,
+  pr: ReviewTarget,
+  name: string,
+  want: boolean,
+  previous: AssociatedPr | null,
+): Promise<boolean | null> {
+  if (pr.labels) return pr.labels.includes(name);
+  if (labelStep(null, want, previous).act !== "add") return null;
+  return (await platform.issueLabels(pr.repository, pr.number)).includes(name);
 }
 
 /**

@@ -57,6 +57,22 @@ function clusterEncrypted(
   return false;
 }
 
+// The impact notes: the catalog lists them all; a fix, a skip or a PR body shows those of its
+// resource's type (impactByResourceType), so an instance is not told about clusters, nor a cluster
+// about "the DB instance". The first note of each type says what breaks.
+const INSTANCE =
+  "FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one. Before applying, take a snapshot, copy it with a KMS key (aws_db_snapshot_copy with kms_key_id), and restore the new instance from the encrypted copy (snapshot_identifier), then cut the application over; expect downtime or use replication/DMS for a cut-over.";
+const CLUSTER_CATALOG =
+  "FORCES REPLACEMENT of an aws_rds_cluster the same way: a new, EMPTY encrypted cluster (its cluster instances are recreated with it) unless it is restored from an encrypted snapshot (snapshot_identifier with kms_key_id); plan the copy and the cut-over as for an instance.";
+const CLUSTER =
+  "FORCES REPLACEMENT of the cluster: storage_encrypted cannot change in place, so Terraform destroys the cluster, with its cluster instances, and creates a new, EMPTY encrypted one. Before applying, take a cluster snapshot and restore the new cluster from it with snapshot_identifier and kms_key_id (copying an unencrypted cluster snapshot cannot encrypt it; restoring it with a KMS key does), then cut the application over; expect downtime or use replication/DMS for a cut-over.";
+const FINAL_SNAPSHOT =
+  "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.";
+const INSTANCE_REPLICAS =
+  "Read replicas of this instance are encrypted only once they are recreated from the encrypted primary.";
+const AWS_MANAGED_KEY =
+  "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.";
+
 export const awsRdsEncryption = contextAttributeRule({
   id: "aws-rds-encryption",
   title: "RDS DB instance or cluster storage is not encrypted",
@@ -75,13 +91,11 @@ export const awsRdsEncryption = contextAttributeRule({
   },
   rationale:
     "An unencrypted DB instance keeps its storage, automated backups, snapshots and read replicas in clear text; encryption at rest can only be chosen when the instance is created.",
-  impact: [
-    "FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one. Before applying, take a snapshot, copy it with a KMS key (aws_db_snapshot_copy with kms_key_id), and restore the new instance from the encrypted copy (snapshot_identifier), then cut the application over; expect downtime or use replication/DMS for a cut-over.",
-    "FORCES REPLACEMENT of an aws_rds_cluster the same way: a new, EMPTY encrypted cluster (its cluster instances are recreated with it) unless it is restored from an encrypted snapshot (snapshot_identifier with kms_key_id); plan the copy and the cut-over as for an instance.",
-    "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.",
-    "Read replicas of this instance are encrypted only once they are recreated from the encrypted primary.",
-    "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.",
-  ],
+  impact: [INSTANCE, CLUSTER_CATALOG, FINAL_SNAPSHOT, INSTANCE_REPLICAS, AWS_MANAGED_KEY],
+  impactByResourceType: {
+    aws_db_instance: [INSTANCE, FINAL_SNAPSHOT, INSTANCE_REPLICAS, AWS_MANAGED_KEY],
+    aws_rds_cluster: [CLUSTER, FINAL_SNAPSHOT, AWS_MANAGED_KEY],
+  },
   blockPath: [],
   names: ["storage_encrypted"],
   compliant: isTrue,

@@ -20,7 +20,7 @@ import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { disruptionSentence } from "../triage/gate.ts";
 import { providerVersionRefusal } from "./provider-versions.ts";
 import { scanIndex } from "./scan.ts";
-import { type Detection, detectionId, type Rule } from "./types.ts";
+import { type Detection, detectionId, impactOn, type Rule } from "./types.ts";
 
 export type FixStatus = "fixed" | "skipped" | "refused";
 
@@ -47,9 +47,12 @@ export interface FixOptions {
   verify?: "per-file" | "per-fix";
 }
 
-/** Why a disruptive fix was not applied, with the flag that applies it. */
-export function disruptiveSkipReason(rule: Pick<Rule, "impact">): string {
-  return `${disruptionSentence(rule.impact)}; re-run with --allow-disruptive to apply it`;
+/** Why a disruptive fix of a resource of `resourceType` was not applied, with the flag that applies it. */
+export function disruptiveSkipReason(
+  rule: Pick<Rule, "impact" | "impactByResourceType">,
+  resourceType: string,
+): string {
+  return `${disruptionSentence(impactOn(rule, resourceType))}; re-run with --allow-disruptive to apply it`;
 }
 
 export interface FixRun {
@@ -275,7 +278,12 @@ async function fixOne(
   if (rule.fixable !== true || !rule.fix)
     return outcome("skipped", rule.fixable === true ? "this rule has no automatic fix" : rule.fixable.reason);
   if (rule.disruptive && !engine.allowDisruptive)
-    return outcome("skipped", disruptiveSkipReason(rule), [], [...rule.impact]);
+    return outcome(
+      "skipped",
+      disruptiveSkipReason(rule, detection.resource.type),
+      [],
+      impactOn(rule, detection.resource.type),
+    );
   const dirs = tree.scopeOf(detection.resource.module);
   const dirsKey = [...dirs].join("\0");
   if (last.dirs !== dirsKey) {
@@ -322,7 +330,7 @@ async function fixOne(
     "fixed",
     plan.summary,
     changes.map((c) => ({ file: c.file, diff: unifiedDiff(c.file, c.before, c.after) })),
-    [...rule.impact],
+    impactOn(rule, detection.resource.type),
   );
 }
 

@@ -149,6 +149,8 @@ export interface AttributeRuleSpec {
   aliases: RuleAliases;
   rationale: string;
   impact: string[];
+  /** See Rule.impactByResourceType. */
+  impactByResourceType?: Record<string, string[]>;
   /** See Rule.disruptive. */
   disruptive: boolean;
   /** Nested block names leading to the attribute, e.g. ["metadata_options"]; [] for top level. */
@@ -196,6 +198,7 @@ export function attributeRule(spec: AttributeRuleSpec): Rule {
     aliases: spec.aliases,
     rationale: spec.rationale,
     impact: spec.impact,
+    ...(spec.impactByResourceType ? { impactByResourceType: spec.impactByResourceType } : {}),
     disruptive: spec.disruptive,
     fixable: true,
     detect({ index }: RuleContext): Detection[] {

@@ -62,8 +62,12 @@ export interface Rule {
   aliases: RuleAliases;
   /** Why it matters, one or two sentences (shown in `fixloop rules`, SARIF help and PR bodies). */
   rationale: string;
-  /** What applying the fix does beyond the obvious — a reviewer must read these. */
+  /** What applying the fix does beyond the obvious — a reviewer must read these. The catalog's
+   *  notes (`fixloop rules`, SARIF help), covering every resource type of the rule. */
   impact: string[];
+  /** The notes for one resource type where they differ by type: what a fix, a skip, a PR body or a
+   *  gate says about a resource of that type (impactOn). */
+  impactByResourceType?: Record<string, string[]>;
   /** The fix replaces a resource or closes access someone may rely on: critical findings then wait
    *  for a human approval before a PR opens (triage gates). */
   disruptive: boolean;
@@ -75,6 +79,15 @@ export interface Rule {
   detect(ctx: RuleContext): Detection[];
   /** Edits that make this detection go away; only called when `fixable` is true. */
   fix?(detection: Detection, ctx: RuleContext): FixPlan;
+}
+
+/** The impact notes that apply to a resource of `resourceType` (the catalog's when not told apart). */
+export function impactOn(
+  rule: Pick<Rule, "impact" | "impactByResourceType">,
+  resourceType: string,
+): string[] {
+  const byType = rule.impactByResourceType;
+  return [...(byType && Object.hasOwn(byType, resourceType) ? (byType[resourceType] ?? []) : rule.impact)];
 }
 
 export function detectionId(d: Detection): string {

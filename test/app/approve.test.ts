@@ -3,66 +3,39 @@
 // (a repository admin, a member of the configured securityTeam) and who is refused (no write
 // access; write access without membership), with GitHub's answers to the two questions fixloop asks.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { auditTrail } from "../../src/store/audit.ts";
 import { getFinding } from "../../src/store/findings.ts";
 import { listJobs } from "../../src/store/jobs.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
-import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 import {
-  FIXTURES,
+  commentBy,
+  GATED,
+  gateForApproval,
   type Harness,
-  INSTALLATION_ID,
-  mockConfig,
-  mockInstallation,
-  mockRepositories,
+  GATED_ISSUE as ISSUE,
+  mockPermission,
   ORG,
   REPO,
   startHarness,
 } from "./harness.ts";
 
 const gh = useMockGitHub();
-const BATCH = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/cspm-batch.json"), "utf8"));
-/** The batch's first record: a public bucket holding PII on an attack path, gated for approval. */
-const GATED = "4f627203c485b023eb9b4282";
-const ISSUE = 5;
 const R = `/repos/${ORG}/${REPO}`;
 
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
-  mockInstallation(gh());
-  mockRepositories(gh());
-  mockConfig(gh(), REPO, "securityTeam: acme/security\n");
-  gh()
-    .post(`${R}/issues`, (b) => b.title.length > 0)
-    .reply(201, { number: ISSUE, html_url: `https://github.com/${ORG}/${REPO}/issues/${ISSUE}` });
-  await h.postFindings([BATCH[0]]);
-  await h.drain();
-  expect((await getFinding(h.store.db, GATED))?.state).toBe("awaiting_approval");
+  await gateForApproval(h, gh());
 });
 afterEach(async () => {
   await h.close();
 });
 
-function approveBy(login: string, id: string) {
-  const payload = withIds(
-    webhookExample("issue_comment", (p) => p.action === "created"),
-    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: ISSUE },
-  );
-  payload.comment.body = "Reviewed the blast radius.\n/fixloop approve";
-  if (payload.comment.user) {
-    payload.comment.user.login = login;
-    payload.comment.user.type = "User";
-  }
-  return h.probot.receive({ id, name: "issue_comment", payload });
-}
+const approveBy = (login: string, id: string) =>
+  commentBy(h, { number: ISSUE, login, body: "Reviewed the blast radius.\n/fixloop approve", id });
 
-function permission(login: string, role: string) {
-  gh().get(`${R}/collaborators/${login}/permission`).reply(200, { permission: role, role_name: role });
-}
+const permission = (login: string, role: string) => mockPermission(gh(), login, role);
 
 function replies(body: string) {
   gh()

@@ -7,7 +7,15 @@ import { auditTrail } from "../../src/store/audit.ts";
 import { getFinding } from "../../src/store/findings.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
-import { type Harness, INSTALLATION_ID, ORG, REPO, startHarness } from "./harness.ts";
+import {
+  commentBy,
+  type Harness,
+  INSTALLATION_ID,
+  mockPermission,
+  ORG,
+  REPO,
+  startHarness,
+} from "./harness.ts";
 import { FINDING, openFixPr, PR_NUMBER, R } from "./verification-setup.ts";
 
 const gh = useMockGitHub();
@@ -24,22 +32,9 @@ afterEach(async () => {
   await h.close();
 });
 
-function say(login: string, body: string, id: string) {
-  const payload = withIds(
-    webhookExample("issue_comment", (p) => p.action === "created"),
-    IDS,
-  );
-  payload.comment.body = body;
-  if (payload.comment.user) {
-    payload.comment.user.login = login;
-    payload.comment.user.type = "User";
-  }
-  return h.probot.receive({ id, name: "issue_comment", payload });
-}
+const say = (login: string, body: string, id: string) => commentBy(h, { number: PR_NUMBER, login, body, id });
 
-function writer(login: string) {
-  gh().get(`${R}/collaborators/${login}/permission`).reply(200, { permission: "write", role_name: "write" });
-}
+const writer = (login: string) => mockPermission(gh(), login, "write");
 
 function replies(body: string) {
   gh()

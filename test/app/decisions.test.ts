@@ -13,14 +13,14 @@ import { getFinding, listFindings } from "../../src/store/findings.ts";
 import { listJobs } from "../../src/store/jobs.ts";
 import { recordSuppressionScope } from "../../src/store/suppression-scopes.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
-import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 import {
+  commentBy,
   FIXTURES,
+  GATED,
+  gateForApproval,
   type Harness,
-  INSTALLATION_ID,
-  mockConfig,
-  mockInstallation,
-  mockRepositories,
+  GATED_ISSUE as ISSUE,
+  mockPermission,
   ORG,
   REPO,
   startHarness,
@@ -28,45 +28,21 @@ import {
 
 const gh = useMockGitHub();
 const BATCH = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/cspm-batch.json"), "utf8"));
-/** The batch's first record: a public bucket holding PII on an attack path (critical), gated. */
-const GATED = "4f627203c485b023eb9b4282";
-const ISSUE = 5;
 const R = `/repos/${ORG}/${REPO}`;
 const DAY = 86_400_000;
 
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
-  mockInstallation(gh());
-  mockRepositories(gh());
-  mockConfig(gh(), REPO, "securityTeam: acme/security\n");
-  gh()
-    .post(`${R}/issues`, (b) => b.title.length > 0)
-    .reply(201, { number: ISSUE, html_url: `https://github.com/${ORG}/${REPO}/issues/${ISSUE}` });
-  await h.postFindings([BATCH[0]]);
-  await h.drain();
-  expect((await getFinding(h.store.db, GATED))?.state).toBe("awaiting_approval");
+  await gateForApproval(h, gh());
 });
 afterEach(async () => {
   await h.close();
 });
 
-function say(login: string, body: string, id: string) {
-  const payload = withIds(
-    webhookExample("issue_comment", (p) => p.action === "created"),
-    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: ISSUE },
-  );
-  payload.comment.body = body;
-  if (payload.comment.user) {
-    payload.comment.user.login = login;
-    payload.comment.user.type = "User";
-  }
-  return h.probot.receive({ id, name: "issue_comment", payload });
-}
+const say = (login: string, body: string, id: string) => commentBy(h, { number: ISSUE, login, body, id });
 
-function permission(login: string, role: string) {
-  gh().get(`${R}/collaborators/${login}/permission`).reply(200, { permission: role, role_name: role });
-}
+const permission = (login: string, role: string) => mockPermission(gh(), login, role);
 
 function member(login: string, yes: boolean) {
   const route = `/orgs/${ORG}/teams/security/memberships/${login}`;

@@ -5,7 +5,7 @@
 
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,8 +19,10 @@ import { GITHUB_COM, type GitHubHost } from "../../src/github/hosts.ts";
 import { RepoSourceCache } from "../../src/github/repo-source.ts";
 import { signRequest } from "../../src/http/signature.ts";
 import type { Worker } from "../../src/jobs/worker.ts";
+import { getFinding } from "../../src/store/findings.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { MockGitHub } from "../github/kit/mock-github.ts";
+import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 
 export const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 export const API_SECRET = "test-api-secret-0123456789";
@@ -238,6 +240,83 @@ export function mockRepositories(gh: MockGitHub, names: readonly string[] = [REP
       archived: false,
     })),
   });
+}
+
+/**
+ * A person's comment on issue or PR `number`, delivered to the app: a replayed issue_comment
+ * delivery (@octokit/webhooks-examples, adapted only in ids, body and author).
+ */
+export function commentBy(
+  h: Harness,
+  comment: { number: number; login: string; body: string; id: string },
+): Promise<void> {
+  const payload = withIds(
+    webhookExample("issue_comment", (p) => p.action === "created"),
+    { owner: ORG, repo: REPO, installationId: INSTALLATION_ID, number: comment.number },
+  );
+  payload.comment.body = comment.body;
+  if (payload.comment.user) {
+    payload.comment.user.login = comment.login;
+    payload.comment.user.type = "User";
+  }
+  return h.probot.receive({ id: comment.id, name: "issue_comment", payload });
+}
+
+/** GitHub's answer when fixloop asks `login`'s permission on the repository. */
+export function mockPermission(gh: MockGitHub, login: string, role: string) {
+  gh.get(`/repos/${ORG}/${REPO}/collaborators/${login}/permission`).reply(200, {
+    permission: role,
+    role_name: role,
+  });
+}
+
+/**
+ * GitHub's answers while the app opens fix PR #17 in a repository that has only the `security`
+ * label: fixloop's labels created, the tree, commit, branch and PR, its labels and reviewers.
+ */
+export function mockFixPullRequest(
+  gh: MockGitHub,
+  branch = "fixloop/aws-s3-public-access-block/6edc7db308ef",
+) {
+  gh.get(`/repos/${ORG}/${REPO}/labels?per_page=100`).reply(200, [{ name: "security" }]);
+  for (const name of ["fixloop", "risk:high", "security-review-required"])
+    gh.post(`/repos/${ORG}/${REPO}/labels`, (b) => b.name === name).reply(201, { name });
+  gh.post(`/repos/${ORG}/${REPO}/git/trees`).reply(201, { sha: "tree0000000000000000000000000000000000001" });
+  gh.post(`/repos/${ORG}/${REPO}/git/commits`).reply(201, {
+    sha: "c0ffee0000000000000000000000000000000001",
+  });
+  gh.post(`/repos/${ORG}/${REPO}/git/refs`).reply(201, { ref: `refs/heads/${branch}` });
+  gh.post(`/repos/${ORG}/${REPO}/pulls`).reply(201, {
+    number: 17,
+    html_url: `https://github.com/${ORG}/${REPO}/pull/17`,
+  });
+  gh.patch(`/repos/${ORG}/${REPO}/issues/17`).reply(200, { number: 17 });
+  gh.post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).reply(201, { number: 17 });
+}
+
+/** The first record of fixtures/findings/generic/cspm-batch.json: a public bucket holding PII on an
+ *  attack path (critical), which the triage gate holds for approval. */
+export const GATED = "4f627203c485b023eb9b4282";
+/** The tracking issue the app opens for GATED. */
+export const GATED_ISSUE = 5;
+
+/**
+ * Posts GATED with `securityTeam` configured and lets the app open its tracking issue (#GATED_ISSUE):
+ * the finding then awaits approval (thrown otherwise).
+ */
+export async function gateForApproval(h: Harness, gh: MockGitHub, securityTeam = "acme/security") {
+  const batch = JSON.parse(readFileSync(join(FIXTURES, "findings/generic/cspm-batch.json"), "utf8"));
+  mockInstallation(gh);
+  mockRepositories(gh);
+  mockConfig(gh, REPO, `securityTeam: ${securityTeam}\n`);
+  gh.post(`/repos/${ORG}/${REPO}/issues`, (b) => b.title.length > 0).reply(201, {
+    number: GATED_ISSUE,
+    html_url: `https://github.com/${ORG}/${REPO}/issues/${GATED_ISSUE}`,
+  });
+  await h.postFindings([batch[0]]);
+  await h.drain();
+  const state = (await getFinding(h.store.db, GATED))?.state;
+  if (state !== "awaiting_approval") throw new Error(`${GATED} is ${state}, not awaiting_approval`);
 }
 
 let signedSoFar = 0;

@@ -14,6 +14,7 @@ import {
   type Harness,
   INSTALLATION_ID,
   mockConfig,
+  mockFixPullRequest,
   mockInstallation,
   mockRepositories,
   ORG,
@@ -44,25 +45,7 @@ describe("the log at debug level", () => {
     expect((await h.postFindings(PUBLIC_BUCKET)).status).toBe(202);
     mockRepositories(gh());
     mockConfig(gh(), REPO, "owners:\n  teams:\n    data-platform: acme/data-platform\n");
-    gh()
-      .get(`/repos/${ORG}/${REPO}/labels?per_page=100`)
-      .reply(200, [{ name: "security" }]);
-    for (const name of ["fixloop", "risk:high", "security-review-required"])
-      gh()
-        .post(`/repos/${ORG}/${REPO}/labels`, (b) => b.name === name)
-        .reply(201, { name });
-    gh()
-      .post(`/repos/${ORG}/${REPO}/git/trees`)
-      .reply(201, { sha: "tree0000000000000000000000000000000000001" });
-    gh()
-      .post(`/repos/${ORG}/${REPO}/git/commits`)
-      .reply(201, { sha: "c0ffee0000000000000000000000000000000001" });
-    gh().post(`/repos/${ORG}/${REPO}/git/refs`).reply(201, { ref: "refs/heads/fixloop/x" });
-    gh()
-      .post(`/repos/${ORG}/${REPO}/pulls`)
-      .reply(201, { number: 17, html_url: `https://github.com/${ORG}/${REPO}/pull/17` });
-    gh().patch(`/repos/${ORG}/${REPO}/issues/17`).reply(200, { number: 17 });
-    gh().post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).reply(201, { number: 17 });
+    mockFixPullRequest(gh(), "fixloop/x");
     await h.drain();
 
     const payload = withIds(

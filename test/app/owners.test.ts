@@ -11,6 +11,7 @@ import {
   FIXTURES,
   type Harness,
   mockConfig,
+  mockFixPullRequest,
   mockInstallation,
   mockRepositories,
   ORG,
@@ -31,30 +32,6 @@ afterEach(async () => {
   await h.close();
 });
 
-function mockNewPullRequest() {
-  gh()
-    .get(`/repos/${ORG}/${REPO}/labels?per_page=100`)
-    .reply(200, [{ name: "security" }]);
-  for (const name of ["fixloop", "risk:high", "security-review-required"])
-    gh()
-      .post(`/repos/${ORG}/${REPO}/labels`, (b) => b.name === name)
-      .reply(201, { name });
-  gh()
-    .post(`/repos/${ORG}/${REPO}/git/trees`)
-    .reply(201, { sha: "tree0000000000000000000000000000000000001" });
-  gh()
-    .post(`/repos/${ORG}/${REPO}/git/commits`)
-    .reply(201, { sha: "c0ffee0000000000000000000000000000000001" });
-  gh()
-    .post(`/repos/${ORG}/${REPO}/git/refs`)
-    .reply(201, { ref: "refs/heads/fixloop/aws-s3-public-access-block/6edc7db308ef" });
-  gh()
-    .post(`/repos/${ORG}/${REPO}/pulls`)
-    .reply(201, { number: 17, html_url: `https://github.com/${ORG}/${REPO}/pull/17` });
-  gh().patch(`/repos/${ORG}/${REPO}/issues/17`).reply(200, { number: 17 });
-  gh().post(`/repos/${ORG}/${REPO}/pulls/17/requested_reviewers`).reply(201, { number: 17 });
-}
-
 function requestBody(method: string, route: string): Record<string, unknown> {
   const r = gh().requests.find((x) => x.method === method && x.route === route);
   if (!r) throw new Error(`no ${method} ${route}`);
@@ -68,7 +45,7 @@ describe("owners from the organization's teams", () => {
     mockConfig(gh(), REPO, null);
     mockConfig(gh(), ".github", null); // no file in the repository: Probot reads the org's default
     gh().get(`/orgs/${ORG}/teams/data-platform`).reply(200, TEAM);
-    mockNewPullRequest();
+    mockFixPullRequest(gh());
     await h.postFindings(PUBLIC_BUCKET);
     await h.drain();
 
@@ -95,7 +72,7 @@ describe("owners from the organization's teams", () => {
     mockConfig(gh(), ".github", null); // no file in the repository: Probot reads the org's default
     gh().get(`/orgs/${ORG}/teams/payments-core`).reply(404, { message: "Not Found" });
     gh().get(`/orgs/${ORG}/teams/data-platform`).reply(200, TEAM);
-    mockNewPullRequest();
+    mockFixPullRequest(gh());
     // The repository's payload with another owner team: the bucket's Team tag in Terraform
     // (fixtures/repos/cspm-demo: Team = "data-platform") is what routes it.
     const [record] = PUBLIC_BUCKET;

@@ -7,7 +7,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import type { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppEnv } from "../../src/app/probot-env.ts";
@@ -22,14 +22,14 @@ import { PAGES } from "../../src/web/pages/registry.ts";
 import { seedDashboard } from "../web/seed.ts";
 import { startWebHarness, type WebHarness } from "../web/web-harness.ts";
 import { chromiumPath, launchChromium, SCREENSHOT_DIR } from "./chromium.ts";
+import { type BrowserSession, browserSession, screenshot } from "./session.ts";
 
 const executable = chromiumPath();
 
 describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
   let browser: Browser;
   let h: WebHarness;
-  let problems: string[];
-  const contexts: BrowserContext[] = [];
+  let session: BrowserSession;
 
   beforeAll(async () => {
     browser = await launchChromium(executable as string);
@@ -44,12 +44,12 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
       pages: PAGES,
       seed: async (store, clock) => (await seedDashboard(store, clock)).resolved[1] as string,
     });
-    problems = [];
+    session = browserSession(browser, h);
   }, 120_000);
   afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close();
+    await session.close();
     await h.close();
-    expect(problems).toEqual([]);
+    expect(session.problems).toEqual([]);
     expect(h.double.unexpected).toEqual([]);
   });
 
@@ -82,29 +82,6 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
     return verifiedComment(ctx, null, checked);
   }
 
-  /** A fresh browser profile that reports console errors and requests to other origins. */
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-        problems.push(`console: ${m.text()}`);
-    });
-    page.on("response", (r) => {
-      if (r.request().resourceType() !== "document" && r.status() >= 400)
-        problems.push(`${r.status()} for ${r.request().resourceType()} ${r.url()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("request", (r) => {
-      const url = new URL(r.url());
-      if (url.protocol === "data:" || url.origin === h.base) return;
-      if (url.origin === h.double.url && url.pathname === "/login/oauth/authorize") return;
-      problems.push(`request to another origin: ${url.origin}${url.pathname}`);
-    });
-    return page;
-  }
-
   /** The evidence link of the comment: the one link to this app's origin. */
   function evidenceLinkOf(comment: string): string {
     const links = [...comment.matchAll(/\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1] as string);
@@ -119,7 +96,7 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
     const link = evidenceLinkOf(comment);
     expect(link).toBe(`${h.base}/findings/${h.finding}`);
 
-    const page = await newPage();
+    const page = await session.newPage();
     const seen: string[] = [];
     page.on("request", (r) => {
       if (r.resourceType() === "document") seen.push(new URL(r.url()).pathname);
@@ -151,7 +128,7 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
     // The stylesheet applied under the CSP: the body font is the dashboard's.
     const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
     expect(font).toContain("system-ui");
-    await page.screenshot({ path: join(SCREENSHOT_DIR, "verified-link-finding.png"), fullPage: true });
+    await screenshot(page, "verified-link-finding");
 
     // The skip link is out of sight until the keyboard reaches it, then in sight first.
     const skip = page.getByRole("link", { name: "Skip to content" });
@@ -165,7 +142,7 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
   }, 90_000);
 
   it("the start page invites a signed-out visitor to sign in, and shows a signed-in one the real home page", async () => {
-    const page = await newPage();
+    const page = await session.newPage();
     const answer = await page.goto(`${h.base}/`);
     expect(answer?.status()).toBe(200);
     expect(page.url()).toBe(`${h.base}/`);
@@ -184,12 +161,10 @@ describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
 
   it("answers 404 to a signed-in user who cannot read the repository it was fixed in", async () => {
     const link = evidenceLinkOf(await verifiedCommentOf());
-    const page = await newPage();
-    h.double.signInAs = "eve";
-    const answer = await page.goto(link);
+    const { page, answer } = await session.signIn("eve", new URL(link).pathname);
     expect(answer?.status()).toBe(404);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Not found");
     await expect(page.locator("main").textContent()).resolves.not.toContain("Verification");
-    await page.screenshot({ path: join(SCREENSHOT_DIR, "verified-link-not-found.png"), fullPage: true });
+    await screenshot(page, "verified-link-not-found");
   }, 90_000);
 });

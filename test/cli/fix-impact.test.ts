@@ -24,20 +24,36 @@ const RDS = `resource "aws_db_instance" "orders" {
 }
 `;
 
+const CLUSTER = `resource "aws_rds_cluster" "orders" {
+  engine            = "aurora-postgresql"
+  storage_encrypted = false
+}
+`;
+
+// An instance's notes: none of them is about a cluster.
 const RDS_IMPACT = [
   "FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one. Before applying, take a snapshot, copy it with a KMS key (aws_db_snapshot_copy with kms_key_id), and restore the new instance from the encrypted copy (snapshot_identifier), then cut the application over; expect downtime or use replication/DMS for a cut-over.",
-  "FORCES REPLACEMENT of an aws_rds_cluster the same way: a new, EMPTY encrypted cluster (its cluster instances are recreated with it) unless it is restored from an encrypted snapshot (snapshot_identifier with kms_key_id); plan the copy and the cut-over as for an instance.",
   "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.",
   "Read replicas of this instance are encrypted only once they are recreated from the encrypted primary.",
   "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.",
 ];
 
+// A cluster's: none of them is about "the DB instance" or its read replicas.
+const CLUSTER_IMPACT = [
+  "FORCES REPLACEMENT of the cluster: storage_encrypted cannot change in place, so Terraform destroys the cluster, with its cluster instances, and creates a new, EMPTY encrypted one. Before applying, take a cluster snapshot and restore the new cluster from it with snapshot_identifier and kms_key_id (copying an unencrypted cluster snapshot cannot encrypt it; restoring it with a KMS key does), then cut the application over; expect downtime or use replication/DMS for a cut-over.",
+  "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.",
+  "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.",
+];
+
+// The reason whole (JSON, the app's gate): what breaks, then the flag.
 const SKIPPED =
   "disruptive — FORCES REPLACEMENT of the DB instance: storage_encrypted cannot change in place, so Terraform destroys the instance and creates a new, EMPTY encrypted one; re-run with --allow-disruptive to apply it";
+// The text output says what breaks once, in the first impact line below the finding.
+const SKIPPED_TEXT = "disruptive (impact below); re-run with --allow-disruptive to apply it";
 
-function rdsDir(): string {
+function rdsDir(text = RDS): string {
   const dir = mkdtempSync(join(tmpdir(), "fixloop-impact-"));
-  writeFileSync(join(dir, "db.tf"), RDS);
+  writeFileSync(join(dir, "db.tf"), text);
   return dir;
 }
 
@@ -48,7 +64,7 @@ describe("fixloop fix: disruptive fixes and impact notes", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       [
-        `skipped aws-rds-encryption  aws_db_instance.orders (db.tf:4): ${SKIPPED}`,
+        `skipped aws-rds-encryption  aws_db_instance.orders (db.tf:4): ${SKIPPED_TEXT}`,
         ...RDS_IMPACT.map((n) => `    impact: ${n}`),
         "",
         "0 fixed, 1 skipped, 0 refused. No file changed.",
@@ -56,6 +72,29 @@ describe("fixloop fix: disruptive fixes and impact notes", () => {
       ].join("\n"),
     );
     expect(readFileSync(join(dir, "db.tf"), "utf8")).toBe(RDS);
+  });
+
+  it("gives a cluster the cluster's notes, and an instance nothing about clusters", async () => {
+    const r = await run(["fix", rdsDir(CLUSTER), "--rule", "aws-rds-encryption"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      [
+        `skipped aws-rds-encryption  aws_rds_cluster.orders (db.tf:3): ${SKIPPED_TEXT}`,
+        ...CLUSTER_IMPACT.map((n) => `    impact: ${n}`),
+        "",
+        "0 fixed, 1 skipped, 0 refused. No file changed.",
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse(
+      (await run(["fix", rdsDir(CLUSTER), "--rule", "aws-rds-encryption", "--format", "json"])).stdout,
+    );
+    expect(json.results[0]).toMatchObject({
+      status: "skipped",
+      reason:
+        "disruptive — FORCES REPLACEMENT of the cluster: storage_encrypted cannot change in place, so Terraform destroys the cluster, with its cluster instances, and creates a new, EMPTY encrypted one; re-run with --allow-disruptive to apply it",
+      impact: CLUSTER_IMPACT,
+    });
   });
 
   it("applies it with --allow-disruptive and prints every impact note under the fixed finding", async () => {
@@ -122,6 +161,14 @@ describe("fixloop fix: disruptive fixes and impact notes", () => {
       impact: RDS_IMPACT,
     });
     expect(held.filesChanged).toEqual([]);
+    // In text, what breaks is said once: in the first impact line.
+    const text = (await run(args.filter((a) => a !== "--format" && a !== "json"))).stdout.split("\n");
+    const at = text.findIndex((l) => l.startsWith("skipped checkov 84c8e6ae0d715e5fb57369423859ee29 "));
+    expect(text.slice(at, at + 6)).toEqual([
+      "skipped checkov 84c8e6ae0d715e5fb57369423859ee29 [low 27] → aws_db_instance.default (the finding names aws_db_instance.default; defined in aws/db-app.tf:2)",
+      `    aws-rds-encryption: ${SKIPPED_TEXT}`,
+      ...RDS_IMPACT.map((n) => `    impact: ${n}`),
+    ]);
     const applied = JSON.parse((await run([...args, "--allow-disruptive"])).stdout);
     expect(rds(applied)).toMatchObject({
       status: "fixed",

@@ -68,7 +68,8 @@ export class MemoryPlatform implements Platform {
   readonly prFiles = new Map<string, PullRequestFile[]>();
   /** `owner/repo@ref` → path → text: the repository's files at a ref. */
   readonly trees = new Map<string, Map<string, string>>();
-  /** `owner/repo#number` → the labels added and removed through addLabels/removeLabel. */
+  /** `owner/repo#number` → the labels added and removed through addLabels/removeLabel (a test may
+   *  put one on as a person would); issueLabels reads them. */
   readonly prLabels = new Map<string, Set<string>>();
   /** A review request answers like this (null: accepted). */
   reviewRefusal: string | null = null;
@@ -283,6 +284,11 @@ export class MemoryPlatform implements Platform {
   async removeLabel(repository: RepoRef, number: number, label: string) {
     this.#call("removeLabel", repository, number, label);
     this.prLabels.get(`${fullName(repository)}#${number}`)?.delete(label);
+  }
+
+  async issueLabels(repository: RepoRef, number: number) {
+    this.#call("issueLabels", repository, number);
+    return [...(this.prLabels.get(`${fullName(repository)}#${number}`) ?? [])];
   }
 
   async fileAt(repository: RepoRef, ref: string, path: string, maxBytes: number): Promise<RepoFile | null> {

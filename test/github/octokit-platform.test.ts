@@ -94,6 +94,23 @@ describe("intent-level operations", () => {
     expect(gh().count("GET", "/repos/{owner}/{repo}/labels")).toBe(1);
   });
 
+  it("issueLabels lists every label the issue has, page by page", async () => {
+    const page = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: from + i, name: `label-${from + i}`, color: "ededed" }));
+    gh().get("/repos/acme/infra/issues/7/labels?per_page=100").reply(200, page(1, 100), {
+      link: '<https://api.github.com/repos/acme/infra/issues/7/labels?per_page=100&page=2>; rel="next"',
+    });
+    gh()
+      .get("/repos/acme/infra/issues/7/labels?per_page=100&page=2")
+      .reply(200, [...page(101, 1), { id: 500, name: "security-review-required", color: "b60205" }]);
+    gh().get("/repos/acme/infra/issues/8/labels?per_page=100").reply(404, { message: "Not Found" });
+    const p = platform();
+    const names = await p.issueLabels(REPO, 7);
+    expect(names).toHaveLength(102);
+    expect(names.slice(-2)).toEqual(["label-101", "security-review-required"]);
+    await expect(p.issueLabels(REPO, 8)).rejects.toBeInstanceOf(NotFound);
+  });
+
   it("requestReview returns GitHub's 422 refusal as text; other failures are thrown", async () => {
     gh()
       .post("/repos/acme/infra/pulls/7/requested_reviewers", {

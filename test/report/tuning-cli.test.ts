@@ -26,6 +26,19 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** November in acme, with the demotion settings of ./fixloop.yml. */
+const NOVEMBER_ACME = [
+  "tuning",
+  "--since",
+  "2026-11-01",
+  "--until",
+  "2026-11-30",
+  "--org",
+  "acme",
+  "--config",
+  "fixloop.yml",
+];
+
 async function run(args: string[]) {
   let stdout = "";
   let stderr = "";
@@ -39,17 +52,7 @@ async function run(args: string[]) {
 }
 
 it("prints the rules people reject most, with their reasons, and the ones over the demotion line", async () => {
-  const r = await run([
-    "tuning",
-    "--since",
-    "2026-11-01",
-    "--until",
-    "2026-11-30",
-    "--org",
-    "acme",
-    "--config",
-    "fixloop.yml",
-  ]);
+  const r = await run(NOVEMBER_ACME);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout).toBe(`Tuning from 2026-11-01T00:00:00.000Z to 2026-12-01T00:00:00.000Z, organization acme
@@ -99,19 +102,7 @@ set in the organization's .github/fixloop.yml:
 });
 
 it("gives the same as JSON, with the share, the line and the suggestion", async () => {
-  const r = await run([
-    "tuning",
-    "--since",
-    "2026-11-01",
-    "--until",
-    "2026-11-30",
-    "--org",
-    "acme",
-    "--config",
-    "fixloop.yml",
-    "--format",
-    "json",
-  ]);
+  const r = await run([...NOVEMBER_ACME, "--format", "json"]);
   expect(r.code).toBe(0);
   const json = JSON.parse(r.stdout);
   expect(json.demote).toEqual({ threshold: 0.3, minFindings: 2, rules: ["aws-rds-public"] });

@@ -6,6 +6,7 @@
 // a redelivered pull_request event acts once.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { grantException } from "../../src/lifecycle/exceptions.ts";
 import { auditTrail } from "../../src/store/audit.ts";
 import { getFinding } from "../../src/store/findings.ts";
 import { listJobs } from "../../src/store/jobs.ts";
@@ -221,6 +222,8 @@ describe("a finding resolved while a person's PR shows it", () => {
     // The regression job tells the fix's PR (#17); the refresh reads PR #31's diff again.
     gh().post(`${R}/issues/17/comments`).reply(201, { id: 5, html_url: "https://github.com/c/5" });
     mockDiff();
+    // Before it puts the label on (and calls it its own), the job asks whether a person did.
+    gh().get(`${R}/issues/${PR}/labels?per_page=100`).reply(200, []);
     gh()
       .post(`${R}/issues/${PR}/labels`, { labels: [LABEL] })
       .reply(200, []);
@@ -240,6 +243,7 @@ describe("a finding resolved while a person's PR shows it", () => {
     expect(trail).toContain("resolved→reopened");
     expect(onPr(reopening)).toEqual([
       `GET ${R}/pulls/${PR}/files?per_page=100`,
+      `GET ${R}/issues/${PR}/labels?per_page=100`,
       `POST ${R}/issues/${PR}/labels`,
       `POST ${R}/pulls/${PR}/requested_reviewers`,
       `PATCH ${R}/issues/comments/4200000901`,
@@ -248,5 +252,69 @@ describe("a finding resolved while a person's PR shows it", () => {
     expect(edited.body).toContain(
       "| `aws-s3-public-access-block` Enable S3 Block Public Access on the bucket | high",
     );
+  });
+
+  it("a label a person put on stays theirs: the job reads the PR's labels before it claims one", async () => {
+    await personTouchesTheFinding();
+    await resolveByVerification();
+    gh().delete(`${R}/issues/${PR}/labels/${LABEL}`).reply(200, []);
+    gh()
+      .patch(`${R}/issues/comments/4200000901`)
+      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
+    await h.drain();
+
+    // A reviewer puts the label back by hand; GitHub sends fixloop no delivery for that.
+    const reopening = gh().requests.length;
+    h.clock.advance(60 * MINUTE);
+    gh().post(`${R}/issues/17/comments`).reply(201, { id: 5, html_url: "https://github.com/c/5" });
+    mockDiff();
+    gh()
+      .get(`${R}/issues/${PR}/labels?per_page=100`)
+      .reply(200, [{ id: 1, name: LABEL, color: "b60205", default: false }]);
+    gh()
+      .post(`${R}/pulls/${PR}/requested_reviewers`, { team_reviewers: ["appsec"] })
+      .reply(201, {});
+    gh()
+      .patch(`${R}/issues/comments/4200000901`)
+      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
+    gh()
+      .post(`${R}/issues`)
+      .reply(201, { number: 40, html_url: `https://github.com/${ORG}/${REPO}/issues/40` });
+    await h.postFindings(publicBucket("failed"));
+    await h.drain();
+    // The finding reopened: the label is there already, so fixloop neither adds it nor owns it.
+    expect(onPr(reopening)).toEqual([
+      `GET ${R}/pulls/${PR}/files?per_page=100`,
+      `GET ${R}/issues/${PR}/labels?per_page=100`,
+      `POST ${R}/pulls/${PR}/requested_reviewers`,
+      `PATCH ${R}/issues/comments/4200000901`,
+    ]);
+
+    // The finding leaves open work again (an exception granted): the person's label stays on.
+    const excepting = gh().requests.length;
+    gh()
+      .patch(`${R}/issues/comments/4200000901`, {
+        body: [
+          "### fixloop: no open findings touched",
+          "",
+          "This pull request no longer touches a resource with an open finding.",
+          "",
+          "<!-- fixloop:associated-findings -->",
+        ].join("\n"),
+      })
+      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
+    await grantException(h.store, {
+      findingId: FINDING,
+      reason: "accepted until the bucket is retired",
+      approvedBy: { kind: "github-user", login: "octocat", id: 583231 },
+      expiresAt: new Date(h.clock.clock() + 30 * 24 * 60 * MINUTE),
+    });
+    await h.drain();
+    expect(onPr(excepting)).toEqual([`PATCH ${R}/issues/comments/4200000901`]);
+    expect(await listJobs(h.store.db, { kind: "pr-review-refresh" })).toMatchObject([
+      { state: "done" },
+      { state: "done" },
+      { state: "done" },
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { readTerraformTree } from "../../src/hcl/load.ts";
 import { awsRdsEncryption } from "../../src/rules/aws-rds-encryption.ts";
 import { fixDetections } from "../../src/rules/fix.ts";
 import { scanIndex } from "../../src/rules/scan.ts";
+import { impactOn } from "../../src/rules/types.ts";
 import { ruleFixtureSuite } from "./harness.ts";
 
 ruleFixtureSuite(awsRdsEncryption);
@@ -30,6 +31,17 @@ describe("aws-rds-encryption special cases", () => {
   it("says the fix forces replacement", () => {
     expect(awsRdsEncryption.impact[0]).toMatch(/^FORCES REPLACEMENT/);
   });
+
+  it("gives each resource type its own notes, and a type it does not tell apart the catalog's", () => {
+    const first = (type: string) => impactOn(awsRdsEncryption, type)[0]?.split(":")[0];
+    expect(first("aws_db_instance")).toBe("FORCES REPLACEMENT of the DB instance");
+    expect(first("aws_rds_cluster")).toBe("FORCES REPLACEMENT of the cluster");
+    expect(impactOn(awsRdsEncryption, "aws_db_instance").join(" ")).not.toMatch(/cluster/);
+    expect(impactOn(awsRdsEncryption, "aws_rds_cluster").join(" ")).not.toMatch(/DB instance|replicas/);
+    // A source's own type name (ASFF), or one a finding made up, gets the full catalog list.
+    for (const type of ["AwsRdsDbCluster", "constructor", "__proto__", ""])
+      expect(impactOn(awsRdsEncryption, type)).toEqual(awsRdsEncryption.impact);
+  });
 });
 
 describe("aws-rds-encryption on aws_rds_cluster", () => {
@@ -47,9 +59,12 @@ describe("aws-rds-encryption on aws_rds_cluster", () => {
     ]);
     const run = await fixDetections(sources, detections, [awsRdsEncryption]);
     expect(run.outcomes.map((o) => o.status)).toEqual(["fixed", "fixed", "skipped"]);
-    expect(run.outcomes[0]!.impact.join("\n")).toContain(
-      "FORCES REPLACEMENT of an aws_rds_cluster the same way: a new, EMPTY encrypted cluster",
-    );
+    // A cluster's notes are the cluster's: nothing about "the DB instance" or its read replicas.
+    expect(run.outcomes[0]!.impact).toEqual([
+      "FORCES REPLACEMENT of the cluster: storage_encrypted cannot change in place, so Terraform destroys the cluster, with its cluster instances, and creates a new, EMPTY encrypted one. Before applying, take a cluster snapshot and restore the new cluster from it with snapshot_identifier and kms_key_id (copying an unencrypted cluster snapshot cannot encrypt it; restoring it with a KMS key does), then cut the application over; expect downtime or use replication/DMS for a cut-over.",
+      "Set final_snapshot_identifier / deletion_protection appropriately: a replacement with skip_final_snapshot = true destroys the data.",
+      "Without kms_key_id the AWS managed key aws/rds is used; snapshots encrypted with it cannot be shared with other accounts.",
+    ]);
     expect(run.outcomes[2]!.reason).toBe(
       "aws_rds_cluster.secondary takes its encryption from global_cluster_identifier: encrypt the source cluster first (or join an encrypted global cluster), then recreate this one with storage_encrypted = true and a kms_key_id",
     );

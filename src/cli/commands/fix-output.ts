@@ -5,6 +5,7 @@ import { candidateJson, type FindingFixResult } from "../../ingest/fix-findings.
 import { renderTemplate } from "../../report/template.ts";
 import type { FixOutcome } from "../../rules/fix.ts";
 import type { Detection } from "../../rules/types.ts";
+import { disruptionSentence } from "../../triage/gate.ts";
 import { prepareBranch } from "../git.ts";
 import { CliError } from "../io.ts";
 import { type Checkout, WriteRefused, writeInside, writeRefusal } from "../safe-write.ts";
@@ -92,7 +93,7 @@ export function findingsFixText(
         `${r.status.padEnd(7)} ${f.source.tool} ${f.source.findingId} [${r.triaged.risk.tier} ${r.triaged.risk.score}]${where}`,
       ),
     );
-    lines.push(terminalSafe(`    ${r.reason}`));
+    lines.push(terminalSafe(`    ${shownReason(r.reason, r.impact)}`));
     lines.push(...impactLines(r.impact));
   }
   const diffs = [...files]
@@ -138,7 +139,7 @@ export function fixText(
     const d = o.detection;
     lines.push(
       terminalSafe(
-        `${o.status.padEnd(7)} ${d.ruleId}  ${d.resource.address} (${d.resource.file}:${d.line}): ${o.reason}`,
+        `${o.status.padEnd(7)} ${d.ruleId}  ${d.resource.address} (${d.resource.file}:${d.line}): ${shownReason(o.reason, o.impact)}`,
       ),
     );
     lines.push(...impactLines(o.impact));
@@ -204,6 +205,17 @@ function impactByRule(fixed: FixOutcome[]): Array<{ ruleId: string; addresses: s
 }
 
 /** The impact notes under a finding's line in text output. */
+/**
+ * The reason as the text output shows it above its impact lines: a disruptive skip's reason starts
+ * with the first sentence of the first impact note (JSON and the app's gate keep it whole), which
+ * the first `impact:` line right below says in full — shown once, there.
+ */
+function shownReason(reason: string, impact: readonly string[]): string {
+  const sentence = disruptionSentence(impact);
+  if (impact.length === 0 || !reason.includes(`${sentence};`)) return reason;
+  return reason.replace(`${sentence};`, "disruptive (impact below);");
+}
+
 function impactLines(notes: readonly string[]): string[] {
   return notes.map((n) => terminalSafe(`    impact: ${n}`));
 }
