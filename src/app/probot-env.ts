@@ -12,7 +12,7 @@ import { fullName, type Platform, type RepoRef } from "../github/platform.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
-import { findingKeys, indexKeys, ResourceRepositoryMap } from "../locate/resource-keys.ts";
+import { findingKeys, identifyingKeys, indexKeys, ResourceRepositoryMap } from "../locate/resource-keys.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
 import { type GroupFixPlan, planGroupFix } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
@@ -189,6 +189,12 @@ export class AppEnv implements RemediationEnv {
       const pushed = this.#knownHeads.get(key);
       return sha === undefined || (pushed !== undefined && pushed !== sha) || holding.has(key);
     });
+  }
+
+  /** The repositories whose code defined the finding's cloud name or yor_trace when last indexed. */
+  defining(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[] {
+    const holding = this.#resourceMap.holding(identifyingKeys(finding));
+    return holding.size === 0 ? [] : repos.filter((r) => holding.has(fullName(r).toLowerCase()));
   }
 
   /** The suppressions written in the code the app is about to plan fixes in, for the register. */

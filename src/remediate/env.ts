@@ -45,6 +45,12 @@ export interface RemediationEnv {
    * Absent: every repository is searched.
    */
   candidates?(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[];
+  /**
+   * Of `repos`, those whose code defined one of the finding's cloud names or its yor_trace when
+   * last indexed (src/locate/resource-keys.ts): searched before the learned repository, and read
+   * again to be sure. Absent or empty: the map does not know the resource.
+   */
+  defining?(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[];
   /** The repository's Terraform at its default branch head, indexed (cached by commit sha). */
   snapshot(installationId: number | null, repository: InstallationRepository): Promise<IndexedSnapshot>;
   /**
