@@ -9,15 +9,18 @@
 // each is located the way the remediation job locates it (organization config, installation
 // repositories, then locateInRepositories against the app's environment). Measured, with REST
 // requests, git fetches (and ls-remote checks), repositories read per finding, the cache's disk and
+// CPU time (user + sys of the process, its worker thread and the git processes it waited for) and
 // peak RSS:
-//  (a) cold: the first finding of the organization (every repository fetched and indexed);
+//  (a) cold: the first finding of the organization (every repository fetched and indexed, four at
+//      a time); its baseline, same run: 20 more repositories of the same shape (not installed)
+//      fetched and indexed through the same environment one after another, as before this work;
 //  baseline: five findings located as before this work (no resource → repository map), same run;
 //  (b) warm: the next 1,000 findings, one minute later (heads confirmed a minute ago are checked again);
 //  (c) a push to one repository (a new bucket, push webhook delivered), then a finding of that bucket.
 // Prints one JSON line (bench/run.ts reads it).
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import nock from "nock";
@@ -34,6 +37,8 @@ import { seedFolders } from "./monorepo.ts";
 const REPOSITORIES = Number(process.env.FIXLOOP_BENCH_ORG_REPOS) || 500;
 const WARM = Number(process.env.FIXLOOP_BENCH_ORG_WARM) || 1_000;
 const BASELINE = 5;
+/** Repositories read one after another for the cold pass's baseline (built, never installed). */
+const COLD_BASELINE = 20;
 const API = "https://api.github.com";
 const repoRoot = join(import.meta.dirname, "..");
 const name = (i: number) => `svc-${String(i).padStart(3, "0")}`;
@@ -59,10 +64,10 @@ const bucketsTf = (i: number, count = 3) =>
       `resource "aws_s3_bucket" "fixloop_bench_${k}" {\n  bucket = "${bucket(i, k)}"\n\n  tags = {\n    Team = "platform"\n  }\n}\n`,
   ).join("\n");
 
-/** 500 repositories under `remote/acme/`, each a committed git repository. */
+/** 500 repositories (and the cold baseline's) under `remote/acme/`, each a committed git repository. */
 function buildOrganization(remote: string): void {
   const seeds = seedFolders(repoRoot);
-  for (let i = 0; i < REPOSITORIES; i++) {
+  for (let i = 0; i < REPOSITORIES + COLD_BASELINE; i++) {
     const dir = join(remote, name(i));
     const seed = seeds[i % seeds.length]!;
     mkdirSync(join(dir, "modules", "service"), { recursive: true });
@@ -190,15 +195,29 @@ const counted: RemediationEnv = {
     return h.env.snapshot(id, r);
   },
   candidates: (repos, f) => h.env.candidates(repos, f),
+  defining: (repos, f) => h.env.defining(repos, f),
   evidenceUrl: (id) => h.env.evidenceUrl(id),
 };
 /** The same, without the resource → repository map: every repository is read for each finding. */
-const { candidates: _ignored, ...unmapped } = counted;
+const { candidates: _ignored, defining: _unused, ...unmapped } = counted;
+
+const TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+/** CPU time so far in ms: user + sys of this process (all threads) and of the children it waited for (git). */
+function cpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const [utime, stime, cutime, cstime] = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .slice(11, 15)
+    .map(Number);
+  return ((utime! + stime! + cutime! + cstime!) * 1000) / TICKS;
+}
 
 interface Phase {
   findings: number;
   ms: number;
   maxMs: number;
+  cpuMs: number;
   requests: number;
   fetches: number;
   lsRemotes: number;
@@ -213,7 +232,7 @@ async function phase(
   list: StoredFinding[],
   expected: (n: number) => string,
 ): Promise<Phase> {
-  const before = { requests: requests.length, ...commands };
+  const before = { requests: requests.length, cpuMs: cpuMs(), ...commands };
   let ms = 0;
   let maxMs = 0;
   let reads = 0;
@@ -234,6 +253,7 @@ async function phase(
     findings: list.length,
     ms,
     maxMs,
+    cpuMs: cpuMs() - before.cpuMs,
     requests: requests.length - before.requests,
     fetches: commands.fetch - before.fetch,
     lsRemotes: commands.lsRemote - before.lsRemote,
@@ -247,6 +267,24 @@ async function phase(
 
 // (a) cold: the organization's first finding.
 const cold = await phase(counted, stored.slice(0, 1), () => name(repoOf(0)));
+// Its baseline, same run: 20 repositories of the same shape fetched and indexed one after another.
+const coldBaseline = await (async () => {
+  const before = { cpuMs: cpuMs(), ...commands };
+  const started = performance.now();
+  for (let j = 0; j < COLD_BASELINE; j++)
+    await h.env.snapshot(INSTALLATION_ID, {
+      owner: ORG,
+      repo: name(REPOSITORIES + j),
+      defaultBranch: "main",
+      archived: false,
+    });
+  return {
+    repositories: COLD_BASELINE,
+    ms: performance.now() - started,
+    cpuMs: cpuMs() - before.cpuMs,
+    fetches: commands.fetch - before.fetch,
+  };
+})();
 // Baseline, same run: five findings located without the map (every repository read each time).
 const baseline = await phase(unmapped, stored.slice(1, 1 + BASELINE), (n) => name(repoOf(n + 1)));
 // (b) warm: a minute later (heads confirmed by the cold pass are checked again), 1,000 findings.
@@ -279,6 +317,7 @@ console.log(
     repositories: REPOSITORIES,
     buildMs,
     cold,
+    coldBaseline,
     baseline,
     warm,
     afterPush,
