@@ -194,12 +194,13 @@ const counted: RemediationEnv = {
     read++;
     return h.env.snapshot(id, r);
   },
+  catchUpPushes: () => h.env.catchUpPushes(),
   candidates: (repos, f) => h.env.candidates(repos, f),
   defining: (repos, f) => h.env.defining(repos, f),
   evidenceUrl: (id) => h.env.evidenceUrl(id),
 };
 /** The same, without the resource → repository map: every repository is read for each finding. */
-const { candidates: _ignored, defining: _unused, ...unmapped } = counted;
+const { candidates: _ignored, defining: _unused, catchUpPushes: _none, ...unmapped } = counted;
 
 const TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 /** CPU time so far in ms: user + sys of this process (all threads) and of the children it waited for (git). */

@@ -44,6 +44,11 @@ export interface RemediationEnv {
    * (src/locate/resource-keys.ts); a repository never indexed, or changed since, is always one.
    * Absent: every repository is searched.
    */
+  /**
+   * Takes in the pushes other processes received since this one last looked (the app: the shared
+   * repository heads), before candidates() and defining() are trusted. Absent: nothing to take in.
+   */
+  catchUpPushes?(): Promise<void>;
   candidates?(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[];
   /**
    * Of `repos`, those whose code defined one of the finding's cloud names or its yor_trace when

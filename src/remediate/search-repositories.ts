@@ -47,6 +47,8 @@ export async function locateInRepositories(
 ): Promise<Searched> {
   const { installationId, finding, repos, config, resourceTypes } = scope;
   const triaged = triagedFinding(finding);
+  // A push another replica received must reach the map before it rules a repository out.
+  await env.catchUpPushes?.();
   const state: SearchState = {
     env,
     installationId,
