@@ -16,7 +16,9 @@
 //      fetched and indexed through the same environment one after another, as before this work;
 //  baseline: five findings located as before this work (no resource → repository map), same run;
 //  (b) warm: the next 1,000 findings, one minute later (heads confirmed a minute ago are checked again);
-//  (c) a push to one repository (a new bucket, push webhook delivered), then a finding of that bucket.
+//  (c) a push to one repository (a new bucket, push webhook delivered), then a finding of that bucket;
+//  (d) the same, the push received by another replica: only its row in the store's repository heads.
+// Each phase also reports the time spent reading the heads other replicas recorded (one query per finding).
 // Prints one JSON line (bench/run.ts reads it).
 
 import { execFileSync } from "node:child_process";
@@ -30,6 +32,7 @@ import type { RemediationEnv } from "../src/remediate/env.ts";
 import { locateInRepositories } from "../src/remediate/search-repositories.ts";
 import { resolveRuleId } from "../src/rules/registry.ts";
 import { getFinding, type StoredFinding } from "../src/store/findings.ts";
+import { recordRepositoryHead } from "../src/store/repository-heads.ts";
 import { INSTALLATION_ID, ORG, startHarness } from "../test/app/harness.ts";
 import { webhookExample, withIds } from "../test/github/kit/webhooks.ts";
 import { seedFolders } from "./monorepo.ts";
@@ -182,6 +185,8 @@ async function locateOne(env: RemediationEnv, f: StoredFinding) {
 }
 
 let read = 0;
+/** Time spent taking in other replicas' pushes (the shared repository heads), and how many reads. */
+const catchUp = { calls: 0, ms: 0 };
 /** The app's environment, counting the repositories read (snapshot + index) per finding. */
 const counted: RemediationEnv = {
   store: h.env.store,
@@ -194,7 +199,12 @@ const counted: RemediationEnv = {
     read++;
     return h.env.snapshot(id, r);
   },
-  catchUpPushes: () => h.env.catchUpPushes(),
+  catchUpPushes: async () => {
+    const started = performance.now();
+    await h.env.catchUpPushes();
+    catchUp.calls++;
+    catchUp.ms += performance.now() - started;
+  },
   candidates: (repos, f) => h.env.candidates(repos, f),
   defining: (repos, f) => h.env.defining(repos, f),
   evidenceUrl: (id) => h.env.evidenceUrl(id),
@@ -222,6 +232,7 @@ interface Phase {
   requests: number;
   fetches: number;
   lsRemotes: number;
+  catchUpMs: number;
   reads: number;
   maxReads: number;
   located: number;
@@ -233,7 +244,7 @@ async function phase(
   list: StoredFinding[],
   expected: (n: number) => string,
 ): Promise<Phase> {
-  const before = { requests: requests.length, cpuMs: cpuMs(), ...commands };
+  const before = { requests: requests.length, cpuMs: cpuMs(), ...commands, catchUpMs: catchUp.ms };
   let ms = 0;
   let maxMs = 0;
   let reads = 0;
@@ -258,6 +269,7 @@ async function phase(
     requests: requests.length - before.requests,
     fetches: commands.fetch - before.fetch,
     lsRemotes: commands.lsRemote - before.lsRemote,
+    catchUpMs: catchUp.ms - before.catchUpMs,
     reads,
     maxReads,
     located,
@@ -308,6 +320,22 @@ const newFinding = await h.postFindings([finding(pushed, 3, "org-pushed")]);
 const newId = (newFinding.body as { findings: Array<{ id: string }> }).findings[0]!.id;
 const afterPush = await phase(counted, [(await getFinding(h.store.db, newId))!], () => name(pushed));
 
+// (d) a push another replica received: this process sees only the head it recorded in the store.
+const elsewhere = repoOf(4243);
+const elsewhereDir = join(remote, name(elsewhere));
+writeFileSync(join(elsewhereDir, "buckets.tf"), bucketsTf(elsewhere, 4));
+git(elsewhereDir, "commit", "--quiet", "-am", "a fourth bucket");
+await recordRepositoryHead(h.store, {
+  owner: ORG,
+  repo: name(elsewhere),
+  headSha: git(elsewhereDir, "rev-parse", "HEAD").trim(),
+});
+const replicaFinding = await h.postFindings([finding(elsewhere, 3, "org-replica-pushed")]);
+const replicaId = (replicaFinding.body as { findings: Array<{ id: string }> }).findings[0]!.id;
+const afterReplicaPush = await phase(counted, [(await getFinding(h.store.db, replicaId))!], () =>
+  name(elsewhere),
+);
+
 await h.close();
 nock.cleanAll();
 console.log(
@@ -322,5 +350,6 @@ console.log(
     baseline,
     warm,
     afterPush,
+    afterReplicaPush,
   }),
 );

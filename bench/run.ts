@@ -611,7 +611,10 @@ function orgLines(): void {
   type Phase = Record<string, number>;
   const r = JSON.parse(stdout.trim().split("\n").pop()!) as Result & Record<string, Phase>;
   results.org = r;
-  const { cold, coldBaseline, baseline, warm, afterPush } = r as unknown as Record<string, Phase>;
+  const { cold, coldBaseline, baseline, warm, afterPush, afterReplicaPush } = r as unknown as Record<
+    string,
+    Phase
+  >;
   const per = (p: Phase, k: string) => p[k]! / p.findings!;
   const row = (label: string, p: Phase) =>
     `| org: ${label} | ${per(p, "ms").toFixed(0)} ms/finding (max ${p.maxMs!.toFixed(0)}, CPU ${per(p, "cpuMs").toFixed(0)} ms), ${p.requests} REST, ${p.fetches} fetches, ${p.lsRemotes} ls-remote, ${per(p, "reads").toFixed(2)} repositories read/finding (max ${p.maxReads}), ${p.located}/${p.findings} located, cache ${p.cacheMb!.toFixed(1)} MB, peak ${p.rssMb!.toFixed(0)} MB | |`;
@@ -621,11 +624,15 @@ function orgLines(): void {
     row("baseline: without the resource → repository map", baseline!),
     row(`(b) next ${warm!.findings} findings (warm)`, warm!),
     row("(c) push to one repository, then a finding in it", afterPush!),
+    row("(d) push received by another replica, then a finding in it", afterReplicaPush!),
+    `| org: warm, reading other replicas' pushes (one query per finding) | ${per(warm!, "catchUpMs").toFixed(2)} ms/finding, ${((100 * warm!.catchUpMs!) / warm!.ms!).toFixed(1)}% of the warm time | |`,
     `| org: warm vs baseline, per finding | ${(per(warm!, "ms") / per(baseline!, "ms")).toFixed(3)}× | < 200 ms |`,
   );
   const met =
     warm!.fetches === 0 &&
     afterPush!.fetches! <= 1 &&
+    afterReplicaPush!.fetches! <= 1 &&
+    afterReplicaPush!.located === 1 &&
     per(warm!, "ms") < 200 &&
     Number(r.maxRssMb) < 1024 &&
     warm!.located === warm!.findings;
