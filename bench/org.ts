@@ -9,15 +9,20 @@
 // each is located the way the remediation job locates it (organization config, installation
 // repositories, then locateInRepositories against the app's environment). Measured, with REST
 // requests, git fetches (and ls-remote checks), repositories read per finding, the cache's disk and
+// CPU time (user + sys of the process, its worker thread and the git processes it waited for) and
 // peak RSS:
-//  (a) cold: the first finding of the organization (every repository fetched and indexed);
+//  (a) cold: the first finding of the organization (every repository fetched and indexed, four at
+//      a time); its baseline, same run: 20 more repositories of the same shape (not installed)
+//      fetched and indexed through the same environment one after another, as before this work;
 //  baseline: five findings located as before this work (no resource → repository map), same run;
 //  (b) warm: the next 1,000 findings, one minute later (heads confirmed a minute ago are checked again);
-//  (c) a push to one repository (a new bucket, push webhook delivered), then a finding of that bucket.
+//  (c) a push to one repository (a new bucket, push webhook delivered), then a finding of that bucket;
+//  (d) the same, the push received by another replica: only its row in the store's repository heads.
+// Each phase also reports the time spent reading the heads other replicas recorded (one query per finding).
 // Prints one JSON line (bench/run.ts reads it).
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import nock from "nock";
@@ -27,6 +32,7 @@ import type { RemediationEnv } from "../src/remediate/env.ts";
 import { locateInRepositories } from "../src/remediate/search-repositories.ts";
 import { resolveRuleId } from "../src/rules/registry.ts";
 import { getFinding, type StoredFinding } from "../src/store/findings.ts";
+import { recordRepositoryHead } from "../src/store/repository-heads.ts";
 import { INSTALLATION_ID, ORG, startHarness } from "../test/app/harness.ts";
 import { webhookExample, withIds } from "../test/github/kit/webhooks.ts";
 import { seedFolders } from "./monorepo.ts";
@@ -34,6 +40,8 @@ import { seedFolders } from "./monorepo.ts";
 const REPOSITORIES = Number(process.env.FIXLOOP_BENCH_ORG_REPOS) || 500;
 const WARM = Number(process.env.FIXLOOP_BENCH_ORG_WARM) || 1_000;
 const BASELINE = 5;
+/** Repositories read one after another for the cold pass's baseline (built, never installed). */
+const COLD_BASELINE = 20;
 const API = "https://api.github.com";
 const repoRoot = join(import.meta.dirname, "..");
 const name = (i: number) => `svc-${String(i).padStart(3, "0")}`;
@@ -59,10 +67,10 @@ const bucketsTf = (i: number, count = 3) =>
       `resource "aws_s3_bucket" "fixloop_bench_${k}" {\n  bucket = "${bucket(i, k)}"\n\n  tags = {\n    Team = "platform"\n  }\n}\n`,
   ).join("\n");
 
-/** 500 repositories under `remote/acme/`, each a committed git repository. */
+/** 500 repositories (and the cold baseline's) under `remote/acme/`, each a committed git repository. */
 function buildOrganization(remote: string): void {
   const seeds = seedFolders(repoRoot);
-  for (let i = 0; i < REPOSITORIES; i++) {
+  for (let i = 0; i < REPOSITORIES + COLD_BASELINE; i++) {
     const dir = join(remote, name(i));
     const seed = seeds[i % seeds.length]!;
     mkdirSync(join(dir, "modules", "service"), { recursive: true });
@@ -177,6 +185,8 @@ async function locateOne(env: RemediationEnv, f: StoredFinding) {
 }
 
 let read = 0;
+/** Time spent taking in other replicas' pushes (the shared repository heads), and how many reads. */
+const catchUp = { calls: 0, ms: 0 };
 /** The app's environment, counting the repositories read (snapshot + index) per finding. */
 const counted: RemediationEnv = {
   store: h.env.store,
@@ -189,19 +199,40 @@ const counted: RemediationEnv = {
     read++;
     return h.env.snapshot(id, r);
   },
+  catchUpPushes: async () => {
+    const started = performance.now();
+    await h.env.catchUpPushes();
+    catchUp.calls++;
+    catchUp.ms += performance.now() - started;
+  },
   candidates: (repos, f) => h.env.candidates(repos, f),
+  defining: (repos, f) => h.env.defining(repos, f),
   evidenceUrl: (id) => h.env.evidenceUrl(id),
 };
 /** The same, without the resource → repository map: every repository is read for each finding. */
-const { candidates: _ignored, ...unmapped } = counted;
+const { candidates: _ignored, defining: _unused, catchUpPushes: _none, ...unmapped } = counted;
+
+const TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+/** CPU time so far in ms: user + sys of this process (all threads) and of the children it waited for (git). */
+function cpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const [utime, stime, cutime, cstime] = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .slice(11, 15)
+    .map(Number);
+  return ((utime! + stime! + cutime! + cstime!) * 1000) / TICKS;
+}
 
 interface Phase {
   findings: number;
   ms: number;
   maxMs: number;
+  cpuMs: number;
   requests: number;
   fetches: number;
   lsRemotes: number;
+  catchUpMs: number;
   reads: number;
   maxReads: number;
   located: number;
@@ -213,7 +244,7 @@ async function phase(
   list: StoredFinding[],
   expected: (n: number) => string,
 ): Promise<Phase> {
-  const before = { requests: requests.length, ...commands };
+  const before = { requests: requests.length, cpuMs: cpuMs(), ...commands, catchUpMs: catchUp.ms };
   let ms = 0;
   let maxMs = 0;
   let reads = 0;
@@ -234,9 +265,11 @@ async function phase(
     findings: list.length,
     ms,
     maxMs,
+    cpuMs: cpuMs() - before.cpuMs,
     requests: requests.length - before.requests,
     fetches: commands.fetch - before.fetch,
     lsRemotes: commands.lsRemote - before.lsRemote,
+    catchUpMs: catchUp.ms - before.catchUpMs,
     reads,
     maxReads,
     located,
@@ -247,6 +280,24 @@ async function phase(
 
 // (a) cold: the organization's first finding.
 const cold = await phase(counted, stored.slice(0, 1), () => name(repoOf(0)));
+// Its baseline, same run: 20 repositories of the same shape fetched and indexed one after another.
+const coldBaseline = await (async () => {
+  const before = { cpuMs: cpuMs(), ...commands };
+  const started = performance.now();
+  for (let j = 0; j < COLD_BASELINE; j++)
+    await h.env.snapshot(INSTALLATION_ID, {
+      owner: ORG,
+      repo: name(REPOSITORIES + j),
+      defaultBranch: "main",
+      archived: false,
+    });
+  return {
+    repositories: COLD_BASELINE,
+    ms: performance.now() - started,
+    cpuMs: cpuMs() - before.cpuMs,
+    fetches: commands.fetch - before.fetch,
+  };
+})();
 // Baseline, same run: five findings located without the map (every repository read each time).
 const baseline = await phase(unmapped, stored.slice(1, 1 + BASELINE), (n) => name(repoOf(n + 1)));
 // (b) warm: a minute later (heads confirmed by the cold pass are checked again), 1,000 findings.
@@ -269,6 +320,22 @@ const newFinding = await h.postFindings([finding(pushed, 3, "org-pushed")]);
 const newId = (newFinding.body as { findings: Array<{ id: string }> }).findings[0]!.id;
 const afterPush = await phase(counted, [(await getFinding(h.store.db, newId))!], () => name(pushed));
 
+// (d) a push another replica received: this process sees only the head it recorded in the store.
+const elsewhere = repoOf(4243);
+const elsewhereDir = join(remote, name(elsewhere));
+writeFileSync(join(elsewhereDir, "buckets.tf"), bucketsTf(elsewhere, 4));
+git(elsewhereDir, "commit", "--quiet", "-am", "a fourth bucket");
+await recordRepositoryHead(h.store, {
+  owner: ORG,
+  repo: name(elsewhere),
+  headSha: git(elsewhereDir, "rev-parse", "HEAD").trim(),
+});
+const replicaFinding = await h.postFindings([finding(elsewhere, 3, "org-replica-pushed")]);
+const replicaId = (replicaFinding.body as { findings: Array<{ id: string }> }).findings[0]!.id;
+const afterReplicaPush = await phase(counted, [(await getFinding(h.store.db, replicaId))!], () =>
+  name(elsewhere),
+);
+
 await h.close();
 nock.cleanAll();
 console.log(
@@ -279,8 +346,10 @@ console.log(
     repositories: REPOSITORIES,
     buildMs,
     cold,
+    coldBaseline,
     baseline,
     warm,
     afterPush,
+    afterReplicaPush,
   }),
 );

@@ -23,8 +23,8 @@
 //            peak memory (target: within 5×; bench/startup.ts).
 //  - replicas: findings to PRs per second with 1 and 2 app replicas (real processes) on one
 //            PostgreSQL database, GitHub answered by the test kit's double (bench/replicas.ts).
-//  - org:    an organization of 500 repositories served over git: the first finding (cold), five
-//            findings without the resource → repository map (the baseline), the next 1,000 (warm)
+//  - org:    an organization of 500 repositories served over git: the first finding (cold, four
+//            repositories read at once, against 20 more read one after another), five findings without the resource → repository map (the baseline), the next 1,000 (warm)
 //            and a push then a finding: time, REST requests, git fetches, repositories read, cache
 //            disk and peak memory (targets: 0 fetches warm, 1 after a push, < 200 ms per finding,
 //            < 1 GB; bench/org.ts).
@@ -611,20 +611,28 @@ function orgLines(): void {
   type Phase = Record<string, number>;
   const r = JSON.parse(stdout.trim().split("\n").pop()!) as Result & Record<string, Phase>;
   results.org = r;
-  const { cold, baseline, warm, afterPush } = r as unknown as Record<string, Phase>;
+  const { cold, coldBaseline, baseline, warm, afterPush, afterReplicaPush } = r as unknown as Record<
+    string,
+    Phase
+  >;
   const per = (p: Phase, k: string) => p[k]! / p.findings!;
   const row = (label: string, p: Phase) =>
-    `| org: ${label} | ${per(p, "ms").toFixed(0)} ms/finding (max ${p.maxMs!.toFixed(0)}), ${p.requests} REST, ${p.fetches} fetches, ${p.lsRemotes} ls-remote, ${per(p, "reads").toFixed(2)} repositories read/finding (max ${p.maxReads}), ${p.located}/${p.findings} located, cache ${p.cacheMb!.toFixed(1)} MB, peak ${p.rssMb!.toFixed(0)} MB | |`;
+    `| org: ${label} | ${per(p, "ms").toFixed(0)} ms/finding (max ${p.maxMs!.toFixed(0)}, CPU ${per(p, "cpuMs").toFixed(0)} ms), ${p.requests} REST, ${p.fetches} fetches, ${p.lsRemotes} ls-remote, ${per(p, "reads").toFixed(2)} repositories read/finding (max ${p.maxReads}), ${p.located}/${p.findings} located, cache ${p.cacheMb!.toFixed(1)} MB, peak ${p.rssMb!.toFixed(0)} MB | |`;
   lines.push(
     row(`(a) first finding, ${r.repositories} repositories (cold)`, cold!),
+    `| org: cold, per repository: four at once vs ${coldBaseline!.repositories} one after another | ${(cold!.ms! / cold!.reads!).toFixed(0)} ms (${(cold!.cpuMs! / cold!.reads!).toFixed(0)} ms CPU) vs ${(coldBaseline!.ms! / coldBaseline!.repositories!).toFixed(0)} ms (${(coldBaseline!.cpuMs! / coldBaseline!.repositories!).toFixed(0)} ms CPU): ${(cold!.ms! / cold!.reads! / (coldBaseline!.ms! / coldBaseline!.repositories!)).toFixed(2)}× | |`,
     row("baseline: without the resource → repository map", baseline!),
     row(`(b) next ${warm!.findings} findings (warm)`, warm!),
     row("(c) push to one repository, then a finding in it", afterPush!),
+    row("(d) push received by another replica, then a finding in it", afterReplicaPush!),
+    `| org: warm, reading other replicas' pushes (one query per finding) | ${per(warm!, "catchUpMs").toFixed(2)} ms/finding, ${((100 * warm!.catchUpMs!) / warm!.ms!).toFixed(1)}% of the warm time | |`,
     `| org: warm vs baseline, per finding | ${(per(warm!, "ms") / per(baseline!, "ms")).toFixed(3)}× | < 200 ms |`,
   );
   const met =
     warm!.fetches === 0 &&
     afterPush!.fetches! <= 1 &&
+    afterReplicaPush!.fetches! <= 1 &&
+    afterReplicaPush!.located === 1 &&
     per(warm!, "ms") < 200 &&
     Number(r.maxRssMb) < 1024 &&
     warm!.located === warm!.findings;

@@ -12,11 +12,12 @@ import { fullName, type Platform, type RepoRef } from "../github/platform.ts";
 import type { RepoSourceCache } from "../github/repo-source.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
-import { findingKeys, indexKeys, ResourceRepositoryMap } from "../locate/resource-keys.ts";
+import { findingKeys, identifyingKeys, indexKeys, ResourceRepositoryMap } from "../locate/resource-keys.ts";
 import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
 import { type GroupFixPlan, planGroupFix } from "../remediate/plan-fix.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import { recordInlineSuppressions } from "../store/inline-suppressions.ts";
+import { recordRepositoryHead, repositoryHeadsSince } from "../store/repository-heads.ts";
 import type { Store } from "../store/store.ts";
 import { collectSuppressions } from "../suppress/index.ts";
 
@@ -24,6 +25,9 @@ export const CONFIG_PATH = ".github/fixloop.yml";
 /** How long a repository head confirmed by git stays trusted without asking again (push webhooks
  *  update it sooner): a burst of findings for one repository costs one `git ls-remote`, not one each. */
 const HEAD_TRUST_MS = 60_000;
+/** How far before the newest head it has seen a replica reads the shared heads again: a push whose
+ *  transaction committed after a later one's (each replica stamps its own) is still seen. */
+const HEAD_OVERLAP_MS = 5_000;
 /** Indexes kept per process (each is a parsed Terraform tree); least recently used goes first. */
 const MAX_INDEXES = 64;
 
@@ -69,6 +73,8 @@ export class AppEnv implements RemediationEnv {
   readonly #confirmedHeads = new Map<string, { sha: string; at: number }>();
   /** What every repository indexed so far could be matched on, at its commit (kept when its index is not). */
   readonly #resourceMap = new ResourceRepositoryMap();
+  /** The newest updated_at of the shared repository heads seen (pushes other replicas received). */
+  #headsSeen: number;
 
   constructor(options: AppEnvOptions) {
     this.store = options.store;
@@ -79,6 +85,8 @@ export class AppEnv implements RemediationEnv {
     this.#indexer = options.indexer ?? (async (_repository, files) => buildIndex(files));
     this.#planner = options.planner;
     this.#publicUrl = options.publicUrl;
+    // Heads pushed before this process started do not matter: it has neither map nor index yet.
+    this.#headsSeen = this.store.now();
   }
 
   teamExists(installationId: number | null, org: string, slug: string): Promise<boolean | undefined> {
@@ -191,6 +199,26 @@ export class AppEnv implements RemediationEnv {
     });
   }
 
+  /**
+   * Pushes received by other replicas since this one last looked (the shared repository heads, one
+   * indexed range read): each repository is marked changed exactly as a local push webhook marks it,
+   * so the map no longer says it cannot hold a resource the push added.
+   */
+  async catchUpPushes(): Promise<void> {
+    const heads = await repositoryHeadsSince(this.store.db, this.#headsSeen - HEAD_OVERLAP_MS);
+    for (const head of heads) {
+      this.#headsSeen = Math.max(this.#headsSeen, head.updatedAt);
+      if (this.#knownHeads.get(head.repository) !== head.headSha)
+        this.#headChanged(head.repository, head.headSha);
+    }
+  }
+
+  /** The repositories whose code defined the finding's cloud name or yor_trace when last indexed. */
+  defining(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[] {
+    const holding = this.#resourceMap.holding(identifyingKeys(finding));
+    return holding.size === 0 ? [] : repos.filter((r) => holding.has(fullName(r).toLowerCase()));
+  }
+
   /** The suppressions written in the code the app is about to plan fixes in, for the register. */
   async #recordSuppressions(repository: RepoRef, snapshot: IndexedSnapshot["snapshot"]): Promise<void> {
     try {
@@ -237,10 +265,12 @@ export class AppEnv implements RemediationEnv {
 
   // --- cache invalidation, driven by webhooks ---
 
-  /** A push to a default branch: its head is known, and its configuration may have changed. */
-  pushed(repository: RepoRef, headSha: string, touchedConfig: boolean): void {
-    this.#knownHeads.set(fullName(repository).toLowerCase(), headSha);
-    this.#confirmedHeads.delete(fullName(repository).toLowerCase());
+  /**
+   * A push to a default branch: its head is known, and its configuration may have changed. The head
+   * is shared through the store, for the replicas this webhook did not reach (catchUpPushes).
+   */
+  async pushed(repository: RepoRef, headSha: string, touchedConfig: boolean): Promise<void> {
+    this.#headChanged(fullName(repository).toLowerCase(), headSha);
     if (touchedConfig || repository.repo === ".github") {
       if (repository.repo === ".github") {
         // The org-wide configuration changed: every repository of the org extends it.
@@ -248,6 +278,13 @@ export class AppEnv implements RemediationEnv {
         for (const key of this.#configs.keys()) if (key.startsWith(prefix)) this.#configs.delete(key);
       } else this.#configs.delete(fullName(repository).toLowerCase());
     }
+    await recordRepositoryHead(this.store, { ...repository, headSha });
+  }
+
+  /** The repository's default branch is at `headSha`: snapshots read it, the map treats it as changed. */
+  #headChanged(key: string, headSha: string): void {
+    this.#knownHeads.set(key, headSha);
+    this.#confirmedHeads.delete(key);
   }
 
   /** Installation created, deleted, or its repositories changed. */

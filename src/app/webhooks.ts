@@ -26,7 +26,7 @@ export function registerWebhooks(app: Probot, env: AppEnv): void {
     });
     // The merge commit is the default branch's new head: verification reads it without asking git.
     if (merged && pr.merge_commit_sha && pr.base.ref === context.payload.repository.default_branch)
-      env.pushed(
+      await env.pushed(
         { owner: context.payload.repository.owner.login, repo: context.payload.repository.name },
         pr.merge_commit_sha,
         false,
@@ -44,7 +44,7 @@ export function registerWebhooks(app: Probot, env: AppEnv): void {
     const touched = (commits ?? []).some((c) =>
       [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_PATH),
     );
-    env.pushed({ owner: repository.owner.login, repo: repository.name }, after, touched);
+    await env.pushed({ owner: repository.owner.login, repo: repository.name }, after, touched);
   });
 
   app.on(["installation", "installation_repositories"], async (context) => {

@@ -50,6 +50,15 @@ export function findingKeys(finding: Finding): string[] {
 }
 
 /**
+ * The keys of findingKeys() that name this very resource: its cloud names (`n:`) and yor_trace
+ * (`t:`). A repository holding one of them defined the resource when it was indexed — evidence
+ * about this finding, where a file name or an address could be any repository's.
+ */
+export function identifyingKeys(finding: Finding): string[] {
+  return findingKeys(finding).filter((k) => k.startsWith("n:") || k.startsWith("t:"));
+}
+
+/**
  * Which repositories hold which keys, each at the commit it was indexed at. Small: a few hundred
  * short strings per repository, against the megabytes of its index.
  */

@@ -44,7 +44,18 @@ export interface RemediationEnv {
    * (src/locate/resource-keys.ts); a repository never indexed, or changed since, is always one.
    * Absent: every repository is searched.
    */
+  /**
+   * Takes in the pushes other processes received since this one last looked (the app: the shared
+   * repository heads), before candidates() and defining() are trusted. Absent: nothing to take in.
+   */
+  catchUpPushes?(): Promise<void>;
   candidates?(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[];
+  /**
+   * Of `repos`, those whose code defined one of the finding's cloud names or its yor_trace when
+   * last indexed (src/locate/resource-keys.ts): searched before the learned repository, and read
+   * again to be sure. Absent or empty: the map does not know the resource.
+   */
+  defining?(repos: readonly InstallationRepository[], finding: Finding): InstallationRepository[];
   /** The repository's Terraform at its default branch head, indexed (cached by commit sha). */
   snapshot(installationId: number | null, repository: InstallationRepository): Promise<IndexedSnapshot>;
   /**

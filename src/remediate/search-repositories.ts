@@ -5,6 +5,7 @@
 
 import type { RepoConfig } from "../config/repo-config.ts";
 import { parseArn } from "../findings/arn.ts";
+import type { Finding } from "../findings/model.ts";
 import { fullName, type RepoRef } from "../github/client.ts";
 import type { IssueCandidate, NoPrReason } from "../github/issue-body.ts";
 import { RepoSourceError, type RepoSourceErrorCode } from "../github/repo-source.ts";
@@ -13,7 +14,12 @@ import { RepositoryIndexError } from "../sandbox/index-sandbox.ts";
 import type { StoredFinding } from "../store/findings.ts";
 import { type LearnedKey, learnedRepository, learnRepository } from "../store/learned-repositories.ts";
 import type { IndexedSnapshot, InstallationRepository, RemediationEnv } from "./env.ts";
-import { type CrossLocation, locateAcross, namedRepositories } from "./locate-across.ts";
+import {
+  type CrossLocation,
+  locateAcross,
+  namedRepositories,
+  type RepositoryIndex,
+} from "./locate-across.ts";
 import { triagedFromStored } from "./stored-finding.ts";
 
 export interface Searched {
@@ -22,11 +28,12 @@ export interface Searched {
 }
 
 /**
- * The repositories the finding names first (a repository scan's own, yor tags, the account map, then
- * the repository a finding of the same account and resource type was last located in); the rest
- * only when those do not settle it, and of those only the ones the environment says could hold the
- * resource. A repository's index is kept only while it holds a candidate: searching hundreds of
- * repositories never holds all their indexes at once.
+ * The repositories the finding names first (a repository scan's own, yor tags, the account map, the
+ * repositories whose code defined its cloud name when last indexed, then the repository a finding of
+ * the same account and resource type was last located in); the rest only when those do not settle
+ * it, and of those only the ones the environment says could hold the resource. A repository's index
+ * is kept only while it holds a candidate: searching hundreds of repositories never holds all their
+ * indexes at once. Repositories are read a few at a time (git waits on processes and the network).
  */
 export async function locateInRepositories(
   env: RemediationEnv,
@@ -39,30 +46,23 @@ export async function locateInRepositories(
   },
 ): Promise<Searched> {
   const { installationId, finding, repos, config, resourceTypes } = scope;
-  const indexed = new Map<string, IndexedSnapshot>();
-  const unreadable = new Map<string, string>();
   const triaged = triagedFinding(finding);
-  const options = resourceTypes ? { resourceTypes } : {};
-  /** Repositories read that hold no candidate: their indexes are not kept. */
-  const without = new Set<string>();
+  // A push another replica received must reach the map before it rules a repository out.
+  await env.catchUpPushes?.();
+  const state: SearchState = {
+    env,
+    installationId,
+    finding,
+    triaged,
+    options: resourceTypes ? { resourceTypes } : {},
+    indexed: new Map(),
+    unreadable: new Map(),
+    without: new Set(),
+  };
   const search = async (subset: readonly InstallationRepository[], considered = subset, why?: string) => {
-    const indexes = [];
-    for (const r of subset) {
-      const name = fullName(r);
-      let s = indexed.get(name);
-      if (!s && !unreadable.has(name) && !without.has(name)) {
-        s = await readRepository({ env, installationId, finding, unreadable }, r);
-        // Only a repository with a candidate stays in memory for the caller.
-        if (s && locate(triaged, s.index, options).kind !== "not-found") indexed.set(name, s);
-        else if (s) {
-          without.add(name);
-          s = undefined;
-        }
-      }
-      if (s) indexes.push({ repository: { owner: r.owner, repo: r.repo }, index: s.index });
-    }
+    const indexes = await readAll(state, subset);
     const skipped = considered.flatMap((r) => {
-      const reason = unreadable.get(fullName(r));
+      const reason = state.unreadable.get(fullName(r));
       return reason ? [reason] : [];
     });
     const searched = considered.length - skipped.length;
@@ -74,6 +74,7 @@ export async function locateInRepositories(
   const named =
     scannedRepository(finding, repos) ??
     namedRepositories(triaged, repos, config.repositories.accounts) ??
+    definingRepositories(env, triaged, repos) ??
     (await learnedRepositories(env, finding, repos));
   let cross: CrossLocation | undefined;
   if (named) {
@@ -83,7 +84,85 @@ export async function locateInRepositories(
   }
   cross ??= await search(env.candidates ? env.candidates(repos, triaged) : repos, repos);
   if (cross.kind === "located") await learn(env, finding, cross.repository);
-  return { cross, indexed };
+  return { cross, indexed: state.indexed };
+}
+
+/** Repositories read at once: git is mostly waiting on processes, the disk and the network. */
+const READ_CONCURRENCY = 4;
+
+/** One search's repositories so far: read with a candidate (kept), unreadable, read without one. */
+interface SearchState {
+  env: RemediationEnv;
+  installationId: number | null;
+  finding: StoredFinding;
+  triaged: Finding;
+  options: { resourceTypes?: string[] };
+  indexed: Map<string, IndexedSnapshot>;
+  /** Repositories that cannot be read, with the reason. */
+  unreadable: Map<string, string>;
+  /** Repositories read that hold no candidate: their indexes are not kept. */
+  without: Set<string>;
+}
+
+/**
+ * The indexes of the repositories of `subset` that hold a candidate, in `subset` order, each read at
+ * most once per search and at most READ_CONCURRENCY at a time (started in `subset` order). A failure
+ * that fails the job stops starting reads, waits for those in flight, then is thrown.
+ */
+async function readAll(
+  state: SearchState,
+  subset: readonly InstallationRepository[],
+): Promise<RepositoryIndex[]> {
+  const read: Array<IndexedSnapshot | undefined> = [];
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < subset.length) {
+      const i = next++;
+      try {
+        read[i] = await readOnce(state, subset[i] as InstallationRepository);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, subset.length) }, worker));
+  if (failure) throw failure.error;
+  return subset.flatMap((r, i) => {
+    const s = read[i];
+    return s ? [{ repository: { owner: r.owner, repo: r.repo }, index: s.index }] : [];
+  });
+}
+
+/** The repository's snapshot when it holds a candidate (kept for the caller), else undefined. */
+async function readOnce(state: SearchState, r: InstallationRepository): Promise<IndexedSnapshot | undefined> {
+  const { indexed, unreadable, without } = state;
+  const name = fullName(r);
+  const known = indexed.get(name);
+  if (known || unreadable.has(name) || without.has(name)) return known;
+  const s = await readRepository(state, r);
+  if (!s) return undefined;
+  // Only a repository with a candidate stays in memory for the caller.
+  if (locate(state.triaged, s.index, state.options).kind !== "not-found") {
+    indexed.set(name, s);
+    return s;
+  }
+  without.add(name);
+  return undefined;
+}
+
+/** The repositories whose code defined the finding's cloud name or yor_trace when last indexed. */
+function definingRepositories(
+  env: RemediationEnv,
+  finding: Finding,
+  repos: readonly InstallationRepository[],
+): { repositories: InstallationRepository[]; why: string } | null {
+  const hit = env.defining?.(repos, finding) ?? [];
+  if (hit.length === 0) return null;
+  return {
+    repositories: hit,
+    why: `${hit.map(fullName).join(", ")} defined this resource's name when fixloop last read ${hit.length === 1 ? "it" : "them"}`,
+  };
 }
 
 /** What a learned repository is keyed on: the finding's account and resource type, when it has both. */

@@ -516,6 +516,25 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropIndex("findings_org").ifExists().execute();
       },
     },
+    // Replicas (issue 19): the head of each repository's default branch as the last push webhook
+    // gave it, whichever replica received it. Every replica reads the rows changed since it last
+    // looked (the updated_at index) before trusting its resource → repository map.
+    "0023_repository_heads": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("repository_heads")
+          .addColumn("repository", "text", (c) => c.primaryKey())
+          .addColumn("org", "text", (c) => c.notNull())
+          .addColumn("head_sha", "text", (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("repository_heads_updated_at")
+          .on("repository_heads")
+          .columns(["updated_at"])
+          .execute();
+      },
+    },
   };
 }
 

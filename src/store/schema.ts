@@ -285,6 +285,16 @@ export interface LearnedRepositoriesTable {
   located_at: Millis;
 }
 
+/** The default branch's head of a repository as the last push webhook to any replica gave it (issue 19). */
+export interface RepositoryHeadsTable {
+  /** owner/name, lowercased. */
+  repository: string;
+  /** The owner, lowercased. */
+  org: string;
+  head_sha: string;
+  updated_at: Millis;
+}
+
 /** GitHub webhook deliveries (and other idempotency keys) already handled. */
 export interface DeliveriesTable {
   id: string;
@@ -307,6 +317,7 @@ export interface Database {
   tracking_issues: TrackingIssuesTable;
   jira_issues: JiraIssuesTable;
   learned_repositories: LearnedRepositoriesTable;
+  repository_heads: RepositoryHeadsTable;
   config_issues: ConfigIssuesTable;
   associated_prs: AssociatedPrsTable;
   web_sessions: WebSessionsTable;

@@ -76,10 +76,14 @@ afterEach(async () => {
 describe("the repositories a finding is looked for in", () => {
   it("are all of them before any was indexed, then only the one defining the resource", async () => {
     expect(candidates("acme-web-0")).toEqual(["data", "web"]);
+    expect(h.env.defining(REPOS, finding("acme-web-0"))).toEqual([]);
     for (const r of REPOS) await h.env.snapshot(INSTALLATION_ID, r);
     expect(candidates("acme-web-0")).toEqual(["web"]);
     expect(candidates("acme-data-0")).toEqual(["data"]);
     expect(candidates("acme-nowhere")).toEqual([]);
+    // What the map knows defines the bucket's name: searched before the learned repository.
+    expect(h.env.defining(REPOS, finding("acme-web-0")).map((r) => r.repo)).toEqual(["web"]);
+    expect(h.env.defining(REPOS, finding("acme-nowhere"))).toEqual([]);
   });
 
   it("include a repository pushed to since it was indexed, until it is read again", async () => {

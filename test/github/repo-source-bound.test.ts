@@ -131,6 +131,18 @@ describe("the repository cache's size bound", () => {
     expect(cachedNames()).toEqual(["alpha"]);
   });
 
+  it("holds the bound once repositories read at once (as a search of the organization does) are done", async () => {
+    const one = await oneRepositoryBytes();
+    const bound = Math.floor(one * 2.5); // room for two
+    const c = cache(bound);
+    const read = await Promise.all(NAMES.map((n) => c.snapshot(ref(n), "main", null)));
+    expect(read.map((s) => s.files.length > 0)).toEqual([true, true, true, true]);
+    await settle();
+    expect(cachedNames()).toHaveLength(2);
+    expect(c.bytes).toBeLessThanOrEqual(bound);
+    expect(await diskUsage(cacheDir)).toBeLessThanOrEqual(bound + 64 * 1024); // + the owner directories
+  });
+
   it("counts the repositories an earlier process left, oldest first", async () => {
     const one = await oneRepositoryBytes();
     const unbounded = cache(Number.MAX_SAFE_INTEGER);
