@@ -5,6 +5,7 @@
 import { sql } from "kysely";
 import { STATE_GROUPS } from "../lifecycle/states.ts";
 import { auditEventFromRow, type StoredAuditEvent } from "./audit.ts";
+import type { Engine } from "./connect.ts";
 import { type FindingSource, findingFromRow, type StoredFinding, sourceFromRow } from "./findings.ts";
 import { type Remediation, remediationFromRow } from "./remediations.ts";
 import type { Db } from "./store.ts";
@@ -173,30 +174,93 @@ const TREND_STATES = ["new", "resolved", "reopened", "pr_open", "merged", "close
 const weekOf = (column: string, origin: number) =>
   sql<number>`(${sql.ref(column)} - ${sql.lit(origin)}) / ${sql.lit(WEEK)}`;
 
-export async function weeklyTransitions(db: Db, s: TrendScope): Promise<WeekTransitions[]> {
-  const week = weekOf("a.at", s.weekOrigin);
-  const rows = await db
-    .selectFrom("audit_events as a")
-    .innerJoin("findings as f", "f.id", "a.finding_id")
-    .select((eb) => [
-      week.as("week"),
-      "a.to_state",
-      eb.fn.countAll<number>().as("n"),
-      eb.fn.sum<number>("f.risk_score").as("risk"),
-    ])
-    .where("a.to_state", "in", TREND_STATES)
-    .where("a.at", ">=", s.from)
-    .where("a.at", "<", s.to)
-    .where("f.org", "=", s.org)
-    .$if(s.team !== undefined, (q) => q.where("f.owner_team", "=", s.team as string))
-    .groupBy([week, "a.to_state"])
-    .execute();
-  return rows.map((r) => ({
-    week: Number(r.week),
-    toState: r.to_state,
-    count: Number(r.n),
-    riskSum: Number(r.risk ?? 0),
-  }));
+/**
+ * Counted from the events alone where the organization is the scope: each event carries it
+ * (migration 0020), so the finding is joined only for the risk of the resolutions (the one sum a
+ * page shows; `riskSum` is 0 for the other states) — and for a team, which events do not carry (a
+ * finding's team can change). PostgreSQL groups a year's few hundred thousand events in a hash;
+ * SQLite would sort them all by their computed week, so there each (week, state) is counted in
+ * place as one range of the index `(org, to_state, at, finding_id)`.
+ */
+export async function weeklyTransitions(db: Db, engine: Engine, s: TrendScope): Promise<WeekTransitions[]> {
+  if (s.to <= s.weekOrigin) return [];
+  const rows =
+    s.team !== undefined
+      ? await teamTransitions(db, s, s.team)
+      : engine === "sqlite"
+        ? await orgTransitionsByRange(db, s)
+        : await orgTransitionsGrouped(db, s);
+  return rows
+    .filter((r) => Number(r.n) > 0)
+    .map((r) => ({
+      week: Number(r.week),
+      toState: r.state,
+      count: Number(r.n),
+      riskSum: r.state === "resolved" ? Number(r.risk ?? 0) : 0,
+    }));
+}
+
+interface TransitionRow {
+  week: number;
+  state: string;
+  n: number;
+  risk: number | null;
+}
+
+const weekOfEvent = (s: TrendScope) => sql<number>`(a.at - ${sql.lit(s.weekOrigin)}) / ${sql.lit(WEEK)}`;
+const STATES_IN = sql`a.to_state in (${sql.join(TREND_STATES)})`;
+
+async function teamTransitions(db: Db, s: TrendScope, team: string): Promise<TransitionRow[]> {
+  const week = weekOfEvent(s);
+  const result = await sql<TransitionRow>`
+    select ${week} as week, a.to_state as state, count(*) as n,
+      sum(case when a.to_state = 'resolved' then f.risk_score end) as risk
+    from audit_events a join findings f on f.id = a.finding_id
+    where a.org = ${s.org} and f.owner_team = ${team} and ${STATES_IN}
+      and a.at >= ${s.from} and a.at < ${s.to}
+    group by ${week}, a.to_state`.execute(db);
+  return result.rows;
+}
+
+async function orgTransitionsGrouped(db: Db, s: TrendScope): Promise<TransitionRow[]> {
+  const week = weekOfEvent(s);
+  const period = sql`a.org = ${s.org} and a.at >= ${s.from} and a.at < ${s.to}`;
+  const [counts, risks] = await Promise.all([
+    sql<TransitionRow>`
+      select ${week} as week, a.to_state as state, count(*) as n from audit_events a
+      where ${period} and ${STATES_IN} group by ${week}, a.to_state`.execute(db),
+    sql<{ week: number; risk: number }>`
+      select ${week} as week, sum(f.risk_score) as risk
+      from audit_events a join findings f on f.id = a.finding_id
+      where ${period} and a.to_state = 'resolved' group by ${week}`.execute(db),
+  ]);
+  const riskOf = new Map(risks.rows.map((r) => [Number(r.week), r.risk]));
+  return counts.rows.map((r) => ({ ...r, risk: riskOf.get(Number(r.week)) ?? null }));
+}
+
+async function orgTransitionsByRange(db: Db, s: TrendScope): Promise<TransitionRow[]> {
+  const inWeek = sql`a.org = ${s.org} and a.to_state = s.state and a.at >= w.lo and a.at < w.hi`;
+  const result = await sql<TransitionRow>`
+    with w(week, lo, hi) as (${weekRanges(s)}),
+      s(state) as (values ${sql.join(TREND_STATES.map((state) => sql`(${state})`))})
+    select w.week, s.state,
+      (select count(*) from audit_events a where ${inWeek}) as n,
+      case when s.state = 'resolved' then
+        (select sum(f.risk_score) from audit_events a join findings f on f.id = a.finding_id where ${inWeek})
+      end as risk
+    from w, s`.execute(db);
+  return result.rows;
+}
+
+/** The scope's weeks as rows (week, lo, hi): week `i` is [origin + i weeks, + 1 week) within [from, to). */
+function weekRanges(s: TrendScope) {
+  const weeks = Math.max(0, Math.ceil((s.to - s.weekOrigin) / WEEK));
+  const rows = Array.from({ length: weeks }, (_, i) => {
+    const lo = Math.max(s.from, s.weekOrigin + i * WEEK);
+    const hi = Math.min(s.to, s.weekOrigin + (i + 1) * WEEK);
+    return sql`(${sql.lit(i)}, ${sql.lit(lo)}, ${sql.lit(hi)})`;
+  });
+  return sql`values ${sql.join(rows)}`;
 }
 
 /** Per week: failed verification checks (CI, code or runtime re-scan). */
@@ -237,7 +301,7 @@ export async function remediationTimes(db: Db, s: TrendScope): Promise<Remediati
     with r as (
       select f.risk_tier as tier, a.at - f.first_seen as ttr
       from audit_events a join findings f on f.id = a.finding_id
-      where a.to_state = 'resolved' and a.at >= ${s.from} and a.at < ${s.to} and f.org = ${s.org} ${team}
+      where a.org = ${s.org} and a.to_state = 'resolved' and a.at >= ${s.from} and a.at < ${s.to} ${team}
     ), ranked as (
       select tier, ttr,
         row_number() over (partition by tier order by ttr) as rn,
