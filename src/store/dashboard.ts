@@ -3,6 +3,7 @@
 // organization at a time (a page never mixes organizations), optionally one owning team.
 
 import { sql } from "kysely";
+import { STATES } from "../lifecycle/machine.ts";
 import { STATE_GROUPS } from "../lifecycle/states.ts";
 import { auditEventFromRow, type StoredAuditEvent } from "./audit.ts";
 import type { Engine } from "./connect.ts";
@@ -431,30 +432,82 @@ export async function findingScopeOf(
   return row && { org: row.org, repository: row.fixed_in ?? row.repository };
 }
 
-/** The ids of an organization's findings detected in [since, until) or with an audit event in it. */
-export async function orgFindingIdsActiveBetween(
+/** What the auditor pack counts about one candidate finding of a period, read as of its end. */
+export interface PeriodFacts {
+  id: string;
+  firstSeen: number;
+  slaDue: number;
+  slaBreachedAt: number | null;
+  /** The finding's state now, and when its last resolution (of all time, by id) happened. */
+  state: string;
+  lastResolvedAt: number | null;
+  /** The last event before the end of the period (by id): the state then, and when. */
+  endState: string;
+  endAt: number;
+  /** Any event in the period; an event into `resolved` in it. */
+  changed: boolean;
+  resolved: boolean;
+}
+
+/**
+ * The organization's findings detected in [since, until) or with an audit event in it, each with
+ * the few facts its period row is counted from (src/web/pages/auditor-pack.ts) instead of its whole
+ * evidence record: the period's events from the index `(org, to_state, at, finding_id)` (one range
+ * per state), then per finding its last event before `until` and, when it matters for a late
+ * resolution, its last resolution — each the first entry of a backward walk of its trail. Findings
+ * with no event before `until` are left out (fixloop had not recorded them by then).
+ */
+export async function periodFactsOf(
   db: Db,
   org: string,
   since: number,
   until: number,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom("audit_events as a")
-    .innerJoin("findings as f", "f.id", "a.finding_id")
-    .select("a.finding_id as id")
-    .where("a.at", ">=", since)
-    .where("a.at", "<", until)
-    .where("f.org", "=", org)
-    .union(
-      db
-        .selectFrom("findings")
-        .select("id")
-        .where("org", "=", org)
-        .where("first_seen", ">=", since)
-        .where("first_seen", "<", until),
+): Promise<PeriodFacts[]> {
+  const result = await sql<{
+    id: string;
+    first_seen: number;
+    sla_due: number;
+    sla_breached_at: number | null;
+    state: string;
+    changed: number;
+    resolved: number;
+    end_state: string;
+    end_at: number;
+    last_resolved_at: number | null;
+  }>`
+    with touched as (
+      select a.finding_id as id, 1 as changed, max(case when a.to_state = 'resolved' then 1 else 0 end) as resolved
+      from audit_events a
+      where a.org = ${org} and a.to_state in (${sql.join([...STATES])}) and a.at >= ${since} and a.at < ${until}
+      group by a.finding_id
+      union all
+      select f.id, 0, 0 from findings f where f.org = ${org} and f.first_seen >= ${since} and f.first_seen < ${until}
+    ), candidates as (
+      select c.id, max(c.changed) as changed, max(c.resolved) as resolved,
+        (select e.id from audit_events e where e.finding_id = c.id and e.at < ${until}
+         order by e.id desc limit 1) as end_id
+      from touched c group by c.id
     )
-    .execute();
-  return rows.map((r) => r.id);
+    select f.id, f.first_seen, f.sla_due, f.sla_breached_at, f.state, c.changed, c.resolved,
+      e.to_state as end_state, e.at as end_at,
+      case when f.state = 'resolved' and f.sla_breached_at is null then
+        (select r.at from audit_events r where r.finding_id = f.id and r.to_state = 'resolved'
+         order by r.id desc limit 1)
+      end as last_resolved_at
+    from candidates c join findings f on f.id = c.id join audit_events e on e.id = c.end_id`.execute(db);
+  const num = (v: number | null) => (v === null ? null : Number(v));
+  return result.rows.map((r) => ({
+    id: r.id,
+    firstSeen: Number(r.first_seen),
+    slaDue: Number(r.sla_due),
+    slaBreachedAt: num(r.sla_breached_at),
+    state: r.state,
+    lastResolvedAt: num(r.last_resolved_at),
+    endState: r.end_state,
+    endAt: Number(r.end_at),
+    changed: Number(r.changed) === 1,
+    resolved: Number(r.resolved) === 1,
+  }));
 }
 
 /** Where each fix attempt located the finding (the file and resource address), oldest first. */
