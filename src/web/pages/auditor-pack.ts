@@ -128,9 +128,7 @@ async function render(request: PageRequest): Promise<PageResult> {
   const format = choiceParam(request.url, "format", FORMATS);
   const period = periodOf(request);
   const lines = await orgPeriodLines(request.store, org, period);
-  const register = (await exceptionRegister(request.store.db, { includeEnded: true })).filter(
-    (r) => r.org === org,
-  );
+  const register = await exceptionRegister(request.store.db, { includeEnded: true, org });
   const name = `fixloop-${org}-${isoDay(period.since)}-${isoDay(period.until - 1)}`;
   if (format !== "html")
     return {
