@@ -449,6 +449,24 @@ export interface PeriodFacts {
   resolved: boolean;
 }
 
+/** The ids of an organization's findings detected in [since, until) or with an audit event in it
+ *  (the downloads read each one's record; the page, only the facts below). */
+export async function orgFindingIdsActiveBetween(
+  db: Db,
+  org: string,
+  since: number,
+  until: number,
+): Promise<string[]> {
+  const result = await sql<{ id: string }>`
+    select a.finding_id as id from audit_events a
+    where a.org = ${org} and a.to_state in (${sql.join([...STATES])}) and a.at >= ${since} and a.at < ${until}
+    union
+    select f.id from findings f where f.org = ${org} and f.first_seen >= ${since} and f.first_seen < ${until}`.execute(
+    db,
+  );
+  return result.rows.map((r) => r.id);
+}
+
 /**
  * The organization's findings detected in [since, until) or with an audit event in it, each with
  * the few facts its period row is counted from (src/web/pages/auditor-pack.ts) instead of its whole
