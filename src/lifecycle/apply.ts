@@ -47,7 +47,7 @@ async function writeTransitions(
   const write = { id: finding.id, version: finding.version, to: last.to, steps: result.events.length };
   if (!(await writeFindingState(tx, write, now)))
     throw new ConcurrentChangeError(finding.id, finding.state, await findingState(tx, finding.id));
-  await appendAuditEvents(tx, result.events);
+  await appendAuditEvents(tx, result.events, orgOf(finding));
   return associatedPrJobs(tx, finding.id, finding.state, last.to);
 }
 
@@ -60,6 +60,9 @@ async function associatedPrJobs(tx: Db, findingId: string, from: FindingState, t
   if (STATE_RULES[from].group === STATE_RULES[to].group) return [];
   return (await hasAssociatedPrs(tx, findingId)) ? [prReviewRefreshJob(findingId)] : [];
 }
+
+const orgOf = (finding: FindingSnapshot) =>
+  new Map(finding.org === undefined ? [] : [[finding.id, finding.org]]);
 
 async function snapshot(tx: Db, findingId: string): Promise<FindingSnapshot> {
   const finding = await findingSnapshot(tx, findingId);
@@ -139,5 +142,6 @@ export async function applyAdmissions(
   await appendAuditEvents(
     tx,
     admitted.flatMap((a) => a.result.events),
+    new Map(admitted.map((a) => [a.row.id, a.row.org ?? null])),
   );
 }

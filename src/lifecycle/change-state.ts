@@ -33,7 +33,7 @@ export async function changeStateIn(tx: Db, change: StateChange, now: number): P
   const write = { id: change.findingId, version: current.version, to: change.to, steps: 1 };
   if (!(await writeFindingState(tx, write, now)))
     throw new ConcurrentChangeError(change.findingId, from, await findingState(tx, change.findingId));
-  await appendAuditEvents(tx, [event]);
+  await appendAuditEvents(tx, [event], new Map([[change.findingId, current.org]]));
   return event;
 }
 

@@ -18,6 +18,8 @@ export interface FindingSnapshot {
   riskScore: number;
   /** The stored triage gate: where a finding goes when it is triaged again. */
   gate: { gate: string; reason: string };
+  /** Its organization, when read from the store (audit events carry it). */
+  org?: string | null;
 }
 
 export interface CommandResult {

@@ -1,8 +1,10 @@
 // Learning from decisions: per rule and per source, what people did with the findings of a period
 // — fixed (resolved after a fixloop PR was merged and verified), confirmed a false positive,
 // accepted (an exception), snoozed, closed the PR unmerged — and which rules cross the
-// organization's demotion line (`rules.demote`). Pure: the rows come from src/store/tuning.ts.
-// Each finding counts once per outcome in the period, however many times it went through it.
+// organization's demotion line (`rules.demote`). Pure: the rows come from src/store/tuning.ts,
+// which counts the findings seen per rule and source in SQL; the decisions (a few per finding
+// decided) are read as rows. Each finding counts once per outcome in the period, however many
+// times it went through it.
 
 import type { Db } from "../store/store.ts";
 import {
@@ -10,8 +12,9 @@ import {
   decisionEvents,
   type GrantRow,
   grantsBetween,
-  type SourceSightingRow,
-  sourcesInScope,
+  type SeenGroupRow,
+  seenGroups,
+  sourcesOfFindings,
   type TuningScope,
 } from "../store/tuning.ts";
 
@@ -22,7 +25,10 @@ export type Outcome = (typeof OUTCOMES)[number];
 export interface TuningFacts {
   events: readonly DecisionEventRow[];
   grants: readonly GrantRow[];
-  sources: readonly SourceSightingRow[];
+  /** The findings seen, counted per rule and source. */
+  seen: readonly SeenGroupRow[];
+  /** The sources of the findings the events and grants mention (each format and tool once). */
+  decidedSources: ReadonlyArray<{ findingId: string; format: string; tool: string }>;
 }
 
 export interface ReasonCount {
@@ -92,39 +98,56 @@ const zero = (): Record<Outcome, number> => ({
   closed_unmerged: 0,
 });
 
-/** The rule of every finding the facts mention. */
-function rulesOfFindings(facts: TuningFacts): Map<string, { rule: string; catalog: boolean }> {
+/** The rule of every finding the decisions mention, in the order the reasons are listed in: those
+ *  with a source by id, then the others as the events and grants first mention them. */
+function rulesOfDecided(facts: TuningFacts): Map<string, { rule: string; catalog: boolean }> {
+  const all = new Map<string, { rule: string; catalog: boolean }>();
+  for (const r of [...facts.events, ...facts.grants])
+    all.set(r.findingId, { rule: ruleOf(r), catalog: r.ruleCatalogId !== null });
+  const withSource = [...new Set(facts.decidedSources.map((s) => s.findingId))].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   const out = new Map<string, { rule: string; catalog: boolean }>();
-  for (const r of [...facts.sources, ...facts.events, ...facts.grants])
-    out.set(r.findingId, { rule: ruleOf(r), catalog: r.ruleCatalogId !== null });
+  for (const id of withSource) {
+    const rule = all.get(id);
+    if (rule) out.set(id, rule);
+  }
+  for (const [id, rule] of all) if (!out.has(id)) out.set(id, rule);
   return out;
 }
+
+type RuleTally = TuningRow & { reasonTexts: string[] };
 
 /** Per rule and per source, from a period's facts. Rules sorted by rejections, then share, then id. */
 export function aggregateTuning(facts: TuningFacts): Tuning {
   const { outcomes, reasons } = outcomesByFinding(facts);
-  const ruleOfFinding = rulesOfFindings(facts);
-  const seenFindings = new Set(facts.sources.map((s) => s.findingId));
-  const rules = new Map<string, TuningRow & { reasonTexts: string[] }>();
-  for (const [id, { rule, catalog }] of ruleOfFinding) {
-    const row = rules.get(rule) ?? {
-      rule,
-      catalog,
-      seen: 0,
-      outcomes: zero(),
-      decided: 0,
-      rejected: 0,
-      share: 0,
-      reasons: [],
-      reasonTexts: [],
-    };
+  const rules = new Map<string, RuleTally>();
+  const rowOf = (rule: string, catalog: boolean): RuleTally => {
+    let row = rules.get(rule);
+    if (!row) {
+      row = {
+        rule,
+        catalog,
+        seen: 0,
+        outcomes: zero(),
+        decided: 0,
+        rejected: 0,
+        share: 0,
+        reasons: [],
+        reasonTexts: [],
+      };
+      rules.set(rule, row);
+    }
+    return row;
+  };
+  for (const g of facts.seen) rowOf(ruleOf(g), g.ruleCatalogId !== null).seen += g.firsts;
+  for (const [id, { rule, catalog }] of rulesOfDecided(facts)) {
+    const row = rowOf(rule, catalog);
     const mine = outcomes.get(id) ?? new Set<Outcome>();
-    if (seenFindings.has(id)) row.seen++;
     for (const o of mine) row.outcomes[o]++;
     if (mine.size > 0) row.decided++;
     if (mine.has("false_positive") || mine.has("closed_unmerged")) row.rejected++;
     row.reasonTexts.push(...(reasons.get(id) ?? []));
-    rules.set(rule, row);
   }
   const ruleRows = [...rules.values()].map(({ reasonTexts, ...row }) => ({
     ...row,
@@ -137,17 +160,15 @@ export function aggregateTuning(facts: TuningFacts): Tuning {
 
 function perSource(facts: TuningFacts, outcomes: ReadonlyMap<string, ReadonlySet<Outcome>>): SourceRow[] {
   const rows = new Map<string, SourceRow>();
-  const counted = new Set<string>();
-  for (const s of facts.sources) {
-    const key = `${s.format}\n${s.tool}`;
-    // One finding reported twice by the same tool (two source records) is still one finding.
-    if (counted.has(`${key}\n${s.findingId}`)) continue;
-    counted.add(`${key}\n${s.findingId}`);
-    const row = rows.get(key) ?? { format: s.format, tool: s.tool, seen: 0, outcomes: zero() };
-    row.seen++;
-    for (const o of outcomes.get(s.findingId) ?? []) row.outcomes[o]++;
+  const rowOf = (format: string, tool: string) => {
+    const key = `${format}\n${tool}`;
+    const row = rows.get(key) ?? { format, tool, seen: 0, outcomes: zero() };
     rows.set(key, row);
-  }
+    return row;
+  };
+  for (const g of facts.seen) rowOf(g.format, g.tool).seen += g.findings;
+  for (const s of facts.decidedSources)
+    for (const o of outcomes.get(s.findingId) ?? []) rowOf(s.format, s.tool).outcomes[o]++;
   return [...rows.values()].sort((a, b) => a.format.localeCompare(b.format) || a.tool.localeCompare(b.tool));
 }
 
@@ -206,10 +227,11 @@ export function demoteSuggestion(policy: DemotePolicy, crossing: readonly Tuning
 
 /** The period's tuning, read from the store (the reads are in src/store/tuning.ts). */
 export async function readTuning(db: Db, scope: TuningScope): Promise<Tuning> {
-  const [events, grants, sources] = [
+  const [events, grants, seen] = [
     await decisionEvents(db, scope),
     await grantsBetween(db, scope),
-    await sourcesInScope(db, scope),
+    await seenGroups(db, scope),
   ];
-  return aggregateTuning({ events, grants, sources });
+  const decided = [...new Set([...events, ...grants].map((r) => r.findingId))];
+  return aggregateTuning({ events, grants, seen, decidedSources: await sourcesOfFindings(db, decided) });
 }

@@ -3,7 +3,7 @@
 // by a code path added later or by hand.
 
 import type { Actor, AuditEvent, FindingState, Links } from "../lifecycle/machine.ts";
-import { insertRows } from "./chunks.ts";
+import { chunks, insertRows } from "./chunks.ts";
 import type { AuditEventRow } from "./schema.ts";
 import type { Db } from "./store.ts";
 
@@ -11,7 +11,17 @@ export interface StoredAuditEvent extends AuditEvent {
   id: number;
 }
 
-export async function appendAuditEvents(tx: Db, events: readonly AuditEvent[]): Promise<void> {
+/**
+ * Appends events, each with its finding's organization (the dashboard counts by it without a
+ * join). `orgs` holds it for the findings the caller has at hand (admitted rows, a snapshot just
+ * read); any other is read here, in one query.
+ */
+export async function appendAuditEvents(
+  tx: Db,
+  events: readonly AuditEvent[],
+  orgs: ReadonlyMap<string, string | null> = new Map(),
+): Promise<void> {
+  const orgOf = await withMissingOrgs(tx, events, orgs);
   const text = jsonTexts();
   await insertRows(
     tx,
@@ -25,6 +35,7 @@ export async function appendAuditEvents(tx: Db, events: readonly AuditEvent[]): 
       actor: text(e.actor),
       reason: e.reason,
       links: text(e.links),
+      org: orgOf.get(e.findingId) ?? null,
     })),
   );
 }
@@ -60,6 +71,20 @@ function jsonTexts(): (value: object) => string {
     }
     return out;
   };
+}
+
+async function withMissingOrgs(
+  tx: Db,
+  events: readonly AuditEvent[],
+  known: ReadonlyMap<string, string | null>,
+): Promise<ReadonlyMap<string, string | null>> {
+  const missing = [...new Set(events.map((e) => e.findingId))].filter((id) => !known.has(id));
+  if (missing.length === 0) return known;
+  const orgs = new Map(known);
+  for (const ids of chunks(missing))
+    for (const r of await tx.selectFrom("findings").select(["id", "org"]).where("id", "in", ids).execute())
+      orgs.set(r.id, r.org);
+  return orgs;
 }
 
 export function auditEventFromRow(r: AuditEventRow): StoredAuditEvent {

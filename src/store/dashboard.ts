@@ -3,8 +3,10 @@
 // organization at a time (a page never mixes organizations), optionally one owning team.
 
 import { sql } from "kysely";
+import { STATES } from "../lifecycle/machine.ts";
 import { STATE_GROUPS } from "../lifecycle/states.ts";
 import { auditEventFromRow, type StoredAuditEvent } from "./audit.ts";
+import type { Engine } from "./connect.ts";
 import { type FindingSource, findingFromRow, type StoredFinding, sourceFromRow } from "./findings.ts";
 import { type Remediation, remediationFromRow } from "./remediations.ts";
 import type { Db } from "./store.ts";
@@ -173,30 +175,93 @@ const TREND_STATES = ["new", "resolved", "reopened", "pr_open", "merged", "close
 const weekOf = (column: string, origin: number) =>
   sql<number>`(${sql.ref(column)} - ${sql.lit(origin)}) / ${sql.lit(WEEK)}`;
 
-export async function weeklyTransitions(db: Db, s: TrendScope): Promise<WeekTransitions[]> {
-  const week = weekOf("a.at", s.weekOrigin);
-  const rows = await db
-    .selectFrom("audit_events as a")
-    .innerJoin("findings as f", "f.id", "a.finding_id")
-    .select((eb) => [
-      week.as("week"),
-      "a.to_state",
-      eb.fn.countAll<number>().as("n"),
-      eb.fn.sum<number>("f.risk_score").as("risk"),
-    ])
-    .where("a.to_state", "in", TREND_STATES)
-    .where("a.at", ">=", s.from)
-    .where("a.at", "<", s.to)
-    .where("f.org", "=", s.org)
-    .$if(s.team !== undefined, (q) => q.where("f.owner_team", "=", s.team as string))
-    .groupBy([week, "a.to_state"])
-    .execute();
-  return rows.map((r) => ({
-    week: Number(r.week),
-    toState: r.to_state,
-    count: Number(r.n),
-    riskSum: Number(r.risk ?? 0),
-  }));
+/**
+ * Counted from the events alone where the organization is the scope: each event carries it
+ * (migration 0020), so the finding is joined only for the risk of the resolutions (the one sum a
+ * page shows; `riskSum` is 0 for the other states) — and for a team, which events do not carry (a
+ * finding's team can change). PostgreSQL groups a year's few hundred thousand events in a hash;
+ * SQLite would sort them all by their computed week, so there each (week, state) is counted in
+ * place as one range of the index `(org, to_state, at, finding_id)`.
+ */
+export async function weeklyTransitions(db: Db, engine: Engine, s: TrendScope): Promise<WeekTransitions[]> {
+  if (s.to <= s.weekOrigin) return [];
+  const rows =
+    s.team !== undefined
+      ? await teamTransitions(db, s, s.team)
+      : engine === "sqlite"
+        ? await orgTransitionsByRange(db, s)
+        : await orgTransitionsGrouped(db, s);
+  return rows
+    .filter((r) => Number(r.n) > 0)
+    .map((r) => ({
+      week: Number(r.week),
+      toState: r.state,
+      count: Number(r.n),
+      riskSum: r.state === "resolved" ? Number(r.risk ?? 0) : 0,
+    }));
+}
+
+interface TransitionRow {
+  week: number;
+  state: string;
+  n: number;
+  risk: number | null;
+}
+
+const weekOfEvent = (s: TrendScope) => sql<number>`(a.at - ${sql.lit(s.weekOrigin)}) / ${sql.lit(WEEK)}`;
+const STATES_IN = sql`a.to_state in (${sql.join(TREND_STATES)})`;
+
+async function teamTransitions(db: Db, s: TrendScope, team: string): Promise<TransitionRow[]> {
+  const week = weekOfEvent(s);
+  const result = await sql<TransitionRow>`
+    select ${week} as week, a.to_state as state, count(*) as n,
+      sum(case when a.to_state = 'resolved' then f.risk_score end) as risk
+    from audit_events a join findings f on f.id = a.finding_id
+    where a.org = ${s.org} and f.owner_team = ${team} and ${STATES_IN}
+      and a.at >= ${s.from} and a.at < ${s.to}
+    group by ${week}, a.to_state`.execute(db);
+  return result.rows;
+}
+
+async function orgTransitionsGrouped(db: Db, s: TrendScope): Promise<TransitionRow[]> {
+  const week = weekOfEvent(s);
+  const period = sql`a.org = ${s.org} and a.at >= ${s.from} and a.at < ${s.to}`;
+  const [counts, risks] = await Promise.all([
+    sql<TransitionRow>`
+      select ${week} as week, a.to_state as state, count(*) as n from audit_events a
+      where ${period} and ${STATES_IN} group by ${week}, a.to_state`.execute(db),
+    sql<{ week: number; risk: number }>`
+      select ${week} as week, sum(f.risk_score) as risk
+      from audit_events a join findings f on f.id = a.finding_id
+      where ${period} and a.to_state = 'resolved' group by ${week}`.execute(db),
+  ]);
+  const riskOf = new Map(risks.rows.map((r) => [Number(r.week), r.risk]));
+  return counts.rows.map((r) => ({ ...r, risk: riskOf.get(Number(r.week)) ?? null }));
+}
+
+async function orgTransitionsByRange(db: Db, s: TrendScope): Promise<TransitionRow[]> {
+  const inWeek = sql`a.org = ${s.org} and a.to_state = s.state and a.at >= w.lo and a.at < w.hi`;
+  const result = await sql<TransitionRow>`
+    with w(week, lo, hi) as (${weekRanges(s)}),
+      s(state) as (values ${sql.join(TREND_STATES.map((state) => sql`(${state})`))})
+    select w.week, s.state,
+      (select count(*) from audit_events a where ${inWeek}) as n,
+      case when s.state = 'resolved' then
+        (select sum(f.risk_score) from audit_events a join findings f on f.id = a.finding_id where ${inWeek})
+      end as risk
+    from w, s`.execute(db);
+  return result.rows;
+}
+
+/** The scope's weeks as rows (week, lo, hi): week `i` is [origin + i weeks, + 1 week) within [from, to). */
+function weekRanges(s: TrendScope) {
+  const weeks = Math.max(0, Math.ceil((s.to - s.weekOrigin) / WEEK));
+  const rows = Array.from({ length: weeks }, (_, i) => {
+    const lo = Math.max(s.from, s.weekOrigin + i * WEEK);
+    const hi = Math.min(s.to, s.weekOrigin + (i + 1) * WEEK);
+    return sql`(${sql.lit(i)}, ${sql.lit(lo)}, ${sql.lit(hi)})`;
+  });
+  return sql`values ${sql.join(rows)}`;
 }
 
 /** Per week: failed verification checks (CI, code or runtime re-scan). */
@@ -237,7 +302,7 @@ export async function remediationTimes(db: Db, s: TrendScope): Promise<Remediati
     with r as (
       select f.risk_tier as tier, a.at - f.first_seen as ttr
       from audit_events a join findings f on f.id = a.finding_id
-      where a.to_state = 'resolved' and a.at >= ${s.from} and a.at < ${s.to} and f.org = ${s.org} ${team}
+      where a.org = ${s.org} and a.to_state = 'resolved' and a.at >= ${s.from} and a.at < ${s.to} ${team}
     ), ranked as (
       select tier, ttr,
         row_number() over (partition by tier order by ttr) as rn,
@@ -367,30 +432,100 @@ export async function findingScopeOf(
   return row && { org: row.org, repository: row.fixed_in ?? row.repository };
 }
 
-/** The ids of an organization's findings detected in [since, until) or with an audit event in it. */
+/** What the auditor pack counts about one candidate finding of a period, read as of its end. */
+export interface PeriodFacts {
+  id: string;
+  firstSeen: number;
+  slaDue: number;
+  slaBreachedAt: number | null;
+  /** The finding's state now, and when its last resolution (of all time, by id) happened. */
+  state: string;
+  lastResolvedAt: number | null;
+  /** The last event before the end of the period (by id): the state then, and when. */
+  endState: string;
+  endAt: number;
+  /** Any event in the period; an event into `resolved` in it. */
+  changed: boolean;
+  resolved: boolean;
+}
+
+/** The ids of an organization's findings detected in [since, until) or with an audit event in it
+ *  (the downloads read each one's record; the page, only the facts below). */
 export async function orgFindingIdsActiveBetween(
   db: Db,
   org: string,
   since: number,
   until: number,
 ): Promise<string[]> {
-  const rows = await db
-    .selectFrom("audit_events as a")
-    .innerJoin("findings as f", "f.id", "a.finding_id")
-    .select("a.finding_id as id")
-    .where("a.at", ">=", since)
-    .where("a.at", "<", until)
-    .where("f.org", "=", org)
-    .union(
-      db
-        .selectFrom("findings")
-        .select("id")
-        .where("org", "=", org)
-        .where("first_seen", ">=", since)
-        .where("first_seen", "<", until),
+  const result = await sql<{ id: string }>`
+    select a.finding_id as id from audit_events a
+    where a.org = ${org} and a.to_state in (${sql.join([...STATES])}) and a.at >= ${since} and a.at < ${until}
+    union
+    select f.id from findings f where f.org = ${org} and f.first_seen >= ${since} and f.first_seen < ${until}`.execute(
+    db,
+  );
+  return result.rows.map((r) => r.id);
+}
+
+/**
+ * The organization's findings detected in [since, until) or with an audit event in it, each with
+ * the few facts its period row is counted from (src/web/pages/auditor-pack.ts) instead of its whole
+ * evidence record: the period's events from the index `(org, to_state, at, finding_id)` (one range
+ * per state), then per finding its last event before `until` and, when it matters for a late
+ * resolution, its last resolution — each the first entry of a backward walk of its trail. Findings
+ * with no event before `until` are left out (fixloop had not recorded them by then).
+ */
+export async function periodFactsOf(
+  db: Db,
+  org: string,
+  since: number,
+  until: number,
+): Promise<PeriodFacts[]> {
+  const result = await sql<{
+    id: string;
+    first_seen: number;
+    sla_due: number;
+    sla_breached_at: number | null;
+    state: string;
+    changed: number;
+    resolved: number;
+    end_state: string;
+    end_at: number;
+    last_resolved_at: number | null;
+  }>`
+    with touched as (
+      select a.finding_id as id, 1 as changed, max(case when a.to_state = 'resolved' then 1 else 0 end) as resolved
+      from audit_events a
+      where a.org = ${org} and a.to_state in (${sql.join([...STATES])}) and a.at >= ${since} and a.at < ${until}
+      group by a.finding_id
+      union all
+      select f.id, 0, 0 from findings f where f.org = ${org} and f.first_seen >= ${since} and f.first_seen < ${until}
+    ), candidates as (
+      select c.id, max(c.changed) as changed, max(c.resolved) as resolved,
+        (select e.id from audit_events e where e.finding_id = c.id and e.at < ${until}
+         order by e.id desc limit 1) as end_id
+      from touched c group by c.id
     )
-    .execute();
-  return rows.map((r) => r.id);
+    select f.id, f.first_seen, f.sla_due, f.sla_breached_at, f.state, c.changed, c.resolved,
+      e.to_state as end_state, e.at as end_at,
+      case when f.state = 'resolved' and f.sla_breached_at is null then
+        (select r.at from audit_events r where r.finding_id = f.id and r.to_state = 'resolved'
+         order by r.id desc limit 1)
+      end as last_resolved_at
+    from candidates c join findings f on f.id = c.id join audit_events e on e.id = c.end_id`.execute(db);
+  const num = (v: number | null) => (v === null ? null : Number(v));
+  return result.rows.map((r) => ({
+    id: r.id,
+    firstSeen: Number(r.first_seen),
+    slaDue: Number(r.sla_due),
+    slaBreachedAt: num(r.sla_breached_at),
+    state: r.state,
+    lastResolvedAt: num(r.last_resolved_at),
+    endState: r.end_state,
+    endAt: Number(r.end_at),
+    changed: Number(r.changed) === 1,
+    resolved: Number(r.resolved) === 1,
+  }));
 }
 
 /** Where each fix attempt located the finding (the file and resource address), oldest first. */

@@ -223,7 +223,7 @@ const loginOf = (json: string | null) => {
 };
 
 /** Every active exception and snooze (unrevoked), with its finding's rule. */
-async function activeExceptionRows(db: Db, includeEnded: boolean): Promise<RegisterRow[]> {
+async function activeExceptionRows(db: Db, includeEnded: boolean, org?: string): Promise<RegisterRow[]> {
   let query = db
     .selectFrom("exceptions")
     .innerJoin("findings", "findings.id", "exceptions.finding_id")
@@ -241,6 +241,7 @@ async function activeExceptionRows(db: Db, includeEnded: boolean): Promise<Regis
       "findings.org",
     ]);
   if (!includeEnded) query = query.where("exceptions.revoked_at", "is", null);
+  if (org !== undefined) query = query.where("findings.org", "=", org);
   const rows = await query.execute();
   return rows.map((r) => ({
     kind: r.kind,
@@ -257,9 +258,10 @@ async function activeExceptionRows(db: Db, includeEnded: boolean): Promise<Regis
 }
 
 /** Confirmed false positives (suppression scopes): they do not expire. */
-async function falsePositiveRows(db: Db, includeEnded: boolean): Promise<RegisterRow[]> {
+async function falsePositiveRows(db: Db, includeEnded: boolean, org?: string): Promise<RegisterRow[]> {
   let query = db.selectFrom("suppression_scopes").selectAll();
   if (!includeEnded) query = query.where("revoked_at", "is", null);
+  if (org !== undefined) query = query.where("org", "=", org);
   const rows = await query.execute();
   return rows.map((r) => ({
     kind: "false-positive",
@@ -299,16 +301,18 @@ async function inlineRows(db: Db): Promise<RegisterRow[]> {
 }
 
 /** The register: every accepted risk, soonest expiry first (none last); `includeEnded` also
- *  lists the ended and revoked ones (an audit of a past period). */
+ *  lists the ended and revoked ones (an audit of a past period); `org`: one organization's only
+ *  (selected in SQL; a suppression in code belongs to its repository's owner). */
 export async function exceptionRegister(
   db: Db,
-  options: { includeEnded?: boolean } = {},
+  options: { includeEnded?: boolean; org?: string } = {},
 ): Promise<RegisterRow[]> {
   const ended = options.includeEnded === true;
+  const { org } = options;
   const rows = [
-    ...(await activeExceptionRows(db, ended)),
-    ...(await falsePositiveRows(db, ended)),
-    ...(await inlineRows(db)),
+    ...(await activeExceptionRows(db, ended, org)),
+    ...(await falsePositiveRows(db, ended, org)),
+    ...(await inlineRows(db)).filter((r) => org === undefined || r.org === org),
   ];
   const key = (r: RegisterRow) => r.expiresAt ?? Number.MAX_SAFE_INTEGER;
   return rows.sort((a, b) => key(a) - key(b) || a.createdAt - b.createdAt);

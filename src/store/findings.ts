@@ -185,11 +185,19 @@ export async function findingSnapshot(
   db: Db,
   id: string,
 ): Promise<
-  { id: string; state: FindingState; version: number; riskScore: number; gate: GateDecision } | undefined
+  | {
+      id: string;
+      state: FindingState;
+      version: number;
+      riskScore: number;
+      gate: GateDecision;
+      org: string | null;
+    }
+  | undefined
 > {
   const row = await db
     .selectFrom("findings")
-    .select(["state", "version", "risk_score", "gate"])
+    .select(["state", "version", "risk_score", "gate", "org"])
     .where("id", "=", id)
     .executeTakeFirst();
   return (
@@ -199,6 +207,7 @@ export async function findingSnapshot(
       version: row.version,
       riskScore: row.risk_score,
       gate: JSON.parse(row.gate) as GateDecision,
+      org: row.org,
     }
   );
 }

@@ -508,6 +508,24 @@ function migrations(engine: Engine): Record<string, Migration> {
             .execute();
       },
     },
+    // Dashboard pages on a large store (issue 17): the organization on each audit event, so trends
+    // count a year's transitions from one index range instead of joining each to its finding. A
+    // finding's organization is part of its identity and never changes, so the copy cannot go
+    // stale; events written from now on carry it (src/store/audit.ts). Existing events are filled
+    // from their findings here — the one write to history, a derived column, with the append-only
+    // guard lifted for this statement only (PostgreSQL: inside the migration's transaction).
+    "0020_audit_event_org": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("audit_events").addColumn("org", "text").execute();
+        await backfillAuditEventOrg(db, engine);
+        for (const index of AUDIT_ORG_INDEXES)
+          await db.schema
+            .createIndex(index.name)
+            .on(index.table)
+            .columns([...index.columns])
+            .execute();
+      },
+    },
     // Ingest at the speed of the hardware (issue 19): findings_org (org, state) is a prefix of
     // findings_org_open (org, state, risk_tier, owner_team, sla_due, migration 0014), which serves
     // every lookup and order it could, so it only cost a B-tree insert per finding written.
@@ -537,6 +555,37 @@ function migrations(engine: Engine): Record<string, Migration> {
     },
   };
 }
+
+/** Migration 0020's fill of `audit_events.org` from the events' findings. */
+async function backfillAuditEventOrg(db: AnyDb, engine: Engine): Promise<void> {
+  if (engine === "postgres") {
+    await sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change`.execute(db);
+    await sql`UPDATE audit_events a SET org = f.org FROM findings f
+              WHERE f.id = a.finding_id AND f.org IS NOT NULL`.execute(db);
+    await sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change`.execute(db);
+    return;
+  }
+  // SQLite runs migrations outside a transaction: one of its own, so the guard is back however
+  // the fill ends.
+  await db.transaction().execute(async (tx) => {
+    await sql`DROP TRIGGER audit_events_no_update`.execute(tx);
+    await sql`UPDATE audit_events SET org = f.org FROM findings f
+              WHERE f.id = audit_events.finding_id AND f.org IS NOT NULL`.execute(tx);
+    await sql
+      .raw(`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`)
+      .execute(tx);
+  });
+}
+
+/** Migration 0020's index: an organization's transitions into a state in a period (trends). */
+export const AUDIT_ORG_INDEXES = [
+  {
+    name: "audit_events_org_state_at",
+    table: "audit_events",
+    columns: ["org", "to_state", "at", "finding_id"],
+  },
+] as const;
 
 /** The indexes of migration 0014, as data: `npm run bench -- --only dashboard` times the pages
  *  with and without them. */

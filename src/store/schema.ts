@@ -90,6 +90,8 @@ export interface AuditEventsTable {
   reason: string;
   /** JSON: pr, commit, checkRun, scan, issue. */
   links: string;
+  /** The finding's organization (it never changes), so trends count without joining; migration 0020. */
+  org: string | null;
 }
 
 export interface RemediationsTable {

@@ -97,6 +97,67 @@ describeEachEngine("tuning", (engine) => {
     ]);
   });
 
+  it("counts a finding once per rule and once per source, however many records report it", async () => {
+    // One imdsv2 finding decided in November is reported again: by a second tool, and by Checkov
+    // under another record id.
+    const [id] = await store.db
+      .selectFrom("findings as f")
+      .innerJoin("audit_events as a", "a.finding_id", "f.id")
+      .select("f.id")
+      .where("f.rule_catalog_id", "=", "aws-ec2-imdsv2")
+      .where("a.to_state", "=", "closed_unmerged")
+      .orderBy("f.id")
+      .limit(1)
+      .execute();
+    const record = (tool: string, format: string, sourceId: string) => ({
+      finding_id: id!.id,
+      tool,
+      format,
+      source_finding_id: sourceId,
+      status: "open",
+      first_seen: NOVEMBER.since + 86_400_000,
+      last_seen: NOVEMBER.since + 86_400_000,
+      raw: "{}",
+    });
+    await store.db
+      .insertInto("finding_sources")
+      .values([record("trivy", "trivy", "AVD-AWS-0028"), record("checkov", "checkov", "again")])
+      .execute();
+    const tuning = await readTuning(store.db, { ...NOVEMBER, org: "acme" });
+    expect(tuning.rules.find((r) => r.rule === "aws-ec2-imdsv2")).toMatchObject({
+      seen: 3,
+      decided: 3,
+      rejected: 2,
+      outcomes: { fixed: 1, false_positive: 1, accepted: 0, snoozed: 0, closed_unmerged: 2 },
+    });
+    expect(tuning.sources).toEqual([
+      {
+        format: "asff",
+        tool: "securityhub",
+        seen: 1,
+        outcomes: { fixed: 0, false_positive: 0, accepted: 1, snoozed: 0, closed_unmerged: 1 },
+      },
+      {
+        format: "checkov",
+        tool: "checkov",
+        seen: 39,
+        outcomes: { fixed: 1, false_positive: 3, accepted: 0, snoozed: 1, closed_unmerged: 2 },
+      },
+      {
+        format: "generic",
+        tool: "generic",
+        seen: 2,
+        outcomes: { fixed: 1, false_positive: 1, accepted: 0, snoozed: 0, closed_unmerged: 0 },
+      },
+      {
+        format: "trivy",
+        tool: "trivy",
+        seen: 1,
+        outcomes: { fixed: 0, false_positive: 0, accepted: 0, snoozed: 0, closed_unmerged: 1 },
+      },
+    ]);
+  });
+
   it("leaves out what happened outside the period, and other organizations", async () => {
     const december = { since: NOVEMBER.until, until: Date.parse("2027-01-01T00:00:00Z") };
     const tuning = await readTuning(store.db, { ...december, org: "acme" });

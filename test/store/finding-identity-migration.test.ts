@@ -11,7 +11,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { findingRow, persistDocument, sourceRow } from "../../src/ingest/persist.ts";
 import type { TriagedFinding } from "../../src/ingest/triage-finding.ts";
 import { admissionPath } from "../../src/lifecycle/admission.ts";
-import { appendAuditEvents, auditTrail } from "../../src/store/audit.ts";
+import { auditTrail } from "../../src/store/audit.ts";
 import { SQLITE_FILE } from "../../src/store/connect.ts";
 import { migrate } from "../../src/store/migrations.ts";
 import type { Database } from "../../src/store/schema.ts";
@@ -39,7 +39,23 @@ async function storeAsBefore(db: Db, t: TriagedFinding, org: string | null): Pro
     .values({ ...row, org, installation_id: org ? 4242 : null } as never)
     .execute();
   await db.insertInto("finding_sources").values(sourceRow(t, AT)).execute();
-  await appendAuditEvents(db, admissionPath(t, new Date(AT)).slice(0, 2));
+  // The events as that schema held them (no organization on the event before 0020).
+  const events = admissionPath(t, new Date(AT)).slice(0, 2);
+  await db
+    .insertInto("audit_events")
+    .values(
+      events.map((e) => ({
+        finding_id: e.findingId,
+        from_state: e.from,
+        to_state: e.to,
+        at: Date.parse(e.at),
+        actor_kind: e.actor.kind,
+        actor: JSON.stringify(e.actor),
+        reason: e.reason,
+        links: JSON.stringify(e.links),
+      })) as never,
+    )
+    .execute();
 }
 
 describeEachEngine("migration 0004_finding_identity on a store of the previous schema", (engine) => {

@@ -2,6 +2,8 @@
 // points auditors ask for — detection date, assignment, remediation action, verification evidence —
 // as one printable page, and as the CSV and JSON of `fixloop evidence --since` (?format=csv|json).
 // Rows come from each finding's evidence record (src/evidence/period.ts), read as of the period's end.
+// Which findings are rows, and the page's counts, come from a few facts per finding read in SQL
+// (periodFactsOf); whole records are read only for the rows shown (the downloads: for all rows).
 
 import { htmlText, type Markup, table } from "../../evidence/html.ts";
 import {
@@ -13,7 +15,13 @@ import {
   renderPeriodEvidence,
 } from "../../evidence/period.ts";
 import { assembleEvidenceRecord } from "../../evidence/record.ts";
-import { findingPartsOf, orgFindingIdsActiveBetween } from "../../store/dashboard.ts";
+import { OPEN_STATES } from "../../lifecycle/states.ts";
+import {
+  findingPartsOf,
+  orgFindingIdsActiveBetween,
+  type PeriodFacts,
+  periodFactsOf,
+} from "../../store/dashboard.ts";
 import { exceptionRegister } from "../../store/exceptions.ts";
 import type { Store } from "../../store/store.ts";
 import type { PageRequest, PageResult, PageSpec } from "../contract.ts";
@@ -38,10 +46,51 @@ const FORMATS = ["html", "csv", "json"] as const;
 /** A printable page stays printable: beyond this many rows, the downloads carry the rest. */
 const PAGE_ROWS = 1_000;
 
-/** The rows of the organization's findings active in the period, oldest detection first. */
-async function orgPeriodRows(store: Store, org: string, period: Period): Promise<PeriodRow[]> {
+/** A finding's place in the period: whether it is a row, what it counts as, where it sorts. */
+export interface PeriodLine {
+  id: string;
+  detectedAt: string;
+  detected: boolean;
+  resolved: boolean;
+  slaBreached: boolean;
+}
+
+/**
+ * The decisions `periodRow` (src/evidence/period.ts) makes from a whole evidence record, made from
+ * the facts: a row when detected or changed in the period; past its SLA as of the end when the
+ * record's breach (recorded by the sweep, or a late resolution) happened before it, or when it was
+ * open past its due date then, or resolved after it. Null when it is no row.
+ */
+function periodLine(f: PeriodFacts, period: Period): PeriodLine | null {
+  const detected = f.firstSeen >= period.since && f.firstSeen < period.until;
+  if (!detected && !f.changed) return null;
+  const lateResolution = f.state === "resolved" && f.lastResolvedAt !== null && f.lastResolvedAt > f.slaDue;
+  const breachedAt = f.slaBreachedAt ?? (lateResolution ? f.slaDue : null);
+  const derived = OPEN_STATES.has(f.endState as never)
+    ? f.slaDue < period.until
+    : f.endState === "resolved" && f.endAt > f.slaDue;
+  return {
+    id: f.id,
+    detectedAt: new Date(f.firstSeen).toISOString(),
+    detected,
+    resolved: f.resolved,
+    slaBreached: (breachedAt !== null && breachedAt < period.until) || derived,
+  };
+}
+
+/** The organization's findings with activity in the period, oldest detection first. */
+export async function orgPeriodLines(store: Store, org: string, period: Period): Promise<PeriodLine[]> {
+  const lines: PeriodLine[] = [];
+  for (const f of await periodFactsOf(store.db, org, period.since, period.until)) {
+    const line = periodLine(f, period);
+    if (line) lines.push(line);
+  }
+  return lines.sort((a, b) => a.detectedAt.localeCompare(b.detectedAt) || a.id.localeCompare(b.id));
+}
+
+/** The rows of these findings (those with activity), from their evidence records, oldest detection first. */
+async function rowsOf(store: Store, ids: readonly string[], period: Period): Promise<PeriodRow[]> {
   const rows: PeriodRow[] = [];
-  const ids = await orgFindingIdsActiveBetween(store.db, org, period.since, period.until);
   for (const parts of await findingPartsOf(store.db, ids)) {
     const row = periodRow(assembleEvidenceRecord(parts), period);
     if (row) rows.push(row);
@@ -80,22 +129,27 @@ async function render(request: PageRequest): Promise<PageResult> {
   const org = request.params[0] as string;
   const format = choiceParam(request.url, "format", FORMATS);
   const period = periodOf(request);
-  const rows = await orgPeriodRows(request.store, org, period);
-  const register = (await exceptionRegister(request.store.db, { includeEnded: true })).filter(
-    (r) => r.org === org,
-  );
+  const register = await exceptionRegister(request.store.db, { includeEnded: true, org });
   const name = `fixloop-${org}-${isoDay(period.since)}-${isoDay(period.until - 1)}`;
-  if (format !== "html")
+  if (format !== "html") {
+    // Every row's record is read anyway: which are rows, the records say.
+    const ids = await orgFindingIdsActiveBetween(request.store.db, org, period.since, period.until);
     return {
       kind: "file",
       contentType: format === "csv" ? "text/csv; charset=utf-8" : "application/json",
       filename: `${name}.${format}`,
-      body: renderPeriodEvidence(rows, period, format, register),
+      body: renderPeriodEvidence(await rowsOf(request.store, ids, period), period, format, register),
     };
+  }
+  const lines = await orgPeriodLines(request.store, org, period);
   const accepted = acceptedInPeriod(register, period);
   const query = `since=${isoDay(period.since)}&until=${isoDay(period.until - 1)}`;
   const base = `${orgPath(org)}/auditor-pack`;
-  const shown = rows.slice(0, PAGE_ROWS);
+  const shown = await rowsOf(
+    request.store,
+    lines.slice(0, PAGE_ROWS).map((l) => l.id),
+    period,
+  );
   const findings = table(
     ["Finding", "Detected", "Assignment", "Remediation", "Verification", "Resolved", "SLA", "State at end"],
     shown.map((r) => [
@@ -125,14 +179,14 @@ async function render(request: PageRequest): Promise<PageResult> {
       a.reason || null,
     ]),
   );
-  const count = (a: string) => rows.filter((r) => r.activity.includes(a as never)).length;
+  const count = (test: (l: PeriodLine) => boolean) => lines.filter(test).length;
   const body = [
     orgNav(org, "auditor-pack"),
     `<h1>${htmlText(org)}: evidence from ${isoDay(period.since)} to ${isoDay(period.until - 1)}</h1>`,
     `<form class="period" method="get"><label>Since <input type="date" name="since" value="${isoDay(period.since)}"></label><label>Until <input type="date" name="until" value="${isoDay(period.until - 1)}"></label><button type="submit">Show</button></form>`,
     `<p class="downloads">Download: ${pageLink(`${base}?${query}&format=csv`, "CSV").html} · ${pageLink(`${base}?${query}&format=json`, "JSON").html} · or print this page to PDF.</p>`,
-    `<p>${rows.length} findings with activity in the period: ${count("detected")} detected, ${count("resolved")} resolved, ${rows.filter((r) => r.slaBreached).length} past their SLA. States are as of the end of the period.</p>`,
-    `<section aria-labelledby="findings"><h2 id="findings">Findings</h2>${rows.length > shown.length ? `<p>The first ${shown.length.toLocaleString("en")} of ${rows.length.toLocaleString("en")} findings (oldest detection first); the CSV and JSON hold all of them, or choose a shorter period.</p>` : ""}${findings}</section>`,
+    `<p>${lines.length} findings with activity in the period: ${count((l) => l.detected)} detected, ${count((l) => l.resolved)} resolved, ${count((l) => l.slaBreached)} past their SLA. States are as of the end of the period.</p>`,
+    `<section aria-labelledby="findings"><h2 id="findings">Findings</h2>${lines.length > shown.length ? `<p>The first ${shown.length.toLocaleString("en")} of ${lines.length.toLocaleString("en")} findings (oldest detection first); the CSV and JSON hold all of them, or choose a shorter period.</p>` : ""}${findings}</section>`,
     `<section aria-labelledby="accepted"><h2 id="accepted">Accepted risks in force during the period</h2>${acceptedTable}</section>`,
   ];
   return { kind: "html", title: `${org}: auditor pack`, body: body.join("\n") };

@@ -42,9 +42,8 @@ async function render(request: PageRequest): Promise<PageResult> {
   const order = choiceParam(url, "order", ORDERS);
   const show = choiceParam(url, "show", SHOW);
   const now = request.now().getTime();
-  const all = await exceptionRegister(request.store.db, { includeEnded: show === "all" });
   const rows = sorted(
-    all.filter((r) => r.org === org),
+    await exceptionRegister(request.store.db, { includeEnded: show === "all", org }),
     sort,
     order,
   );

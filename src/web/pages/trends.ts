@@ -47,7 +47,7 @@ const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 /** The charts of a scope (the organization, or one team). */
 export async function trendSections(store: Store, scope: TrendScope, w: Window): Promise<string> {
   const [transitions, failures, times] = await Promise.all([
-    weeklyTransitions(store.db, scope),
+    weeklyTransitions(store.db, store.engine, scope),
     weeklyVerificationFailures(store.db, scope),
     remediationTimes(store.db, scope),
   ]);
