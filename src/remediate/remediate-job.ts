@@ -21,11 +21,12 @@ import { parseCodeowners } from "../owners/codeowners.ts";
 import { type OwnerDecision, type OwnerInput, teamCandidates } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
 import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
-import { withOrgLock } from "../store/org-locks.ts";
+import { withGroupLock, withOrgLock } from "../store/org-locks.ts";
 import { type Remediation, remediationsOf } from "../store/remediations.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
-import { deliverFix, type Resume } from "./deliver.ts";
+import { deliverFix, type OrgLocked, type Resume } from "./deliver.ts";
 import { type IndexedSnapshot, type InstallationRepository, planIn, type RemediationEnv } from "./env.ts";
+import { groupFor } from "./grouping.ts";
 import { type NoPrIssue, noPr } from "./no-pr.ts";
 import type { GroupFixPlan, PatchPlan } from "./plan-fix.ts";
 import { prOwner } from "./pr-delivery.ts";
@@ -81,10 +82,11 @@ export function remediateHandler(
 
 /**
  * Remediations of one organization run one at a time in this process (they share the snapshot and
- * index caches), and act one at a time across replicas: two findings of one group (or one
- * repository's budget) acted on concurrently would both open a PR, so what reads the store's open
- * PRs and calls GitHub runs under the organization's lock (store/org-locks.ts); replicas locate and
- * plan in parallel. Different organizations run in parallel.
+ * index caches). Across replicas, what reads the store's open PRs and calls GitHub runs under a lock
+ * (store/org-locks.ts, actLocked): one group's findings act one at a time (two would both open its
+ * PR, or each move its branch without the other's fix), and opening a PR is the organization's
+ * decision (its budget); replicas locate and plan, and act on different groups, in parallel.
+ * Different organizations run in parallel.
  */
 const orgQueues = new Map<string, Promise<unknown>>();
 
@@ -279,10 +281,31 @@ async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<Rem
   for (;;) {
     const decision = decideRemediation(facts);
     if (decision.kind === "nothing-to-do") return { outcome: "nothing-to-do", detail: decision.detail };
-    if (decision.kind !== "need")
-      return withOrgLock(env.store, facts.finding?.org ?? "", () => act(env, job, { facts, decision }));
+    if (decision.kind !== "need") return actLocked(env, job, { facts, decision });
     await learn(env, facts, decision.fact);
   }
+}
+
+/**
+ * Acts under the lock the decision needs (store/org-locks.ts): a fix for a group under the group's
+ * lock, taking the organization's only to open the group's PR (the budget); anything else — a PR of
+ * one finding, an issue — under the organization's.
+ */
+function actLocked(
+  env: RemediationEnv,
+  job: RemediateJob,
+  d: { facts: RemediationFacts; decision: Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }> },
+): Promise<RemediateResult> {
+  const { store } = env;
+  const org = d.facts.finding?.org ?? "";
+  const { decision } = d;
+  const group =
+    decision.kind === "deliver" ? groupFor(decision.config, decision.repository, decision.plan) : null;
+  if (!group) return withOrgLock(store, org, () => act(env, job, { ...d, orgLocked: (fn) => fn() }));
+  const repository = fullName(decision.repository as RepoRef);
+  return withGroupLock(store, { repository, branch: group.branch }, () =>
+    act(env, job, { ...d, orgLocked: (fn) => withOrgLock(store, org, fn) }),
+  );
 }
 
 async function learn(env: RemediationEnv, facts: RemediationFacts, fact: string): Promise<void> {
@@ -342,7 +365,11 @@ const issueIo = async (env: RemediationEnv, finding: StoredFinding) => ({
 async function act(
   env: RemediationEnv,
   job: RemediateJob,
-  d: { facts: RemediationFacts; decision: Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }> },
+  d: {
+    facts: RemediationFacts;
+    decision: Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }>;
+    orgLocked: OrgLocked;
+  },
 ): Promise<RemediateResult> {
   const { store } = env;
   const { decision, facts } = d;
@@ -391,6 +418,7 @@ async function act(
       owner,
       config: decision.config,
       where,
+      orgLocked: d.orgLocked,
     },
     job.resume,
   );

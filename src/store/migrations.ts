@@ -508,6 +508,29 @@ function migrations(engine: Engine): Record<string, Migration> {
             .execute();
       },
     },
+    // Replicas at scale (issue 19): a finding joining a group's PR plans its fix on top of the
+    // group's last plan, kept here (one row per group branch) so any replica can build on it; and
+    // the API's signature rows, pruned by (event, received_at) every minute, get an index for it.
+    "0022_group_plans": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("group_plans")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("branch", "text", (c) => c.notNull())
+          .addColumn("base_sha", "text", (c) => c.notNull())
+          .addColumn("inputs_key", "text", (c) => c.notNull())
+          .addColumn("member_ids", "text", (c) => c.notNull())
+          .addColumn("basis", "text", (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint("group_plans_pk", ["repository", "branch"])
+          .execute();
+        await db.schema
+          .createIndex("deliveries_event_received")
+          .on("deliveries")
+          .columns(["event", "received_at"])
+          .execute();
+      },
+    },
   };
 }
 
