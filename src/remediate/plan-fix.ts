@@ -11,6 +11,10 @@ import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import { showUnsafe } from "../report/unsafe-chars.ts";
 import type { FixOutcome } from "../rules/fix.ts";
 import { configuredRules, type RuleOptions, ruleById } from "../rules/registry.ts";
+import { scanWithSuppressions } from "../rules/scan.ts";
+import type { Rule } from "../rules/types.ts";
+import { isoDay, type SuppressionResult } from "../suppress/apply.ts";
+import { collectSuppressions } from "../suppress/index.ts";
 
 export interface PatchPlan {
   kind: "patch";
@@ -63,7 +67,8 @@ export async function planGroupFix(
 ): Promise<GroupFixPlan> {
   const triaged = group[0] as TriagedFinding;
   const rules = configuredRules(ruleOptions);
-  const { results, files } = await fixFindings(sources, index, [...group], { rules });
+  const scanned = treeScan(sources, index, { rules, ruleOptions });
+  const { results, files } = await fixFindings(sources, index, [...group], { rules, scanned });
   const blocked = results.find((r) => r.status !== "fixed" || r.location.kind !== "located");
   const result = (blocked ?? results[0]) as FindingFixResult;
   if (result.location.kind === "not-found")
@@ -89,6 +94,33 @@ export async function planGroupFix(
     target,
     result,
   });
+}
+
+/** Each snapshot's index → its scans, by rule options and day (a few: one per configuration). */
+const scans = new WeakMap<TerraformIndex, Map<string, SuppressionResult>>();
+const KEEP_SCANS = 4;
+
+/**
+ * The whole tree's detections, suppressed ones apart, as the fix run starts from them. Every plan on
+ * one snapshot scans the same tree (the app plans each finding, then its group): that scan, not the
+ * finding's fix, is most of a plan on a large tree, so it is kept with the snapshot's index.
+ */
+export function treeScan(
+  sources: SourceFile[],
+  index: TerraformIndex,
+  at: { rules: readonly Rule[]; ruleOptions: RuleOptions | undefined },
+): SuppressionResult {
+  const today = isoDay(new Date());
+  const key = `${today} ${JSON.stringify(at.ruleOptions ?? null)}`;
+  const kept = scans.get(index) ?? new Map<string, SuppressionResult>();
+  scans.set(index, kept);
+  let scanned = kept.get(key);
+  if (!scanned) {
+    scanned = scanWithSuppressions(index, at.rules, collectSuppressions(sources).suppressions, today);
+    kept.set(key, scanned);
+    if (kept.size > KEEP_SCANS) kept.delete(kept.keys().next().value as string);
+  }
+  return scanned;
 }
 
 /** A fixed outcome as the PR lists it. */

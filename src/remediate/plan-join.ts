@@ -17,8 +17,14 @@ import { fixFindings } from "../ingest/fix-findings.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import { lossyTextCheck } from "../rules/fix.ts";
 import { configuredRules, type RuleOptions } from "../rules/registry.ts";
-import { collectSuppressions } from "../suppress/index.ts";
-import { assemblePlan, fixLine, type GroupFixPlan, type PatchPlan, planGroupFix } from "./plan-fix.ts";
+import {
+  assemblePlan,
+  fixLine,
+  type GroupFixPlan,
+  type PatchPlan,
+  planGroupFix,
+  treeScan,
+} from "./plan-fix.ts";
 
 /** What a group's plan of its first members leaves for the next member to build on. */
 export interface JoinBasis {
@@ -64,9 +70,10 @@ async function planOnTop(
   const current = sources.map((s) => ({ path: s.path, text: group.get(s.path) ?? s.text }));
   // Located, and its detections found, on the snapshot (the index and suppressions of `sources`),
   // as in the full plan; fixed on the group's files.
+  const rules = configuredRules(ruleOptions);
   const { results, files } = await fixFindings(current, index, [newcomer], {
-    rules: configuredRules(ruleOptions),
-    suppressions: collectSuppressions(sources).suppressions,
+    rules,
+    scanned: treeScan(sources, index, { rules, ruleOptions }),
     refuseWrite: lossyTextCheck(sources),
   });
   const result = results[0];
