@@ -246,7 +246,8 @@ async function recordUpdated(
           fixFingerprint: prPlan.fingerprint,
         }
       : {};
-    for (const r of rows) if (r.prState === "open") await updateRemediation(tx, r.id, patch, now);
+    const open = rows.filter((x) => x.prState === "open").map((x) => x.id);
+    if (open.length > 0) await updateRemediation(tx, open, patch, now);
     if (target.group)
       await keepGroupPlan(tx, groupPlanAt(d, prBranch), { members: target.triaged, prPlan }, now);
     if (joined)

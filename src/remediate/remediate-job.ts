@@ -81,12 +81,13 @@ export function remediateHandler(
 }
 
 /**
- * Remediations of one organization run one at a time in this process (they share the snapshot and
- * index caches). Across replicas, what reads the store's open PRs and calls GitHub runs under a lock
- * (store/org-locks.ts, actLocked): one group's findings act one at a time (two would both open its
- * PR, or each move its branch without the other's fix), and opening a PR is the organization's
- * decision (its budget); replicas locate and plan, and act on different groups, in parallel.
- * Different organizations run in parallel.
+ * Remediations of one organization decide one at a time in this process (locating and planning share
+ * the snapshot and index caches). What reads the store's open PRs and calls GitHub runs after, under
+ * a lock (store/org-locks.ts, actLocked) — in this process and across replicas: one group's findings
+ * act one at a time (two would both open its PR, or each move its branch without the other's fix),
+ * and opening a PR is the organization's decision (its budget). So one finding can act on its group
+ * while the next decides, and different groups act side by side. Different organizations run in
+ * parallel.
  */
 const orgQueues = new Map<string, Promise<unknown>>();
 
@@ -100,16 +101,17 @@ export function remediate(
     const org = (await getFinding(env.store.db, findingId))?.org ?? "";
     const previous = orgQueues.get(org) ?? Promise.resolve();
     const job = { findingId, resume, mode };
-    const run = previous.then(
-      () => remediateNow(env, job),
-      () => remediateNow(env, job),
+    const decided = previous.then(
+      () => decideNow(env, job),
+      () => decideNow(env, job),
     );
-    const tail = run.catch(() => {});
+    const tail = decided.catch(() => {});
     orgQueues.set(org, tail);
     void tail.then(() => {
       if (orgQueues.get(org) === tail) orgQueues.delete(org);
     });
-    return run;
+    const d = await decided;
+    return "outcome" in d ? d : actLocked(env, job, d);
   })();
 }
 
@@ -119,7 +121,7 @@ interface RemediateJob {
   mode: RemediateMode;
 }
 
-/** What the decision has learned so far; each step of remediateNow adds what the decision asks for. */
+/** What the decision has learned so far; each step of decideNow adds what the decision asks for. */
 export interface RemediationFacts {
   mode: RemediateMode;
   finding: StoredFinding | null;
@@ -272,8 +274,13 @@ function noPrUnlessRecheck(mode: RemediateMode, issue: NoPrIssue): RemediationDe
     : { kind: "no-pr", ...issue };
 }
 
-/** Learns the facts the decision asks for, then carries the decision out. */
-async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<RemediateResult> {
+type Actionable = Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }>;
+
+/** Learns the facts the decision asks for, up to what to do (carried out by actLocked). */
+async function decideNow(
+  env: RemediationEnv,
+  job: RemediateJob,
+): Promise<RemediateResult | { facts: RemediationFacts; decision: Actionable }> {
   const facts: RemediationFacts = {
     mode: job.mode,
     finding: (await getFinding(env.store.db, job.findingId)) ?? null,
@@ -281,7 +288,7 @@ async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<Rem
   for (;;) {
     const decision = decideRemediation(facts);
     if (decision.kind === "nothing-to-do") return { outcome: "nothing-to-do", detail: decision.detail };
-    if (decision.kind !== "need") return actLocked(env, job, { facts, decision });
+    if (decision.kind !== "need") return { facts, decision };
     await learn(env, facts, decision.fact);
   }
 }
@@ -294,7 +301,7 @@ async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<Rem
 function actLocked(
   env: RemediationEnv,
   job: RemediateJob,
-  d: { facts: RemediationFacts; decision: Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }> },
+  d: { facts: RemediationFacts; decision: Actionable },
 ): Promise<RemediateResult> {
   const { store } = env;
   const org = d.facts.finding?.org ?? "";
@@ -367,7 +374,7 @@ async function act(
   job: RemediateJob,
   d: {
     facts: RemediationFacts;
-    decision: Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }>;
+    decision: Actionable;
     orgLocked: OrgLocked;
   },
 ): Promise<RemediateResult> {

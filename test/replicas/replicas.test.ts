@@ -1,7 +1,7 @@
 // Two app replicas — real processes, one PostgreSQL database, each with its own repository cache —
 // against one GitHub (the kit's double over HTTP) and one git repository. The findings of 50
-// groups (grouping: per-file; public buckets in each of 50 files; 1,000 findings with
-// FIXLOOP_REPLICAS_PER_GROUP=20, 200 by default) are POSTed, half to each replica. What a user would notice: exactly one PR per group; every finding on its group's PR,
+// groups (grouping: per-file; 20 public buckets in each of 50 files: 1,000 findings) are POSTed,
+// half to each replica. What a user would notice: exactly one PR per group; every finding on its group's PR,
 // whose branch carries every member's fix (none lost); no job run by two replicas at once; each
 // sweep run once, not once per replica. Then the same with one replica killed (SIGKILL) mid-run:
 // the survivor finishes everything once the dead replica's leases expire.
@@ -35,12 +35,12 @@ import { type GitHubDouble, startGitHubDouble } from "./github-double.ts";
 
 const GROUPS = 50;
 /**
- * Findings per group. The issue's workload is 20 (1,000 findings): `FIXLOOP_REPLICAS_PER_GROUP=20`.
- * The default, 4 (200 findings), keeps the suite under two minutes on a loaded 2-core machine: a
- * finding joining a group re-plans the group's whole fix (about 15 ms per member), so the run grows
- * with the square of the group size (docs/benchmarks.md, "Replicas").
+ * Findings per group: the issue's workload, 20 (1,000 findings). A join plans only the newcomer's fix
+ * on top of the group's last plan, and the tree's scan is kept per snapshot, so a finding costs the
+ * same whatever its group's size (docs/benchmarks.md, "Replicas"). `FIXLOOP_REPLICAS_PER_GROUP`
+ * runs another size.
  */
-const PER_GROUP = Number(process.env.FIXLOOP_REPLICAS_PER_GROUP) || 4;
+const PER_GROUP = Number(process.env.FIXLOOP_REPLICAS_PER_GROUP) || 20;
 /** Short, so the kill scenario is quick; long enough that a replica starting on a loaded machine
  *  (its event loop busy loading modules) keeps extending the leases it holds. */
 const LEASE_MS = 10_000;
