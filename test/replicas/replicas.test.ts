@@ -41,6 +41,11 @@ const GROUPS = 50;
  * runs another size.
  */
 const PER_GROUP = Number(process.env.FIXLOOP_REPLICAS_PER_GROUP) || 20;
+/**
+ * How long the 1,000 findings may take to reach their PRs: 70–100 s on this 2-core machine at a load
+ * average of 8–12, about 200 s at 15 (docs/benchmarks.md, "Replicas"); the bound leaves room.
+ */
+const DRAIN_MS = 300_000;
 /** Short, so the kill scenario is quick; long enough that a replica starting on a loaded machine
  *  (its event loop busy loading modules) keeps extending the leases it holds. */
 const LEASE_MS = 10_000;
@@ -140,7 +145,7 @@ const groupBranch = (g: number) =>
   it(`${TOTAL} findings of ${GROUPS} groups, half to each replica: one PR per group, none lost`, async () => {
     const perReplica = await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
     expect([...perReplica.values()]).toEqual([TOTAL / 2, TOTAL / 2]);
-    await waitForRemediations(store, 180_000);
+    await waitForRemediations(store, DRAIN_MS);
     const runs = await expectOnePrPerGroupAndNothingLost(new Map());
     // No replica ever tried to open a group's PR, or create its branch, a second time.
     expect(github.conflicts).toEqual([]);
@@ -156,7 +161,7 @@ const groupBranch = (g: number) =>
       "sweep:sla",
       "sweep:verification-timeout",
     ]);
-  }, 240_000);
+  }, DRAIN_MS + 60_000);
 
   it("one replica killed mid-run: the survivor finishes everything", async () => {
     await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
@@ -176,12 +181,12 @@ const groupBranch = (g: number) =>
     victim.child.kill("SIGKILL");
     await victim.exited;
     const deaths = new Map([[victim.name, Date.now()]]);
-    await waitForRemediations(store, 180_000);
+    await waitForRemediations(store, DRAIN_MS);
     const runs = await expectOnePrPerGroupAndNothingLost(deaths);
     // b died holding jobs; a took them over once their leases expired.
     const orphaned = runs.filter((r) => r.name === victim.name && r.end === null);
     expect(orphaned.length).toBeGreaterThan(0);
     for (const o of orphaned)
       expect(runs.some((r) => r.id === o.id && r.name === survivor.name && r.start >= o.start)).toBe(true);
-  }, 240_000);
+  }, DRAIN_MS + 60_000);
 });
