@@ -143,51 +143,59 @@ const groupBranch = (g: number) =>
     return runs;
   }
 
-  it(`${TOTAL} findings of ${GROUPS} groups, half to each replica: one PR per group, none lost`, async () => {
-    const perReplica = await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
-    expect([...perReplica.values()]).toEqual([TOTAL / 2, TOTAL / 2]);
-    await waitForRemediations(store, DRAIN_MS);
-    const runs = await expectOnePrPerGroupAndNothingLost(new Map());
-    // No replica ever tried to open a group's PR, or create its branch, a second time.
-    expect(github.conflicts).toEqual([]);
-    expect(github.requests.filter((r) => r === `POST /repos/${ORG}/${REPO}/pulls`)).toHaveLength(GROUPS);
-    // Both replicas worked, and each sweep ran once for the two of them.
-    const remediations = runs.filter((r) => r.kind === "remediate");
-    expect(new Set(remediations.map((r) => r.name))).toEqual(new Set(["a", "b"]));
-    expect(new Set(remediations.map((r) => r.id)).size).toBe(GROUPS * PER_GROUP);
-    const sweeps = runs.filter((r) => r.kind.startsWith("sweep:")).map((r) => r.kind);
-    expect(sweeps.sort()).toEqual([
-      "sweep:exception-expiry",
-      "sweep:pending-verifications",
-      "sweep:sla",
-      "sweep:verification-timeout",
-    ]);
-  }, TEST_MS);
+  it(
+    `${TOTAL} findings of ${GROUPS} groups, half to each replica: one PR per group, none lost`,
+    async () => {
+      const perReplica = await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
+      expect([...perReplica.values()]).toEqual([TOTAL / 2, TOTAL / 2]);
+      await waitForRemediations(store, DRAIN_MS);
+      const runs = await expectOnePrPerGroupAndNothingLost(new Map());
+      // No replica ever tried to open a group's PR, or create its branch, a second time.
+      expect(github.conflicts).toEqual([]);
+      expect(github.requests.filter((r) => r === `POST /repos/${ORG}/${REPO}/pulls`)).toHaveLength(GROUPS);
+      // Both replicas worked, and each sweep ran once for the two of them.
+      const remediations = runs.filter((r) => r.kind === "remediate");
+      expect(new Set(remediations.map((r) => r.name))).toEqual(new Set(["a", "b"]));
+      expect(new Set(remediations.map((r) => r.id)).size).toBe(GROUPS * PER_GROUP);
+      const sweeps = runs.filter((r) => r.kind.startsWith("sweep:")).map((r) => r.kind);
+      expect(sweeps.sort()).toEqual([
+        "sweep:exception-expiry",
+        "sweep:pending-verifications",
+        "sweep:sla",
+        "sweep:verification-timeout",
+      ]);
+    },
+    TEST_MS,
+  );
 
-  it("one replica killed mid-run: the survivor finishes everything", async () => {
-    await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
-    const [survivor, victim] = replicas as [Replica, Replica];
-    // Kill b while it is in the middle of the work (some PRs open, many findings still to go) and
-    // holding a remediation: killing it between two jobs would leave nothing to take over.
-    const holdsARemediation = () => {
-      try {
-        return runsFrom(runLog).some(
-          (r) => r.name === victim.name && r.kind === "remediate" && r.end === null,
-        );
-      } catch {
-        return false; // a line being appended as it was read: look again
-      }
-    };
-    while (github.pulls.length < 10 || !holdsARemediation()) await new Promise((r) => setTimeout(r, 5));
-    victim.child.kill("SIGKILL");
-    await victim.exited;
-    const deaths = new Map([[victim.name, Date.now()]]);
-    await waitForRemediations(store, DRAIN_MS);
-    const runs = await expectOnePrPerGroupAndNothingLost(deaths);
-    // b died holding jobs; a took them over once their leases expired.
-    const orphaned = runs.filter((r) => r.name === victim.name && r.end === null);
-    expect(orphaned.length).toBeGreaterThan(0);
-    for (const o of orphaned)
-      expect(runs.some((r) => r.id === o.id && r.name === survivor.name && r.start >= o.start)).toBe(true);
-  }, TEST_MS);
+  it(
+    "one replica killed mid-run: the survivor finishes everything",
+    async () => {
+      await postAlternating(replicas, allFindings(GROUPS, PER_GROUP), PER_DOCUMENT);
+      const [survivor, victim] = replicas as [Replica, Replica];
+      // Kill b while it is in the middle of the work (some PRs open, many findings still to go) and
+      // holding a remediation: killing it between two jobs would leave nothing to take over.
+      const holdsARemediation = () => {
+        try {
+          return runsFrom(runLog).some(
+            (r) => r.name === victim.name && r.kind === "remediate" && r.end === null,
+          );
+        } catch {
+          return false; // a line being appended as it was read: look again
+        }
+      };
+      while (github.pulls.length < 10 || !holdsARemediation()) await new Promise((r) => setTimeout(r, 5));
+      victim.child.kill("SIGKILL");
+      await victim.exited;
+      const deaths = new Map([[victim.name, Date.now()]]);
+      await waitForRemediations(store, DRAIN_MS);
+      const runs = await expectOnePrPerGroupAndNothingLost(deaths);
+      // b died holding jobs; a took them over once their leases expired.
+      const orphaned = runs.filter((r) => r.name === victim.name && r.end === null);
+      expect(orphaned.length).toBeGreaterThan(0);
+      for (const o of orphaned)
+        expect(runs.some((r) => r.id === o.id && r.name === survivor.name && r.start >= o.start)).toBe(true);
+    },
+    TEST_MS,
+  );
 });
