@@ -42,8 +42,8 @@ const GROUPS = 50;
  */
 const PER_GROUP = Number(process.env.FIXLOOP_REPLICAS_PER_GROUP) || 20;
 /**
- * How long the 1,000 findings may take to reach their PRs: 70–100 s on this 2-core machine at a load
- * average of 8–12, about 200 s at 15 (docs/benchmarks.md, "Replicas"); the bound leaves room.
+ * How long the 1,000 findings may take to reach their PRs: 134 s and 88 s (the two scenarios) on this
+ * 2-core machine at a load average of 8–11, about 200 s at 15 (docs/benchmarks.md, "Replicas").
  */
 const DRAIN_MS = 300_000;
 const TEST_MS = DRAIN_MS + 60_000;
