@@ -8,8 +8,8 @@
 // Prints one JSON line (bench/run.ts reads it).
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
@@ -29,6 +29,17 @@ import {
   waitForRemediations,
 } from "../test/replicas/cluster.ts";
 import { startGitHubDouble } from "../test/replicas/github-double.ts";
+
+/** user+sys seconds of a live process so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 const [count = 1, groups = 50, perGroup = 20] = process.argv.slice(2).map(Number);
 const admin = process.env.FIXLOOP_BENCH_DATABASE_URL;
@@ -76,6 +87,10 @@ try {
   console.log(
     JSON.stringify({
       task: "replicas",
+      // CPU (user+sys) of the replica processes, their sandbox workers included: wall time moves
+      // with the machine's load, this much less.
+      replicaCpuS: replicas.reduce((s, r) => s + cpuSeconds(r.child.pid), 0),
+      load: loadavg().map((l) => Number(l.toFixed(1))),
       replicas: count,
       findings: findings.length,
       groups,

@@ -514,14 +514,14 @@ if (selected.has("pr-review")) {
 
 if (selected.has("replicas")) {
   // Issue 19: one replica is the baseline, two the measure, on the same workload in the same run
-  // (bench/replicas.ts: 50 groups of 4 findings of one organization, grouping per file).
+  // (bench/replicas.ts: 50 groups of 20 findings of one organization, grouping per file).
   if (!process.env.FIXLOOP_BENCH_DATABASE_URL)
     console.log("replicas: skipped (set FIXLOOP_BENCH_DATABASE_URL: replicas share a PostgreSQL database)");
   else {
     const run = (n: number) => {
       const stdout = execFileSync(
         process.execPath,
-        ["--import", "tsx", join(repoRoot, "bench/replicas.ts"), String(n), "50", "4"],
+        ["--import", "tsx", join(repoRoot, "bench/replicas.ts"), String(n), "50", "20"],
         { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
       );
       const r = JSON.parse(stdout.trim().split("\n").pop()!) as Result;
@@ -532,7 +532,7 @@ if (selected.has("replicas")) {
     const one = run(1);
     const two = run(2);
     lines.push(
-      `| findings → PRs per second, 200 findings of 50 groups (one organization), 1 replica | ${one.toFixed(2)}/s | |`,
+      `| findings → PRs per second, 1,000 findings of 50 groups (one organization), 1 replica | ${one.toFixed(2)}/s | |`,
       `| the same, 2 replicas on one PostgreSQL | ${two.toFixed(2)}/s: ${(two / one).toFixed(2)}× one replica | |`,
     );
   }

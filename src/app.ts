@@ -66,8 +66,8 @@ export function fixloopApp(options: FixloopAppOptions = {}): ApplicationFunction
       repoSource,
       publicUrl,
       indexer: (repository, files, key) => sandbox.index(repository, files, key),
-      planner: (repository, key, files, group, ruleOptions) =>
-        sandbox.plan(repository, key, files, group, ruleOptions),
+      planner: (repository, key, files, group, options) =>
+        sandbox.plan(repository, key, files, group, options.ruleOptions, options.on),
     });
 
     const secrets = (env.FIXLOOP_API_SECRET ?? "")

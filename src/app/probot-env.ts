@@ -13,9 +13,15 @@ import type { RepoSourceCache } from "../github/repo-source.ts";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import { findingKeys, identifyingKeys, indexKeys, ResourceRepositoryMap } from "../locate/resource-keys.ts";
-import type { IndexedSnapshot, InstallationRepository, Logger, RemediationEnv } from "../remediate/env.ts";
+import type {
+  IndexedSnapshot,
+  InstallationRepository,
+  Logger,
+  PlanOptions,
+  RemediationEnv,
+} from "../remediate/env.ts";
 import { type GroupFixPlan, planGroupFix } from "../remediate/plan-fix.ts";
-import type { RuleOptions } from "../rules/registry.ts";
+import { planJoin } from "../remediate/plan-join.ts";
 import { recordInlineSuppressions } from "../store/inline-suppressions.ts";
 import { recordRepositoryHead, repositoryHeadsSince } from "../store/repository-heads.ts";
 import type { Store } from "../store/store.ts";
@@ -47,7 +53,7 @@ export interface AppEnvOptions {
     key: string,
     files: SourceFile[],
     group: TriagedFinding[],
-    ruleOptions?: RuleOptions,
+    options: PlanOptions,
   ) => Promise<GroupFixPlan>;
 }
 
@@ -245,12 +251,14 @@ export class AppEnv implements RemediationEnv {
     repository: RepoRef,
     indexed: IndexedSnapshot,
     group: TriagedFinding[],
-    ruleOptions?: RuleOptions,
+    options: PlanOptions = {},
   ): Promise<GroupFixPlan> {
     const { files, sha } = indexed.snapshot;
-    return this.#planner
-      ? this.#planner(fullName(repository), `${fullName(repository)}@${sha}`, files, group, ruleOptions)
-      : planGroupFix(files, indexed.index, group, ruleOptions);
+    if (this.#planner)
+      return this.#planner(fullName(repository), `${fullName(repository)}@${sha}`, files, group, options);
+    return options.on
+      ? planJoin(files, indexed.index, group, { basis: options.on, ruleOptions: options.ruleOptions })
+      : planGroupFix(files, indexed.index, group, options.ruleOptions);
   }
 
   /** Indexes untrusted files the way snapshots are (the app: in the sandbox, with its budgets). */

@@ -21,7 +21,12 @@ import { moduleOptionsOf } from "../rules/modules/calls.ts";
 import { RULES, ruleById } from "../rules/registry.ts";
 import { scanWithSuppressions } from "../rules/scan.ts";
 import { type Detection, detectionId, impactOn, type Rule } from "../rules/types.ts";
-import { isoDay, type SuppressedDetection, suppressionSentence } from "../suppress/apply.ts";
+import {
+  isoDay,
+  type SuppressedDetection,
+  type SuppressionResult,
+  suppressionSentence,
+} from "../suppress/apply.ts";
 import { collectSuppressions, type Suppression } from "../suppress/index.ts";
 import type { TriagedFinding } from "./triage-finding.ts";
 
@@ -70,6 +75,9 @@ export interface FixFindingsOptions {
   allowDisruptive?: boolean;
   /** The catalog with the repository's rule options applied (configuredRules); default RULES. */
   rules?: readonly Rule[];
+  /** The tree's detections (scanWithSuppressions of `index` with these rules, suppressions and day),
+   *  when the caller keeps them for several runs on one snapshot (the app's remediations). */
+  scanned?: SuppressionResult;
 }
 
 type Files = Map<string, { before: string; after: string }>;
@@ -109,8 +117,14 @@ export async function fixFindings(
     allowDisruptive = true,
     rules = RULES,
   } = options;
-  const suppressions = options.suppressions ?? collectSuppressions(sources).suppressions;
-  const scanned = scanWithSuppressions(index, rules, suppressions, options.today ?? isoDay(new Date()));
+  const scanned =
+    options.scanned ??
+    scanWithSuppressions(
+      index,
+      rules,
+      options.suppressions ?? collectSuppressions(sources).suppressions,
+      options.today ?? isoDay(new Date()),
+    );
   const ctx: PlanContext = {
     index,
     all: [...scanned.active, ...scanned.suppressed.map((x) => x.detection)],

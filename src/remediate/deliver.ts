@@ -5,6 +5,7 @@
 
 import type { RepoConfig } from "../config/repo-config.ts";
 import { fullName, type Platform, type PullRequestProgress, type RepoRef } from "../github/platform.ts";
+import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import { runCommand } from "../lifecycle/apply.ts";
 import { prOpened } from "../lifecycle/commands.ts";
 import type { OwnerDecision } from "../owners/resolve-owner.ts";
@@ -21,9 +22,10 @@ import {
 import type { Db } from "../store/store.ts";
 import { effectiveMode, sourceCanRescan } from "../verify/decide.ts";
 import { type IndexedSnapshot, planIn, type RemediationEnv } from "./env.ts";
+import { type GroupPlanAt, keepGroupPlan, lastGroupPlan } from "./group-plan.ts";
 import { groupFor, openGroupPr, type PrGroup } from "./grouping.ts";
 import { noPr } from "./no-pr.ts";
-import type { PatchPlan } from "./plan-fix.ts";
+import type { GroupFixPlan, PatchPlan } from "./plan-fix.ts";
 import {
   deliverPullRequest,
   type FixPullRequests,
@@ -47,7 +49,12 @@ export interface Delivery {
   owner: OwnerDecision;
   config: RepoConfig;
   where: Searched;
+  /** Runs what decides for the organization — opening a new PR, against its budget — under its lock. */
+  orgLocked: OrgLocked;
 }
+
+/** Runs `fn` under the organization's lock (or directly, when the caller already holds it). */
+export type OrgLocked = <T>(fn: () => Promise<T>) => Promise<T>;
 
 /** Resuming a half-made PR after a crash: what the job's progress names, and how to save more. */
 export interface Resume {
@@ -61,6 +68,8 @@ interface PrTarget {
   own: Remediation | undefined;
   joined: { prNumber: number; findingIds: string[] } | null;
   members: Array<{ finding: StoredFinding; sources: FindingSource[] }>;
+  /** The members as the planner reads them, in the same order. */
+  triaged: TriagedFinding[];
   /** Every remediation on that PR (empty for a new PR). */
   rows: Remediation[];
 }
@@ -72,26 +81,22 @@ export async function deliverFix(
   resume: Resume,
 ): Promise<RemediateResult> {
   const target = await prTargetOf(env, d);
-  const prPlan =
-    target.members.length > 1
-      ? await planIn(env, d.repository, d.indexed, {
-          group: target.members.map((m) => triagedFromStored(m.finding, m.sources)),
-          ruleOptions: d.config.rules.options,
-        })
-      : d.plan;
+  const prPlan = await prPlanOf(env, d, target);
   if (prPlan.kind === "no-patch")
-    return noPr(
-      env,
-      platform,
-      { finding: d.finding, sources: d.sources },
-      {
-        repository: d.repository,
-        reason: {
-          kind: "not-fixable",
-          detail: `the group's combined fix no longer applies: ${prPlan.reason}`,
+    return d.orgLocked(() =>
+      noPr(
+        env,
+        platform,
+        { finding: d.finding, sources: d.sources },
+        {
+          repository: d.repository,
+          reason: {
+            kind: "not-fixable",
+            detail: `the group's combined fix no longer applies: ${prPlan.reason}`,
+          },
+          candidates: candidatesOf(d.where),
         },
-        candidates: candidatesOf(d.where),
-      },
+      ),
     );
   const { finding, sources, config, owner } = d;
   const content = prContent({
@@ -114,18 +119,45 @@ export async function deliverFix(
     forceSecurityReview: false,
   });
   const branch = prBranch(config, d.plan, finding.id, target.group);
-  const outcome = await deliverPullRequest(platform, storedPullRequests(env, d.repository, target, branch), {
-    repository: d.repository,
-    baseBranch: d.defaultBranch,
-    base: { baseSha: d.indexed.snapshot.sha, baseTreeSha: d.indexed.snapshot.treeSha },
-    branch,
-    plan: prPlan,
-    content,
-    team: owner.team,
-    limits: prLimits(config, owner.team),
-    resume,
+  const deliver = async () => {
+    const outcome = await deliverPullRequest(
+      platform,
+      storedPullRequests(env, d.repository, target, branch),
+      {
+        repository: d.repository,
+        baseBranch: d.defaultBranch,
+        base: { baseSha: d.indexed.snapshot.sha, baseTreeSha: d.indexed.snapshot.treeSha },
+        branch,
+        plan: prPlan,
+        content,
+        team: owner.team,
+        limits: prLimits(config, owner.team),
+        resume,
+      },
+    );
+    return recordOutcome(env, d, { target, prPlan, outcome });
+  };
+  // Joining or refreshing a PR is the group's alone; a new PR takes a place in the organization's budget.
+  const opensPr = !target.own?.prNumber && !target.joined;
+  return opensPr ? d.orgLocked(deliver) : deliver();
+}
+
+/**
+ * The plan of what the PR carries: the finding's own fix on a PR of its own; on a group's PR, the
+ * whole group's — planned on top of the group's last plan when the finding joins it (./plan-join.ts).
+ */
+async function prPlanOf(env: RemediationEnv, d: Delivery, target: PrTarget): Promise<GroupFixPlan> {
+  if (target.members.length <= 1) return d.plan;
+  const { group } = target;
+  const on =
+    target.joined && group
+      ? await lastGroupPlan(env.store.db, groupPlanAt(d, group.branch), target.triaged)
+      : undefined;
+  return planIn(env, d.repository, d.indexed, {
+    group: target.triaged,
+    ruleOptions: d.config.rules.options,
+    on,
   });
-  return recordOutcome(env, d, { target, prPlan, outcome });
 }
 
 async function prTargetOf(env: RemediationEnv, d: Delivery): Promise<PrTarget> {
@@ -141,7 +173,8 @@ async function prTargetOf(env: RemediationEnv, d: Delivery): Promise<PrTarget> {
       : [];
   const memberIds = own?.prNumber ? rows.map((r) => r.findingId) : (joined?.findingIds ?? []);
   const members = await loadMembers(store, [...new Set([...memberIds, finding.id])], finding, sources);
-  return { group, own, joined, members, rows };
+  const triaged = members.map((m) => triagedFromStored(m.finding, m.sources));
+  return { group, own, joined, members, triaged, rows };
 }
 
 /** The app's side of the pipeline's port: its PRs, their fix fingerprints and counts, from the store. */
@@ -163,6 +196,13 @@ function storedPullRequests(
   };
 }
 
+const groupPlanAt = (d: Delivery, branch: string): GroupPlanAt => ({
+  repository: d.repository,
+  branch,
+  baseSha: d.indexed.snapshot.sha,
+  ruleOptions: d.config.rules.options,
+});
+
 /** The store follows what GitHub now has: the remediation records and the move to pr_open. */
 async function recordOutcome(
   env: RemediationEnv,
@@ -176,7 +216,7 @@ async function recordOutcome(
       outcome: "waiting-budget",
       detail: `${outcome.scope === "repository" ? fullName(repository) : d.owner.team} has ${outcome.count} open fixloop PRs (limit ${outcome.limit}); queued`,
     };
-  if (outcome.kind === "opened") return recordOpened(env, d, r.prPlan, outcome);
+  if (outcome.kind === "opened") return recordOpened(env, d, { ...r, outcome });
   return recordUpdated(env, d, { ...r, outcome });
 }
 
@@ -206,7 +246,10 @@ async function recordUpdated(
           fixFingerprint: prPlan.fingerprint,
         }
       : {};
-    for (const r of rows) if (r.prState === "open") await updateRemediation(tx, r.id, patch, now);
+    const open = rows.filter((x) => x.prState === "open").map((x) => x.id);
+    if (open.length > 0) await updateRemediation(tx, open, patch, now);
+    if (target.group)
+      await keepGroupPlan(tx, groupPlanAt(d, prBranch), { members: target.triaged, prPlan }, now);
     if (joined)
       await recordPrOpen(
         tx,
@@ -238,14 +281,16 @@ async function recordUpdated(
 async function recordOpened(
   env: RemediationEnv,
   d: Delivery,
-  prPlan: PatchPlan,
-  outcome: Extract<PrOutcome, { kind: "opened" }>,
+  r: { target: PrTarget; prPlan: PatchPlan; outcome: Extract<PrOutcome, { kind: "opened" }> },
 ): Promise<RemediateResult> {
   const { store } = env;
   const { finding, repository } = d;
-  const { opened, branch } = outcome;
+  const { prPlan, target } = r;
+  const { opened, branch } = r.outcome;
   if (opened.reviewProblem) env.log.warn({ findingId: finding.id, pr: opened.url }, opened.reviewProblem);
   await store.transaction(async (tx) => {
+    if (target.group)
+      await keepGroupPlan(tx, groupPlanAt(d, branch), { members: target.triaged, prPlan }, store.now());
     await recordPrOpen(
       tx,
       {

@@ -12,6 +12,7 @@ import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import type { Store } from "../store/store.ts";
 import { type GroupFixPlan, planGroupFix } from "./plan-fix.ts";
+import { type JoinBasis, planJoin } from "./plan-join.ts";
 
 export interface InstallationRepository extends RepoRef {
   defaultBranch: string;
@@ -71,10 +72,18 @@ export interface RemediationEnv {
     repository: RepoRef,
     indexed: IndexedSnapshot,
     group: TriagedFinding[],
-    ruleOptions?: RuleOptions,
+    options?: PlanOptions,
   ): Promise<GroupFixPlan>;
   /** The public evidence link of a finding (the app's /api/findings/:id/evidence), when served. */
   evidenceUrl(findingId: string): string | null;
+}
+
+export interface PlanOptions {
+  /** The repository configuration's `rules.options`. */
+  ruleOptions?: RuleOptions | undefined;
+  /** The plan of the group's members but the last: the last one's fix is planned on top of it
+   *  (./plan-join.ts). */
+  on?: JoinBasis | undefined;
 }
 
 /** The fix plan through the environment's planner when it has one, else in this thread. */
@@ -82,14 +91,12 @@ export function planIn(
   env: RemediationEnv,
   repository: RepoRef,
   indexed: IndexedSnapshot,
-  request: {
-    group: TriagedFinding[];
-    /** The repository configuration's `rules.options`. */
-    ruleOptions?: RuleOptions | undefined;
-  },
+  request: { group: TriagedFinding[] } & PlanOptions,
 ): Promise<GroupFixPlan> {
-  const { group, ruleOptions } = request;
-  return env.plan
-    ? env.plan(repository, indexed, group, ruleOptions)
-    : planGroupFix(indexed.snapshot.files, indexed.index, group, ruleOptions);
+  const { group, ruleOptions, on } = request;
+  if (env.plan) return env.plan(repository, indexed, group, { ruleOptions, on });
+  const { files } = indexed.snapshot;
+  return on
+    ? planJoin(files, indexed.index, group, { basis: on, ruleOptions })
+    : planGroupFix(files, indexed.index, group, ruleOptions);
 }

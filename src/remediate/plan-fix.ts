@@ -9,7 +9,12 @@ import { unifiedDiff } from "../hcl/unified-diff.ts";
 import { type FindingFixResult, fixFindings } from "../ingest/fix-findings.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import { showUnsafe } from "../report/unsafe-chars.ts";
+import type { FixOutcome } from "../rules/fix.ts";
 import { configuredRules, type RuleOptions, ruleById } from "../rules/registry.ts";
+import { scanWithSuppressions } from "../rules/scan.ts";
+import type { Rule } from "../rules/types.ts";
+import { isoDay, type SuppressionResult } from "../suppress/apply.ts";
+import { collectSuppressions } from "../suppress/index.ts";
 
 export interface PatchPlan {
   kind: "patch";
@@ -26,6 +31,9 @@ export interface PatchPlan {
   /** Identifies the patch itself: the same fix computed again is not a new commit. */
   fingerprint: string;
   result: FindingFixResult;
+  /** Whether `fixes` lists fixed outcomes (false: only fixes at module call sites, listed by reason).
+   *  Set by the planner; a finding joining the group's plan needs it (./plan-join.ts). */
+  fixesFromOutcomes?: boolean;
 }
 
 export interface NoPatch {
@@ -59,7 +67,8 @@ export async function planGroupFix(
 ): Promise<GroupFixPlan> {
   const triaged = group[0] as TriagedFinding;
   const rules = configuredRules(ruleOptions);
-  const { results, files } = await fixFindings(sources, index, [...group], { rules });
+  const scanned = treeScan(sources, index, { rules, ruleOptions });
+  const { results, files } = await fixFindings(sources, index, [...group], { rules, scanned });
   const blocked = results.find((r) => r.status !== "fixed" || r.location.kind !== "located");
   const result = (blocked ?? results[0]) as FindingFixResult;
   if (result.location.kind === "not-found")
@@ -69,6 +78,74 @@ export async function planGroupFix(
   if (result.status !== "fixed" || files.size === 0)
     return { kind: "no-patch", why: "unfixable", reason: result.reason, result };
 
+  const c = result.location.candidate;
+  const block = c.resource ?? c.moduleCall;
+  const target = {
+    file: block?.file ?? [...files.keys()].sort()[0] ?? "",
+    line: block?.line ?? 1,
+    address: block?.address ?? "",
+    evidence: c.evidence,
+  };
+  return assemblePlan({
+    files,
+    fixed: results.flatMap((r) => r.outcomes.filter((o) => o.status === "fixed").map(fixLine)),
+    reasons: results.map((r) => r.reason),
+    // Each result's notes are those of the resource types it changed (an instance is not told about clusters).
+    impact: results.flatMap((r) => r.impact),
+    catalogId: triaged.finding.rule.catalogId ?? undefined,
+    target,
+    result,
+  });
+}
+
+/** Each snapshot's index → its scans, by rule options and day (a few: one per configuration). */
+const scans = new WeakMap<TerraformIndex, Map<string, SuppressionResult>>();
+const KEEP_SCANS = 4;
+
+/**
+ * The whole tree's detections, suppressed ones apart, as the fix run starts from them. Every plan on
+ * one snapshot scans the same tree (the app plans each finding, then its group): that scan, not the
+ * finding's fix, is most of a plan on a large tree, so it is kept with the snapshot's index.
+ */
+export function treeScan(
+  sources: SourceFile[],
+  index: TerraformIndex,
+  at: { rules: readonly Rule[]; ruleOptions: RuleOptions | undefined },
+): SuppressionResult {
+  const today = isoDay(new Date());
+  const key = `${today} ${JSON.stringify(at.ruleOptions ?? null)}`;
+  const kept = scans.get(index) ?? new Map<string, SuppressionResult>();
+  scans.set(index, kept);
+  let scanned = kept.get(key);
+  if (!scanned) {
+    scanned = scanWithSuppressions(index, at.rules, collectSuppressions(sources).suppressions, today);
+    kept.set(key, scanned);
+    if (kept.size > KEEP_SCANS) kept.delete(kept.keys().next().value as string);
+  }
+  return scanned;
+}
+
+/** A fixed outcome as the PR lists it. */
+export const fixLine = (o: FixOutcome) => ({ ruleId: o.detection.ruleId, summary: o.reason });
+
+/**
+ * A group's patch from what its fix run left: every changed file (original → final), the fixed
+ * outcomes of its members in order, each member's reason (listed when no outcome was fixed: fixes
+ * at module call sites) and the first member's catalog rule and target. Pure: the full plan
+ * (planGroupFix) and a finding joining a group's plan (./plan-join.ts) both end here, so the two
+ * give the same PR for the same findings.
+ */
+export function assemblePlan(p: {
+  files: ReadonlyMap<string, { before: string; after: string }>;
+  fixed: ReadonlyArray<{ ruleId: string; summary: string }>;
+  reasons: readonly string[];
+  /** The members' impact notes, in member order (repeats are dropped here). */
+  impact: readonly string[];
+  catalogId: string | undefined;
+  target: PatchPlan["target"];
+  result: FindingFixResult;
+}): PatchPlan {
+  const { files, fixed } = p;
   const paths = [...files.keys()].sort();
   const changes = paths.map((path) => ({ path, content: (files.get(path) as { after: string }).after }));
   const diff = paths
@@ -77,24 +154,13 @@ export async function planGroupFix(
       return unifiedDiff(path, f.before, f.after);
     })
     .join("");
-  const fixed = results.flatMap((r) => r.outcomes.filter((o) => o.status === "fixed"));
-  const ruleIds = [...new Set(fixed.map((o) => o.detection.ruleId))];
-  if (ruleIds.length === 0 && triaged.finding.rule.catalogId) ruleIds.push(triaged.finding.rule.catalogId);
+  const ruleIds = [...new Set(fixed.map((o) => o.ruleId))];
+  if (ruleIds.length === 0 && p.catalogId) ruleIds.push(p.catalogId);
   const fixes =
     fixed.length > 0
-      ? [
-          ...new Map(
-            fixed.map((o) => [
-              `${o.detection.ruleId} ${o.reason}`,
-              { ruleId: o.detection.ruleId, summary: o.reason },
-            ]),
-          ).values(),
-        ]
-      : results.map((r) => ({ ruleId: ruleIds[0] ?? "catalog", summary: r.reason }));
-  // Each result's notes are those of the resource types it changed (an instance is not told about clusters).
-  const impact = [...new Set(results.flatMap((r) => r.impact))];
-  const c = result.location.candidate;
-  const block = c.resource ?? c.moduleCall;
+      ? [...new Map(fixed.map((o) => [`${o.ruleId} ${o.summary}`, o])).values()]
+      : p.reasons.map((reason) => ({ ruleId: ruleIds[0] ?? "catalog", summary: reason }));
+  const impact = [...new Set(p.impact)];
   return {
     kind: "patch",
     files: changes,
@@ -102,14 +168,10 @@ export async function planGroupFix(
     fixes,
     impact,
     ruleIds,
-    target: {
-      file: block?.file ?? paths[0] ?? "",
-      line: block?.line ?? 1,
-      address: block?.address ?? "",
-      evidence: c.evidence,
-    },
+    target: p.target,
     fingerprint: stableId(changes.map((f) => `${f.path}\n${f.content}`).join("\n\0"), 24),
-    result,
+    result: p.result,
+    fixesFromOutcomes: fixed.length > 0,
   };
 }
 

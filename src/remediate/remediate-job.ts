@@ -21,11 +21,12 @@ import { parseCodeowners } from "../owners/codeowners.ts";
 import { type OwnerDecision, type OwnerInput, teamCandidates } from "../owners/resolve-owner.ts";
 import { ruleById } from "../rules/registry.ts";
 import { findingSources, getFinding, type StoredFinding } from "../store/findings.ts";
-import { withOrgLock } from "../store/org-locks.ts";
+import { withGroupLock, withOrgLock } from "../store/org-locks.ts";
 import { type Remediation, remediationsOf } from "../store/remediations.ts";
 import { configIsValidAgain, reportInvalidConfig } from "./config-issue.ts";
-import { deliverFix, type Resume } from "./deliver.ts";
+import { deliverFix, type OrgLocked, type Resume } from "./deliver.ts";
 import { type IndexedSnapshot, type InstallationRepository, planIn, type RemediationEnv } from "./env.ts";
+import { groupFor } from "./grouping.ts";
 import { type NoPrIssue, noPr } from "./no-pr.ts";
 import type { GroupFixPlan, PatchPlan } from "./plan-fix.ts";
 import { prOwner } from "./pr-delivery.ts";
@@ -80,11 +81,13 @@ export function remediateHandler(
 }
 
 /**
- * Remediations of one organization run one at a time in this process (they share the snapshot and
- * index caches), and act one at a time across replicas: two findings of one group (or one
- * repository's budget) acted on concurrently would both open a PR, so what reads the store's open
- * PRs and calls GitHub runs under the organization's lock (store/org-locks.ts); replicas locate and
- * plan in parallel. Different organizations run in parallel.
+ * Remediations of one organization decide one at a time in this process (locating and planning share
+ * the snapshot and index caches). What reads the store's open PRs and calls GitHub runs after, under
+ * a lock (store/org-locks.ts, actLocked) — in this process and across replicas: one group's findings
+ * act one at a time (two would both open its PR, or each move its branch without the other's fix),
+ * and opening a PR is the organization's decision (its budget). So one finding can act on its group
+ * while the next decides, and different groups act side by side. Different organizations run in
+ * parallel.
  */
 const orgQueues = new Map<string, Promise<unknown>>();
 
@@ -98,16 +101,17 @@ export function remediate(
     const org = (await getFinding(env.store.db, findingId))?.org ?? "";
     const previous = orgQueues.get(org) ?? Promise.resolve();
     const job = { findingId, resume, mode };
-    const run = previous.then(
-      () => remediateNow(env, job),
-      () => remediateNow(env, job),
+    const decided = previous.then(
+      () => decideNow(env, job),
+      () => decideNow(env, job),
     );
-    const tail = run.catch(() => {});
+    const tail = decided.catch(() => {});
     orgQueues.set(org, tail);
     void tail.then(() => {
       if (orgQueues.get(org) === tail) orgQueues.delete(org);
     });
-    return run;
+    const d = await decided;
+    return "outcome" in d ? d : actLocked(env, job, d);
   })();
 }
 
@@ -117,7 +121,7 @@ interface RemediateJob {
   mode: RemediateMode;
 }
 
-/** What the decision has learned so far; each step of remediateNow adds what the decision asks for. */
+/** What the decision has learned so far; each step of decideNow adds what the decision asks for. */
 export interface RemediationFacts {
   mode: RemediateMode;
   finding: StoredFinding | null;
@@ -270,8 +274,13 @@ function noPrUnlessRecheck(mode: RemediateMode, issue: NoPrIssue): RemediationDe
     : { kind: "no-pr", ...issue };
 }
 
-/** Learns the facts the decision asks for, then carries the decision out. */
-async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<RemediateResult> {
+type Actionable = Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }>;
+
+/** Learns the facts the decision asks for, up to what to do (carried out by actLocked). */
+async function decideNow(
+  env: RemediationEnv,
+  job: RemediateJob,
+): Promise<RemediateResult | { facts: RemediationFacts; decision: Actionable }> {
   const facts: RemediationFacts = {
     mode: job.mode,
     finding: (await getFinding(env.store.db, job.findingId)) ?? null,
@@ -279,10 +288,31 @@ async function remediateNow(env: RemediationEnv, job: RemediateJob): Promise<Rem
   for (;;) {
     const decision = decideRemediation(facts);
     if (decision.kind === "nothing-to-do") return { outcome: "nothing-to-do", detail: decision.detail };
-    if (decision.kind !== "need")
-      return withOrgLock(env.store, facts.finding?.org ?? "", () => act(env, job, { facts, decision }));
+    if (decision.kind !== "need") return { facts, decision };
     await learn(env, facts, decision.fact);
   }
+}
+
+/**
+ * Acts under the lock the decision needs (store/org-locks.ts): a fix for a group under the group's
+ * lock, taking the organization's only to open the group's PR (the budget); anything else — a PR of
+ * one finding, an issue — under the organization's.
+ */
+function actLocked(
+  env: RemediationEnv,
+  job: RemediateJob,
+  d: { facts: RemediationFacts; decision: Actionable },
+): Promise<RemediateResult> {
+  const { store } = env;
+  const org = d.facts.finding?.org ?? "";
+  const { decision } = d;
+  const group =
+    decision.kind === "deliver" ? groupFor(decision.config, decision.repository, decision.plan) : null;
+  if (!group) return withOrgLock(store, org, () => act(env, job, { ...d, orgLocked: (fn) => fn() }));
+  const repository = fullName(decision.repository as RepoRef);
+  return withGroupLock(store, { repository, branch: group.branch }, () =>
+    act(env, job, { ...d, orgLocked: (fn) => withOrgLock(store, org, fn) }),
+  );
 }
 
 async function learn(env: RemediationEnv, facts: RemediationFacts, fact: string): Promise<void> {
@@ -342,7 +372,11 @@ const issueIo = async (env: RemediationEnv, finding: StoredFinding) => ({
 async function act(
   env: RemediationEnv,
   job: RemediateJob,
-  d: { facts: RemediationFacts; decision: Exclude<RemediationDecision, { kind: "need" | "nothing-to-do" }> },
+  d: {
+    facts: RemediationFacts;
+    decision: Actionable;
+    orgLocked: OrgLocked;
+  },
 ): Promise<RemediateResult> {
   const { store } = env;
   const { decision, facts } = d;
@@ -391,6 +425,7 @@ async function act(
       owner,
       config: decision.config,
       where,
+      orgLocked: d.orgLocked,
     },
     job.resume,
   );

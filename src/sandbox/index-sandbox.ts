@@ -8,6 +8,7 @@ import { HclSyntaxError } from "../hcl/errors.ts";
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { GroupFixPlan } from "../remediate/plan-fix.ts";
+import type { JoinBasis } from "../remediate/plan-join.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 import { siblingModule } from "../runtime/module-url.ts";
 import type { WorkerReply, WorkerRequest } from "./protocol.ts";
@@ -73,8 +74,11 @@ export class IndexSandbox {
     files: SourceFile[],
     group: TriagedFinding[],
     ruleOptions?: RuleOptions,
+    /** The plan of the group's members but the last, to plan the last one's fix on top of. */
+    on?: JoinBasis,
   ): Promise<GroupFixPlan> {
-    return this.#enqueue(repository, { kind: "plan", key, files, group, ruleOptions }, "fixed").then((m) => {
+    const request = { kind: "plan" as const, key, files, group, ruleOptions, ...(on ? { on } : {}) };
+    return this.#enqueue(repository, request, "fixed").then((m) => {
       if (m.kind !== "planned") throw new Error(`unexpected reply ${m.kind}`);
       return m.plan;
     });

@@ -6,6 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import { buildIndex, type SourceFile, type TerraformIndex } from "../hcl/index.ts";
 import { planGroupFix } from "../remediate/plan-fix.ts";
+import { planJoin } from "../remediate/plan-join.ts";
 import type { WorkerReply, WorkerRequest } from "./protocol.ts";
 
 const port = parentPort;
@@ -30,7 +31,10 @@ port.on("message", async (request: WorkerRequest) => {
   try {
     const index = indexOf(request.key, request.files, onFile);
     if (request.kind === "plan") {
-      const plan = await planGroupFix(request.files, index, request.group, request.ruleOptions);
+      const { files, group, ruleOptions, on } = request;
+      const plan = on
+        ? await planJoin(files, index, group, { basis: on, ruleOptions })
+        : await planGroupFix(files, index, group, ruleOptions);
       reply({ id: request.id, kind: "planned", plan });
       return;
     }

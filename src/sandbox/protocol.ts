@@ -3,6 +3,7 @@
 import type { SourceFile, TerraformIndex } from "../hcl/index.ts";
 import type { TriagedFinding } from "../ingest/triage-finding.ts";
 import type { GroupFixPlan } from "../remediate/plan-fix.ts";
+import type { JoinBasis } from "../remediate/plan-join.ts";
 import type { RuleOptions } from "../rules/registry.ts";
 
 export type WorkerRequest =
@@ -16,6 +17,8 @@ export type WorkerRequest =
       group: TriagedFinding[];
       /** The repository configuration's `rules.options` (plain data: structured clone). */
       ruleOptions?: RuleOptions;
+      /** The plan of the group's members but the last: the last one's fix goes on top of it. */
+      on?: JoinBasis;
     };
 
 export interface PlainSyntaxError {

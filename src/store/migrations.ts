@@ -534,6 +534,29 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropIndex("findings_org").ifExists().execute();
       },
     },
+    // Replicas at scale (issue 19): a finding joining a group's PR plans its fix on top of the
+    // group's last plan, kept here (one row per group branch) so any replica can build on it; and
+    // the API's signature rows, pruned by (event, received_at) every minute, get an index for it.
+    "0022_group_plans": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("group_plans")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("branch", "text", (c) => c.notNull())
+          .addColumn("base_sha", "text", (c) => c.notNull())
+          .addColumn("inputs_key", "text", (c) => c.notNull())
+          .addColumn("member_ids", "text", (c) => c.notNull())
+          .addColumn("basis", "text", (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint("group_plans_pk", ["repository", "branch"])
+          .execute();
+        await db.schema
+          .createIndex("deliveries_event_received")
+          .on("deliveries")
+          .columns(["event", "received_at"])
+          .execute();
+      },
+    },
     // Replicas (issue 19): the head of each repository's default branch as the last push webhook
     // gave it, whichever replica received it. Every replica reads the rows changed since it last
     // looked (the updated_at index) before trusting its resource → repository map.

@@ -70,7 +70,8 @@ export async function recordRemediation(tx: Db, r: RemediationInput, now: number
 /** Later facts about the same remediation (the PR number once opened, the merge commit). */
 export async function updateRemediation(
   tx: Db,
-  id: number,
+  /** One remediation, or several given the same patch (every finding on a PR, in one statement). */
+  id: number | readonly number[],
   patch: Partial<
     Pick<
       RemediationInput,
@@ -92,7 +93,7 @@ export async function updateRemediation(
       ...(patch.fixFingerprint !== undefined ? { fix_fingerprint: patch.fixFingerprint } : {}),
       updated_at: now,
     })
-    .where("id", "=", id)
+    .where("id", "in", typeof id === "number" ? [id] : id)
     .execute();
 }
 

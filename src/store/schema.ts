@@ -304,6 +304,22 @@ export interface DeliveriesTable {
   received_at: Millis;
 }
 
+/** A group's last fix plan (grouping), for the next finding joining its PR to build on. */
+export interface GroupPlansTable {
+  /** owner/name */
+  repository: string;
+  branch: string;
+  /** The default branch commit the plan was made on. */
+  base_sha: string;
+  /** Hash of what the plan was made from: its members' planning inputs in order, the rule options, the day. */
+  inputs_key: string;
+  /** JSON array: the members, in the order they joined. */
+  member_ids: string;
+  /** JSON: the plan's files, fixes, rules and target (src/remediate/plan-join.ts JoinBasis). */
+  basis: string;
+  updated_at: Millis;
+}
+
 export interface Database {
   findings: FindingsTable;
   finding_sources: FindingSourcesTable;
@@ -320,6 +336,7 @@ export interface Database {
   jira_issues: JiraIssuesTable;
   learned_repositories: LearnedRepositoriesTable;
   repository_heads: RepositoryHeadsTable;
+  group_plans: GroupPlansTable;
   config_issues: ConfigIssuesTable;
   associated_prs: AssociatedPrsTable;
   web_sessions: WebSessionsTable;

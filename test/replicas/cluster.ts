@@ -69,7 +69,7 @@ export function finding(g: number, b: number) {
 
 /**
  * Every finding, group after group: a group's findings are queued next to each other, so both
- * replicas claim findings of the same group at the same moment — the race the organization lock
+ * replicas claim findings of the same group at the same moment — the race the group lock
  * is for (any replica claims any job, whichever replica the document was posted to).
  */
 export function allFindings(groups: number, perGroup: number) {

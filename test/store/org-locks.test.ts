@@ -4,7 +4,7 @@
 
 import { sql } from "kysely";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { OrgLockTimeoutError, orgLockKey, withOrgLock } from "../../src/store/org-locks.ts";
+import { OrgLockTimeoutError, orgLockKey, withGroupLock, withOrgLock } from "../../src/store/org-locks.ts";
 import type { Store } from "../../src/store/store.ts";
 import { describeEachEngine, freshLocation, type TestLocation } from "./engines.ts";
 
@@ -78,6 +78,48 @@ describeEachEngine("the per-organization lock", (engine) => {
     const replica = await where.open();
     others.push(replica);
     expect(await maxInside([store, replica], "acme", 8)).toBe(1);
+  });
+
+  it("runs one group's sections one at a time across replicas, other groups and the organization's beside them", async () => {
+    const replica = await where.open();
+    others.push(replica);
+    const g1 = { repository: "acme/infra", branch: "fixloop/group/aaaa" };
+    const g2 = { repository: "acme/infra", branch: "fixloop/group/bbbb" };
+    let inG1 = 0;
+    let mostInG1 = 0;
+    const seen: string[] = [];
+    const inG1Section = (s: Store) =>
+      withGroupLock(s, g1, async () => {
+        inG1++;
+        mostInG1 = Math.max(mostInG1, inG1);
+        await sleep(30);
+        inG1--;
+      });
+    await Promise.all([
+      inG1Section(store),
+      inG1Section(replica),
+      inG1Section(replica),
+      // While g1 is held: another group of the organization, and the organization's own lock
+      // (taken inside a group's, as a group opening its PR does), are not kept waiting by it.
+      sleep(10).then(() =>
+        withGroupLock(replica, g2, () =>
+          withOrgLock(replica, "acme", async () => {
+            seen.push(inG1 > 0 ? "g2 and acme beside g1" : "g2 after g1");
+          }),
+        ),
+      ),
+    ]);
+    expect(mostInG1).toBe(1);
+    expect(seen).toEqual(["g2 and acme beside g1"]);
+    // A waiter on a group held elsewhere names the group when it gives up.
+    let release = () => {};
+    const holding = withGroupLock(store, g1, () => new Promise<void>((r) => (release = r)));
+    await sleep(50);
+    await expect(withGroupLock(replica, g1, async () => "late", { waitMs: 200 })).rejects.toThrow(
+      "group acme/infra fixloop/group/aaaa stayed locked by another replica for 0 s; the job will retry",
+    );
+    release();
+    await holding;
   });
 
   it("frees the lock when the holder's connection dies (a killed replica)", async () => {
