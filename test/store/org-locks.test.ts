@@ -142,9 +142,9 @@ describeEachEngine("the per-organization lock", (engine) => {
     // The server ends the holder's session, as it does when the process dies.
     const ended = await sql<{ ended: boolean }>`
       select pg_terminate_backend(pid) as ended from pg_locks
-      where locktype = 'advisory' and classid = ${0x66786c70}::oid and objid = ${orgLockKey("acme") >>> 0}::oid`.execute(
-      store.db,
-    );
+      where locktype = 'advisory' and granted
+        and database = (select oid from pg_database where datname = current_database())
+        and classid = ${0x66786c70}::oid and objid = ${orgLockKey("acme") >>> 0}::oid`.execute(store.db);
     expect(ended.rows).toEqual([{ ended: true }]);
     await expect(withOrgLock(store, "acme", async () => "got it", { waitMs: 2_000 })).resolves.toBe("got it");
     release();
