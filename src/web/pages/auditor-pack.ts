@@ -144,7 +144,10 @@ async function render(request: PageRequest): Promise<PageResult> {
   const lines = await orgPeriodLines(request.store, org, period);
   const accepted = acceptedInPeriod(register, period);
   const query = `since=${isoDay(period.since)}&until=${isoDay(period.until - 1)}`;
-  const base = `${orgPath(org)}/auditor-pack`;
+  // A share link's holder sees this one period and nothing else: its downloads stay on the link's
+  // own URL, and it gets no links to pages it cannot open (organization pages, findings, periods).
+  const shared = request.viewer.kind === "share";
+  const base = shared ? request.url.pathname : `${orgPath(org)}/auditor-pack`;
   const shown = await rowsOf(
     request.store,
     lines.slice(0, PAGE_ROWS).map((l) => l.id),
@@ -154,7 +157,7 @@ async function render(request: PageRequest): Promise<PageResult> {
     ["Finding", "Detected", "Assignment", "Remediation", "Verification", "Resolved", "SLA", "State at end"],
     shown.map((r) => [
       {
-        html: `${pageLink(findingPath(r.id), r.id.slice(0, 12)).html}<br>${htmlText(r.title)}<br><span class="muted">${htmlText(r.rule)}, ${htmlText(r.tier)} ${r.riskScore}</span>`,
+        html: `${shared ? htmlText(r.id.slice(0, 12)) : pageLink(findingPath(r.id), r.id.slice(0, 12)).html}<br>${htmlText(r.title)}<br><span class="muted">${htmlText(r.rule)}, ${htmlText(r.tier)} ${r.riskScore}</span>`,
       },
       isoMinute(Date.parse(r.detectedAt)),
       {
@@ -181,12 +184,14 @@ async function render(request: PageRequest): Promise<PageResult> {
   );
   const count = (test: (l: PeriodLine) => boolean) => lines.filter(test).length;
   const body = [
-    orgNav(org, "auditor-pack"),
+    shared ? "" : orgNav(org, "auditor-pack"),
     `<h1>${htmlText(org)}: evidence from ${isoDay(period.since)} to ${isoDay(period.until - 1)}</h1>`,
-    `<form class="period" method="get"><label>Since <input type="date" name="since" value="${isoDay(period.since)}"></label><label>Until <input type="date" name="until" value="${isoDay(period.until - 1)}"></label><button type="submit">Show</button></form>`,
+    shared
+      ? ""
+      : `<form class="period" method="get"><label>Since <input type="date" name="since" value="${isoDay(period.since)}"></label><label>Until <input type="date" name="until" value="${isoDay(period.until - 1)}"></label><button type="submit">Show</button></form>`,
     `<p class="downloads">Download: ${pageLink(`${base}?${query}&format=csv`, "CSV").html} · ${pageLink(`${base}?${query}&format=json`, "JSON").html} · or print this page to PDF.</p>`,
     `<p>${lines.length} findings with activity in the period: ${count((l) => l.detected)} detected, ${count((l) => l.resolved)} resolved, ${count((l) => l.slaBreached)} past their SLA. States are as of the end of the period.</p>`,
-    `<section aria-labelledby="findings"><h2 id="findings">Findings</h2>${lines.length > shown.length ? `<p>The first ${shown.length.toLocaleString("en")} of ${lines.length.toLocaleString("en")} findings (oldest detection first); the CSV and JSON hold all of them, or choose a shorter period.</p>` : ""}${findings}</section>`,
+    `<section aria-labelledby="findings"><h2 id="findings">Findings</h2>${lines.length > shown.length ? `<p>The first ${shown.length.toLocaleString("en")} of ${lines.length.toLocaleString("en")} findings (oldest detection first); the CSV and JSON hold all of them${shared ? "" : ", or choose a shorter period"}.</p>` : ""}${findings}</section>`,
     `<section aria-labelledby="accepted"><h2 id="accepted">Accepted risks in force during the period</h2>${acceptedTable}</section>`,
   ];
   return { kind: "html", title: `${org}: auditor pack`, body: body.join("\n") };
