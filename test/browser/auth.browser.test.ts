@@ -3,30 +3,21 @@
 // requests to other origins). Share links: ./share-link.browser.test.ts. Screenshots go to
 // SCREENSHOT_DIR.
 
-import { mkdirSync } from "node:fs";
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWebHarness, type WebHarness } from "../web/web-harness.ts";
-import { chromiumPath, launchChromium, SCREENSHOT_DIR } from "./chromium.ts";
-import { type BrowserSession, browserSession, screenshot } from "./session.ts";
+import { chromiumPath } from "./chromium.ts";
+import { type BrowserSession, browserSession, chromiumForSuite, screenshot } from "./session.ts";
 
 const executable = chromiumPath();
 
 describe.skipIf(!executable)("signing in in Chromium", () => {
-  let browser: Browser;
+  const browser = chromiumForSuite(executable as string);
   let h: WebHarness;
   let session: BrowserSession;
 
-  beforeAll(async () => {
-    browser = await launchChromium(executable as string);
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
   beforeEach(async () => {
     h = await startWebHarness();
-    session = browserSession(browser, h);
+    session = browserSession(browser(), h);
   });
   afterEach(async () => {
     await session.close();

@@ -3,11 +3,26 @@
 // failed sub-resources and requests to any origin but the app's (the double's only for GitHub's
 // authorization page) into `problems`, which the suite asserts empty after each test.
 
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { WebHarness } from "../web/web-harness.ts";
-import { SCREENSHOT_DIR } from "./chromium.ts";
+import { launchChromium, SCREENSHOT_DIR } from "./chromium.ts";
+
+/** One Chromium for the calling suite (launched before its tests, closed after them), and the
+ *  screenshot folder; call inside `describe`, read the browser in a hook or a test. */
+export function chromiumForSuite(executable: string): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium(executable);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser as Browser;
+}
 
 export interface BrowserSession {
   /** What went wrong in any page of the session; a suite expects it empty. */

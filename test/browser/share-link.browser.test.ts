@@ -1,37 +1,21 @@
-// Issue 17's share links for external auditors, in the distribution's Chromium, on the real pages:
-// the real handler with PAGES over a store with a history made through ingest and the lifecycle
-// (test/web/seed.ts), signing in against the GitHub OAuth double. A member of the security team
-// creates the links through the management page's form (with its CSRF token); a browser profile
-// without a session opens each one and sees the finding's evidence page, or the period's auditor
-// pack and its export — that one thing only — until the link is revoked or expires (the harness's
-// clock is moved by hand), when it answers the refusal page. Screenshots go to SCREENSHOT_DIR.
-
-import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PAGES } from "../../src/web/pages/registry.ts";
 import { type Seeded, seedDashboard } from "../web/seed.ts";
 import { startWebHarness, type WebHarness } from "../web/web-harness.ts";
-import { chromiumPath, launchChromium, SCREENSHOT_DIR } from "./chromium.ts";
-import { type BrowserSession, browserSession, screenshot } from "./session.ts";
+import { chromiumPath } from "./chromium.ts";
+import { type BrowserSession, browserSession, chromiumForSuite, screenshot } from "./session.ts";
 
 const executable = chromiumPath();
 const DAY = 24 * 60 * 60_000;
 const REFUSAL = "There is no such page, or you may not see it.";
 
 describe.skipIf(!executable)("share links in Chromium, on the real pages", () => {
-  let browser: Browser;
+  const browser = chromiumForSuite(executable as string);
   let h: WebHarness;
   let seeded: Seeded;
   let session: BrowserSession;
 
-  beforeAll(async () => {
-    browser = await launchChromium(executable as string);
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
   beforeEach(async () => {
     h = await startWebHarness({
       pages: PAGES,
@@ -40,7 +24,7 @@ describe.skipIf(!executable)("share links in Chromium, on the real pages", () =>
         return seeded.resolved[1] as string;
       },
     });
-    session = browserSession(browser, h);
+    session = browserSession(browser(), h);
   }, 120_000);
   afterEach(async () => {
     await session.close();

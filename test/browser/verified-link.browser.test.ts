@@ -5,11 +5,9 @@
 // verificationContext, with AppEnv's evidence URL); the server is the real createWebHandler with
 // the real PAGES and stylesheet, signing in against the GitHub OAuth double.
 
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import type { Probot } from "probot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppEnv } from "../../src/app/probot-env.ts";
 import { GITHUB_COM } from "../../src/github/hosts.ts";
 import type { RepoSourceCache } from "../../src/github/repo-source.ts";
@@ -21,30 +19,23 @@ import { verificationContext } from "../../src/verify/verify-job.ts";
 import { PAGES } from "../../src/web/pages/registry.ts";
 import { seedDashboard } from "../web/seed.ts";
 import { startWebHarness, type WebHarness } from "../web/web-harness.ts";
-import { chromiumPath, launchChromium, SCREENSHOT_DIR } from "./chromium.ts";
-import { type BrowserSession, browserSession, screenshot } from "./session.ts";
+import { chromiumPath, SCREENSHOT_DIR } from "./chromium.ts";
+import { type BrowserSession, browserSession, chromiumForSuite, screenshot } from "./session.ts";
 
 const executable = chromiumPath();
 
 describe.skipIf(!executable)("the Verified comment's link in Chromium", () => {
-  let browser: Browser;
+  const browser = chromiumForSuite(executable as string);
   let h: WebHarness;
   let session: BrowserSession;
 
-  beforeAll(async () => {
-    browser = await launchChromium(executable as string);
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
   beforeEach(async () => {
     // The second finding the seed fixed: merged, CI and the code re-scan passed, resolved.
     h = await startWebHarness({
       pages: PAGES,
       seed: async (store, clock) => (await seedDashboard(store, clock)).resolved[1] as string,
     });
-    session = browserSession(browser, h);
+    session = browserSession(browser(), h);
   }, 120_000);
   afterEach(async () => {
     await session.close();
