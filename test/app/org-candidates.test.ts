@@ -8,25 +8,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseFindings } from "../../src/findings/registry.ts";
-import type { InstallationRepository } from "../../src/remediate/env.ts";
 import { useMockGitHub } from "../github/kit/mock-github.ts";
 import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 import { type Harness, INSTALLATION_ID, ORG, startHarness } from "./harness.ts";
+import { bucketsOf, orgRepository } from "./org-repositories.ts";
 
 const gh = useMockGitHub();
 const NAMES = ["data", "web"];
-const repo = (name: string): InstallationRepository => ({
-  owner: ORG,
-  repo: name,
-  defaultBranch: "main",
-  archived: false,
-});
-const REPOS = NAMES.map(repo);
-const buckets = (name: string, count: number) =>
-  Array.from(
-    { length: count },
-    (_, i) => `resource "aws_s3_bucket" "b${i}" {\n  bucket = "acme-${name}-${i}"\n}\n`,
-  ).join("\n");
+const REPOS = NAMES.map(orgRepository);
 /** The seed payload's shape (fixtures/findings/generic). */
 const finding = (bucket: string) =>
   parseFindings(
@@ -59,7 +48,7 @@ beforeEach(async () => {
     mkdirSync(dirOf(name), { recursive: true });
     git(name, "init", "--quiet", "--initial-branch=main");
     git(name, "config", "uploadpack.allowFilter", "true");
-    writeFileSync(join(dirOf(name), "main.tf"), buckets(name, 1));
+    writeFileSync(join(dirOf(name), "main.tf"), bucketsOf(name, 1));
     git(name, "add", "-A");
     git(name, "commit", "--quiet", "-m", "initial");
   }
@@ -89,7 +78,7 @@ describe("the repositories a finding is looked for in", () => {
   it("include a repository pushed to since it was indexed, until it is read again", async () => {
     for (const r of REPOS) await h.env.snapshot(INSTALLATION_ID, r);
     const base = git("data", "rev-parse", "HEAD").trim();
-    writeFileSync(join(dirOf("data"), "main.tf"), buckets("data", 2));
+    writeFileSync(join(dirOf("data"), "main.tf"), bucketsOf("data", 2));
     git("data", "commit", "--quiet", "-am", "a second bucket");
     const head = git("data", "rev-parse", "HEAD").trim();
     const push = withIds(
@@ -100,7 +89,7 @@ describe("the repositories a finding is looked for in", () => {
 
     expect(candidates("acme-data-1")).toEqual(["data"]);
     expect(candidates("acme-web-0")).toEqual(["data", "web"]);
-    const read = await h.env.snapshot(INSTALLATION_ID, repo("data"));
+    const read = await h.env.snapshot(INSTALLATION_ID, orgRepository("data"));
     expect(read.snapshot).toMatchObject({ sha: head, fetched: true });
     expect(candidates("acme-data-1")).toEqual(["data"]);
     expect(candidates("acme-web-0")).toEqual(["web"]);

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { DEFAULT_REPO_CONFIG } from "../../src/config/repo-config.ts";
 import { persistDocument } from "../../src/ingest/persist.ts";
-import type { InstallationRepository } from "../../src/remediate/env.ts";
 import { locateInRepositories } from "../../src/remediate/search-repositories.ts";
 import { getFinding, type StoredFinding } from "../../src/store/findings.ts";
 import { repositoryHeadsSince } from "../../src/store/repository-heads.ts";
@@ -19,21 +18,11 @@ import { webhookExample, withIds } from "../github/kit/webhooks.ts";
 import { describeEachEngine, freshLocation, type TestLocation } from "../store/engines.ts";
 import { triage } from "../store/helpers.ts";
 import { type Harness, INSTALLATION_ID, ORG, startHarness } from "./harness.ts";
+import { bucketsOf, orgRepository } from "./org-repositories.ts";
 
 const gh = useMockGitHub();
 const NAMES = ["data", "web"];
-const repo = (name: string): InstallationRepository => ({
-  owner: ORG,
-  repo: name,
-  defaultBranch: "main",
-  archived: false,
-});
-const REPOS = NAMES.map(repo);
-const buckets = (name: string, count: number) =>
-  Array.from(
-    { length: count },
-    (_, i) => `resource "aws_s3_bucket" "b${i}" {\n  bucket = "acme-${name}-${i}"\n}\n`,
-  ).join("\n");
+const REPOS = NAMES.map(orgRepository);
 /** The seed payload's shape (fixtures/findings/generic). */
 const bucketFinding = (bucket: string) => ({
   finding_id: `f-${bucket}`,
@@ -67,7 +56,7 @@ describeEachEngine("a push delivered to one replica", (engine) => {
       mkdirSync(dirOf(name), { recursive: true });
       git(name, "init", "--quiet", "--initial-branch=main");
       git(name, "config", "uploadpack.allowFilter", "true");
-      writeFileSync(join(dirOf(name), "main.tf"), buckets(name, 1));
+      writeFileSync(join(dirOf(name), "main.tf"), bucketsOf(name, 1));
       git(name, "add", "-A");
       git(name, "commit", "--quiet", "-m", "initial");
       // One GitHub: B's git remote is the same repository.
@@ -121,7 +110,7 @@ describeEachEngine("a push delivered to one replica", (engine) => {
 
   it("lets the other replica locate the resource the push added, in the pushed repository", async () => {
     const base = git("data", "rev-parse", "HEAD").trim();
-    writeFileSync(join(dirOf("data"), "main.tf"), buckets("data", 2));
+    writeFileSync(join(dirOf("data"), "main.tf"), bucketsOf("data", 2));
     git("data", "commit", "--quiet", "-am", "a second bucket");
     const head = git("data", "rev-parse", "HEAD").trim();
     const push = withIds(
