@@ -118,6 +118,32 @@ async function resolveByVerification() {
   h.clock.advance(10 * MINUTE);
 }
 
+/** PR #31's comment edited in place, whatever the new body. */
+function mockCommentEdit() {
+  gh()
+    .patch(`${R}/issues/comments/4200000901`)
+    .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
+}
+
+/** A person's PR shows the finding, then it resolves: the label comes off, the comment is edited. */
+async function resolvedWhileShown() {
+  await personTouchesTheFinding();
+  await resolveByVerification();
+  gh().delete(`${R}/issues/${PR}/labels/${LABEL}`).reply(200, []);
+  mockCommentEdit();
+  await h.drain();
+}
+
+/** The source reports the fixed bucket failing again: the finding reopens and the fix job, finding
+ *  the code already fixed, opens a tracking issue. */
+async function failingInTheCloud() {
+  gh()
+    .post(`${R}/issues`)
+    .reply(201, { number: 40, html_url: `https://github.com/${ORG}/${REPO}/issues/40` });
+  await h.postFindings(publicBucket("failed"));
+  await h.drain();
+}
+
 const onPr = (from: number) =>
   gh()
     .requests.slice(from)
@@ -209,13 +235,7 @@ describe("a finding resolved while a person's PR shows it", () => {
   });
 
   it("a finding that reopens is listed again on the PRs whose diff touches it", async () => {
-    await personTouchesTheFinding();
-    await resolveByVerification();
-    gh().delete(`${R}/issues/${PR}/labels/${LABEL}`).reply(200, []);
-    gh()
-      .patch(`${R}/issues/comments/4200000901`)
-      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
-    await h.drain();
+    await resolvedWhileShown();
 
     const reopening = gh().requests.length;
     h.clock.advance(60 * MINUTE);
@@ -230,15 +250,9 @@ describe("a finding resolved while a person's PR shows it", () => {
     gh()
       .post(`${R}/pulls/${PR}/requested_reviewers`, { team_reviewers: ["appsec"] })
       .reply(201, {});
-    gh()
-      .patch(`${R}/issues/comments/4200000901`)
-      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
+    mockCommentEdit();
     // Fixed in the code but failing in the cloud: the fix job then opens a tracking issue.
-    gh()
-      .post(`${R}/issues`)
-      .reply(201, { number: 40, html_url: `https://github.com/${ORG}/${REPO}/issues/40` });
-    await h.postFindings(publicBucket("failed"));
-    await h.drain();
+    await failingInTheCloud();
     const trail = (await auditTrail(h.store.db, FINDING)).map((e) => `${e.from}→${e.to}`);
     expect(trail).toContain("resolved→reopened");
     expect(onPr(reopening)).toEqual([
@@ -255,13 +269,7 @@ describe("a finding resolved while a person's PR shows it", () => {
   });
 
   it("a label a person put on stays theirs: the job reads the PR's labels before it claims one", async () => {
-    await personTouchesTheFinding();
-    await resolveByVerification();
-    gh().delete(`${R}/issues/${PR}/labels/${LABEL}`).reply(200, []);
-    gh()
-      .patch(`${R}/issues/comments/4200000901`)
-      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
-    await h.drain();
+    await resolvedWhileShown();
 
     // A reviewer puts the label back by hand; GitHub sends fixloop no delivery for that.
     const reopening = gh().requests.length;
@@ -274,14 +282,8 @@ describe("a finding resolved while a person's PR shows it", () => {
     gh()
       .post(`${R}/pulls/${PR}/requested_reviewers`, { team_reviewers: ["appsec"] })
       .reply(201, {});
-    gh()
-      .patch(`${R}/issues/comments/4200000901`)
-      .reply(200, { id: 4_200_000_901, html_url: "https://github.com/c/1" });
-    gh()
-      .post(`${R}/issues`)
-      .reply(201, { number: 40, html_url: `https://github.com/${ORG}/${REPO}/issues/40` });
-    await h.postFindings(publicBucket("failed"));
-    await h.drain();
+    mockCommentEdit();
+    await failingInTheCloud();
     // The finding reopened: the label is there already, so fixloop neither adds it nor owns it.
     expect(onPr(reopening)).toEqual([
       `GET ${R}/pulls/${PR}/files?per_page=100`,
